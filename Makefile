@@ -1,0 +1,44 @@
+# Two entry points for a fresh machine: `make demo` and `make test` (see README.md).
+# Everything a run needs is installed here, so a bare machine and CI behave the same.
+VENV   ?= .venv
+PYTHON ?= python3
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.learnathon-installed
+
+.PHONY: setup system-deps demo test test-e2e test-all bench clean
+
+setup: $(STAMP)
+
+# torch goes first and pinned: an unpinned torch pulls a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# System packages some tests drive (a headless browser for the quiz slide deck).
+system-deps:
+	@missing=""; for p in $$(grep -v '^#' .ci/apt-packages.txt); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing system packages:$$missing (install them as root)"; exit 1; fi; fi
+
+demo: setup
+	$(BIN)/learnathon demo
+
+test: setup system-deps
+	$(BIN)/pytest -m "not e2e"
+
+test-e2e: setup system-deps
+	$(BIN)/pytest -m e2e
+
+test-all: setup system-deps
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python benchmarks/autograde_class.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
