@@ -1,0 +1,92 @@
+"""Where an assignment's parts live: source notebooks, released files, hidden tests, limits."""
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from pathlib import Path
+
+import assignments as assignments_package
+
+from . import sandbox, session
+
+SOURCE_ROOT = Path(assignments_package.__file__).parent
+HIDDEN_ROOT = Path(__file__).parent / "hidden"
+PROJECT_ROOT = SOURCE_ROOT.parent
+LIMIT_KEYS = {f.name for f in dataclasses.fields(sandbox.Limits)}
+SESSION_KEYS = {"cell_timeout", "call_timeout", "total_timeout", "max_restarts"}
+
+
+class UnknownAssignment(LookupError):
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class NotebookSpec:
+    assignment: str
+    name: str                      # file stem; a submission is matched by file name
+    source: Path                   # instructor's notebook, with solutions
+    tests: Path                    # hidden pytest module
+    files: tuple[Path, ...]        # released alongside, copied into the sandbox
+    settings: dict
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.ipynb"
+
+    def session_config(self, *, slot: int = 0, hide: tuple[Path, ...] = ()) -> session.SessionConfig:
+        limits = sandbox.Limits(**{k: v for k, v in self.settings.items() if k in LIMIT_KEYS})
+        return session.SessionConfig(
+            **{k: v for k, v in self.settings.items() if k in SESSION_KEYS},
+            limits=limits, files=self.files, slot=slot, hide=hidden_paths() + tuple(hide))
+
+
+@dataclasses.dataclass(frozen=True)
+class Assignment:
+    name: str
+    source_dir: Path
+    notebooks: tuple[NotebookSpec, ...]
+
+    def notebook(self, filename: str) -> NotebookSpec:
+        stem = Path(filename).name.removesuffix(".ipynb")
+        for spec in self.notebooks:
+            if spec.name == stem:
+                return spec
+        names = ", ".join(s.filename for s in self.notebooks)
+        raise UnknownAssignment(f"{Path(filename).name} is not a notebook of assignment {self.name} "
+                                f"(its notebooks: {names}); keep the released file name")
+
+
+def hidden_paths() -> tuple[Path, ...]:
+    """Folders the sandbox must never see: sources with solutions, references, hidden tests."""
+    root = PROJECT_ROOT
+    candidates = [SOURCE_ROOT, HIDDEN_ROOT, root / "solutions", root / "tests", root / "benchmarks"]
+    try:
+        import solutions
+
+        candidates.append(Path(solutions.__file__).parent)
+    except ImportError:
+        pass
+    return tuple(dict.fromkeys(p for p in candidates if p.is_dir()))
+
+
+def available() -> list[str]:
+    return sorted(p.name for p in HIDDEN_ROOT.iterdir() if p.is_dir() and (SOURCE_ROOT / p.name).is_dir()
+                  and not p.name.startswith(("_", ".")))
+
+
+def load(name: str) -> Assignment:
+    source_dir, hidden_dir = SOURCE_ROOT / name, HIDDEN_ROOT / name
+    if not name or "/" in name or not source_dir.is_dir() or not hidden_dir.is_dir():
+        raise UnknownAssignment(f"unknown assignment {name!r} (available: {', '.join(available())})")
+    config = tomllib.loads((hidden_dir / "grading.toml").read_text()) if (hidden_dir / "grading.toml").exists() else {}
+    defaults = config.get("defaults", {})
+    files = tuple(sorted(p for p in source_dir.iterdir() if p.is_file() and p.suffix != ".ipynb"
+                         and p.name != "__init__.py" and not p.name.startswith(".")))
+    specs = []
+    for notebook in sorted(source_dir.glob("*.ipynb")):
+        tests = hidden_dir / f"test_{notebook.stem}.py"
+        if not tests.exists():
+            raise UnknownAssignment(f"{notebook.name} has no hidden tests ({tests} is missing)")
+        settings = {**defaults, **config.get("notebooks", {}).get(notebook.stem, {})}
+        specs.append(NotebookSpec(name, notebook.stem, notebook, tests, files, settings))
+    return Assignment(name, source_dir, tuple(specs))

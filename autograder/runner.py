@@ -1,0 +1,151 @@
+"""Stage 3: run an assignment part's hidden pytest tests against a live submission.
+
+The hidden tests run here, in the trusted process; they reach the student's code only through
+the ``student`` fixture (a ``StudentSession``). Each test carries ``@pytest.mark.points(n)`` and
+``@pytest.mark.cell("grade_id")``; a failing test may keep part of its points through the
+``credit`` fixture (``credit.award(0.5)``). The outcome is a list of ``TestResult``.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from .assignments import NotebookSpec
+from .notebook import SubmissionError, plan_cells
+from .results import NotebookReport, TestResult
+from .session import GradingFailure, StudentCodeError, StudentSession
+
+PYTEST_INI = Path(__file__).parent / "hidden" / "pytest.ini"
+
+
+class Student:
+    """The student's notebook as tests see it: ``student.relu(z)``, ``student.get("name")``."""
+
+    def __init__(self, session):
+        self._session = session
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self._session.call(name, *args, **kwargs)
+
+    def get(self, name: str):
+        return self._session.get(name)
+
+    @property
+    def cells(self):
+        return list(self._session.outcomes.values())
+
+
+class UnreadableSession:
+    """Stands in for a notebook that could not be read: every call fails with the reason."""
+
+    def __init__(self, reason: str):
+        self.reason, self.outcomes = reason, {}
+
+    def call(self, name, *args, **kwargs):
+        raise StudentCodeError(f"{name}() could not be checked: {self.reason}")
+
+    def get(self, name):
+        raise StudentCodeError(f"{name} could not be checked: {self.reason}")
+
+
+class Credit:
+    """Partial credit a test keeps even if it fails later on."""
+
+    def __init__(self):
+        self.fraction = 0.0
+
+    def award(self, fraction: float) -> None:
+        self.fraction = min(1.0, max(self.fraction, float(fraction)))
+
+
+def student_message(exc: BaseException) -> str:
+    if isinstance(exc, GradingFailure):
+        return str(exc) or "this check failed"
+    if isinstance(exc, AssertionError):
+        return str(exc).split("\n")[0] or "this check failed"
+    # An error inside the hidden test itself: never show its code or its inputs.
+    return (f"the grader could not check your result ({type(exc).__name__} while checking it); "
+            "check that it has the type and shape the notebook asks for")
+
+
+class GradingPlugin:
+    def __init__(self, session, salt: str):
+        self.session, self.salt = session, salt
+        self.results: list[TestResult] = []
+
+    def pytest_configure(self, config):
+        config.addinivalue_line("markers", "points(n): points the test is worth")
+        config.addinivalue_line("markers", "cell(grade_id): the nbgrader grade cell the points go to")
+
+    @pytest.fixture(scope="session")
+    def student(self):
+        return Student(self.session)
+
+    @pytest.fixture
+    def rng(self, request):
+        digest = hashlib.sha256(f"{self.salt}:{request.node.nodeid}".encode()).digest()
+        return np.random.default_rng(int.from_bytes(digest[:8], "little"))
+
+    @pytest.fixture
+    def credit(self):
+        return Credit()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        finished = report.when == "call" or (report.when == "setup" and not report.passed)
+        if not finished:
+            return
+        marker = item.get_closest_marker("points")
+        if marker is None or not marker.args:
+            raise pytest.UsageError(f"hidden test {item.nodeid} has no @pytest.mark.points(n)")
+        max_points = float(marker.args[0])
+        cell = item.get_closest_marker("cell")
+        doc = (getattr(item.function, "__doc__", None) or "").strip().split("\n")[0]
+        if report.passed:
+            points, message = max_points, ""
+        else:
+            credit = item.funcargs.get("credit") if hasattr(item, "funcargs") else None
+            points = round(max_points * (credit.fraction if credit else 0.0), 6)
+            message = student_message(call.excinfo.value) if call.excinfo else "this check was skipped"
+        self.results.append(TestResult(item.name, points, max_points, report.passed, message,
+                                       cell.args[0] if cell else None, doc))
+
+
+def run_hidden_tests(spec: NotebookSpec, session) -> list[TestResult]:
+    plugin = GradingPlugin(session, salt=f"{spec.assignment}/{spec.name}")
+    args = [str(spec.tests), "-c", str(PYTEST_INI), "--rootdir", str(spec.tests.parent),
+            "-p", "no:cacheprovider", "--assert=plain", "-q", "--import-mode=importlib", "-W", "ignore"]
+    with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()):
+        code = pytest.main(args, plugins=[plugin])
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise RuntimeError(f"hidden tests for {spec.assignment}/{spec.filename} could not run "
+                           f"(pytest exit {int(code)}):\n{out.getvalue()[-3000:]}")
+    return plugin.results
+
+
+def grade_notebook(spec: NotebookSpec, submission: Path, *, slot: int = 0, student: str | None = None,
+                   hide: tuple[Path, ...] = ()) -> NotebookReport:
+    """Grade one submitted notebook: read, run isolated, test. Never raises for student faults."""
+    started = time.monotonic()
+    try:
+        cells = plan_cells(submission, spec.source)
+    except SubmissionError as exc:
+        tests = run_hidden_tests(spec, UnreadableSession(str(exc)))
+        return NotebookReport(spec.assignment, spec.name, tests, error=str(exc), student=student,
+                              seconds=time.monotonic() - started)
+    with StudentSession(cells, spec.session_config(slot=slot, hide=hide)) as session:
+        outcomes = session.start()
+        tests = run_hidden_tests(spec, session)
+        error = session.fatal
+    return NotebookReport(spec.assignment, spec.name, tests, error=error, cells=outcomes, student=student,
+                          seconds=round(time.monotonic() - started, 3))

@@ -1,0 +1,150 @@
+"""Start a process isolated from the grader: limits, clean environment, its own folder.
+
+What it applies depends on the rights the grader has (see ``protections()``):
+- always: a scratch folder as working directory, a clean environment, ``python -I`` (no
+  PYTHON* variables, no user site, working folder not on the path), resource limits (address
+  space, CPU time, file size, open files, processes), its own session so that the whole
+  process group can be killed, and a wall clock kept by the caller;
+- as root, with ``unshare``: no network (a fresh network namespace), its own PID namespace
+  (nothing it starts outlives it), its own mount namespace with empty tmpfs over the folders it
+  must not read (hidden tests, solutions, the course), and an unprivileged uid of its own.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+BASE_UID = 61000
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    memory_mb: int = 3072
+    cpu_seconds: int = 300
+    max_processes: int = 64
+    max_file_mb: int = 64
+    max_open_files: int = 256
+
+
+@dataclasses.dataclass(frozen=True)
+class Protection:
+    name: str
+    active: bool
+    detail: str
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _namespaces_available() -> bool:
+    return _is_root() and shutil.which("unshare") is not None and shutil.which("setpriv") is not None
+
+
+def protections() -> list[Protection]:
+    ns = _namespaces_available()
+    why = "needs root and util-linux unshare/setpriv"
+    return [
+        Protection("separate process", True, "student code never runs in the grader's process"),
+        Protection("resource limits", True, "address space, CPU time, file size, open files, processes"),
+        Protection("wall clock", True, "the whole process group is killed when time is up"),
+        Protection("clean environment", True, "python -I, minimal environment, scratch working folder"),
+        Protection("no network", ns, "fresh network namespace" if ns else why),
+        Protection("hidden files", ns, "tmpfs over hidden tests, solutions and the course" if ns else why),
+        Protection("unprivileged user", ns, f"uid {BASE_UID}+slot" if ns else why),
+        Protection("process namespace", ns, "nothing started by the submission outlives it" if ns else why),
+    ]
+
+
+def missing_protections() -> list[str]:
+    return [p.name for p in protections() if not p.active]
+
+
+def clean_environment(scratch: Path) -> dict[str, str]:
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(scratch),
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": str(scratch / ".config" / "matplotlib"),
+        "IPYTHONDIR": str(scratch / ".ipython"),
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        **{k: v for k, v in os.environ.items() if k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")},
+    }
+
+
+def _set_limits(limits: Limits, count_processes: bool) -> None:
+    mb = 1 << 20
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * mb,) * 2)
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.max_file_mb * mb,) * 2)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limits.max_open_files,) * 2)
+    if count_processes:  # per uid: only meaningful for the sandbox's own uid
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes,) * 2)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def prepare_scratch(scratch: Path, slot: int) -> None:
+    """Make the scratch folder (and only it) writable by the sandbox's user."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    if _namespaces_available():
+        uid = BASE_UID + slot
+        for path in [scratch, *scratch.rglob("*")]:
+            os.chown(path, uid, uid, follow_symlinks=False)
+        scratch.chmod(0o700)
+
+
+def launch(argv: list[str], *, scratch: Path, limits: Limits, hide: list[Path], slot: int,
+           pass_fds: tuple[int, ...], output: Path) -> subprocess.Popen:
+    """Start ``argv`` sandboxed; its stdout and stderr go to ``output`` (capped by the file size limit)."""
+    namespaced = _namespaces_available()
+    if namespaced:
+        uid = BASE_UID + slot
+        mounts = " && ".join(f"mount -t tmpfs -o size=1k,mode=000 learnathon-hidden {shlex_quote(p)}"
+                             for p in hide if p.exists()) or "true"
+        inner = (f"{mounts} && exec setpriv --reuid={uid} --regid={uid} --clear-groups "
+                 f"--no-new-privs -- " + " ".join(shlex_quote(a) for a in argv))
+        argv = ["unshare", "--net", "--mount", "--pid", "--fork", "--mount-proc", "--kill-child",
+                "--", "/bin/sh", "-c", inner]
+    out = open(output, "wb")
+    try:
+        return subprocess.Popen(
+            argv, cwd=scratch, env=clean_environment(scratch), stdin=subprocess.DEVNULL,
+            stdout=out, stderr=subprocess.STDOUT, pass_fds=pass_fds, start_new_session=True,
+            preexec_fn=lambda: _set_limits(limits, namespaced),
+        )
+    finally:
+        out.close()
+
+
+def kill(process: subprocess.Popen) -> None:
+    """Kill the process and its whole group (and, with namespaces, everything it started)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def shlex_quote(value) -> str:
+    import shlex
+
+    return shlex.quote(str(value))
+
+
+def python_argv(script: Path, *args: str) -> list[str]:
+    return [sys.executable, "-I", str(script), *args]

@@ -1,0 +1,317 @@
+"""A live submission in the sandbox, as the hidden tests see it.
+
+``StudentSession`` starts the worker, runs the notebook's code cells with a per-cell deadline,
+then forwards calls. Whatever goes wrong on the student's side (a missing function, an
+exception, a hang, a crash, garbage on the channel) becomes a ``StudentCodeError`` with a
+message in the student's terms; the session then restarts the worker for the next call,
+skipping cells that hung or crashed, so one broken part never costs the working ones.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import select
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from . import sandbox
+from .worker import codec
+
+WORKER = Path(__file__).parent / "worker" / "main.py"
+
+
+class GradingFailure(AssertionError):
+    """A check failed; the message is meant for the student."""
+
+
+class StudentCodeError(GradingFailure):
+    """The student's code could not deliver a result (missing, raised, hung, crashed)."""
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself could not be started: a problem of the grading machine, not the student."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Cell:
+    index: int
+    source: str
+    role: str = "code"          # "code" | "test" (visible tests, run only by `check`)
+    grade_id: str | None = None
+
+
+@dataclasses.dataclass
+class CellOutcome:
+    index: int
+    grade_id: str | None
+    role: str
+    error: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class SessionConfig:
+    cell_timeout: float = 60.0
+    call_timeout: float = 20.0
+    total_timeout: float = 300.0
+    max_restarts: int = 4
+    limits: sandbox.Limits = sandbox.Limits()
+    files: tuple[Path, ...] = ()        # data files copied into the scratch folder
+    hide: tuple[Path, ...] = ()         # folders the sandbox must not see
+    slot: int = 0
+
+
+class RemoteObject:
+    """An object that lives in the sandbox (e.g. a torch model); tests can call it or its methods."""
+
+    def __init__(self, session: "StudentSession", handle: int, type_name: str, generation: int):
+        self._session, self._handle, self.type_name, self._generation = session, handle, type_name, generation
+
+    def __call__(self, *args, **kwargs):
+        return self._session._request({"op": "call", "handle": self._handle, "args": args, "kwargs": kwargs},
+                                      f"calling your {self.type_name.rsplit('.', 1)[-1]}", self)
+
+    def call_method(self, method: str, *args, **kwargs):
+        return self._session._request(
+            {"op": "call", "handle": self._handle, "path": [method], "args": args, "kwargs": kwargs},
+            f"{self.type_name.rsplit('.', 1)[-1]}.{method}()", self)
+
+    def getattr(self, attr: str):
+        return self._session._request({"op": "get", "handle": self._handle, "path": [attr]},
+                                      f"{self.type_name.rsplit('.', 1)[-1]}.{attr}", self)
+
+    def __repr__(self) -> str:
+        return f"<student object {self.type_name}>"
+
+
+class Probe:
+    """A known function handed to student code (see worker/probes.py)."""
+
+    def __init__(self, name: str, **params):
+        self.name, self.params = name, params
+
+
+class StudentSession:
+    def __init__(self, cells: list[Cell], config: SessionConfig, *, run_tests: bool = False):
+        self.cells = [c for c in cells if run_tests or c.role != "test"]
+        self.config = config
+        self.outcomes: dict[int, CellOutcome] = {}
+        self.skip: set[int] = set()
+        self.restarts = 0
+        self.generation = 0
+        self.deadline = time.monotonic() + config.total_timeout
+        self.process = None
+        self.fatal: str | None = None
+        self._tmp = Path(tempfile.mkdtemp(prefix="learnathon-"))
+        self._tmp.chmod(0o711)
+
+    # --- lifecycle ---
+    def start(self) -> list[CellOutcome]:
+        """Run the cells once (restarting past cells that hang or crash); return their outcomes."""
+        while self.process is None and self.fatal is None:
+            self._boot()
+        return [self.outcomes[c.index] for c in self.cells if c.index in self.outcomes]
+
+    def close(self) -> None:
+        if self.process is not None:
+            sandbox.kill(self.process)
+            self.process = None
+        for fd in getattr(self, "_fds", ()):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._fds = ()
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _boot(self) -> None:
+        if self.restarts > self.config.max_restarts:
+            self.fatal = "your notebook crashed or hung too many times; the remaining checks were not run"
+            return
+        if time.monotonic() > self.deadline:
+            self.fatal = f"grading time for this notebook ({self.config.total_timeout:.0f} s) ran out"
+            return
+        self.generation += 1
+        scratch = self._tmp / f"run{self.generation}"
+        scratch.mkdir()
+        for path in self.config.files:
+            shutil.copy2(path, scratch / path.name)
+        sandbox.prepare_scratch(scratch, self.config.slot)
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
+        self.process = sandbox.launch(
+            sandbox.python_argv(WORKER, str(to_worker_r), str(from_worker_w)),
+            scratch=scratch, limits=self.config.limits, hide=list(self.config.hide),
+            slot=self.config.slot, pass_fds=(to_worker_r, from_worker_w), output=self._tmp / f"output{self.generation}.txt",
+        )
+        os.close(to_worker_r)
+        os.close(from_worker_w)
+        self._fds = (to_worker_w, from_worker_r)
+        self._await_ready(self._tmp / f"output{self.generation}.txt")
+        self._send({"op": "run_cells", "cells": [{"index": c.index, "source": c.source}
+                                                  for c in self.cells if c.index not in self.skip]})
+        self._collect_cells()
+
+    def _await_ready(self, output: Path) -> None:
+        try:
+            if self._receive(self.config.cell_timeout).get("event") == "ready":
+                return
+        except (TimeoutError, EOFError, codec.CodecError):
+            pass
+        sandbox.kill(self.process)
+        self.process = None
+        tail = output.read_text(errors="replace")[-2000:] if output.exists() else ""
+        raise SandboxError(f"the grading sandbox did not start:\n{tail}")
+
+    def _collect_cells(self) -> None:
+        pending = [c for c in self.cells if c.index not in self.skip]
+        for cell in pending:
+            try:
+                event = self._receive(min(self.config.cell_timeout, self.deadline - time.monotonic()))
+            except TimeoutError:
+                self._give_up_on(cell, f"did not finish within {self.config.cell_timeout:.0f} s")
+                return
+            except (EOFError, codec.CodecError):
+                self._give_up_on(cell, "stopped the notebook (it exited, crashed or ran out of memory)")
+                return
+            if event.get("event") != "cell" or event.get("index") != cell.index:
+                self._give_up_on(cell, "wrote to the grader's channel")
+                return
+            error = event.get("error")
+            self.outcomes[cell.index] = CellOutcome(cell.index, cell.grade_id, cell.role,
+                                                    str(error)[:700] if error else None,
+                                                    float(event.get("seconds") or 0.0))
+        try:
+            done = self._receive(self.config.call_timeout)
+            if done.get("event") != "cells_done":
+                raise codec.CodecError("unexpected message")
+        except (TimeoutError, EOFError, codec.CodecError):
+            self._crashed()
+
+    def _give_up_on(self, cell: Cell, why: str) -> None:
+        self.outcomes[cell.index] = CellOutcome(cell.index, cell.grade_id, cell.role, f"this cell {why}",
+                                                self.config.cell_timeout)
+        self.skip.add(cell.index)
+        self._crashed()
+
+    def _crashed(self) -> None:
+        if self.process is not None:
+            sandbox.kill(self.process)
+            self.process = None
+        self.restarts += 1
+
+    # --- channel ---
+    def _send(self, message: dict) -> None:
+        data = codec.frame(message)
+        try:
+            view = memoryview(data)
+            while view:
+                _, writable, _ = select.select([], [self._fds[0]], [], self.config.call_timeout)
+                if not writable:
+                    raise TimeoutError
+                view = view[os.write(self._fds[0], view[:65536]):]
+        except (BrokenPipeError, OSError) as exc:
+            if isinstance(exc, TimeoutError):
+                raise
+            raise EOFError from None
+
+    def _read(self, n: int, deadline: float) -> bytes:
+        chunks = []
+        while n:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            readable, _, _ = select.select([self._fds[1]], [], [], remaining)
+            if not readable:
+                raise TimeoutError
+            chunk = os.read(self._fds[1], min(n, 1 << 20))
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            n -= len(chunk)
+        return b"".join(chunks)
+
+    def _receive(self, timeout: float) -> dict:
+        deadline = time.monotonic() + max(timeout, 0.0)
+        length = codec.parse_header(self._read(4, deadline))
+        return codec.parse_body(self._read(length, deadline))
+
+    # --- calls (used by the hidden tests through the `student` fixture) ---
+    def call(self, name: str, *args, **kwargs):
+        return self._request({"op": "call", "name": name, "args": args, "kwargs": kwargs}, f"{name}()")
+
+    def get(self, name: str):
+        return self._request({"op": "get", "name": name}, name)
+
+    def _request(self, request: dict, what: str, remote: RemoteObject | None = None):
+        if remote is not None and remote._generation != self.generation:
+            raise StudentCodeError(f"{what}: the object was lost when your notebook had to be restarted")
+        if self.process is None:
+            self.start()
+        if self.fatal is not None:
+            raise StudentCodeError(self.fatal)
+        message = {**request}
+        message["args"] = [self._encode(a) for a in request.get("args", ())]
+        message["kwargs"] = {k: self._encode(v) for k, v in request.get("kwargs", {}).items()}
+        try:
+            self._send(message)
+            reply = self._receive(self.config.call_timeout)
+        except TimeoutError:
+            self._crashed()
+            raise StudentCodeError(f"{what} did not return within {self.config.call_timeout:.0f} s "
+                                   "(an endless loop, or far too much work?)") from None
+        except (EOFError, codec.CodecError):
+            self._crashed()
+            raise StudentCodeError(f"{what} stopped the notebook (it exited, crashed or ran out of memory)") from None
+        return self._interpret(reply, what)
+
+    def _encode(self, value):
+        """codec.encode, plus the grader-side stand-ins: remote objects and probes."""
+        if isinstance(value, RemoteObject):
+            return {"t": "handle", "id": value._handle, "type": value.type_name}
+        if isinstance(value, Probe):
+            return {"t": "probe", "name": value.name, "params": self._encode(value.params)}
+        if type(value) in (list, tuple):
+            return {"t": type(value).__name__, "items": [self._encode(v) for v in value]}
+        if type(value) is dict:
+            return {"t": "dict", "items": [[k, self._encode(v)] for k, v in value.items()]}
+        return codec.encode(value)
+
+    def _interpret(self, reply: dict, what: str):
+        if reply.get("ok") is True:
+            try:
+                value = codec.decode(reply.get("value"), self._remote)
+            except codec.CodecError as exc:
+                raise StudentCodeError(f"{what} returned something the grader cannot read ({exc})") from None
+            mutated = reply.get("mutated") or []
+            if mutated:
+                raise StudentCodeError(
+                    f"{what} changed the arrays it was given ({', '.join(map(str, mutated[:3]))}); "
+                    "work on copies (e.g. x = x.copy()) or build new arrays instead of modifying inputs in place")
+            return value
+        error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+        kind, text = str(error.get("type", "Error"))[:80], str(error.get("message", ""))[:600]
+        if kind == "Missing":
+            raise StudentCodeError(f"{what}: {text}. Did you run the cell that defines it, and keep its name?")
+        if kind == "NotCallable":
+            raise StudentCodeError(f"{what}: {text}; it should be a function")
+        line = f" (line {error['line']} of its cell)" if type(error.get("line")) is int else ""
+        raise StudentCodeError(f"{what} raised {kind}{line}: {text}" if text else f"{what} raised {kind}{line}")
+
+    def _remote(self, handle: int, type_name: str) -> RemoteObject:
+        return RemoteObject(self, handle, type_name, self.generation)

@@ -1,0 +1,119 @@
+"""What hidden tests import: strict checks whose failures teach.
+
+A hidden test receives the student's results as plain data (see ``session``) and compares
+them here, in the trusted process, against the reference solution. Checks go shape, dtype
+kind and finiteness before values, because ``np.allclose(5.0, [5, 5, 5])`` is True.
+
+    from autograder.testing import expect_array, fail, Probe
+
+    @pytest.mark.points(2)
+    @pytest.mark.cell("relu")
+    def test_relu(student, rng):
+        z = rng.normal(size=(6, 4))
+        expect_array(student.relu(z), ref.relu(z), name="relu(z)",
+                     mistakes={"the derivative ... ?": wrong_variant})
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .session import GradingFailure, Probe, RemoteObject, StudentCodeError  # noqa: F401 - re-exported
+
+__all__ = ["GradingFailure", "StudentCodeError", "Probe", "RemoteObject",
+           "fail", "as_array", "as_float", "expect_array", "expect_float", "expect_close_to_one_of"]
+
+
+def fail(message: str):
+    raise GradingFailure(message)
+
+
+def as_array(value, *, name: str, allow_int: bool = True) -> np.ndarray:
+    """A numeric array from what the student returned (arrays, lists, tensors, pandas arrive as arrays)."""
+    if isinstance(value, RemoteObject):
+        fail(f"{name} should be an array of numbers, but it is a {value.type_name.rsplit('.', 1)[-1]}")
+    if value is None:
+        fail(f"{name} is None: did you forget the `return` statement?")
+    if isinstance(value, (str, bytes, dict)):
+        fail(f"{name} should be an array of numbers, but it is a {type(value).__name__}")
+    if isinstance(value, tuple) and len(value) > 0 and any(isinstance(v, np.ndarray) for v in value):
+        fail(f"{name} should be one array, but it is a tuple of {len(value)} values: "
+             "did you return more than was asked for?")
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError):
+        fail(f"{name} should be an array of numbers, but it is a ragged list")
+    if array.dtype == bool or array.dtype.kind not in "iuf" + ("" if allow_int else ""):
+        if array.dtype.kind == "c":
+            fail(f"{name} contains complex numbers; expected real numbers")
+        fail(f"{name} should contain numbers, but has dtype {array.dtype}")
+    return array
+
+
+def as_float(value, *, name: str) -> float:
+    array = as_array(value, name=name)
+    if array.size != 1:
+        fail(f"{name} should be a single number, but it has shape {array.shape}")
+    result = float(array.reshape(()))
+    if not np.isfinite(result):
+        fail(f"{name} is {result}, not a finite number")
+    return result
+
+
+def _describe_difference(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> str:
+    close = np.isclose(got, expected, rtol=rtol, atol=atol)
+    wrong = int(np.size(close) - np.count_nonzero(close))
+    largest = float(np.max(np.abs(got - expected))) if got.size else 0.0
+    return f"{wrong} of {got.size} values differ from the expected result (largest difference {largest:.3g})"
+
+
+def expect_array(value, expected, *, name: str, rtol: float = 1e-6, atol: float = 1e-8,
+                 shapes: tuple | None = None, mistakes: dict | None = None, hint: str = "") -> np.ndarray:
+    """Fail unless ``value`` is a finite array shaped like ``expected`` with the same values.
+
+    ``shapes``: other shapes that are also right (e.g. a bias as (h,) or (1, h)); the value is
+    then compared after reshaping. ``mistakes``: {message: what a typical mistake would return};
+    if the value matches one of them, that message is the failure.
+    """
+    expected = np.asarray(expected, dtype=float)
+    array = as_array(value, name=name)
+    allowed = [tuple(expected.shape), *(tuple(s) for s in (shapes or ()))]
+    if tuple(array.shape) not in allowed:
+        message = f"{name} has shape {array.shape}, expected {expected.shape}"
+        if array.size == expected.size and array.size > 1:
+            message += " (same number of values: a transpose or a missing reshape?)"
+        elif array.ndim != expected.ndim:
+            message += " (a missing or extra dimension; check keepdims= and how you index)"
+        fail(message)
+    array = array.astype(float).reshape(expected.shape)
+    if not np.all(np.isfinite(array)):
+        bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+        fail(f"{name} contains {bad} NaN or infinite value(s)" + (f"; {hint}" if hint else
+             ": an overflow (exp of a large number?) or a division by zero?"))
+    if np.allclose(array, expected, rtol=rtol, atol=atol):
+        return array
+    for message, variant in (mistakes or {}).items():
+        variant = np.asarray(variant, dtype=float)
+        if variant.shape == expected.shape and np.allclose(array, variant, rtol=rtol, atol=atol):
+            fail(f"{name}: {message}")
+    fail(f"{name}: {_describe_difference(array, expected, rtol, atol)}" + (f". {hint}" if hint else ""))
+
+
+def expect_float(value, expected: float, *, name: str, rtol: float = 1e-6, atol: float = 1e-8,
+                 mistakes: dict | None = None, hint: str = "") -> float:
+    got = as_float(value, name=name)
+    if np.isclose(got, expected, rtol=rtol, atol=atol):
+        return got
+    for message, variant in (mistakes or {}).items():
+        if np.isclose(got, float(variant), rtol=rtol, atol=atol):
+            fail(f"{name}: {message}")
+    fail(f"{name} is {got:.6g}, which is not the expected value" + (f". {hint}" if hint else ""))
+
+
+def expect_close_to_one_of(value, candidates: dict, *, name: str, rtol: float = 1e-6, atol: float = 1e-8) -> str:
+    """Return the key of the candidate array the value matches, or fail."""
+    array = as_array(value, name=name).astype(float)
+    for key, candidate in candidates.items():
+        candidate = np.asarray(candidate, dtype=float)
+        if array.shape == candidate.shape and np.allclose(array, candidate, rtol=rtol, atol=atol):
+            return key
+    fail(f"{name} does not match any of the expected results")

@@ -1,0 +1,176 @@
+"""Plain-data encoding shared by the grader and the sandboxed worker (never pickle).
+
+Primitives (None, bool, int, float, str) travel as JSON; everything else is a JSON object with
+a type tag "t": arrays as raw bytes in base64 with dtype and shape, lists, tuples and dicts
+explicitly, and objects that are not data as opaque handles the grader can pass back.
+Decoding is strict: unknown tags, dtypes or inconsistent sizes raise ``CodecError``.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import struct
+
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 32
+ALLOWED_DTYPES = {
+    "|b1", "|i1", "|u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8",
+    "<f2", "<f4", "<f8", "<c8", "<c16",
+}
+
+
+class CodecError(ValueError):
+    pass
+
+
+# --- framing: 4-byte big-endian length + UTF-8 JSON -----------------------------------------
+
+def frame(message: dict) -> bytes:
+    body = json.dumps(message, allow_nan=True, separators=(",", ":")).encode("utf-8")
+    if len(body) > MAX_MESSAGE_BYTES:
+        raise CodecError(f"message of {len(body)} bytes exceeds the {MAX_MESSAGE_BYTES} byte limit")
+    return struct.pack(">I", len(body)) + body
+
+
+def parse_header(header: bytes) -> int:
+    (length,) = struct.unpack(">I", header)
+    if length > MAX_MESSAGE_BYTES:
+        raise CodecError(f"announced message of {length} bytes exceeds the limit")
+    return length
+
+
+def parse_body(body: bytes) -> dict:
+    try:
+        message = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CodecError(f"unreadable message: {exc}") from None
+    if not isinstance(message, dict):
+        raise CodecError("message is not a JSON object")
+    return message
+
+
+# --- values ----------------------------------------------------------------------------------
+
+def encode_array(array, origin: str) -> dict:
+    import numpy as np
+
+    array = np.ascontiguousarray(array)
+    if array.dtype.kind not in "biufc":
+        raise CodecError(f"an array of dtype {array.dtype} (only numbers and booleans can be graded)")
+    array = array.astype(array.dtype.newbyteorder("<"), copy=False)
+    return {
+        "t": "nd",
+        "dtype": array.dtype.str,
+        "shape": list(array.shape),
+        "data": base64.b64encode(array.tobytes()).decode("ascii"),
+        "origin": origin,
+    }
+
+
+def decode_array(obj: dict):
+    import numpy as np
+
+    dtype, shape, data = obj.get("dtype"), obj.get("shape"), obj.get("data")
+    if dtype not in ALLOWED_DTYPES:
+        raise CodecError(f"array dtype {dtype!r} is not allowed")
+    if not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape) or len(shape) > 32:
+        raise CodecError("array shape is malformed")
+    if not isinstance(data, str):
+        raise CodecError("array data is malformed")
+    raw = base64.b64decode(data.encode("ascii"), validate=True)
+    count = 1
+    for n in shape:
+        count *= n
+    if count * np.dtype(dtype).itemsize != len(raw):
+        raise CodecError("array data does not match its shape and dtype")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+
+def encode(value, make_handle=None, depth: int = 0):
+    """Encode a value for the wire. ``make_handle(obj) -> int`` turns non-data objects into handles."""
+    if depth > MAX_DEPTH:
+        raise CodecError("value is nested too deeply")
+    kind = type(value)
+    if value is None or kind in (bool, int, str):
+        return value
+    if kind is float:
+        return value
+    if kind in (list, tuple):
+        return {"t": kind.__name__, "items": [encode(v, make_handle, depth + 1) for v in value]}
+    if kind is dict:
+        if not all(type(k) is str for k in value):
+            raise CodecError("a dict whose keys are not all strings")
+        return {"t": "dict", "items": [[k, encode(v, make_handle, depth + 1)] for k, v in value.items()]}
+    module = getattr(kind, "__module__", "") or ""
+    if module.startswith("numpy"):
+        import numpy as np
+
+        if isinstance(value, np.ndarray):
+            return encode_array(np.asarray(value), "ndarray")
+        if isinstance(value, np.generic):
+            return encode_array(np.asarray(value), "numpy-scalar")
+    if module.startswith("torch"):
+        import torch
+
+        if isinstance(value, torch.Tensor):
+            return encode_array(value.detach().cpu().numpy(), "torch")
+    if module.startswith("pandas"):
+        import pandas as pd
+
+        if isinstance(value, (pd.Series, pd.DataFrame)):
+            return encode_array(value.to_numpy(), "pandas")
+    if isinstance(value, (bool, int, float, str)):
+        # A subclass of a primitive: keep only the primitive value, never the subclass.
+        return encode(kind.__mro__[-2](value), make_handle, depth) if kind.__mro__[-2] in (int, float, str) else bool(value)
+    if make_handle is None:
+        raise CodecError(f"a value of type {kind.__name__} cannot be sent")
+    return {"t": "handle", "id": make_handle(value), "type": f"{module}.{kind.__qualname__}"}
+
+
+def decode(obj, resolve_handle=None, make_probe=None, tensors=False, depth: int = 0):
+    """Decode a wire value.
+
+    The grader passes ``resolve_handle(id, type) -> RemoteObject``; the worker passes
+    ``resolve_handle(id, type) -> the object`` and ``make_probe(name, params)``, and sets
+    ``tensors`` so that arrays sent as torch tensors arrive as tensors.
+    """
+    if depth > MAX_DEPTH:
+        raise CodecError("value is nested too deeply")
+    if obj is None or type(obj) in (bool, int, float, str):
+        return obj
+    if type(obj) is not dict:
+        raise CodecError(f"unexpected JSON value of type {type(obj).__name__}")
+    tag = obj.get("t")
+    again = lambda v: decode(v, resolve_handle, make_probe, tensors, depth + 1)  # noqa: E731
+    if tag == "nd":
+        array = decode_array(obj)
+        if tensors and obj.get("origin") == "torch":
+            import torch
+
+            return torch.from_numpy(array)
+        return array
+    if tag in ("list", "tuple"):
+        items = obj.get("items")
+        if type(items) is not list:
+            raise CodecError("malformed list")
+        values = [again(v) for v in items]
+        return values if tag == "list" else tuple(values)
+    if tag == "dict":
+        items = obj.get("items")
+        if type(items) is not list or not all(type(p) is list and len(p) == 2 and type(p[0]) is str for p in items):
+            raise CodecError("malformed dict")
+        return {k: again(v) for k, v in items}
+    if tag == "handle" and resolve_handle is not None:
+        if type(obj.get("id")) is not int or type(obj.get("type")) is not str:
+            raise CodecError("malformed handle")
+        return resolve_handle(obj["id"], obj["type"][:200])
+    if tag == "probe" and make_probe is not None:
+        if type(obj.get("name")) is not str:
+            raise CodecError("malformed probe")
+        return make_probe(obj["name"], again(obj.get("params")))
+    raise CodecError(f"unknown value tag {tag!r}")
+
+
+def origin_of(obj) -> str | None:
+    """The Python type a wire array came from (ndarray, numpy-scalar, torch, pandas), if any."""
+    return obj.get("origin") if isinstance(obj, dict) and obj.get("t") == "nd" else None
