@@ -110,7 +110,10 @@ def relu_output(seed: int) -> Question:
         Candidate(z1, "ReLU not applied: this is $z_1$ itself."),
         Candidate(abs(z1), "ReLU is not the absolute value; negative inputs give 0."),
         Candidate(float(relu(z1 - b1)), "Forgot the bias $b_1$ before applying ReLU."),
-        Candidate(-z1, "Flipped the sign of $z_1$."),
+        Candidate(float(np.sum(relu(X[0] * params["W1"][:, 0])) + relu(b1)),
+                  "Applied ReLU to every term separately instead of to the sum $z_1$."),
+        Candidate(z1 - b1, "Forgot the bias and did not apply ReLU."),
+        Candidate(0.0, "ReLU outputs 0 only for a negative $z_1$."),
     ]
     return Question(
         id=f"param-relu-s{seed}", section="Neural network basics",
@@ -153,10 +156,13 @@ def gradient_step(seed: int) -> Question:
     X = _ints(rng, (1, 2), -2, 2)
     params = {"W1": _ints(rng, (2, 2), -2, 2), "b1": np.zeros(2), "W2": _ints(rng, (2, 1), -2, 2),
               "b2": np.zeros(1)}
-    params["b1"][:] = np.abs(params["W1"]).sum(axis=0)  # keeps both hidden neurons active
+    # |x . w| <= 2 sum|w|, so this bias keeps both hidden neurons active (a nonzero gradient).
+    params["b1"][:] = 2 * np.abs(params["W1"]).sum(axis=0) + 1
     y = _ints(rng, (1, 1), -3, 3)
-    lr = float(rng.choice([0.1, 0.01, 0.05]))
+    lr = float(rng.choice([0.01, 0.005, 0.001]))
     y_hat, cache = forward(X, params, activation="relu")
+    if y_hat[0, 0] == y[0, 0]:
+        y = y + 1.0
     grads = backward(mse_loss_grad(y_hat, y), cache, params, activation="relu")
     updated = sgd_step(params, grads, lr)
     w, g, new_w = float(params["W2"][0, 0]), float(grads["W2"][0, 0]), float(updated["W2"][0, 0])
