@@ -1,0 +1,25 @@
+"""Particify (formerly ARSnova) CSV: one CHOICE content per row; options and correct options are
+newline-separated lists inside their cells. Text stays Markdown with $...$ math."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from quizzes.export.base import Adaptation, ExportResult, render, write_text
+from quizzes.model import Question, Quiz
+
+
+def additional_text(question: Question) -> str:
+    """The explanations, shown by Particify as the content's additional text."""
+    lines = [question.explanation] if question.explanation else []
+    lines += [f"- {o.text}: {o.explanation}" for o in question.options]
+    return "\n".join(lines)
+
+
+def export(quiz: Quiz, questions: list[Question], out: Path) -> ExportResult:
+    adaptations = tuple(
+        Adaptation(q.id, "adapted", "the figure is not included (Particify's CSV has no image column)")
+        for q in questions if q.figure
+    )
+    text = render("particify.csv.j2", questions=questions,
+                  additional={q.id: additional_text(q) for q in questions})
+    return ExportResult("particify", write_text(out, text), tuple(q.id for q in questions), adaptations)
