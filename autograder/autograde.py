@@ -1,0 +1,152 @@
+"""Grade a whole class: every submission of an assignment, isolated, recorded, fed back.
+
+One student's notebooks are graded together; results go to the gradebook in one transaction,
+then feedback is written. A marker per student (hash of the submission and the grader) makes
+reruns skip what is already graded, so a killed run resumes where it stopped.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import multiprocessing
+from pathlib import Path
+
+from . import __version__, assignments, feedback, gradebook
+from .course import Course, open_course
+from .results import NotebookReport
+from .runner import UnreadableSession, grade_notebook, run_hidden_tests
+
+
+@dataclasses.dataclass
+class StudentResult:
+    student: str
+    reports: list[NotebookReport]
+    skipped: bool = False        # already graded, unchanged since
+
+    @property
+    def seconds(self) -> float:
+        return round(sum(r.seconds for r in self.reports), 3)
+
+    @property
+    def score(self) -> float:
+        return round(sum(r.score for r in self.reports), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(r.max_score for r in self.reports), 6)
+
+    @property
+    def errors(self) -> list[str]:
+        return [f"{r.notebook}: {r.error}" for r in self.reports if r.error]
+
+    def to_dict(self) -> dict:
+        return {"student": self.student, "score": self.score, "max_score": self.max_score,
+                "skipped": self.skipped, "notebooks": [r.to_dict() for r in self.reports]}
+
+
+def read_timestamp(folder: Path) -> dt.datetime | None:
+    from nbgrader.utils import parse_utc
+
+    try:
+        return parse_utc((folder / "timestamp.txt").read_text().strip())
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def fingerprint(folder: Path, spec: assignments.Assignment) -> str:
+    digest = hashlib.sha256(__version__.encode())
+    for nb in spec.notebooks:
+        for path in (folder / nb.filename, nb.source, nb.tests):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes() if path.is_file() else b"<missing>")
+    return digest.hexdigest()
+
+
+def marker_path(course: Course, assignment: str, student: str) -> Path:
+    return course.root / ".learnathon" / "graded" / assignment / f"{student}.json"
+
+
+def grade_student(spec: assignments.Assignment, folder: Path, student: str, *, slot: int = 0,
+                  hide: tuple[Path, ...] = ()) -> list[NotebookReport]:
+    reports = []
+    for nb in spec.notebooks:
+        path = folder / nb.filename
+        if path.is_file():
+            reports.append(grade_notebook(nb, path, slot=slot, student=student, hide=hide))
+        else:
+            others = sorted(p.name for p in folder.glob("*.ipynb"))
+            reason = f"{nb.filename} was not submitted" + (f" (found: {', '.join(others)})" if others else "")
+            reports.append(NotebookReport(spec.name, nb.name, run_hidden_tests(nb, UnreadableSession(reason)),
+                                          error=reason, student=student))
+    return reports
+
+
+_slot = 0
+
+
+def _init_worker(counter) -> None:
+    global _slot
+    with counter.get_lock():
+        counter.value += 1
+        _slot = counter.value
+
+
+def _grade_in_worker(assignment: str, folder: str, student: str, hide: tuple) -> list[NotebookReport]:
+    return grade_student(assignments.load(assignment), Path(folder), student, slot=_slot, hide=hide)
+
+
+def autograde(*, course_dir: Path, assignment: str, student: str | None = None, jobs: int = 1,
+              force: bool = False, progress=None) -> list[StudentResult]:
+    course = open_course(course_dir)
+    spec = assignments.load(assignment)
+    students = course.submitted(assignment)
+    if student is not None:
+        if student not in students:
+            raise LookupError(f"no submission of {assignment} by {student!r} in {course.root / 'submitted'}")
+        students = [student]
+    hide = (course.root,)
+    results: list[StudentResult] = []
+    todo = []
+    for name in students:
+        folder = course.submission_dir(name, assignment)
+        marker = marker_path(course, assignment, name)
+        fp = fingerprint(folder, spec)
+        if not force and marker.is_file() and json.loads(marker.read_text()).get("fingerprint") == fp:
+            results.append(StudentResult(name, [], skipped=True))
+            if progress:
+                progress(results[-1], len(results), len(students))
+            continue
+        todo.append((name, folder, fp))
+
+    def finish(name, folder, fp, reports):
+        gradebook.record(course.root, course.course_id, name, assignment, reports, read_timestamp(folder))
+        for report in reports:
+            nb = spec.notebook(report.notebook)
+            feedback.write(report, html_path=course.feedback_html(name, assignment, report.notebook),
+                           notebook_path=course.autograded_notebook(name, assignment, report.notebook),
+                           submitted=folder / nb.filename,
+                           fallback=course.release_notebook(assignment, nb.filename))
+        marker = marker_path(course, assignment, name)
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        feedback.atomic_write(marker, json.dumps({"fingerprint": fp, "score": sum(r.score for r in reports)}))
+        results.append(StudentResult(name, reports))
+        if progress:
+            progress(results[-1], len(results), len(students))
+
+    if jobs <= 1 or len(todo) <= 1:
+        for name, folder, fp in todo:
+            finish(name, folder, fp, grade_student(spec, folder, name, slot=1, hide=hide))
+    else:
+        counter = multiprocessing.get_context("fork").Value("i", 0)
+        with concurrent.futures.ProcessPoolExecutor(
+                max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+                initializer=_init_worker, initargs=(counter,)) as pool:
+            pending = {pool.submit(_grade_in_worker, assignment, str(folder), name, hide): (name, folder, fp)
+                       for name, folder, fp in todo}
+            for future in concurrent.futures.as_completed(pending):
+                finish(*pending[future], future.result())
+    order = {name: i for i, name in enumerate(students)}
+    return sorted(results, key=lambda r: order[r.student])

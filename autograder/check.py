@@ -1,0 +1,54 @@
+"""`learnathon check`: what a student runs before submitting — the visible tests only."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from .assignments import hidden_paths
+from .notebook import plan_cells
+from .session import CellOutcome, SessionConfig, StudentSession
+
+
+@dataclasses.dataclass
+class CheckReport:
+    notebook: str
+    tests: list[CellOutcome]             # the visible-test cells
+    broken: list[CellOutcome]            # other cells that raised
+    error: str | None = None
+
+    @property
+    def passed(self) -> int:
+        return sum(t.ok for t in self.tests)
+
+    @property
+    def all_passed(self) -> bool:
+        return self.error is None and self.passed == len(self.tests)
+
+    def to_dict(self) -> dict:
+        return {"notebook": self.notebook, "passed": self.passed, "total": len(self.tests),
+                "tests": [t.to_dict() for t in self.tests], "broken": [c.to_dict() for c in self.broken],
+                "error": self.error}
+
+    def render(self) -> str:
+        lines = [f"{self.notebook}: {self.passed} of {len(self.tests)} visible test cells pass"]
+        if self.error:
+            lines.append(f"  ! {self.error}")
+        for t in self.tests:
+            lines.append(f"  {'PASS' if t.ok else 'FAIL'}  {t.grade_id or f'cell {t.index + 1}'}"
+                         + ("" if t.ok else f": {t.error}"))
+        for c in self.broken:
+            lines.append(f"  note: code cell {c.index + 1}{f' ({c.grade_id})' if c.grade_id else ''} raised {c.error}")
+        lines.append("Hidden tests check more than these; passing them is a good sign, not a guarantee.")
+        return "\n".join(lines)
+
+
+def check_notebook(path: Path, *, cell_timeout: float = 120.0) -> CheckReport:
+    """Run the notebook as it is, in the sandbox, and report its visible-test cells."""
+    cells = plan_cells(path, path)   # its own metadata says which cells are tests
+    config = SessionConfig(cell_timeout=cell_timeout, total_timeout=cell_timeout * 5, hide=hidden_paths())
+    with StudentSession(cells, config, run_tests=True) as session:
+        outcomes = session.start()
+        fatal = session.fatal
+    tests = [o for o in outcomes if o.role == "test"]
+    broken = [o for o in outcomes if o.role != "test" and not o.ok]
+    return CheckReport(path.name, tests, broken, fatal)

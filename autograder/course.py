@@ -1,0 +1,96 @@
+"""An nbgrader course directory that stock nbgrader commands work in unchanged."""
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+from . import assignments as registry
+from .gradebook import ensure_tools_on_path
+
+CONFIG_TEMPLATE = '''\
+# nbgrader configuration written by `learnathon init`; stock nbgrader reads it unchanged.
+import os
+
+c = get_config()  # noqa: F821
+c.CourseDirectory.course_id = {course_id!r}
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+# A course-local exchange, so release_assignment/collect work without /srv/nbgrader.
+c.Exchange.root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange")
+# Student code runs only in learnathon's sandbox: autograde with `learnathon autograde`.
+'''
+
+
+class CourseError(ValueError):
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class Course:
+    root: Path
+    course_id: str
+
+    def submitted(self, assignment: str) -> list[str]:
+        base = self.root / "submitted"
+        return sorted(p.name for p in base.glob(f"*/{assignment}") if p.is_dir()) if base.is_dir() else []
+
+    def submission_dir(self, student: str, assignment: str) -> Path:
+        return self.root / "submitted" / student / assignment
+
+    def release_notebook(self, assignment: str, filename: str) -> Path:
+        return self.root / "release" / assignment / filename
+
+    def feedback_html(self, student: str, assignment: str, notebook: str) -> Path:
+        return self.root / "feedback" / student / assignment / f"{notebook}.html"
+
+    def autograded_notebook(self, student: str, assignment: str, notebook: str) -> Path:
+        return self.root / "autograded" / student / assignment / f"{notebook}.ipynb"
+
+
+def nbgrader_config(root: Path):
+    from traitlets.config.loader import PyFileConfigLoader
+
+    if not (root / "nbgrader_config.py").is_file():
+        raise CourseError(f"{root} is not an nbgrader course directory (no nbgrader_config.py); "
+                          "create one with `learnathon init DIR`")
+    return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+
+
+def open_course(root: Path) -> Course:
+    root = Path(root).resolve()
+    config = nbgrader_config(root)
+    course_id = config.CourseDirectory.get("course_id", "") if "CourseDirectory" in config else ""
+    return Course(root, str(course_id or ""))
+
+
+def nbgrader_api(course: Course):
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config import Config
+
+    ensure_tools_on_path()
+    config = Config(nbgrader_config(course.root))
+    config.CourseDirectory.root = str(course.root)
+    config.Application.log_level = "WARN"
+    return NbGraderAPI(config=config)
+
+
+def init(root: Path, *, assignment_names: list[str] | None = None, course_id: str = "learnathon") -> Course:
+    """Create (or refresh) a course: config, source/ with the assignments, gradebook, release/."""
+    root = Path(root).resolve()
+    names = assignment_names or registry.available()
+    if root.exists() and any(root.iterdir()) and not (root / "nbgrader_config.py").exists():
+        raise CourseError(f"{root} exists and is not empty; choose a new folder for the course")
+    root.mkdir(parents=True, exist_ok=True)
+    if not (root / "nbgrader_config.py").exists():
+        (root / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(course_id=course_id))
+    course = open_course(root)
+    for name in names:
+        spec = registry.load(name)
+        target = root / "source" / name
+        target.mkdir(parents=True, exist_ok=True)
+        for path in [s.source for s in spec.notebooks] + list(spec.files):
+            shutil.copy2(path, target / path.name)
+        result = nbgrader_api(course).generate_assignment(name, force=True)
+        if not result["success"]:
+            raise CourseError(f"nbgrader could not generate {name}: {result.get('error') or result.get('log')}")
+    return course
