@@ -72,6 +72,13 @@ def _hidden_givens(X: np.ndarray, params: dict) -> str:
     return f"Inputs ${x}$; weights into hidden neuron 1 ${w}$; bias $b_1 = {format_number(params['b1'][0])}$."
 
 
+def _short_givens(X: np.ndarray, params: dict) -> str:
+    """The same numbers compactly, for formats with short question limits (Kahoot: 120 characters)."""
+    x = ", ".join(format_number(v) for v in X[0])
+    w = ", ".join(format_number(v) for v in params["W1"][:, 0])
+    return f"$x = ({x})$, $(w_{{11}}, w_{{21}}, w_{{31}}) = ({w})$, $b_1 = {format_number(params['b1'][0])}$."
+
+
 def hidden_preactivation(seed: int) -> Question:
     """z1 of the lecture's worked example, with seeded numbers."""
     rng = np.random.default_rng([seed, 1])
@@ -91,6 +98,7 @@ def hidden_preactivation(seed: int) -> Question:
     return Question(
         id=f"param-z1-s{seed}", section="Neural network basics",
         text=f"{_hidden_givens(X, params)} What is $z_1 = w_{{11}} x_1 + w_{{21}} x_2 + w_{{31}} x_3 + b_1$?",
+        short_text=f"{_short_givens(X, params)} What is $z_1$?",
         options=_assemble(correct, mistakes, rng), origin="parametric", time_limit=60,
         explanation="Multiply each input by its weight, add the products, then add the bias.",
     )
@@ -118,6 +126,7 @@ def relu_output(seed: int) -> Question:
     return Question(
         id=f"param-relu-s{seed}", section="Neural network basics",
         text=f"{_hidden_givens(X, params)} What is the output $a_1 = \\text{{ReLU}}(z_1)$ of hidden neuron 1?",
+        short_text=f"{_short_givens(X, params)} What is $a_1 = \\text{{ReLU}}(z_1)$?",
         options=_assemble(correct, mistakes, rng), origin="parametric", time_limit=60,
         explanation="First $z_1$ (weighted sum plus bias), then $\\text{ReLU}(z) = \\max(0, z)$.",
     )
@@ -184,6 +193,9 @@ def gradient_step(seed: int) -> Question:
               f"(linear output, MSE loss). The weight from hidden neuron 1 to the output is "
               f"$w_4 = {format_number(w)}$ and $\\alpha = {format_number(lr)}$. What is $w_4$ after one "
               f"gradient-descent step?"),
+        short_text=(f"${x_text}$, $y = {format_number(y[0, 0])}$, $a_1 = {format_number(a1)}$, "
+                    f"$\\hat{{y}} = {format_number(y_hat[0, 0])}$, $w_4 = {format_number(w)}$, "
+                    f"$\\alpha = {format_number(lr)}$, MSE. $w_4$ after one step?"),
         options=_assemble(correct, mistakes, rng), origin="parametric", time_limit=90,
         explanation="$w' = w - \\alpha \\, \\partial L / \\partial w$ with $\\partial L / \\partial w_4 = "
                     "\\frac{\\partial L}{\\partial \\hat{y}} \\frac{\\partial \\hat{y}}{\\partial w_4} = 2 (\\hat{y} - y) a_1$.",

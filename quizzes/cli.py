@@ -1,0 +1,100 @@
+"""``learnathon quiz ...``: thin click commands over the keyword-only functions below."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from quizzes.catalog import DESCRIPTIONS, QUIZ_NAMES, get_quiz
+from quizzes.export import FORMATS, ExportError, ExportResult, default_filename, export_quiz
+from quizzes.model import BankError
+from quizzes.results import ResultsError, ResultsReport, report_results, write_template
+
+
+def export_main(*, format: str, quiz_name: str, out: Path | str, seed: int = 0,
+                shuffle: bool = False) -> ExportResult:
+    """``out`` is a file, or a directory (existing, or given with a trailing slash) for the default name."""
+    quiz = get_quiz(quiz_name, seed)
+    names_directory = str(out).endswith(("/", "\\"))
+    out = Path(out)
+    if names_directory or out.is_dir():
+        out = out / default_filename(quiz.name, format)
+    return export_quiz(quiz, format, out, shuffle=shuffle, seed=seed)
+
+
+def results_main(*, file: Path, out: Path, quiz_name: str = "all", seed: int = 0) -> ResultsReport:
+    return report_results(Path(file), get_quiz(quiz_name, seed), Path(out))
+
+
+def template_main(*, out: Path, quiz_name: str = "lecture", seed: int = 0) -> Path:
+    return write_template(get_quiz(quiz_name, seed), Path(out))
+
+
+def _quiz_option(default: str):
+    return click.option("--quiz", "quiz_name", type=click.Choice(QUIZ_NAMES), default=default, show_default=True,
+                        help="Which questions (see `quiz list`): " + ", ".join(QUIZ_NAMES) + ".")
+def _seed_option(help: str = "Variant of the parametric questions (their ids end in -s<seed>)."):
+    return click.option("--seed", type=int, default=0, show_default=True, help=help)
+
+
+@click.group(name="quiz")
+def quiz() -> None:
+    """Export the lecture's question bank and chart live-poll results."""
+
+
+@quiz.command("list")
+@_seed_option()
+def list_command(seed: int) -> None:
+    """List the quizzes, their questions and the export formats."""
+    for name in QUIZ_NAMES:
+        selected = get_quiz(name, seed)
+        click.echo(f"{name}: {len(selected.questions)} questions ({DESCRIPTIONS[name]})")
+        if name != "all":
+            for question in selected.questions:
+                marks = " [several correct]" if question.multiple_correct else ""
+                click.echo(f"  {question.id}{marks}")
+    click.echo("formats: " + ", ".join(FORMATS))
+
+
+@quiz.command("export")
+@click.option("--format", "format_", required=True, type=click.Choice(list(FORMATS)), help="Output format.")
+@_quiz_option("lecture")
+@_seed_option("Variant of the parametric questions, and the order --shuffle uses.")
+@click.option("--shuffle", is_flag=True, help="Shuffle the options of every question (order fixed by --seed).")
+@click.option("--out", required=True, type=click.Path(),
+              help="Output file, or a directory (existing or ending in /) to write <quiz><suffix> into.")
+def export_command(format_: str, quiz_name: str, seed: int, shuffle: bool, out: str) -> None:
+    """Write a quiz in one format and report every question the format made us adapt or skip."""
+    try:
+        result = export_main(format=format_, quiz_name=quiz_name, out=out, seed=seed, shuffle=shuffle)
+    except (BankError, ExportError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in result.summary_lines():
+        click.echo(line)
+
+
+@quiz.command("results")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for one chart per question and summary.csv / summary.md.")
+@_quiz_option("all")
+@_seed_option()
+def results_command(file: Path, out: Path, quiz_name: str, seed: int) -> None:
+    """Chart poll results (CSV or xlsx: question_id, option, option_text, votes) and summarise them."""
+    try:
+        report = results_main(file=file, out=out, quiz_name=quiz_name, seed=seed)
+    except (BankError, ResultsError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in report.summary_lines():
+        click.echo(line)
+
+
+@quiz.command("template")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the empty results file (.csv, or .xlsx for a spreadsheet).")
+@_quiz_option("lecture")
+@_seed_option()
+def template_command(out: Path, quiz_name: str, seed: int) -> None:
+    """Write an empty poll-results file for a quiz, one row per option, to fill in with vote counts."""
+    path = template_main(out=out, quiz_name=quiz_name, seed=seed)
+    click.echo(f"results template -> {path}")
