@@ -45,6 +45,7 @@ class Assignment:
     name: str
     source_dir: Path
     notebooks: tuple[NotebookSpec, ...]
+    files: tuple[Path, ...] = ()
 
     def notebook(self, filename: str) -> NotebookSpec:
         stem = Path(filename).name.removesuffix(".ipynb")
@@ -89,4 +90,4 @@ def load(name: str) -> Assignment:
             raise UnknownAssignment(f"{notebook.name} has no hidden tests ({tests} is missing)")
         settings = {**defaults, **config.get("notebooks", {}).get(notebook.stem, {})}
         specs.append(NotebookSpec(name, notebook.stem, notebook, tests, files, settings))
-    return Assignment(name, source_dir, tuple(specs))
+    return Assignment(name, source_dir, tuple(specs), files)

@@ -40,7 +40,12 @@ class StudentResult:
 
     @property
     def errors(self) -> list[str]:
-        return [f"{r.notebook}: {r.error}" for r in self.reports if r.error]
+        """Why notebooks could not be graded fully: unreadable files, cells that hung or crashed."""
+        notes = [f"{r.notebook}: {r.error}" for r in self.reports if r.error]
+        for r in self.reports:
+            notes += [f"{r.notebook}: code cell {c.index + 1} {c.error.removeprefix('this cell ')}"
+                      for c in r.cells if c.error and c.error.startswith("this cell")]
+        return notes
 
     def to_dict(self) -> dict:
         return {"student": self.student, "score": self.score, "max_score": self.max_score,

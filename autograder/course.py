@@ -32,7 +32,7 @@ class Course:
 
     def submitted(self, assignment: str) -> list[str]:
         base = self.root / "submitted"
-        return sorted(p.name for p in base.glob(f"*/{assignment}") if p.is_dir()) if base.is_dir() else []
+        return sorted(p.parent.name for p in base.glob(f"*/{assignment}") if p.is_dir()) if base.is_dir() else []
 
     def submission_dir(self, student: str, assignment: str) -> Path:
         return self.root / "submitted" / student / assignment

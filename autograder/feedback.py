@@ -10,7 +10,7 @@ from .results import NotebookReport
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("autograder", "templates"),
-    autoescape=jinja2.select_autoescape(["html", "j2"]),
+    autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2", "html"), default_for_string=False),
     trim_blocks=True, lstrip_blocks=True,
 )
 

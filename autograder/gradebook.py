@@ -11,6 +11,7 @@ import datetime as dt
 import fcntl
 import os
 import sys
+import warnings
 from pathlib import Path
 
 from .results import NotebookReport
@@ -44,8 +45,12 @@ def open_gradebook(course: Path, course_id: str):
     from nbgrader.api import Gradebook
 
     ensure_tools_on_path()
-    with locked(course), Gradebook(db_url(course), course_id) as gb:
-        yield gb
+    with locked(course), warnings.catch_warnings():
+        # nbgrader's own ORM use triggers SQLAlchemy autoflush warnings that are not ours to fix.
+        warnings.filterwarnings("ignore", module="nbgrader")
+        warnings.filterwarnings("ignore", message=".*not in session.*")
+        with Gradebook(db_url(course), course_id) as gb:
+            yield gb
 
 
 def notebook_names(course: Path, course_id: str, assignment: str) -> list[str]:

@@ -307,7 +307,10 @@ class StudentSession:
         error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
         kind, text = str(error.get("type", "Error"))[:80], str(error.get("message", ""))[:600]
         if kind == "Missing":
-            raise StudentCodeError(f"{what}: {text}. Did you run the cell that defines it, and keep its name?")
+            stopped = [o for o in self.outcomes.values() if o.error and o.error.startswith("this cell")]
+            cause = (f" (code cell {stopped[0].index + 1} {stopped[0].error.removeprefix('this cell ')}, "
+                     "so what it defines is missing)") if stopped else " Did you run the cell that defines it, and keep its name?"
+            raise StudentCodeError(f"{what}: {text}.{cause}")
         if kind == "NotCallable":
             raise StudentCodeError(f"{what}: {text}; it should be a function")
         line = f" (line {error['line']} of its cell)" if type(error.get("line")) is int else ""

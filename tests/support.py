@@ -1,92 +1,25 @@
-"""Helpers shared by the test suite: build submissions from a source notebook, read fixtures.
+"""Helpers shared by the test suite: fixture submissions built from source notebooks.
 
-A *fixture submission* is a small text file under ``tests/fixtures/<assignment>/<part>/``:
-
-    # A forward pass that forgets the output bias b2.
-    # expect-fail: test_forward* :: output bias
-    # expect-pass: test_relu*
-    # %% cell: forward
-    def forward(X, params, activation="relu"):
-        ...
-
-Each ``# %% cell: GRADE_ID`` section replaces that solution cell of the instructor's source
-notebook (the full solution); everything else stays as in the solution. ``expect-fail`` lines
-name tests (fnmatch patterns) that must lose points with a message containing the text after
-``::``; ``expect-pass`` patterns must keep full points; ``# expect: full-marks`` marks a correct
-alternative that must score the maximum.
+The fixture format and the builders live in ``autograder.fabricate`` (the demo class uses them
+too); this module adds what only tests need: fixture discovery, nbgrader's student version,
+and checking a graded fixture against its expect lines.
 """
 from __future__ import annotations
 
 import copy
-import dataclasses
 import fnmatch
 import json
-import re
 from pathlib import Path
 
 import nbformat
 
+from autograder.fabricate import FixtureSubmission, grade_ids, read_fixture, with_cells  # noqa: F401
+
 FIXTURES = Path(__file__).parent / "fixtures"
-SECTION = re.compile(r"^# %% cell: *(\S+) *$", re.M)
-
-
-@dataclasses.dataclass
-class FixtureSubmission:
-    path: Path
-    description: str
-    cells: dict[str, str]
-    must_fail: list[tuple[str, str]]
-    must_pass: list[str]
-    full_marks: bool
-
-    @property
-    def id(self) -> str:
-        return self.path.stem
-
-
-def read_fixture(path: Path) -> FixtureSubmission:
-    text = path.read_text()
-    head, *sections = SECTION.split(text)
-    cells = {sections[i]: sections[i + 1].strip("\n") + "\n" for i in range(0, len(sections), 2)}
-    description, must_fail, must_pass, full = [], [], [], False
-    for line in head.splitlines():
-        body = line.lstrip("# ").rstrip()
-        if body.startswith("expect-fail:"):
-            pattern, _, message = body.removeprefix("expect-fail:").partition("::")
-            must_fail.append((pattern.strip(), message.strip()))
-        elif body.startswith("expect-pass:"):
-            must_pass.extend(p.strip() for p in body.removeprefix("expect-pass:").split(","))
-        elif body == "expect: full-marks":
-            full = True
-        elif body:
-            description.append(body)
-    if not cells:
-        raise ValueError(f"{path}: no '# %% cell: GRADE_ID' section")
-    if not (must_fail or full):
-        raise ValueError(f"{path}: says neither expect-fail nor expect: full-marks")
-    return FixtureSubmission(path, " ".join(description), cells, must_fail, must_pass, full)
 
 
 def fixtures(assignment: str, part: str) -> list[FixtureSubmission]:
     return [read_fixture(p) for p in sorted((FIXTURES / assignment / part).glob("*.py"))]
-
-
-def grade_ids(nb) -> list[str]:
-    return [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
-
-
-def with_cells(source: Path, replacements: dict[str, str], out: Path) -> Path:
-    """Write ``source`` with the solution cells named in ``replacements`` replaced."""
-    nb = nbformat.read(source, as_version=4)
-    missing = set(replacements) - set(grade_ids(nb))
-    if missing:
-        raise KeyError(f"{source.name} has no cell(s) {sorted(missing)}")
-    for cell in nb.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if gid in replacements:
-            cell.source = replacements[gid]
-    nbformat.write(nb, out)
-    return out
 
 
 def student_version(source: Path, out: Path) -> Path:

@@ -1,0 +1,104 @@
+"""Build submissions from an instructor's source notebook: for the demo class and the tests.
+
+A *fixture submission* is a small text file:
+
+    # A forward pass that forgets the output bias b2.
+    # expect-fail: test_forward* :: output bias
+    # expect-pass: test_relu*
+    # %% cell: forward
+    def forward(X, params, activation="relu"):
+        ...
+
+Each ``# %% cell: GRADE_ID`` section replaces that cell of the source notebook (the full
+solution); everything else stays as in the solution. ``expect-fail`` lines name tests
+(fnmatch patterns) that must lose points with a message containing the text after ``::``;
+``expect-pass`` patterns must keep full points; ``# expect: full-marks`` marks a correct
+alternative that must score the maximum.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import nbformat
+
+SECTION = re.compile(r"^# %% cell: *(\S+) *$", re.M)
+
+
+@dataclasses.dataclass
+class FixtureSubmission:
+    path: Path
+    description: str
+    cells: dict[str, str]
+    must_fail: list[tuple[str, str]]
+    must_pass: list[str]
+    full_marks: bool
+
+    @property
+    def id(self) -> str:
+        return self.path.stem
+
+
+def read_fixture(path: Path) -> FixtureSubmission:
+    text = path.read_text()
+    head, *sections = SECTION.split(text)
+    cells = {sections[i]: sections[i + 1].strip("\n") + "\n" for i in range(0, len(sections), 2)}
+    description, must_fail, must_pass, full = [], [], [], False
+    for line in head.splitlines():
+        body = line.lstrip("# ").rstrip()
+        if body.startswith("expect-fail:"):
+            pattern, _, message = body.removeprefix("expect-fail:").partition("::")
+            must_fail.append((pattern.strip(), message.strip()))
+        elif body.startswith("expect-pass:"):
+            must_pass.extend(p.strip() for p in body.removeprefix("expect-pass:").split(","))
+        elif body == "expect: full-marks":
+            full = True
+        elif body:
+            description.append(body)
+    if not cells:
+        raise ValueError(f"{path}: no '# %% cell: GRADE_ID' section")
+    if not (must_fail or full):
+        raise ValueError(f"{path}: says neither expect-fail nor expect: full-marks")
+    return FixtureSubmission(path, " ".join(description), cells, must_fail, must_pass, full)
+
+
+def grade_ids(nb) -> list[str]:
+    return [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+
+
+def with_cells(source: Path, replacements: dict[str, str], out: Path) -> Path:
+    """Write ``source`` with the cells named in ``replacements`` replaced."""
+    nb = nbformat.read(source, as_version=4)
+    missing = set(replacements) - set(grade_ids(nb))
+    if missing:
+        raise KeyError(f"{source.name} has no cell(s) {sorted(missing)}")
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in replacements:
+            cell.source = replacements[gid]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out)
+    return out
+
+
+def first_solution_cell(source: Path) -> str:
+    nb = nbformat.read(source, as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("solution") and meta.get("grade_id"):
+            return meta["grade_id"]
+    raise ValueError(f"{source.name} has no solution cell")
+
+
+def endless_loop(source: Path, out: Path) -> Path:
+    """The solution with its first answer replaced by a loop that never ends."""
+    return with_cells(source, {first_solution_cell(source): "while True:\n    pass\n"}, out)
+
+
+def truncated(source: Path, out: Path, fraction: float = 0.4) -> Path:
+    """A notebook file cut off part way, as after a failed upload."""
+    data = source.read_bytes()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data[: int(len(data) * fraction)])
+    return out
