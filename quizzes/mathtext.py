@@ -65,7 +65,10 @@ _MACROS = {
     r"\cdot": "·", r"\alpha": "α", r"\sum": "Σ", r"\partial": "∂", r"\geq": "≥", r"\leq": "≤",
     r"\sim": "~", r"\mapsto": "→", r"\rightarrow": "→", r"\log": "log", r"\max": "max",
     r"\tanh": "tanh", r"\text": "", r"\mathcal": "", r"\quad": " ", r"\times": "×",
+    r"\nabla": "∇", r"\in": "∈", r"\infty": "∞", r"\neq": "≠", r"\approx": "≈", r"\ldots": "…",
 }
+# Escaped braces are literal braces; they are parked on private-use characters while groups are removed.
+_LITERAL_BRACES = {"\\{": "\ue000", "\\}": "\ue001"}
 
 
 def _script(body: str, table: dict[int, int], marker: str) -> str:
@@ -78,6 +81,8 @@ def _script(body: str, table: dict[int, int], marker: str) -> str:
 def latex_to_plain(latex: str) -> str:
     """Readable Unicode approximation of simple LaTeX (subscripts, fractions, common macros)."""
     text = latex
+    for escaped, parked in _LITERAL_BRACES.items():
+        text = text.replace(escaped, parked)
     for macro, replacement in sorted(_MACROS.items(), key=lambda kv: -len(kv[0])):
         text = re.sub(re.escape(macro) + r"(?![A-Za-z])", replacement, text)
     text = re.sub(r"\\hat\{([^{}]*)\}", lambda m: m.group(1) + "\u0302", text)
@@ -87,6 +92,8 @@ def latex_to_plain(latex: str) -> str:
     while fraction.search(text):
         text = fraction.sub(r"(\1)/(\2)", text)
     text = text.replace("{", "").replace("}", "").replace("\\", "")
+    for escaped, parked in _LITERAL_BRACES.items():
+        text = text.replace(parked, escaped[1])
     return re.sub(r"\s+", " ", text).strip()
 
 

@@ -48,7 +48,7 @@ def _assemble(correct: Candidate, mistakes: list[Candidate], rng: np.random.Gene
     order = rng.permutation(len(chosen))
     return tuple(
         Option(key=OPTION_KEYS[position], text=format_number(chosen[index].value),
-               correct=index == 0, explanation=chosen[index].explanation)
+               correct=bool(index == 0), explanation=chosen[index].explanation)
         for position, index in enumerate(order)
     )
 

@@ -17,6 +17,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (backend first)
+from matplotlib.figure import Figure  # noqa: E402
 from openpyxl import Workbook, load_workbook  # noqa: E402
 
 from quizzes import mathtext  # noqa: E402
@@ -104,6 +105,9 @@ def write_rows(path: Path, rows: list[list[Any]]) -> Path:
         sheet.append(list(COLUMNS))
         for row in rows:
             sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # text such as "= c", not a formula
         workbook.save(path)
     else:
         with path.open("w", newline="", encoding="utf-8") as handle:
@@ -187,7 +191,7 @@ def summarise(question: Question, votes: QuestionVotes) -> QuestionSummary:
     return QuestionSummary(question.id, question.text, question.correct_keys, votes.responses, correct)
 
 
-def draw_chart(question: Question, votes: QuestionVotes, path: Path) -> Path:
+def build_chart(question: Question, votes: QuestionVotes) -> Figure:
     """Horizontal bars in the slide's option order, percentages printed, the key in green."""
     total = votes.responses or 1
     labels = [f"{o.key}) " + "\n".join(textwrap.wrap(mathtext.to_plain(o.text), 48)) for o in question.options]
@@ -195,18 +199,23 @@ def draw_chart(question: Question, votes: QuestionVotes, path: Path) -> Path:
     colours = [CORRECT_COLOUR if o.correct else OTHER_COLOUR for o in question.options]
     height = 1.2 + 0.75 * len(question.options) + 0.2 * sum(label.count("\n") for label in labels)
     fig, ax = plt.subplots(figsize=(9.0, height))
+    positions = list(range(len(labels)))[::-1]
+    ax.barh(positions, shares, color=colours)
+    ax.set_yticks(positions, labels, fontsize=9)
+    for y, share, option in zip(positions, shares, question.options):
+        ax.text(share + 1, y, f"{share:.2f}%  ({votes.votes[option.key]})", va="center", fontsize=9)
+    ax.set_xlim(0, 115)
+    ax.set_xlabel(f"Share of {votes.responses} response(s) in %  (green: correct)")
+    ax.set_title("\n".join(textwrap.wrap(mathtext.to_plain(question.text), 80)), fontsize=10)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def draw_chart(question: Question, votes: QuestionVotes, path: Path) -> Path:
+    fig = build_chart(question, votes)
     try:
-        positions = list(range(len(labels)))[::-1]
-        ax.barh(positions, shares, color=colours)
-        ax.set_yticks(positions, labels, fontsize=9)
-        for y, share, option in zip(positions, shares, question.options):
-            ax.text(share + 1, y, f"{share:.2f}%  ({votes.votes[option.key]})", va="center", fontsize=9)
-        ax.set_xlim(0, 115)
-        ax.set_xlabel(f"Share of {votes.responses} response(s) in %  (green: correct)")
-        ax.set_title("\n".join(textwrap.wrap(mathtext.to_plain(question.text), 80)), fontsize=10)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-        fig.tight_layout()
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=110)

@@ -86,6 +86,13 @@ def kahoot_row(question: Question) -> tuple[KahootRow | None, list[Adaptation]]:
     return KahootRow(question.id, text, tuple(answers), limit, correct), notes
 
 
+def write_cell(sheet, row: int, column: int, value) -> None:
+    """A text starting with "=" is still text (openpyxl would otherwise store it as a formula)."""
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+
+
 def export(quiz: Quiz, questions: list[Question], out: Path) -> ExportResult:
     rows, adaptations = [], [Adaptation(ALL_QUESTIONS, "adapted", "Kahoot has no explanations or feedback; "
                                                                   "they are left out")]
@@ -108,7 +115,7 @@ def export(quiz: Quiz, questions: list[Question], out: Path) -> ExportResult:
         answers = list(row.answers) + [None] * (MAX_ANSWERS - len(row.answers))
         values = [number, row.question, *answers, row.time_limit, ",".join(map(str, row.correct))]
         for column, value in enumerate(values, start=1):
-            sheet.cell(row=HEADER_ROW + number, column=column, value=value)
+            write_cell(sheet, HEADER_ROW + number, column, value)
     for column, width in zip("ABCDEFGH", (5, 60, 30, 30, 30, 30, 20, 20)):
         sheet.column_dimensions[column].width = width
     out = Path(out)

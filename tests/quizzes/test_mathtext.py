@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from quizzes import mathtext
+
+
+def test_segments_split_math_and_keep_escaped_dollars():
+    assert mathtext.segments(r"cost \$5, $z_1 = 1$ ok") == [("text", "cost $5, "), ("math", "z_1 = 1"), ("text", " ok")]
+
+
+def test_lms_html_escapes_text_and_delimits_math():
+    assert mathtext.to_lms_html("a < b & $x<1$") == r"a &lt; b &amp; \(x&lt;1\)"
+    assert mathtext.from_lms_html(mathtext.to_lms_html("a < b & $x<1$")) == "a < b & $x<1$"
+
+
+def test_mathml_keeps_the_source_and_renders_without_network():
+    markup = mathtext.to_mathml_html(r"$\frac{1}{n}$ & more")
+    assert '<span class="math" data-tex="\\frac{1}{n}">' in markup
+    assert "<math" in markup and "<mfrac>" in markup and "&amp; more" in markup
+    assert "http" not in markup.replace('xmlns="http://www.w3.org/1998/Math/MathML"', "")
+
+
+def test_plain_text_approximation():
+    assert mathtext.to_plain(r"$w_{11} - \alpha \frac{\partial L}{\partial w_{11}}$") == "w₁₁ - α (∂ L)/(∂ w₁₁)"
+    assert mathtext.to_plain(r"$x \in \{0, 1\}$, $W^2 \cdot D$") == "x ∈ {0, 1}, W² · D"
+    assert mathtext.to_plain("no math") == "no math"
