@@ -102,6 +102,7 @@ VALID_RANGES = {"D": (0.5, 100.0), "T0": (20.0, 180.0), "QK": (-20000.0, 5000.0)
 T_WINDOW = (-50.0, 350.0)
 _GRID = np.linspace(*T_WINDOW, 801)            # 0.5 K spacing: two steady states closer than that would be missed
 _CHUNK = 500                                   # rows per vectorised grid evaluation (keeps it in cache)
+_FEW_ROWS = 16                                 # up to this many rows, simulate() solves row by row
 RESIDUAL_TOLERANCE = 1e-6                      # on the balances scaled by their feed terms (see residual)
 
 
@@ -288,6 +289,15 @@ def simulate(X) -> np.ndarray:
             _check_inputs(*map(float, x))
         except ValueError as exc:
             raise ValueError(f"row {row}: {exc}") from None
+    if len(X) <= _FEW_ROWS:
+        # Few rows (an optimiser's single points): the scalar route is ~10x faster than the vectorised one.
+        out = np.empty_like(X)
+        for row, x in enumerate(X):
+            try:
+                out[row] = steady_state(x)
+            except SteadyStateError as exc:
+                raise type(exc)(f"row {row}: {exc}") from None
+        return out
     lower = np.empty(len(X))
     for start in range(0, len(X), _CHUNK):
         block = X[start:start + _CHUNK]

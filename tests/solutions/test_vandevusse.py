@@ -224,3 +224,5 @@ def test_several_steady_states_are_detected(monkeypatch):
         vdv.steady_state(NOMINAL)
     with pytest.raises(vdv.MultipleSteadyStatesError, match="row 0"):
         vdv.simulate(np.array([NOMINAL]))
+    with pytest.raises(vdv.MultipleSteadyStatesError, match="row 0"):          # the vectorised route
+        vdv.simulate(np.array([NOMINAL] * 40))
