@@ -200,3 +200,24 @@ def lecture_example():
         "b2": np.array([-9.0]),
     }
     return X, params
+
+
+# --- the learning-rate experiment (the notebook's read-only cell "lr_data" builds the same) ---
+
+LR_EXPERIMENT = {"n_hidden": 16, "n_epochs": 300, "init_seed": 1, "about_right_max_loss": 0.05}
+
+
+def lr_experiment_data():
+    """The notebook's 1-D regression data for the learning-rate experiment: (X (64, 1), y (64, 1))."""
+    rng = np.random.default_rng(42)
+    X = np.sort(rng.uniform(-2.0, 2.0, size=(64, 1)), axis=0)
+    y = np.sin(1.5 * X) + 0.1 * rng.normal(size=X.shape)
+    return X, y
+
+
+def lr_experiment_losses(lr):
+    """The loss curve of the experiment's ReLU network trained with learning rate ``lr``."""
+    X, y = lr_experiment_data()
+    params = init_params(1, LR_EXPERIMENT["n_hidden"], seed=LR_EXPERIMENT["init_seed"])
+    with np.errstate(over="ignore", invalid="ignore"):
+        return train(X, y, params, lr, LR_EXPERIMENT["n_epochs"])[1]
