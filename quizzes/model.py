@@ -12,7 +12,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 BANK_DIR = Path(__file__).parent / "bank"
@@ -144,7 +143,8 @@ def _describe_location(path: list[Any]) -> str:
     return ".".join(str(p) for p in path) if path else ""
 
 
-def _schema_problem(file: str, data: Any, error: jsonschema.ValidationError) -> BankProblem:
+def _schema_problem(file: str, data: Any, error: Any) -> BankProblem:
+    """One jsonschema.ValidationError as a problem naming the question and the field."""
     path = list(error.absolute_path)
     question = None
     if len(path) >= 2 and path[0] == "questions" and isinstance(path[1], int):
@@ -217,6 +217,10 @@ def parse_bank(text: str, file: str) -> Quiz:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise BankError([BankProblem(file, None, f"not valid YAML: {exc}")]) from exc
+    # Imported here: importing jsonschema costs seconds when its optional format checkers are installed,
+    # and commands such as `quiz --help` never validate a bank.
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(_schema())
     problems = [_schema_problem(file, data, e)
                 for e in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))]
