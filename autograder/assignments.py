@@ -71,8 +71,9 @@ def hidden_paths() -> tuple[Path, ...]:
 
 
 def available() -> list[str]:
-    return sorted(p.name for p in HIDDEN_ROOT.iterdir() if p.is_dir() and (SOURCE_ROOT / p.name).is_dir()
-                  and not p.name.startswith(("_", ".")))
+    """Assignments with a source notebook and hidden tests."""
+    return sorted(p.name for p in HIDDEN_ROOT.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))
+                  and any((SOURCE_ROOT / p.name).glob("*.ipynb")))
 
 
 def load(name: str) -> Assignment:
@@ -90,4 +91,6 @@ def load(name: str) -> Assignment:
             raise UnknownAssignment(f"{notebook.name} has no hidden tests ({tests} is missing)")
         settings = {**defaults, **config.get("notebooks", {}).get(notebook.stem, {})}
         specs.append(NotebookSpec(name, notebook.stem, notebook, tests, files, settings))
+    if not specs:
+        raise UnknownAssignment(f"assignment {name!r} has no notebooks in {source_dir}")
     return Assignment(name, source_dir, tuple(specs), files)
