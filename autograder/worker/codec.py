@@ -42,7 +42,7 @@ def parse_header(header: bytes) -> int:
 def parse_body(body: bytes) -> dict:
     try:
         message = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:   # "[[[[..." nests past the stack
         raise CodecError(f"unreadable message: {exc}") from None
     if not isinstance(message, dict):
         raise CodecError("message is not a JSON object")
@@ -54,7 +54,8 @@ def parse_body(body: bytes) -> dict:
 def encode_array(array, origin: str) -> dict:
     import numpy as np
 
-    array = np.ascontiguousarray(array)
+    shape = np.shape(array)
+    array = np.ascontiguousarray(array).reshape(shape)   # ascontiguousarray makes 0-d arrays (1,)
     if array.dtype.kind not in "biufc":
         raise CodecError(f"an array of dtype {array.dtype} (only numbers and booleans can be graded)")
     array = array.astype(array.dtype.newbyteorder("<"), copy=False)
@@ -119,9 +120,10 @@ def encode(value, make_handle=None, depth: int = 0):
 
         if isinstance(value, (pd.Series, pd.DataFrame)):
             return encode_array(value.to_numpy(), "pandas")
-    if isinstance(value, (bool, int, float, str)):
-        # A subclass of a primitive: keep only the primitive value, never the subclass.
-        return encode(kind.__mro__[-2](value), make_handle, depth) if kind.__mro__[-2] in (int, float, str) else bool(value)
+    for primitive in (float, int, str):
+        if isinstance(value, primitive):
+            # A subclass of a primitive: keep only the primitive value, never the subclass.
+            return encode(primitive(value), make_handle, depth)
     if make_handle is None:
         raise CodecError(f"a value of type {kind.__name__} cannot be sent")
     return {"t": "handle", "id": make_handle(value), "type": f"{module}.{kind.__qualname__}"}
