@@ -18,6 +18,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 BASE_UID = 61000
@@ -46,12 +47,12 @@ def _is_root() -> bool:
     return os.geteuid() == 0
 
 
-def _namespaces_available() -> bool:
+def namespaces_available() -> bool:
     return _is_root() and shutil.which("unshare") is not None and shutil.which("setpriv") is not None
 
 
 def protections() -> list[Protection]:
-    ns = _namespaces_available()
+    ns = namespaces_available()
     why = "needs root and util-linux unshare/setpriv"
     return [
         Protection("separate process", True, "student code never runs in the grader's process"),
@@ -98,23 +99,54 @@ def _set_limits(limits: Limits, count_processes: bool) -> None:
 def prepare_scratch(scratch: Path, slot: int) -> None:
     """Make the scratch folder (and only it) writable by the sandbox's user."""
     scratch.mkdir(parents=True, exist_ok=True)
-    if _namespaces_available():
+    if namespaces_available():
         uid = BASE_UID + slot
         for path in [scratch, *scratch.rglob("*")]:
             os.chown(path, uid, uid, follow_symlinks=False)
         scratch.chmod(0o700)
 
 
+def _blocking_ancestor(path: Path) -> Path | None:
+    """The outermost folder above ``path`` that other users cannot enter (e.g. /root, mode 700)."""
+    for parent in reversed(path.parents):
+        if parent != Path("/") and not parent.stat().st_mode & 0o001:
+            return parent
+    return None
+
+
+def _interpreter_mounts() -> list[str]:
+    """Shell steps that let the unprivileged uid reach the interpreter's standard library.
+
+    When Python is installed under a private folder (pyenv in /root), that folder is replaced by
+    an empty tmpfs in the sandbox's mount namespace with only the installation bound back in,
+    which also hides the rest of it.
+    """
+    prefix = Path(sys.base_prefix).resolve()
+    blocked = _blocking_ancestor(prefix)
+    if blocked is None:
+        return []
+    stage = Path(tempfile.gettempdir()) / "learnathon-stage"
+    stage.mkdir(mode=0o700, exist_ok=True)
+    q = shlex_quote
+    return [f"mount --bind {q(prefix)} {q(stage)}", f"mount -t tmpfs -o mode=755 learnathon-private {q(blocked)}",
+            f"mkdir -p {q(prefix)}", f"mount --bind {q(stage)} {q(prefix)}", f"umount {q(stage)}"]
+
+
 def launch(argv: list[str], *, scratch: Path, limits: Limits, hide: list[Path], slot: int,
-           pass_fds: tuple[int, ...], output: Path) -> subprocess.Popen:
-    """Start ``argv`` sandboxed; its stdout and stderr go to ``output`` (capped by the file size limit)."""
-    namespaced = _namespaces_available()
+           pass_fds: tuple[int, ...], output: Path, drop_privileges: bool = True) -> subprocess.Popen:
+    """Start ``argv`` sandboxed; its stdout and stderr go to ``output`` (capped by the file size limit).
+
+    ``drop_privileges=False`` is for the zygote (pool.py), which drops them in each child instead.
+    """
+    namespaced = namespaces_available()
     if namespaced:
         uid = BASE_UID + slot
-        mounts = " && ".join(f"mount -t tmpfs -o size=1k,mode=000 learnathon-hidden {shlex_quote(p)}"
-                             for p in hide if p.exists()) or "true"
-        inner = (f"{mounts} && exec setpriv --reuid={uid} --regid={uid} --clear-groups "
-                 f"--no-new-privs -- " + " ".join(shlex_quote(a) for a in argv))
+        mounts = " && ".join(_interpreter_mounts() + [
+            f"mount -t tmpfs -o size=1k,mode=000 learnathon-hidden {shlex_quote(p)}" for p in hide if p.exists()
+        ]) or "true"
+        drop = (f"setpriv --reuid={uid} --regid={uid} --clear-groups --no-new-privs -- "
+                if drop_privileges else "")
+        inner = f"{mounts} && exec {drop}" + " ".join(shlex_quote(a) for a in argv)
         argv = ["unshare", "--net", "--mount", "--pid", "--fork", "--mount-proc", "--kill-child",
                 "--", "/bin/sh", "-c", inner]
     out = open(output, "wb")

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import sandbox
+from . import pool, sandbox
 from .worker import codec
 
 WORKER = Path(__file__).parent / "worker" / "main.py"
@@ -68,6 +68,17 @@ class SessionConfig:
     files: tuple[Path, ...] = ()        # data files copied into the scratch folder
     hide: tuple[Path, ...] = ()         # folders the sandbox must not see
     slot: int = 0
+    warm: bool = True                   # fork from a warm zygote where that is safe (pool.py)
+
+
+class FreshProcess:
+    """A worker started as its own sandboxed interpreter (no warm zygote)."""
+
+    def __init__(self, popen):
+        self.popen = popen
+
+    def kill(self) -> None:
+        sandbox.kill(self.popen)
 
 
 class RemoteObject:
@@ -123,7 +134,7 @@ class StudentSession:
 
     def close(self) -> None:
         if self.process is not None:
-            sandbox.kill(self.process)
+            self.process.kill()
             self.process = None
         for fd in getattr(self, "_fds", ()):
             try:
@@ -154,11 +165,21 @@ class StudentSession:
         sandbox.prepare_scratch(scratch, self.config.slot)
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
-        self.process = sandbox.launch(
-            sandbox.python_argv(WORKER, str(to_worker_r), str(from_worker_w)),
-            scratch=scratch, limits=self.config.limits, hide=list(self.config.hide),
-            slot=self.config.slot, pass_fds=(to_worker_r, from_worker_w), output=self._tmp / f"output{self.generation}.txt",
-        )
+        output = self._tmp / f"output{self.generation}.txt"
+        zygote = (pool.zygote_for(self.config.slot, self.config.hide, Path(tempfile.gettempdir()) / "learnathon-zygotes")
+                  if self.config.warm else None)
+        if zygote is not None:
+            output_fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                self.process = zygote.spawn(scratch=scratch, fds=(to_worker_r, from_worker_w, output_fd),
+                                            limits=self.config.limits)
+            finally:
+                os.close(output_fd)
+        else:
+            self.process = FreshProcess(sandbox.launch(
+                sandbox.python_argv(WORKER, str(to_worker_r), str(from_worker_w)),
+                scratch=scratch, limits=self.config.limits, hide=list(self.config.hide),
+                slot=self.config.slot, pass_fds=(to_worker_r, from_worker_w), output=output))
         os.close(to_worker_r)
         os.close(from_worker_w)
         self._fds = (to_worker_w, from_worker_r)
@@ -173,7 +194,7 @@ class StudentSession:
                 return
         except (TimeoutError, EOFError, codec.CodecError):
             pass
-        sandbox.kill(self.process)
+        self.process.kill()
         self.process = None
         tail = output.read_text(errors="replace")[-2000:] if output.exists() else ""
         raise SandboxError(f"the grading sandbox did not start:\n{tail}")
@@ -211,7 +232,7 @@ class StudentSession:
 
     def _crashed(self) -> None:
         if self.process is not None:
-            sandbox.kill(self.process)
+            self.process.kill()
             self.process = None
         self.restarts += 1
 

@@ -30,6 +30,8 @@ def read_exactly(fd: int, n: int) -> bytes:
 class Worker:
     def __init__(self, fd_in: int, fd_out: int):
         self.fd_in, self.fd_out = fd_in, fd_out
+        # Released files (data, helper modules) are importable, but never ahead of installed packages.
+        sys.path.append(os.getcwd())
         self.handles: dict[int, object] = {}
         self.shell = make_shell()
         self.namespace = self.shell.user_ns if self.shell is not None else {"__name__": "__main__"}
