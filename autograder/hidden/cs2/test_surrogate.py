@@ -1,0 +1,644 @@
+"""Hidden tests for cs2: a neural-network surrogate of the van de Vusse CSTR.
+
+Every test builds its own inputs from ``rng`` (seeded from the test's id, so grading is reproducible
+but the data are not those of the notebook), often from the simulator itself, and compares the
+student's result with the reference solution. Typical mistakes are computed from the reference as
+``mistakes`` variants, so that the failure message can name them.
+
+Steps that build on earlier ones are judged on their own: the scaling, training and optimiser tests hand
+the student's function known stand-ins (probes: a fixed linear model, fixed scalers, a yield surface
+with a known maximum, the simulator) or a network built from the notebook's own torch, never the
+student's other functions.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import solutions.cs2_surrogate as ref
+from autograder.testing import (GradingFailure, Probe, RemoteObject, StudentCodeError, as_array, expect_array,
+                                fail)
+
+vdv = ref.vandevusse
+SAMPLED = ref.ranges_as_bounds(vdv.SAMPLING_RANGES)
+
+# The best yield of B in SAMPLED, found with differential evolution on the simulator (tol 1e-10,
+# 9,365 evaluations; tests/solutions/test_cs2_surrogate.py re-checks it): D = 35 1/h, T0 = 120 degC,
+# cA0 = 4.5 mol/L, QK anywhere on a ridge near -500 kJ/h.
+BEST_YIELD_IN_SAMPLED = 0.2197657
+# The surrogate test: settings handed to fit_surrogate and the R^2 every output must reach. Over 40
+# hidden seeds the reference solution's worst R^2 was 0.985 (see tests/assignments/test_cs2.py for the
+# check and the benchmark for numbers); 0.95 leaves a margin for correct variants (ReLU, other batching).
+SURROGATE_SETTINGS = dict(width=32, depth=2, max_epochs=120, batch_size=64, lr=5e-3, patience=15)
+R2_THRESHOLD = 0.95
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+def pair_of(value, what, names):
+    if not isinstance(value, (tuple, list)) or len(value) != len(names):
+        fail(f"{what} should return {len(names)} values ({', '.join(names)})")
+    return value
+
+
+def remote_object(value, what, kind):
+    if not isinstance(value, RemoteObject):
+        fail(f"{what} should be {kind}, but it is {type(value).__name__}")
+    return value
+
+
+def remote_network(student, sizes, seed):
+    """A tanh network built in the sandbox with the notebook's own torch (so no student function is needed)."""
+    torch_r = student.get("torch")
+    if not isinstance(torch_r, RemoteObject) or not torch_r.type_name.endswith("module"):
+        fail("the name `torch` no longer refers to the torch module: do not reassign it")
+    torch_r.call_method("manual_seed", int(seed))
+    nn_r = torch_r.getattr("nn")
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn_r.call_method("Linear", int(a), int(b)))
+        if i < len(sizes) - 2:
+            layers.append(nn_r.call_method("Tanh"))
+    return nn_r.call_method("Sequential", *layers)
+
+
+def remote_predict(model, X):
+    import torch
+
+    return as_array(model(torch.as_tensor(np.asarray(X, dtype=np.float32))), name="the model's output").astype(float)
+
+
+def scaled(X, mean, scale):
+    return (np.asarray(X, dtype=float) - mean) / scale
+
+
+def yield_surface(rng):
+    """Parameters of a quadratic yield surface whose peak lies beyond the box for D and T0."""
+    low, high = SAMPLED[:, 0], SAMPLED[:, 1]
+    span = high - low
+    center = low + span * rng.uniform(0.25, 0.75, size=4)
+    center[0] = high[0] + span[0] * rng.uniform(0.1, 0.4)        # beyond the upper bound of D
+    center[1] = low[1] - span[1] * rng.uniform(0.1, 0.4)         # below the lower bound of T0
+    width = span * rng.uniform(0.8, 1.5, size=4)
+    return {"peak": float(rng.uniform(0.25, 0.35)), "center": center, "width": width}
+
+
+def quadratic_yield(params, X):
+    X = np.atleast_2d(X)
+    return params["peak"] - np.sum(((X - params["center"]) / params["width"]) ** 2, axis=1)
+
+
+def check_inside(x, bounds, what):
+    x = expect_shape(x, (4,), what)
+    low, high = bounds[:, 0], bounds[:, 1]
+    slack = 1e-7 * (high - low)
+    for j, name in enumerate(vdv.INPUTS):
+        if x[j] < low[j] - slack[j] or x[j] > high[j] + slack[j]:
+            side = "above its upper" if x[j] > high[j] else "below its lower"
+            fail(f"{what}: {name} = {x[j]:.6g} is {side} bound: the optimum must stay inside the valid input "
+                 "ranges (pass bounds= to the optimiser; a surrogate is not valid outside its data)")
+    return x
+
+
+def expect_shape(value, shape, what):
+    array = as_array(value, name=what).astype(float)
+    if array.shape != shape:
+        fail(f"{what} has shape {array.shape}, expected {shape}")
+    if not np.all(np.isfinite(array)):
+        fail(f"{what} contains NaN or infinite values")
+    return array
+
+
+def per_output(value, expected, *, name, mistakes, n_samples=None, rtol=1e-6, atol=1e-9, hint=""):
+    """expect_array for a per-output measure (m,), naming the two usual shape mistakes."""
+    got = as_array(value, name=name)
+    if got.size == 1 and np.size(expected) > 1:
+        fail(f"{name} returned one number for all outputs: compute one value per output column "
+             "(average over the samples, axis=0; in scikit-learn multioutput='raw_values')")
+    if n_samples is not None and got.size == n_samples:
+        fail(f"{name} has one value per sample: average over the samples (axis=0), not over the outputs (axis=1)")
+    return expect_array(got, expected, name=name, rtol=rtol, atol=atol, mistakes=mistakes, hint=hint)
+
+
+# --- Step 1: split ----------------------------------------------------------------------------------
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_split")
+def test_split_indices(student, rng):
+    """split_indices: sizes, disjoint, complete, shuffled, reproducible with the seed."""
+    n = int(rng.integers(60, 90))
+    val_fraction, test_fraction = 0.2, 0.1
+    seed = int(rng.integers(1000))
+    parts = pair_of(student.split_indices(n, val_fraction, test_fraction, seed), "split_indices",
+                    ("train_idx", "val_idx", "test_idx"))
+    train, val, test = (as_array(p, name=f"{label}").astype(int).reshape(-1)
+                        for p, label in zip(parts, ("train_idx", "val_idx", "test_idx")))
+    sizes = (len(train), len(val), len(test))
+    expected = (n - round(n * val_fraction) - round(n * test_fraction), round(n * val_fraction), round(n * test_fraction))
+    if sizes != expected:
+        fail(f"for n = {n} the sizes (train, val, test) are {sizes}, expected {expected}: "
+             "validation and test get round(n * fraction) rows, training the rest")
+    together = np.concatenate([train, val, test])
+    if len(np.unique(together)) != n or together.min() != 0 or together.max() != n - 1:
+        fail("the three index arrays must be disjoint and together contain every index 0 .. n-1 exactly once")
+    if np.all(np.diff(together) > 0):
+        fail("the indices are in order: shuffle (np.random.default_rng(seed).permutation(n)) before splitting, "
+             "or the sets come from different regions of the data")
+    again = student.split_indices(n, val_fraction, test_fraction, seed)
+    if not all(np.array_equal(as_array(a, name="split").astype(int).reshape(-1), b) for a, b in zip(again, (train, val, test))):
+        fail("the same seed gave a different split: draw the permutation from np.random.default_rng(seed)")
+    other = student.split_indices(n, val_fraction, test_fraction, seed + 1)
+    if np.array_equal(as_array(other[0], name="train_idx").astype(int).reshape(-1), train):
+        fail("a different seed gave the same split: use the seed argument")
+
+
+# --- Step 2: scaling ------------------------------------------------------------------------------
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_scaling")
+def test_scalers_are_fitted_on_the_training_rows_only(student, rng, credit):
+    """fit_scalers: standardise with the mean and standard deviation of the training rows only."""
+    n = 40
+    X = vdv.design_of_experiments(n, seed=int(rng.integers(2**31)))
+    Y = vdv.simulate(X)
+    # The training rows are the low-D half: their statistics differ clearly from all rows'.
+    order = np.argsort(X[:, 0])
+    train_idx = rng.permutation(order[:24])
+    result = pair_of(student.fit_scalers(X, Y, train_idx), "fit_scalers", ("x_scaler", "y_scaler"))
+    x_scaler = remote_object(result[0], "x_scaler", "a fitted scaler object (e.g. sklearn StandardScaler)")
+    y_scaler = remote_object(result[1], "y_scaler", "a fitted scaler object (e.g. sklearn StandardScaler)")
+    for what, scaler, A in (("x_scaler", x_scaler, X), ("y_scaler", y_scaler, Y)):
+        train = A[train_idx]
+        expected = scaled(A, train.mean(axis=0), train.std(axis=0))
+        got = scaler.call_method("transform", A)
+        expect_array(got, expected, name=f"{what}.transform", rtol=1e-6, atol=1e-8, mistakes={
+            "the scaler was fitted on all rows (training, validation and test): fit it on the training rows "
+            "only, otherwise information from the test data leaks into training (data leakage)":
+                scaled(A, A.mean(axis=0), A.std(axis=0)),
+            "it uses the sample standard deviation (ddof=1); standardise like StandardScaler (ddof=0)":
+                scaled(A, train.mean(axis=0), train.std(axis=0, ddof=1)),
+            "the scaler of the other array: fit x_scaler on X and y_scaler on Y":
+                scaled(A, (Y if A is X else X)[train_idx].mean(axis=0), (Y if A is X else X)[train_idx].std(axis=0)),
+        })
+        credit.award(0.25 if what == "x_scaler" else 0.5)
+        Z = rng.normal(size=(6, 4))
+        expect_array(scaler.call_method("inverse_transform", Z), Z * train.std(axis=0) + train.mean(axis=0),
+                     name=f"{what}.inverse_transform", rtol=1e-6, atol=1e-8,
+                     hint="inverse_transform must undo transform: z * sigma + mu")
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_scaling")
+def test_predictions_are_returned_in_original_units(student, rng):
+    """predict_original_units: scale the inputs, run the model, inverse-transform the outputs."""
+    X = vdv.design_of_experiments(12, seed=int(rng.integers(2**31)))
+    mx, sx = X.mean(axis=0) + rng.normal(size=4), X.std(axis=0) * rng.uniform(0.8, 1.2, size=4)
+    Yref = vdv.simulate(X)
+    my, sy = Yref.mean(axis=0), Yref.std(axis=0) * rng.uniform(0.8, 1.2, size=4)
+    W, b = rng.normal(size=(4, 4)) / 2, rng.normal(size=4) / 2
+    model = Probe("torch_linear", weight=W, bias=b)
+    xs, ys = Probe("standard_scaler", mean=mx, scale=sx), Probe("standard_scaler", mean=my, scale=sy)
+    network_out = scaled(X, mx, sx) @ W.T + b
+    expected = network_out * sy + my
+    got = student.predict_original_units(model, xs, ys, X)
+    expect_array(got, expected, name="predict_original_units", rtol=1e-4, atol=1e-4 * np.abs(my).max(), mistakes={
+        "the predictions are still in scaled units: transform them back with y_scaler.inverse_transform": network_out,
+        "the inputs were not scaled with x_scaler.transform before the model": (X @ W.T + b) * sy + my,
+        "the outputs were transformed with y_scaler.transform; use y_scaler.inverse_transform": (network_out - my) / sy,
+        "the outputs were transformed back with the input scaler; use y_scaler": network_out * sx + mx,
+    })
+
+
+# --- Step 3: metrics ------------------------------------------------------------------------------
+
+def metric_data(rng, n=25):
+    y = rng.normal(loc=[2.0, 1.0, 110.0], scale=[0.8, 0.3, 8.0], size=(n, 3))
+    pred = np.column_stack([y[:, 0] + rng.normal(scale=0.05, size=n),       # good
+                            y[:, 1] + rng.normal(scale=0.25, size=n),       # fair
+                            y[::-1, 2] + rng.normal(scale=2.0, size=n)])    # worse than the mean: R^2 < 0
+    return y, pred
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_metrics")
+def test_r2_per_output(student, rng):
+    """r2_per_output: 1 - SS_res / SS_tot per column, negative for a model worse than the mean."""
+    y, pred = metric_data(rng)
+    expected = ref.r2_per_output(y, pred)
+    correlation = np.array([np.corrcoef(y[:, j], pred[:, j])[0, 1] ** 2 for j in range(3)])
+    per_output(student.r2_per_output(y, pred), expected, name="r2_per_output", n_samples=len(y), mistakes={
+        "this is the squared correlation coefficient, not R^2 = 1 - SS_res / SS_tot "
+        "(R^2 is negative for a model worse than predicting the mean)": correlation,
+        "R^2 was clipped at 0; a model worse than the mean has a negative R^2": np.maximum(expected, 0.0),
+        "SS_res / SS_tot is swapped or 1 - ... is missing": 1.0 - expected,
+        "the arguments are swapped: r2_per_output(y_true, y_pred), SS_tot uses the mean of y_true":
+            ref.r2_per_output(pred, y),
+    })
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_metrics")
+def test_rmse_and_mae_per_output(student, rng):
+    """rmse_per_output and mae_per_output: one value per column, averaged over the samples."""
+    y, pred = metric_data(rng)
+    rmse = ref.rmse_per_output(y, pred)
+    per_output(student.rmse_per_output(y, pred), rmse, name="rmse_per_output", n_samples=len(y), mistakes={
+        "this is the mean squared error: the root of RMSE (np.sqrt) is missing": rmse**2,
+        "this is the mean absolute error, not the root-mean-square error": ref.mae_per_output(y, pred),
+    })
+    mae = ref.mae_per_output(y, pred)
+    per_output(student.mae_per_output(y, pred), mae, name="mae_per_output", n_samples=len(y), mistakes={
+        "the absolute value is missing: positive and negative errors cancel": np.mean(y - pred, axis=0),
+        "this is the root-mean-square error, not the mean absolute error": rmse,
+    })
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_metrics")
+def test_r2_of_a_constant_output(student, rng):
+    """r2_per_output for a constant column: 1.0 when predicted exactly, 0.0 otherwise (no NaN)."""
+    y, pred = metric_data(rng, n=12)
+    y[:, 1] = 0.75
+    exact = pred.copy()
+    exact[:, 1] = 0.75
+    hint = "a constant column has SS_tot = 0: return 1.0 if it is predicted exactly, else 0.0"
+    per_output(student.r2_per_output(y, exact), ref.r2_per_output(y, exact), name="r2_per_output (constant column, exact)",
+               mistakes={}, hint=hint)
+    per_output(student.r2_per_output(y, pred), ref.r2_per_output(y, pred), name="r2_per_output (constant column)",
+               mistakes={hint: np.where(np.arange(3) == 1, 1.0, ref.r2_per_output(y, pred))}, hint=hint)
+
+
+# --- Step 4: OPE and MPE --------------------------------------------------------------------------
+
+def percentage_data(rng, n=20):
+    y = rng.normal(loc=[2.0, 1.0, 60.0], scale=[0.5, 0.2, 40.0], size=(n, 3))
+    y[:3, 2] = -np.abs(y[:3, 2]) - 5.0          # a few negative observations (temperatures below 0 degC)
+    pred = y * (1 + rng.normal(scale=0.08, size=y.shape)) + rng.normal(scale=0.05, size=y.shape)
+    return y, pred
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_paper_metrics")
+def test_ope_per_output(student, rng):
+    """ope_per_output: 100 * sum|y - yhat| / sum|y| per column (also when one observation is 0)."""
+    y, pred = percentage_data(rng)
+    y[4, 0] = 0.0                                 # OPE stays defined; only MPE is not
+    expected = ref.ope_per_output(y, pred)
+    error = np.abs(y - pred)
+    per_output(student.ope_per_output(y, pred), expected, name="ope_per_output", n_samples=len(y), mistakes={
+        "a fraction, not a percentage: multiply by 100": expected / 100,
+        "the error is relative to the predictions; OPE divides by the observed values sum |y|":
+            100 * error.sum(axis=0) / np.abs(pred).sum(axis=0),
+        "signed errors cancel: use the absolute errors |y - yhat|": 100 * np.abs((y - pred).sum(axis=0)) / np.abs(y).sum(axis=0),
+        "the absolute value of the observations is missing in the denominator: sum |y|, not sum y":
+            100 * error.sum(axis=0) / y.sum(axis=0),
+    })
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_paper_metrics")
+def test_mpe_per_output(student, rng):
+    """mpe_per_output: 100 * mean(|y - yhat| / |y|) per column, relative to the observed values."""
+    y, pred = percentage_data(rng)
+    expected = ref.mpe_per_output(y, pred)
+    error = np.abs(y - pred)
+    per_output(student.mpe_per_output(y, pred), expected, name="mpe_per_output", n_samples=len(y), mistakes={
+        "MPE divides by the prediction; the relative error is relative to the observed value |y|":
+            100 * np.mean(error / np.abs(pred), axis=0),
+        "a fraction, not a percentage: multiply by 100": expected / 100,
+        "signed errors cancel: use |y - yhat|": 100 * np.mean((y - pred) / np.abs(y), axis=0),
+        "the denominator must be |y| (negative observations give negative percentages)": 100 * np.mean(error / y, axis=0),
+        "this is the overall error (a ratio of sums, OPE); MPE averages each point's relative error":
+            ref.ope_per_output(y, pred),
+    })
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_paper_metrics")
+def test_mpe_of_an_observed_zero_raises_value_error(student, rng):
+    """mpe_per_output raises ValueError when an observed value is 0, instead of returning inf or NaN."""
+    y, pred = percentage_data(rng, n=8)
+    y[int(rng.integers(8)), 1] = 0.0
+    try:
+        value = student.mpe_per_output(y, pred)
+    except StudentCodeError as exc:
+        if "raised ValueError" in str(exc):
+            return
+        fail("mpe_per_output should raise ValueError when an observed value is 0, "
+             f"but: {str(exc).split(': ', 1)[-1][:200]}")
+    array = np.asarray(value, dtype=float) if not isinstance(value, RemoteObject) else None
+    what = "inf or NaN" if array is not None and not np.all(np.isfinite(array)) else "a number"
+    fail(f"mpe_per_output returned {what} for an observed value of 0: the relative error is undefined there, "
+         "raise ValueError (check np.any(y_true == 0) first)")
+
+
+# --- Step 5: architecture -------------------------------------------------------------------------
+
+def modules_of(model, what="build_surrogate(...)"):
+    model = remote_object(model, what, "a torch.nn.Sequential")
+    if not model.type_name.endswith("Sequential"):
+        fail(f"{what} returned a {model.type_name.rsplit('.', 1)[-1]}; return a torch.nn.Sequential of the layers")
+    return [model.call_method("__getitem__", i) for i in range(int(model.call_method("__len__")))]
+
+
+ACTIVATION_MODULE = "torch.nn.modules.activation."
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_architecture")
+def test_surrogate_layers(student, rng):
+    """build_surrogate: depth hidden Linear layers of width units, each followed by an activation."""
+    n_in, n_out, width, depth = int(rng.integers(3, 7)), int(rng.integers(2, 5)), int(rng.integers(9, 20)), 3
+    model = student.build_surrogate(n_in, n_out, width, depth, 0)
+    modules = modules_of(model)
+    linear = [i for i, m in enumerate(modules) if m.type_name.endswith(".Linear")]
+    if len(linear) != depth + 1:
+        fail(f"for depth = {depth} there should be {depth + 1} Linear layers ({depth} hidden + 1 output), "
+             f"found {len(linear)}")
+    sizes = [(int(modules[i].getattr("in_features")), int(modules[i].getattr("out_features"))) for i in linear]
+    expected = [(n_in, width)] + [(width, width)] * (depth - 1) + [(width, n_out)]
+    if sizes != expected:
+        fail(f"Linear layer sizes (in, out) are {sizes}, expected {expected} for n_in={n_in}, n_out={n_out}, "
+             f"width={width}, depth={depth}")
+    for a, b in zip(linear[:-1], linear[1:]):
+        if not any(m.type_name.startswith(ACTIVATION_MODULE) for m in modules[a + 1:b]):
+            fail("there is no activation between two Linear layers: without it the stacked layers are one "
+                 "linear map, and the network cannot learn a nonlinear process")
+    import torch
+
+    x = torch.as_tensor(rng.normal(size=(7, n_in)), dtype=torch.float32)
+    out = expect_shape(model(x), (7, n_out), "the network's output")
+    again = expect_shape(student.build_surrogate(n_in, n_out, width, depth, 0)(x), (7, n_out), "the network's output")
+    if not np.allclose(out, again):
+        fail("the same seed gave different initial weights: call torch.manual_seed(seed) before creating the layers")
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_architecture")
+def test_no_activation_after_the_output_layer(student, rng):
+    """build_surrogate: the output layer is linear (no activation after it)."""
+    modules = modules_of(student.build_surrogate(4, 4, 16, 2, int(rng.integers(100))))
+    last = modules[-1].type_name
+    if not last.endswith(".Linear"):
+        kind = last.rsplit(".", 1)[-1]
+        fail(f"the network ends with {kind} after the output layer: remove it. A regression output must be "
+             f"linear; {kind} limits the range of the predictions (scaled outputs go from about -3 to 3)")
+
+
+# --- Step 6: early stopping -----------------------------------------------------------------------
+
+def history_of(value, max_epochs):
+    if not isinstance(value, dict):
+        fail("train_with_early_stopping should return a dict with keys 'train_loss', 'val_loss', 'best_epoch'")
+    missing = [k for k in ("train_loss", "val_loss", "best_epoch") if k not in value]
+    if missing:
+        fail(f"the history has no {', '.join(map(repr, missing))}")
+    train = as_array(value["train_loss"], name="history['train_loss']").astype(float).reshape(-1)
+    val = as_array(value["val_loss"], name="history['val_loss']").astype(float).reshape(-1)
+    if len(train) != len(val) or not 1 <= len(val) <= max_epochs:
+        fail(f"train_loss and val_loss should have one entry per epoch trained (got {len(train)} and {len(val)})")
+    if not (np.all(np.isfinite(train)) and np.all(np.isfinite(val))):
+        fail("the loss history contains NaN or inf")
+    best = value["best_epoch"]
+    if isinstance(best, float) and best.is_integer():
+        best = int(best)
+    if type(best) is not int and not (isinstance(best, np.ndarray) and best.size == 1):
+        fail("history['best_epoch'] should be an int (the index of the best epoch in val_loss)")
+    return train, val, int(np.asarray(best).reshape(()))
+
+
+def conflicting_data(rng, n=64):
+    """Validation targets that contradict the training targets: the better the fit, the worse the
+    validation loss, so the best epoch comes early and training must stop `patience` epochs later."""
+    X = rng.normal(size=(n, 3))
+    y = np.column_stack([np.sin(2 * X[:, 0]), X[:, 1] * X[:, 2]])
+    return X, y, X.copy(), -y
+
+
+def validation_mse(model, X_val, y_val):
+    return float(np.mean((remote_predict(model, X_val) - y_val) ** 2))
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_early_stopping")
+def test_early_stopping_stops_after_patience(student, rng):
+    """train_with_early_stopping stops `patience` epochs after the best validation loss."""
+    X, y, Xv, yv = conflicting_data(rng)
+    model = remote_network(student, (3, 16, 2), seed=int(rng.integers(1000)))
+    patience, max_epochs = 6, 150
+    history = student.train_with_early_stopping(model, X, y, Xv, yv, max_epochs=max_epochs, batch_size=16, lr=1e-2,
+                                                patience=patience, seed=0)
+    _, val, best = history_of(history, max_epochs)
+    if len(val) == max_epochs:
+        fail(f"training ran all {max_epochs} epochs although the validation loss got worse every epoch: "
+             f"stop when it has not improved for `patience` epochs")
+    if best != int(np.argmin(val)):
+        fail("history['best_epoch'] is not the epoch with the lowest validation loss "
+             "(val_loss[best_epoch] should be the minimum)")
+    waited = len(val) - 1 - best
+    if waited < patience - 1:
+        fail(f"training stopped {waited} epoch(s) after the best one, but patience = {patience}: "
+             "count the epochs without improvement and stop only when the count reaches patience")
+    if waited > patience + 1:
+        fail(f"training went on for {waited} epochs after the best one with patience = {patience}: "
+             "reset the counter only when the validation loss improves")
+
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_early_stopping")
+def test_early_stopping_restores_the_best_weights(student, rng):
+    """After training, the model has the weights of the best validation epoch, not of the last one."""
+    X, y, Xv, yv = conflicting_data(rng)
+    model = remote_network(student, (3, 16, 2), seed=int(rng.integers(1000)))
+    history = student.train_with_early_stopping(model, X, y, Xv, yv, max_epochs=150, batch_size=16, lr=1e-2,
+                                                patience=5, seed=1)
+    _, val, _ = history_of(history, 150)
+    now = validation_mse(model, Xv, yv)
+    if np.isclose(now, val.min(), rtol=2e-3, atol=1e-6):
+        return
+    if np.isclose(now, val[-1], rtol=2e-3, atol=1e-6):
+        fail("the model keeps the weights of the last epoch instead of restoring the best ones: save a copy "
+             "(copy.deepcopy(model.state_dict())) when the validation loss improves and load it at the end; "
+             "state_dict() without a copy holds references to the weights that training keeps changing")
+    fail("the model's validation loss after training matches neither the best nor the last epoch of "
+         "history['val_loss']: record the validation MSE after each epoch and restore the best weights")
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_early_stopping")
+def test_training_lowers_the_validation_loss(student, rng):
+    """train_with_early_stopping learns a smooth function: the validation loss falls well below its start."""
+    X = rng.uniform(-1.5, 1.5, size=(160, 2))
+    y = np.column_stack([np.sin(2 * X[:, 0]) * X[:, 1], X[:, 0] ** 2 - 0.5 * X[:, 1]])
+    y = (y - y.mean(axis=0)) / y.std(axis=0)
+    model = remote_network(student, (2, 24, 24, 2), seed=int(rng.integers(1000)))
+    history = student.train_with_early_stopping(model, X[:120], y[:120], X[120:], y[120:], max_epochs=80,
+                                                batch_size=16, lr=1e-2, patience=20, seed=2)
+    train, val, best = history_of(history, 80)
+    if val.min() > 0.3 * np.mean(y[120:] ** 2):
+        fail(f"after training the best validation MSE is {val.min():.3g}, hardly better than predicting 0 "
+             f"({np.mean(y[120:] ** 2):.3g}): check the optimiser steps (zero_grad, backward, step) on every mini-batch")
+    if best != int(np.argmin(val)):
+        fail("history['best_epoch'] is not the epoch with the lowest validation loss")
+    if train[-1] >= train[0]:
+        fail("the training loss did not decrease over the epochs")
+
+
+# --- Step 7: the trained surrogate ------------------------------------------------------------------
+
+@pytest.mark.points(3)
+@pytest.mark.cell("test_surrogate")
+def test_trained_surrogate_is_accurate_on_new_simulator_points(student, rng, credit):
+    """fit_surrogate: trained on hidden simulator data, every output has R^2 >= 0.95 on new simulator points."""
+    n = 600
+    data = vdv.make_dataset(n, seed=int(rng.integers(2**31)), noise=0.01)
+    X, Y = data[list(vdv.INPUTS)].to_numpy(), data[list(vdv.OUTPUTS)].to_numpy()
+    order = rng.permutation(n)
+    train_idx, val_idx = order[:480], order[480:]
+    result = pair_of(student.fit_surrogate(X, Y, train_idx, val_idx, seed=int(rng.integers(1000)),
+                                           **SURROGATE_SETTINGS),
+                     "fit_surrogate", ("model", "x_scaler", "y_scaler"))
+    model = remote_object(result[0], "the model returned by fit_surrogate", "a torch model")
+    x_scaler = remote_object(result[1], "x_scaler", "a fitted scaler")
+    y_scaler = remote_object(result[2], "y_scaler", "a fitted scaler")
+    X_new = vdv.design_of_experiments(300, seed=int(rng.integers(2**31)))
+    Y_new = vdv.simulate(X_new)
+    inputs = as_array(x_scaler.call_method("transform", X_new), name="x_scaler.transform(X)").astype(float)
+    predicted = as_array(y_scaler.call_method("inverse_transform", remote_predict(model, inputs)),
+                         name="y_scaler.inverse_transform(...)").astype(float)
+    if predicted.shape != Y_new.shape or not np.all(np.isfinite(predicted)):
+        fail(f"the surrogate's predictions have shape {predicted.shape} (or contain NaN); expected {Y_new.shape}")
+    r2 = ref.r2_per_output(Y_new, predicted)
+    passed = r2 >= R2_THRESHOLD
+    credit.award(passed.mean() * 0.5)
+    if not passed.all():
+        worst = ", ".join(f"{name}: {value:.3f}" for name, value, ok in zip(vdv.OUTPUTS, r2, passed) if not ok)
+        fail(f"on new simulator points R^2 is below {R2_THRESHOLD} for {worst}. Check that the scalers are fitted "
+             "on the training rows, the network is trained on the *scaled* data, and early stopping keeps the best weights")
+
+
+# --- Step 8: optimisation -------------------------------------------------------------------------
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_optimum")
+def test_optimum_stays_inside_the_bounds(student, rng):
+    """optimise_yield returns conditions inside the bounds even when the surrogate's peak lies outside."""
+    params = yield_surface(rng)
+    x = student.optimise_yield(Probe("quadratic_yield", **params), SAMPLED, int(rng.integers(1000)))
+    check_inside(x, SAMPLED, "optimise_yield")
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_optimum")
+def test_optimum_reaches_the_known_maximum(student, rng):
+    """optimise_yield finds the best yield cB / cA0 of a surface whose constrained maximum is known."""
+    params = yield_surface(rng)
+    x = check_inside(student.optimise_yield(Probe("quadratic_yield", **params), SAMPLED, int(rng.integers(1000))),
+                     SAMPLED, "optimise_yield")
+    best_x = np.clip(params["center"], SAMPLED[:, 0], SAMPLED[:, 1])   # separable: the clipped peak is the optimum
+    best = quadratic_yield(params, best_x)[0]
+    got = quadratic_yield(params, x)[0]
+    if got >= best - 1e-4 * abs(best):
+        return
+    if np.allclose(x, argmax_of_cB(params), rtol=0, atol=2e-3 * (SAMPLED[:, 1] - SAMPLED[:, 0]).max()):
+        fail("optimise_yield maximised cB, not the yield cB / cA0 (divide the predicted cB by the feed "
+             "concentration cA0, the 4th input)")
+    fail(f"optimise_yield reached a yield {100 * (best - got) / abs(best):.2g} % below the best one in the bounds: "
+         "start the optimiser from several points and keep the best, and optimise in scaled [0, 1] coordinates")
+
+
+def argmax_of_cB(params):
+    """Where cB (= yield * cA0 on the quadratic surface) is largest in SAMPLED: what maximising cB returns."""
+    from scipy import optimize
+
+    low, high = SAMPLED[:, 0], SAMPLED[:, 1]
+    to_x = lambda u: low + u * (high - low)  # noqa: E731
+    objective = lambda u: -float(quadratic_yield(params, to_x(u))[0] * to_x(u)[3])  # noqa: E731
+    runs = [optimize.minimize(objective, u0, method="L-BFGS-B", bounds=[(0, 1)] * 4)
+            for u0 in np.random.default_rng(0).random((6, 4))]
+    return to_x(min(runs, key=lambda r: r.fun).x)
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_optimum")
+def test_optimum_verified_with_the_simulator(student, rng):
+    """optimise_yield on the simulator itself: the conditions found deliver the best yield (checked here)."""
+    x = check_inside(student.optimise_yield(Probe("cstr_steady_states"), SAMPLED, int(rng.integers(1000))),
+                     SAMPLED, "optimise_yield")
+    delivered = float(vdv.steady_state(x)[1] / x[3])
+    if delivered < BEST_YIELD_IN_SAMPLED - 0.002:
+        fail(f"the conditions found give a yield of {delivered:.4f} in the simulator, but {BEST_YIELD_IN_SAMPLED:.4f} "
+             "is possible inside the bounds: use several starting points and a bounded optimiser")
+
+
+# --- Step 9: extrapolation ------------------------------------------------------------------------
+
+def boxes(rng):
+    inner = SAMPLED.copy()
+    span = inner[:, 1] - inner[:, 0]
+    outer = np.column_stack([inner[:, 0] - span * rng.uniform(0.1, 0.3, 4), inner[:, 1] + span * rng.uniform(0.1, 0.3, 4)])
+    return inner, outer
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_extrapolation")
+def test_sample_outside(student, rng):
+    """sample_outside: n points of the outer box, none inside the inner box, spread over the outer box."""
+    inner, outer = boxes(rng)
+    n, seed = int(rng.integers(150, 250)), int(rng.integers(1000))
+    points = expect_shape(student.sample_outside(inner, outer, n, seed), (n, 4), "sample_outside(...)")
+    beyond = np.any((points < outer[:, 0] - 1e-9) | (points > outer[:, 1] + 1e-9), axis=1)
+    if beyond.any():
+        fail(f"{int(beyond.sum())} of the points lie outside the outer box: draw them uniformly between the outer bounds")
+    inside = np.all((points >= inner[:, 0]) & (points <= inner[:, 1]), axis=1)
+    if inside.any():
+        fail(f"{int(inside.sum())} of the {n} points are inside the inner (sampled) box: keep only points with at "
+             "least one input outside its inner range, and draw again until you have n")
+    spread = (points.max(axis=0) - points.min(axis=0)) / (outer[:, 1] - outer[:, 0])
+    if np.any(spread < 0.85):
+        fail("the points do not cover the whole outer box in every input: draw each input uniformly over its "
+             "outer range, then reject the points inside the inner box")
+    again = expect_shape(student.sample_outside(inner, outer, n, seed), (n, 4), "sample_outside(...)")
+    if not np.array_equal(again, points):
+        fail("the same seed gave different points: draw them from np.random.default_rng(seed)")
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_extrapolation")
+def test_errors_inside_and_outside(student, rng):
+    """errors_inside_outside: RMSE per output for rows inside the box (bounds included) and outside it."""
+    inner = SAMPLED
+    low, high, span = inner[:, 0], inner[:, 1], inner[:, 1] - inner[:, 0]
+    strictly_inside = low + span * rng.uniform(0.05, 0.95, size=(10, 4))
+    on_bound = low + span * rng.uniform(0.1, 0.9, size=(4, 4))
+    on_bound[np.arange(4), np.arange(4)] = np.where(rng.random(4) < 0.5, low, high)   # one input exactly on a bound
+    one_outside = low + span * rng.uniform(0.1, 0.9, size=(8, 4))
+    for i, j in enumerate(rng.integers(0, 4, size=8)):
+        one_outside[i, j] = high[j] + span[j] * 0.2 if i % 2 else low[j] - span[j] * 0.2
+    all_outside = high + span * rng.uniform(0.05, 0.3, size=(4, 4))
+    X = rng.permutation(np.vstack([strictly_inside, on_bound, one_outside, all_outside]))
+    W, b = rng.normal(size=(4, 4)) / span[:, None], rng.normal(size=4)
+    Y = X @ W + b + rng.normal(scale=0.3, size=X.shape) * (1 + 2 * ~np.all((X >= low) & (X <= high), axis=1))[:, None]
+    predict = lambda Z: Z @ W + b  # noqa: E731 - the same map as the probe
+    expected = ref.errors_inside_outside(predict, X, Y, inner)
+    got = student.errors_inside_outside(Probe("affine_map", weight=W, bias=b), X, Y, inner)
+    if not isinstance(got, dict) or set(got) != {"inside", "outside"}:
+        fail("errors_inside_outside should return a dict with the keys 'inside' and 'outside'")
+
+    def variant(inside):
+        P = predict(X)
+        return {"inside": ref.rmse_per_output(Y[inside], P[inside]), "outside": ref.rmse_per_output(Y[~inside], P[~inside])}
+
+    strict = variant(np.all((X > low) & (X < high), axis=1))
+    any_inside = variant(np.any((X >= low) & (X <= high), axis=1))
+    P = predict(X)
+    mask = np.all((X >= low) & (X <= high), axis=1)
+    mae = {"inside": ref.mae_per_output(Y[mask], P[mask]), "outside": ref.mae_per_output(Y[~mask], P[~mask])}
+    for key in ("inside", "outside"):
+        expect_array(got[key], expected[key], name=f"errors_inside_outside(...)['{key}']", rtol=1e-6, mistakes={
+            "points exactly on a bound belong inside the box: use >= and <= (bounds included)": strict[key],
+            "a point is outside when ANY of its inputs is outside its range (inside only if all inputs are within)":
+                any_inside[key],
+            "'inside' and 'outside' are swapped": expected["outside" if key == "inside" else "inside"],
+            "this is the mean absolute error; the errors should be RMSE per output": mae[key],
+        })
