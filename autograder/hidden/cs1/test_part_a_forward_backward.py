@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 import solutions.cs1_forward_backward as ref
-from autograder.testing import GradingFailure, Probe, as_array, as_float, expect_array, expect_float, fail
+from autograder.testing import (GradingFailure, Probe, StudentCodeError, as_array, as_float, expect_array,
+                                expect_float, fail)
 from autograder.worker import probes
 
 RTOL, ATOL = 1e-4, 1e-5          # float32 results pass; every mistake below is off by far more
@@ -209,7 +210,16 @@ def test_softmax_large_inputs(student, rng):
              "softmax(z) for scores around +900": rng.normal(size=5) + 900.0,
              "softmax(z) for scores around -900": rng.normal(size=5) - 900.0}
     for name, z in cases.items():
-        expect_array(student.softmax(z), ref.softmax(z), name=name, rtol=RTOL, atol=ATOL, hint=hint)
+        expect_array(softmax_of_scores(student, z), ref.softmax(z), name=name, rtol=RTOL, atol=ATOL, hint=hint)
+
+
+def softmax_of_scores(student, z):
+    """The student's softmax of 1-D scores, asked as a one-row batch if 1-D input itself fails:
+    that failure is test_softmax's to report, this test is about overflow only."""
+    try:
+        return student.softmax(z)
+    except StudentCodeError:
+        return as_array(student.softmax(z[None, :]), name="softmax(z)").reshape(z.shape)
 
 
 # --- 2. forward ---------------------------------------------------------------------------------
