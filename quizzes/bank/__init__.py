@@ -1,0 +1,1 @@
+"""Question-bank files (YAML) and their JSON Schema; a package so that packaging ships them."""
