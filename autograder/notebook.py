@@ -38,7 +38,9 @@ def read_json_notebook(path: Path) -> dict:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        where = "it ends too early (truncated?)" if exc.pos >= len(text) - 1 else f"line {exc.lineno}, column {exc.colno}"
+        # An unterminated string runs to the end of the text: cut off inside a cell's source.
+        truncated = exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated string")
+        where = "it ends too early (truncated?)" if truncated else f"line {exc.lineno}, column {exc.colno}"
         raise SubmissionError(f"the notebook file is not valid JSON ({exc.msg}; {where}); "
                               "open it in Jupyter, save it and submit again") from None
     if not isinstance(data, dict):

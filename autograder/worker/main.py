@@ -90,6 +90,8 @@ class Worker:
             kwargs = {k: self.decode(v) for k, v in request.get("kwargs", {}).items()}
         except LookupError as exc:
             return {"ok": False, "error": {"type": "Missing", "message": str(exc)}}
+        except Exception as exc:  # an unknown probe or handle must not take the worker down
+            return {"ok": False, "error": {"type": "BadArguments", "message": safe_str(exc)[:600]}}
         if not callable(function):
             return {"ok": False, "error": {"type": "NotCallable",
                                            "message": f"{describe_type(function)} object is not callable"}}

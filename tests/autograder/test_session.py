@@ -1,0 +1,214 @@
+"""Running a notebook's cells in the sandboxed worker, and calling into it."""
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pytest
+import torch
+
+from autograder.session import Cell, Probe, RemoteObject, SessionConfig, StudentCodeError, StudentSession
+
+FAST = SessionConfig(cell_timeout=2, call_timeout=2, total_timeout=60, max_restarts=4)
+
+
+def cells(*sources: str) -> list[Cell]:
+    return [Cell(i, textwrap.dedent(s).lstrip("\n")) for i, s in enumerate(sources)]
+
+
+@pytest.fixture(scope="module")
+def functions():
+    """One session with many small functions; the tests below only call into it."""
+    session = StudentSession(cells(
+        "import numpy as np\norder = [0]\n",
+        "order.append(1)\n",
+        """
+        order.append(2)
+        def double(x):
+            return 2 * x
+        def crash(x):
+            return {}["missing key"] + x
+        def leave():
+            import sys
+            sys.exit(0)
+        def hard_exit():
+            import os
+            os._exit(0)
+        def hang():
+            while True:
+                pass
+        def scale_in_place(x):
+            x *= 2
+            return x
+        def as_list(x):
+            return [1.0, 2.0]
+        def as_torch(x):
+            import torch
+            return torch.tensor([[1.0, 2.0]])
+        def as_pandas(x):
+            import pandas as pd
+            return pd.Series([1.0, 2.0, 3.0])
+        def as_numpy_scalar():
+            return np.float64(2.5)
+        def kind(x):
+            return type(x).__module__ + "." + type(x).__name__
+        def apply(f, x):
+            return f(x)
+        class Counter:
+            def __init__(self):
+                self.count = 0
+            def __call__(self, step):
+                self.count += step
+                return self.count
+            def reset(self):
+                self.count = 0
+                return "reset"
+        def make_counter():
+            return Counter()
+        def read_count(counter):
+            return counter.count
+        SETTING = {"lr": 0.1, "layers": (3, 4)}
+        """,
+    ), FAST)
+    session.start()
+    yield session
+    session.close()
+
+
+def test_cells_run_in_order_and_their_globals_are_readable(functions):
+    assert functions.get("order") == [0, 1, 2]
+    assert functions.get("SETTING") == {"lr": 0.1, "layers": (3, 4)}
+    assert all(o.ok for o in functions.outcomes.values())
+
+
+def test_calls_return_plain_data(functions):
+    result = functions.call("double", np.arange(3.0))
+    assert isinstance(result, np.ndarray) and result.tolist() == [0.0, 2.0, 4.0]
+    assert functions.call("double", 2.5) == 5.0
+    assert functions.call("double", x="ab") == "abab"
+
+
+def test_lists_torch_and_pandas_results_arrive_as_lists_and_arrays(functions):
+    assert functions.call("as_list", 0) == [1.0, 2.0]
+    tensor = functions.call("as_torch", 0)
+    assert isinstance(tensor, np.ndarray) and tensor.shape == (1, 2)
+    series = functions.call("as_pandas", 0)
+    assert isinstance(series, np.ndarray) and series.tolist() == [1.0, 2.0, 3.0]
+    scalar = functions.call("as_numpy_scalar")
+    assert isinstance(scalar, np.ndarray) and scalar.shape == () and float(scalar) == 2.5
+
+
+def test_arguments_arrive_with_their_types(functions):
+    assert functions.call("kind", np.zeros(2)) == "numpy.ndarray"
+    assert functions.call("kind", torch.zeros(2)) == "torch.Tensor"
+    assert functions.call("kind", (1, 2)) == "builtins.tuple"
+    assert functions.call("kind", {"a": [np.zeros(1)]}) == "builtins.dict"
+
+
+def test_exceptions_come_back_as_student_code_errors_with_type_message_and_line(functions):
+    with pytest.raises(StudentCodeError, match=r"crash\(\) raised KeyError \(line 5 of its cell\): 'missing key'"):
+        functions.call("crash", 1)
+
+
+def test_a_missing_name_says_so(functions):
+    with pytest.raises(StudentCodeError, match="no variable or function named 'sigmoid'.*Did you run the cell"):
+        functions.call("sigmoid", 1.0)
+    with pytest.raises(StudentCodeError, match="it should be a function"):
+        functions.call("SETTING")
+
+
+def test_modified_input_arrays_are_detected(functions):
+    with pytest.raises(StudentCodeError, match=r"changed the arrays it was given \(args\[0\]\).*copies"):
+        functions.call("scale_in_place", np.ones(3))
+    with pytest.raises(StudentCodeError, match=r"kwargs\['x'\]"):
+        functions.call("scale_in_place", x=np.ones(3))
+
+
+def test_remote_objects_can_be_called_inspected_and_passed_back(functions):
+    counter = functions.call("make_counter")
+    assert isinstance(counter, RemoteObject) and counter.type_name.endswith("Counter")
+    assert counter(2) == 2 and counter(3) == 5
+    assert counter.getattr("count") == 5
+    assert functions.call("read_count", counter) == 5
+    assert counter.call_method("reset") == "reset" and counter.getattr("count") == 0
+
+
+def test_probes_are_built_inside_the_sandbox(functions):
+    x = np.array([0.5, -1.0])
+    value = functions.call("apply", Probe("smooth", a=[1.0, 2.0], w=[0.5, 0.5]), x)
+    assert value == pytest.approx(np.sum([1.0, 2.0] * np.sin(x) + 0.25 * x * x))
+    with pytest.raises(StudentCodeError, match=r"apply\(\) raised BadArguments: unknown probe 'no_such_probe'"):
+        functions.call("apply", Probe("no_such_probe"), x)
+
+
+def test_sys_exit_in_a_called_function_is_an_ordinary_error(functions):
+    assert functions.call("double", 1) == 2
+    generation = functions.generation
+    with pytest.raises(StudentCodeError, match=r"leave\(\) raised SystemExit"):
+        functions.call("leave")
+    assert functions.generation == generation and functions.call("double", 1) == 2
+
+
+@pytest.mark.parametrize("call, message", [
+    ("hard_exit", r"hard_exit\(\) stopped the notebook \(it exited, crashed or ran out of memory\)"),
+    ("hang", r"hang\(\) did not return within 2 s"),
+])
+def test_a_call_that_kills_or_hangs_the_worker_restarts_it_and_loses_remote_objects(functions, call, message):
+    counter = functions.call("make_counter")
+    restarts = functions.restarts
+    with pytest.raises(StudentCodeError, match=message):
+        functions.call(call)
+    assert functions.call("double", 21) == 42          # a fresh worker, cells run again
+    assert functions.restarts == restarts + 1
+    with pytest.raises(StudentCodeError, match="lost when your notebook had to be restarted"):
+        counter(1)
+
+
+def test_a_hanging_cell_is_skipped_after_the_timeout_and_later_cells_still_run():
+    with StudentSession(cells("A = 1\n", "while True:\n    pass\nB = 2\n", "C = 3\n"), FAST) as session:
+        outcomes = session.start()
+        assert [o.ok for o in outcomes] == [True, False, True]
+        assert outcomes[1].error == "this cell did not finish within 2 s"
+        assert session.get("A") == 1 and session.get("C") == 3
+        with pytest.raises(StudentCodeError, match=r"B: .*code cell 2 did not finish within 2 s"):
+            session.get("B")
+        assert session.restarts == 1
+
+
+def test_exits_and_errors_in_cells_cost_only_that_cell():
+    with StudentSession(cells("import sys\nsys.exit(0)\n", "import os\nos._exit(0)\n", "x = 1 / 0\n",
+                              "OK = 'still running'\n"), FAST) as session:
+        outcomes = session.start()
+        assert outcomes[0].error.startswith("SystemExit")
+        assert outcomes[1].error == "this cell stopped the notebook (it exited, crashed or ran out of memory)"
+        assert outcomes[2].error == "ZeroDivisionError: division by zero"
+        assert outcomes[3].ok and session.get("OK") == "still running"
+
+
+def test_too_many_restarts_end_the_session_with_a_reason():
+    config = SessionConfig(cell_timeout=2, call_timeout=2, total_timeout=60, max_restarts=1)
+    with StudentSession(cells("import os\ndef boom():\n    os._exit(3)\n"), config) as session:
+        session.start()
+        for _ in range(2):
+            with pytest.raises(StudentCodeError, match="stopped the notebook"):
+                session.call("boom")
+        with pytest.raises(StudentCodeError, match="crashed or hung too many times"):
+            session.call("boom")
+        assert session.fatal is not None
+
+
+def test_writing_to_the_graders_channel_costs_the_cell_not_the_grader():
+    to_every_fd = ("import os\n"
+                   "for fd in range(3, 40):\n"
+                   "    try:\n"
+                   "        os.write(fd, MESSAGE)\n"
+                   "    except OSError:\n"
+                   "        pass\n")
+    body = b'{"event": "cell", "index": 7}'
+    forged = f"MESSAGE = {len(body).to_bytes(4, 'big') + body!r}\n" + to_every_fd
+    nested = "MESSAGE = (200000).to_bytes(4, 'big') + b'[' * 200000\n" + to_every_fd
+    with StudentSession(cells("BEFORE = 1\n", forged, nested, "LAST = 1\n"), FAST) as session:
+        outcomes = session.start()
+        assert outcomes[1].error == "this cell wrote to the grader's channel"
+        assert outcomes[2].error is not None and outcomes[2].error.startswith("this cell")
+        assert session.get("LAST") == 1 and session.get("BEFORE") == 1
