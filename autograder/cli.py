@@ -54,8 +54,10 @@ def init(directory, assignment_names, course_id):
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Grade this many submissions in parallel.")
 @click.option("--force", is_flag=True, help="Regrade submissions that are already graded and unchanged.")
+@click.option("--cluster", metavar="ADDRESS", default=None,
+              help="Grade on a Dask cluster (scheduler address, e.g. tcp://10.0.0.5:8786) instead of locally.")
 @click.option("--json", "as_json", is_flag=True, help="Print the class results as JSON instead of a table.")
-def autograde(assignment, course_dir, student, jobs, force, as_json):
+def autograde(assignment, course_dir, student, jobs, force, cluster, as_json):
     """Grade every submission of ASSIGNMENT in submitted/ (or one student's).
 
     Points go to nbgrader's gradebook (manual grades are kept), the graded notebooks to
@@ -74,9 +76,13 @@ def autograde(assignment, course_dir, student, jobs, force, as_json):
                    err=True)
     try:
         results = run(course_dir=course_dir, assignment=assignment, student=student, jobs=jobs, force=force,
-                      progress=lambda r, i, n: click.echo(progress_line(r, i, n), err=True))
+                      cluster=cluster, progress=lambda r, i, n: click.echo(progress_line(r, i, n), err=True))
     except (CourseError, UnknownAssignment, LookupError) as exc:
         _usage(str(exc))
+    except OSError as exc:
+        if cluster is None:
+            raise
+        _usage(f"cannot reach the cluster at {cluster}: {exc}")
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in results], indent=1))
     else:

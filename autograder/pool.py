@@ -93,7 +93,7 @@ def zygote_for(slot: int, hide: tuple[Path, ...], workdir: Path) -> Zygote | Non
     key = (os.getpid(), slot, tuple(hide))
     zygote = _zygotes.get(key)
     if zygote is None or not zygote.alive:
-        zygote = _zygotes[key] = Zygote(slot=slot, hide=hide, workdir=workdir / f"zygote-{slot}")
+        zygote = _zygotes[key] = Zygote(slot=slot, hide=hide, workdir=workdir / f"zygote-{os.getpid()}-{slot}")
     return zygote
 
 

@@ -50,6 +50,12 @@ def as_array(value, *, name: str, allow_int: bool = True) -> np.ndarray:
 
 
 def as_float(value, *, name: str) -> float:
+    if value is None:
+        fail(f"{name} is None: did you forget the `return` statement?")
+    if isinstance(value, (str, bytes, dict, list, tuple, RemoteObject)) and not (
+            isinstance(value, (list, tuple)) and len(value) == 1):
+        kind = value.type_name.rsplit(".", 1)[-1] if isinstance(value, RemoteObject) else type(value).__name__
+        fail(f"{name} should be a single number, but it is a {kind}")
     array = as_array(value, name=name)
     if array.size != 1:
         fail(f"{name} should be a single number, but it has shape {array.shape}")

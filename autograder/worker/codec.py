@@ -102,6 +102,11 @@ def encode(value, make_handle=None, depth: int = 0):
         if not all(type(k) is str for k in value):
             raise CodecError("a dict whose keys are not all strings")
         return {"t": "dict", "items": [[k, encode(v, make_handle, depth + 1)] for k, v in value.items()]}
+    for base in (str, float, int):
+        # A subclass of a primitive (np.str_, np.float64, or something hostile): keep only the
+        # primitive value, taken with the base type's own method so no override can run.
+        if isinstance(value, base) and kind is not bool:
+            return {str: str.__str__, float: float.__float__, int: int.__int__}[base](value)
     module = getattr(kind, "__module__", "") or ""
     if module.startswith("numpy"):
         import numpy as np
@@ -120,10 +125,6 @@ def encode(value, make_handle=None, depth: int = 0):
 
         if isinstance(value, (pd.Series, pd.DataFrame)):
             return encode_array(value.to_numpy(), "pandas")
-    for primitive in (float, int, str):
-        if isinstance(value, primitive):
-            # A subclass of a primitive: keep only the primitive value, never the subclass.
-            return encode(primitive(value), make_handle, depth)
     if make_handle is None:
         raise CodecError(f"a value of type {kind.__name__} cannot be sent")
     return {"t": "handle", "id": make_handle(value), "type": f"{module}.{kind.__qualname__}"}
