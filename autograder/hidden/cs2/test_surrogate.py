@@ -141,9 +141,9 @@ def test_split_indices(student, rng):
     together = np.concatenate([train, val, test])
     if len(np.unique(together)) != n or together.min() != 0 or together.max() != n - 1:
         fail("the three index arrays must be disjoint and together contain every index 0 .. n-1 exactly once")
-    if np.all(np.diff(together) > 0):
-        fail("the indices are in order: shuffle (np.random.default_rng(seed).permutation(n)) before splitting, "
-             "or the sets come from different regions of the data")
+    if all(len(part) and part.max() - part.min() + 1 == len(part) for part in (train, val, test)):
+        fail("each set is a block of consecutive rows: shuffle (np.random.default_rng(seed).permutation(n)) "
+             "before splitting, or the sets come from different regions of the data")
     again = student.split_indices(n, val_fraction, test_fraction, seed)
     if not all(np.array_equal(as_array(a, name="split").astype(int).reshape(-1), b) for a, b in zip(again, (train, val, test))):
         fail("the same seed gave a different split: draw the permutation from np.random.default_rng(seed)")
@@ -619,20 +619,19 @@ def test_errors_inside_and_outside(student, rng):
     X = rng.permutation(np.vstack([strictly_inside, on_bound, one_outside, all_outside]))
     W, b = rng.normal(size=(4, 4)) / span[:, None], rng.normal(size=4)
     Y = X @ W + b + rng.normal(scale=0.3, size=X.shape) * (1 + 2 * ~np.all((X >= low) & (X <= high), axis=1))[:, None]
-    predict = lambda Z: Z @ W + b  # noqa: E731 - the same map as the probe
-    expected = ref.errors_inside_outside(predict, X, Y, inner)
+    P = X @ W + b                                 # what the probe predicts
     got = student.errors_inside_outside(Probe("affine_map", weight=W, bias=b), X, Y, inner)
     if not isinstance(got, dict) or set(got) != {"inside", "outside"}:
         fail("errors_inside_outside should return a dict with the keys 'inside' and 'outside'")
+    rmse = own_rmse(student)
 
     def variant(inside):
-        P = predict(X)
-        return {"inside": ref.rmse_per_output(Y[inside], P[inside]), "outside": ref.rmse_per_output(Y[~inside], P[~inside])}
+        return {"inside": rmse(Y[inside], P[inside]), "outside": rmse(Y[~inside], P[~inside])}
 
+    mask = np.all((X >= low) & (X <= high), axis=1)
+    expected = variant(mask)
     strict = variant(np.all((X > low) & (X < high), axis=1))
     any_inside = variant(np.any((X >= low) & (X <= high), axis=1))
-    P = predict(X)
-    mask = np.all((X >= low) & (X <= high), axis=1)
     mae = {"inside": ref.mae_per_output(Y[mask], P[mask]), "outside": ref.mae_per_output(Y[~mask], P[~mask])}
     for key in ("inside", "outside"):
         expect_array(got[key], expected[key], name=f"errors_inside_outside(...)['{key}']", rtol=1e-6, mistakes={
@@ -642,3 +641,16 @@ def test_errors_inside_and_outside(student, rng):
             "'inside' and 'outside' are swapped": expected["outside" if key == "inside" else "inside"],
             "this is the mean absolute error; the errors should be RMSE per output": mae[key],
         })
+
+
+def own_rmse(student):
+    """The student's own rmse_per_output if it works, else the reference: a wrong RMSE costs points in
+    test_rmse_and_mae_per_output only, not again here."""
+    def rmse(A, B):
+        reference = ref.rmse_per_output(A, B)
+        try:
+            value = as_array(student.rmse_per_output(A, B), name="rmse_per_output").astype(float)
+        except GradingFailure:
+            return reference
+        return value if value.shape == reference.shape and np.all(np.isfinite(value)) else reference
+    return rmse
