@@ -158,10 +158,8 @@ def sandbox():
 
 
 def _add_quiz_commands() -> None:
-    try:
-        from quizzes.cli import quiz
-    except ImportError:
-        return
+    from quizzes.cli import quiz
+
     main.add_command(quiz)
 
 

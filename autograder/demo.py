@@ -98,11 +98,8 @@ def run_demo(*, directory: Path | None = None, jobs: int = 2, echo=print) -> Pat
 
 
 def _quiz_demo(out: Path, echo) -> None:
-    try:
-        from quizzes.demo import run_demo as quiz_demo
-    except ImportError:
-        echo("\n(quizzes not available)")
-        return
+    from quizzes.demo import run_demo as quiz_demo
+
     echo("\n== lecture quiz")
     for line in quiz_demo(out):
         echo("   " + line)
