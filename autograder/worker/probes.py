@@ -92,3 +92,70 @@ def cstr_steady_states():
 
 PROBES.update({"standard_scaler": standard_scaler, "torch_linear": torch_linear, "affine_map": affine_map,
                "quadratic_yield": quadratic_yield, "cstr_steady_states": cstr_steady_states})
+
+
+# --- cs1 part B: models and scorers handed to students' training and cross-validation code ----
+
+def recording_mlp(weights, biases, activation="tanh"):
+    """A small MLP with the given weights (each (out, in), like nn.Linear) that keeps a log.
+
+    Every forward call appends {"rows": its first input column, "backward": a backward pass went
+    through this call, "stale": at that moment some parameter still held a gradient from an earlier
+    backward pass}. The grader reads ``calls`` afterwards.
+    """
+    import numpy as np
+    import torch
+
+    act = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}[activation]
+
+    class RecordingMLP(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weights = torch.nn.ParameterList(
+                torch.nn.Parameter(torch.as_tensor(np.asarray(w, dtype=np.float32))) for w in weights)
+            self.biases = torch.nn.ParameterList(
+                torch.nn.Parameter(torch.as_tensor(np.asarray(b, dtype=np.float32))) for b in biases)
+            self.calls = []
+
+        def forward(self, x):
+            if not isinstance(x, torch.Tensor) or x.dim() != 2:
+                raise ValueError("the model expects a 2-D float32 tensor of shape (n, d)")
+            record = {"rows": x.detach().cpu().numpy()[:, 0].copy(), "backward": False, "stale": False}
+            self.calls.append(record)
+            h = x
+            for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+                h = h @ w.T + b
+                if i < len(self.weights) - 1:
+                    h = act(h)
+            if h.requires_grad:
+                h.register_hook(lambda grad: self._on_backward(record))
+            return h
+
+        def _on_backward(self, record):
+            # Runs when the gradient reaches this output, before it reaches the parameters.
+            record["backward"] = True
+            record["stale"] = any(p.grad is not None and bool(torch.any(p.grad != 0)) for p in self.parameters())
+
+    return RecordingMLP()
+
+
+def parameter_arrays(model):
+    """[[name, array], ...] for model.named_parameters(), in registration order."""
+    return [[name, p.detach().cpu().numpy().copy()] for name, p in model.named_parameters()]
+
+
+def linear_fit_score():
+    """A fit_and_score(x_train, y_train, x_val, y_val): least-squares line, validation MSE."""
+    import numpy as np
+
+    def fit_and_score(x_train, y_train, x_val, y_val):
+        design = np.column_stack([np.ones(len(x_train)), np.asarray(x_train, dtype=float)])
+        coef, *_ = np.linalg.lstsq(design, np.asarray(y_train, dtype=float), rcond=None)
+        prediction = np.column_stack([np.ones(len(x_val)), np.asarray(x_val, dtype=float)]) @ coef
+        return float(np.mean((prediction - np.asarray(y_val, dtype=float)) ** 2))
+
+    return fit_and_score
+
+
+PROBES.update({"recording_mlp": recording_mlp, "parameter_arrays": parameter_arrays,
+               "linear_fit_score": linear_fit_score})

@@ -1,0 +1,933 @@
+"""Hidden tests for cs1 part B: model complexity, overfitting and extrapolation (PyTorch).
+
+Every test calls the student's functions on its own random inputs (``rng``) and compares with the
+reference solution in the trusted process. Independence and speed:
+
+- Training is checked on a model the grader builds inside the sandbox (probe ``recording_mlp``)
+  from known weights, so a wrong ``build_mlp`` costs points only in the architecture tests. The
+  model logs every forward call: which rows it saw, whether a backward pass went through it, and
+  whether an old gradient was still there. That shows a missing ``zero_grad`` and validation rows
+  in a gradient directly; the trained weights are then compared with Adam replayed here on the
+  very batches the student used (so any shuffling scheme is fine).
+- Everything is tiny (networks of a few dozen weights, at most 40 steps), so a correct solution
+  passes with a wide margin on every run and every test takes well under a second.
+- Recomputing the student's model from its own parameters (``parameter_arrays``) checks layer
+  sizes, activation placement and a linear output without caring how the weights were drawn.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import solutions.cs1_model_complexity as ref
+from autograder.testing import Probe, RemoteObject, as_array, as_float, expect_array, expect_float, fail
+from autograder.worker import probes
+
+LABELS = ("underfitting", "good fit", "overfitting")
+ACTIVATIONS = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0), "sigmoid": lambda z: 1 / (1 + np.exp(-z))}
+WEIGHT_ATOL = 2e-4      # float32 runs agree to ~1e-6; each mistake below moves weights by > 1e-2
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def sandbox_value(student, probe):
+    """Build ``probe`` inside the sandbox and hand it back (data as data, objects as handles).
+
+    Probes normally travel only as arguments; torch.nn.Identity returns its argument unchanged.
+    """
+    identity = student.get("torch").getattr("nn").getattr("Identity")()
+    return identity(probe)
+
+
+def kind(value) -> str:
+    if isinstance(value, RemoteObject):
+        return value.type_name.rsplit(".", 1)[-1]
+    return type(value).__name__
+
+
+def pair(value, what, names):
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        fail(f"{what} should return two values, ({names}); it returned {kind(value)}")
+    return value
+
+
+def index_array(value, name):
+    array = as_array(value, name=name)
+    if array.ndim != 1:
+        fail(f"{name} should be a 1-D array of row indices, but has shape {array.shape}")
+    if array.dtype.kind not in "iu":
+        if array.size and not np.all(array == np.round(array)):
+            fail(f"{name} should contain integer row indices")
+        fail(f"{name} should be an integer array (row indices), not {array.dtype}: "
+             "indexing with floats fails")
+    return array.astype(int)
+
+
+def float32_exact(array):
+    """Values that survive the student's float32 conversion unchanged, so rows can be recognised."""
+    return np.asarray(array, dtype=np.float32).astype(float)
+
+
+# --- 1. architecture ----------------------------------------------------------------------------
+
+def mlp_configs(rng):
+    """Three configurations, one per activation, with width, inputs and outputs all different."""
+    configs = []
+    for activation in rng.permutation(list(ACTIVATIONS)):
+        n_in, n_out = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+        width = int(rng.choice([w for w in range(4, 10) if w not in (n_in, n_out)]))
+        configs.append((n_in, width, int(rng.integers(1, 5)), str(activation), n_out))
+    return configs
+
+
+def built_model(student, n_in, width, depth, activation, n_out):
+    model = student.build_mlp(n_in, width, depth, activation=activation, n_outputs=n_out)
+    if not isinstance(model, RemoteObject):
+        fail(f"build_mlp should return a torch.nn.Sequential, but it returned {kind(model)}")
+    if not model.type_name.endswith(".Sequential"):
+        fail(f"build_mlp should return a torch.nn.Sequential (the notebook's contract), "
+             f"not a {kind(model)}")
+    return model
+
+
+def linear_layers(student, model):
+    """[(weight (out, in), bias (out,))] from the model's parameters, in order."""
+    arrays = [np.asarray(a, dtype=float) for _, a in sandbox_value(student, Probe("parameter_arrays", model=model))]
+    layers = []
+    for i in range(0, len(arrays), 2):
+        if arrays[i].ndim != 2 or i + 1 >= len(arrays) or arrays[i + 1].ndim != 1:
+            fail("the model's parameters should come in (weight, bias) pairs, one per nn.Linear layer: "
+                 "keep the bias of every layer and use only Linear layers and activations")
+        layers.append((arrays[i], arrays[i + 1]))
+    return layers
+
+
+def numpy_forward(layers, x, activation, output_activation=None, hidden=None):
+    """Linear layers with ``activation`` between them; ``hidden`` limits which gaps get one."""
+    h = x
+    for i, (w, b) in enumerate(layers):
+        h = h @ w.T + b
+        if i < len(layers) - 1 and (hidden is None or i in hidden):
+            h = ACTIVATIONS[activation](h)
+    return ACTIVATIONS[output_activation](h) if output_activation else h
+
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_build_mlp")
+def test_build_mlp_layer_sizes(student, rng):
+    """build_mlp has depth hidden Linear layers of the given width and one output layer, all with biases."""
+    for n_in, width, depth, activation, n_out in mlp_configs(rng):
+        layers = linear_layers(student, built_model(student, n_in, width, depth, activation, n_out))
+        if len(layers) != depth + 1:
+            off = len(layers) - (depth + 1)
+            fail("build_mlp should create depth hidden Linear layers plus one output layer; yours has "
+                 + ("one too many" if off == 1 else "one too few" if off == -1 else "a different number")
+                 + " (check the range of your loop)")
+        if layers[0][0].shape[1] != n_in:
+            fail("the first Linear layer must take n_inputs features")
+        if layers[-1][0].shape[0] != n_out:
+            fail("the output layer must have n_outputs neurons")
+        expected = [(width, n_in)] + [(width, width)] * (depth - 1) + [(n_out, width)]
+        if [w.shape for w, _ in layers] != expected:
+            fail("a Linear layer has the wrong size: the first maps n_inputs to width, the hidden ones "
+                 "width to width, the output layer width to n_outputs")
+
+
+@pytest.mark.points(3)
+@pytest.mark.cell("test_build_mlp")
+def test_build_mlp_forward(student, rng):
+    """The model applies the chosen activation after every hidden layer and none after the output layer."""
+    for n_in, width, depth, activation, n_out in mlp_configs(rng):
+        model = built_model(student, n_in, width, depth, activation, n_out)
+        layers = linear_layers(student, model)
+        x = float32_exact(rng.normal(scale=2.0, size=(7, n_in)))
+        got = model(torch.tensor(x, dtype=torch.float32))
+        others = [a for a in ACTIVATIONS if a != activation]
+        mistakes = {
+            "there is an activation after the output layer: for regression the output layer must stay "
+            "linear (no activation after the last Linear)": numpy_forward(layers, x, activation, activation),
+            "there is no activation between the Linear layers: without it the whole network is one "
+            "linear map": numpy_forward(layers, x, activation, hidden=()),
+            "the activation is only applied after the first hidden layer; every hidden layer needs one":
+                numpy_forward(layers, x, activation, hidden=(0,)),
+        }
+        for other in others:
+            mistakes[f"it uses {other}, not the activation named by the activation argument"] = \
+                numpy_forward(layers, x, other)
+            mistakes[f"it uses {other} instead of the activation argument, and one after the output layer"] = \
+                numpy_forward(layers, x, other, other)
+        expect_array(got, numpy_forward(layers, x, activation), name=f"the output of build_mlp(..., "
+                     f"activation={activation!r})", rtol=1e-4, atol=1e-5, mistakes=mistakes)
+
+
+def random_layer_sizes(rng):
+    sizes = [int(rng.integers(1, 5))] + [int(rng.integers(2, 9)) for _ in range(int(rng.integers(1, 4)))]
+    return sizes + [int(rng.integers(1, 4))]
+
+
+def known_weights(rng, sizes, scale=1.0):
+    weights = [float32_exact(rng.normal(scale=scale / math.sqrt(a), size=(b, a))) for a, b in zip(sizes, sizes[1:])]
+    biases = [float32_exact(rng.normal(scale=0.1, size=b)) for b in sizes[1:]]
+    return weights, biases
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_count_parameters")
+def test_count_parameters(student, rng):
+    """count_parameters counts every weight and every bias of any torch model."""
+    for _ in range(2):
+        weights, biases = known_weights(rng, random_layer_sizes(rng))
+        model = sandbox_value(student, Probe("recording_mlp", weights=weights, biases=biases))
+        n_weights, n_biases = sum(w.size for w in weights), sum(b.size for b in biases)
+        got = expect_float(student.count_parameters(model), n_weights + n_biases, name="count_parameters(model)",
+                           mistakes={
+                               "it counts only the weights: the biases are parameters too": n_weights,
+                               "it counts only the biases: the weight matrices are parameters too": n_biases,
+                               "it counts parameter tensors, not the numbers in them (use p.numel())":
+                                   2 * len(weights),
+                           })
+        if got != int(got):
+            fail("count_parameters should return a whole number")
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_count_parameters")
+def test_expected_parameter_count(student, rng):
+    """expected_parameter_count is the exact closed form of build_mlp's parameter count."""
+    for _ in range(4):
+        n_in, width, depth, n_out = (int(rng.integers(1, 6)), int(rng.integers(3, 60)), int(rng.integers(1, 6)),
+                                     int(rng.integers(1, 4)))
+        expect_float(student.expected_parameter_count(n_in, width, depth, n_outputs=n_out),
+                     ref.expected_parameter_count(n_in, width, depth, n_out), name="expected_parameter_count",
+                     mistakes={
+                         "the biases are missing: each Linear(a, b) layer has a * b weights and b biases":
+                             n_in * width + (depth - 1) * width * width + width * n_out,
+                         "the hidden-to-hidden layers are counted depth times; there are depth - 1 of them":
+                             ref.expected_parameter_count(n_in, width, depth + 1, n_out),
+                         "W**2 * D is only the order of growth, not the exact count": width ** 2 * depth,
+                         "the output layer's biases are missing": ref.expected_parameter_count(n_in, width, depth, n_out) - n_out,
+                         "it ignores n_outputs": ref.expected_parameter_count(n_in, width, depth, 1),
+                     })
+
+
+# --- 2. training --------------------------------------------------------------------------------
+
+def training_problem(rng, n_train, n_val):
+    """1-D inputs, all distinct in float32 (so each logged row is recognised), and smooth targets."""
+    x = float32_exact(rng.permutation(np.linspace(-1.5, 1.5, n_train + n_val)) + rng.uniform(-1e-3, 1e-3))
+    x = x.reshape(-1, 1)
+    y = float32_exact(np.sin(1.5 * x) + 0.5 * x + 0.05 * rng.normal(size=x.shape))
+    return x[:n_train], y[:n_train], x[n_train:], y[n_train:]
+
+
+def probe_model(student, weights, biases):
+    return sandbox_value(student, Probe("recording_mlp", weights=weights, biases=biases, activation="tanh"))
+
+
+def reference_model(weights, biases):
+    return probes.recording_mlp(weights, biases, "tanh")
+
+
+def mse_numpy(weights, biases, x, y):
+    layers = list(zip(weights, biases))
+    return float(np.mean((numpy_forward(layers, x, "tanh") - y) ** 2))
+
+
+def final_weights(student, model):
+    """Weights and biases of the sandboxed model after training, as two lists."""
+    arrays = [np.asarray(a, dtype=float) for _, a in sandbox_value(student, Probe("parameter_arrays", model=model))]
+    half = len(arrays) // 2
+    return arrays[:half], arrays[half:]
+
+
+def history_of(value, epochs):
+    if not isinstance(value, dict) or not {"train", "val"} <= set(value):
+        fail(f"train should return a dict with the keys 'train' and 'val'; it returned {kind(value)}")
+    curves = {}
+    for key in ("train", "val"):
+        curve = as_array(value[key], name=f"history[{key!r}]").astype(float).reshape(-1)
+        if curve.size != epochs:
+            fail(f"history[{key!r}] should have one loss per epoch ({'more' if curve.size > epochs else 'fewer'} "
+                 "values than epochs)")
+        if not np.all(np.isfinite(curve)):
+            fail(f"history[{key!r}] contains NaN or infinite values")
+        curves[key] = curve
+    return curves
+
+
+class Log:
+    """The recording model's forward calls, translated into row indices of the training data."""
+
+    def __init__(self, calls, x_train, x_val):
+        self.train_rows = {float(v): i for i, v in enumerate(x_train[:, 0])}
+        self.val_rows = {float(v) for v in x_val[:, 0]}
+        if not isinstance(calls, list):
+            fail("the grader's model lost its log: do not replace or copy the model you are given")
+        self.steps = [c for c in calls if isinstance(c, dict) and c.get("backward")]
+        self.stale = any(c.get("stale") for c in self.steps)
+
+    def uses_validation(self) -> bool:
+        return any(float(v) in self.val_rows for c in self.steps for v in np.asarray(c["rows"]).reshape(-1))
+
+    def batches(self) -> list[np.ndarray]:
+        batches = []
+        for call in self.steps:
+            values = np.asarray(call["rows"], dtype=float).reshape(-1)
+            if not all(float(v) in self.train_rows for v in values):
+                fail("the model was trained on inputs that are not the training rows: pass x_train to the "
+                     "model as given (only converted with as_tensor), without scaling or reordering columns")
+            batches.append(np.array([self.train_rows[float(v)] for v in values], dtype=int))
+        return batches
+
+
+def replay(weights, biases, batches_per_epoch, x_train, y_train, x_val, y_val, lr, *, optimizer="adam",
+           zero_grad=True):
+    """The reference training on the given batches: final (weights, biases) and the loss history."""
+    model = reference_model(weights, biases)
+    params = list(model.parameters())
+    opt = torch.optim.Adam(params, lr=lr) if optimizer == "adam" else torch.optim.SGD(params, lr=lr)
+    xt, yt, xv, yv = (ref.as_tensor(a) for a in (x_train, y_train, x_val, y_val))
+    history = {"train": [], "val": []}
+    for batches in batches_per_epoch:
+        for idx in batches:
+            if zero_grad:
+                opt.zero_grad()
+            torch.mean((model(xt[idx]) - yt[idx]) ** 2).backward()
+            opt.step()
+        history["train"].append(ref.mse(model, xt, yt))
+        history["val"].append(ref.mse(model, xv, yv))
+    arrays = [p.detach().numpy().astype(float) for p in params]
+    return arrays, history
+
+
+def same_weights(got, expected) -> bool:
+    return all(a.shape == b.shape and np.allclose(a, b, rtol=1e-3, atol=WEIGHT_ATOL) for a, b in zip(got, expected))
+
+
+def full_batch_run(student, rng, *, epochs=30, lr=0.02, n_train=24, n_val=10):
+    x_tr, y_tr, x_va, y_va = training_problem(rng, n_train, n_val)
+    weights, biases = known_weights(rng, [1, 6, 6, 1], scale=1.5)
+    model = probe_model(student, weights, biases)
+    history = student.train(model, x_tr, y_tr, x_va, y_va, epochs=epochs, lr=lr)
+    return dict(x_tr=x_tr, y_tr=y_tr, x_va=x_va, y_va=y_va, weights=weights, biases=biases, model=model,
+                history=history, epochs=epochs, lr=lr)
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_train")
+def test_train_records_losses_per_epoch(student, rng):
+    """train returns one training and one validation MSE per epoch, measured after the epoch's updates."""
+    run = full_batch_run(student, rng)
+    curves = history_of(run["history"], run["epochs"])
+    w, b = final_weights(student, run["model"])
+    train_now, val_now = mse_numpy(w, b, run["x_tr"], run["y_tr"]), mse_numpy(w, b, run["x_va"], run["y_va"])
+    if not np.isclose(curves["val"][-1], val_now, rtol=1e-3, atol=1e-6):
+        if np.isclose(curves["val"][-1], train_now, rtol=1e-3, atol=1e-6):
+            fail("history['val'] holds the training loss: evaluate the model on x_val, y_val")
+        fail("history['val'][-1] is not the validation MSE of the trained model: after each epoch, "
+             "evaluate the mean squared error on the whole validation set")
+    if not np.isclose(curves["train"][-1], train_now, rtol=1e-3, atol=1e-6):
+        fail("history['train'][-1] is not the training MSE of the trained model: after each epoch's "
+             "updates, evaluate the MSE on the whole training set (not the loss computed before the "
+             "last step, which belongs to the old weights)")
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_train")
+def test_train_reduces_loss(student, rng):
+    """Training the given model lowers its training loss by far."""
+    run = full_batch_run(student, rng)
+    before = mse_numpy(run["weights"], run["biases"], run["x_tr"], run["y_tr"])
+    w, b = final_weights(student, run["model"])
+    if all(np.array_equal(a, c) for a, c in zip(w + b, run["weights"] + run["biases"])):
+        fail("the model passed to train did not change: train that model in place "
+             "(do not build a new one inside train)")
+    if mse_numpy(w, b, run["x_tr"], run["y_tr"]) > 0.5 * before:
+        fail("after training, the training loss is not even half of what it was: check the five steps "
+             "(zero_grad, forward, loss, backward, step) and that you use lr")
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_train")
+def test_train_resets_gradients(student, rng):
+    """Gradients are reset before every backward pass (optimizer.zero_grad())."""
+    run = full_batch_run(student, rng)
+    log = Log(run["model"].getattr("calls"), run["x_tr"], run["x_va"])
+    if not log.steps:
+        fail("no backward pass went through the model: call loss.backward() on the loss of model(x)")
+    if log.stale:
+        fail("gradients were not reset between steps: call optimizer.zero_grad() before loss.backward(), "
+             "otherwise the gradients of all earlier steps add up")
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_train")
+def test_train_keeps_validation_data_out_of_training(student, rng):
+    """Validation data is only evaluated: it never enters a gradient and cannot change the trained weights."""
+    run = full_batch_run(student, rng)
+    if Log(run["model"].getattr("calls"), run["x_tr"], run["x_va"]).uses_validation():
+        fail("validation rows were used to compute a gradient: the validation set may only be evaluated, "
+             "never trained on")
+    other = probe_model(student, run["weights"], run["biases"])
+    student.train(other, run["x_tr"], run["y_tr"], float32_exact(run["x_va"] + 3.0), run["y_va"] + 50.0,
+                  epochs=run["epochs"], lr=run["lr"])
+    if not same_weights(final_weights(student, other)[0], final_weights(student, run["model"])[0]):
+        fail("changing only the validation data changed the trained weights: validation data must not "
+             "influence training (no training on it, no early stopping on it)")
+
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_train")
+def test_train_full_batch_follows_the_five_steps(student, rng):
+    """Full batch: one Adam step per epoch on all training rows; the weights match the reference."""
+    run = full_batch_run(student, rng)
+    log = Log(run["model"].getattr("calls"), run["x_tr"], run["x_va"])
+    batches = log.batches()
+    if len(batches) != run["epochs"]:
+        fail("with batch_size=None, train should take exactly one optimizer step per epoch "
+             f"({'more' if len(batches) > run['epochs'] else 'fewer'} steps were taken)")
+    if any(sorted(b.tolist()) != list(range(len(run["x_tr"]))) for b in batches):
+        fail("a full-batch step must use every training row exactly once")
+    got = final_weights(student, run["model"])
+    args = ([[b] for b in batches], run["x_tr"], run["y_tr"], run["x_va"], run["y_va"])
+    expected, _ = replay(run["weights"], run["biases"], *args, run["lr"])
+    if same_weights(got[0] + got[1], expected):
+        return
+    variants = {
+        "it looks like plain SGD: use torch.optim.Adam(model.parameters(), lr=lr)":
+            replay(run["weights"], run["biases"], *args, run["lr"], optimizer="sgd")[0],
+        "the lr argument is ignored: pass lr=lr to the optimizer": replay(run["weights"], run["biases"], *args, 1e-3)[0],
+        "gradients accumulate over the steps: call optimizer.zero_grad() every step":
+            replay(run["weights"], run["biases"], *args, run["lr"], zero_grad=False)[0],
+    }
+    for message, weights in variants.items():
+        if same_weights(got[0] + got[1], weights):
+            fail(message)
+    fail("after training, the weights differ from those of Adam(model.parameters(), lr=lr) on the MSE of the "
+         "training set: check the five steps and their order (zero_grad, forward, loss, backward, step)")
+
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_train")
+def test_train_mini_batches(student, rng):
+    """Mini-batches: each epoch a seeded reshuffle, batches of batch_size rows covering every row once."""
+    n_train, batch_size, epochs, lr = 30, 8, 5, 0.02
+    x_tr, y_tr, x_va, y_va = training_problem(rng, n_train, 8)
+    weights, biases = known_weights(rng, [1, 6, 6, 1], scale=1.5)
+    seed = int(rng.integers(0, 10_000))
+    runs = []
+    for run_seed in (seed, seed, seed + 1):
+        model = probe_model(student, weights, biases)
+        history = student.train(model, x_tr, y_tr, x_va, y_va, epochs=epochs, lr=lr, batch_size=batch_size,
+                                seed=run_seed)
+        runs.append((model, history_of(history, epochs), Log(model.getattr("calls"), x_tr, x_va)))
+    model, curves, log = runs[0]
+    batches = log.batches()
+    per_epoch = math.ceil(n_train / batch_size)
+    if len(batches) != epochs * per_epoch:
+        fail("with mini-batches, train should take one optimizer step per batch: ceil(n / batch_size) steps "
+             "per epoch")
+    epochs_batches = [batches[e * per_epoch:(e + 1) * per_epoch] for e in range(epochs)]
+    for group in epochs_batches:
+        if sorted(np.concatenate(group).tolist()) != list(range(n_train)):
+            fail("in every epoch, each training row must be in exactly one mini-batch")
+        if sorted(len(b) for b in group)[1:] != [batch_size] * (per_epoch - 1):
+            fail("mini-batches should have batch_size rows (only the last one of an epoch may be smaller)")
+    orders = [np.concatenate(group).tolist() for group in epochs_batches]
+    if orders[0] == list(range(n_train)) and len({tuple(o) for o in orders}) == 1:
+        fail("the rows are not shuffled: draw a new random order every epoch (torch.randperm with the generator)")
+    if len({tuple(o) for o in orders}) == 1:
+        fail("every epoch uses the same batches: reshuffle the rows at the start of every epoch")
+    if not np.allclose(runs[1][1]["train"], curves["train"], rtol=1e-6, atol=1e-9):
+        fail("two runs with the same seed gave different results: shuffle with one generator made by "
+             "torch.Generator().manual_seed(seed)")
+    if [b.tolist() for b in runs[2][2].batches()] == [b.tolist() for b in batches]:
+        fail("a different seed gave the same batches: the seed argument is ignored")
+    expected, _ = replay(weights, biases, epochs_batches, x_tr, y_tr, x_va, y_va, lr)
+    got = final_weights(student, model)
+    if not same_weights(got[0] + got[1], expected):
+        fail("the weights after mini-batch training differ from Adam(lr) taking one step per batch on the "
+             "MSE of that batch: check the five steps inside the batch loop")
+
+
+# --- 3. splitting and scaling -------------------------------------------------------------------
+
+def split_parts(value, n):
+    parts = value if isinstance(value, (tuple, list)) else None
+    if parts is None or len(parts) != 3:
+        fail(f"split_indices should return three arrays (train_idx, val_idx, test_idx); it returned {kind(value)}")
+    parts = [index_array(p, name=name) for p, name in zip(parts, ("train_idx", "val_idx", "test_idx"))]
+    everything = np.concatenate(parts)
+    if everything.size and (everything.min() < 0 or everything.max() >= n):
+        fail("the split contains indices outside 0 .. n-1")
+    if len(set(everything.tolist())) < everything.size:
+        fail("the parts overlap (or repeat an index): every row must be in exactly one part")
+    if everything.size < n:
+        fail("some rows are in no part: the three parts together must contain every index 0 .. n-1")
+    return parts
+
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_split_indices")
+def test_split_indices_partition(student, rng):
+    """The three parts are disjoint, complete and sized by the fractions (within one row)."""
+    cases = [(int(rng.integers(30, 400)), None), (int(rng.integers(30, 400)), (0.6, 0.2, 0.2)),
+             (int(rng.integers(11, 25)), (0.5, 0.3, 0.2))]
+    for n, fractions in cases:
+        seed = int(rng.integers(0, 10_000))
+        value = (student.split_indices(n, seed=seed) if fractions is None
+                 else student.split_indices(n, fractions=fractions, seed=seed))
+        parts = split_parts(value, n)
+        wanted = fractions or (0.7, 0.15, 0.15)
+        for part, fraction, name in zip(parts, wanted, ("training", "validation", "test")):
+            if abs(len(part) - fraction * n) > 1 + 1e-9:
+                if fractions is not None and all(abs(len(p) - f * n) <= 1 for p, f in zip(parts, (0.7, 0.15, 0.15))):
+                    fail("it ignores the fractions argument (the sizes are those of 70/15/15)")
+                fail(f"the {name} part has the wrong size: it should be within one row of its fraction times n")
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_split_indices")
+def test_split_indices_seeded_and_shuffled(student, rng):
+    """The same seed gives the same split, another seed another one; rows are shuffled before splitting."""
+    n = int(rng.integers(40, 300))
+    seed = int(rng.integers(0, 10_000))
+    first, again, other = (split_parts(student.split_indices(n, seed=s), n) for s in (seed, seed, seed + 7))
+    if not all(np.array_equal(a, b) for a, b in zip(first, again)):
+        fail("the split is not reproducible: the same seed gave two different splits; draw the order with "
+             "np.random.default_rng(seed) (not the global random state, and not without a seed)")
+    if all(np.array_equal(a, b) for a, b in zip(first, other)):
+        fail("two different seeds gave the same split: the seed argument is ignored")
+    if set(first[0].tolist()) == set(range(len(first[0]))):
+        fail("the split is not shuffled: the training part is just the first rows, so data sorted by x (or "
+             "by time) would leave whole regions out of training")
+
+
+def scaling_problem(rng):
+    """Inputs whose non-training rows come from elsewhere, so any leakage shifts the scaling."""
+    n, d = 40, 3
+    x = rng.normal(loc=[1.0, -2.0, 5.0], scale=[1.0, 3.0, 0.5], size=(n, d))
+    train_idx = np.sort(rng.permutation(n)[:28])
+    rest = np.setdiff1d(np.arange(n), train_idx)
+    x[rest] = x[rest] * 3.0 + 4.0
+    return x, train_idx, rest
+
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_scale_inputs")
+def test_scale_inputs_fitted_on_training_rows_only(student, rng):
+    """All rows are standardised with the mean and std of the training rows only; the scaler is returned."""
+    x, train_idx, rest = scaling_problem(rng)
+    x_scaled, scaler = pair(student.scale_inputs(x, train_idx), "scale_inputs", "x_scaled, scaler")
+    expected, _ = ref.scale_inputs(x, train_idx)
+    mean, std = x[train_idx].mean(axis=0), x[train_idx].std(axis=0)
+    separately = expected.copy()
+    separately[rest] = (x[rest] - x[rest].mean(axis=0)) / x[rest].std(axis=0)
+    as_scaled = as_array(x_scaled, name="x_scaled")
+    if as_scaled.shape == (len(train_idx), x.shape[1]):
+        fail("x_scaled should hold all rows of x (scaled with the training statistics), not only the "
+             "training rows")
+    expect_array(as_scaled, expected, name="x_scaled", rtol=1e-6, atol=1e-8, mistakes={
+        "the scaler was fitted on all rows: fit it on x[train_idx] only, otherwise statistics of the "
+        "validation and test rows leak into training": (x - x.mean(axis=0)) / x.std(axis=0),
+        "the non-training rows were scaled with their own statistics: transform every row with the "
+        "scaler fitted on the training rows": separately,
+        "x is not scaled at all": x,
+        "it divides by the sample std (ddof=1); StandardScaler uses the population std (ddof=0)":
+            (x - mean) / x[train_idx].std(axis=0, ddof=1),
+    })
+    if not isinstance(scaler, RemoteObject):
+        fail(f"the second value should be the fitted scaler (an object with .transform), not {kind(scaler)}")
+    x_new = rng.normal(size=(5, x.shape[1]))
+    expect_array(scaler.call_method("transform", x_new), (x_new - mean) / std, name="scaler.transform(x_new)",
+                 rtol=1e-6, atol=1e-8, mistakes={
+                     "the returned scaler was fitted on all rows, not on the training rows":
+                         (x_new - x.mean(axis=0)) / x.std(axis=0)})
+
+
+# --- 4. k-fold cross-validation ----------------------------------------------------------------
+
+def folds_of(value, n, k):
+    if not isinstance(value, (list, tuple)) or len(value) != k:
+        fail(f"kfold_indices(n, k) should return a list of k pairs (train_idx, val_idx); it returned "
+             f"{kind(value) if not isinstance(value, (list, tuple)) else f'{len(value)} items'}")
+    folds = []
+    for item in value:
+        tr, va = pair(item, "each fold", "train_idx, val_idx")
+        folds.append((index_array(tr, "train_idx"), index_array(va, "val_idx")))
+    return folds
+
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_kfold_indices")
+def test_kfold_indices_partition(student, rng):
+    """Validation folds are disjoint, cover every row once, differ in size by at most one; train is the rest."""
+    for n, k in [(int(rng.integers(20, 200)), int(rng.integers(3, 11))), (23, 4), (6, 6)]:
+        folds = folds_of(student.kfold_indices(n, k, seed=int(rng.integers(0, 10_000))), n, k)
+        for tr, va in folds:
+            if set(tr.tolist()) & set(va.tolist()):
+                fail("a fold's training part contains rows of its own validation part: that is leakage")
+            if sorted(tr.tolist() + va.tolist()) != list(range(n)):
+                fail("a fold's train_idx must be exactly the rows not in its val_idx (each once)")
+        validated = np.concatenate([va for _, va in folds]).tolist()
+        if len(set(validated)) < len(validated):
+            fail("the validation folds overlap: a row is validated in more than one fold; split one "
+                 "shuffled order into k consecutive pieces (np.array_split) instead of drawing each fold")
+        if sorted(validated) != list(range(n)):
+            fail("some rows are never in a validation fold: together the folds must cover every row")
+        sizes = [len(va) for _, va in folds]
+        if max(sizes) - min(sizes) > 1:
+            fail("the fold sizes differ by more than one row (np.array_split spreads the remainder)")
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_kfold_indices")
+def test_kfold_indices_seeded_and_shuffled(student, rng):
+    """The folds come from a seeded shuffle: reproducible, seed-dependent, not consecutive blocks."""
+    n, k, seed = int(rng.integers(30, 120)), int(rng.integers(3, 7)), int(rng.integers(0, 10_000))
+    first, again, other = (folds_of(student.kfold_indices(n, k, seed=s), n, k) for s in (seed, seed, seed + 3))
+    if not all(np.array_equal(a[1], b[1]) for a, b in zip(first, again)):
+        fail("the folds are not reproducible: the same seed gave different folds (use np.random.default_rng(seed) "
+             "or KFold(..., random_state=seed))")
+    if all(np.array_equal(a[1], b[1]) for a, b in zip(first, other)):
+        fail("two different seeds gave the same folds: the seed argument is ignored")
+    if all(np.array_equal(np.sort(va), np.arange(va.min(), va.max() + 1)) for _, va in first):
+        fail("the folds are consecutive blocks of rows: shuffle before splitting into folds")
+
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_cross_val_score")
+def test_cross_val_score(student, rng):
+    """cross_val_score fits on each fold's training rows, scores on its validation rows and averages."""
+    n = 30
+    x = rng.normal(size=(n, 2))
+    y = x @ np.array([[1.5], [-0.5]]) + 0.3 * np.sin(3 * x[:, :1]) + 0.2 * rng.normal(size=(n, 1))
+    folds = ref.kfold_indices(n, 5, seed=int(rng.integers(0, 10_000)))
+    score = probes.linear_fit_score()
+    per_fold = [score(x[tr], y[tr], x[va], y[va]) for tr, va in folds]
+    expect_float(student.cross_val_score(Probe("linear_fit_score"), x, y, [tuple(f) for f in folds]),
+                 float(np.mean(per_fold)), name="cross_val_score", rtol=1e-6, mistakes={
+                     "training and validation parts are swapped: call fit_and_score(x[train_idx], "
+                     "y[train_idx], x[val_idx], y[val_idx])":
+                         np.mean([score(x[va], y[va], x[tr], y[tr]) for tr, va in folds]),
+                     "it scores the model on its own training rows; the score must come from the "
+                     "validation fold": np.mean([score(x[tr], y[tr], x[tr], y[tr]) for tr, va in folds]),
+                     "it returns the sum of the fold scores; return their mean": np.sum(per_fold),
+                     "it uses only the first fold; average over all folds": per_fold[0],
+                     "it uses only the last fold; average over all folds": per_fold[-1],
+                     "it returns the median of the fold scores; return their mean": np.median(per_fold),
+                 })
+
+
+# --- 5. sweep and model selection --------------------------------------------------------------
+
+SWEEP_KEYS = ("width", "depth", "n_params", "train_loss", "val_loss", "history", "model")
+
+
+def sweep_records(value, widths, depths):
+    if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+        fail(f"sweep_complexity should return a list of dicts; it returned {kind(value)}")
+    if len(value) != len(widths) * len(depths):
+        fail("sweep_complexity should return one record per (width, depth) combination")
+    for record in value:
+        missing = [k for k in SWEEP_KEYS if k not in record]
+        if missing:
+            fail(f"a sweep record lacks the key(s) {', '.join(map(repr, missing))}")
+    if [(int(r["width"]), int(r["depth"])) for r in value] != [(w, d) for w in widths for d in depths]:
+        fail("the records should come in the order: widths in the outer loop, depths in the inner loop")
+    return value
+
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_sweep_complexity")
+def test_sweep_complexity(student, rng):
+    """The sweep trains one seeded model per (width, depth) and reports its size and its final losses."""
+    x_tr, y_tr, x_va, y_va = training_problem(rng, 20, 8)
+    widths, depths, epochs = [2, 3], [1, 2], 4
+    seed = int(rng.integers(0, 10_000))
+    call = lambda: student.sweep_complexity(x_tr, y_tr, x_va, y_va + 5.0, widths, depths,  # noqa: E731
+                                            epochs=epochs, lr=0.01, seed=seed)
+    records = sweep_records(call(), widths, depths)
+    for record in records:
+        if not isinstance(record["model"], RemoteObject):
+            fail("record['model'] should be the trained torch model")
+        sizes = sum(np.asarray(a).size for _, a in sandbox_value(student, Probe("parameter_arrays", model=record["model"])))
+        if as_float(record["n_params"], name="record['n_params']") != sizes:
+            fail("record['n_params'] is not the parameter count of the record's model (use count_parameters)")
+        curves = history_of(record["history"], epochs)
+        for key in ("train", "val"):
+            if not np.isclose(as_float(record[f"{key}_loss"], name=f"record['{key}_loss']"), curves[key][-1]):
+                fail(f"record['{key}_loss'] should be the last entry of history['{key}']")
+        if not curves["val"][-1] > 10.0 > curves["train"][-1]:
+            fail("val_loss does not look like the loss on the validation data passed to the sweep: train on "
+                 "x_train, y_train and evaluate on x_val, y_val")
+    again = sweep_records(call(), widths, depths)
+    if not all(np.isclose(as_float(a["val_loss"], name="val_loss"), as_float(b["val_loss"], name="val_loss"),
+                          rtol=1e-6) for a, b in zip(records, again)):
+        fail("the sweep is not reproducible: call torch.manual_seed(seed) before building each model")
+
+
+def selection_table(rng, n_in=1):
+    """A 3 x 3 grid of models. Validation losses shrink with size (callers shape the interesting rows);
+    training losses halve with every step in size, so the training loss always favours the largest
+    model; the smallest model has by far the lowest test loss, so choosing by test loss is visible."""
+    widths = sorted(rng.choice(np.arange(3, 300), size=3, replace=False).tolist())
+    depths = sorted(rng.choice(np.arange(1, 6), size=3, replace=False).tolist())
+    rows = [{"width": int(w), "depth": int(d), "n_params": int(ref.expected_parameter_count(n_in, w, d))}
+            for w in widths for d in depths]
+    rows.sort(key=lambda r: r["n_params"])
+    for rank, row in enumerate(rows):
+        row["val_loss"] = (0.01 + 0.5 / math.sqrt(row["n_params"])) * rng.uniform(1.3, 1.6)
+        row["train_loss"] = 0.05 * 0.5 ** rank
+        row["test_loss"] = row["val_loss"] * rng.uniform(0.9, 1.1)
+    rows[0]["test_loss"] = 1e-4
+    return rows
+
+
+def selection_cases(rng):
+    """(description, table, rel_tol or None) with clear margins around every threshold."""
+    cases = []
+    # The lowest validation loss belongs to a large model; a much smaller one is within 5 %.
+    by_size = selection_table(rng)
+    for row in by_size:
+        row["val_loss"] = max(row["val_loss"], 0.03)
+    by_size[7]["val_loss"], by_size[4]["val_loss"] = 0.02, 0.02 * 1.05
+    cases.append(("a table where a much smaller model is within rel_tol of the best validation loss", by_size, None))
+    # The validation loss is lowest for a small model; test and training losses point elsewhere.
+    by_size = selection_table(rng)
+    for row in by_size:
+        row["val_loss"] = max(row["val_loss"], 0.02)
+    by_size[2]["val_loss"] = 0.015
+    cases.append(("a table whose test and training losses favour other models than the validation loss",
+                  by_size, None))
+    # Borderline with a given tolerance: one model just inside (1.19x), a smaller one just outside (1.21x).
+    by_size = selection_table(rng)
+    for row in by_size:
+        row["val_loss"] = 0.05 + 0.001 * row["n_params"] / by_size[-1]["n_params"]
+    by_size[7]["val_loss"], by_size[3]["val_loss"], by_size[1]["val_loss"] = 0.02, 0.02 * 1.19, 0.02 * 1.21
+    cases.append(("a table with rel_tol=0.2 and models just inside and just outside the tolerance", by_size, 0.2))
+    # rel_tol = 0: plainly the lowest validation loss.
+    by_size = selection_table(rng)
+    min(by_size[1:], key=lambda r: r["val_loss"])["val_loss"] *= 0.97
+    cases.append(("a table with rel_tol=0", by_size, 0.0))
+    for _, table, _ in cases:
+        rng.shuffle(table)
+    return cases
+
+
+def chosen_by(table, key, rel_tol):
+    best = min(r[key] for r in table)
+    candidates = [r for r in table if r[key] <= (1 + rel_tol) * best]
+    row = min(candidates, key=lambda r: (r["n_params"], r[key], r["depth"]))
+    return row["width"], row["depth"]
+
+
+def argmin(table, key):
+    row = min(table, key=lambda r: r[key])
+    return row["width"], row["depth"]
+
+
+@pytest.mark.points(3)
+@pytest.mark.cell("test_select_complexity")
+def test_select_complexity(student, rng):
+    """select_complexity picks the smallest model within rel_tol of the best validation loss, ignoring test loss."""
+    for description, table, rel_tol in selection_cases(rng):
+        tol = 0.1 if rel_tol is None else rel_tol
+        value = student.select_complexity(table) if rel_tol is None else student.select_complexity(table, rel_tol=rel_tol)
+        if isinstance(value, dict):
+            fail("select_complexity should return (width, depth), not the whole row")
+        got = tuple(int(v) for v in as_array(pair(value, "select_complexity", "width, depth"), name="(width, depth)"))
+        expected = ref.select_complexity(table, tol)
+        if got == tuple(expected):
+            continue
+        mistakes = {
+            "it chose by the test loss: the test set must not be used for model selection, only for the "
+            "final report": {argmin(table, "test_loss"), chosen_by(table, "test_loss", tol)},
+            "it chose by the training loss, which keeps falling with size: choose by the validation loss":
+                {argmin(table, "train_loss"), chosen_by(table, "train_loss", tol)},
+            "it ignores the rel_tol argument": {chosen_by(table, "val_loss", 0.1)},
+            "it picked the lowest validation loss; the elbow rule takes the model with the fewest "
+            "parameters among those within rel_tol of it": {argmin(table, "val_loss")},
+            "among the models within rel_tol it did not take the one with the fewest parameters (n_params)":
+                {(r["width"], r["depth"]) for r in table if r["val_loss"] <= (1 + tol) * min(t["val_loss"] for t in table)},
+        }
+        for message, choices in mistakes.items():
+            if got in choices:
+                fail(message)
+        fail(f"for {description}, the choice is not the smallest model within rel_tol of the best validation loss")
+
+
+# --- 6. diagnosing learning curves --------------------------------------------------------------
+
+def curve_pair(rng, label, target, *, rise=None, gap=None, train_ratio=None):
+    """Learning curves of a given kind; the keyword arguments place them near a threshold.
+
+    The training loss decays from 10-30 times target_loss to train_ratio * target_loss. Overfitting
+    by a rise: the validation loss follows 1.1 times the training loss, then from 50-75 % of the
+    epochs climbs to ``rise`` times its minimum (the gap stays below 2, so only rule 1 applies).
+    Otherwise the validation loss is ``gap`` times the training loss (no rise).
+    """
+    epochs = int(rng.integers(80, 400))
+    t = np.arange(epochs)
+    ratio = train_ratio or {"underfitting": rng.uniform(1.6, 3.0), "good fit": rng.uniform(0.3, 0.75),
+                            "overfitting": rng.uniform(0.3, 0.6)}[label]
+    train = target * (ratio + rng.uniform(10, 30) * np.exp(-t / (epochs / rng.uniform(12, 18))))
+    if rise is None and (label != "overfitting" or gap is not None):
+        return train, train * (gap or rng.uniform(1.05, 1.5))
+    rise = rise or rng.uniform(1.3, 1.5)
+    turn = int(epochs * rng.uniform(0.6, 0.75))
+    val = 1.1 * train
+    climb = (t[turn:] - turn) / (epochs - 1 - turn)
+    val[turn:] = val[turn] * (1 + (rise - 1) * climb ** 1.5)
+    return train, val
+
+
+def variant_labels(train, val, target, rise_tol=0.1, gap_ratio=2.0):
+    """What typical mistakes return for one pair of curves."""
+    t, v = train[-1], val[-1]
+    rose, gapped, under = v > (1 + rise_tol) * val.min(), v > gap_ratio * t, t > target
+
+    def decide(rose, gapped, under, under_first=False):
+        if under_first and under:
+            return "underfitting"
+        if rose or gapped:
+            return "overfitting"
+        return "underfitting" if under else "good fit"
+
+    return {
+        "overfitting shows in the validation loss: compare val_losses[-1] with min(val_losses), not the "
+        "training curve with its own minimum": decide(t > (1 + rise_tol) * train.min(), gapped, under),
+        "apply the rules in the given order: check overfitting (rules 1 and 2) before underfitting":
+            decide(rose, gapped, under, under_first=True),
+        "compare the final validation loss with the minimum of the validation curve, not with its first value":
+            decide(v > (1 + rise_tol) * val[0], gapped, under),
+        "underfitting is judged on the training loss (rule 3), not on the validation loss":
+            decide(rose, gapped, v > target),
+        "the gap rule is missing: a validation loss far above the training loss is overfitting too":
+            decide(rose, False, under),
+        "it ignores the rise_tol and gap_ratio arguments (their defaults are 0.1 and 2.0)":
+            decide(v > 1.1 * val.min(), v > 2.0 * t, under),
+    }
+
+
+DESCRIPTIONS = {
+    "underfitting": "curves whose training loss stays well above target_loss (and no sign of overfitting)",
+    "good fit": "curves whose training loss reaches target_loss with the validation loss close to it",
+    "overfitting": "curves whose validation loss turns back up or stays far above the training loss",
+}
+
+
+def check_labels(student, cases, credit=None):
+    """Ask the student for every case; fail on the first wrong label, naming a matching mistake."""
+    answers = []
+    for train, val, target, kwargs, expected in cases:
+        value = pair(student.diagnose_learning_curves(train, val, target, **kwargs), "diagnose_learning_curves",
+                     "label, explanation")
+        label = value[0]
+        if not isinstance(label, str) or label not in LABELS:
+            fail("the label must be exactly one of 'underfitting', 'good fit', 'overfitting' "
+                 "(lower case, with a space in 'good fit')")
+        answers.append((label, value[1]))
+    wrong = [i for i, (case, (label, _)) in enumerate(zip(cases, answers)) if label != case[-1]]
+    if not wrong:
+        return answers
+    for message in variant_labels(*cases[0][:3]):
+        if all(answers[i][0] == variant_labels(c[0], c[1], c[2], **c[3])[message] for i, c in enumerate(cases)):
+            fail(message)
+    first = cases[wrong[0]]
+    fail(f"{DESCRIPTIONS[first[-1]]} were labelled {answers[wrong[0]][0]!r}; follow the four rules in order")
+
+
+def clear_cases(rng):
+    cases = []
+    for label in ("underfitting", "good fit", "overfitting", "overfitting", "underfitting", "good fit"):
+        target = float(rng.uniform(0.005, 0.05))
+        gap = float(rng.uniform(3.0, 5.0)) if len(cases) == 3 else None
+        train, val = curve_pair(rng, label, target, gap=gap)
+        cases.append((train, val, target, {}, label))
+    return cases
+
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_diagnose_learning_curves")
+def test_diagnose_learning_curves_clear_cases(student, rng):
+    """Clear underfitting, good-fit and overfitting curves (by a rising validation loss or a gap) get their label."""
+    check_labels(student, clear_cases(rng))
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_diagnose_learning_curves")
+def test_diagnose_learning_curves_borderline(student, rng):
+    """Curves just inside and just outside each threshold, with non-default rise_tol and gap_ratio."""
+    kwargs = {"rise_tol": 0.25, "gap_ratio": 3.0}
+    target = float(rng.uniform(0.01, 0.03))
+    cases = []
+    for rise, label in ((1.22, "good fit"), (1.28, "overfitting")):           # rule 1 around 1 + rise_tol
+        train, val = curve_pair(rng, "overfitting", target, rise=rise, train_ratio=0.5)
+        cases.append((train, val, target, kwargs, label))
+    for gap, label in ((2.9, "good fit"), (3.1, "overfitting")):              # rule 2 around gap_ratio
+        train, val = curve_pair(rng, "good fit", target, gap=gap, train_ratio=0.5)
+        cases.append((train, val, target, kwargs, label))
+    for ratio, label in ((0.97, "good fit"), (1.03, "underfitting")):         # rule 3 around target_loss
+        train, val = curve_pair(rng, "good fit", target, gap=1.2, train_ratio=ratio)
+        cases.append((train, val, target, kwargs, label))
+    check_labels(student, cases)
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_diagnose_learning_curves")
+def test_diagnose_learning_curves_explanation(student, rng):
+    """The explanation is a sentence naming the loss that decided (validation or training)."""
+    cases = clear_cases(rng)
+    checked = 0
+    for train, val, target, kwargs, expected in cases:
+        label, explanation = pair(student.diagnose_learning_curves(train, val, target), "diagnose_learning_curves",
+                                  "label, explanation")
+        if label != expected:
+            continue
+        if not isinstance(explanation, str) or len(explanation.split()) < 4:
+            fail("the explanation should be a sentence (a str of several words) saying why")
+        word = "validation" if expected == "overfitting" else "training"
+        if word not in explanation.lower():
+            fail(f"an explanation of {expected!r} should name the loss that decided it: it must mention "
+                 f"the {word} loss")
+        checked += 1
+    if not checked:
+        fail("none of the labels were right, so no explanation could be checked")
+
+
+# --- 7. extrapolation ---------------------------------------------------------------------------
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_extrapolation_errors")
+def test_extrapolation_errors(student, rng):
+    """The MSE inside [low, high] (bounds included) and outside, for (n, 1) and (n,) inputs and any bounds."""
+    for low, high, column in ((0.0, 1.0, True), (float(rng.uniform(0.1, 0.3)), float(rng.uniform(0.6, 0.9)), False)):
+        x = np.concatenate([rng.uniform(-1.0, 2.0, size=30), [low, high, low, high]])
+        rng.shuffle(x)
+        y_true = ref.true_function(x)
+        y_pred = y_true + rng.normal(scale=np.where((x >= low) & (x <= high), 0.1, 1.0))
+        args = (x[:, None], y_true[:, None], y_pred[:, None]) if column else (x, y_true, y_pred)
+        value = (student.extrapolation_errors(*args) if (low, high) == (0.0, 1.0)
+                 else student.extrapolation_errors(*args, low=low, high=high))
+        if not isinstance(value, dict) or set(value) < {"inside", "outside"}:
+            fail("extrapolation_errors should return a dict with the keys 'inside' and 'outside'")
+        err = (y_pred - y_true) ** 2
+        inside = (x >= low) & (x <= high)
+        strict = (x > low) & (x < high)
+        for key, mask in (("inside", inside), ("outside", ~inside)):
+            other = ~mask
+            strict_mask = strict if key == "inside" else ~strict
+            expect_float(value[key], err[mask].mean(), name=f"errors[{key!r}]", rtol=1e-6, mistakes={
+                "the bounds belong inside: use low <= x <= high": err[strict_mask].mean(),
+                "'inside' and 'outside' are swapped": err[other].mean(),
+                "this is the root of the mean squared error; return the MSE itself": math.sqrt(err[mask].mean()),
+                "this is the mean absolute error; return the mean squared error": np.abs(y_pred - y_true)[mask].mean(),
+                "this is the sum of squared errors; return their mean": err[mask].sum(),
+                "this is the MSE over all points; split them by the range": err.mean(),
+                "it ignores the low and high arguments":
+                    err[((x >= 0) & (x <= 1)) == (key == "inside")].mean(),
+            })
