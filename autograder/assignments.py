@@ -60,7 +60,8 @@ class Assignment:
 def hidden_paths() -> tuple[Path, ...]:
     """Folders the sandbox must never see: sources with solutions, references, hidden tests."""
     root = PROJECT_ROOT
-    candidates = [SOURCE_ROOT, HIDDEN_ROOT, root / "solutions", root / "tests", root / "benchmarks"]
+    # .git too: committed hidden tests and solutions can be read back from its objects.
+    candidates = [SOURCE_ROOT, HIDDEN_ROOT, root / "solutions", root / "tests", root / "benchmarks", root / ".git"]
     try:
         import solutions
 

@@ -15,6 +15,7 @@ import resource
 import signal
 import socket
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -75,16 +76,38 @@ def kill_all(pid: int, uid: int | None) -> None:
     except OSError:
         pass
     if uid is not None:
-        # Whatever the run started (daemons that left its process group too) runs as uid.
-        helper = os.fork()
-        if helper == 0:
-            try:
-                os.setuid(uid)
-                os.kill(-1, signal.SIGKILL)
-            finally:
-                os._exit(0)
-        os.waitpid(helper, 0)
+        # Whatever the run started (daemons that left its process group too) runs as uid. Repeat
+        # until none is left, reaped included: a process forked while kill(-1) ran escapes one
+        # round, and an unreaped one still counts against the next run's process limit.
+        for _ in range(300):
+            helper = os.fork()
+            if helper == 0:
+                try:
+                    os.setuid(uid)
+                    os.kill(-1, signal.SIGKILL)
+                finally:
+                    os._exit(0)
+            os.waitpid(helper, 0)
+            reap()
+            if not processes_of(uid):
+                break
+            time.sleep(0.01)
     reap()
+
+
+def processes_of(uid: int) -> list[int]:
+    """Processes (zombies included) of ``uid`` in this PID namespace: the zygote is its init."""
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/status") as status:
+                    owner = next((line.split()[1] for line in status if line.startswith("Uid:")), None)
+            except OSError:
+                continue
+            if owner == str(uid):
+                found.append(int(name))
+    return found
 
 
 def reap() -> None:

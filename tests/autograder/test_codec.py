@@ -64,7 +64,8 @@ def test_torch_and_pandas_values_travel_as_arrays_and_tensors_come_back_as_tenso
 
 def test_wire_arrays_record_the_python_type_they_came_from():
     assert codec.origin_of(codec.encode(torch.zeros(2))) == "torch"
-    assert codec.origin_of(codec.encode(np.float64(1.0))) == "numpy-scalar"
+    assert codec.origin_of(codec.encode(np.float32(1.0))) == "numpy-scalar"
+    assert codec.encode(np.float64(1.0)) == 1.0 and type(codec.encode(np.float64(1.0))) is float
     assert codec.origin_of(codec.encode(pd.Series([1.0]))) == "pandas"
     assert codec.origin_of(codec.encode(np.zeros(2))) == "ndarray"
 

@@ -49,7 +49,7 @@ def functions():
             import pandas as pd
             return pd.Series([1.0, 2.0, 3.0])
         def as_numpy_scalar():
-            return np.float64(2.5)
+            return np.float64(2.5), np.float32(2.5), np.int64(3)
         def kind(x):
             return type(x).__module__ + "." + type(x).__name__
         def apply(f, x):
@@ -94,8 +94,9 @@ def test_lists_torch_and_pandas_results_arrive_as_lists_and_arrays(functions):
     assert isinstance(tensor, np.ndarray) and tensor.shape == (1, 2)
     series = functions.call("as_pandas", 0)
     assert isinstance(series, np.ndarray) and series.tolist() == [1.0, 2.0, 3.0]
-    scalar = functions.call("as_numpy_scalar")
-    assert isinstance(scalar, np.ndarray) and scalar.shape == () and float(scalar) == 2.5
+    f64, f32, i64 = functions.call("as_numpy_scalar")
+    assert type(f64) is float and f64 == 2.5 and i64.shape == () and int(i64) == 3
+    assert isinstance(f32, np.ndarray) and f32.shape == () and f32.dtype == np.float32 and float(f32) == 2.5
 
 
 def test_arguments_arrive_with_their_types(functions):
