@@ -26,9 +26,11 @@ SAMPLED = ref.ranges_as_bounds(vdv.SAMPLING_RANGES)
 # 9,365 evaluations; tests/solutions/test_cs2_surrogate.py re-checks it): D = 35 1/h, T0 = 120 degC,
 # cA0 = 4.5 mol/L, QK anywhere on a ridge near -500 kJ/h.
 BEST_YIELD_IN_SAMPLED = 0.2197657
-# The surrogate test: settings handed to fit_surrogate and the R^2 every output must reach. Over 40
-# hidden seeds the reference solution's worst R^2 was 0.985 (see tests/assignments/test_cs2.py for the
-# check and the benchmark for numbers); 0.95 leaves a margin for correct variants (ReLU, other batching).
+# The surrogate test: settings handed to fit_surrogate and the R^2 every output must reach. This test's
+# own seeds are fixed (from its id), but the threshold was checked over 40 other seeds of the same
+# procedure: the reference (tanh) never went below R^2 = 0.988 (cB), a ReLU variant never below 0.986;
+# 0.95 leaves a margin for correct variants (activation, batching, initialisation). Re-measure with
+# benchmarks/cs2_surrogate.py --seeds 40; tests/solutions/test_cs2_surrogate.py checks one run.
 SURROGATE_SETTINGS = dict(width=32, depth=2, max_epochs=120, batch_size=64, lr=5e-3, patience=15)
 R2_THRESHOLD = 0.95
 
