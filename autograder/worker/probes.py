@@ -94,6 +94,32 @@ PROBES.update({"standard_scaler": standard_scaler, "torch_linear": torch_linear,
                "quadratic_yield": quadratic_yield, "cstr_steady_states": cstr_steady_states})
 
 
+# --- cs3 (QSPR boiling points): a model that overfits in a known way ----------------------------------
+
+def memorizing_fit(weight, bias):
+    """fit(X, y) -> predict: predict returns the remembered y for rows seen in fit (an overfit
+    model: perfect on its training rows) and X @ weight + bias for any other row."""
+    import numpy as np
+
+    weight, bias = np.asarray(weight, dtype=float), float(bias)
+
+    def fit(X_train, y_train):
+        memory = {np.asarray(row, dtype=float).tobytes(): float(value)
+                  for row, value in zip(np.asarray(X_train, dtype=float), np.asarray(y_train, dtype=float))}
+
+        def predict(X):
+            X = np.asarray(X, dtype=float)
+            linear = X @ weight + bias
+            return np.array([memory.get(row.tobytes(), linear[i]) for i, row in enumerate(X)])
+
+        return predict
+
+    return fit
+
+
+PROBES.update({"memorizing_fit": memorizing_fit})
+
+
 # --- cs1 part B: models and scorers handed to students' training and cross-validation code ----
 
 def recording_mlp(weights, biases, activation="tanh"):
