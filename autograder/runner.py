@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import sys
 import time
 from pathlib import Path
 
@@ -121,13 +122,43 @@ class GradingPlugin:
                                        cell.args[0] if cell else None, doc))
 
 
+@contextlib.contextmanager
+def fresh_module(tests: Path):
+    """Import the hidden test module anew for every notebook.
+
+    pytest's importlib mode reuses ``sys.modules[<file stem>]``: without this, a second assignment
+    with a test file of the same name would run the first one's tests, and module-level state
+    would carry over from one student to the next.
+    """
+    sys.modules.pop(tests.stem, None)
+    try:
+        yield
+    finally:
+        sys.modules.pop(tests.stem, None)
+
+
+@contextlib.contextmanager
+def no_outer_assertion_rewriting():
+    """When the grader itself runs under pytest, that pytest's import hook would rewrite the hidden
+    tests' asserts, and a bare ``assert x == expected`` would show its code and values."""
+    hooks = [(i, f) for i, f in enumerate(sys.meta_path) if type(f).__name__ == "AssertionRewritingHook"]
+    for _, hook in hooks:
+        sys.meta_path.remove(hook)
+    try:
+        yield
+    finally:
+        for i, hook in hooks:
+            sys.meta_path.insert(i, hook)
+
+
 def run_hidden_tests(spec: NotebookSpec, session) -> list[TestResult]:
     plugin = GradingPlugin(session, salt=f"{spec.assignment}/{spec.name}")
     args = [str(spec.tests), "-c", str(PYTEST_INI), "--rootdir", str(spec.tests.parent),
             "-p", "no:cacheprovider", "--assert=plain", "-q", "--import-mode=importlib", "-W", "ignore",
             # Its end-of-run gc.collect() passes cost ~0.7 s per graded notebook; warnings are off anyway.
             "-p", "no:unraisableexception"]
-    with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()):
+    with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()), \
+            fresh_module(spec.tests), no_outer_assertion_rewriting():
         code = pytest.main(args, plugins=[plugin])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise RuntimeError(f"hidden tests for {spec.assignment}/{spec.filename} could not run "
