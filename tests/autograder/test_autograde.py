@@ -1,0 +1,120 @@
+"""Grading a class: gradebook, feedback, resume markers, isolation between students, --jobs."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+import tiny_assignment as tiny
+from autograder import course, gradebook
+from autograder.autograde import autograde
+
+WRONG_FORWARD = "def forward(X, params):\n    return relu(X @ params['W'])\n"
+VANDAL = """
+import os, shutil
+for target in [{root!r} + "/gradebook.db", {root!r} + "/submitted", {root!r} + "/autograded"]:
+    try:
+        os.remove(target)
+    except OSError:
+        shutil.rmtree(target, ignore_errors=True)
+"""
+EXPECTED = {"ada": 6.0, "ben": 4.0, "eve": 0.0, "mallory": 3.0}
+
+
+def submit(root, student: str, build) -> None:
+    folder = root / "submitted" / student / "tiny"
+    folder.mkdir(parents=True, exist_ok=True)
+    build(folder / "tiny.ipynb")
+    (folder / "timestamp.txt").write_text("2026-01-01 12:00:00.000000 UTC")
+
+
+def fill_class(root) -> None:
+    submit(root, "ada", lambda p: tiny.submission(p))
+    submit(root, "ben", lambda p: tiny.submission(p, forward=WRONG_FORWARD))
+    submit(root, "eve", lambda p: p.write_text('{"cells": ['))
+    submit(root, "mallory", lambda p: tiny.submission(p, relu="def relu(z):\n    return z\n",
+                                                     forward="def forward(X, params):\n    return np.maximum(X @ params['W'] + params['b'], 0)\n",
+                                                     extra_cells=[VANDAL.format(root=str(root))]))
+
+
+@pytest.fixture(scope="module")
+def graded_class(module_registered_tiny, tmp_path_factory):
+    root = tmp_path_factory.mktemp("class") / "course"
+    tiny_course = course.init(root, course_id="tinycourse")
+    fill_class(tiny_course.root)
+    lines = []
+    results = autograde(course_dir=tiny_course.root, assignment="tiny",
+                        progress=lambda r, i, n: lines.append((r.student, i, n)))
+    return tiny_course, results, lines
+
+
+def scores(results):
+    return {r.student: r.score for r in results}
+
+
+def test_every_student_gets_the_grade_of_their_own_work(graded_class):
+    tiny_course, results, _ = graded_class
+    assert scores(results) == EXPECTED
+    assert all(r.max_score == 6.0 for r in results)
+
+
+def test_grades_reach_nbgrader_s_gradebook(graded_class):
+    tiny_course, _, _ = graded_class
+    assert gradebook.class_scores(tiny_course.root, "tinycourse", "tiny") == pytest.approx(EXPECTED)
+
+
+def test_a_vandal_cannot_touch_the_course_or_other_submissions(graded_class):
+    tiny_course, _, _ = graded_class
+    assert (tiny_course.root / "gradebook.db").is_file()
+    assert (tiny_course.submission_dir("ada", "tiny") / "tiny.ipynb").is_file()
+
+
+def test_broken_notebooks_are_noted_and_feedback_is_written_for_everyone(graded_class):
+    tiny_course, results, lines = graded_class
+    eve = next(r for r in results if r.student == "eve")
+    assert eve.errors and "not valid JSON" in eve.errors[0]
+    for student in EXPECTED:
+        assert tiny_course.feedback_html(student, "tiny", "tiny").is_file()
+        assert tiny_course.autograded_notebook(student, "tiny", "tiny").is_file()
+    assert sorted(s for s, _, _ in lines) == sorted(EXPECTED) and {n for _, _, n in lines} == {4}
+
+
+def test_a_rerun_skips_unchanged_submissions_and_regrades_changed_ones(graded_class):
+    tiny_course, _, _ = graded_class
+    again = autograde(course_dir=tiny_course.root, assignment="tiny")
+    assert all(r.skipped for r in again)
+    tiny.submission(tiny_course.submission_dir("ben", "tiny") / "tiny.ipynb")      # ben fixes forward
+    after_fix = autograde(course_dir=tiny_course.root, assignment="tiny")
+    assert {r.student for r in after_fix if not r.skipped} == {"ben"}
+    assert gradebook.class_scores(tiny_course.root, "tinycourse", "tiny")["ben"] == 6.0
+
+
+def test_manual_grades_survive_a_forced_regrade(graded_class):
+    from nbgrader.api import Gradebook
+
+    tiny_course, _, _ = graded_class
+    with Gradebook(gradebook.db_url(tiny_course.root), "tinycourse") as gb:
+        gb.find_grade("relu_tests", "tiny", "tiny", "mallory").manual_score = 1.5
+        gb.db.commit()
+    forced = autograde(course_dir=tiny_course.root, assignment="tiny", student="mallory", force=True)
+    assert [(r.student, r.skipped) for r in forced] == [("mallory", False)]
+    assert gradebook.class_scores(tiny_course.root, "tinycourse", "tiny")["mallory"] == pytest.approx(4.5)
+
+
+def test_an_unknown_student_is_a_lookup_error(graded_class):
+    tiny_course, _, _ = graded_class
+    with pytest.raises(LookupError, match="no submission of tiny by 'zed'"):
+        autograde(course_dir=tiny_course.root, assignment="tiny", student="zed")
+
+
+@pytest.mark.e2e
+def test_two_jobs_give_the_same_grades_as_one(module_registered_tiny, tmp_path):
+    tiny_course = course.init(tmp_path / "course", course_id="tinycourse")
+    fill_class(tiny_course.root)
+    parallel = autograde(course_dir=tiny_course.root, assignment="tiny", jobs=2)
+    assert scores(parallel) == EXPECTED
+    assert [r.student for r in parallel] == sorted(EXPECTED)
+    messages = {r.student: [t.message for rep in r.reports for t in rep.tests] for r in parallel}
+    serial = autograde(course_dir=tiny_course.root, assignment="tiny", jobs=1, force=True)
+    assert scores(serial) == EXPECTED
+    assert {r.student: [t.message for rep in r.reports for t in rep.tests] for r in serial} == messages

@@ -1,0 +1,67 @@
+"""Recording autograded points in nbgrader's gradebook (a tiny course built with course.init)."""
+from __future__ import annotations
+
+import pytest
+
+import autograder.assignments as registry
+from autograder import course, gradebook
+from autograder.results import NotebookReport, TestResult
+
+
+def test_load_and_available_read_the_roots_at_call_time(registered_tiny, tiny_roots):
+    assert registry.available() == ["tiny"]
+    assert registered_tiny.notebooks[0].source == tiny_roots[0] / "tiny" / "tiny.ipynb"
+    assert registered_tiny.notebooks[0].settings["cell_timeout"] == 3
+    assert tiny_roots[1] in registry.hidden_paths()
+
+
+@pytest.fixture(scope="module")
+def tiny_course(module_registered_tiny, tmp_path_factory):
+    return course.init(tmp_path_factory.mktemp("course") / "course", course_id="tinycourse")
+
+
+def report(relu_points: float, forward_points: float, notebook: str = "tiny") -> NotebookReport:
+    return NotebookReport("tiny", notebook, [
+        TestResult("test_relu", relu_points, 3.0, relu_points == 3.0, "", "relu_tests"),
+        TestResult("test_forward", forward_points, 3.0, forward_points == 3.0, "", "forward_tests"),
+    ])
+
+
+def test_init_creates_a_stock_nbgrader_course_with_the_student_version(tiny_course):
+    root = tiny_course.root
+    assert (root / "nbgrader_config.py").is_file() and (root / "gradebook.db").is_file()
+    released = (root / "release" / "tiny" / "tiny.ipynb").read_text()
+    assert "np.maximum" not in released and "### BEGIN SOLUTION" not in released
+    assert gradebook.notebook_names(root, "tinycourse", "tiny") == ["tiny"]
+    assert gradebook.notebook_names(root, "tinycourse", "no-such-assignment") == []
+
+
+def test_init_refuses_a_folder_that_is_not_a_course(tmp_path, registered_tiny):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(course.CourseError, match="not empty"):
+        course.init(tmp_path)
+
+
+def test_recorded_points_are_scaled_to_each_grade_cells_points(tiny_course):
+    gradebook.record(tiny_course.root, "tinycourse", "ada", "tiny", [report(3.0, 1.5)])
+    assert gradebook.class_scores(tiny_course.root, "tinycourse", "tiny")["ada"] == pytest.approx(4.5)
+
+
+def test_a_missing_notebook_scores_zero(tiny_course):
+    gradebook.record(tiny_course.root, "tinycourse", "nobody", "tiny", [])
+    assert gradebook.class_scores(tiny_course.root, "tinycourse", "tiny")["nobody"] == 0
+
+
+def test_manual_grades_survive_a_regrade(tiny_course):
+    from nbgrader.api import Gradebook
+
+    gradebook.record(tiny_course.root, "tinycourse", "ben", "tiny", [report(0.0, 3.0)])
+    with Gradebook(gradebook.db_url(tiny_course.root), "tinycourse") as gb:
+        grade = gb.find_grade("relu_tests", "tiny", "tiny", "ben")
+        grade.manual_score = 2.0            # the instructor gives partial credit in formgrader
+        gb.db.commit()
+    gradebook.record(tiny_course.root, "tinycourse", "ben", "tiny", [report(1.0, 3.0)])
+    with Gradebook(gradebook.db_url(tiny_course.root), "tinycourse") as gb:
+        grade = gb.find_grade("relu_tests", "tiny", "tiny", "ben")
+        assert (grade.manual_score, grade.auto_score) == (2.0, 1.0)
+    assert gradebook.class_scores(tiny_course.root, "tinycourse", "tiny")["ben"] == pytest.approx(5.0)
