@@ -1,0 +1,89 @@
+"""The `learnathon` command line: help, documentation, usage errors, `grade --json`."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+import tiny_assignment as tiny
+from autograder import assignments
+from autograder.cli import main
+
+README = assignments.PROJECT_ROOT / "README.md"
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def every_command(group: click.Group, prefix=()):
+    for name, command in sorted(group.commands.items()):
+        yield (*prefix, name)
+        if isinstance(command, click.Group):
+            yield from every_command(command, (*prefix, name))
+
+
+@pytest.mark.parametrize("command", list(every_command(main)), ids=" ".join)
+def test_every_command_has_help(command):
+    result = invoke(*command, "--help")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Usage: ") and len(result.output.splitlines()) > 3
+
+
+@pytest.mark.parametrize("name", sorted(main.commands))
+def test_every_command_is_documented_in_the_readme(name):
+    assert f"learnathon {name}" in README.read_text(), f"README.md does not mention `learnathon {name}`"
+
+
+def assert_usage_error(result, reason: str):
+    assert result.exit_code == 2, result.output
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith("Error: ") and reason in last, result.output
+
+
+def test_usage_errors_exit_2_with_a_one_line_reason(tmp_path, registered_tiny):
+    assert_usage_error(invoke("grade", str(tmp_path / "tiny.ipynb"), "--assignment", "nope"),
+                       "unknown assignment 'nope' (available: tiny)")
+    assert_usage_error(invoke("grade", str(tmp_path / "other.ipynb"), "--assignment", "tiny"),
+                       "other.ipynb is not a notebook of assignment tiny")
+    assert_usage_error(invoke("autograde", "tiny", "--course", str(tmp_path)), "is not an nbgrader course directory")
+    (tmp_path / "occupied").mkdir()
+    (tmp_path / "occupied" / "file.txt").write_text("x")
+    assert_usage_error(invoke("init", str(tmp_path / "occupied")), "exists and is not empty")
+    assert_usage_error(invoke("grade", str(tmp_path / "tiny.ipynb")), "Missing option '--assignment'")
+    assert_usage_error(invoke("autograde", "tiny", "--jobs", "0"), "Invalid value for '--jobs'")
+
+
+def test_grade_json_prints_exactly_the_documented_keys(tmp_path, registered_tiny):
+    path = tiny.submission(tmp_path / "tiny.ipynb", forward="def forward(X, params):\n    return relu(X @ params['W'])\n")
+    result = invoke("grade", str(path), "--assignment", "tiny", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert set(report) == {"assignment", "score", "max_score", "tests", "error"}
+    assert all(set(t) == {"name", "points", "max_points", "passed", "message"} for t in report["tests"])
+    assert (report["assignment"], report["score"], report["max_score"], report["error"]) == ("tiny", 4.0, 6.0, None)
+
+
+def test_grade_exits_0_for_an_unreadable_notebook(tmp_path, registered_tiny):
+    path = tmp_path / "tiny.ipynb"
+    path.write_bytes(b"\xff\xfe not a notebook")
+    result = invoke("grade", str(path), "--assignment", "tiny", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["score"] == 0 and "not UTF-8" in report["error"]
+
+
+def test_grade_prints_a_readable_report_by_default(tmp_path, registered_tiny):
+    result = invoke("grade", str(tmp_path / "tiny.ipynb"), "--assignment", "tiny")
+    assert result.exit_code == 0
+    assert result.output.startswith("tiny / tiny.ipynb: 0 / 6")
+    assert "could not be opened" in result.output
+
+
+def test_sandbox_lists_every_protection():
+    result = invoke("sandbox")
+    assert result.exit_code == 0
+    assert len(result.output.splitlines()) == 8 and "no network" in result.output
