@@ -38,7 +38,15 @@ def fill_class(root) -> None:
 
 
 @pytest.fixture(scope="module")
-def graded_class(module_registered_tiny, tmp_path_factory):
+def cold_module():
+    """Sandboxes started afresh: a warm zygote would cost more than this module's few sessions."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LEARNATHON_COLD_START", "1")
+        yield
+
+
+@pytest.fixture(scope="module")
+def graded_class(module_registered_tiny, cold_module, tmp_path_factory):
     root = tmp_path_factory.mktemp("class") / "course"
     tiny_course = course.init(root, course_id="tinycourse")
     fill_class(tiny_course.root)
@@ -108,7 +116,8 @@ def test_an_unknown_student_is_a_lookup_error(graded_class):
 
 
 @pytest.mark.e2e
-def test_two_jobs_give_the_same_grades_as_one(module_registered_tiny, tmp_path):
+def test_two_jobs_give_the_same_grades_as_one(module_registered_tiny, tmp_path, monkeypatch):
+    monkeypatch.delenv("LEARNATHON_COLD_START", raising=False)     # warm zygotes, as in production
     tiny_course = course.init(tmp_path / "course", course_id="tinycourse")
     fill_class(tiny_course.root)
     parallel = autograde(course_dir=tiny_course.root, assignment="tiny", jobs=2)

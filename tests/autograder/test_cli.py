@@ -13,6 +13,7 @@ from autograder import assignments
 from autograder.cli import main
 
 README = assignments.PROJECT_ROOT / "README.md"
+pytestmark = pytest.mark.usefixtures("cold_start")
 
 
 def invoke(*args: str):

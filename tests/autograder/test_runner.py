@@ -132,7 +132,7 @@ def test_a_hidden_test_without_points_is_an_authoring_error(tmp_path):
         run_hidden_tests(broken, FakeSession(1))
 
 
-def test_grade_notebook_of_the_honest_solution_gets_full_marks(tiny_spec, tmp_path):
+def test_grade_notebook_of_the_honest_solution_gets_full_marks(tiny_spec, tmp_path, cold_start):
     report = grade_notebook(tiny_spec, tiny.submission(tmp_path / "tiny.ipynb"), student="ada")
     assert (report.score, report.max_score, report.error, report.student) == (6.0, 6.0, None, "ada")
     assert report.cell_scores() == {"relu_tests": (3.0, 3.0), "forward_tests": (3.0, 3.0)}
@@ -140,7 +140,7 @@ def test_grade_notebook_of_the_honest_solution_gets_full_marks(tiny_spec, tmp_pa
                                            "message": ""}
 
 
-def test_grade_notebook_gives_partial_credit_and_names_the_mistake(tiny_spec, tmp_path):
+def test_grade_notebook_gives_partial_credit_and_names_the_mistake(tiny_spec, tmp_path, cold_start):
     path = tiny.submission(tmp_path / "tiny.ipynb", forward="def forward(X, params):\n    return relu(X @ params['W'])\n")
     report = grade_notebook(tiny_spec, path)
     forward = next(t for t in report.tests if t.name == "test_forward")
@@ -148,7 +148,7 @@ def test_grade_notebook_gives_partial_credit_and_names_the_mistake(tiny_spec, tm
     assert report.score == 4.0
 
 
-def test_grade_notebook_of_an_unreadable_file_scores_zero_with_the_reason(tiny_spec, tmp_path):
+def test_grade_notebook_of_an_unreadable_file_scores_zero_with_the_reason(tiny_spec, tmp_path, cold_start):
     path = tmp_path / "tiny.ipynb"
     path.write_text("")
     report = grade_notebook(tiny_spec, path)

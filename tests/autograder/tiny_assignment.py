@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from autograder.assignments import NotebookSpec
 
@@ -161,3 +162,46 @@ def cell_by_id(nb, grade_id: str):
         if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
             return cell
     raise KeyError(grade_id)
+
+
+# --- fixtures (imported by the conftest.py of tests/autograder and tests/redteam) ---------------
+
+@pytest.fixture(scope="session")
+def tiny_roots(tmp_path_factory):
+    """Source and hidden roots holding only the tiny assignment (one pair per run, so that the
+    sandbox's list of hidden folders, and with it its warm zygote, stays the same)."""
+    base = tmp_path_factory.mktemp("registry")
+    roots = base / "assignments", base / "hidden"
+    write_assignment(*roots)
+    return roots
+
+
+def register(monkeypatch, roots):
+    import autograder.assignments as registry
+
+    monkeypatch.setattr(registry, "SOURCE_ROOT", roots[0])
+    monkeypatch.setattr(registry, "HIDDEN_ROOT", roots[1])
+    return registry.load(NAME)
+
+
+@pytest.fixture
+def registered_tiny(tiny_roots, monkeypatch):
+    """The tiny assignment registered under the name "tiny", as `autograder.assignments.load` finds it."""
+    return register(monkeypatch, tiny_roots)
+
+
+@pytest.fixture
+def cold_start(monkeypatch):
+    """Start each sandbox afresh instead of forking it from a warm zygote.
+
+    A zygote costs several seconds to start and is kept per slot and list of hidden folders;
+    tests that open only a few sessions with their own hidden folders are faster without it.
+    The red-team corpus, the session and sandbox tests, and the e2e class runs use zygotes.
+    """
+    monkeypatch.setenv("LEARNATHON_COLD_START", "1")
+
+
+@pytest.fixture(scope="module")
+def module_registered_tiny(tiny_roots):
+    with pytest.MonkeyPatch.context() as patch:
+        yield register(patch, tiny_roots)

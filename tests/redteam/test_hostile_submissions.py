@@ -105,16 +105,9 @@ def test_hostile_submission_gets_what_its_honest_work_earns(graded, case):
 
 @pytest.mark.parametrize("case", [c for c in hostile.CASES if c.id == "unseeded-randomness-in-the-answer"],
                          ids=lambda c: c.id)
-def test_a_random_answer_gets_the_same_points_when_regraded(graded, case, tmp_path):
+def test_a_random_answer_gets_the_same_points_when_regraded(graded, case, tmp_path, cold_start):
     first = graded[case.id]["report"]
     path = case.build(tmp_path / f"{tiny.PART}.ipynb", {})
     again = grade_notebook(graded["_spec"], path, slot=FIRST_SLOT + 5)
     assert [(t.name, t.points) for t in again.tests] == [(t.name, t.points) for t in first.tests]
-
-
-def test_every_case_is_graded_within_its_limits(graded):
-    """No hostile submission holds the grader much past its deadlines (3 s per cell or call)."""
-    slow = {case_id: round(outcome["report"].seconds, 1) for case_id, outcome in graded.items()
-            if case_id != "_spec" and "report" in outcome and outcome["report"].seconds > 20}
-    assert slow == {}
 
