@@ -209,11 +209,22 @@ def test_student_version_states_every_signature(tmp_path):
             f"{name}: notebook and reference solution disagree"
 
 
+def run_setup(namespace: dict) -> dict:
+    """The setup cell without its data loading; it sets torch's thread count, which is restored."""
+    import torch
+
+    setup = next(c.source for c in notebook().cells if nbgrader(c).get("grade_id") == "setup")
+    threads = torch.get_num_threads()
+    try:
+        exec(setup.split("data = pd.read_csv")[0], namespace)
+    finally:
+        torch.set_num_threads(threads)
+    return namespace
+
+
 def test_given_setup_matches_the_reference():
     """The read-only setup cell defines the same constants the hidden tests use."""
-    setup = next(c.source for c in notebook().cells if nbgrader(c).get("grade_id") == "setup")
-    namespace: dict = {}
-    exec(setup.split("data = pd.read_csv")[0], namespace)
+    namespace = run_setup({})
     assert namespace["DESCRIPTOR_NAMES"] == ref.DESCRIPTOR_NAMES
     assert namespace["FUNCTIONAL_GROUPS"] == ref.FUNCTIONAL_GROUPS
     assert namespace["FAMILIES"] == ref.FAMILIES
@@ -224,12 +235,10 @@ def test_given_setup_matches_the_reference():
 
 def test_notebook_solution_agrees_with_the_reference_module():
     """The solution cells and solutions/cs3_qspr.py compute the same things (spot checks)."""
-    cells = [c.source for c in notebook().cells if c.cell_type == "code"
-             and (nbgrader(c).get("solution") or nbgrader(c).get("grade_id") == "setup")]
-    namespace: dict = {}
-    exec(cells[0].split("data = pd.read_csv")[0], namespace)
-    for source in cells[1:]:
-        exec(source, namespace)
+    namespace = run_setup({})
+    for cell in notebook().cells:
+        if cell.cell_type == "code" and nbgrader(cell).get("solution"):
+            exec(cell.source, namespace)
     smiles = ["CCO", "OC(=O)c1ccccc1", "not a molecule", "CC(C)=O", "c1ccncc1", "", "CCOC(C)=O", "ClCCl"]
     assert np.array_equal(namespace["compute_descriptors"](smiles), ref.compute_descriptors(smiles), equal_nan=True)
     assert [namespace["chemical_family"](s) for s in smiles] == [ref.chemical_family(s) for s in smiles]
@@ -266,6 +275,7 @@ def test_notebook_runs_top_to_bottom_in_jupyter(tmp_path):
     visible_tests = [c for c in nb.cells if nbgrader(c).get("grade")]
     assert printed.count("visible checks passed") == len(visible_tests)
     assert "ridge, 10 descriptors" in printed and "new scaffolds" in printed
-    assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("name") == "stderr"]
+    # Stock nbgrader gives 0 points to a test cell that writes to stderr (an RDKit warning would do it).
+    assert not [o for c in visible_tests for o in c.outputs if o.get("name") == "stderr" or o.output_type == "error"]
     # The issue's budget is 3 minutes on an idle 2-core machine; a busy shared test machine gets slack.
     assert seconds < 360, f"the notebook took {seconds:.0f} s"

@@ -259,6 +259,12 @@ def test_molecule_split_recognises_spellings(student, rng):
 
 # --- 3. scaling without leakage ----------------------------------------------------------------------
 
+LEAKAGE = ("scaled with statistics of all the data (training and test together): the scaler must be fitted on "
+           "the training set only, or test information leaks into training")
+OWN_STATISTICS = ("the test set was scaled with its own mean and spread; use the training set's, exactly as for "
+                  "a new molecule the model has never seen")
+
+
 @pytest.mark.points(2)
 @pytest.mark.cell("test_scaling")
 def test_scale_features_without_leakage(student, rng):
@@ -273,17 +279,11 @@ def test_scale_features_without_leakage(student, rng):
     mean_all, std_all = everything.mean(axis=0), everything.std(axis=0)
     per_set = (X_test - X_test.mean(axis=0)) / X_test.std(axis=0)
     expect_array(result[0], train_s, name="X_train_scaled", rtol=1e-4, atol=1e-6,
-                 mistakes={"scaled with statistics of all the data (training and test together): the scaler must be "
-                           "fitted on the training set only, or test information leaks into training":
-                           (X_train - mean_all) / std_all,
+                 mistakes={LEAKAGE: (X_train - mean_all) / std_all,
                            "divided by the variance instead of the standard deviation":
                            (X_train - X_train.mean(axis=0)) / X_train.var(axis=0)})
     expect_array(result[1], test_s, name="X_test_scaled", rtol=1e-4, atol=1e-6,
-                 mistakes={"scaled with statistics of all the data (training and test together): the scaler must be "
-                           "fitted on the training set only, or test information leaks into training":
-                           (X_test - mean_all) / std_all,
-                           "the test set was scaled with its own mean and spread; use the training set's, "
-                           "exactly as for a new molecule the model has never seen": per_set})
+                 mistakes={LEAKAGE: (X_test - mean_all) / std_all, OWN_STATISTICS: per_set})
 
 
 @pytest.mark.points(1)
@@ -297,9 +297,18 @@ def test_scale_features_constant_column(student, rng):
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         fail("scale_features should return two arrays, (X_train_scaled, X_test_scaled)")
     train_s, test_s = ref.scale_features(X_train, X_test)
-    hint = "a column with zero spread in the training set was divided by 0; divide such a column by 1 instead"
-    expect_array(result[0], train_s, name="X_train_scaled", rtol=1e-4, atol=1e-6, hint=hint)
-    expect_array(result[1], test_s, name="X_test_scaled", rtol=1e-4, atol=1e-6, hint=hint)
+    for part, name in zip(result, ("X_train_scaled", "X_test_scaled")):
+        values = as_array(part, name=name)
+        if values.shape in (X_train.shape, X_test.shape) and not np.all(np.isfinite(values)):
+            fail(f"{name} contains NaN or infinite values: a column with zero spread in the training set was "
+                 "divided by 0; divide such a column by 1 instead (only centre it)")
+    all_train, all_test = ref.scale_features(np.vstack([X_train, X_test]), X_train)[1], \
+        ref.scale_features(np.vstack([X_train, X_test]), X_test)[1]
+    own_test = ref.scale_features(X_test, X_test)[0]
+    expect_array(result[0], train_s, name="X_train_scaled", rtol=1e-4, atol=1e-6,
+                 mistakes={LEAKAGE: all_train})
+    expect_array(result[1], test_s, name="X_test_scaled", rtol=1e-4, atol=1e-6,
+                 mistakes={LEAKAGE: all_test, OWN_STATISTICS: own_test})
 
 
 # --- 4. the network -------------------------------------------------------------------------------------
