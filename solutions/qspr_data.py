@@ -354,7 +354,8 @@ def data_card(result: Build) -> str:
         "## Licences (as far as known; not legal advice)",
         "- `chemicals` (MIT licence) ships these tables; this file only re-packages values it distributes.",
         "- CRC Handbook values are factual data compiled from the literature (the Handbook itself is copyrighted by "
-        "CRC Press); NIST WebBook data are a work of the US government; PubChem identifiers are public domain.",
+        "CRC Press). The NIST Chemistry WebBook is NIST Standard Reference Database 69, for which NIST reserves "
+        "rights under the US Standard Reference Data Act. PubChem identifiers are public domain.",
         "- Use it for teaching and cite the sources above; check the original sources before other uses.",
         "",
         "## Known limitations",
