@@ -33,11 +33,12 @@ class NotebookSpec:
     def filename(self) -> str:
         return f"{self.name}.ipynb"
 
-    def session_config(self, *, slot: int = 0, hide: tuple[Path, ...] = ()) -> session.SessionConfig:
+    def session_config(self, *, slot: int | None = None, hide: tuple[Path, ...] = ()) -> session.SessionConfig:
         limits = sandbox.Limits(**{k: v for k, v in self.settings.items() if k in LIMIT_KEYS})
         return session.SessionConfig(
             **{k: v for k, v in self.settings.items() if k in SESSION_KEYS},
-            limits=limits, files=self.files, slot=slot, hide=hidden_paths() + tuple(hide))
+            limits=limits, files=self.files, slot=sandbox.process_slot() if slot is None else slot,
+            hide=hidden_paths() + tuple(hide))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -7,10 +7,8 @@ reruns skip what is already graded, so a killed run resumes where it stopped.
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import dataclasses
 import datetime as dt
-import fcntl
 import hashlib
 import json
 import multiprocessing
@@ -77,7 +75,7 @@ def marker_path(course: Course, assignment: str, student: str) -> Path:
     return course.root / ".learnathon" / "graded" / assignment / f"{student}.json"
 
 
-def grade_student(spec: assignments.Assignment, folder: Path, student: str, *, slot: int = 0,
+def grade_student(spec: assignments.Assignment, folder: Path, student: str, *, slot: int | None = None,
                   hide: tuple[Path, ...] = ()) -> list[NotebookReport]:
     reports = []
     for nb in spec.notebooks:
@@ -92,49 +90,18 @@ def grade_student(spec: assignments.Assignment, folder: Path, student: str, *, s
     return reports
 
 
-_slot = 0
-
-
-def _init_worker(counter) -> None:
-    global _slot
-    with counter.get_lock():
-        counter.value += 1
-        _slot = counter.value
-
-
 def _grade_in_worker(assignment: str, folder: str, student: str, hide: tuple) -> list[NotebookReport]:
-    return grade_student(assignments.load(assignment), Path(folder), student, slot=_slot, hide=hide)
+    return grade_student(assignments.load(assignment), Path(folder), student, hide=hide)
 
 
 def _grade_on_cluster(assignment: str, student: str, notebooks: dict[str, bytes]) -> list[NotebookReport]:
     """Runs on a cluster worker: the submission travels as bytes, the sandbox is the worker's own."""
-    with machine_slot() as slot, tempfile.TemporaryDirectory(prefix="learnathon-remote-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="learnathon-remote-") as tmp:
         folder = Path(tmp) / student / assignment
         folder.mkdir(parents=True)
         for name, data in notebooks.items():
             (folder / name).write_bytes(data)
-        return grade_student(assignments.load(assignment), folder, student, slot=slot)
-
-
-@contextlib.contextmanager
-def machine_slot():
-    """A sandbox slot (and so a uid) no other grading process on this machine holds right now."""
-    base = Path(tempfile.gettempdir()) / "learnathon-slots"
-    base.mkdir(exist_ok=True)
-    for slot in range(100, 1000):
-        handle = open(base / f"{slot}.lock", "a")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            continue
-        try:
-            yield slot
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            handle.close()
-        return
-    raise RuntimeError("no free sandbox slot on this machine")
+        return grade_student(assignments.load(assignment), folder, student)
 
 
 def _submission_bytes(spec: assignments.Assignment, folder: Path) -> dict[str, bytes]:
@@ -191,12 +158,10 @@ def autograde(*, course_dir: Path, assignment: str, student: str | None = None, 
                 finish(*pending[future], future.result())
     elif jobs <= 1 or len(todo) <= 1:
         for name, folder, fp in todo:
-            finish(name, folder, fp, grade_student(spec, folder, name, slot=1, hide=hide))
+            finish(name, folder, fp, grade_student(spec, folder, name, hide=hide))
     else:
-        counter = multiprocessing.get_context("fork").Value("i", 0)
         with concurrent.futures.ProcessPoolExecutor(
-                max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
-                initializer=_init_worker, initargs=(counter,)) as pool:
+                max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             pending = {pool.submit(_grade_in_worker, assignment, str(folder), name, hide): (name, folder, fp)
                        for name, folder, fp in todo}
             for future in concurrent.futures.as_completed(pending):

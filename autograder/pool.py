@@ -58,7 +58,8 @@ class Zygote:
 
     def spawn(self, *, scratch: Path, fds: tuple[int, int, int], limits: sandbox.Limits) -> Child:
         request = {"op": "spawn", "scratch": str(scratch), "uid": self.uid,
-                   "env": sandbox.clean_environment(scratch), "limits": limits.__dict__}
+                   "env": sandbox.clean_environment(scratch), "limits": limits.__dict__,
+                   "cgroups": sandbox.slot_cgroups(self.slot, limits)}
         socket.send_fds(self.control, [json.dumps(request).encode()], list(fds))
         reply = self.control.recv(65536)
         if not reply:

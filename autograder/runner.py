@@ -166,7 +166,7 @@ def run_hidden_tests(spec: NotebookSpec, session) -> list[TestResult]:
     return plugin.results
 
 
-def grade_notebook(spec: NotebookSpec, submission: Path, *, slot: int = 0, student: str | None = None,
+def grade_notebook(spec: NotebookSpec, submission: Path, *, slot: int | None = None, student: str | None = None,
                    hide: tuple[Path, ...] = ()) -> NotebookReport:
     """Grade one submitted notebook: read, run isolated, test. Never raises for student faults."""
     started = time.monotonic()

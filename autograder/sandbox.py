@@ -43,6 +43,31 @@ class Protection:
         return dataclasses.asdict(self)
 
 
+_held_slot: tuple[int, int, object] | None = None   # (pid, slot, lock file) of this process
+
+
+def process_slot() -> int:
+    """This process's sandbox slot: machine-wide unique while it lives, so uids, cgroups and
+    zygotes of concurrent grading processes (another run, --jobs, a cluster worker) never mix."""
+    global _held_slot
+    if _held_slot is not None and _held_slot[0] == os.getpid():
+        return _held_slot[1]
+    import fcntl
+
+    base = Path(tempfile.gettempdir()) / "learnathon-slots"
+    base.mkdir(exist_ok=True)
+    for slot in range(1, 1000):
+        handle = open(base / f"{slot}.lock", "a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        _held_slot = (os.getpid(), slot, handle)
+        return slot
+    raise RuntimeError("all 999 sandbox slots on this machine are taken")
+
+
 def _is_root() -> bool:
     return os.geteuid() == 0
 
@@ -63,11 +88,49 @@ def protections() -> list[Protection]:
         Protection("hidden files", ns, "tmpfs over hidden tests, solutions and the course" if ns else why),
         Protection("unprivileged user", ns, f"uid {BASE_UID}+slot" if ns else why),
         Protection("process namespace", ns, "nothing started by the submission outlives it" if ns else why),
+        Protection("whole-submission limits", cgroups_available(),
+                   "memory and process count of all its processes together (cgroups)"
+                   if cgroups_available() else "needs root and the memory and pids cgroup controllers"),
     ]
 
 
 def missing_protections() -> list[str]:
     return [p.name for p in protections() if not p.active]
+
+
+CGROUPS = Path("/sys/fs/cgroup")
+
+
+def slot_cgroups(slot: int, limits: Limits) -> list[str]:
+    """Join-files of the slot's memory and process-count cgroups, set to this run's limits.
+
+    Unlike rlimits, these bound a whole submission (all its processes together). Empty where
+    the grader cannot manage cgroups (not root, or no memory/pids controller).
+    """
+    if not _is_root():
+        return []
+    unified = (CGROUPS / "cgroup.controllers").is_file()
+    try:
+        if unified:
+            group = CGROUPS / "learnathon" / f"slot-{slot}"
+            group.mkdir(parents=True, exist_ok=True)
+            (CGROUPS / "learnathon" / "cgroup.subtree_control").write_text("+memory +pids")
+            (group / "memory.max").write_text(str(limits.memory_mb << 20))
+            (group / "pids.max").write_text(str(limits.max_processes))
+            return [str(group / "cgroup.procs")]
+        memory = CGROUPS / "memory" / "learnathon" / f"slot-{slot}"
+        pids = CGROUPS / "pids" / "learnathon" / f"slot-{slot}"
+        memory.mkdir(parents=True, exist_ok=True)
+        pids.mkdir(parents=True, exist_ok=True)
+        (memory / "memory.limit_in_bytes").write_text(str(limits.memory_mb << 20))
+        (pids / "pids.max").write_text(str(limits.max_processes))
+        return [str(memory / "cgroup.procs"), str(pids / "cgroup.procs")]
+    except OSError:
+        return []
+
+
+def cgroups_available() -> bool:
+    return bool(slot_cgroups(0, Limits()))
 
 
 def clean_environment(scratch: Path) -> dict[str, str]:
@@ -144,6 +207,8 @@ def launch(argv: list[str], *, scratch: Path, limits: Limits, hide: list[Path], 
         mounts = " && ".join(_interpreter_mounts() + [
             f"mount -t tmpfs -o size=1k,mode=000 learnathon-hidden {shlex_quote(p)}" for p in hide if p.exists()
         ]) or "true"
+        joins = [f"echo $$ > {shlex_quote(p)}" for p in slot_cgroups(slot, limits)] if drop_privileges else []
+        mounts = " && ".join([mounts, *joins])
         drop = (f"setpriv --reuid={uid} --regid={uid} --clear-groups --no-new-privs -- "
                 if drop_privileges else "")
         inner = f"{mounts} && exec {drop}" + " ".join(shlex_quote(a) for a in argv)

@@ -27,7 +27,6 @@ import nbformat
 sys.path.insert(0, str(Path(__file__).parent))
 from autograde_class import fabricate  # noqa: E402
 
-from autograder import assignments  # noqa: E402
 from autograder.autograde import autograde  # noqa: E402
 from autograder.course import init  # noqa: E402
 from autograder.gradebook import ensure_tools_on_path  # noqa: E402

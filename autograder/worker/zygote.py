@@ -63,6 +63,9 @@ def run_child(request: dict, fds: list[int]) -> None:
     os.chdir(request["scratch"])
     os.environ.clear()
     os.environ.update(request["env"])
+    for procs in request.get("cgroups", []):
+        with open(procs, "w") as handle:
+            handle.write(str(os.getpid()))
     apply_limits(request["limits"])
     if request.get("uid") is not None:
         become(request["uid"])
