@@ -154,7 +154,7 @@ def sandbox():
     from .sandbox import protections
 
     for p in protections():
-        click.echo(f"{'yes' if p.active else 'NO ':<4} {p.name:<20} {p.detail}")
+        click.echo(f"{'yes' if p.active else 'NO ':<4} {p.name:<24} {p.detail}")
 
 
 def _add_quiz_commands() -> None:

@@ -21,10 +21,11 @@ as_root = pytest.mark.skipif(not sandbox.namespaces_available(), reason="needs r
 def test_protections_name_every_mechanism_and_report_them_missing_without_root(monkeypatch):
     names = [p.name for p in sandbox.protections()]
     assert names == ["separate process", "resource limits", "wall clock", "clean environment", "no network",
-                     "hidden files", "unprivileged user", "process namespace"]
+                     "hidden files", "unprivileged user", "process namespace", "whole-submission limits"]
     assert all(set(p.to_dict()) == {"name", "active", "detail"} for p in sandbox.protections())
     monkeypatch.setattr(sandbox, "_is_root", lambda: False)
-    assert sandbox.missing_protections() == ["no network", "hidden files", "unprivileged user", "process namespace"]
+    assert sandbox.missing_protections() == ["no network", "hidden files", "unprivileged user", "process namespace",
+                                             "whole-submission limits"]
     assert all("needs root" in p.detail for p in sandbox.protections() if not p.active)
 
 
