@@ -17,7 +17,9 @@ from pathlib import Path
 
 from . import __version__, assignments, feedback, gradebook
 from .course import Course, open_course
+from .pool import ZygoteError
 from .results import NotebookReport
+from .session import SandboxError
 from .runner import UnreadableSession, grade_notebook, run_hidden_tests
 
 
@@ -26,6 +28,7 @@ class StudentResult:
     student: str
     reports: list[NotebookReport]
     skipped: bool = False        # already graded, unchanged since
+    not_graded: str | None = None  # the grading machine failed (not the student): nothing recorded
 
     @property
     def seconds(self) -> float:
@@ -50,7 +53,7 @@ class StudentResult:
 
     def to_dict(self) -> dict:
         return {"student": self.student, "score": self.score, "max_score": self.max_score,
-                "skipped": self.skipped, "notebooks": [r.to_dict() for r in self.reports]}
+                "skipped": self.skipped, "not_graded": self.not_graded, "notebooks": [r.to_dict() for r in self.reports]}
 
 
 def read_timestamp(folder: Path) -> dt.datetime | None:
@@ -132,7 +135,15 @@ def autograde(*, course_dir: Path, assignment: str, student: str | None = None, 
             continue
         todo.append((name, folder, fp))
 
-    def finish(name, folder, fp, reports):
+    def finish(name, folder, fp, grade):
+        try:
+            reports = grade()
+        except (SandboxError, ZygoteError) as exc:
+            # A fault of the grading machine must not become a zero in the gradebook.
+            results.append(StudentResult(name, [], not_graded=str(exc).splitlines()[0]))
+            if progress:
+                progress(results[-1], len(results), len(students))
+            return
         gradebook.record(course.root, course.course_id, name, assignment, reports, read_timestamp(folder))
         for report in reports:
             nb = spec.notebook(report.notebook)
@@ -155,16 +166,16 @@ def autograde(*, course_dir: Path, assignment: str, student: str | None = None, 
                                      pure=False, key=f"learnathon-{assignment}-{name}-{fp[:12]}"): (name, folder, fp)
                        for name, folder, fp in todo}
             for future in as_completed(pending):
-                finish(*pending[future], future.result())
+                finish(*pending[future], future.result)
     elif jobs <= 1 or len(todo) <= 1:
         for name, folder, fp in todo:
-            finish(name, folder, fp, grade_student(spec, folder, name, hide=hide))
+            finish(name, folder, fp, lambda: grade_student(spec, folder, name, hide=hide))
     else:
         with concurrent.futures.ProcessPoolExecutor(
                 max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             pending = {pool.submit(_grade_in_worker, assignment, str(folder), name, hide): (name, folder, fp)
                        for name, folder, fp in todo}
             for future in concurrent.futures.as_completed(pending):
-                finish(*pending[future], future.result())
+                finish(*pending[future], future.result)
     order = {name: i for i, name in enumerate(students)}
     return sorted(results, key=lambda r: order[r.student])

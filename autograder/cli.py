@@ -87,6 +87,8 @@ def autograde(assignment, course_dir, student, jobs, force, cluster, as_json):
         click.echo(json.dumps([r.to_dict() for r in results], indent=1))
     else:
         click.echo(summary_table(results, assignment))
+    if any(r.not_graded for r in results):
+        sys.exit(1)
 
 
 @main.command()

@@ -127,3 +127,30 @@ def test_two_jobs_give_the_same_grades_as_one(module_registered_tiny, tmp_path, 
     serial = autograde(course_dir=tiny_course.root, assignment="tiny", jobs=1, force=True)
     assert scores(serial) == EXPECTED
     assert {r.student: [t.message for rep in r.reports for t in rep.tests] for r in serial} == messages
+
+
+def test_a_grader_failure_is_reported_and_never_recorded_as_a_zero(module_registered_tiny, cold_module, tmp_path,
+                                                                     monkeypatch):
+    import autograder.autograde as stage
+    from autograder.session import SandboxError
+    from autograder.summary import summary_table
+
+    tiny_course = course.init(tmp_path / "course", course_id="tinycourse")
+    submit(tiny_course.root, "ada", lambda p: tiny.submission(p))
+    submit(tiny_course.root, "zoe", lambda p: tiny.submission(p))
+    real = stage.grade_student
+
+    def flaky(spec, folder, student, **kwargs):
+        if student == "zoe":
+            raise SandboxError("the grading sandbox did not start:\nno space left on device")
+        return real(spec, folder, student, **kwargs)
+
+    monkeypatch.setattr(stage, "grade_student", flaky)
+    results = {r.student: r for r in autograde(course_dir=tiny_course.root, assignment="tiny")}
+    assert results["ada"].score == 6.0 and results["ada"].not_graded is None
+    assert results["zoe"].not_graded == "the grading sandbox did not start:"
+    assert set(gradebook.class_scores(tiny_course.root, "tinycourse", "tiny")) == {"ada"}
+    assert "NOT GRADED" in summary_table(list(results.values()), "tiny")
+    monkeypatch.setattr(stage, "grade_student", real)   # the rerun grades zoe: no marker was written
+    rerun = {r.student: r for r in autograde(course_dir=tiny_course.root, assignment="tiny")}
+    assert rerun["ada"].skipped and rerun["zoe"].score == 6.0
