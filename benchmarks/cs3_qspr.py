@@ -76,6 +76,9 @@ def main() -> int:
     print(f"  released {build.log['released']}, held out {build.log['heldout']}; "
           f"{int(qspr_data.usable_columns(X_full).sum())} of {len(names)} descriptors usable")
 
+    import torch
+
+    torch.set_num_threads(1)  # as in the sandbox (OMP_NUM_THREADS=1) and the notebook
     released, train_smiles, train_y = read(qspr_data.RELEASE_CSV)
     heldout, test_smiles, test_y = read(qspr_data.HELDOUT_CSV)
     maes = []
