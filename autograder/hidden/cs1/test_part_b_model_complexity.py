@@ -274,6 +274,9 @@ class Log:
 
     def batches(self) -> list[np.ndarray]:
         batches = []
+        if self.uses_validation():
+            fail("validation rows were used in training steps: the validation set may only be evaluated, "
+                 "never trained on")
         for call in self.steps:
             values = np.asarray(call["rows"], dtype=float).reshape(-1)
             if not all(float(v) in self.train_rows for v in values):
@@ -449,6 +452,9 @@ def test_train_mini_batches(student, rng):
     expected, _ = replay(weights, biases, epochs_batches, x_tr, y_tr, x_va, y_va, lr)
     got = final_weights(student, model)
     if not same_weights(got[0] + got[1], expected):
+        if same_weights(got[0] + got[1], replay(weights, biases, epochs_batches, x_tr, y_tr, x_va, y_va, lr,
+                                                zero_grad=False)[0]):
+            fail("gradients accumulate over the batches: call optimizer.zero_grad() for every batch")
         fail("the weights after mini-batch training differ from Adam(lr) taking one step per batch on the "
              "MSE of that batch: check the five steps inside the batch loop")
 
@@ -499,11 +505,11 @@ def test_split_indices_seeded_and_shuffled(student, rng):
     if not all(np.array_equal(a, b) for a, b in zip(first, again)):
         fail("the split is not reproducible: the same seed gave two different splits; draw the order with "
              "np.random.default_rng(seed) (not the global random state, and not without a seed)")
-    if all(np.array_equal(a, b) for a, b in zip(first, other)):
-        fail("two different seeds gave the same split: the seed argument is ignored")
     if set(first[0].tolist()) == set(range(len(first[0]))):
         fail("the split is not shuffled: the training part is just the first rows, so data sorted by x (or "
              "by time) would leave whole regions out of training")
+    if all(np.array_equal(a, b) for a, b in zip(first, other)):
+        fail("two different seeds gave the same split: the seed argument is ignored")
 
 
 def scaling_problem(rng):
