@@ -31,6 +31,7 @@ class Limits:
     max_processes: int = 64
     max_file_mb: int = 64
     max_open_files: int = 256
+    disk_mb: int = 256          # private tmpfs for the run's working folder and /tmp (warm sandboxes)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,6 +89,8 @@ def protections() -> list[Protection]:
         Protection("hidden files", ns, "tmpfs over hidden tests, solutions and the course" if ns else why),
         Protection("unprivileged user", ns, f"uid {BASE_UID}+slot" if ns else why),
         Protection("process namespace", ns, "nothing started by the submission outlives it" if ns else why),
+        Protection("bounded disk", ns, "private tmpfs working folder and /tmp, removed after the run" if ns
+                   else "needs root (otherwise only the per-file size limit applies)"),
         Protection("whole-submission limits", cgroups_available(),
                    "memory and process count of all its processes together (cgroups)"
                    if cgroups_available() else "needs root and the memory and pids cgroup controllers"),

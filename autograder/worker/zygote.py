@@ -15,6 +15,7 @@ import resource
 import signal
 import socket
 import sys
+from pathlib import Path
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -52,6 +53,39 @@ def become(uid: int) -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
 
 
+CLONE_NEWNS, MS_REC, MS_PRIVATE = 0x00020000, 16384, 1 << 18
+
+
+def _mount(libc, source: str, target: str, fstype: str | None, flags: int, options: str | None) -> None:
+    if libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None, flags,
+                  options.encode() if options else None) != 0:
+        raise OSError(ctypes.get_errno(), f"mount {target}: {os.strerror(ctypes.get_errno())}")
+
+
+def private_disk(scratch: str, uid: int, disk_mb: int) -> str:
+    """Give the run its own small tmpfs /tmp, /var/tmp and /dev/shm, with the working folder in /tmp.
+
+    Writable space is then bounded in total (not just per file), charged to the run's memory
+    cgroup, invisible to other runs, and gone when the run ends. Returns the working folder.
+    """
+    files = {p.name: p.read_bytes() for p in Path(scratch).iterdir() if p.is_file()}
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNS) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
+    _mount(libc, "none", "/", None, MS_REC | MS_PRIVATE, None)
+    for target, size_mb in (("/tmp", disk_mb), ("/var/tmp", 16), ("/dev/shm", 64)):
+        if os.path.isdir(target):
+            _mount(libc, "learnathon-disk", target, "tmpfs", 0, f"size={size_mb}m,mode=1777")
+    work = "/tmp/work"
+    os.mkdir(work, 0o700)
+    os.chown(work, uid, uid)
+    for name, data in files.items():
+        with open(os.path.join(work, name), "wb") as handle:
+            handle.write(data)
+        os.chown(os.path.join(work, name), uid, uid)
+    return work
+
+
 def run_child(request: dict, fds: list[int]) -> None:
     """In the forked child: become the student's process, then serve as a worker."""
     fd_in, fd_out, fd_output = fds
@@ -60,9 +94,12 @@ def run_child(request: dict, fds: list[int]) -> None:
     os.dup2(fd_output, 1)
     os.dup2(fd_output, 2)
     os.close(fd_output)
-    os.chdir(request["scratch"])
+    workdir = request["scratch"]
+    if request.get("uid") is not None:
+        workdir = private_disk(workdir, request["uid"], request["limits"]["disk_mb"])
+    os.chdir(workdir)
     os.environ.clear()
-    os.environ.update(request["env"])
+    os.environ.update({k: v.replace(request["scratch"], workdir) for k, v in request["env"].items()})
     for procs in request.get("cgroups", []):
         with open(procs, "w") as handle:
             handle.write(str(os.getpid()))

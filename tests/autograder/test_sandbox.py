@@ -21,12 +21,31 @@ as_root = pytest.mark.skipif(not sandbox.namespaces_available(), reason="needs r
 def test_protections_name_every_mechanism_and_report_them_missing_without_root(monkeypatch):
     names = [p.name for p in sandbox.protections()]
     assert names == ["separate process", "resource limits", "wall clock", "clean environment", "no network",
-                     "hidden files", "unprivileged user", "process namespace", "whole-submission limits"]
+                     "hidden files", "unprivileged user", "process namespace", "bounded disk",
+                     "whole-submission limits"]
     assert all(set(p.to_dict()) == {"name", "active", "detail"} for p in sandbox.protections())
     monkeypatch.setattr(sandbox, "_is_root", lambda: False)
     assert sandbox.missing_protections() == ["no network", "hidden files", "unprivileged user", "process namespace",
-                                             "whole-submission limits"]
+                                             "bounded disk", "whole-submission limits"]
     assert all("needs root" in p.detail for p in sandbox.protections() if not p.active)
+
+
+@as_root
+def test_a_run_cannot_fill_the_disk_and_has_a_private_tmp(tmp_path):
+    from autograder.session import Cell, SessionConfig, StudentSession
+
+    released = tmp_path / "data.txt"
+    released.write_text("released")
+    fill = ("import os\nwritten = 0\ntry:\n    for i in range(100):\n"
+            "        open(f'fill{i}', 'wb').write(b'x' * 2**20 * 32)\n        written += 32\n"
+            "except OSError as exc:\n    error = str(exc)\n")
+    cells = [Cell(0, fill), Cell(1, "def report():\n    return [written, error, open('data.txt').read(), os.listdir('/tmp')]")]
+    config = SessionConfig(cell_timeout=30, files=(released,), limits=sandbox.Limits(disk_mb=96))
+    with StudentSession(cells, config) as session:
+        session.start()
+        written, error, data, tmp_entries = session.call("report")
+    assert written <= 96 and "No space left" in error
+    assert data == "released" and tmp_entries == ["work"]
 
 
 @as_root
