@@ -286,15 +286,20 @@ class StudentSession:
             self.start()
         if self.fatal is not None:
             raise StudentCodeError(self.fatal)
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            self.fatal = f"grading time for this notebook ({self.config.total_timeout:.0f} s) ran out"
+            raise StudentCodeError(self.fatal)
+        timeout = min(self.config.call_timeout, remaining)
         message = {**request}
         message["args"] = [self._encode(a) for a in request.get("args", ())]
         message["kwargs"] = {k: self._encode(v) for k, v in request.get("kwargs", {}).items()}
         try:
             self._send(message)
-            reply = self._receive(self.config.call_timeout)
+            reply = self._receive(timeout)
         except TimeoutError:
             self._crashed()
-            raise StudentCodeError(f"{what} did not return within {self.config.call_timeout:.0f} s "
+            raise StudentCodeError(f"{what} did not return within {timeout:.0f} s "
                                    "(an endless loop, or far too much work?)") from None
         except (EOFError, codec.CodecError):
             self._crashed()

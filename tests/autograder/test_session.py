@@ -213,3 +213,17 @@ def test_writing_to_the_graders_channel_costs_the_cell_not_the_grader():
         assert outcomes[1].error == "this cell wrote to the grader's channel"
         assert outcomes[2].error is not None and outcomes[2].error.startswith("this cell")
         assert session.get("LAST") == 1 and session.get("BEFORE") == 1
+
+
+def test_the_whole_notebook_deadline_also_bounds_calls():
+    config = SessionConfig(cell_timeout=5, call_timeout=3, total_timeout=4, max_restarts=4, warm=False)
+    source = cells("import time\ndef slow():\n    time.sleep(2)\n    return 1\n")
+    with StudentSession(source, config) as session:
+        session.start()
+        messages = []
+        for _ in range(4):
+            try:
+                session.call("slow")
+            except StudentCodeError as exc:
+                messages.append(str(exc))
+    assert messages and "grading time for this notebook (4 s) ran out" in messages[-1]
