@@ -98,10 +98,12 @@ def encode(value, make_handle=None, depth: int = 0):
         return value
     if kind in (list, tuple):
         return {"t": kind.__name__, "items": [encode(v, make_handle, depth + 1) for v in value]}
-    if kind is dict:
-        if not all(type(k) is str for k in value):
+    if isinstance(value, dict):
+        # Subclasses too (an OrderedDict from state_dict()), read with dict's own methods.
+        items = list(dict.items(value))
+        if not all(type(k) is str for k, _ in items):
             raise CodecError("a dict whose keys are not all strings")
-        return {"t": "dict", "items": [[k, encode(v, make_handle, depth + 1)] for k, v in value.items()]}
+        return {"t": "dict", "items": [[k, encode(v, make_handle, depth + 1)] for k, v in items]}
     for base in (str, float, int):
         # A subclass of a primitive (np.str_, np.float64, or something hostile): keep only the
         # primitive value, taken with the base type's own method so no override can run.

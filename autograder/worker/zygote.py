@@ -20,8 +20,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-PRELOAD = ("numpy", "IPython.core.interactiveshell", "torch", "pandas", "matplotlib.pyplot", "scipy.optimize",
-           "scipy.stats", "sklearn.model_selection", "sklearn.preprocessing", "sklearn.linear_model", "rdkit.Chem")
+PRELOAD = ("numpy", "IPython.core.interactiveshell", "torch", "torch.optim", "torch._dynamo", "pandas",
+           "matplotlib.pyplot", "scipy.optimize", "scipy.stats", "sklearn.model_selection", "sklearn.preprocessing",
+           "sklearn.linear_model", "rdkit.Chem")
 PR_SET_NO_NEW_PRIVS = 38
 
 
