@@ -37,9 +37,20 @@ def preload() -> list[str]:
     return loaded
 
 
+def address_space_in_use() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 def apply_limits(limits: dict) -> None:
     mb = 1 << 20
-    resource.setrlimit(resource.RLIMIT_AS, (limits["memory_mb"] * mb,) * 2)
+    # The preloaded libraries already map a lot of (mostly shared, untouched) address space;
+    # memory_mb is what the run may add to that. Its real memory is bounded by the cgroup.
+    address_space = address_space_in_use() + limits["memory_mb"] * mb
+    resource.setrlimit(resource.RLIMIT_AS, (address_space,) * 2)
     resource.setrlimit(resource.RLIMIT_CPU, (limits["cpu_seconds"], limits["cpu_seconds"] + 5))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits["max_file_mb"] * mb,) * 2)
     resource.setrlimit(resource.RLIMIT_NOFILE, (limits["max_open_files"],) * 2)
