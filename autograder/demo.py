@@ -37,6 +37,7 @@ def fabricate_class(course_root: Path, assignment: str, *, full: bool) -> dict[s
         kinds.update({"dev": "other typical mistakes", "eve": "broken file (truncated JSON)",
                       "finn": "an endless loop in the first answer"})
     for student, kind in kinds.items():
+        named: list[str] = []
         folder = course_root / "submitted" / student / assignment
         folder.mkdir(parents=True, exist_ok=True)
         for nb in spec.notebooks:
@@ -51,12 +52,13 @@ def fabricate_class(course_root: Path, assignment: str, *, full: bool) -> dict[s
                 for fixture in chosen:
                     cells.update(fixture.cells)
                 with_cells(nb.source, cells, out)
-                if chosen:
-                    kinds[student] = "mistakes: " + "; ".join(f.id for f in chosen)
+                named.extend(f"{nb.name}/{f.id}" for f in chosen)
             elif student == "eve":
                 truncated(nb.source, out)
             elif student == "finn":
                 endless_loop(nb.source, out)
+        if named:
+            kinds[student] = "mistakes: " + "; ".join(named)
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
         (folder / "timestamp.txt").write_text(stamp)
     return kinds

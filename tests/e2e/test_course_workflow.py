@@ -172,3 +172,14 @@ def test_concurrent_runs_keep_every_grade_and_manual_grades_survive(tmp_path):
     assert after["ben"][f"{PART_A.name}/test_mse_loss"][1] == 0.5
     after["ben"][f"{PART_A.name}/test_mse_loss"] = first["ben"][f"{PART_A.name}/test_mse_loss"]
     assert after == first
+
+
+def test_the_readme_demo_runs_and_grades_its_class(tmp_path):
+    done = run(LEARNATHON + ["demo", str(tmp_path / "demo")], tmp_path, timeout=900)
+    out = done.stdout
+    for assignment in assignments.available():
+        assert f"== {assignment}: a class of" in out
+    assert "ada            65 / 65" in out and "ben             0 / 65" in out
+    assert (tmp_path / "demo" / "grades.csv").is_file()
+    assert len(list((tmp_path / "demo" / "quizzes").glob("lecture.*"))) >= 8
+    assert "demo finished" in out
