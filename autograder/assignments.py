@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import tomllib
 from pathlib import Path
 
@@ -9,9 +10,11 @@ import assignments as assignments_package
 
 from . import sandbox, session
 
-SOURCE_ROOT = Path(assignments_package.__file__).parent
-HIDDEN_ROOT = Path(__file__).parent / "hidden"
-PROJECT_ROOT = SOURCE_ROOT.parent
+PROJECT_ROOT = Path(assignments_package.__file__).parent.parent
+# Where assignments live; the environment can point elsewhere (a course's own assignments, tests).
+# Read at import, so grading processes spawned for --jobs see the same folders.
+SOURCE_ROOT = Path(os.environ.get("LEARNATHON_ASSIGNMENTS_DIR") or Path(assignments_package.__file__).parent)
+HIDDEN_ROOT = Path(os.environ.get("LEARNATHON_HIDDEN_TESTS_DIR") or Path(__file__).parent / "hidden")
 LIMIT_KEYS = {f.name for f in dataclasses.fields(sandbox.Limits)}
 SESSION_KEYS = {"cell_timeout", "call_timeout", "total_timeout", "max_restarts"}
 
@@ -62,7 +65,7 @@ def hidden_paths() -> tuple[Path, ...]:
     """Folders the sandbox must never see: sources with solutions, references, hidden tests."""
     root = PROJECT_ROOT
     # .git too: committed hidden tests and solutions can be read back from its objects.
-    candidates = [SOURCE_ROOT, HIDDEN_ROOT, root / "solutions", root / "tests", root / "benchmarks", root / ".git"]
+    candidates = [SOURCE_ROOT, HIDDEN_ROOT, root / "assignments", root / "autograder" / "hidden", root / "solutions", root / "tests", root / "benchmarks", root / ".git"]
     try:
         import solutions
 

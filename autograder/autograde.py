@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import multiprocessing
+import os
 import tempfile
 from pathlib import Path
 
@@ -93,6 +94,12 @@ def grade_student(spec: assignments.Assignment, folder: Path, student: str, *, s
     return reports
 
 
+def _one_thread_each() -> None:
+    """In each grading process of a pool: one BLAS/OpenMP/torch thread, so N jobs use N cores."""
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[name] = "1"
+
+
 def _grade_in_worker(assignment: str, folder: str, student: str, hide: tuple) -> list[NotebookReport]:
     return grade_student(assignments.load(assignment), Path(folder), student, hide=hide)
 
@@ -171,8 +178,10 @@ def autograde(*, course_dir: Path, assignment: str, student: str | None = None, 
         for name, folder, fp in todo:
             finish(name, folder, fp, lambda: grade_student(spec, folder, name, hide=hide))
     else:
+        # Spawned, not forked: a fork of a grader whose torch/OpenMP threads already ran deadlocks.
         with concurrent.futures.ProcessPoolExecutor(
-                max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_one_thread_each) as pool:
             pending = {pool.submit(_grade_in_worker, assignment, str(folder), name, hide): (name, folder, fp)
                        for name, folder, fp in todo}
             for future in concurrent.futures.as_completed(pending):

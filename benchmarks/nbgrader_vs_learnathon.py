@@ -30,14 +30,23 @@ from autograde_class import fabricate  # noqa: E402
 from autograder.autograde import autograde  # noqa: E402
 from autograder.course import init  # noqa: E402
 from autograder.gradebook import ensure_tools_on_path  # noqa: E402
+from autograder.notebook import SKIP_TAG  # noqa: E402
 
 BRIDGE = Path(__file__).parent / "nbgrader_bridge.py"
+
+
+def skip_demonstrations(nb) -> None:
+    """Blank the cells learnathon skips when grading, so both graders execute the same code."""
+    for cell in nb.cells:
+        if SKIP_TAG in cell.metadata.get("tags", []):
+            cell.source = "# demonstration: not run when grading (as learnathon does)"
 
 
 def bridge_source(course_root: Path, assignment: str) -> None:
     """Turn the course's source test cells into calls of the bridge (same checks, in-kernel)."""
     for path in sorted((course_root / "source" / assignment).glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
+        skip_demonstrations(nb)
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
@@ -45,6 +54,13 @@ def bridge_source(course_root: Path, assignment: str) -> None:
                                f"{meta['grade_id']!r}, globals(), {assignment!r})")
         nbformat.write(nb, path)
     shutil.copy2(BRIDGE, course_root / "source" / assignment / BRIDGE.name)
+    for path in (course_root / "submitted").glob(f"*/{assignment}/*.ipynb"):
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:  # noqa: BLE001 - the deliberately broken submissions stay as they are
+            continue
+        skip_demonstrations(nb)
+        nbformat.write(nb, path)
 
 
 def run_stock_nbgrader(course_root: Path, assignment: str) -> float:

@@ -181,6 +181,9 @@ def register(monkeypatch, roots):
 
     monkeypatch.setattr(registry, "SOURCE_ROOT", roots[0])
     monkeypatch.setattr(registry, "HIDDEN_ROOT", roots[1])
+    # Grading processes spawned for --jobs read the roots from the environment.
+    monkeypatch.setenv("LEARNATHON_ASSIGNMENTS_DIR", str(roots[0]))
+    monkeypatch.setenv("LEARNATHON_HIDDEN_TESTS_DIR", str(roots[1]))
     return registry.load(NAME)
 
 
