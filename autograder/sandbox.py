@@ -31,7 +31,7 @@ class Limits:
     max_processes: int = 64
     max_file_mb: int = 64
     max_open_files: int = 256
-    disk_mb: int = 256          # private tmpfs for the run's working folder and /tmp (warm sandboxes)
+    disk_mb: int = 256          # size of the run's private tmpfs working folder (warm sandboxes)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,7 +89,7 @@ def protections() -> list[Protection]:
         Protection("hidden files", ns, "tmpfs over hidden tests, solutions and the course" if ns else why),
         Protection("unprivileged user", ns, f"uid {BASE_UID}+slot" if ns else why),
         Protection("process namespace", ns, "nothing started by the submission outlives it" if ns else why),
-        Protection("bounded disk", ns, "private tmpfs working folder and /tmp, removed after the run" if ns
+        Protection("bounded disk", ns, "size-limited private tmpfs working folder; /tmp read-only" if ns
                    else "needs root (otherwise only the per-file size limit applies)"),
         Protection("whole-submission limits", cgroups_available(),
                    "memory and process count of all its processes together (cgroups)"
@@ -140,6 +140,7 @@ def clean_environment(scratch: Path) -> dict[str, str]:
     return {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": str(scratch),
+        "TMPDIR": str(scratch),     # the run's only writable place (see worker/zygote.py)
         "LANG": "C.UTF-8",
         "MPLBACKEND": "Agg",
         "MPLCONFIGDIR": str(scratch / ".config" / "matplotlib"),

@@ -65,37 +65,39 @@ def become(uid: int) -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
 
 
-CLONE_NEWNS, MS_REC, MS_PRIVATE = 0x00020000, 16384, 1 << 18
+CLONE_NEWNS, MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x00020000, 1, 32, 4096, 16384, 1 << 18
 
 
-def _mount(libc, source: str, target: str, fstype: str | None, flags: int, options: str | None) -> None:
-    if libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None, flags,
-                  options.encode() if options else None) != 0:
+def _mount(libc, source: str | None, target: str, fstype: str | None, flags: int, options: str | None) -> None:
+    encode = lambda text: text.encode() if text else None  # noqa: E731
+    if libc.mount(encode(source), target.encode(), encode(fstype), flags, encode(options)) != 0:
         raise OSError(ctypes.get_errno(), f"mount {target}: {os.strerror(ctypes.get_errno())}")
 
 
-def private_disk(scratch: str, uid: int, disk_mb: int) -> str:
-    """Give the run its own small tmpfs /tmp, /var/tmp and /dev/shm, with the working folder in /tmp.
+def private_disk(scratch: str, uid: int, disk_mb: int) -> None:
+    """Make the working folder the run's only writable place, and bound it in total.
 
-    Writable space is then bounded in total (not just per file), charged to the run's memory
-    cgroup, invisible to other runs, and gone when the run ends. Returns the working folder.
+    In a mount namespace of the run's own: the scratch folder becomes a size-limited tmpfs (with
+    the released files), charged to the run's memory cgroup and gone when it ends; /tmp and
+    /var/tmp turn read-only (still readable: the interpreter may live there), /dev/shm is a
+    small private tmpfs.
     """
     files = {p.name: p.read_bytes() for p in Path(scratch).iterdir() if p.is_file()}
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.unshare(CLONE_NEWNS) != 0:
         raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
     _mount(libc, "none", "/", None, MS_REC | MS_PRIVATE, None)
-    for target, size_mb in (("/tmp", disk_mb), ("/var/tmp", 16), ("/dev/shm", 64)):
-        if os.path.isdir(target):
-            _mount(libc, "learnathon-disk", target, "tmpfs", 0, f"size={size_mb}m,mode=1777")
-    work = "/tmp/work"
-    os.mkdir(work, 0o700)
-    os.chown(work, uid, uid)
+    for shared in ("/tmp", "/var/tmp"):
+        if os.path.isdir(shared):
+            _mount(libc, shared, shared, None, MS_BIND | MS_REC, None)
+            _mount(libc, None, shared, None, MS_REMOUNT | MS_BIND | MS_RDONLY, None)
+    if os.path.isdir("/dev/shm"):
+        _mount(libc, "learnathon-shm", "/dev/shm", "tmpfs", 0, "size=64m,mode=1777")
+    _mount(libc, "learnathon-disk", scratch, "tmpfs", 0, f"size={disk_mb}m,mode=700,uid={uid},gid={uid}")
     for name, data in files.items():
-        with open(os.path.join(work, name), "wb") as handle:
+        with open(os.path.join(scratch, name), "wb") as handle:
             handle.write(data)
-        os.chown(os.path.join(work, name), uid, uid)
-    return work
+        os.chown(os.path.join(scratch, name), uid, uid)
 
 
 def run_child(request: dict, fds: list[int]) -> None:
@@ -106,12 +108,11 @@ def run_child(request: dict, fds: list[int]) -> None:
     os.dup2(fd_output, 1)
     os.dup2(fd_output, 2)
     os.close(fd_output)
-    workdir = request["scratch"]
     if request.get("uid") is not None:
-        workdir = private_disk(workdir, request["uid"], request["limits"]["disk_mb"])
-    os.chdir(workdir)
+        private_disk(request["scratch"], request["uid"], request["limits"]["disk_mb"])
+    os.chdir(request["scratch"])
     os.environ.clear()
-    os.environ.update({k: v.replace(request["scratch"], workdir) for k, v in request["env"].items()})
+    os.environ.update(request["env"])
     for procs in request.get("cgroups", []):
         with open(procs, "w") as handle:
             handle.write(str(os.getpid()))

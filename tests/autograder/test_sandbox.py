@@ -31,21 +31,25 @@ def test_protections_name_every_mechanism_and_report_them_missing_without_root(m
 
 
 @as_root
-def test_a_run_cannot_fill_the_disk_and_has_a_private_tmp(tmp_path):
+def test_a_run_cannot_fill_the_disk_or_write_outside_its_folder(tmp_path):
     from autograder.session import Cell, SessionConfig, StudentSession
 
     released = tmp_path / "data.txt"
     released.write_text("released")
     fill = ("import os\nwritten = 0\ntry:\n    for i in range(100):\n"
             "        open(f'fill{i}', 'wb').write(b'x' * 2**20 * 32)\n        written += 32\n"
-            "except OSError as exc:\n    error = str(exc)\n")
-    cells = [Cell(0, fill), Cell(1, "def report():\n    return [written, error, open('data.txt').read(), os.listdir('/tmp')]")]
+            "except OSError as exc:\n    error = str(exc)\n"
+            "outside = []\nfor place in ('/tmp/escape', '/var/tmp/escape', '/dev/shm/big'):\n    try:\n"
+            "        open(place, 'wb').write(b'x' * 2**20 * 100)\n        outside.append(place)\n"
+            "    except OSError:\n        pass\n")
+    cells = [Cell(0, fill), Cell(1, "def report():\n    return [written, error, open('data.txt').read(), outside]")]
     config = SessionConfig(cell_timeout=30, files=(released,), limits=sandbox.Limits(disk_mb=96))
     with StudentSession(cells, config) as session:
         session.start()
-        written, error, data, tmp_entries = session.call("report")
+        written, error, data, outside = session.call("report")
     assert written <= 96 and "No space left" in error
-    assert data == "released" and tmp_entries == ["work"]
+    assert data == "released" and outside == []
+    assert not Path("/tmp/escape").exists()
 
 
 @as_root
