@@ -159,7 +159,7 @@ def test_the_projects_git_history_is_hidden_too(probed):
 @as_root
 def test_the_environment_is_clean_and_only_its_own_processes_are_visible(probed):
     names = eval(probed["environment"].removeprefix("ok: "))   # a repr of a sorted list of names
-    assert set(names) <= {"PATH", "HOME", "LANG", "MPLBACKEND", "MPLCONFIGDIR", "IPYTHONDIR", "OMP_NUM_THREADS",
+    assert set(names) <= {"PATH", "HOME", "TMPDIR", "LANG", "MPLBACKEND", "MPLCONFIGDIR", "IPYTHONDIR", "OMP_NUM_THREADS",
                           "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
                           "PWD"}   # set by the /bin/sh that enters the namespaces
     assert probed["cwd_on_path"] == "ok: False"
