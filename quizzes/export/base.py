@@ -60,6 +60,11 @@ class ExportError(ValueError):
     """The export cannot be written at all (e.g. every question had to be skipped)."""
 
 
+def source_names(quiz) -> list[str]:
+    """The bank files a quiz came from, by name: exports must not depend on where the checkout is."""
+    return [Path(source).name for source in quiz.sources]
+
+
 def shuffle_options(question: Question, rng: random.Random) -> Question:
     """Options in a new order, relabelled A, B, ... by position; class results follow their options."""
     order = list(question.options)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from quizzes.export.base import Adaptation, ExportResult, render, write_text
+from quizzes.export.base import Adaptation, ExportResult, render, source_names, write_text
 from quizzes.export.weights import answer_weights
 from quizzes.figures import FIGURE_DESCRIPTIONS
 from quizzes.model import Question, Quiz
@@ -17,7 +17,7 @@ def export(quiz: Quiz, questions: list[Question], out: Path) -> ExportResult:
         for q in questions if q.figure
     ]
     text = render(
-        "gift.txt.j2", title=quiz.title, quiz_name=quiz.name, sources=list(quiz.sources), questions=questions,
+        "gift.txt.j2", title=quiz.title, quiz_name=quiz.name, sources=source_names(quiz), questions=questions,
         weights={q.id: answer_weights(q) for q in questions if q.multiple_correct},
         figure_notes={q.id: FIGURE_DESCRIPTIONS[q.figure] for q in questions if q.figure},
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from quizzes.export.base import ExportResult, render, write_text
+from quizzes.export.base import ExportResult, render, source_names, write_text
 from quizzes.figures import FIGURE_DESCRIPTIONS, figure_svg
 from quizzes.model import Question, Quiz
 
@@ -15,7 +15,7 @@ def _data_uri(name: str) -> str:
 
 
 def export(quiz: Quiz, questions: list[Question], out: Path) -> ExportResult:
-    text = render("quiz.md.j2", title=quiz.title, sources=list(quiz.sources), questions=questions,
+    text = render("quiz.md.j2", title=quiz.title, sources=source_names(quiz), questions=questions,
                   figure_alt={q.id: FIGURE_DESCRIPTIONS[q.figure] for q in questions if q.figure},
                   figure_uri={q.id: _data_uri(q.figure) for q in questions if q.figure})
     return ExportResult("markdown", write_text(out, text), tuple(q.id for q in questions), ())

@@ -5,7 +5,7 @@ import base64
 import html
 from pathlib import Path
 
-from quizzes.export.base import ExportResult, render, write_text
+from quizzes.export.base import ExportResult, render, source_names, write_text
 from quizzes.export.weights import answer_weights
 from quizzes.mathtext import to_lms_html
 from quizzes.figures import FIGURE_DESCRIPTIONS, figure_svg
@@ -31,7 +31,7 @@ def _figure_base64(name: str) -> str:
 
 
 def export(quiz: Quiz, questions: list[Question], out: Path) -> ExportResult:
-    text = render("moodle.xml.j2", title=quiz.title, quiz_name=quiz.name, sources=list(quiz.sources),
+    text = render("moodle.xml.j2", title=quiz.title, quiz_name=quiz.name, sources=source_names(quiz),
                   questions=questions, fractions={q.id: _fractions(q) for q in questions},
                   question_html={q.id: _question_html(q) for q in questions}, figure_base64=_figure_base64)
     return ExportResult("moodle-xml", write_text(out, text), tuple(q.id for q in questions), ())
