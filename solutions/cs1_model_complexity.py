@@ -88,7 +88,10 @@ def count_parameters(model):
 
 
 def expected_parameter_count(n_inputs, width, depth, n_outputs=1):
-    """(n_in + 1) W  +  (D - 1)(W + 1) W  +  (W + 1) n_out: the exact form of O(W^2 D)."""
+    """(n_in + 1) W + (D - 1)(W + 1) W + (W + 1) n_out = (D - 1) W^2 + (n_in + n_out + D) W + n_out.
+
+    O(W^2 D) is its order of growth for large W and D >= 2 only: with D = 1 it is linear in W.
+    """
     return (n_inputs + 1) * width + (depth - 1) * (width + 1) * width + (width + 1) * n_outputs
 
 
