@@ -195,13 +195,16 @@ def test_notebook_is_clean_nbgrader_source():
 
 
 def test_written_reflections_are_manually_graded_with_a_rubric():
+    """Each written answer is a manually graded markdown cell whose solution region holds the model
+    answer and the rubric: nbgrader replaces the region, so students never see the rubric."""
     cells = {nbgrader(c).get("grade_id"): c for c in notebook().cells if nbgrader(c)}
     for grade_id in WRITTEN:
-        answer, rubric = cells[grade_id], cells[f"rubric_{grade_id}"]
+        answer = cells[grade_id]
         assert answer.cell_type == "markdown" and nbgrader(answer)["solution"] and nbgrader(answer)["grade"]
         assert nbgrader(answer)["points"] > 0 and not nbgrader(answer)["locked"]
-        assert rubric.cell_type == "markdown" and nbgrader(rubric)["locked"] and not nbgrader(rubric)["grade"]
-        assert "Rubric" in rubric.source and "point" in rubric.source
+        assert answer.source.startswith("### BEGIN SOLUTION") and answer.source.endswith("### END SOLUTION")
+        assert "Model answer" in answer.source and "Rubric" in answer.source and "point" in answer.source
+        assert f"rubric_{grade_id}" not in cells, "a separate rubric cell is released to students"
 
 
 def test_demonstrations_are_skipped_when_grading():
