@@ -37,6 +37,9 @@ CONTRACT = {
     "backward": 'dy_hat, cache, params, activation="relu"', "numerical_gradient": "f, x, h=1e-5",
     "relative_error": "a, b", "torch_gradients": 'X, y, params, activation="relu"',
     "sgd_step": "params, grads, lr", "classify_loss_curve": "losses",
+    "chain_rule_dL_dw11": "X, y, params", "cross_entropy": "z, y", "cross_entropy_grad": "z, y",
+    "dead_unit_fraction": "X, params", "frozen_unit_fraction": "params_before, params_after",
+    "train_and_measure": 'X, y, params, lr, n_epochs, activation="relu"',
 }
 VARIABLES = ("z1", "z2", "z3", "y_hat_relu_output", "learning_rates")  # read by the hidden tests
 
@@ -95,7 +98,7 @@ def failures(report) -> list[str]:
 def test_source_notebook_scores_full_marks(graded):
     report = graded["source"]
     assert report.error is None, report.error
-    assert report.max_score == 29
+    assert report.max_score == 40
     assert report.score == report.max_score, failures(report)
     assert [c for c in report.cells if not c.ok] == []
 
@@ -200,6 +203,14 @@ def test_given_cells_match_the_reference():
     assert np.array_equal(namespace["X_demo"], X_demo) and np.array_equal(namespace["y_demo"], y_demo)
     assert (namespace["N_HIDDEN"], namespace["N_EPOCHS"]) == (ref.LR_EXPERIMENT["n_hidden"],
                                                              ref.LR_EXPERIMENT["n_epochs"])
+    exec(cells["chain_rule_setup"], namespace)
+    assert namespace["y_example"].shape == (1, 1)
+    exec(cells["loss_and_gradients"], namespace)          # init_params, used by the dying-ReLU setup
+    exec(cells["dying_setup"], namespace)
+    X_dying, y_dying, params_dying = ref.dying_relu_setup()
+    assert np.array_equal(namespace["X_dying"], X_dying) and np.array_equal(namespace["y_dying"], y_dying)
+    assert all(np.array_equal(namespace["params_dying"][k], params_dying[k]) for k in params_dying)
+    assert (namespace["LR_DYING"], namespace["EPOCHS_DYING"]) == (ref.DYING_RELU["lr"], ref.DYING_RELU["n_epochs"])
 
 
 def test_lecture_example_reproduces_the_lecture_numbers():
@@ -234,3 +245,4 @@ def test_notebook_runs_top_to_bottom_in_jupyter(tmp_path):
     visible_tests = [c for c in nb.cells if nbgrader(c).get("grade")]
     assert printed.count("visible tests passed") == len(visible_tests)
     assert "Z1 = [[ 1. 43.]]" in printed and "(diverging)" in printed
+    assert "leaky_relu: after 300 epochs" in printed and "0% frozen" in printed
