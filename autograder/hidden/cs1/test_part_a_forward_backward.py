@@ -450,18 +450,27 @@ def chain_rule_mistakes(X, y, params):
     y_hat = W2[0, 0] * a1 + W2[1, 0] * a2 + b2[0]
     dL = 2.0 * (y_hat - y[0, 0])
     relu1, relu2 = float(z1 > 0), float(z2 > 0)
+    w5 = dL * W2[1, 0] * relu1 * x[0]
+    neuron_2 = dL * W2[1, 0] * relu2 * x[0]
+    if np.isclose(w5, neuron_2):  # both neurons active: the two slips give the same number
+        return {**slips_in_the_other_factors(dL, W1, W2, x, y_hat, relu1),
+                "dz3/da1 is w4 = W2[0, 0], not w5: w11 is the weight from x1 to hidden neuron 1 (W1[0, 0]), "
+                "not from x1 to hidden neuron 2 (W1[0, 1])": w5}
+    return {**slips_in_the_other_factors(dL, W1, W2, x, y_hat, relu1),
+            "dz3/da1 is w4 = W2[0, 0], the weight from hidden neuron 1 to the output, not w5": w5,
+            "this is the derivative for the weight from x1 to hidden neuron 2 (W1[0, 1], the simple "
+            "example's w12); w11 = W1[0, 0] leads to hidden neuron 1": neuron_2}
+
+
+def slips_in_the_other_factors(dL, W1, W2, x, y_hat, relu1):
     return {
         "the factor da1/dz1 = ReLU'(z1) is missing: when hidden neuron 1 is inactive (z1 <= 0), "
         "no gradient reaches w11": dL * W2[0, 0] * x[0],
         "the sign of dL/dy_hat is flipped: the derivative of (y_hat - y)**2 is 2 (y_hat - y)":
             -dL * W2[0, 0] * relu1 * x[0],
         "the factor 2 of dL/dy_hat = 2 (y_hat - y) is missing": 0.5 * dL * W2[0, 0] * relu1 * x[0],
-        "dz3/da1 is w4 = W2[0, 0], the weight from hidden neuron 1 to the output, not w5":
-            dL * W2[1, 0] * relu1 * x[0],
         "dz1/dw11 is the input x1 = X[0, 0] that w11 multiplies, not w11 itself":
             dL * W2[0, 0] * relu1 * W1[0, 0],
-        "this is the derivative for the weight from x1 to hidden neuron 2 (W1[0, 1], the simple "
-        "example's w12); w11 = W1[0, 0] leads to hidden neuron 1": dL * W2[1, 0] * relu2 * x[0],
         "the output is linear (y_hat = z3): dy_hat/dz3 = 1, not ReLU'(z3)":
             dL * float(y_hat > 0) * W2[0, 0] * relu1 * x[0],
     }

@@ -1,0 +1,103 @@
+"""cs1's demonstrations show what their text says, robustly (issue 13).
+
+Each test reruns one demonstration's experiment with the reference solution over at least ten
+seeds (data, initialisation) and checks the conclusion the notebook states. Part A's experiments
+are small NumPy networks and run in seconds; part B's train PyTorch networks and use small, fast
+settings of the same experiment (the notebook keeps its realistic ones for teaching).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # `tests` is not a package on the path when pytest imports this file
+    sys.path.insert(0, str(ROOT))
+
+import solutions.cs1_forward_backward as ref_a  # noqa: E402
+
+SEEDS = range(10)
+
+
+# --- part A -------------------------------------------------------------------------------------------
+
+def gradient_check_errors(seed):
+    """The gradient-check demonstration's worst relative error, for every activation."""
+    rng = np.random.default_rng(seed)
+    X, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    params = ref_a.init_params(3, 4, n_out=2, seed=seed + 1)
+    params["b1"], params["b2"] = rng.normal(size=4), rng.normal(size=2)
+    worst = {}
+    for activation in ref_a.ACTIVATIONS:
+        _, grads = ref_a.loss_and_gradients(X, y, params, activation)
+        worst[activation] = max(
+            ref_a.relative_error(ref_a.numerical_gradient(
+                lambda value, name=name: ref_a.loss_and_gradients(X, y, {**params, name: value}, activation)[0],
+                params[name]), grads[name])
+            for name in params)
+    return worst
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_gradient_check_demo_stays_below_the_stated_bound(seed):
+    """"every relative error is below 1e-6, most around 1e-8"."""
+    worst = gradient_check_errors(seed)
+    assert max(worst.values()) < 1e-6, worst
+
+
+def test_gradient_check_demo_separates_a_bug():
+    """"a bug gives 1e-2 or more": a backward without the activation's derivative, for every seed."""
+    for seed in SEEDS:
+        rng = np.random.default_rng(seed)
+        X, y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+        params = ref_a.init_params(3, 4, n_out=2, seed=seed + 1)
+        y_hat, cache = ref_a.forward(X, params, "tanh")
+        buggy = {**cache, "Z1": np.zeros_like(cache["Z1"])}      # f'(0) = 1: the derivative is ignored
+        wrong = ref_a.backward(ref_a.mse_loss_grad(y_hat, y), buggy, params, "tanh")["W1"]
+        numeric = ref_a.numerical_gradient(
+            lambda value: ref_a.loss_and_gradients(X, y, {**params, "W1": value}, "tanh")[0], params["W1"])
+        assert ref_a.relative_error(numeric, wrong) > 1e-2, seed
+
+
+def learning_rate_runs(seed):
+    rng = np.random.default_rng(100 + seed)
+    X = np.sort(rng.uniform(-2.0, 2.0, size=(64, 1)), axis=0)
+    y = np.sin(1.5 * X) + 0.1 * rng.normal(size=X.shape)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return {lr: ref_a.train(X, y, ref_a.init_params(1, 16, seed=seed + 1), lr, 300)[1] for lr in (1e-4, 0.1, 0.8)}
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_learning_rate_demo_order_holds_on_other_data(seed):
+    """"a too-high rate diverges, and a too-low one ends far above the right one" (the reference's three
+    rates, on data and starts other than the notebook's)."""
+    runs = learning_rate_runs(seed)
+    assert ref_a.classify_loss_curve(runs[0.8]) == "diverging"
+    assert np.isfinite(runs[0.1][-1]) and runs[0.1][-1] < runs[0.1][0] / 5
+    assert runs[1e-4][-1] > 1.5 * runs[0.1][-1]
+
+
+def test_learning_rate_demo_labels_on_the_notebooks_data():
+    """On the notebook's own data and start, the reference rates get exactly the three labels the text names."""
+    labels = {lr: ref_a.classify_loss_curve(ref_a.lr_experiment_losses(lr)) for lr in (1e-4, 0.1, 0.8)}
+    assert labels == {1e-4: "converging slowly", 0.1: "converging", 0.8: "diverging"}
+
+
+@pytest.mark.parametrize("seed", [None, *SEEDS])
+def test_dying_relu_demo(seed):
+    """"with ReLU the neurons that start dead are exactly the frozen ones, and they stay dead; training can
+    even kill more. With Leaky ReLU no neuron is frozen" (None: the notebook's own setting)."""
+    X, y, params = (ref_a.dying_relu_setup() if seed is None
+                    else ref_a.dying_relu_setup(data_seed=seed, init_seed=seed + 1))
+    cfg = ref_a.DYING_RELU
+    dead_at_start = ref_a.dead_unit_fraction(X, params)
+    assert dead_at_start >= 0.5, "the bad initialisation kills most neurons"
+    dead, frozen = ref_a.train_and_measure(X, y, params, cfg["lr"], cfg["n_epochs"], "relu")
+    assert frozen == dead_at_start and dead >= dead_at_start
+    _, frozen_leaky = ref_a.train_and_measure(X, y, params, cfg["lr"], cfg["n_epochs"], "leaky_relu")
+    assert frozen_leaky == 0.0
+    healthy = ref_a.init_params(1, cfg["n_hidden"], seed=cfg["init_seed"] if seed is None else seed + 1)
+    assert ref_a.dead_unit_fraction(X, healthy) < dead_at_start
