@@ -208,7 +208,7 @@ def train(X, y, params, lr, n_epochs, activation="relu"):
     for _ in range(n_epochs):
         loss, grads = loss_and_gradients(X, y, params, activation)
         losses.append(loss)
-        params = sgd_step(params, grads, lr)
+        params = {k: np.asarray(v, dtype=float) for k, v in sgd_step(params, grads, lr).items()}
     return params, losses
 
 

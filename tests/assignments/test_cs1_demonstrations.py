@@ -101,3 +101,109 @@ def test_dying_relu_demo(seed):
     assert frozen_leaky == 0.0
     healthy = ref_a.init_params(1, cfg["n_hidden"], seed=cfg["init_seed"] if seed is None else seed + 1)
     assert ref_a.dead_unit_fraction(X, healthy) < dead_at_start
+
+
+# --- part B ---------------------------------------------------------------------------------------------
+
+def part_b():
+    import torch
+
+    import solutions.cs1_model_complexity as ref_b
+
+    torch.set_num_threads(1)      # tiny networks: one thread is fastest and reproducible
+    torch.set_flush_denormal(True)
+    return ref_b
+
+
+def test_overfitting_demo_cell_builds_the_reference_lab():
+    """The notebook's cell is the experiment the tests below check (same sizes, seeds, models, epochs)."""
+    import nbformat
+
+    ref_b = part_b()
+    lab = ref_b.OVERFITTING_LAB
+    nb = nbformat.read(ROOT / "assignments" / "cs1" / "part_b_model_complexity.ipynb", as_version=4)
+    cell = next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "diagnose_demo")
+    for text in (f"make_data({lab['n_train']}, seed={lab['train_seed']})", f"make_data({lab['n_val']}, seed={lab['val_seed']})",
+                 f"[{lab['small']}, {lab['large']}]", f"torch.manual_seed({lab['init_seed']})",
+                 f"epochs={lab['epochs']}, lr={lab['lr']}"):
+        assert text in cell, text
+
+
+def lab_labels(ref_b, **settings):
+    lab = ref_b.OVERFITTING_LAB
+    labels = {}
+    for name in ("small", "large"):
+        history = ref_b.overfitting_lab(*lab[name], **settings)
+        labels[name] = ref_b.diagnose_learning_curves(history["train"], history["val"], 1.5 * ref_b.NOISE ** 2)[0]
+        if name == "large":   # "its training loss falls below the noise variance while its validation loss stays
+            # far above it": training below the noise, validation above it and more than twice the training loss
+            assert history["train"][-1] < ref_b.NOISE ** 2 < history["val"][-1]
+            assert history["val"][-1] > 2 * history["train"][-1]
+    return labels
+
+
+@pytest.mark.e2e
+def test_overfitting_demo_in_the_notebooks_setting():
+    ref_b = part_b()
+    lab = ref_b.OVERFITTING_LAB
+    labels = lab_labels(ref_b, train_seed=lab["train_seed"], val_seed=lab["val_seed"], init_seed=lab["init_seed"],
+                        n_train=lab["n_train"], n_val=lab["n_val"], epochs=lab["epochs"], lr=lab["lr"])
+    assert labels == {"small": "underfitting", "large": "overfitting"}
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("seed", SEEDS)
+def test_overfitting_demo_holds_for_other_data(seed):
+    """"A tiny network underfits, a large one overfits", for other training sets, validation sets and starts
+    (fast settings: 200 validation points, 1,000 epochs)."""
+    ref_b = part_b()
+    labels = lab_labels(ref_b, train_seed=100 + seed, val_seed=200 + seed, init_seed=seed, n_val=200, epochs=1000)
+    assert labels == {"small": "underfitting", "large": "overfitting"}
+
+
+def small_problem(ref_b, seed, n=100):
+    x, y = ref_b.make_data(n, seed=seed)
+    train_idx, val_idx, _ = ref_b.split_indices(n, seed=seed)
+    x_scaled, scaler = ref_b.scale_inputs(x, train_idx)
+    return x_scaled[train_idx], y[train_idx], x_scaled[val_idx], y[val_idx], scaler
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("seed", SEEDS)
+def test_learning_rate_and_batch_demo(seed):
+    """"a too small learning rate is still far above the others; a too large one does not settle at a low
+    loss either"; mini-batches: "more, noisier steps per epoch" (fast settings: W=20, D=2, 70 points)."""
+    import torch
+
+    ref_b = part_b()
+    x_tr, y_tr, x_va, y_va, _ = small_problem(ref_b, seed)
+    final = {}
+    for lr in (1e-4, 1e-2, 1.0):
+        torch.manual_seed(seed)
+        history = ref_b.train(ref_b.build_mlp(1, 20, 2), x_tr, y_tr, x_va, y_va, epochs=300, lr=lr)
+        final[lr] = float(np.mean(history["train"][-50:]))
+    assert final[1e-4] > 3 * final[1e-2] and final[1.0] > final[1e-2], final
+    curves = {}
+    for batch_size in (None, 16):
+        torch.manual_seed(seed)
+        curves[batch_size] = np.array(ref_b.train(ref_b.build_mlp(1, 20, 2), x_tr, y_tr, x_va, y_va, epochs=100,
+                                                  lr=0.01, batch_size=batch_size)["train"])
+    assert curves[16][-1] < curves[None][-1]                                        # more steps, further
+    assert np.sum(np.diff(curves[16]) > 0) > np.sum(np.diff(curves[None]) > 0)      # noisier
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("seed", SEEDS)
+def test_extrapolation_demo(seed):
+    """"Inside the training range the model interpolates; outside it guesses": the error outside [0, 1] is
+    many times the error inside (fast settings: W=20, D=2, 1,000 epochs)."""
+    import torch
+
+    ref_b = part_b()
+    x_tr, y_tr, x_va, y_va, scaler = small_problem(ref_b, seed)
+    torch.manual_seed(seed)
+    model = ref_b.build_mlp(1, 20, 2)
+    ref_b.train(model, x_tr, y_tr, x_va, y_va, epochs=1000, lr=0.01)
+    x_wide = np.linspace(-0.5, 1.5, 801).reshape(-1, 1)
+    errors = ref_b.extrapolation_errors(x_wide, ref_b.true_function(x_wide), ref_b.predict(model, scaler.transform(x_wide)))
+    assert errors["outside"] > 10 * errors["inside"], errors

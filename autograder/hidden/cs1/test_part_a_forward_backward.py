@@ -612,7 +612,7 @@ def test_cross_entropy_large_scores(student, rng):
     if got.size == 1 and not np.isfinite(got.reshape(())):
         fail(f"cross_entropy of scores in the hundreds is {float(got.reshape(())):g}: {hint}")
     expect_float(value, ref.cross_entropy(z, y), name="cross_entropy of scores in the hundreds",
-                 rtol=RTOL, atol=ATOL, hint=hint)
+                 rtol=RTOL, atol=ATOL, hint=hint, mistakes=cross_entropy_mistakes(z, y))
 
 
 @pytest.mark.points(2)
@@ -800,12 +800,16 @@ def test_frozen_unit_fraction(student, rng):
     before = {"W1": rng.normal(size=(d, h)), "b1": rng.normal(size=h), "W2": rng.normal(size=(h, 1)),
               "b2": rng.normal(size=1)}
     after = {k: v + rng.normal(size=v.shape) for k, v in before.items()}   # every neuron changed, and W2, b2
-    states = rng.permutation(["frozen"] * 3 + ["bias only"] * 2 + ["one weight only"] * 2 + ["all"])
+    # counts chosen so that every mistake below gives a different fraction
+    states = rng.permutation(["frozen"] * 2 + ["bias only"] * 2 + ["one weight only"] + ["weights, not bias"] * 2
+                             + ["all"])
     for j, state in enumerate(states):
-        if state != "all":
-            after["W1"][:, j], after["b1"][j] = before["W1"][:, j], before["b1"][j]
+        if state in ("frozen", "bias only", "one weight only"):
+            after["W1"][:, j] = before["W1"][:, j]
+        if state in ("frozen", "one weight only", "weights, not bias"):
+            after["b1"][j] = before["b1"][j]
         if state == "bias only":
-            after["b1"][j] += 1e-3                                # a small change is a change
+            after["b1"][j] = before["b1"][j] + 1e-3               # a small change is a change
         elif state == "one weight only":
             after["W1"][int(rng.integers(d)), j] -= 1e-3
     same_w = np.all(before["W1"] == after["W1"], axis=0)
@@ -823,18 +827,38 @@ def test_frozen_unit_fraction(student, rng):
                  })
 
 
-def bad_initialisation(rng, n=40, h=12):
-    """1-D data of the experiment's kind and an initialisation with large negative hidden biases."""
-    X = np.sort(rng.uniform(-2.0, 2.0, size=(n, 1)), axis=0)
-    y = np.sin(rng.uniform(1.0, 2.0) * X) + 0.1 * rng.normal(size=X.shape)
-    params = ref.init_params(1, h, seed=int(rng.integers(1000)))
-    params["b1"] = -rng.uniform(2.0, 4.0, size=h)
+def bad_initialisation(rng, lr, n_epochs, n=40, h=12, tries=30):
+    """1-D data of the experiment's kind and an initialisation with negative hidden biases (many
+    neurons dead), chosen so that ReLU training kills further neurons: then the dead fraction after
+    training differs from the one at the start, and measuring the wrong network shows."""
+    for _ in range(tries):
+        X = np.sort(rng.uniform(-2.0, 2.0, size=(n, 1)), axis=0)
+        y = np.sin(rng.uniform(1.0, 2.0) * X) + 0.1 * rng.normal(size=X.shape)
+        params = ref.init_params(1, h, seed=int(rng.integers(1000)))
+        params["b1"] = -rng.uniform(0.0, 3.0, size=h)
+        with np.errstate(all="ignore"):
+            trained, losses = ref.train(X, y, params, lr, n_epochs)
+        if np.all(np.isfinite(losses)) and ref.dead_unit_fraction(X, trained) != ref.dead_unit_fraction(X, params):
+            break
     return X, y, params
+
+
+def own_fraction(student, name, args, reference):
+    """The student's own measurement (dead_unit_fraction, frozen_unit_fraction) when it gives a number:
+    train_and_measure is judged on how it combines them, not again on the measurements themselves."""
+    try:
+        return as_float(getattr(student, name)(*args), name=name)
+    except (GradingFailure, StudentCodeError):
+        return reference
 
 
 def trained_by_student(student, X, y, params, lr, n_epochs, activation):
     """The notebook's train() run in the sandbox: what the student's own backpropagation does."""
-    result = student.train(X, y, params, lr, n_epochs, activation)
+    try:
+        result = student.train(X, y, params, lr, n_epochs, activation)
+    except StudentCodeError as error:
+        fail(f"the experiment needs the given train(), which fails with your functions ({error}); "
+             "fix forward(), backward() and sgd_step() first (see their tests)")
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         fail("the given train() no longer returns (params, losses): was the cell changed?")
     return as_dict(result[0], "the parameters train() returned")
@@ -844,27 +868,31 @@ def trained_by_student(student, X, y, params, lr, n_epochs, activation):
 @pytest.mark.cell("test_train_and_measure")
 def test_train_and_measure(student, rng):
     """train_and_measure returns the dead and frozen fractions of what training really did, for ReLU and Leaky ReLU."""
-    X, y, params = bad_initialisation(rng)
-    lr, n_epochs = 0.1, 25
+    lr, n_epochs = 0.3, 25
+    X, y, params = bad_initialisation(rng, lr, n_epochs)
     for activation in ("relu", "leaky_relu"):
-        result = student.train_and_measure(X, y, params, lr, n_epochs, activation=activation)
-        if not isinstance(result, (tuple, list)) or len(result) != 2:
-            fail(f"train_and_measure should return two numbers, (dead, frozen); it returned {type(result).__name__}")
         trained = trained_by_student(student, X, y, params, lr, n_epochs, activation)
         other = trained_by_student(student, X, y, params, lr, n_epochs,
                                    "relu" if activation == "leaky_relu" else "leaky_relu")
-        expected_dead = ref.dead_unit_fraction(X, trained)
-        expected_frozen = ref.frozen_unit_fraction(params, trained)
-        expect_float(result[0], expected_dead, name=f"dead ({activation})", rtol=1e-9, atol=1e-9, mistakes={
-            "dead is measured on the initial parameters; measure the trained network":
-                ref.dead_unit_fraction(X, params),
+        result = student.train_and_measure(X, y, params, lr, n_epochs, activation=activation)
+        if not isinstance(result, (tuple, list)) or len(result) != 2:
+            fail(f"train_and_measure should return two numbers, (dead, frozen); it returned {type(result).__name__}")
+
+        def dead(p):
+            return own_fraction(student, "dead_unit_fraction", (X, p), ref.dead_unit_fraction(X, p))
+
+        def frozen(a, b):
+            return own_fraction(student, "frozen_unit_fraction", (a, b), ref.frozen_unit_fraction(a, b))
+
+        expected_frozen = frozen(params, trained)
+        expect_float(result[0], dead(trained), name=f"dead ({activation})", rtol=1e-9, atol=1e-9, mistakes={
+            "dead is measured on the initial parameters; measure the trained network": dead(params),
         })
         mistakes = {
-            "frozen compares the trained parameters with themselves (1.0); compare params (before) with "
-            "the trained ones": 1.0,
-            "frozen is the fraction of neurons that changed; frozen ones are asked for": 1.0 - expected_frozen,
+            "frozen compares the trained parameters with themselves; compare params (before) with "
+            "the trained ones": frozen(trained, trained),
         }
-        if ref.frozen_unit_fraction(params, other) != expected_frozen:
-            mistakes["train_and_measure must pass its activation on to train()"] = ref.frozen_unit_fraction(params, other)
+        if frozen(params, other) != expected_frozen:
+            mistakes["train_and_measure must pass its activation on to train()"] = frozen(params, other)
         expect_float(result[1], expected_frozen, name=f"frozen ({activation})", rtol=1e-9, atol=1e-9,
                      mistakes=mistakes)
