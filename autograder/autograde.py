@@ -114,8 +114,12 @@ def grade_all(todo: list[Submission], spec: assignments.Assignment, *, hide: tup
                 initializer=_one_thread_each) as pool:
             pending = {pool.submit(_grade_in_worker, spec.name, str(sub.folder), sub.student, hide): sub
                        for sub in todo}
-            for future in concurrent.futures.as_completed(pending):
-                yield graded(pending[future], future.result)
+            try:
+                for future in concurrent.futures.as_completed(pending):
+                    yield graded(pending[future], future.result)
+            finally:
+                for future in pending:     # stopped early (an output failed): drop what has not started
+                    future.cancel()
 
 
 def autograde(*, course_dir: Path, assignment: str, student: str | None = None, jobs: int = 1,
@@ -146,7 +150,8 @@ def autograde(*, course_dir: Path, assignment: str, student: str | None = None, 
             deliver(StudentResult(name, [], skipped=True, folder=folder, fingerprint=submission.fingerprint))
         else:
             todo.append(submission)
-    # closing(): if an output fails, the pool or cluster client is shut down now, not when the traceback goes.
+    # closing(): if an output fails, queued grading is dropped and the pool or cluster client closed now,
+    # not whenever the traceback (which holds this generator) is released.
     with contextlib.closing(grade_all(todo, spec, hide=(course.root,), jobs=jobs, cluster=cluster)) as arriving:
         for result in arriving:
             deliver(result)
