@@ -30,10 +30,6 @@ def segments(text: str) -> list[tuple[str, str]]:
     return [(kind, value.replace("\\$", "$") if kind == "text" else value) for kind, value in parts]
 
 
-def has_math(text: str) -> bool:
-    return any(kind == "math" for kind, _ in segments(text))
-
-
 def to_lms_html(text: str) -> str:
     """Escaped HTML with math delimited as \\( ... \\) (MathJax inline math in Moodle and Canvas)."""
     return "".join(html.escape(value, quote=False) if kind == "text"

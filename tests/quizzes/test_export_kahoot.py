@@ -35,11 +35,13 @@ title: K
 questions:
   - id: five-options
     section: Neural network basics
+    concepts: [forward-pass]
     text: Pick one
     options: [{text: a, correct: true, explanation: x}, {text: b, explanation: x}, {text: c, explanation: x},
               {text: d, explanation: x}, {text: e, explanation: x}]
   - id: long-option
     section: Neural network basics
+    concepts: [forward-pass]
     text: Pick one
     options: [{text: "%s", correct: true, explanation: x}, {text: b, explanation: x}]
 """ % ("y" * 80)
@@ -59,6 +61,7 @@ title: K
 questions:
   - id: formula-like
     section: Neural network basics
+    concepts: [forward-pass]
     text: "=SUM(A1:A3) is not a formula here"
     options: [{text: "=1+1", correct: true, explanation: x}, {text: "2", explanation: x}]
 """, "k.yaml")
