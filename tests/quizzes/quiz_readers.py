@@ -58,9 +58,13 @@ def _escaped_post(text: str) -> str:
     return text
 
 
+_FORMAT_NAMES = ("html", "moodle", "plain", "markdown")
+
+
 def _text_with_format(text: str) -> str:
+    """parse_text_with_format: a leading [name] is a format marker only if Moodle knows the name."""
     text = text.strip()
-    if text.startswith("[") and "]" in text:
+    if text.startswith("[") and "]" in text and text[1:text.index("]")] in _FORMAT_NAMES:
         text = text[text.index("]") + 1:]
     return _escaped_post(text).strip()
 

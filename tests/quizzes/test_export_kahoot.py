@@ -72,3 +72,14 @@ questions:
 
 def test_header_constant_matches_the_official_template():
     assert list(HEADER[1:]) == OFFICIAL_HEADER
+
+
+def test_math_arrives_as_readable_plain_text_without_latex_leftovers(all_quiz, tmp_path):
+    """Kahoot shows text as typed: no "_(", "^(", braces, backslashes or dollars may reach it."""
+    sheet = load_workbook(export_quiz(all_quiz, "kahoot", tmp_path / "k.xlsx").path).worksheets[0]
+    cells = [c for row in sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True) for c in row[1:6] if c]
+    for cell in cells:
+        for leftover in ("_(", "^(", "_{", "^{", "\\", "$"):
+            assert leftover not in cell, (leftover, cell)
+    assert "Cross-entropy: Lᵢ = -Σ[c=1…M] y[i,c] log(model_c(xᵢ))" in cells
+    assert "Mean squared error: 1/N Σᵢ₌₁ᴺ (yᵢ - model(xᵢ))²" in cells
