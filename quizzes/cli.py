@@ -57,7 +57,8 @@ def list_command(seed: int) -> None:
 
 
 @quiz.command("export")
-@click.option("--format", "format_", required=True, type=click.Choice(list(FORMATS)), help="Output format.")
+@click.option("--format", "format_", required=True, type=click.Choice(list(FORMATS)),
+              help="Output format (vevox: UNVERIFIED format, no public specification; see quizzes/README.md).")
 @_quiz_option("lecture")
 @_seed_option("Variant of the parametric questions, and the order --shuffle uses.")
 @click.option("--shuffle", is_flag=True, help="Shuffle the options of every question (order fixed by --seed).")

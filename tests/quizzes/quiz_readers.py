@@ -229,6 +229,33 @@ def read_particify(path: Path) -> list[ParsedQuestion]:
     return questions
 
 
+# --- Vevox (unverified format: polls.json in a zip) -------------------------------------------------------
+
+def vevox_to_bank(text: str) -> str:
+    return re.sub(r"\$\$(.+?)\$\$", lambda m: "$" + m.group(1) + "$", text, flags=re.S)
+
+
+def read_vevox_zip(path: Path) -> list[ParsedQuestion]:
+    import json
+
+    with zipfile.ZipFile(path) as archive:
+        if archive.namelist() != ["polls.json"]:
+            raise ValueError(f"Vevox zip holds {archive.namelist()}, expected only polls.json")
+        polls = json.loads(archive.read("polls.json"))
+    questions = []
+    for poll in polls:
+        if poll["@type"] != "MultipleChoiceQuestion":
+            raise ValueError(f"unexpected @type {poll['@type']!r}")
+        correct = sum(c["isCorrectAnswer"] for c in poll["choices"])
+        if not 1 == poll["minNumberSelections"] <= poll["maxNumberSelections"] == correct:
+            raise ValueError(f"selection limits {poll['minNumberSelections']}..{poll['maxNumberSelections']} "
+                             f"do not fit {correct} correct choice(s)")
+        questions.append(ParsedQuestion(None, vevox_to_bank(poll["text"]),
+                                        [(vevox_to_bank(c["text"]), c["isCorrectAnswer"]) for c in poll["choices"]],
+                                        general=vevox_to_bank(poll["correctAnswerExplanation"])))
+    return questions
+
+
 # --- HTML deck and handout -------------------------------------------------------------------------
 
 def _text_with_math(element) -> str:
