@@ -80,6 +80,7 @@ class ItemStatistics:
     upper_lower: float | None = None
     group_size: int | None = None  # participants in each of the upper and lower group
     distractors: tuple[DistractorStatistics, ...] = ()
+    per_participant: bool = False  # computed from per-participant answers (else from vote counts)
 
     @property
     def proportion_correct(self) -> float:
@@ -114,7 +115,7 @@ class ItemStatistics:
                 "proportion_correct": round(self.proportion_correct, 4),
                 "point_biserial": rounded(self.point_biserial), "upper_lower": rounded(self.upper_lower),
                 "group_size": self.group_size, "distractors": [d.to_dict() for d in self.distractors],
-                "flags": list(self.flags)}
+                "per_participant": self.per_participant, "flags": list(self.flags)}
 
 
 # --- the figures ----------------------------------------------------------------------------------
@@ -200,5 +201,5 @@ def from_matrix(questions: Sequence[Question], matrix: ResponseMatrix) -> list[I
             question.id, len(respondents), sum(right),
             point_biserial=pearson(right, rest) if len(questions) > 1 else None,
             upper_lower=upper_lower, group_size=len(groups[0]) if groups else None,
-            distractors=_distractors(question, votes, len(respondents), chosen_by, groups)))
+            distractors=_distractors(question, votes, len(respondents), chosen_by, groups), per_participant=True))
     return items

@@ -26,7 +26,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from openpyxl import Workbook, load_workbook  # noqa: E402
 
 from quizzes import mathtext  # noqa: E402
-from quizzes.item_analysis import ItemStatistics, ResponseMatrix, from_matrix, from_votes  # noqa: E402
+from quizzes.item_analysis import (MIN_RESPONDENTS_FOR_GROUPS, ItemStatistics, ResponseMatrix,  # noqa: E402
+                                   from_matrix, from_votes)
 from quizzes.model import Question, Quiz  # noqa: E402
 from quizzes.vevox import PollMatch, VevoxError, is_vevox_report, read_vevox  # noqa: E402
 
@@ -126,8 +127,10 @@ class ResultsReport:
 
 def discrimination_text(item: ItemStatistics) -> str:
     if item.point_biserial is None and item.upper_lower is None:
-        return "discrimination n/a (needs per-participant answers)" if item.group_size is None \
-            else "discrimination n/a"
+        if not item.per_participant:
+            return "discrimination n/a (needs per-participant answers)"
+        return (f"discrimination n/a (under {MIN_RESPONDENTS_FOR_GROUPS} respondents, and no rest score "
+                f"that varies with the answers)")
     parts = []
     if item.point_biserial is not None:
         parts.append(f"r_pb {item.point_biserial:.2f}")

@@ -211,3 +211,15 @@ def test_pearson_and_flags_on_a_miskeyed_question(all_quiz):
     item = from_matrix([question, other], matrix)[0]
     assert item.point_biserial == pytest.approx(-1.0) and item.upper_lower == pytest.approx(-1.0)
     assert any(flag.startswith("negative discrimination") for flag in item.flags)
+
+
+def test_discrimination_gaps_are_explained(tmp_path, all_quiz):
+    question = all_quiz.question("sigmoid-binary")
+    path = write_vevox_report(tmp_path / "few.xlsx", [("a", "b")] * 3,
+                              [(question.text, [question.option(k).text for k in "BBC"])])
+    report = report_results(path, all_quiz, tmp_path / "out")
+    assert "discrimination n/a (under 4 respondents, and no rest score that varies" in "\n".join(
+        report.summary_lines())
+    item = from_votes(question, {"A": 1, "B": 5, "C": 0, "D": 0})
+    from quizzes.results import discrimination_text
+    assert discrimination_text(item) == "discrimination n/a (needs per-participant answers)"
