@@ -337,10 +337,10 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.3f}"
 
 
-def _write_summary(report_data: dict[str, Any], summaries: list[QuestionSummary], items: list[ItemStatistics],
-                   questions: dict[str, Question], out_dir: Path) -> tuple[Path, Path, Path]:
-    csv_path, md_path, json_path = out_dir / "summary.csv", out_dir / "summary.md", out_dir / "summary.json"
-    with csv_path.open("w", newline="", encoding="utf-8") as handle:
+def _write_summary(report: ResultsReport, questions: dict[str, Question]) -> None:
+    """summary.csv (one row per question), summary.md (table and distractors), summary.json (everything)."""
+    summaries, items = report.summaries, report.items
+    with report.summary_csv.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(SUMMARY_COLUMNS)
         for s, item in zip(summaries, items):
@@ -349,8 +349,8 @@ def _write_summary(report_data: dict[str, Any], summaries: list[QuestionSummary]
                              f"{s.percent_correct:.2f}", _number(item.proportion_correct),
                              _number(item.point_biserial), _number(item.upper_lower),
                              top.key if top else "", _number(top.share) if top else "", "; ".join(item.flags)])
-    lines = ["| Question | Correct | Responses | Chose a correct answer | p | r_pb | D (27%) | Most chosen wrong answer |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| Question | Correct | Responses | Chose a correct answer | p | r_pb | D (27%) "
+             "| Most chosen wrong answer |", "|---|---|---|---|---|---|---|---|"]
     for s, item in zip(summaries, items):
         top = item.top_distractor
         lines.append(f"| {s.question_id} | {', '.join(s.correct_keys)} | {s.responses} | "
@@ -369,9 +369,9 @@ def _write_summary(report_data: dict[str, Any], summaries: list[QuestionSummary]
             lines.append(f"- {d.key}) {mathtext.to_plain(d.text)}: {d.votes} vote(s), {100 * d.share:.1f}%"
                          f"{groups}{functional}. Misconception: {mathtext.to_plain(d.misconception)}")
         lines.append("")
-    md_path.write_text("\n".join(lines), encoding="utf-8")
-    json_path.write_text(json.dumps(report_data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    return csv_path, md_path, json_path
+    report.summary_markdown.write_text("\n".join(lines), encoding="utf-8")
+    report.summary_json.write_text(json.dumps(report.to_dict(), indent=1, ensure_ascii=False) + "\n",
+                                   encoding="utf-8")
 
 
 def _votes_from_matrix(questions: list[Question], matrix: ResponseMatrix) -> list[QuestionVotes]:
@@ -398,7 +398,8 @@ def report_results(path: Path, quiz: Quiz, out_dir: Path) -> ResultsReport:
         questions = [quiz.question(qid) for qid in vevox.matrix.answers]
         all_votes = _votes_from_matrix(questions, vevox.matrix)
         items = from_matrix(questions, vevox.matrix)
-        not_polled, polls, participants, source = list(vevox.not_polled), vevox.polls, len(vevox.matrix.participants), "vevox"
+        not_polled, polls, source = list(vevox.not_polled), vevox.polls, "vevox"
+        participants = len(vevox.matrix.participants)
     else:
         all_votes, not_polled = read_results(path, quiz)
         questions = [quiz.question(v.question_id) for v in all_votes]
@@ -410,12 +411,10 @@ def report_results(path: Path, quiz: Quiz, out_dir: Path) -> ResultsReport:
     summaries = [QuestionSummary(q.id, q.text, q.correct_keys, item.respondents, item.correct)
                  for q, item in zip(questions, items)]
     item_chart = _save(build_item_chart(items), out_dir / "item-analysis.png") if items else None
-    names = {"summary_csv": out_dir / "summary.csv", "summary_markdown": out_dir / "summary.md",
-             "summary_json": out_dir / "summary.json"}
-    report = ResultsReport(tuple(charts), names["summary_csv"], names["summary_markdown"], tuple(summaries),
-                           tuple(not_polled), tuple(items), item_chart, names["summary_json"], source,
+    report = ResultsReport(tuple(charts), out_dir / "summary.csv", out_dir / "summary.md", tuple(summaries),
+                           tuple(not_polled), tuple(items), item_chart, out_dir / "summary.json", source,
                            participants, tuple(polls))
-    _write_summary(report.to_dict(), summaries, items, {q.id: q for q in questions}, out_dir)
+    _write_summary(report, {q.id: q for q in questions})
     return report
 
 
