@@ -18,9 +18,8 @@ from pathlib import Path
 
 from . import __version__, assignments, feedback, gradebook
 from .course import Course, open_course
-from .pool import ZygoteError
+from .records import GraderError
 from .results import NotebookReport
-from .session import SandboxError
 from .runner import UnreadableSession, grade_notebook, run_hidden_tests
 
 
@@ -145,7 +144,7 @@ def autograde(*, course_dir: Path, assignment: str, student: str | None = None, 
     def finish(name, folder, fp, grade):
         try:
             reports = grade()
-        except (SandboxError, ZygoteError) as exc:
+        except GraderError as exc:
             # A fault of the grading machine must not become a zero in the gradebook.
             results.append(StudentResult(name, [], not_graded=str(exc).splitlines()[0]))
             if progress:

@@ -8,7 +8,7 @@ import pytest
 
 import tiny_assignment as tiny
 from autograder.runner import grade_notebook, run_hidden_tests
-from autograder.session import StudentCodeError
+from autograder.records import StudentCodeError
 
 HIDDEN = textwrap.dedent('''
     import numpy as np
