@@ -116,11 +116,22 @@ PROBES = textwrap.dedent('''
     attempt("hidden_listing", lambda: os.listdir(HIDDEN))
     attempt("visible", lambda: open(VISIBLE + "/answers.txt").read())
     attempt("project_hidden_tests", lambda: os.listdir(HIDDEN_TESTS))
-    attempt("project_git", lambda: os.listdir(PROJECT + "/.git"))
+    for i, folder in enumerate(GIT_DIRS):
+        attempt(f"project_git{i}", lambda: os.listdir(folder))
     attempt("environment", lambda: sorted(os.environ))
     attempt("cwd_on_path", lambda: os.getcwd() in sys.path[:-1])
     attempt("processes", lambda: sorted(int(p) for p in os.listdir("/proc") if p.isdigit()))
 ''')
+
+
+def git_dirs() -> list[str]:
+    """The checkout's git folder and, in a git worktree (where .git is a file), the repository's."""
+    import subprocess
+
+    ask = lambda flag: subprocess.run(["git", "rev-parse", flag], cwd=assignments.PROJECT_ROOT, text=True,  # noqa: E731
+                                      capture_output=True, check=True).stdout.strip()
+    return sorted({str((assignments.PROJECT_ROOT / ask(flag)).resolve())
+                   for flag in ("--absolute-git-dir", "--git-common-dir")})
 
 
 @pytest.fixture(scope="module", params=[False, True], ids=["cold", "warm"])
@@ -129,7 +140,8 @@ def probed(secret_folders, request):
     warm_means_warm = pytest.MonkeyPatch()
     warm_means_warm.delenv("LEARNATHON_COLD_START", raising=False)
     header = (f"HIDDEN, VISIBLE = {str(hidden)!r}, {str(visible)!r}\n"
-              f"HIDDEN_TESTS, PROJECT = {str(assignments.HIDDEN_ROOT)!r}, {str(assignments.PROJECT_ROOT)!r}\n")
+              f"HIDDEN_TESTS, PROJECT = {str(assignments.HIDDEN_ROOT)!r}, {str(assignments.PROJECT_ROOT)!r}\n"
+              f"GIT_DIRS = {git_dirs()!r}\n")
     config = SessionConfig(cell_timeout=20, call_timeout=10, limits=LIMITS, slot=SLOT,
                            hide=assignments.hidden_paths() + (hidden,), warm=request.param)
     with StudentSession([Cell(0, header + PROBES)], config) as session:
@@ -161,7 +173,8 @@ def test_hidden_folders_are_unreadable_while_others_stay_readable(probed):
 @as_root
 def test_the_projects_git_history_is_hidden_too(probed):
     # Committed hidden tests and solutions can be read back from .git/objects.
-    assert probed["project_git"].startswith("PermissionError"), probed["project_git"]
+    tried = [value for key, value in probed.items() if key.startswith("project_git")]
+    assert tried and all(value.startswith("PermissionError") for value in tried), tried
 
 
 @as_root
