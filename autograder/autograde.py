@@ -16,7 +16,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from . import __version__, assignments, feedback, gradebook
+from . import __version__, discovery, feedback, gradebook
 from .course import Course, open_course
 from .pool import ZygoteError
 from .results import NotebookReport
@@ -66,7 +66,7 @@ def read_timestamp(folder: Path) -> dt.datetime | None:
         return None
 
 
-def fingerprint(folder: Path, spec: assignments.Assignment) -> str:
+def fingerprint(folder: Path, spec: discovery.Assignment) -> str:
     digest = hashlib.sha256(__version__.encode())
     for nb in spec.notebooks:
         for path in (folder / nb.filename, nb.source, nb.tests):
@@ -79,7 +79,7 @@ def marker_path(course: Course, assignment: str, student: str) -> Path:
     return course.root / ".learnathon" / "graded" / assignment / f"{student}.json"
 
 
-def grade_student(spec: assignments.Assignment, folder: Path, student: str, *, slot: int | None = None,
+def grade_student(spec: discovery.Assignment, folder: Path, student: str, *, slot: int | None = None,
                   hide: tuple[Path, ...] = ()) -> list[NotebookReport]:
     reports = []
     for nb in spec.notebooks:
@@ -101,7 +101,7 @@ def _one_thread_each() -> None:
 
 
 def _grade_in_worker(assignment: str, folder: str, student: str, hide: tuple) -> list[NotebookReport]:
-    return grade_student(assignments.load(assignment), Path(folder), student, hide=hide)
+    return grade_student(discovery.load(assignment), Path(folder), student, hide=hide)
 
 
 def _grade_on_cluster(assignment: str, student: str, notebooks: dict[str, bytes]) -> list[NotebookReport]:
@@ -111,10 +111,10 @@ def _grade_on_cluster(assignment: str, student: str, notebooks: dict[str, bytes]
         folder.mkdir(parents=True)
         for name, data in notebooks.items():
             (folder / name).write_bytes(data)
-        return grade_student(assignments.load(assignment), folder, student)
+        return grade_student(discovery.load(assignment), folder, student)
 
 
-def _submission_bytes(spec: assignments.Assignment, folder: Path) -> dict[str, bytes]:
+def _submission_bytes(spec: discovery.Assignment, folder: Path) -> dict[str, bytes]:
     return {nb.filename: (folder / nb.filename).read_bytes() for nb in spec.notebooks if (folder / nb.filename).is_file()}
 
 
@@ -122,7 +122,7 @@ def autograde(*, course_dir: Path, assignment: str, student: str | None = None, 
               force: bool = False, cluster: str | None = None, progress=None) -> list[StudentResult]:
     """Grade the class; with ``cluster`` (a Dask scheduler address) on that cluster's workers."""
     course = open_course(course_dir)
-    spec = assignments.load(assignment)
+    spec = discovery.load(assignment)
     students = course.submitted(assignment)
     if student is not None:
         if student not in students:

@@ -17,22 +17,22 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder import assignments, sandbox
+from autograder import discovery, sandbox
 from autograder.autograde import autograde
 from autograder.course import init
 from autograder.fabricate import endless_loop, read_fixture, truncated, with_cells
 
-FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "assignments"
 
 
 def class_mix(assignment: str, with_slow: bool):
     """An endless cycle of (kind, builder) pairs: builder(notebook_spec, release_dir, out)."""
-    spec = assignments.load(assignment)
+    spec = discovery.load(assignment)
     kinds = [("full solution", lambda nb, rel, out: shutil.copy2(nb.source, out)),
              ("untouched", lambda nb, rel, out: shutil.copy2(rel / nb.filename, out)),
              ("truncated file", lambda nb, rel, out: truncated(nb.source, out))]
     for nb in spec.notebooks:
-        for path in sorted((FIXTURES / assignment / nb.name).glob("*.py")):
+        for path in sorted((FIXTURES / assignment / "fixtures" / nb.name).glob("*.py")):
             fixture = read_fixture(path)
             kinds.append((f"fixture {fixture.id}",
                           lambda n, rel, out, f=fixture, part=nb.name:

@@ -81,7 +81,7 @@ class InKernelSession:
 
 def check(notebook: str, grade_id: str, namespace: dict, assignment: str = "cs1") -> None:
     if notebook not in _results:
-        from autograder.assignments import load
+        from autograder.discovery import load
         from autograder.runner import run_hidden_tests
 
         _results[notebook] = run_hidden_tests(load(assignment).notebook(notebook), InKernelSession(namespace))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import assignments, sandbox
+from autograder import discovery, sandbox
 from autograder.session import Cell, SessionConfig, StudentSession
 
 SLOT = 5                       # a uid of its own, so that other tests' sandboxes are not counted
@@ -121,9 +121,9 @@ def probed(secret_folders):
     cold = pytest.MonkeyPatch()
     cold.setenv("LEARNATHON_COLD_START", "1")     # one session with its own hidden folder
     header = (f"HIDDEN, VISIBLE = {str(hidden)!r}, {str(visible)!r}\n"
-              f"HIDDEN_TESTS, PROJECT = {str(assignments.HIDDEN_ROOT)!r}, {str(assignments.PROJECT_ROOT)!r}\n")
+              f"HIDDEN_TESTS, PROJECT = {str(discovery.HIDDEN_ROOT)!r}, {str(discovery.PROJECT_ROOT)!r}\n")
     config = SessionConfig(cell_timeout=20, call_timeout=10, limits=LIMITS, slot=SLOT,
-                           hide=assignments.hidden_paths() + (hidden,))
+                           hide=discovery.hidden_paths() + (hidden,))
     with StudentSession([Cell(0, header + PROBES)], config) as session:
         outcomes = session.start()
         assert outcomes[0].ok, outcomes[0].error

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-import solutions.cs1_model_complexity as ref
+import solutions.cs1.model_complexity as ref
 from autograder.worker import probes
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-import solutions.cs2_surrogate as ref
+import solutions.cs2.surrogate as ref
 from autograder.worker import probes
 
 vdv = ref.vandevusse
