@@ -74,13 +74,28 @@ FIXTURES = {
 }
 
 
+ANSWERS = {  # the signature stays outside the solution region: it is the contract students see
+    "relu": "def relu(z):\n    ### BEGIN SOLUTION\n    return np.maximum(z, 0.0)\n    ### END SOLUTION\n",
+    "forward": ("def forward(X, params):\n    ### BEGIN SOLUTION\n"
+                "    return relu(X @ params['W'] + params['b'])\n    ### END SOLUTION\n"),
+}
+
+
+def source_notebook():
+    """tiny's notebook, answer cells as AUTHORING.md's step 1 asks."""
+    nb = tiny.source_notebook()
+    for grade_id, source in ANSWERS.items():
+        tiny.cell_by_id(nb, grade_id).source = source
+    return nb
+
+
 def add_tiny_assignment(root: Path) -> dict[str, str]:
     """Every file AUTHORING.md asks for, in a project-shaped folder; returns the environment to find them."""
     source, hidden = root / "assignments" / "tiny", root / "autograder" / "hidden" / "tiny"
     reference, declarations = root / "solutions" / "tiny", root / "tests" / "assignments" / "tiny"
     for folder in (source, hidden, reference, declarations / "fixtures" / "tiny"):
         folder.mkdir(parents=True)
-    nbformat.write(tiny.source_notebook(), source / "tiny.ipynb")
+    nbformat.write(source_notebook(), source / "tiny.ipynb")
     (hidden / "test_tiny.py").write_text(HIDDEN_TESTS)
     (hidden / "grading.toml").write_text(
         "[defaults]\n" + "".join(f"{k} = {v}\n" for k, v in tiny.FAST_SETTINGS.items())
