@@ -20,7 +20,6 @@ import tomllib
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-
 from autograder import discovery, runner
 from autograder.fabricate import FixtureSubmission, read_fixture, with_cells
 from support import student_version
