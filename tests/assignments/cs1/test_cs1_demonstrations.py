@@ -7,17 +7,11 @@ settings of the same experiment (the notebook keeps its realistic ones for teach
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # `tests` is not a package on the path when pytest imports this file
-    sys.path.insert(0, str(ROOT))
-
-import solutions.cs1_forward_backward as ref_a  # noqa: E402
+import solutions.cs1.forward_backward as ref_a
+from autograder import discovery
 
 SEEDS = range(10)
 
@@ -108,7 +102,7 @@ def test_dying_relu_demo(seed):
 def part_b():
     import torch
 
-    import solutions.cs1_model_complexity as ref_b
+    import solutions.cs1.model_complexity as ref_b
 
     torch.set_num_threads(1)      # tiny networks: one thread is fastest and reproducible
     torch.set_flush_denormal(True)
@@ -121,7 +115,7 @@ def test_overfitting_demo_cell_builds_the_reference_lab():
 
     ref_b = part_b()
     lab = ref_b.OVERFITTING_LAB
-    nb = nbformat.read(ROOT / "assignments" / "cs1" / "part_b_model_complexity.ipynb", as_version=4)
+    nb = nbformat.read(discovery.load("cs1").notebook("part_b_model_complexity.ipynb").source, as_version=4)
     cell = next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "diagnose_demo")
     for text in (f"make_data({lab['n_train']}, seed={lab['train_seed']})", f"make_data({lab['n_val']}, seed={lab['val_seed']})",
                  f"[{lab['small']}, {lab['large']}]", f"torch.manual_seed({lab['init_seed']})",

@@ -7,19 +7,15 @@ grade nothing, so they are fast. Demonstrations whose conclusions need training 
 from __future__ import annotations
 
 import itertools
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # `tests` is not a package on the path when pytest imports this file
-    sys.path.insert(0, str(ROOT))
+import solutions.cs1.model_complexity as ref_b
+from autograder import discovery
 
-import solutions.cs1_model_complexity as ref_b  # noqa: E402
-
-PART_B = ROOT / "assignments" / "cs1" / "part_b_model_complexity.ipynb"
+PART_B = discovery.load("cs1").notebook("part_b_model_complexity.ipynb").source
 
 
 def markdown(path: Path) -> str:
