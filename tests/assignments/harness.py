@@ -43,7 +43,7 @@ class Declaration:
     grading_seconds: float | None = None        # limit for grading the source notebook
     optional: bool = False                      # the first cell says the notebook is optional
     visible_tests_import_nothing: bool = False
-    written: tuple[str, ...] = ()               # manually graded markdown answers (each with rubric_<id>)
+    written: tuple[str, ...] = ()               # manually graded markdown answers (rubric in the solution region)
     demonstration_calls: tuple[str, ...] = ()   # given cells calling these must be skipped when grading
     messages_show_no_number_lists: bool = False
     secrets: dict | None = None                 # {file (in the hidden folder), column, min_length}

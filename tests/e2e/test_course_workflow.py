@@ -97,7 +97,7 @@ def test_stock_nbgrader_release_collect_export_around_learnathon(tmp_path):
     rows = (course / "grades.csv").read_text().splitlines()
     header, row = rows[0].split(","), next(r.split(",") for r in rows[1:] if f",{student}," in r)
     record = dict(zip(header, row))
-    max_part_a = sum(t for t in [29])  # part A's autograded points; part B has its own
+    max_part_a = sum(t for t in [40])  # part A's autograded points; part B has its own
     assert float(record["raw_score"]) >= max_part_a
     assert (course / "feedback" / student / "cs1" / f"{PART_A.name}.html").is_file()
 
@@ -115,7 +115,7 @@ def test_hostile_four_are_bounded_and_leave_the_others_alone(tmp_path):
     done = run(LEARNATHON + ["autograde", "cs1", "--course", str(course), "--jobs", "2", "--json"], tmp_path)
     assert time.monotonic() - started < 300
     results = {r["student"]: r for r in json.loads(done.stdout)}
-    part_a = {name: next(n for n in r["notebooks"] if n["tests"] and n["max_score"] == 29) for name, r in results.items()}
+    part_a = {name: next(n for n in r["notebooks"] if n["tests"] and n["max_score"] == 40) for name, r in results.items()}
     assert part_a["honest"]["score"] == part_a["honest"]["max_score"]
     for name in ("loops", "memory", "exits"):
         lost = [t for t in part_a[name]["tests"] if not t["passed"]]

@@ -425,6 +425,74 @@ def test_backward_hidden_layer(student, rng):
                             mistakes=mistakes_b1)
 
 
+# --- 5a. the lecture's chain rule for w11, by hand ----------------------------------------------------
+
+def lecture_network(rng, neuron_1_active):
+    """Hidden weights for the lecture's 3-2-1 network, with hidden neuron 1 active or not."""
+    X = rng.normal(size=(1, 3))
+    X[0, 0] = rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 2.0)      # x1 clearly non-zero
+    params = {"W1": rng.normal(size=(3, 2)), "b1": rng.normal(size=2),
+              "W2": rng.normal(size=(2, 1)), "b2": rng.normal(size=1)}
+    params["W2"][:, 0] = rng.choice([-1.0, 1.0], size=2) * rng.uniform(0.5, 2.0, size=2)  # w4, w5 differ clearly
+    z = X[0] @ params["W1"]
+    # place z1 (and z2) at +-(0.5..2) whatever the weights: the bias sets the neuron's state
+    params["b1"][0] = (1.0 if neuron_1_active else -1.0) * rng.uniform(0.5, 2.0) - z[0]
+    params["b1"][1] = rng.uniform(0.5, 2.0) - z[1]                   # neuron 2 active
+    y = rng.normal(size=(1, 1)) * 3.0
+    return X, y, params
+
+
+def chain_rule_mistakes(X, y, params):
+    """What the typical slips in the five factors give."""
+    x = X[0]
+    W1, b1, W2, b2 = (params[k] for k in KEYS)
+    z1, z2 = x @ W1 + b1
+    a1, a2 = max(0.0, z1), max(0.0, z2)
+    y_hat = W2[0, 0] * a1 + W2[1, 0] * a2 + b2[0]
+    dL = 2.0 * (y_hat - y[0, 0])
+    relu1, relu2 = float(z1 > 0), float(z2 > 0)
+    w5 = dL * W2[1, 0] * relu1 * x[0]
+    neuron_2 = dL * W2[1, 0] * relu2 * x[0]
+    if np.isclose(w5, neuron_2):  # both neurons active: the two slips give the same number
+        return {**slips_in_the_other_factors(dL, W1, W2, x, y_hat, relu1),
+                "dz3/da1 is w4 = W2[0, 0], not w5: w11 is the weight from x1 to hidden neuron 1 (W1[0, 0]), "
+                "not from x1 to hidden neuron 2 (W1[0, 1])": w5}
+    return {**slips_in_the_other_factors(dL, W1, W2, x, y_hat, relu1),
+            "dz3/da1 is w4 = W2[0, 0], the weight from hidden neuron 1 to the output, not w5": w5,
+            "this is the derivative for the weight from x1 to hidden neuron 2 (W1[0, 1], the simple "
+            "example's w12); w11 = W1[0, 0] leads to hidden neuron 1": neuron_2}
+
+
+def slips_in_the_other_factors(dL, W1, W2, x, y_hat, relu1):
+    return {
+        "the factor da1/dz1 = ReLU'(z1) is missing: when hidden neuron 1 is inactive (z1 <= 0), "
+        "no gradient reaches w11": dL * W2[0, 0] * x[0],
+        "the sign of dL/dy_hat is flipped: the derivative of (y_hat - y)**2 is 2 (y_hat - y)":
+            -dL * W2[0, 0] * relu1 * x[0],
+        "the factor 2 of dL/dy_hat = 2 (y_hat - y) is missing": 0.5 * dL * W2[0, 0] * relu1 * x[0],
+        "dz1/dw11 is the input x1 = X[0, 0] that w11 multiplies, not w11 itself":
+            dL * W2[0, 0] * relu1 * W1[0, 0],
+        "the output is linear (y_hat = z3): dy_hat/dz3 = 1, not ReLU'(z3)":
+            dL * float(y_hat > 0) * W2[0, 0] * relu1 * x[0],
+    }
+
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_chain_rule_dL_dw11")
+def test_chain_rule_dL_dw11(student, rng):
+    """chain_rule_dL_dw11 is the product of the slide's five factors, on the slide's and on hidden networks."""
+    X, params = ref.lecture_example()
+    cases = [("the lecture's network", X, np.array([[2.0]]), params)]
+    for active in rng.permutation([True, True, False]):
+        X, y, params = lecture_network(rng, bool(active))
+        cases.append((f"a network with hidden neuron 1 {'active' if active else 'inactive'}", X, y, params))
+    for what, X, y, params in cases:
+        expected = ref.chain_rule_dL_dw11(X, y, params)
+        assert np.isclose(expected, ref.loss_and_gradients(X, y, params)[1]["W1"][0, 0])  # guards the test
+        expect_float(student.chain_rule_dL_dw11(X, y, params), expected, name=f"chain_rule_dL_dw11 for {what}",
+                     rtol=RTOL, atol=ATOL, mistakes=chain_rule_mistakes(X, y, params))
+
+
 # --- 6. gradient checking ---------------------------------------------------------------------------
 
 def forward_difference(f, x, h):
@@ -496,6 +564,75 @@ def test_relative_error(student, rng):
         fail("relative_error of two zero arrays is NaN (0 / 0): guard the denominator with "
              "np.maximum(1e-8, |a| + |b|)")
     expect_float(value, 0.0, name="relative_error of two zero arrays", atol=1e-12)
+
+
+# --- 7. cross-entropy ----------------------------------------------------------------------------------
+
+def classification_case(rng, n, k, scale=2.0):
+    z = rng.normal(scale=scale, size=(n, k))
+    y = np.eye(k)[rng.permutation(np.arange(n) % k)]     # every class occurs, in random order
+    return z, y
+
+
+def cross_entropy_mistakes(z, y):
+    n, k = z.shape
+    log_p = ref.log_softmax(z)
+    loss = ref.cross_entropy(z, y)
+    return {
+        "it is n times too large: take the mean over the samples, not the sum": loss * n,
+        "average over the n samples only (the sum over the classes picks the true class), "
+        "not over all n * k entries": loss / k,
+        "the minus sign is missing: the cross-entropy is -sum y log p, a positive number": -loss,
+        "it sums the log-probabilities of all classes; the one-hot y picks the true class: -sum_c y_c log p_c":
+            -np.sum(log_p) / n,
+        "the lecture's log is the natural logarithm (np.log), not log10": loss / np.log(10),
+    }
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_cross_entropy")
+def test_cross_entropy(student, rng):
+    """cross_entropy is the mean over samples of -sum_c y log softmax(z), for any number of classes."""
+    for n, k in ((6, 4), (5, 3)):
+        z, y = classification_case(rng, n, k)
+        expect_float(student.cross_entropy(z, y), ref.cross_entropy(z, y), name=f"cross_entropy for (n, k) = ({n}, {k})",
+                     rtol=RTOL, atol=ATOL, mistakes=cross_entropy_mistakes(z, y))
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_cross_entropy")
+def test_cross_entropy_large_scores(student, rng):
+    """cross_entropy stays finite and correct for scores in the hundreds (log-sum-exp)."""
+    z, y = classification_case(rng, 5, 3, scale=400.0)
+    z[0] = [900.0, -900.0, 0.0]
+    y[0] = [0.0, 1.0, 0.0]                   # the true class has probability e^-1800: log p = -1800
+    value = student.cross_entropy(z, y)
+    hint = ("log(softmax(z)) takes log(0) = -inf when a probability underflows: compute log p with "
+            "log-sum-exp, z - max(z) - log(sum(exp(z - max(z))))")
+    got = as_array(value, name="cross_entropy of scores in the hundreds")
+    if got.size == 1 and not np.isfinite(got.reshape(())):
+        fail(f"cross_entropy of scores in the hundreds is {float(got.reshape(())):g}: {hint}")
+    expect_float(value, ref.cross_entropy(z, y), name="cross_entropy of scores in the hundreds",
+                 rtol=RTOL, atol=ATOL, hint=hint, mistakes=cross_entropy_mistakes(z, y))
+
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_cross_entropy_grad")
+def test_cross_entropy_grad(student, rng):
+    """cross_entropy_grad is (softmax(z) - y) / n, also for large scores."""
+    for n, k, scale in ((6, 4, 2.0), (4, 3, 300.0)):
+        z, y = classification_case(rng, n, k, scale=scale)
+        p = own(student, "softmax", z, ref.softmax(z))   # a wrong softmax costs points in test_softmax only
+        expected = (p - y) / n
+        expect_array(student.cross_entropy_grad(z, y), expected, name=f"cross_entropy_grad for (n, k) = ({n}, {k})",
+                     rtol=RTOL, atol=ATOL, mistakes={
+                         "the sign is flipped: dL/dz = (p - y) / n, predicted minus true": -expected,
+                         "the 1/n of the mean over the samples is missing": p - y,
+                         "it is divided by n * k; the mean is over the n samples only": expected / k,
+                         "the - y is missing: dL/dz = (softmax(z) - y) / n": p / n,
+                         "it uses only the diagonal of the softmax's derivative, p (1 - p); the full chain rule "
+                         "through softmax and log gives simply p - y": -y * (1 - p) / n,
+                     }, hint="dL/dz = (softmax(z) - y) / n; compare it with your numerical_gradient")
 
 
 # --- 7. torch ------------------------------------------------------------------------------------------
@@ -609,3 +746,155 @@ def test_learning_rates(student, credit):
     credit.award((len(wanted) - len(wrong)) / len(wanted))
     if wrong:
         fail("learning_rates: " + "; ".join(wrong))
+
+
+# --- 10. dying ReLU ----------------------------------------------------------------------------------------
+
+def dying_network(rng, n=9, d=2, h=10):
+    """Inputs and a hidden layer with known neuron states: alive, dead, dead at exactly z = 0,
+    and alive on exactly one sample, in random order."""
+    X = rng.normal(size=(n, d))
+    W1 = rng.normal(size=(d, h))
+    Z = X @ W1
+    b1 = np.empty(h)
+    states = rng.permutation(["alive"] * 4 + ["dead"] * 3 + ["zero", "one sample", "one sample"])
+    for j, state in enumerate(states):
+        if state == "alive":
+            b1[j] = -np.median(Z[:, j])                          # active on about half the samples
+        elif state == "dead":
+            b1[j] = -Z[:, j].max() - rng.uniform(0.5, 2.0)
+        elif state == "zero":
+            W1[:, j], b1[j] = 0.0, 0.0                          # z = 0 on every sample: inactive
+        else:
+            top = np.sort(Z[:, j])[-2:]
+            b1[j] = -(top[0] + top[1]) / 2                       # positive on the largest sample only
+    params = {"W1": W1, "b1": b1, "W2": rng.normal(size=(h, 1)), "b2": rng.normal(size=1)}
+    return X, params
+
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_dead_unit_fraction")
+def test_dead_unit_fraction(student, rng):
+    """dead_unit_fraction counts the hidden neurons with Z1 <= 0 on every sample, as a fraction."""
+    for _ in range(2):
+        X, params = dying_network(rng)
+        Z1 = X @ params["W1"] + params["b1"]
+        h = Z1.shape[1]
+        expected = ref.dead_unit_fraction(X, params)
+        expect_float(student.dead_unit_fraction(X, params), expected, name="dead_unit_fraction(X, params)",
+                     rtol=1e-9, atol=1e-9, mistakes={
+                         "it counts neurons inactive on SOME sample; a neuron is dead only if it is inactive "
+                         "on every sample (np.all over the rows)": np.mean(np.any(Z1 <= 0, axis=0)),
+                         "it is the fraction of zero activations over all samples and neurons; count the "
+                         "neurons (columns) that are inactive on every sample": np.mean(Z1 <= 0),
+                         "return the fraction of the hidden neurons, not their number": expected * h,
+                         "z = 0 counts as inactive (ReLU(0) = 0 and its derivative is 0): use Z1 <= 0, not Z1 < 0":
+                             np.mean(np.all(Z1 < 0, axis=0)),
+                         "this is the fraction of neurons that are alive; dead ones are asked for": 1.0 - expected,
+                     })
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_frozen_unit_fraction")
+def test_frozen_unit_fraction(student, rng):
+    """frozen_unit_fraction counts hidden neurons whose incoming weights and bias are all unchanged."""
+    d, h = 3, 8
+    before = {"W1": rng.normal(size=(d, h)), "b1": rng.normal(size=h), "W2": rng.normal(size=(h, 1)),
+              "b2": rng.normal(size=1)}
+    after = {k: v + rng.normal(size=v.shape) for k, v in before.items()}   # every neuron changed, and W2, b2
+    # counts chosen so that every mistake below gives a different fraction
+    states = rng.permutation(["frozen"] * 2 + ["bias only"] * 2 + ["one weight only"] + ["weights, not bias"] * 2
+                             + ["all"])
+    for j, state in enumerate(states):
+        if state in ("frozen", "bias only", "one weight only"):
+            after["W1"][:, j] = before["W1"][:, j]
+        if state in ("frozen", "one weight only", "weights, not bias"):
+            after["b1"][j] = before["b1"][j]
+        if state == "bias only":
+            after["b1"][j] = before["b1"][j] + 1e-3               # a small change is a change
+        elif state == "one weight only":
+            after["W1"][int(rng.integers(d)), j] -= 1e-3
+    same_w = np.all(before["W1"] == after["W1"], axis=0)
+    same_b = before["b1"] == after["b1"]
+    expected = ref.frozen_unit_fraction(before, after)
+    expect_float(student.frozen_unit_fraction(before, after), expected, name="frozen_unit_fraction",
+                 rtol=1e-9, atol=1e-9, mistakes={
+                     "it compares only the biases; a neuron whose bias stayed but a weight changed is not frozen":
+                         np.mean(same_b),
+                     "it compares only the weights W1; a neuron whose bias changed is not frozen": np.mean(same_w),
+                     "a neuron is frozen when ALL its incoming weights are unchanged, not when any one is":
+                         np.mean(np.any(before["W1"] == after["W1"], axis=0) & same_b),
+                     "this is the fraction of neurons that changed; frozen ones are asked for": 1.0 - expected,
+                     "return the fraction of the hidden neurons, not their number": expected * h,
+                 })
+
+
+def bad_initialisation(rng, lr, n_epochs, n=40, h=12, tries=30):
+    """1-D data of the experiment's kind and an initialisation with negative hidden biases (many
+    neurons dead), chosen so that ReLU training kills further neurons: then the dead fraction after
+    training differs from the one at the start, and measuring the wrong network shows."""
+    for _ in range(tries):
+        X = np.sort(rng.uniform(-2.0, 2.0, size=(n, 1)), axis=0)
+        y = np.sin(rng.uniform(1.0, 2.0) * X) + 0.1 * rng.normal(size=X.shape)
+        params = ref.init_params(1, h, seed=int(rng.integers(1000)))
+        params["b1"] = -rng.uniform(0.0, 3.0, size=h)
+        with np.errstate(all="ignore"):
+            trained, losses = ref.train(X, y, params, lr, n_epochs)
+        if np.all(np.isfinite(losses)) and ref.dead_unit_fraction(X, trained) != ref.dead_unit_fraction(X, params):
+            break
+    return X, y, params
+
+
+def own_fraction(student, name, args, reference):
+    """The student's own measurement (dead_unit_fraction, frozen_unit_fraction) when it gives a number:
+    train_and_measure is judged on how it combines them, not again on the measurements themselves."""
+    try:
+        return as_float(getattr(student, name)(*args), name=name)
+    except (GradingFailure, StudentCodeError):
+        return reference
+
+
+def trained_by_student(student, X, y, params, lr, n_epochs, activation):
+    """The notebook's train() run in the sandbox: what the student's own backpropagation does."""
+    try:
+        result = student.train(X, y, params, lr, n_epochs, activation)
+    except StudentCodeError as error:
+        fail(f"the experiment needs the given train(), which fails with your functions ({error}); "
+             "fix forward(), backward() and sgd_step() first (see their tests)")
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        fail("the given train() no longer returns (params, losses): was the cell changed?")
+    return as_dict(result[0], "the parameters train() returned")
+
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_train_and_measure")
+def test_train_and_measure(student, rng):
+    """train_and_measure returns the dead and frozen fractions of what training really did, for ReLU and Leaky ReLU."""
+    lr, n_epochs = 0.3, 25
+    X, y, params = bad_initialisation(rng, lr, n_epochs)
+    for activation in ("relu", "leaky_relu"):
+        trained = trained_by_student(student, X, y, params, lr, n_epochs, activation)
+        other = trained_by_student(student, X, y, params, lr, n_epochs,
+                                   "relu" if activation == "leaky_relu" else "leaky_relu")
+        result = student.train_and_measure(X, y, params, lr, n_epochs, activation=activation)
+        if not isinstance(result, (tuple, list)) or len(result) != 2:
+            fail(f"train_and_measure should return two numbers, (dead, frozen); it returned {type(result).__name__}")
+
+        def dead(p):
+            return own_fraction(student, "dead_unit_fraction", (X, p), ref.dead_unit_fraction(X, p))
+
+        def frozen(a, b):
+            return own_fraction(student, "frozen_unit_fraction", (a, b), ref.frozen_unit_fraction(a, b))
+
+        expected_frozen = frozen(params, trained)
+        expect_float(result[0], dead(trained), name=f"dead ({activation})", rtol=1e-9, atol=1e-9, mistakes={
+            "dead is measured on the initial parameters; measure the trained network": dead(params),
+        })
+        mistakes = {
+            "frozen compares the trained parameters with themselves; compare params (before) with "
+            "the trained ones": frozen(trained, trained),
+        }
+        if frozen(params, other) != expected_frozen:
+            mistakes["train_and_measure must pass its activation on to train()"] = frozen(params, other)
+        expect_float(result[1], expected_frozen, name=f"frozen ({activation})", rtol=1e-9, atol=1e-9,
+                     mistakes=mistakes)
