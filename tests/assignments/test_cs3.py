@@ -31,7 +31,7 @@ from tests.support import with_cells  # noqa: E402
 ASSIGNMENT, PART = "cs3", "qspr_boiling_points"
 SOURCE = ROOT / "assignments" / ASSIGNMENT / f"{PART}.ipynb"
 FIXTURES = fixtures(ASSIGNMENT, PART)
-MAX_SCORE = 26
+MAX_SCORE = 31
 
 # The public contract: every function a student writes, with the signature the notebook states.
 CONTRACT = {
@@ -41,6 +41,8 @@ CONTRACT = {
     "fit_and_predict": "train_smiles, train_y, test_smiles, seed=0",
     "permutation_importance": "predict, X, y, n_repeats=5, seed=0",
     "held_out_importance": "fit, X_train, y_train, X_test, y_test, n_repeats=5, seed=0",
+    "forward_selection": "fit, X_train, y_train, X_val, y_val, start=0, n_steps=4",
+    "drop_column_importance": "fit, X_train, y_train, X_val, y_val",
     "chemical_family": "smiles", "error_by_family": "families, y_true, y_pred",
     "murcko_scaffold": "smiles", "scaffold_split": "smiles_list, test_fraction=0.2, seed=0",
 }
