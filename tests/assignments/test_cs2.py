@@ -30,12 +30,12 @@ from tests.support import check_expectations, fixtures, student_version, with_ce
 ASSIGNMENT, PART = "cs2", "surrogate"
 SOURCE = ROOT / "assignments" / ASSIGNMENT / f"{PART}.ipynb"
 FIXTURES = fixtures(ASSIGNMENT, PART)
-MAX_SCORE = 24
+MAX_SCORE = 25
 GRADING_LIMIT_SECONDS = 90
 
 # The public contract: every function a student writes, with the signature the notebook states.
 CONTRACT = {
-    "split_indices": "n, val_fraction, test_fraction, seed",
+    "split_indices": "n, fractions=(0.7, 0.15, 0.15), seed=0",
     "fit_scalers": "X, Y, train_idx",
     "predict_original_units": "model, x_scaler, y_scaler, X",
     "r2_per_output": "y_true, y_pred", "rmse_per_output": "y_true, y_pred", "mae_per_output": "y_true, y_pred",
