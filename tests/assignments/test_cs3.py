@@ -183,9 +183,11 @@ def test_notebook_is_clean_nbgrader_source_marked_optional():
             assert nbgrader(cell)["schema_version"] == 3
         if nbgrader(cell).get("solution"):
             assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
-        if nbgrader(cell).get("grade"):
+        if nbgrader(cell).get("grade") and cell.cell_type == "code":
             assert nbgrader(cell)["locked"] and nbgrader(cell)["points"] > 0
             assert "learnathon" not in cell.source and "solutions" not in cell.source
+        if nbgrader(cell).get("grade") and cell.cell_type == "markdown":   # a written answer, graded by hand
+            assert nbgrader(cell)["solution"] and not nbgrader(cell)["locked"] and nbgrader(cell)["points"] > 0
         if "learnathon:skip-when-grading" in cell.metadata.get("tags", []):
             assert nbgrader(cell).get("locked") and not nbgrader(cell).get("solution")
 
@@ -249,6 +251,15 @@ def test_notebook_solution_agrees_with_the_reference_module():
     groups = list("abcabcddeeffgghhiijj")
     assert [list(a) for a in namespace["split_by_group"](groups, 0.3, 4)] == \
            [list(a) for a in ref.split_by_group(groups, 0.3, 4)]
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=(120, 6)), rng.normal(size=120)
+    X[:, 2] += 0.7 * y
+    data = (X[:80], y[:80], X[80:], y[80:])
+    chosen, errors = namespace["forward_selection"](ref.least_squares_fit, *data, start=1, n_steps=3)
+    expected_chosen, expected_errors = ref.forward_selection(ref.least_squares_fit, *data, start=1, n_steps=3)
+    assert list(chosen) == expected_chosen and np.allclose(errors, expected_errors)
+    assert np.allclose(namespace["drop_column_importance"](ref.least_squares_fit, *data),
+                       ref.drop_column_importance(ref.least_squares_fit, *data))
 
 
 def test_reference_families_cover_the_data():
