@@ -18,6 +18,14 @@ import autograder.assignments as registry
 from autograder import course, setup_cell
 
 
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files without logging every request to stderr."""
+
+    def log_message(self, format, *args):
+        pass
+
+
 @pytest.fixture
 def shell(tmp_path, monkeypatch):
     """An IPython shell working in an empty folder, whose %pip only records its arguments."""
@@ -37,7 +45,7 @@ def course_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("published")
     (root / "cs9").mkdir()
     (root / "cs9" / "data.csv").write_text("x,y\n1,2\n")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler = functools.partial(QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
