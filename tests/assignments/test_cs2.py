@@ -218,6 +218,7 @@ def test_visible_points_equal_hidden_points(graded):
 def test_student_version_states_every_signature(tmp_path):
     text = "\n".join(c.source for c in nbformat.read(student_version(SOURCE, tmp_path / "s.ipynb"), 4).cells)
     assert "### BEGIN SOLUTION" not in text
+    assert "rubric" not in text.lower(), "the rubric of the written answers belongs to the instructor's source only"
     for name, arguments in CONTRACT.items():
         assert f"def {name}({arguments}):" in text, f"the student version does not show def {name}({arguments})"
         stated: dict = {}
