@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import assignments as registry
+from . import discovery
 from .gradebook import ensure_tools_on_path
 
 CONFIG_TEMPLATE = '''\
@@ -115,7 +115,7 @@ def init(root: Path, *, assignment_names: list[str] | None = None, course_id: st
 
     url = check_course_url(course_url) if course_url else None
     root = Path(root).resolve()
-    names = assignment_names or registry.available()
+    names = assignment_names or discovery.available()
     if root.exists() and any(root.iterdir()) and not (root / "nbgrader_config.py").exists():
         raise CourseError(f"{root} exists and is not empty; choose a new folder for the course")
     root.mkdir(parents=True, exist_ok=True)
@@ -125,13 +125,13 @@ def init(root: Path, *, assignment_names: list[str] | None = None, course_id: st
         set_course_url(root, url)
     course = open_course(root)
     for name in names:
-        spec = registry.load(name)
+        assignment = discovery.load(name)
         target = root / "source" / name
         target.mkdir(parents=True, exist_ok=True)
-        for path in spec.files:
+        for path in assignment.files:
             shutil.copy2(path, target / path.name)
-        for part in spec.notebooks:   # the setup cell gets the course's address
-            nb = setup_cell.with_setup_cell(nbformat.read(part.source, as_version=4), name, list(spec.files),
+        for part in assignment.notebooks:   # the setup cell gets the course's address
+            nb = setup_cell.with_setup_cell(nbformat.read(part.source, as_version=4), name, list(assignment.files),
                                             course.course_url)
             nbformat.write(nb, target / part.source.name)
         result = nbgrader_api(course).generate_assignment(name, force=True)

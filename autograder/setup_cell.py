@@ -125,7 +125,7 @@ def with_setup_cell(nb, assignment: str, files: list[Path], course_url: str = ""
 
 def refresh_sources() -> list[Path]:
     """Rewrite the setup cell of every registered assignment's source notebook; return those changed."""
-    from . import assignments as registry
+    from . import discovery as registry
 
     changed = []
     for name in registry.available():

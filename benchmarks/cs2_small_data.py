@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.assignments.test_cs2_demonstrations import demonstration  # noqa: E402
+from tests.assignments.cs2.test_cs2_demonstrations import demonstration  # noqa: E402
 
 
 def main() -> None:

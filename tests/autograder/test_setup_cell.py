@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import autograder.assignments as registry
+import autograder.discovery as registry
 from autograder import course, setup_cell
 
 

@@ -43,9 +43,9 @@ from pathlib import Path
 import numpy as np
 
 # The same idea has the same name and signature in every notebook: cs2 asks for cs1 part B's split.
-from solutions.cs1_model_complexity import split_indices  # noqa: F401  (part of this module's contract)
+from solutions.cs1.model_complexity import split_indices  # noqa: F401  (part of this module's contract)
 
-SIMULATOR_PATH = Path(__file__).resolve().parent.parent / "assignments" / "cs2" / "vandevusse.py"
+SIMULATOR_PATH = Path(__file__).resolve().parents[2] / "assignments" / "cs2" / "vandevusse.py"
 
 
 def load_simulator():

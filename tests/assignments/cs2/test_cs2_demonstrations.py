@@ -13,11 +13,11 @@ import nbformat
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import solutions.cs2_surrogate as ref  # noqa: E402
+import solutions.cs2.surrogate as ref  # noqa: E402
 
 SOURCE = ROOT / "assignments" / "cs2" / "surrogate.ipynb"
 SEEDS = range(10)
