@@ -29,21 +29,29 @@ def main():
 @click.option("--assignment", "assignment_names", multiple=True, metavar="NAME",
               help="Only these assignments (repeatable); default: all of them.")
 @click.option("--course-id", default="learnathon", show_default=True, help="nbgrader course id.")
-def init(directory, assignment_names, course_id):
+@click.option("--course-url", default=None, metavar="URL",
+              help="Where you publish the contents of release/ (URL/<assignment>/<file>): notebooks opened "
+                   "elsewhere (Colab) download their files from there. Kept in nbgrader_config.py.")
+def init(directory, assignment_names, course_id, course_url):
     """Create an nbgrader course in DIRECTORY with the assignments registered.
 
     Writes nbgrader_config.py, source/ with the assignments, the gradebook with every
     assignment, notebook and grade cell, and the student versions in release/. Stock
     `nbgrader release_assignment`, `collect`, `export` and formgrader then work as usual.
+    Every released notebook starts with a setup cell that installs missing packages and
+    downloads missing files from --course-url (run init again on the course to change it).
     """
     from .discovery import UnknownAssignment
     from .course import CourseError, init as init_course
 
     try:
-        course = init_course(directory, assignment_names=list(assignment_names) or None, course_id=course_id)
+        course = init_course(directory, assignment_names=list(assignment_names) or None, course_id=course_id,
+                             course_url=course_url)
     except (CourseError, UnknownAssignment) as exc:
         _usage(str(exc))
     click.echo(f"course {course.course_id!r} ready in {course.root}")
+    if course.course_url:
+        click.echo(f"publish the contents of {course.root / 'release'} at {course.course_url}/")
 
 
 @main.command()

@@ -455,6 +455,145 @@ def test_held_out_importance_uses_held_out_data(student, rng):
              "call fit(X_train, y_train) and pass its predict function to permutation_importance with X_test, y_test")
 
 
+# --- 5b. forward selection and drop-column importance ------------------------------------------------------
+
+def selection_result(value, n_steps):
+    """(chosen, errors) from what forward_selection returned, with the shape mistakes named."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        fail("forward_selection should return two lists, (chosen, errors)")
+    chosen = as_array(value[0], name="chosen").reshape(-1)
+    errors = as_array(value[1], name="errors").astype(float).reshape(-1)
+    if chosen.dtype.kind not in "iu" and not np.all(chosen == np.round(chosen)):
+        fail("chosen should hold column indices (integers)")
+    chosen = chosen.astype(int)
+    if len(chosen) != n_steps + 1 or len(errors) != n_steps + 1:
+        fail(f"with n_steps={n_steps}, chosen and errors should each have n_steps + 1 = {n_steps + 1} entries "
+             f"(the start column and its error first); got {len(chosen)} and {len(errors)}")
+    if len(set(chosen.tolist())) < len(chosen):
+        fail("a column was chosen twice: add each column at most once (remove it from the candidates)")
+    if not np.all(np.isfinite(errors)):
+        fail("errors contains NaN or infinite values")
+    return chosen.tolist(), errors
+
+
+def leaky_selection_data(rng):
+    """Three useful columns of decreasing strength, noise columns, and a 'leaky' column that follows the
+    target on the training rows only: chosen early by the training error, never by the validation error."""
+    d, n_train, n_val = 7, 160, 120
+    X_train, X_val = rng.normal(size=(n_train, d)), rng.normal(size=(n_val, d))
+    useful = rng.choice(np.arange(1, d), size=4, replace=False)      # three useful columns and the leaky one
+    weight = np.zeros(d)
+    weight[useful[:3]] = [3.0, 1.5, 0.7]
+    y_train = X_train @ weight + rng.normal(0, 0.3, size=n_train)
+    y_val = X_val @ weight + rng.normal(0, 0.3, size=n_val)
+    X_train[:, useful[3]] = y_train + rng.normal(0, 0.5, size=n_train)
+    return X_train, y_train, X_val, y_val
+
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_selection")
+def test_forward_selection_chooses_by_validation_error(student, rng):
+    """forward_selection adds, step by step, the column that lowers the validation MAE most."""
+    X_train, y_train, X_val, y_val = leaky_selection_data(rng)
+    start, n_steps = 0, 4
+    fit = ref.least_squares_fit
+    got = selection_result(call("forward_selection", student.forward_selection, Probe("least_squares_fit"),
+                                X_train, y_train, X_val, y_val, start, n_steps), n_steps)
+    chosen, errors = got
+    expected_chosen, expected_errors = ref.forward_selection(fit, X_train, y_train, X_val, y_val, start, n_steps)
+    if chosen[0] != start:
+        fail(f"chosen should begin with the start column ({start}), the one the selection starts from")
+    if chosen != expected_chosen:
+        on_training, _ = ref.forward_selection(fit, X_train, y_train, X_train, y_train, start, n_steps)
+        if chosen == on_training:
+            fail("the columns were chosen by the error on the training data: every extra column lowers it, and a "
+                 "column that only fits the training rows looks best. Choose by the MAE on X_val, y_val")
+        if chosen == worst_first(fit, X_train, y_train, X_val, y_val, start, n_steps):
+            fail("each step added the column with the *highest* validation error: take the minimum")
+        fail("the columns were not added in the order of the lowest validation MAE: at each step train one model "
+             "per remaining column on chosen + [j] and keep the j with the lowest MAE on the validation set")
+    expect_array(errors, np.asarray(expected_errors), name="errors", rtol=1e-6, atol=1e-9, mistakes={
+        "errors holds the training MAE; report the validation MAE of each chosen set":
+            np.array([ref.mae(y_train, fit(X_train[:, chosen[:k + 1]], y_train)(X_train[:, chosen[:k + 1]]))
+                      for k in range(len(chosen))]),
+        "errors holds the mean squared error; use the mean absolute error":
+            np.array([np.mean((y_val - fit(X_train[:, chosen[:k + 1]], y_train)(X_val[:, chosen[:k + 1]])) ** 2)
+                      for k in range(len(chosen))]),
+    }, hint="errors[k] is the validation MAE of the model trained on the columns chosen[:k + 1]")
+
+
+def worst_first(fit, X_train, y_train, X_val, y_val, start, n_steps):
+    """The mistake of taking the maximum: the column whose addition gives the highest validation MAE."""
+    chosen, remaining = [start], [j for j in range(X_train.shape[1]) if j != start]
+    for _ in range(n_steps):
+        scores = [ref.mae(y_val, fit(X_train[:, chosen + [j]], y_train)(X_val[:, chosen + [j]])) for j in remaining]
+        chosen.append(remaining.pop(int(np.argmax(scores))))
+    return chosen
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_selection")
+def test_forward_selection_on_hidden_molecules(student, rng):
+    """On descriptors of hidden molecules, forward selection from MolWt ranks the descriptors as the grader does."""
+    smiles, y = _read(HELDOUT)
+    pick = rng.choice(len(smiles), size=500, replace=False)
+    X = ref.compute_descriptors([smiles[i] for i in pick])
+    y = y[pick]
+    train, val = ref.molecule_split([smiles[i] for i in pick], 0.3, seed=int(rng.integers(1000)))
+    X_train, X_val = ref.scale_features(X[train], X[val])
+    start, n_steps = ref.DESCRIPTOR_NAMES.index("MolWt"), 4
+    chosen, _ = selection_result(call("forward_selection", student.forward_selection, Probe("least_squares_fit"),
+                                      X_train, y[train], X_val, y[val], start, n_steps), n_steps)
+    expected, _ = ref.forward_selection(ref.least_squares_fit, X_train, y[train], X_val, y[val], start, n_steps)
+    if chosen != expected:
+        matching = next((k for k, (a, b) in enumerate(zip(chosen, expected)) if a != b), len(expected))
+        fail(f"on hidden molecules (a linear model, descriptors from MolWt on), your selection agrees with the "
+             f"grader's for the first {matching} of {len(expected)} descriptors, then differs: check the order "
+             "of the steps on your own data with a deterministic fit")
+
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_selection")
+def test_drop_column_importance_retrains_without_the_column(student, rng):
+    """drop_column_importance: validation MAE of a model retrained without column j, minus that of the full model."""
+    n_train, n_val, d = 200, 150, 5
+    X_train, X_val = rng.normal(size=(n_train, d)), rng.normal(size=(n_val, d))
+    twin = rng.choice(np.arange(1, d), size=2, replace=False)            # two near-copies of one input
+    for X in (X_train, X_val):
+        X[:, twin[1]] = X[:, twin[0]] + 0.05 * rng.normal(size=len(X))
+    weight = np.zeros(d)
+    weight[0], weight[twin[0]], weight[twin[1]] = 2.0, 1.0, 1.0
+    y_train = X_train @ weight + rng.normal(0, 0.3, size=n_train)
+    y_val = X_val @ weight + rng.normal(0, 0.3, size=n_val)
+    fit = ref.least_squares_fit
+    got = as_array(call("drop_column_importance", student.drop_column_importance, Probe("least_squares_fit"),
+                        X_train, y_train, X_val, y_val), name="drop_column_importance(...)")
+    if got.shape != (d,):
+        fail(f"drop_column_importance returned shape {got.shape}; expected one number per column, ({d},)")
+    expected = ref.drop_column_importance(fit, X_train, y_train, X_val, y_val)
+    full_model = fit(X_train, y_train)
+    full = ref.mae(y_val, full_model(X_val))
+    columns = np.arange(d)
+
+    def zeroed(j):
+        A = X_val.copy()
+        A[:, j] = 0.0
+        return ref.mae(y_val, full_model(A)) - full
+
+    expect_array(got.astype(float), expected, name="drop_column_importance", rtol=1e-6, atol=1e-9, mistakes={
+        "the model was not retrained: column j was set to 0 in the full model's inputs. Drop-column importance "
+        "trains a new model on the other columns (so a correlated column can take over)":
+            np.array([zeroed(j) for j in columns]),
+        "the importances are measured on the training data; retrain on the training set, measure on the "
+        "validation set": ref.drop_column_importance(fit, X_train, y_train, X_train, y_train),
+        "this is the validation MAE after dropping the column, not its *increase* over the full model's MAE":
+            expected + full,
+        "the sign is reversed: importance = MAE without the column - MAE with all columns": -expected,
+        "each model was trained on column j alone; drop-column importance trains on all columns *but* j":
+            np.array([ref.mae(y_val, fit(X_train[:, [j]], y_train)(X_val[:, [j]])) - full for j in columns]),
+    })
+
+
 # --- 6. chemical families ---------------------------------------------------------------------------------
 
 FAMILY_EXAMPLES = ("CCCCC", "C1CCCCC1", "C=CCC", "C#CC", "Cc1ccccc1", "CC(=O)O", "OC(=O)c1ccccc1", "CCOC(C)=O",
