@@ -151,8 +151,11 @@ def no_outer_assertion_rewriting():
             sys.meta_path.insert(i, hook)
 
 
-def run_hidden_tests(spec: NotebookSpec, session) -> list[TestResult]:
-    plugin = GradingPlugin(session, salt=f"{spec.assignment}/{spec.name}")
+def run_hidden_tests(spec: NotebookSpec, session, *, seed: int | None = None) -> list[TestResult]:
+    """``seed``: None grades with the tests' usual inputs; another value draws other hidden inputs
+    (``learnathon audit`` regrades correct work under several seeds to find flaky tests)."""
+    salt = f"{spec.assignment}/{spec.name}" + ("" if seed is None else f"#seed={int(seed)}")
+    plugin = GradingPlugin(session, salt=salt)
     args = [str(spec.tests), "-c", str(PYTEST_INI), "--rootdir", str(spec.tests.parent),
             "-p", "no:cacheprovider", "--assert=plain", "-q", "--import-mode=importlib", "-W", "ignore",
             # Its end-of-run gc.collect() passes cost ~0.7 s per graded notebook; warnings are off anyway.
@@ -167,18 +170,18 @@ def run_hidden_tests(spec: NotebookSpec, session) -> list[TestResult]:
 
 
 def grade_notebook(spec: NotebookSpec, submission: Path, *, slot: int | None = None, student: str | None = None,
-                   hide: tuple[Path, ...] = ()) -> NotebookReport:
+                   hide: tuple[Path, ...] = (), seed: int | None = None) -> NotebookReport:
     """Grade one submitted notebook: read, run isolated, test. Never raises for student faults."""
     started = time.monotonic()
     try:
         cells = plan_cells(submission, spec.source)
     except SubmissionError as exc:
-        tests = run_hidden_tests(spec, UnreadableSession(str(exc)))
+        tests = run_hidden_tests(spec, UnreadableSession(str(exc)), seed=seed)
         return NotebookReport(spec.assignment, spec.name, tests, error=str(exc), student=student,
                               seconds=time.monotonic() - started)
     with StudentSession(cells, spec.session_config(slot=slot, hide=hide)) as session:
         outcomes = session.start()
-        tests = run_hidden_tests(spec, session)
+        tests = run_hidden_tests(spec, session, seed=seed)
         error = session.fatal
     return NotebookReport(spec.assignment, spec.name, tests, error=error, cells=outcomes, student=student,
                           seconds=round(time.monotonic() - started, 3))
