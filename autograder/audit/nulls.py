@@ -11,7 +11,7 @@ from the answer:
 - ``none``: returns None.  ``first-argument``: returns its first argument unchanged.
 - ``zeros`` / ``ones``: the structure the reference returns (learnt by calling the reference on
   copies of the arguments, in the same call), every number 0 / 1, models with weights 0 / 1.
-- ``constant``: the first answer it ever gave, repeated for every later call.
+- ``constant``: every number 0.5, every label the first label it ever gave (whatever the input).
 - ``untouched`` (only for functions that act on an argument, e.g. train a model in place): the
   reference's return value computed on *copies*, the arguments left exactly as they were, i.e. a
   function that forges its own record of the work without doing it.
@@ -29,14 +29,19 @@ PREFIX = "_learnathon_audit_reference_"
 
 # Runs inside the sandbox, in the student's notebook: plain Python, numpy and (if present) torch.
 HELPER = '''
-def _learnathon_audit_fill(value, fill):
+_learnathon_audit_first = {}
+
+def _learnathon_audit_fill(value, fill, memo=None):
     import numpy as _np
     try:
         import torch as _torch
     except ImportError:
         _torch = None
-    if value is None or isinstance(value, str):
-        return "" if isinstance(value, str) else None
+    if value is None:
+        return None
+    if isinstance(value, str):
+        # a constant label: the first one this function ever gave, whatever the input
+        return _learnathon_audit_first.setdefault(memo, value) if memo is not None else ""
     if isinstance(value, bool) or isinstance(value, _np.bool_):
         return bool(fill)
     if isinstance(value, (int, _np.integer)):
@@ -54,9 +59,9 @@ def _learnathon_audit_fill(value, fill):
                 p.fill_(fill)
         return model
     if isinstance(value, dict):
-        return type(value)((k, _learnathon_audit_fill(v, fill)) for k, v in value.items())
+        return type(value)((k, _learnathon_audit_fill(v, fill, memo and memo + (k,))) for k, v in value.items())
     if isinstance(value, (list, tuple)):
-        items = [_learnathon_audit_fill(v, fill) for v in value]
+        items = [_learnathon_audit_fill(v, fill, memo and memo + (i,)) for i, v in enumerate(value)]
         return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
     if hasattr(value, "shape") and hasattr(value, "dtype"):
         try:
@@ -72,14 +77,6 @@ def _learnathon_audit_copy(value):
         return _copy.deepcopy(value)
     except Exception:
         return value
-
-
-def _learnathon_audit_same_shape(a, b):
-    import numpy as _np
-    try:
-        return _np.shape(a) == _np.shape(b) and type(a) is type(b)
-    except Exception:
-        return type(a) is type(b)
 
 
 def _learnathon_audit_state(value):
@@ -105,8 +102,6 @@ def _learnathon_audit_state(value):
         return repr(type(value))
 
 
-_learnathon_audit_first = {}
-
 
 def _learnathon_audit_null(kind, name, reference, args, kwargs):
     if kind == "none":
@@ -121,8 +116,7 @@ def _learnathon_audit_null(kind, name, reference, args, kwargs):
         changed = _learnathon_audit_state(copies) != _learnathon_audit_state((args, kwargs))
         return result if changed else None
     if kind == "constant":
-        first = _learnathon_audit_first.setdefault(name, result)
-        return first if _learnathon_audit_same_shape(first, result) else _learnathon_audit_fill(result, 0.5)
+        return _learnathon_audit_fill(result, 0.5, memo=(name,))
     return _learnathon_audit_fill(result, {"zeros": 0.0, "ones": 1.0}[kind])
 '''
 
