@@ -39,7 +39,8 @@ class Job:
     label: str
     path: str
     seed: int | None = None
-    detail: tuple = ()     # (function, variant) for nulls, the Mutant key for mutants, (fixture, repeat) for alternatives
+    detail: tuple = ()     # (function, variant) for nulls, the Mutant for mutants, (fixture, repeat) for alternatives
+    only: tuple[str, ...] = ()   # just these tests (a null variant needs only the tests that depend on its function)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,8 +102,6 @@ def plan(assignment: registry.Assignment, folder: Path, *, seeds: int, mutants_p
         for fn in functions:
             add("null", f"{fn.name}: released stub", nulls.null_notebook(source_nb, fn, "released"),
                 detail=(fn.name, "released"))
-            for variant in fn.variants():
-                add("null", f"{fn.name}: {variant}", nulls.null_notebook(source_nb, fn, variant), detail=(fn.name, variant))
         everything = mutation.mutants_of_notebook(source_nb)
         chosen = sample(everything, mutants_per_notebook, f"{assignment.name}/{spec.name}")
         for m in chosen:
@@ -118,15 +117,37 @@ def plan(assignment: registry.Assignment, folder: Path, *, seeds: int, mutants_p
             for seed in range(1, seeds + 1):
                 add("alternative", f"{name} (seed {seed})", nb, seed=seed, detail=(name, 0))
             add("alternative", f"{name} (seed 1 again)", nb, seed=1, detail=(name, 1))
-        context[spec.name] = {"functions": functions, "mutants_total": len(everything), "mutants_sampled": len(chosen)}
+        context[spec.name] = {"functions": functions, "mutants_total": len(everything), "mutants_sampled": len(chosen),
+                              "source": source_nb, "work": work}
     return jobs, context
+
+
+def plan_variants(graded: list[Graded], context: dict, start: int) -> list[Job]:
+    """Second round: every null variant of a function, graded on the tests that depend on it (those
+    its released stub loses points on); a function no test depends on is reported, not varied."""
+    jobs = []
+    for g in graded:
+        if g.job.kind != "null" or g.job.detail[1] != "released":
+            continue
+        facts = context[g.job.notebook]
+        dependent = tuple(sorted(t for t, (p, m) in g.points.items() if p < m))
+        fn = next(f for f in facts["functions"] if f.name == g.job.detail[0])
+        if not dependent:
+            continue
+        for variant in fn.variants():
+            path = facts["work"] / f"{start + len(jobs):05d}" / Path(g.job.path).name
+            path.parent.mkdir()
+            nbformat.write(nulls.null_notebook(facts["source"], fn, variant), str(path))
+            jobs.append(Job(g.job.notebook, "null", f"{fn.name}: {variant}", str(path), None, (fn.name, variant),
+                            dependent))
+    return jobs
 
 
 def _grade(assignment: str, job: Job) -> Graded:
     from ..runner import grade_notebook
 
     spec = registry.load(assignment).notebook(Path(job.path).name)
-    report = grade_notebook(spec, Path(job.path), seed=job.seed)
+    report = grade_notebook(spec, Path(job.path), seed=job.seed, only=job.only)
     return Graded(job, {t.name: (t.points, t.max_points) for t in report.tests}, report.error)
 
 
@@ -165,6 +186,7 @@ def audit(name: str, *, seeds: int = 3, mutants_per_notebook: int | None = None,
         planned, context = plan(assignment, Path(tmp), seeds=seeds, mutants_per_notebook=mutants_per_notebook,
                                 only=only)
         graded = grade_all(name, planned, jobs, progress)
+        graded += grade_all(name, plan_variants(graded, context, len(planned)), jobs, progress)
     audits = []
     for notebook, facts in context.items():
         mine = [g for g in graded if g.job.notebook == notebook]

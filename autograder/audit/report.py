@@ -71,8 +71,7 @@ class NotebookAudit:
             if variant == "released":
                 continue
             total += 1
-            dependent = {t for t, (p, m) in stubs[fn].points.items() if p < m}
-            earning = {t: p for t, (p, _) in g.points.items() if t in dependent and p > 0}
+            earning = {t: p for t, (p, _) in g.points.items() if t in g.job.only and p > 0}
             if not earning:
                 zero += 1
                 continue

@@ -36,7 +36,7 @@ CONTRACT = {
     "forward": 'X, params, activation="relu"', "mse_loss": "y_hat, y", "mse_loss_grad": "y_hat, y",
     "backward": 'dy_hat, cache, params, activation="relu"', "numerical_gradient": "f, x, h=1e-5",
     "relative_error": "a, b", "torch_gradients": 'X, y, params, activation="relu"',
-    "sgd_step": "params, grads, lr", "classify_loss_curve": "losses",
+    "sgd_step": "params, grads, lr", "classify_loss_curve": "losses", "worked_example": "X, params",
 }
 VARIABLES = ("z1", "z2", "z3", "y_hat_relu_output", "learning_rates")  # read by the hidden tests
 

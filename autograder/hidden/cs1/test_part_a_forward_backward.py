@@ -76,7 +76,7 @@ def expect_param_shaped(value, expected, *, name, mistakes=None, hint=""):
 
 def unset(name):
     return (f"{name} is still None: the lecture-example cell is not implemented yet "
-            "(set it to the number you computed)")
+            "(write worked_example and set it from worked_example(X_example, params_example))")
 
 
 # --- 1. activations ---------------------------------------------------------------------------
@@ -285,33 +285,71 @@ def test_forward_cache(student, rng):
 
 # --- 3. the lecture's worked example -------------------------------------------------------------
 
-@pytest.mark.points(2)
-@pytest.mark.cell("test_lecture_example")
-def test_lecture_example(student):
-    """The lecture's worked example: z1 = 1, z2 = 43, z3 = -50 and a ReLU output's y_hat = 0."""
-    X, params = ref.lecture_example()
+def other_example(rng, *, output_positive):
+    """Small integer inputs and weights like the slide's, drawn anew: one hidden neuron below zero (so
+    its ReLU matters), the output's sign chosen (so ReLU(z3) differs from z3 or not)."""
+    while True:
+        X = rng.integers(-3, 4, size=(1, 3)).astype(float)
+        params = {"W1": rng.integers(-5, 6, size=(3, 2)).astype(float),
+                  "b1": np.full(2, float(rng.integers(-2, 3))),
+                  "W2": rng.integers(-4, 5, size=(2, 1)).astype(float),
+                  "b2": rng.integers(-9, 10, size=1).astype(float)}
+        steps = ref.worked_example(X, params)
+        z_hidden = (X @ params["W1"] + params["b1"])[0]
+        distinct = len({round(v, 6) for v in (steps["z1"], steps["z2"], steps["z3"])}) == 3
+        if distinct and min(z_hidden) < 0 < max(z_hidden) and (steps["z3"] > 0) == output_positive \
+                and abs(steps["z3"]) > 0.5 and 0 not in (params["W2"][0, 0], params["W2"][1, 0]):
+            return X, params
+
+
+def example_mistakes(X, params):
+    """What typical slips give on one example, per number."""
     W1, b1, W2, b2 = (params[k] for k in KEYS)
     z_hidden = (X @ W1 + b1)[0]
-    z_out = float((ref.relu(z_hidden) @ W2 + b2)[0])
-    wrong_bias = "the hidden neurons' bias b1 = 1 is missing"
-    cases = [
-        ("z1", z_hidden[0], {wrong_bias: z_hidden[0] - b1[0],
-                             "it uses the weights of hidden neuron 2; neuron 1 uses column 0 of W1 "
-                             "(w11, w21, w31)": z_hidden[1]}),
-        ("z2", z_hidden[1], {wrong_bias: z_hidden[1] - b1[1],
-                             "it uses the weights of hidden neuron 1; neuron 2 uses column 1 of W1 "
-                             "(w12, w22, w32)": z_hidden[0]}),
-        ("z3", z_out, {"the output bias b2 is missing": z_out - float(b2[0]),
-                       "z3 = w4 a1 + w5 a2 + b2: did you swap w4 and w5?":
-                           float(z_hidden[::-1] @ W2[:, 0] + b2[0])}),
-        ("y_hat_relu_output", max(0.0, z_out), {"a ReLU output gives max(0, z3), not z3 itself": z_out,
-                                                "it is ReLU(z3) = max(0, z3), not |z3|": abs(z_out)}),
-    ]
-    for name, expected, mistakes in cases:
+    z_out = float(ref.relu(z_hidden) @ W2[:, 0] + b2[0])
+    wrong_bias = "the hidden neurons' bias b1 is missing"
+    return {
+        "z1": {wrong_bias: z_hidden[0] - b1[0],
+               "it uses the weights of hidden neuron 2; neuron 1 uses column 0 of W1 (w11, w21, w31)": z_hidden[1]},
+        "z2": {wrong_bias: z_hidden[1] - b1[1],
+               "it uses the weights of hidden neuron 1; neuron 2 uses column 1 of W1 (w12, w22, w32)": z_hidden[0]},
+        "z3": {"the output bias b2 is missing": z_out - float(b2[0]),
+               "z3 = w4 a1 + w5 a2 + b2: did you swap w4 and w5?": float(ref.relu(z_hidden[::-1]) @ W2[:, 0] + b2[0]),
+               "z3 uses a1 = ReLU(z1) and a2 = ReLU(z2), not z1 and z2 themselves": float(z_hidden @ W2[:, 0] + b2[0])},
+        "y_hat_relu_output": {"a ReLU output gives max(0, z3), not z3 itself": z_out,
+                              "it is ReLU(z3) = max(0, z3), not |z3|": abs(z_out)},
+    }
+
+
+def check_steps(value, X, params, what):
+    if not isinstance(value, dict):
+        fail(f"worked_example should return a dict with the keys 'z1', 'z2', 'z3', 'y_hat_relu_output' ({what})")
+    expected = ref.worked_example(X, params)
+    mistakes = example_mistakes(X, params)
+    for name in ("z1", "z2", "z3", "y_hat_relu_output"):
+        if name not in value or value[name] is None:
+            fail(f"worked_example's result has no number for {name!r} ({what})")
+        expect_float(value[name], expected[name], name=f"{name} ({what})", rtol=RTOL, atol=1e-6,
+                     mistakes=mistakes[name])
+
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_lecture_example")
+def test_lecture_example(student, rng):
+    """The lecture's steps, run on the slide's numbers (z1 = 1, z2 = 43, z3 = -50) and on other weights."""
+    X, params = ref.lecture_example()
+    check_steps(student.worked_example(X, params), X, params, "the lecture's numbers")
+    expected = ref.worked_example(X, params)
+    for name in ("z1", "z2", "z3", "y_hat_relu_output"):
         value = student.get(name)
         if value is None:
             fail(unset(name))
-        expect_float(value, expected, name=name, rtol=RTOL, atol=1e-6, mistakes=mistakes)
+        expect_float(value, expected[name], name=name, rtol=RTOL, atol=1e-6,
+                     hint="set it from worked_example(X_example, params_example)")
+    # Typed-in slide numbers, or a slip that happens to give the slide's numbers, fail here.
+    for output_positive in (True, False):
+        X, params = other_example(rng, output_positive=output_positive)
+        check_steps(student.worked_example(X, params), X, params, "other weights")
 
 
 # --- 4. the loss ----------------------------------------------------------------------------------

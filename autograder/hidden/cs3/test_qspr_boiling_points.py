@@ -246,17 +246,24 @@ def test_molecule_split_recognises_spellings(student, rng):
     smiles = list(molecules)
     for s in molecules[:25]:
         smiles += [respelled(s, rng), respelled(s, rng)]
+    # Real data has typos: an invalid SMILES is a row like any other (its own group), never a crash.
+    smiles += [str(s) for s in rng.choice(INVALID_SMILES[:4], size=3, replace=False)]
     order = rng.permutation(len(smiles))
     smiles = [smiles[i] for i in order]
-    train, test = index_pair(call("molecule_split", student.molecule_split, smiles, 0.3, 1),
-                             "molecule_split(smiles, 0.3, seed=1)", len(smiles))
+    try:
+        result = student.molecule_split(smiles, 0.3, 1)
+    except StudentCodeError as exc:
+        fail(f"molecule_split crashed on a list that contains invalid SMILES ({exc}); canonical_smiles returns "
+             "None for them: give each invalid SMILES its own group (e.g. 'invalid: ' + smiles) instead of failing")
+    train, test = index_pair(result, "molecule_split(smiles, 0.3, seed=1)", len(smiles))
     raw = np.asarray(smiles, dtype=object)
     if set(raw[train]) & set(raw[test]) == set():
-        canonical = np.asarray([ref.canonical_smiles(s) for s in smiles], dtype=object)
+        canonical = np.asarray([ref.canonical_smiles(s) or f"invalid: {s}" for s in smiles], dtype=object)
         if set(canonical[train]) & set(canonical[test]):
             fail("molecule_split: different spellings of the same molecule ended up in both sets; "
                  "group by canonical_smiles(s), not by the SMILES text as given")
-    check_group_split(train, test, [ref.canonical_smiles(s) for s in smiles], "molecule_split", 0.3, "molecules")
+    check_group_split(train, test, [ref.canonical_smiles(s) or f"invalid: {s}" for s in smiles], "molecule_split",
+                      0.3, "molecules")
 
 
 # --- 3. scaling without leakage ----------------------------------------------------------------------
