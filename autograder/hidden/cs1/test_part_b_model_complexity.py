@@ -28,6 +28,7 @@ from autograder.worker import probes
 
 LABELS = ("underfitting", "good fit", "overfitting")
 ACTIVATIONS = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0), "sigmoid": lambda z: 1 / (1 + np.exp(-z))}
+STATED_THRESHOLDS: dict = {}   # no pass mark on a measured result here (every check is exact or a named mistake)
 WEIGHT_ATOL = 2e-4      # float32 runs agree to ~1e-6; each mistake below moves weights by > 1e-2
 
 

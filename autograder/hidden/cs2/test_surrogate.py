@@ -33,6 +33,9 @@ BEST_YIELD_IN_SAMPLED = 0.2197657
 # benchmarks/cs2_surrogate.py --seeds 40; tests/solutions/test_cs2_surrogate.py checks one run.
 SURROGATE_SETTINGS = dict(width=32, depth=2, max_epochs=120, batch_size=64, lr=5e-3, patience=15)
 R2_THRESHOLD = 0.95
+# Pass marks the notebook states where the task is set, and the visible check that applies the same number
+# (tests/assignments/test_stated_thresholds.py holds the notebook to this table).
+STATED_THRESHOLDS = {"R2_THRESHOLD": {"value": R2_THRESHOLD, "check": "test_surrogate", "text": "0.95"}}
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -562,7 +565,7 @@ def test_trained_surrogate_is_accurate_on_new_simulator_points(student, rng, cre
     credit.award(passed.mean() * 0.5)
     if not passed.all():
         worst = ", ".join(f"{name}: {value:.3f}" for name, value, ok in zip(vdv.OUTPUTS, r2, passed) if not ok)
-        fail(f"on new simulator points R^2 is below {R2_THRESHOLD} for {worst}. Check that the scalers are fitted "
+        fail(f"on new simulator points R^2 must be at least {R2_THRESHOLD} for every output; it is below for {worst}. Check that the scalers are fitted "
              "on the training rows, the network is trained on the *scaled* data, and early stopping keeps the best weights")
 
 

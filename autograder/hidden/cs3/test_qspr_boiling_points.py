@@ -27,6 +27,9 @@ HERE = Path(__file__).parent
 RELEASED = HERE.parent.parent.parent / "assignments" / "cs3" / "boiling_points.csv"
 HELDOUT = HERE / "heldout_molecules.csv"
 MAE_THRESHOLD_K = 23.0
+# Pass marks the notebook states where the task is set, and the visible check that applies the same number
+# (tests/assignments/test_stated_thresholds.py holds the notebook to this table).
+STATED_THRESHOLDS = {"MAE_THRESHOLD_K": {"value": MAE_THRESHOLD_K, "check": "check_network_accuracy", "text": "23"}}
 INVALID_SMILES = ("C1CC", "not a molecule", "", "c1cccc1", "CC(C)(C)(C)(C)C", "C(C")
 
 
@@ -395,8 +398,9 @@ def test_fit_and_predict_error_on_hidden_molecules(student, rng, credit):
     credit.award(1 / 3)
     error = float(np.mean(np.abs(out - truth)))
     if error > MAE_THRESHOLD_K:
-        fail(f"the mean absolute error on molecules your model has not seen is {error:.1f} K; a network on these "
-             f"10 descriptors reaches well below {MAE_THRESHOLD_K:.0f} K (a linear model gets about 28 K). "
+        fail(f"the mean absolute error on molecules your model has not seen is {error:.1f} K; it must be at most "
+             f"{MAE_THRESHOLD_K:.0f} K (a network on these 10 descriptors reaches about 18-20 K, a linear model "
+             "about 28 K). "
              "Check the scaling of inputs and targets, the learning rate and the number of epochs")
 
 
