@@ -539,6 +539,20 @@ def test_relative_error(student, rng):
                      "compare entry by entry and take the max, not norms of the whole arrays":
                          np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)),
                  })
+    # Gradients that agree to a few percent, all of one sign: the max ratio is small here, and
+    # |a + b| in the numerator (a sign slip) gives about 1 instead.
+    a = rng.uniform(0.5, 2.0, size=(3, 4)) * rng.choice([-1.0, 1.0], size=(3, 4))
+    b = a * (1 + rng.uniform(-0.03, 0.03, size=a.shape))
+    expect_float(student.relative_error(a, b), ref.relative_error(a, b), name="relative_error of two close arrays",
+                 rtol=RTOL, atol=1e-9, mistakes={
+                     "the numerator is |a - b| (the difference), not |a + b|":
+                         np.max(np.abs(a + b) / (np.abs(a) + np.abs(b))),
+                 })
+    # Entries far below 1e-8: the denominator's floor max(1e-8, |a| + |b|) decides the result.
+    tiny = rng.uniform(1e-10, 1e-9, size=(2, 2))
+    expect_float(student.relative_error(tiny, -tiny), ref.relative_error(tiny, -tiny),
+                 name="relative_error of two tiny arrays", rtol=RTOL, atol=1e-12,
+                 hint="the denominator is max(1e-8, |a| + |b|): exactly 1e-8 as its floor")
     zeros = np.zeros((2, 3))
     value = as_array(student.relative_error(zeros, zeros), name="relative_error of two zero arrays")
     if value.size == 1 and not np.isfinite(value.reshape(())):
@@ -627,6 +641,22 @@ def test_classify_loss_curve(student, rng, credit):
         given.add(got)
         if got != label:
             wrong.append(f"{name} is {label!r}, not {got!r}")
+    # Exactly on the stated rules' boundaries (exact in floating point): "more than 5 %" of the drop, and
+    # "higher than the first" loss, are strict.
+    boundaries = {
+        "a curve whose last 2 epochs removed exactly 5 % of its total drop": (
+            "converging", np.concatenate([np.linspace(21.0, 2.0, 18), [1.0]]),
+            "the rule is *more than* 5 % of the drop (>), so exactly 5 % is converging"),
+        "a flat curve": ("converging", np.full(int(rng.integers(30, 60)), float(rng.integers(1, 5))),
+                         "a curve whose last loss equals its first is not higher than it: not diverging (use >)"),
+    }
+    for name, (label, losses, lesson) in boundaries.items():
+        assert ref.classify_loss_curve(losses) == label  # guards the test itself
+        got = student.classify_loss_curve([float(v) for v in losses])
+        given.add(got)
+        if got != label:
+            wrong.append(f"{name} is {label!r}, not {got!r}: {lesson}")
+        names.append(name)
     if len(given) == 1:   # one label for every curve tells nothing apart: no partial credit for it
         fail(f"classify_loss_curve returned {given.pop()!r} for every curve: it has to tell converging, slowly "
              "converging and diverging curves apart")

@@ -701,6 +701,12 @@ def test_sweep_complexity(student, rng):
         if not curves["val"][-1] > 10.0 > curves["train"][-1]:
             fail("val_loss does not look like the loss on the validation data passed to the sweep: train on "
                  "x_train, y_train and evaluate on x_val, y_val")
+        # The losses must belong to the model handed back: measured here, not taken from the record.
+        measured = float(np.mean((as_array(record["model"](ref.as_tensor(x_va)), name="record['model'](x_val)")
+                                  .astype(float).reshape(-1, 1) - (y_va + 5.0)) ** 2))
+        if not np.isclose(measured, curves["val"][-1], rtol=1e-4, atol=1e-6):
+            fail("record['val_loss'] is not the validation loss of record['model']: train the model you "
+                 "store in the record (train changes it in place) and record its losses after training")
     again = sweep_records(call(), widths, depths)
     if not all(np.isclose(as_float(a["val_loss"], name="val_loss"), as_float(b["val_loss"], name="val_loss"),
                           rtol=1e-6) for a, b in zip(records, again)):
@@ -942,7 +948,7 @@ def test_diagnose_learning_curves_borderline(student, rng):
 def test_diagnose_learning_curves_explanation(student, rng):
     """The explanation is a sentence naming the loss that decided (validation or training)."""
     cases = clear_cases(rng)
-    checked = 0
+    checked, kinds = 0, set()
     for train, val, target, kwargs, expected in cases:
         label, explanation = pair(student.diagnose_learning_curves(train, val, target), "diagnose_learning_curves",
                                   "label, explanation")
@@ -955,8 +961,13 @@ def test_diagnose_learning_curves_explanation(student, rng):
             fail(f"an explanation of {expected!r} should name the loss that decided it: it must mention "
                  f"the {word} loss")
         checked += 1
+        kinds.add(expected)
     if not checked:
         fail("none of the labels were right, so no explanation could be checked")
+    if len(kinds) < len(LABELS):
+        missing = ", ".join(repr(k) for k in LABELS if k not in kinds)
+        fail(f"no curve labelled {missing} was recognised, so those explanations could not be checked "
+             "(an explanation is only worth something next to the right label)")
 
 
 # --- 7. extrapolation ---------------------------------------------------------------------------
