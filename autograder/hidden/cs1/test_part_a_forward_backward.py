@@ -338,7 +338,11 @@ def check_steps(value, X, params, what):
         fail(f"worked_example should return a dict with the keys 'z1', 'z2', 'z3', 'y_hat_relu_output' ({what})")
     expected = ref.worked_example(X, params)
     mistakes = example_mistakes(X, params)
+    slide = ref.worked_example(*ref.lecture_example())
     for name in ("z1", "z2", "z3", "y_hat_relu_output"):
+        if not np.isclose(slide[name], expected[name]):
+            mistakes[name]["this is the slide's number whatever the weights: compute it from X and params, "
+                           "step by step, instead of typing it in"] = slide[name]
         if name not in value or value[name] is None:
             fail(f"worked_example's result has no number for {name!r} ({what})")
         expect_float(value[name], expected[name], name=f"{name} ({what})", rtol=RTOL, atol=1e-6,
@@ -548,17 +552,18 @@ def test_relative_error(student, rng):
                      "the numerator is |a - b| (the difference), not |a + b|":
                          np.max(np.abs(a + b) / (np.abs(a) + np.abs(b))),
                  })
-    # Entries far below 1e-8: the denominator's floor max(1e-8, |a| + |b|) decides the result.
-    tiny = rng.uniform(1e-10, 1e-9, size=(2, 2))
-    expect_float(student.relative_error(tiny, -tiny), ref.relative_error(tiny, -tiny),
-                 name="relative_error of two tiny arrays", rtol=RTOL, atol=1e-12,
-                 hint="the denominator is max(1e-8, |a| + |b|): exactly 1e-8 as its floor")
     zeros = np.zeros((2, 3))
     value = as_array(student.relative_error(zeros, zeros), name="relative_error of two zero arrays")
     if value.size == 1 and not np.isfinite(value.reshape(())):
         fail("relative_error of two zero arrays is NaN (0 / 0): guard the denominator with "
              "np.maximum(1e-8, |a| + |b|)")
     expect_float(value, 0.0, name="relative_error of two zero arrays", atol=1e-12)
+    # Entries far below 1e-8: the denominator's floor max(1e-8, |a| + |b|) decides the result.
+    tiny = rng.uniform(1e-10, 1e-9, size=(2, 2))
+    expect_float(student.relative_error(tiny, -tiny), ref.relative_error(tiny, -tiny),
+                 name="relative_error of two tiny arrays", rtol=RTOL, atol=1e-12, mistakes={
+                     "the denominator needs its floor: guard the denominator with np.maximum(1e-8, |a| + |b|)": 1.0},
+                 hint="the denominator is max(1e-8, |a| + |b|): exactly 1e-8 as its floor")
 
 
 # --- 7. torch ------------------------------------------------------------------------------------------
