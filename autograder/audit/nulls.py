@@ -68,6 +68,13 @@ def _learnathon_audit_fill(value, fill, memo=None):
             return value * 0 + fill
         except Exception:
             return value
+    fitted = [k for k, v in getattr(value, "__dict__", {}).items()
+              if k.endswith("_") and not k.startswith("_") and isinstance(v, (_np.ndarray, float, _np.floating))]
+    if fitted:
+        # A fitted estimator (sklearn's mean_, scale_, coef_, ...): the same object with filled statistics.
+        value = _learnathon_audit_copy(value)
+        for k in fitted:
+            setattr(value, k, _learnathon_audit_fill(getattr(value, k), fill))
     return value
 
 
@@ -109,7 +116,10 @@ def _learnathon_audit_null(kind, name, reference, args, kwargs):
     if kind == "first-argument":
         return args[0] if args else next(iter(kwargs.values()), None)
     copies = (_learnathon_audit_copy(args), _learnathon_audit_copy(kwargs))
-    result = reference(*copies[0], **copies[1])
+    try:
+        result = reference(*copies[0], **copies[1])
+    except Exception:
+        return None  # a null answer does not raise the right error either
     if kind == "untouched":
         # Only a null if the work would have changed an argument (a model trained in place);
         # otherwise the copies' result is simply the right answer: fall back to doing nothing.

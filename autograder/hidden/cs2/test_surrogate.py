@@ -646,6 +646,15 @@ def test_sample_outside(student, rng):
     if inside.any():
         fail(f"{int(inside.sum())} of the {n} points are inside the inner (sampled) box: keep only points with at "
              "least one input outside its inner range, and draw again until you have n")
+    # Uniform over the outer box minus the inner one, few points have *every* input outside its inner range.
+    outside_each = (points < inner[:, 0]) | (points > inner[:, 1])
+    p = 1 - (inner[:, 1] - inner[:, 0]) / (outer[:, 1] - outer[:, 0])
+    expected_share = np.prod(p) / (1 - np.prod(1 - p))
+    share = float(np.mean(np.all(outside_each, axis=1)))
+    if share > expected_share + 0.25:
+        fail(f"{share:.0%} of the points have every input outside its inner range (uniform sampling gives about "
+             f"{expected_share:.0%}): a point is outside the inner box when at least one input is outside, i.e. "
+             "reject exactly the points with all inputs inside (np.all), not those with any input inside")
     spread = (points.max(axis=0) - points.min(axis=0)) / (outer[:, 1] - outer[:, 0])
     if np.any(spread < 0.85):
         fail("the points do not cover the whole outer box in every input: draw each input uniformly over its "
