@@ -4,9 +4,10 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from .assignments import hidden_paths
+from .discovery import hidden_paths
 from .notebook import plan_cells
-from .session import CellOutcome, SessionConfig, StudentSession
+from .records import CellOutcome
+from .session import SessionConfig, StudentSession
 
 
 @dataclasses.dataclass

@@ -36,7 +36,7 @@ def init(directory, assignment_names, course_id):
     assignment, notebook and grade cell, and the student versions in release/. Stock
     `nbgrader release_assignment`, `collect`, `export` and formgrader then work as usual.
     """
-    from .assignments import UnknownAssignment
+    from .discovery import UnknownAssignment
     from .course import CourseError, init as init_course
 
     try:
@@ -65,35 +65,36 @@ def autograde(assignment, course_dir, student, jobs, force, cluster, as_json):
     points its working parts earn; the run goes on. Rerunning skips what is already graded.
     """
     from . import sandbox
-    from .assignments import UnknownAssignment
+    from .discovery import UnknownAssignment
     from .autograde import autograde as run
     from .course import CourseError
-    from .summary import progress_line, summary_table
+    from .outputs import JsonResults, OutputError, Progress, SummaryTable, standard_outputs
+    from .summary import progress_line
 
     missing = sandbox.missing_protections()
     if missing:
         click.echo(f"warning: sandbox without: {', '.join(missing)} (run as root with util-linux for full isolation)",
                    err=True)
+    shown = [Progress(lambda r, i, n: click.echo(progress_line(r, i, n), err=True)),
+             JsonResults(echo=click.echo) if as_json else SummaryTable(echo=click.echo)]
     try:
         results = run(course_dir=course_dir, assignment=assignment, student=student, jobs=jobs, force=force,
-                      cluster=cluster, progress=lambda r, i, n: click.echo(progress_line(r, i, n), err=True))
+                      cluster=cluster, outputs=standard_outputs() + shown)
     except (CourseError, UnknownAssignment, LookupError) as exc:
         _usage(str(exc))
+    except OutputError as exc:
+        raise click.ClickException(str(exc)) from exc
     except OSError as exc:
         if cluster is None:
             raise
         _usage(f"cannot reach the cluster at {cluster}: {exc}")
-    if as_json:
-        click.echo(json.dumps([r.to_dict() for r in results], indent=1))
-    else:
-        click.echo(summary_table(results, assignment))
     if any(r.not_graded for r in results):
         sys.exit(1)
 
 
 @main.command()
 @click.argument("notebook", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--assignment", required=True, help="The assignment the notebook belongs to (e.g. cs1).")
+@click.option("--assignment", required=True, help="The assignment the notebook belongs to (its folder name under assignments/).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the score and every test.")
 def grade(notebook, assignment, as_json):
     """Grade one NOTEBOOK outside any course.
@@ -101,7 +102,7 @@ def grade(notebook, assignment, as_json):
     The notebook is matched to its part of the assignment by its file name, as in nbgrader.
     Exits 0 whenever a result was produced (an unreadable notebook scores 0 with `error` set).
     """
-    from .assignments import UnknownAssignment, load
+    from .discovery import UnknownAssignment, load
     from .feedback import render_text
     from .runner import grade_notebook
 
@@ -171,7 +172,7 @@ def audit(assignment, notebooks, seeds, mutants_per_notebook, jobs, json_path):
     failures, 0 flaky grades). Exceptions are reviewed in autograder/hidden/ASSIGNMENT/audit.toml.
     Prints a table and every finding; the last line holds the figures. Exits 1 if a target is missed.
     """
-    from .assignments import UnknownAssignment
+    from .discovery import UnknownAssignment
     from .audit import audit as run, last_line, table
     from .audit.review import ReviewError
 

@@ -26,7 +26,7 @@ from typing import Callable
 
 import nbformat
 
-from .. import assignments as registry
+from .. import discovery as registry
 from ..fabricate import read_fixture, with_cells
 from . import mutants as mutation, nulls, review
 from .report import TARGET_KILL_RATE, NotebookAudit, last_line, table  # noqa: F401 - the public API
@@ -59,10 +59,9 @@ class Graded:
 
 
 def fixture_folders(assignment: str, notebook: str) -> list[Path]:
-    """Where an assignment's fixture submissions live (both the per-assignment and the older shared layout)."""
-    root = registry.PROJECT_ROOT / "tests"
-    candidates = [root / "assignments" / assignment / "fixtures" / notebook, root / "fixtures" / assignment / notebook]
-    return [p for p in candidates if p.is_dir()]
+    """Where an assignment's fixture submissions live: tests/assignments/NAME/fixtures/PART/."""
+    folder = registry.PROJECT_ROOT / "tests" / "assignments" / assignment / "fixtures" / notebook
+    return [folder] if folder.is_dir() else []
 
 
 def full_marks_fixtures(assignment: str, notebook: str):

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.assignments import NotebookSpec
+from autograder.discovery import NotebookSpec
 
 NAME = "tiny"
 PART = "tiny"
@@ -23,6 +23,9 @@ SKIP_TAG = "learnathon:skip-when-grading"
 FAST_SETTINGS = {"cell_timeout": 3, "call_timeout": 3, "total_timeout": 60, "max_restarts": 4,
                  "memory_mb": 1024, "max_processes": 32, "max_file_mb": 8, "max_open_files": 64,
                  "cpu_seconds": 30}
+# Its notebooks (the red-team corpus too) import torch and pandas: the warm sandbox preloads them,
+# as a real assignment declares in its grading.toml ([sandbox] preload).
+PRELOAD = ("torch", "pandas")
 
 SETUP = "import numpy as np\nSCALE = 2.0\n"
 RELU = "def relu(z):\n    return np.maximum(z, 0.0)\n"
@@ -117,13 +120,14 @@ def source_notebook(*, relu: str = RELU, forward: str = FORWARD, nbgrader_marker
 
 def write_assignment(source_root: Path, hidden_root: Path, *, name: str = NAME,
                      settings: dict | None = None, tests: str = HIDDEN_TESTS) -> None:
-    """The assignment as ``autograder.assignments.load`` expects it: source notebook + hidden tests."""
+    """The assignment as ``autograder.discovery.load`` expects it: source notebook + hidden tests."""
     (source_root / name).mkdir(parents=True, exist_ok=True)
     (hidden_root / name).mkdir(parents=True, exist_ok=True)
     nbformat.write(source_notebook(), source_root / name / f"{PART}.ipynb")
     (hidden_root / name / f"test_{PART}.py").write_text(tests)
     values = {**FAST_SETTINGS, **(settings or {})}
     toml = "[defaults]\n" + "".join(f"{k} = {v}\n" for k, v in values.items())
+    toml += "[sandbox]\npreload = [" + ", ".join(f'"{name}"' for name in PRELOAD) + "]\n"
     (hidden_root / name / "grading.toml").write_text(toml)
 
 
@@ -137,7 +141,7 @@ def make_spec(root: Path, *, settings: dict | None = None, tests: str = HIDDEN_T
     hidden = root / "hidden" / f"test_{PART}.py"
     hidden.parent.mkdir(parents=True, exist_ok=True)
     hidden.write_text(tests)
-    return NotebookSpec(NAME, PART, source, hidden, files, {**FAST_SETTINGS, **(settings or {})})
+    return NotebookSpec(NAME, PART, source, hidden, files, {**FAST_SETTINGS, **(settings or {})}, PRELOAD)
 
 
 def submission(path: Path, *, relu: str | None = RELU, forward: str | None = FORWARD,
@@ -177,19 +181,19 @@ def tiny_roots(tmp_path_factory):
 
 
 def register(monkeypatch, roots):
-    import autograder.assignments as registry
+    import autograder.discovery as discovery
 
-    monkeypatch.setattr(registry, "SOURCE_ROOT", roots[0])
-    monkeypatch.setattr(registry, "HIDDEN_ROOT", roots[1])
+    monkeypatch.setattr(discovery, "SOURCE_ROOT", roots[0])
+    monkeypatch.setattr(discovery, "HIDDEN_ROOT", roots[1])
     # Grading processes spawned for --jobs read the roots from the environment.
     monkeypatch.setenv("LEARNATHON_ASSIGNMENTS_DIR", str(roots[0]))
     monkeypatch.setenv("LEARNATHON_HIDDEN_TESTS_DIR", str(roots[1]))
-    return registry.load(NAME)
+    return discovery.load(NAME)
 
 
 @pytest.fixture
 def registered_tiny(tiny_roots, monkeypatch):
-    """The tiny assignment registered under the name "tiny", as `autograder.assignments.load` finds it."""
+    """The tiny assignment registered under the name "tiny", as `autograder.discovery.load` finds it."""
     return register(monkeypatch, tiny_roots)
 
 

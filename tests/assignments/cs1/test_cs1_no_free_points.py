@@ -11,11 +11,11 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from autograder import assignments, runner  # noqa: E402
+from autograder import discovery as assignments, runner  # noqa: E402
 from tests.support import student_version  # noqa: E402
 
 TYPED = '''def worked_example(X, params):

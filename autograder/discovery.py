@@ -1,4 +1,10 @@
-"""Where an assignment's parts live: source notebooks, released files, hidden tests, limits."""
+"""Assignment discovery: where each assignment's parts live and what it declares.
+
+The only engine module that knows the layout of an assignment: its source notebooks and released
+files (``assignments/NAME/``), its hidden tests and ``grading.toml`` (``autograder/hidden/NAME/``).
+Everything per-assignment (limits, demo class, ...) is declared there and read here, so the rest
+of the engine never names an assignment.
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -31,6 +37,7 @@ class NotebookSpec:
     tests: Path                    # hidden pytest module
     files: tuple[Path, ...]        # released alongside, copied into the sandbox
     settings: dict
+    preload: tuple[str, ...] = ()  # [sandbox] preload: libraries the warm sandbox imports once
 
     @property
     def filename(self) -> str:
@@ -38,10 +45,11 @@ class NotebookSpec:
 
     def session_config(self, *, slot: int | None = None, hide: tuple[Path, ...] = ()) -> session.SessionConfig:
         limits = sandbox.Limits(**{k: v for k, v in self.settings.items() if k in LIMIT_KEYS})
+        probes = self.tests.parent / "probes.py"
         return session.SessionConfig(
             **{k: v for k, v in self.settings.items() if k in SESSION_KEYS},
             limits=limits, files=self.files, slot=sandbox.process_slot() if slot is None else slot,
-            hide=hidden_paths() + tuple(hide))
+            hide=hidden_paths() + tuple(hide), preload=self.preload, probes=probes if probes.is_file() else None)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,6 +58,7 @@ class Assignment:
     source_dir: Path
     notebooks: tuple[NotebookSpec, ...]
     files: tuple[Path, ...] = ()
+    demo: dict = dataclasses.field(default_factory=dict)   # grading.toml's [demo] table (autograder/demo.py)
 
     def notebook(self, filename: str) -> NotebookSpec:
         stem = Path(filename).name.removesuffix(".ipynb")
@@ -65,14 +74,33 @@ def hidden_paths() -> tuple[Path, ...]:
     """Folders the sandbox must never see: sources with solutions, references, hidden tests."""
     root = PROJECT_ROOT
     # .git too: committed hidden tests and solutions can be read back from its objects.
-    candidates = [SOURCE_ROOT, HIDDEN_ROOT, root / "assignments", root / "autograder" / "hidden", root / "solutions", root / "tests", root / "benchmarks", root / ".git"]
+    candidates = [SOURCE_ROOT, HIDDEN_ROOT, root / "assignments", root / "autograder" / "hidden", root / "solutions", root / "tests", root / "benchmarks", *git_dirs(root)]
     try:
         import solutions
 
-        candidates.append(Path(solutions.__file__).parent)
+        candidates.extend(Path(p) for p in solutions.__path__)   # references kept elsewhere, too
     except ImportError:
         pass
-    return tuple(dict.fromkeys(p for p in candidates if p.is_dir()))
+    folders = list(dict.fromkeys(p for p in candidates if p.is_dir()))
+    # A folder inside another hidden one is hidden with it (and could not be mounted over once its parent is).
+    return tuple(p for p in folders if not any(p != q and p.is_relative_to(q) for q in folders))
+
+
+def git_dirs(root: Path) -> list[Path]:
+    """The checkout's git folders. In a git worktree ``.git`` is a file (``gitdir: <path>``):
+    then that folder and the repository's common folder (its ``commondir``) hold the objects."""
+    dot_git = root / ".git"
+    if not dot_git.is_file():
+        return [dot_git]
+    text = dot_git.read_text(errors="replace").strip()
+    if not text.startswith("gitdir:"):
+        return []
+    gitdir = (root / text.removeprefix("gitdir:").strip()).resolve()
+    common = gitdir / "commondir"
+    found = [gitdir]
+    if common.is_file():
+        found.append((gitdir / common.read_text().strip()).resolve())
+    return found
 
 
 def available() -> list[str]:
@@ -87,6 +115,7 @@ def load(name: str) -> Assignment:
         raise UnknownAssignment(f"unknown assignment {name!r} (available: {', '.join(available())})")
     config = tomllib.loads((hidden_dir / "grading.toml").read_text()) if (hidden_dir / "grading.toml").exists() else {}
     defaults = config.get("defaults", {})
+    preload = tuple(str(name) for name in config.get("sandbox", {}).get("preload", []))
     files = tuple(sorted(p for p in source_dir.iterdir() if p.is_file() and p.suffix != ".ipynb"
                          and p.name != "__init__.py" and not p.name.startswith(".")))
     specs = []
@@ -95,7 +124,7 @@ def load(name: str) -> Assignment:
         if not tests.exists():
             raise UnknownAssignment(f"{notebook.name} has no hidden tests ({tests} is missing)")
         settings = {**defaults, **config.get("notebooks", {}).get(notebook.stem, {})}
-        specs.append(NotebookSpec(name, notebook.stem, notebook, tests, files, settings))
+        specs.append(NotebookSpec(name, notebook.stem, notebook, tests, files, settings, preload))
     if not specs:
         raise UnknownAssignment(f"assignment {name!r} has no notebooks in {source_dir}")
-    return Assignment(name, source_dir, tuple(specs), files)
+    return Assignment(name, source_dir, tuple(specs), files, config.get("demo", {}))
