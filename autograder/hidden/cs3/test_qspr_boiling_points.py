@@ -203,6 +203,7 @@ def test_usable_columns(student, rng):
     X[rng.integers(30), 4] = np.inf
     X[rng.integers(30), 6] = -np.inf
     X[:, 7] = 2.5
+    X[:, 8] = 2.5 + rng.uniform(0.0, 0.4, size=30)   # a small but non-zero spread: usable
     expected = ref.usable_columns(X)
     got = as_mask(call("usable_columns", student.usable_columns, X), name="usable_columns(X)")
     if got.shape != expected.shape:
@@ -215,6 +216,9 @@ def test_usable_columns(student, rng):
     if np.any(got & np.all(np.isfinite(X), axis=0) & (np.ptp(X, axis=0) == 0)):
         fail("usable_columns keeps a constant column: it carries no information and has zero spread, "
              "so it cannot be standardised; drop it too")
+    if not got[8]:
+        fail("usable_columns drops a column whose values vary by less than 1: only a constant column (spread "
+             "exactly 0, np.ptp(...) > 0) is unusable")
     if not np.array_equal(got, expected):
         fail(f"usable_columns marks {int(np.sum(got != expected))} of {len(expected)} columns wrongly")
 
@@ -363,6 +367,17 @@ def test_train_network_returns_a_torch_model_in_kelvin(student, rng):
     if error > 20.0:
         fail(f"the trained model is far off on its own training data (MAE {error:.0f} K on a simple relation): "
              "is the training loop updating the weights (zero_grad, backward, step)?")
+    # The seed makes training reproducible: the same seed, the same network (torch.manual_seed(seed) first).
+    again = call("train_network", student.train_network, X[:120], y[:120], 7, 5)
+    twice = call("train_network", student.train_network, X[:120], y[:120], 7, 5)
+    probe = torch.tensor(X[:10], dtype=torch.float32)
+    for m in (again, twice):
+        call("train_network's model", m.call_method, "eval")
+    first = as_array(call("the trained model", again, probe), name="model(X)").astype(float)
+    second = as_array(call("the trained model", twice, probe), name="model(X)").astype(float)
+    if not np.allclose(first, second, rtol=1e-5, atol=1e-4):
+        fail("train_network gave two different networks for the same seed: call torch.manual_seed(seed) before "
+             "building the model and shuffling the batches")
 
 
 @pytest.mark.points(1)
@@ -379,6 +394,20 @@ def test_fit_and_predict_skips_invalid_molecules(student, rng):
         fail(f"fit_and_predict returned {out.size} values for {len(test)} test molecules: one prediction each")
     if not np.all(np.isfinite(out)):
         fail(f"fit_and_predict returned NaN predictions: {NAN_HINT}")
+    beats_the_mean(out, test, y[pick])
+
+
+def beats_the_mean(predicted, test_smiles, train_labels):
+    """Predictions must be better than always answering the training labels' mean (a trained model
+    on even a few hundred molecules is far better): numbers alone earn nothing."""
+    heldout = dict(zip(*_read(HELDOUT)))
+    truth = np.array([heldout[s] for s in test_smiles])
+    error, guess = float(np.mean(np.abs(predicted - truth))), float(np.mean(np.abs(np.mean(train_labels) - truth)))
+    if error >= 0.8 * guess:
+        fail(f"the predictions are hardly better than always answering the mean boiling point of the training "
+             f"molecules (MAE {error:.0f} K against {guess:.0f} K; they must be below 80 % of it): train the network "
+             "on the descriptors of the valid training molecules and predict with it")
+    return error
 
 
 @pytest.mark.points(3)
@@ -395,6 +424,7 @@ def test_fit_and_predict_error_on_hidden_molecules(student, rng, credit):
     out = out.reshape(-1)
     if not np.all(np.isfinite(out)):
         fail(f"fit_and_predict returned NaN predictions: {NAN_HINT}")
+    beats_the_mean(out, list(test), y)
     credit.award(1 / 3)
     error = float(np.mean(np.abs(out - truth)))
     if error > MAE_THRESHOLD_K:
@@ -412,7 +442,8 @@ def test_permutation_importance_of_a_known_model(student, rng):
     """permutation_importance finds the only features a known linear model uses, with the right size."""
     d = 6
     weight = np.zeros(d)
-    important = rng.choice(d, size=2, replace=False)
+    # The last column always matters (a loop that stops one column early misses it), plus one other.
+    important = rng.permutation(np.array([int(rng.integers(d - 1)), d - 1]))
     weight[important] = [3.0, 1.0]
     X = rng.normal(size=(400, d))
     y = X @ weight + 0.5 + rng.normal(0, 0.5, size=400)
@@ -583,6 +614,9 @@ def _scaffold_groups(smiles):
 def test_scaffold_split(student, rng):
     """scaffold_split never puts molecules with the same ring scaffold into both sets."""
     smiles = hidden_smiles(rng, 150)
+    # Other spellings of some ring-free molecules: each molecule is one group, whatever its spelling.
+    smiles += [respelled(s, rng) for s in smiles if ref.murcko_scaffold(s) == ""][:12]
+    smiles = [smiles[i] for i in rng.permutation(len(smiles))]
     train, test = index_pair(call("scaffold_split", student.scaffold_split, smiles, 0.2, 2),
                              "scaffold_split(smiles, 0.2, seed=2)", len(smiles))
     groups = _scaffold_groups(smiles)
