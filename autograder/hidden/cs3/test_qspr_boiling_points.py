@@ -465,6 +465,9 @@ def test_permutation_importance_of_a_known_model(student, rng):
         fail("permutation_importance: features the model does not use must get importance 0 (shuffling them "
              "cannot change the predictions); shuffle only column j when measuring feature j")
     expected = ref.permutation_importance(lambda Z: Z @ weight + 0.5, X, y, 5, 0)
+    if abs(got[d - 1]) < 1e-9 < expected[d - 1]:
+        fail("permutation_importance gives the last column importance 0 although the model uses it: loop over "
+             "every column, range(X.shape[1])")
     if got[important[0]] > 2.0 * expected[important[0]]:
         fail("permutation_importance is far larger than expected: measure the mean *absolute* error, not the "
              "squared error")
