@@ -160,6 +160,50 @@ def demo(directory, jobs):
 
 
 @main.command()
+@click.argument("assignment")
+@click.option("--notebook", "notebooks", multiple=True, metavar="NAME",
+              help="Only this notebook of the assignment (file stem, repeatable); default: all.")
+@click.option("--seeds", type=click.IntRange(1, 100), default=3, show_default=True,
+              help="Grader seeds (sets of hidden inputs) each correct solution is graded with.")
+@click.option("--mutants-per-notebook", type=click.IntRange(0), default=0, show_default=True,
+              help="Grade a fixed random sample of this many mutants per notebook; 0 grades every mutant.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Grade this many notebooks in parallel.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the full report (every finding) as JSON to this file.")
+def audit(assignment, notebooks, seeds, mutants_per_notebook, jobs, json_path):
+    """Measure how far ASSIGNMENT's hidden tests can be trusted.
+
+    Grades, as one class: do-nothing versions of every graded function (each must get 0 on
+    every test that depends on it), mutants of the solution regions (each must lose points:
+    target 97% killed), and the correct fixtures under SEEDS other grader seeds (0 false
+    failures, 0 flaky grades). Exceptions are reviewed in autograder/hidden/ASSIGNMENT/audit.toml.
+    Prints a table and every finding; the last line holds the figures. Exits 1 if a target is missed.
+    """
+    from .discovery import UnknownAssignment
+    from .audit import audit as run, last_line, table
+    from .audit.review import ReviewError
+
+    def progress(done, total, graded):
+        if done == total or done % 10 == 0:
+            click.echo(f"  graded {done}/{total}", err=True)
+
+    try:
+        audits = run(assignment, seeds=seeds, mutants_per_notebook=mutants_per_notebook or None, jobs=jobs,
+                     only=tuple(notebooks), progress=progress)
+    except (UnknownAssignment, ReviewError) as exc:
+        _usage(str(exc))
+    if not audits:
+        _usage(f"{assignment} has no notebook named {', '.join(notebooks)}")
+    if json_path is not None:
+        json_path.write_text(json.dumps({"assignment": assignment, "seeds": seeds,
+                                         "notebooks": [a.to_dict() for a in audits]}, indent=1))
+    click.echo(table(audits))
+    click.echo(last_line(audits))
+    sys.exit(1 if any(a.missed() for a in audits) else 0)
+
+
+@main.command()
 def sandbox():
     """Show which isolation protections the grader can apply on this machine."""
     from .sandbox import protections

@@ -243,6 +243,13 @@ def lecture_example():
     return X, params
 
 
+def worked_example(X, params):
+    """The lecture's steps for one sample, neuron by neuron: z1, z2 (hidden), z3 (output) and ReLU(z3)."""
+    z_hidden = (np.asarray(X, dtype=float) @ params["W1"] + params["b1"])[0]
+    z3 = float(relu(z_hidden) @ params["W2"][:, 0] + params["b2"][0])
+    return {"z1": float(z_hidden[0]), "z2": float(z_hidden[1]), "z3": z3, "y_hat_relu_output": max(0.0, z3)}
+
+
 # --- the learning-rate experiment (the notebook's read-only cell "lr_data" builds the same) ---
 
 LR_EXPERIMENT = {"n_hidden": 16, "n_epochs": 300, "init_seed": 1, "about_right_max_loss": 0.05}

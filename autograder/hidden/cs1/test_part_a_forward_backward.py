@@ -21,6 +21,10 @@ probes = assignment_probes(__file__)     # what the Probe("smooth", ...) handed 
 
 RTOL, ATOL = 1e-4, 1e-5          # float32 results pass; every mistake below is off by far more
 KEYS = ("W1", "b1", "W2", "b2")
+# Pass marks the notebook states where the task is set, and the visible check that applies the same number
+# (tests/assignments/test_stated_thresholds.py holds the notebook to this table).
+ABOUT_RIGHT_MAX_LOSS = ref.LR_EXPERIMENT["about_right_max_loss"]
+STATED_THRESHOLDS = {"ABOUT_RIGHT_MAX_LOSS": {"value": 0.05, "check": "test_learning_rates", "text": "0.05"}}
 BROADCAST = ("an (n, 1) column and an (n,) vector broadcast into an (n, n) matrix: "
              "keep y_hat and y both (n, m)")
 
@@ -77,15 +81,25 @@ def expect_param_shaped(value, expected, *, name, mistakes=None, hint=""):
 
 def unset(name):
     return (f"{name} is still None: the lecture-example cell is not implemented yet "
-            "(set it to the number you computed)")
+            "(write worked_example and set it from worked_example(X_example, params_example))")
 
 
 # --- 1. activations ---------------------------------------------------------------------------
 
-def with_edges(rng, shape=(4, 5)):
-    """Random values plus the edge cases 0, tiny and large magnitudes."""
-    z = rng.normal(scale=3.0, size=shape)
-    z.flat[:6] = [0.0, -0.0, 1e-12, -1e-12, 30.0, -30.0]
+def random_shape(rng, min_size=12):
+    """A shape the student cannot predict: 1 to 3 axes of 2 to 7 entries, at least min_size values."""
+    while True:
+        shape = tuple(int(k) for k in rng.integers(2, 8, size=int(rng.integers(1, 4))))
+        if int(np.prod(shape)) >= min_size:
+            return shape
+
+
+def with_edges(rng, shape=None, extra=()):
+    """Random values of a random shape plus the edge cases 0, tiny and large magnitudes (and
+    ``extra``), at random positions."""
+    z = rng.normal(scale=3.0, size=shape or random_shape(rng))
+    edges = [0.0, -0.0, 1e-12, -1e-12, 30.0, -30.0, *extra]
+    z.flat[rng.permutation(z.size)[:len(edges)]] = edges
     return z
 
 
@@ -137,9 +151,7 @@ def test_leaky_relu(student, rng):
 
 
 def sigmoid_inputs(rng):
-    z = with_edges(rng)
-    z.flat[6:10] = [1000.0, -1000.0, 750.0, -750.0]  # exp() of these overflows in float64
-    return z
+    return with_edges(rng, extra=(1000.0, -1000.0, 750.0, -750.0))  # exp() of these overflows in float64
 
 
 @pytest.mark.points(1)
@@ -186,7 +198,7 @@ def test_tanh(student, rng):
 @pytest.mark.cell("test_softmax")
 def test_softmax(student, rng):
     """softmax normalises each row (the last axis) of a batch, and works for a 1-D array."""
-    z = rng.normal(scale=2.0, size=(5, 4))
+    z = rng.normal(scale=2.0, size=(int(rng.integers(3, 9)), int(rng.integers(2, 8))))
     expect_array(student.softmax(z), ref.softmax(z), name="softmax(z) of an (n, k) batch", rtol=RTOL, atol=ATOL,
                  mistakes={
                      "it normalises the columns; each row (the last axis) must sum to 1":
@@ -196,7 +208,7 @@ def test_softmax(student, rng):
                      "it is missing the exponential: softmax = exp(z) / sum(exp(z))":
                          z / z.sum(axis=1, keepdims=True),
                  })
-    v = rng.normal(size=6)
+    v = rng.normal(size=int(rng.integers(3, 10)))
     expect_array(student.softmax(v), ref.softmax(v), name="softmax(z) of a 1-D array", rtol=RTOL, atol=ATOL)
 
 
@@ -286,33 +298,75 @@ def test_forward_cache(student, rng):
 
 # --- 3. the lecture's worked example -------------------------------------------------------------
 
-@pytest.mark.points(2)
-@pytest.mark.cell("test_lecture_example")
-def test_lecture_example(student):
-    """The lecture's worked example: z1 = 1, z2 = 43, z3 = -50 and a ReLU output's y_hat = 0."""
-    X, params = ref.lecture_example()
+def other_example(rng, *, output_positive):
+    """Small integer inputs and weights like the slide's, drawn anew: one hidden neuron below zero (so
+    its ReLU matters), the output's sign chosen (so ReLU(z3) differs from z3 or not)."""
+    while True:
+        X = rng.integers(-3, 4, size=(1, 3)).astype(float)
+        params = {"W1": rng.integers(-5, 6, size=(3, 2)).astype(float),
+                  "b1": np.full(2, float(rng.integers(-2, 3))),
+                  "W2": rng.integers(-4, 5, size=(2, 1)).astype(float),
+                  "b2": rng.integers(-9, 10, size=1).astype(float)}
+        steps = ref.worked_example(X, params)
+        z_hidden = (X @ params["W1"] + params["b1"])[0]
+        distinct = len({round(v, 6) for v in (steps["z1"], steps["z2"], steps["z3"])}) == 3
+        if distinct and min(z_hidden) < 0 < max(z_hidden) and (steps["z3"] > 0) == output_positive \
+                and abs(steps["z3"]) > 0.5 and 0 not in (params["W2"][0, 0], params["W2"][1, 0]):
+            return X, params
+
+
+def example_mistakes(X, params):
+    """What typical slips give on one example, per number."""
     W1, b1, W2, b2 = (params[k] for k in KEYS)
     z_hidden = (X @ W1 + b1)[0]
-    z_out = float((ref.relu(z_hidden) @ W2 + b2)[0])
-    wrong_bias = "the hidden neurons' bias b1 = 1 is missing"
-    cases = [
-        ("z1", z_hidden[0], {wrong_bias: z_hidden[0] - b1[0],
-                             "it uses the weights of hidden neuron 2; neuron 1 uses column 0 of W1 "
-                             "(w11, w21, w31)": z_hidden[1]}),
-        ("z2", z_hidden[1], {wrong_bias: z_hidden[1] - b1[1],
-                             "it uses the weights of hidden neuron 1; neuron 2 uses column 1 of W1 "
-                             "(w12, w22, w32)": z_hidden[0]}),
-        ("z3", z_out, {"the output bias b2 is missing": z_out - float(b2[0]),
-                       "z3 = w4 a1 + w5 a2 + b2: did you swap w4 and w5?":
-                           float(z_hidden[::-1] @ W2[:, 0] + b2[0])}),
-        ("y_hat_relu_output", max(0.0, z_out), {"a ReLU output gives max(0, z3), not z3 itself": z_out,
-                                                "it is ReLU(z3) = max(0, z3), not |z3|": abs(z_out)}),
-    ]
-    for name, expected, mistakes in cases:
+    z_out = float(ref.relu(z_hidden) @ W2[:, 0] + b2[0])
+    wrong_bias = "the hidden neurons' bias b1 is missing"
+    return {
+        "z1": {wrong_bias: z_hidden[0] - b1[0],
+               "it uses the weights of hidden neuron 2; neuron 1 uses column 0 of W1 (w11, w21, w31)": z_hidden[1]},
+        "z2": {wrong_bias: z_hidden[1] - b1[1],
+               "it uses the weights of hidden neuron 1; neuron 2 uses column 1 of W1 (w12, w22, w32)": z_hidden[0]},
+        "z3": {"the output bias b2 is missing": z_out - float(b2[0]),
+               "z3 = w4 a1 + w5 a2 + b2: did you swap w4 and w5?": float(ref.relu(z_hidden[::-1]) @ W2[:, 0] + b2[0]),
+               "z3 uses a1 = ReLU(z1) and a2 = ReLU(z2), not z1 and z2 themselves": float(z_hidden @ W2[:, 0] + b2[0])},
+        "y_hat_relu_output": {"a ReLU output gives max(0, z3), not z3 itself": z_out,
+                              "it is ReLU(z3) = max(0, z3), not |z3|": abs(z_out)},
+    }
+
+
+def check_steps(value, X, params, what):
+    if not isinstance(value, dict):
+        fail(f"worked_example should return a dict with the keys 'z1', 'z2', 'z3', 'y_hat_relu_output' ({what})")
+    expected = ref.worked_example(X, params)
+    mistakes = example_mistakes(X, params)
+    slide = ref.worked_example(*ref.lecture_example())
+    for name in ("z1", "z2", "z3", "y_hat_relu_output"):
+        if not np.isclose(slide[name], expected[name]):
+            mistakes[name]["this is the slide's number whatever the weights: compute it from X and params, "
+                           "step by step, instead of typing it in"] = slide[name]
+        if name not in value or value[name] is None:
+            fail(f"worked_example's result has no number for {name!r} ({what})")
+        expect_float(value[name], expected[name], name=f"{name} ({what})", rtol=RTOL, atol=1e-6,
+                     mistakes=mistakes[name])
+
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_lecture_example")
+def test_lecture_example(student, rng):
+    """The lecture's steps, run on the slide's numbers (z1 = 1, z2 = 43, z3 = -50) and on other weights."""
+    X, params = ref.lecture_example()
+    check_steps(student.worked_example(X, params), X, params, "the lecture's numbers")
+    expected = ref.worked_example(X, params)
+    for name in ("z1", "z2", "z3", "y_hat_relu_output"):
         value = student.get(name)
         if value is None:
             fail(unset(name))
-        expect_float(value, expected, name=name, rtol=RTOL, atol=1e-6, mistakes=mistakes)
+        expect_float(value, expected[name], name=name, rtol=RTOL, atol=1e-6,
+                     hint="set it from worked_example(X_example, params_example)")
+    # Typed-in slide numbers, or a slip that happens to give the slide's numbers, fail here.
+    for output_positive in (True, False):
+        X, params = other_example(rng, output_positive=output_positive)
+        check_steps(student.worked_example(X, params), X, params, "other weights")
 
 
 # --- 4. the loss ----------------------------------------------------------------------------------
@@ -558,12 +612,27 @@ def test_relative_error(student, rng):
                      "compare entry by entry and take the max, not norms of the whole arrays":
                          np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)),
                  })
+    # Gradients that agree to a few percent, all of one sign: the max ratio is small here, and
+    # |a + b| in the numerator (a sign slip) gives about 1 instead.
+    a = rng.uniform(0.5, 2.0, size=(3, 4)) * rng.choice([-1.0, 1.0], size=(3, 4))
+    b = a * (1 + rng.uniform(-0.03, 0.03, size=a.shape))
+    expect_float(student.relative_error(a, b), ref.relative_error(a, b), name="relative_error of two close arrays",
+                 rtol=RTOL, atol=1e-9, mistakes={
+                     "the numerator is |a - b| (the difference), not |a + b|":
+                         np.max(np.abs(a + b) / (np.abs(a) + np.abs(b))),
+                 })
     zeros = np.zeros((2, 3))
     value = as_array(student.relative_error(zeros, zeros), name="relative_error of two zero arrays")
     if value.size == 1 and not np.isfinite(value.reshape(())):
         fail("relative_error of two zero arrays is NaN (0 / 0): guard the denominator with "
              "np.maximum(1e-8, |a| + |b|)")
     expect_float(value, 0.0, name="relative_error of two zero arrays", atol=1e-12)
+    # Entries far below 1e-8: the denominator's floor max(1e-8, |a| + |b|) decides the result.
+    tiny = rng.uniform(1e-10, 1e-9, size=(2, 2))
+    expect_float(student.relative_error(tiny, -tiny), ref.relative_error(tiny, -tiny),
+                 name="relative_error of two tiny arrays", rtol=RTOL, atol=1e-12, mistakes={
+                     "the denominator needs its floor: guard the denominator with np.maximum(1e-8, |a| + |b|)": 1.0},
+                 hint="the denominator is max(1e-8, |a| + |b|): exactly 1e-8 as its floor")
 
 
 # --- 7. cross-entropy ----------------------------------------------------------------------------------
@@ -641,8 +710,11 @@ def test_cross_entropy_grad(student, rng):
 @pytest.mark.cell("test_torch_gradients")
 def test_torch_gradients(student, rng):
     """torch_gradients returns autograd's gradients of the MSE for the forward() network."""
-    for activation, m in (("relu", 1), ("sigmoid", 2)):
+    # Every activation the notebook lists: each needs its own torch function (leaky_relu with alpha 0.01).
+    for activation, m in (("relu", 1), ("sigmoid", 2), ("tanh", 1), ("leaky_relu", 2)):
         X, params = network(rng, n=6, d=3, h=4, m=m)
+        if activation == "leaky_relu":   # most hidden pre-activations negative: the slope alpha shows
+            params["b1"] = params["b1"] - 2.5
         y = rng.normal(size=(6, m))
         _, expected = ref.loss_and_gradients(X, y, params, activation)
         grads = as_dict(student.torch_gradients(X, y, params, activation=activation), "torch_gradients()'s result")
@@ -695,7 +767,7 @@ def test_classify_loss_curve(student, rng, credit):
     """classify_loss_curve labels converging, slowly converging and diverging curves."""
     names = list(CURVES)
     rng.shuffle(names)
-    wrong = []
+    wrong, given = [], set()
     for name in names:
         label, curve = CURVES[name]
         t = np.arange(int(rng.integers(100, 160)), dtype=float)
@@ -709,8 +781,28 @@ def test_classify_loss_curve(student, rng, credit):
         if got not in ("converging", "converging slowly", "diverging"):
             fail(f"classify_loss_curve returned {got[:40]!r}; use exactly 'converging', "
                  "'converging slowly' or 'diverging'")
+        given.add(got)
         if got != label:
             wrong.append(f"{name} is {label!r}, not {got!r}")
+    # Exactly on the stated rules' boundaries (exact in floating point): "more than 5 %" of the drop, and
+    # "higher than the first" loss, are strict.
+    boundaries = {
+        "a curve whose last 2 epochs removed exactly 5 % of its total drop": (
+            "converging", np.concatenate([np.linspace(21.0, 2.0, 18), [1.0]]),
+            "the rule is *more than* 5 % of the drop (>), so exactly 5 % is converging"),
+        "a flat curve": ("converging", np.full(int(rng.integers(30, 60)), float(rng.integers(1, 5))),
+                         "a curve whose last loss equals its first is not higher than it: not diverging (use >)"),
+    }
+    for name, (label, losses, lesson) in boundaries.items():
+        assert ref.classify_loss_curve(losses) == label  # guards the test itself
+        got = student.classify_loss_curve([float(v) for v in losses])
+        given.add(got)
+        if got != label:
+            wrong.append(f"{name} is {label!r}, not {got!r}: {lesson}")
+        names.append(name)
+    if len(given) == 1:   # one label for every curve tells nothing apart: no partial credit for it
+        fail(f"classify_loss_curve returned {given.pop()!r} for every curve: it has to tell converging, slowly "
+             "converging and diverging curves apart")
     credit.award((len(names) - len(wrong)) / len(names))
     if wrong:
         fail("classify_loss_curve: " + "; ".join(wrong[:2]) + (" (and more)" if len(wrong) > 2 else ""))

@@ -35,6 +35,9 @@ BEST_YIELD_IN_SAMPLED = 0.2197657
 # was 0.9936 (cB), training 9 s on average at a load of 18 on 2 cores (benchmarks/cs2_surrogate.py --seeds 20).
 SURROGATE_SETTINGS = dict(width=32, depth=3, max_epochs=120, batch_size=64, lr=5e-3, patience=15)
 R2_THRESHOLD = 0.95
+# Pass marks the notebook states where the task is set, and the visible check that applies the same number
+# (tests/assignments/test_stated_thresholds.py holds the notebook to this table).
+STATED_THRESHOLDS = {"R2_THRESHOLD": {"value": R2_THRESHOLD, "check": "test_surrogate", "text": "0.95"}}
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -435,12 +438,35 @@ def validation_mse(model, X_val, y_val):
     return float(np.mean((remote_predict(model, X_val) - y_val) ** 2))
 
 
+def weights_of(model) -> list[np.ndarray]:
+    return [np.asarray(a, dtype=float) for a in as_state(model.call_method("state_dict"))]
+
+
+def as_state(value):
+    if not isinstance(value, dict):
+        fail("model.state_dict() no longer returns the weights: do not replace the model's methods")
+    return [as_array(v, name="a weight of the model") for v in value.values()]
+
+
+def trained_for_real(model, before, X_val, y_val, val, best):
+    """The history is the student's account; the weights are what the grader sees. The model must have
+    changed, and history['val_loss'] at the best epoch must be the validation MSE the grader measures."""
+    after = weights_of(model)
+    if len(after) == len(before) and all(a.shape == b.shape and np.array_equal(a, b) for a, b in zip(after, before)):
+        fail("the model passed to train_with_early_stopping did not change: train that model in place "
+             "(the history must describe training that really happened)")
+    if not np.isclose(validation_mse(model, X_val, y_val), val[best], rtol=2e-3, atol=1e-6):
+        fail("history['val_loss'][best_epoch] is not the validation MSE of the weights the model ends with: "
+             "record the validation loss of the model after every epoch and restore that epoch's weights")
+
+
 @pytest.mark.points(1)
 @pytest.mark.cell("test_early_stopping")
 def test_early_stopping_stops_after_patience(student, rng):
     """train_with_early_stopping stops `patience` epochs after the best validation loss."""
     X, y, Xv, yv = conflicting_data(rng)
     model = remote_network(student, (3, 16, 2), seed=int(rng.integers(1000)))
+    before = weights_of(model)
     patience, max_epochs = 6, 150
     history = student.train_with_early_stopping(model, X, y, Xv, yv, max_epochs=max_epochs, batch_size=16, lr=1e-2,
                                                 patience=patience, seed=0)
@@ -452,12 +478,15 @@ def test_early_stopping_stops_after_patience(student, rng):
         fail("history['best_epoch'] is not the epoch with the lowest validation loss "
              "(val_loss[best_epoch] should be the minimum)")
     waited = len(val) - 1 - best
-    if waited < patience - 1:
+    if waited < patience:
         fail(f"training stopped {waited} epoch(s) after the best one, but patience = {patience}: "
-             "count the epochs without improvement and stop only when the count reaches patience")
-    if waited > patience + 1:
-        fail(f"training went on for {waited} epochs after the best one with patience = {patience}: "
+             "count the epochs without improvement and stop when the count reaches patience (an off-by-one "
+             "in the counter or the comparison?)")
+    if waited > patience:
+        fail(f"training went on for {waited} epochs after the best one with patience = {patience}: stop as soon "
+             "as the count of epochs without improvement reaches patience (>= patience, not > patience), and "
              "reset the counter only when the validation loss improves")
+    trained_for_real(model, before, Xv, yv, val, best)
 
 
 @pytest.mark.points(2)
@@ -466,11 +495,13 @@ def test_early_stopping_restores_the_best_weights(student, rng):
     """After training, the model has the weights of the best validation epoch, not of the last one."""
     X, y, Xv, yv = conflicting_data(rng)
     model = remote_network(student, (3, 16, 2), seed=int(rng.integers(1000)))
+    before = weights_of(model)
     history = student.train_with_early_stopping(model, X, y, Xv, yv, max_epochs=150, batch_size=16, lr=1e-2,
                                                 patience=5, seed=1)
-    _, val, _ = history_of(history, 150)
+    _, val, best = history_of(history, 150)
     now = validation_mse(model, Xv, yv)
     if np.isclose(now, val.min(), rtol=2e-3, atol=1e-6):
+        trained_for_real(model, before, Xv, yv, val, int(np.argmin(val)))
         return
     if np.isclose(now, val[-1], rtol=2e-3, atol=1e-6):
         fail("the model keeps the weights of the last epoch instead of restoring the best ones: save a copy "
@@ -523,13 +554,22 @@ def test_training_lowers_the_validation_loss(student, rng):
     history = student.train_with_early_stopping(model, X[:120], y[:120], X[120:], y[120:], max_epochs=80,
                                                 batch_size=16, lr=1e-2, patience=20, seed=2)
     train, val, best = history_of(history, 80)
-    if val.min() > 0.3 * np.mean(y[120:] ** 2):
-        fail(f"after training the best validation MSE is {val.min():.3g}, hardly better than predicting 0 "
-             f"({np.mean(y[120:] ** 2):.3g}): check the optimiser steps (zero_grad, backward, step) on every mini-batch")
+    measured = validation_mse(model, X[120:], y[120:])   # the grader's own measurement, not the history's
+    if measured > 0.3 * np.mean(y[120:] ** 2):
+        fail(f"after training the model's validation MSE is {measured:.3g}, hardly better than predicting 0 "
+             f"({np.mean(y[120:] ** 2):.3g}; it must be below 30 % of that): check the optimiser steps "
+             "(zero_grad, backward, step) on every mini-batch")
     if best != int(np.argmin(val)):
         fail("history['best_epoch'] is not the epoch with the lowest validation loss")
     if train[-1] >= train[0]:
         fail("the training loss did not decrease over the epochs")
+    # train_loss[k] is a mean over the rows of epoch k: the same scale as the MSE of the training set.
+    train_mse = validation_mse(model, X[:120], y[:120])
+    ratio = train[best] / train_mse if train_mse > 0 else np.inf
+    if not 0.5 <= ratio <= 2.0:
+        fail(f"history['train_loss'] is {ratio:.3g} times the training MSE the grader measures for the same "
+             "weights (it must be between 0.5 and 2): average the batch losses over the epoch, weighted by the "
+             "rows of each batch, and divide by the number of rows (do not multiply, and do not just add them up)")
 
 
 # --- Step 7: the trained surrogate ------------------------------------------------------------------
@@ -549,6 +589,16 @@ def test_trained_surrogate_is_accurate_on_new_simulator_points(student, rng, cre
     model = remote_object(result[0], "the model returned by fit_surrogate", "a torch model")
     x_scaler = remote_object(result[1], "x_scaler", "a fitted scaler")
     y_scaler = remote_object(result[2], "y_scaler", "a fitted scaler")
+    for what, scaler, A in (("x_scaler", x_scaler, X), ("y_scaler", y_scaler, Y)):
+        train, val = A[train_idx], A[val_idx]
+        expect_array(scaler.call_method("transform", A), scaled(A, train.mean(axis=0), train.std(axis=0)),
+                     name=f"{what}.transform", rtol=1e-5, atol=1e-7, mistakes={
+            f"data leakage: {what} was refitted on the validation rows (fit_transform on the validation data). "
+            "Fit the scalers once, on the training rows, and only transform the validation rows":
+                scaled(A, val.mean(axis=0), val.std(axis=0)),
+            f"data leakage: {what} was fitted on all rows; fit it on the training rows only":
+                scaled(A, A.mean(axis=0), A.std(axis=0)),
+        }, hint=f"fit_surrogate must return {what} fitted on the training rows (fit_scalers)")
     X_new = vdv.design_of_experiments(300, seed=int(rng.integers(2**31)))
     Y_new = vdv.simulate(X_new)
     inputs = as_array(x_scaler.call_method("transform", X_new), name="x_scaler.transform(X)").astype(float)
@@ -561,7 +611,7 @@ def test_trained_surrogate_is_accurate_on_new_simulator_points(student, rng, cre
     credit.award(passed.mean() * 0.5)
     if not passed.all():
         worst = ", ".join(f"{name}: {value:.3f}" for name, value, ok in zip(vdv.OUTPUTS, r2, passed) if not ok)
-        fail(f"on new simulator points R^2 is below {R2_THRESHOLD} for {worst}. Check that the scalers are fitted "
+        fail(f"on new simulator points R^2 must be at least {R2_THRESHOLD} for every output; it is below for {worst}. Check that the scalers are fitted "
              "on the training rows, the network is trained on the *scaled* data, and early stopping keeps the best weights")
 
 
@@ -642,6 +692,15 @@ def test_sample_outside(student, rng):
     if inside.any():
         fail(f"{int(inside.sum())} of the {n} points are inside the inner (sampled) box: keep only points with at "
              "least one input outside its inner range, and draw again until you have n")
+    # Uniform over the outer box minus the inner one, few points have *every* input outside its inner range.
+    outside_each = (points < inner[:, 0]) | (points > inner[:, 1])
+    p = 1 - (inner[:, 1] - inner[:, 0]) / (outer[:, 1] - outer[:, 0])
+    expected_share = np.prod(p) / (1 - np.prod(1 - p))
+    share = float(np.mean(np.all(outside_each, axis=1)))
+    if share > expected_share + 0.25:
+        fail(f"{share:.0%} of the points have every input outside its inner range (uniform sampling gives about "
+             f"{expected_share:.0%}): a point is outside the inner box when at least one input is outside, i.e. "
+             "reject exactly the points with all inputs inside (np.all), not those with any input inside")
     spread = (points.max(axis=0) - points.min(axis=0)) / (outer[:, 1] - outer[:, 0])
     if np.any(spread < 0.85):
         fail("the points do not cover the whole outer box in every input: draw each input uniformly over its "
