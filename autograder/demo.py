@@ -14,7 +14,7 @@ from pathlib import Path
 from . import assignments as registry
 from .autograde import autograde
 from .course import init
-from .fabricate import endless_loop, read_fixture, truncated, with_cells
+from .fabricate import endless_loop, read_fixture, solved, truncated, with_cells
 from .gradebook import db_url, ensure_tools_on_path
 from .summary import progress_line, summary_table
 
@@ -43,7 +43,7 @@ def fabricate_class(course_root: Path, assignment: str, *, full: bool) -> dict[s
         for nb in spec.notebooks:
             out = folder / nb.filename
             if student == "ada":
-                shutil.copy2(nb.source, out)
+                solved(nb.source, out)
             elif student == "ben":
                 shutil.copy2(release / nb.filename, out)
             elif student in ("cleo", "dev"):

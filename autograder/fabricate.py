@@ -67,19 +67,33 @@ def grade_ids(nb) -> list[str]:
     return [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
 
 
+# nbgrader's solution delimiters: only the instructor's source notebook has them (a released copy
+# never does), so `autograde` refuses a submission carrying them as a copy of the source.
+DELIMITER = re.compile(r"^[ \t]*#+[ \t]*(BEGIN|END) (SOLUTION|HIDDEN TESTS)[ \t]*\n?", re.M)
+
+
+def without_delimiters(text: str) -> str:
+    return DELIMITER.sub("", text)
+
+
 def with_cells(source: Path, replacements: dict[str, str], out: Path) -> Path:
-    """Write ``source`` with the cells named in ``replacements`` replaced."""
+    """Write ``source`` with the cells named in ``replacements`` replaced, as a student who solved
+    the rest would submit it: the solutions kept, nbgrader's solution delimiters gone."""
     nb = nbformat.read(source, as_version=4)
     missing = set(replacements) - set(grade_ids(nb))
     if missing:
         raise KeyError(f"{source.name} has no cell(s) {sorted(missing)}")
     for cell in nb.cells:
         gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if gid in replacements:
-            cell.source = replacements[gid]
+        cell.source = without_delimiters(replacements[gid] if gid in replacements else cell.source)
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
     return out
+
+
+def solved(source: Path, out: Path) -> Path:
+    """A student's full solution: the source notebook's answers without nbgrader's delimiters."""
+    return with_cells(source, {}, out)
 
 
 def first_solution_cell(source: Path) -> str:
