@@ -156,10 +156,7 @@ def special(kind: str):
             path.mkdir()
             (path / "tiny.ipynb").write_text("{}")
         elif kind == "socket":
-            import socket
-
-            with socket.socket(socket.AF_UNIX) as server:
-                server.bind(str(path))
+            os.mknod(path, stat.S_IFSOCK | 0o644)
         (folder / "timestamp.txt").write_text(TIMESTAMP)
     return plant
 
@@ -252,6 +249,8 @@ OVERSIZE = AttackClass("oversize", [
 
 
 # --- 3. forged messages on the worker channel ------------------------------------------------------
+# A frame the grader cannot read restarts the student's worker (its honest forward keeps 3 points);
+# a readable forged reply desynchronises only the student's own session (at most 3: its honest work).
 
 FORGE = """
 import os, struct
@@ -278,10 +277,10 @@ CHANNEL = AttackClass("channel", [
         "(lambda b: struct.pack('>I', len(b)) + b)(b'{\"ok\": true, \"value\": NaN, \"mutated\": [Infinity]}')")), 3),
     Attack("reply-with-50MB-strings", notebook(relu=forging_relu(
         "(lambda b: struct.pack('>I', len(b)) + b)(b'{\"ok\": false, \"error\": {\"type\": \"' + b'T' * (1 << 20)"
-        " + b'\", \"message\": \"' + b'M' * (50 << 20) + b'\", \"line\": 1e400}}')")), 3, 3),
+        " + b'\", \"message\": \"' + b'M' * (50 << 20) + b'\", \"line\": 1e400}}')")), 3),
     Attack("reply-with-huge-mutated-list", notebook(relu=forging_relu(
         "(lambda b: struct.pack('>I', len(b)) + b)(b'{\"ok\": true, \"value\": 1, \"mutated\": [\"' + b'x' * (8 << 20)"
-        " + b'\"]}')")), 3, 3),
+        " + b'\"]}')")), 3),
     Attack("header-announcing-4GB", notebook(relu=forging_relu("struct.pack('>I', 0xFFFFFFFF) + b'{'")), 3, 3),
     Attack("cell-event-with-text-seconds", notebook(first=(FORGE + """
         import json
@@ -405,7 +404,7 @@ TERMINAL = AttackClass("terminal", [
            note="format version"),
     Attack("escape-in-forged-missing-error", notebook(relu=forging_relu(
         f"(lambda b: struct.pack('>I', len(b)) + b)(__import__('json').dumps({{'ok': False, 'error': "
-        f"{{'type': 'Missing', 'message': {FAKE!r}}}}}).encode())")), 3, 3),
+        f"{{'type': 'Missing', 'message': {FAKE!r}}}}}).encode())")), 3),
 ])
 
 

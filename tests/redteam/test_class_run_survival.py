@@ -34,8 +34,9 @@ def fuzz_course(module_registered_tiny, tmp_path_factory):
 
 
 # One example = one class run of BATCH malformed folders: shrinking would regrade whole classes,
-# so only the generate phase runs; hypothesis prints the failing batch.
-@settings(max_examples=1, phases=[Phase.generate], deadline=None, database=None,
+# so only the generate phase runs; hypothesis prints the failing batch. Two examples: hypothesis
+# starts with its simplest one (a single repeated case), the second is random.
+@settings(max_examples=2, phases=[Phase.generate], deadline=None, database=None,
           suppress_health_check=list(HealthCheck))
 @given(batch=st.lists(fuzz.malformed, min_size=BATCH, max_size=BATCH))
 def test_a_class_run_survives_malformed_submissions(fuzz_course, batch):
