@@ -28,7 +28,10 @@ RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069
 
 
 def honest_json() -> dict:
+    """The honest submission without the demonstration cell: a retyped tag must not turn the fuzz
+    into thousands of 3-second sleeps (that a retyped tag runs it is tested in attacks.py)."""
     nb = tiny.source_notebook(nbgrader_markers=False)
+    nb.cells = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") != "demo"]
     return json.loads(nbformat.writes(nb))
 
 
