@@ -23,6 +23,8 @@ from pathlib import Path
 
 import nbformat
 
+from .notebook import SOLUTION_DELIMITER
+
 SECTION = re.compile(r"^# %% cell: *(\S+) *$", re.M)
 
 
@@ -67,13 +69,9 @@ def grade_ids(nb) -> list[str]:
     return [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
 
 
-# nbgrader's solution delimiters: only the instructor's source notebook has them (a released copy
-# never does), so `autograde` refuses a submission carrying them as a copy of the source.
-DELIMITER = re.compile(r"^[ \t]*#+[ \t]*(BEGIN|END) (SOLUTION|HIDDEN TESTS)[ \t]*\n?", re.M)
-
-
 def without_delimiters(text: str) -> str:
-    return DELIMITER.sub("", text)
+    """A cell's text without nbgrader's solution delimiters (a class run refuses notebooks that have them)."""
+    return SOLUTION_DELIMITER.sub("", text)
 
 
 def with_cells(source: Path, replacements: dict[str, str], out: Path) -> Path:

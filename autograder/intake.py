@@ -183,3 +183,24 @@ def safe_file_stem(name: str) -> str:
     plain = re.sub(r"[^A-Za-z0-9_-]", "_", name)[:40]
     digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:32]
     return f"{plain}-{digest}"
+
+
+def student_id_problem(name: str) -> str | None:
+    """Why a folder name in ``submitted/`` cannot be recorded as a student id, or None.
+
+    Ids come from folder names, which a student can choose through the exchange. A name with
+    control characters (an escape sequence, a newline) or text-direction overrides would act on
+    every terminal and CSV export that shows it; one that is not UTF-8 cannot be stored in the
+    gradebook. Neither is graded: the instructor renames the folder and reruns.
+    """
+    from .terminal import printable
+
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return (f"the folder name {printable(name)} is not UTF-8 text, so it cannot be a student id in the "
+                "gradebook: rename the folder to the student's id and rerun")
+    if printable(name) != name:
+        return (f"the folder name {printable(name)} contains control characters or text-direction overrides, "
+                "so it cannot be a student id: rename the folder to the student's id and rerun")
+    return None

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 from .intake import SubmissionError, read_regular_file
 from .session import Cell
 
 __all__ = ["SubmissionError", "read_json_notebook", "parse_notebook", "validated_notebook", "raw_cells",
+           "instructor_copy_reason", "SOLUTION_DELIMITER",
            "plan_cells", "MAX_NOTEBOOK_BYTES", "MAX_CELL_CODE_CHARS", "MAX_CODE_CHARS"]
 
 MAX_NOTEBOOK_BYTES = 512 * 1024 * 1024    # outputs (plots) can be large; only code is sent to the sandbox
@@ -30,6 +32,9 @@ MAX_CELL_CODE_CHARS = 2 * 1024 * 1024
 MAX_CODE_CHARS = 8 * 1024 * 1024
 MAX_INT_DIGITS = 100
 SKIP_TAG = "learnathon:skip-when-grading"
+# nbgrader's solution delimiters: only the instructor's source notebook has them (generate_assignment
+# removes them from the released copy, and a student has no reason to type them).
+SOLUTION_DELIMITER = re.compile(r"^[ \t]*#+[ \t]*(BEGIN|END) (SOLUTION|HIDDEN TESTS)[ \t]*$\n?", re.M)
 CELL_TYPES = ("code", "markdown", "raw")
 
 
@@ -178,6 +183,20 @@ def validated_notebook(data: dict) -> dict:
     clean_metadata = {"kernelspec": {k: v for k, v in kernelspec.items() if k in ("name", "display_name", "language")
                                      and isinstance(v, str)}} if isinstance(kernelspec, dict) else {}
     return {"nbformat": 4, "nbformat_minor": 4, "metadata": clean_metadata, "cells": cells}
+
+
+def instructor_copy_reason(notebook: dict) -> str | None:
+    """Why a validated notebook is the instructor's source rather than a student's work, or None.
+
+    Stock ``nbgrader collect`` copies what a symbolic link in the exchange points at, so a link to
+    ``source/`` arrives in ``submitted/`` as a regular file: its solution delimiters give it away.
+    """
+    for position, cell in enumerate(notebook["cells"]):
+        if cell["cell_type"] == "code" and SOLUTION_DELIMITER.search(cell["source"]):
+            return (f"this is a copy of the instructor's source notebook (cell {position + 1} carries nbgrader's "
+                    "'### BEGIN SOLUTION' delimiters, which no released notebook has), not a student's work; "
+                    "it earns nothing and its content is not handed back")
+    return None
 
 
 def raw_cells(data: dict) -> list[dict]:

@@ -96,3 +96,21 @@ def test_terminal_text_shows_control_characters_as_escapes(text, shown):
 
 def test_multiline_terminal_text_keeps_only_the_line_breaks():
     assert printable("a\x1b[1m\nb\r", multiline=True) == "a\\x1b[1m\nb\\r"
+
+
+@pytest.mark.parametrize("student, reason", [
+    ("a\nb", "control characters"), ("\x1b[2Jx", "control characters"), ("x\u202ey", "text-direction"),
+    (os.fsdecode(b"m\xff"), "not UTF-8"),
+])
+def test_a_folder_name_that_cannot_be_a_student_id_says_why(student, reason):
+    from autograder.intake import student_id_problem
+
+    problem = student_id_problem(student)
+    assert reason in problem and not any(ord(c) < 32 for c in problem)
+
+
+@pytest.mark.parametrize("student", ["ada", "m" * 250, "José Núñez", "a+b", "x..y", "o'brien"])
+def test_ordinary_ids_are_fine(student):
+    from autograder.intake import student_id_problem
+
+    assert student_id_problem(student) is None
