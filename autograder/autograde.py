@@ -1,82 +1,36 @@
-"""Grade a whole class: every submission of an assignment, isolated, recorded, fed back.
+"""Grade a whole class: select the students -> grade each -> hand each result to every output.
 
-One student's notebooks are graded together; results go to the gradebook in one transaction,
-then feedback is written. A marker per student (hash of the submission and the grader) makes
-reruns skip what is already graded, so a killed run resumes where it stopped.
+Grading runs here, in a process pool (``jobs``) or on a Dask cluster, and yields one
+``StudentResult`` per student as it completes; the outputs (``autograder/outputs/``) record it:
+by default nbgrader's gradebook, feedback, then a resume marker per student (hash of the
+submission and the grader) that makes reruns skip what is already graded, so a killed run
+resumes where it stopped.
 """
 from __future__ import annotations
 
 import concurrent.futures
-import dataclasses
-import datetime as dt
-import hashlib
-import json
+import contextlib
 import multiprocessing
 import os
 import tempfile
 from pathlib import Path
+from typing import Callable, Iterator, NamedTuple, Sequence
 
-from . import __version__, assignments, feedback, gradebook
+from . import assignments
 from .course import Course, open_course
+from .outputs import ClassRun, Output, Outputs, standard_outputs
+from .outputs.marker import fingerprint, is_marked
+from .outputs.progress import Notify, Progress
 from .pool import ZygoteError
-from .results import NotebookReport
+from .results import NotebookReport, StudentResult
 from .session import SandboxError
 from .runner import UnreadableSession, grade_notebook, run_hidden_tests
 
 
-@dataclasses.dataclass
-class StudentResult:
+class Submission(NamedTuple):
     student: str
-    reports: list[NotebookReport]
-    skipped: bool = False        # already graded, unchanged since
-    not_graded: str | None = None  # the grading machine failed (not the student): nothing recorded
-
-    @property
-    def seconds(self) -> float:
-        return round(sum(r.seconds for r in self.reports), 3)
-
-    @property
-    def score(self) -> float:
-        return round(sum(r.score for r in self.reports), 6)
-
-    @property
-    def max_score(self) -> float:
-        return round(sum(r.max_score for r in self.reports), 6)
-
-    @property
-    def errors(self) -> list[str]:
-        """Why notebooks could not be graded fully: unreadable files, cells that hung or crashed."""
-        notes = [f"{r.notebook}: {r.error}" for r in self.reports if r.error]
-        for r in self.reports:
-            notes += [f"{r.notebook}: code cell {c.index + 1} {c.error.removeprefix('this cell ')}"
-                      for c in r.cells if c.error and c.error.startswith("this cell")]
-        return notes
-
-    def to_dict(self) -> dict:
-        return {"student": self.student, "score": self.score, "max_score": self.max_score,
-                "skipped": self.skipped, "not_graded": self.not_graded, "notebooks": [r.to_dict() for r in self.reports]}
-
-
-def read_timestamp(folder: Path) -> dt.datetime | None:
-    from nbgrader.utils import parse_utc
-
-    try:
-        return parse_utc((folder / "timestamp.txt").read_text().strip())
-    except (OSError, ValueError, TypeError):
-        return None
-
-
-def fingerprint(folder: Path, spec: assignments.Assignment) -> str:
-    digest = hashlib.sha256(__version__.encode())
-    for nb in spec.notebooks:
-        for path in (folder / nb.filename, nb.source, nb.tests):
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes() if path.is_file() else b"<missing>")
-    return digest.hexdigest()
-
-
-def marker_path(course: Course, assignment: str, student: str) -> Path:
-    return course.root / ".learnathon" / "graded" / assignment / f"{student}.json"
+    folder: Path
+    fingerprint: str     # taken before grading: a resubmission during the run is graded by the next one
 
 
 def grade_student(spec: assignments.Assignment, folder: Path, student: str, *, slot: int | None = None,
@@ -118,73 +72,90 @@ def _submission_bytes(spec: assignments.Assignment, folder: Path) -> dict[str, b
     return {nb.filename: (folder / nb.filename).read_bytes() for nb in spec.notebooks if (folder / nb.filename).is_file()}
 
 
-def autograde(*, course_dir: Path, assignment: str, student: str | None = None, jobs: int = 1,
-              force: bool = False, cluster: str | None = None, progress=None) -> list[StudentResult]:
-    """Grade the class; with ``cluster`` (a Dask scheduler address) on that cluster's workers."""
-    course = open_course(course_dir)
-    spec = assignments.load(assignment)
+def select_students(course: Course, assignment: str, student: str | None) -> list[str]:
     students = course.submitted(assignment)
-    if student is not None:
-        if student not in students:
-            raise LookupError(f"no submission of {assignment} by {student!r} in {course.root / 'submitted'}")
-        students = [student]
-    hide = (course.root,)
-    results: list[StudentResult] = []
-    todo = []
-    for name in students:
-        folder = course.submission_dir(name, assignment)
-        marker = marker_path(course, assignment, name)
-        fp = fingerprint(folder, spec)
-        if not force and marker.is_file() and json.loads(marker.read_text()).get("fingerprint") == fp:
-            results.append(StudentResult(name, [], skipped=True))
-            if progress:
-                progress(results[-1], len(results), len(students))
-            continue
-        todo.append((name, folder, fp))
+    if student is None:
+        return students
+    if student not in students:
+        raise LookupError(f"no submission of {assignment} by {student!r} in {course.root / 'submitted'}")
+    return [student]
 
-    def finish(name, folder, fp, grade):
-        try:
-            reports = grade()
-        except (SandboxError, ZygoteError) as exc:
-            # A fault of the grading machine must not become a zero in the gradebook.
-            results.append(StudentResult(name, [], not_graded=str(exc).splitlines()[0]))
-            if progress:
-                progress(results[-1], len(results), len(students))
-            return
-        gradebook.record(course.root, course.course_id, name, assignment, reports, read_timestamp(folder))
-        for report in reports:
-            nb = spec.notebook(report.notebook)
-            feedback.write(report, html_path=course.feedback_html(name, assignment, report.notebook),
-                           notebook_path=course.autograded_notebook(name, assignment, report.notebook),
-                           submitted=folder / nb.filename,
-                           fallback=course.release_notebook(assignment, nb.filename))
-        marker = marker_path(course, assignment, name)
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        feedback.atomic_write(marker, json.dumps({"fingerprint": fp, "score": sum(r.score for r in reports)}))
-        results.append(StudentResult(name, reports))
-        if progress:
-            progress(results[-1], len(results), len(students))
 
+def graded(submission: Submission, grade: Callable[[], list[NotebookReport]]) -> StudentResult:
+    """Run one student's grading. The one place where a failure of the grading machine (not of the
+    student) is caught: it becomes NOT GRADED, which no recording output ever sees, never a zero."""
+    try:
+        reports = grade()
+    except (SandboxError, ZygoteError) as exc:
+        return StudentResult(submission.student, [], not_graded=str(exc).splitlines()[0],
+                             folder=submission.folder, fingerprint=submission.fingerprint)
+    return StudentResult(submission.student, reports, folder=submission.folder, fingerprint=submission.fingerprint)
+
+
+def grade_all(todo: list[Submission], spec: assignments.Assignment, *, hide: tuple[Path, ...], jobs: int,
+              cluster: str | None) -> Iterator[StudentResult]:
+    """Each submission's result as it completes: here, in a process pool, or on a Dask cluster."""
     if cluster is not None:
         from distributed import Client, as_completed
 
         with Client(cluster, timeout="30s") as client:
-            pending = {client.submit(_grade_on_cluster, assignment, name, _submission_bytes(spec, folder),
-                                     pure=False, key=f"learnathon-{assignment}-{name}-{fp[:12]}"): (name, folder, fp)
-                       for name, folder, fp in todo}
+            pending = {client.submit(_grade_on_cluster, spec.name, sub.student, _submission_bytes(spec, sub.folder),
+                                     pure=False, key=f"learnathon-{spec.name}-{sub.student}-{sub.fingerprint[:12]}"): sub
+                       for sub in todo}
             for future in as_completed(pending):
-                finish(*pending[future], future.result)
+                yield graded(pending[future], future.result)
     elif jobs <= 1 or len(todo) <= 1:
-        for name, folder, fp in todo:
-            finish(name, folder, fp, lambda: grade_student(spec, folder, name, hide=hide))
+        for sub in todo:
+            yield graded(sub, lambda: grade_student(spec, sub.folder, sub.student, hide=hide))
     else:
         # Spawned, not forked: a fork of a grader whose torch/OpenMP threads already ran deadlocks.
         with concurrent.futures.ProcessPoolExecutor(
                 max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
                 initializer=_one_thread_each) as pool:
-            pending = {pool.submit(_grade_in_worker, assignment, str(folder), name, hide): (name, folder, fp)
-                       for name, folder, fp in todo}
-            for future in concurrent.futures.as_completed(pending):
-                finish(*pending[future], future.result)
-    order = {name: i for i, name in enumerate(students)}
-    return sorted(results, key=lambda r: order[r.student])
+            pending = {pool.submit(_grade_in_worker, spec.name, str(sub.folder), sub.student, hide): sub
+                       for sub in todo}
+            try:
+                for future in concurrent.futures.as_completed(pending):
+                    yield graded(pending[future], future.result)
+            finally:
+                for future in pending:     # stopped early (an output failed): drop what has not started
+                    future.cancel()
+
+
+def autograde(*, course_dir: Path, assignment: str, student: str | None = None, jobs: int = 1,
+              force: bool = False, cluster: str | None = None, progress: Notify | None = None,
+              outputs: Sequence[Output] | None = None) -> list[StudentResult]:
+    """Grade the class; with ``cluster`` (a Dask scheduler address) on that cluster's workers.
+
+    Every result goes to ``outputs`` (default: the standard ones, ``autograder.outputs.STANDARD``)
+    and, if given, to ``progress(result, done, total)``. Returns the results in class order.
+    """
+    course = open_course(course_dir)
+    spec = assignments.load(assignment)
+    run = ClassRun(course, spec, tuple(select_students(course, assignment, student)))
+    chosen = standard_outputs() if outputs is None else list(outputs)
+    sink = Outputs(chosen + ([Progress(progress)] if progress else []), run)
+    results: list[StudentResult] = []
+
+    def deliver(result: StudentResult) -> None:
+        results.append(result)
+        sink.write(result)
+
+    sink.begin()
+    todo = []
+    for name in run.students:
+        folder = course.submission_dir(name, assignment)
+        submission = Submission(name, folder, fingerprint(folder, spec))
+        if not force and is_marked(course, assignment, name, submission.fingerprint):
+            deliver(StudentResult(name, [], skipped=True, folder=folder, fingerprint=submission.fingerprint))
+        else:
+            todo.append(submission)
+    # closing(): if an output fails, queued grading is dropped and the pool or cluster client closed now,
+    # not whenever the traceback (which holds this generator) is released.
+    with contextlib.closing(grade_all(todo, spec, hide=(course.root,), jobs=jobs, cluster=cluster)) as arriving:
+        for result in arriving:
+            deliver(result)
+    order = {name: i for i, name in enumerate(run.students)}
+    results.sort(key=lambda r: order[r.student])
+    sink.end(results)
+    return results

@@ -68,25 +68,26 @@ def autograde(assignment, course_dir, student, jobs, force, cluster, as_json):
     from .assignments import UnknownAssignment
     from .autograde import autograde as run
     from .course import CourseError
-    from .summary import progress_line, summary_table
+    from .outputs import JsonResults, OutputError, Progress, SummaryTable, standard_outputs
+    from .summary import progress_line
 
     missing = sandbox.missing_protections()
     if missing:
         click.echo(f"warning: sandbox without: {', '.join(missing)} (run as root with util-linux for full isolation)",
                    err=True)
+    shown = [Progress(lambda r, i, n: click.echo(progress_line(r, i, n), err=True)),
+             JsonResults(echo=click.echo) if as_json else SummaryTable(echo=click.echo)]
     try:
         results = run(course_dir=course_dir, assignment=assignment, student=student, jobs=jobs, force=force,
-                      cluster=cluster, progress=lambda r, i, n: click.echo(progress_line(r, i, n), err=True))
+                      cluster=cluster, outputs=standard_outputs() + shown)
     except (CourseError, UnknownAssignment, LookupError) as exc:
         _usage(str(exc))
+    except OutputError as exc:
+        raise click.ClickException(str(exc)) from exc
     except OSError as exc:
         if cluster is None:
             raise
         _usage(f"cannot reach the cluster at {cluster}: {exc}")
-    if as_json:
-        click.echo(json.dumps([r.to_dict() for r in results], indent=1))
-    else:
-        click.echo(summary_table(results, assignment))
     if any(r.not_graded for r in results):
         sys.exit(1)
 

@@ -1,4 +1,6 @@
-"""Stage 5: hand results back: an HTML feedback report and the graded notebook."""
+"""Stage 5: what a student gets back, rendered: the HTML and text reports and the graded notebook.
+
+Written into a course by the feedback output (``autograder/outputs/feedback.py``)."""
 from __future__ import annotations
 
 import json
@@ -46,17 +48,3 @@ def graded_notebook(report: NotebookReport, submitted: Path, fallback: Path) -> 
                          + (f": {t.message}" if t.message else "") for t in by_cell[gid]]
                 cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "\n".join(lines) + "\n"}]
     return nb
-
-
-def write(report: NotebookReport, *, html_path: Path, notebook_path: Path, submitted: Path, fallback: Path) -> None:
-    html_path.parent.mkdir(parents=True, exist_ok=True)
-    notebook_path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(html_path, render_html(report))
-    atomic_write(notebook_path, json.dumps(graded_notebook(report, submitted, fallback), indent=1))
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a killed run never leaves half a file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)

@@ -1,7 +1,12 @@
-"""The one result record that flows from grader to gradebook, JSON output and feedback."""
+"""The result records that flow from the grader to every output (gradebook, feedback, JSON, ...).
+
+``TestResult`` < ``NotebookReport`` (one notebook) < ``StudentResult`` (one student's submission of an
+assignment in a class run: the record every output in ``autograder.outputs`` receives).
+"""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,3 +57,44 @@ class NotebookReport:
     def to_dict(self) -> dict:
         return {"assignment": self.assignment, "score": self.score, "max_score": self.max_score,
                 "tests": [t.to_dict() for t in self.tests], "error": self.error}
+
+
+@dataclasses.dataclass
+class StudentResult:
+    """One student's result in a class run: graded, skipped (unchanged since graded) or NOT GRADED."""
+    student: str
+    reports: list[NotebookReport]
+    skipped: bool = False          # already graded, unchanged since
+    not_graded: str | None = None  # the grading machine failed (not the student): nothing recorded
+    folder: Path | None = None     # the submission folder these reports grade
+    fingerprint: str | None = None  # of the submission and the grader when grading started (resume marker)
+
+    @property
+    def graded(self) -> bool:
+        """Graded in this run: the only results that may be recorded (a grader failure is never a zero)."""
+        return not self.skipped and self.not_graded is None
+
+    @property
+    def seconds(self) -> float:
+        return round(sum(r.seconds for r in self.reports), 3)
+
+    @property
+    def score(self) -> float:
+        return round(sum(r.score for r in self.reports), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(r.max_score for r in self.reports), 6)
+
+    @property
+    def errors(self) -> list[str]:
+        """Why notebooks could not be graded fully: unreadable files, cells that hung or crashed."""
+        notes = [f"{r.notebook}: {r.error}" for r in self.reports if r.error]
+        for r in self.reports:
+            notes += [f"{r.notebook}: code cell {c.index + 1} {c.error.removeprefix('this cell ')}"
+                      for c in r.cells if c.error and c.error.startswith("this cell")]
+        return notes
+
+    def to_dict(self) -> dict:
+        return {"student": self.student, "score": self.score, "max_score": self.max_score,
+                "skipped": self.skipped, "not_graded": self.not_graded, "notebooks": [r.to_dict() for r in self.reports]}

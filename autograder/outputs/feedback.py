@@ -1,0 +1,24 @@
+"""Feedback: per notebook, the HTML report in feedback/ and the graded notebook in autograded/."""
+from __future__ import annotations
+
+import json
+
+from ..feedback import graded_notebook, render_html
+from ..results import StudentResult
+from .base import ClassRun, Output, Stage, atomic_write
+
+
+class Feedback(Output):
+    name = "feedback"
+    stage = Stage.RECORD
+
+    def write(self, result: StudentResult, run: ClassRun) -> None:
+        course, assignment = run.course, run.assignment
+        for report in result.reports:
+            nb = assignment.notebook(report.notebook)
+            atomic_write(course.feedback_html(result.student, assignment.name, report.notebook), render_html(report))
+            # An unreadable submission is shown as the released notebook with the results filled in.
+            graded = graded_notebook(report, submitted=result.folder / nb.filename,
+                                     fallback=course.release_notebook(assignment.name, nb.filename))
+            atomic_write(course.autograded_notebook(result.student, assignment.name, report.notebook),
+                         json.dumps(graded, indent=1))

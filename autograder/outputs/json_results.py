@@ -1,0 +1,19 @@
+"""JSON: every result of the run, in class order, as one JSON list (what `autograde --json` prints)."""
+from __future__ import annotations
+
+import json
+from typing import Callable
+
+from ..results import StudentResult
+from .base import ClassRun, Output, Stage
+
+
+class JsonResults(Output):
+    name = "json"
+    stage = Stage.SHOW
+
+    def __init__(self, echo: Callable[[str], None] = print):
+        self.echo = echo
+
+    def end(self, results: list[StudentResult], run: ClassRun) -> None:
+        self.echo(json.dumps([r.to_dict() for r in results], indent=1))

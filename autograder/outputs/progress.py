@@ -1,0 +1,31 @@
+"""Progress: each result as it arrives, with how many of the run are done ("[3/40] ada: ...")."""
+from __future__ import annotations
+
+import sys
+from typing import Callable
+
+from ..results import StudentResult
+from ..summary import progress_line
+from .base import ClassRun, Output, Stage
+
+Notify = Callable[[StudentResult, int, int], None]   # (result, how many done, how many in the run)
+
+
+def print_line(result: StudentResult, index: int, total: int) -> None:
+    print(progress_line(result, index, total), file=sys.stderr, flush=True)
+
+
+class Progress(Output):
+    name = "progress"
+    stage = Stage.SHOW
+
+    def __init__(self, notify: Notify | None = None):
+        self.notify = notify or print_line
+        self.done = 0
+
+    def begin(self, run: ClassRun) -> None:
+        self.done = 0
+
+    def write(self, result: StudentResult, run: ClassRun) -> None:
+        self.done += 1
+        self.notify(result, self.done, len(run.students))

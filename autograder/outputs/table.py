@@ -1,0 +1,19 @@
+"""Summary table: one line per student and the class totals (what `autograde` prints without --json)."""
+from __future__ import annotations
+
+from typing import Callable
+
+from ..results import StudentResult
+from ..summary import summary_table
+from .base import ClassRun, Output, Stage
+
+
+class SummaryTable(Output):
+    name = "summary"
+    stage = Stage.SHOW
+
+    def __init__(self, echo: Callable[[str], None] = print):
+        self.echo = echo
+
+    def end(self, results: list[StudentResult], run: ClassRun) -> None:
+        self.echo(summary_table(results, run.assignment.name))
