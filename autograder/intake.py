@@ -19,6 +19,7 @@ import stat
 from pathlib import Path
 
 MAX_TIMESTAMP_BYTES = 1024
+MAX_NOTEBOOK_BYTES = 512 * 1024 * 1024    # outputs (plots) can be large; only code is sent to the sandbox
 
 
 class SubmissionError(ValueError):
@@ -134,6 +135,30 @@ class Folder:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def read_submission(folder: Path, filenames: list[str]) -> dict[str, bytes | str]:
+    """Per notebook file name: its bytes, or why it cannot be graded (a link, a FIFO, too large, not
+    submitted). ``folder`` is ``.../submitted/<student>/<assignment>``, opened from ``submitted/`` down
+    without following links; every file is judged on the descriptor it is read from."""
+    from .terminal import printable
+
+    try:
+        opened = Folder.open(folder.parent.parent, folder.parent.name, folder.name)
+    except SubmissionError as exc:
+        return {name: str(exc) for name in filenames}
+    with opened:
+        found: dict[str, bytes | str] = {}
+        for name in filenames:
+            if not opened.has(name):
+                others = [n for n in opened.names() if n.endswith(".ipynb")]
+                found[name] = f"{name} was not submitted" + (f" (found: {printable(', '.join(others))})" if others else "")
+                continue
+            try:
+                found[name] = opened.read(name, max_bytes=MAX_NOTEBOOK_BYTES, what="the notebook file")
+            except SubmissionError as exc:
+                found[name] = str(exc)
+        return found
 
 
 def parse_timestamp(data: bytes) -> tuple[dt.datetime | None, str | None]:

@@ -17,14 +17,13 @@ import math
 import re
 from pathlib import Path
 
-from .intake import SubmissionError, read_regular_file
+from .intake import MAX_NOTEBOOK_BYTES, SubmissionError, read_regular_file
 from .session import Cell
 
 __all__ = ["SubmissionError", "read_json_notebook", "parse_notebook", "validated_notebook", "raw_cells",
            "instructor_copy_reason", "SOLUTION_DELIMITER",
            "plan_cells", "MAX_NOTEBOOK_BYTES", "MAX_CELL_CODE_CHARS", "MAX_CODE_CHARS"]
 
-MAX_NOTEBOOK_BYTES = 512 * 1024 * 1024    # outputs (plots) can be large; only code is sent to the sandbox
 MAX_CELLS = 20_000
 # The worker channel carries at most codec.MAX_MESSAGE_BYTES (64 MiB) per message and JSON may
 # spell a character as 6 bytes (\\uXXXX): 8 Mi characters of code always fit. No honest cell is near.
@@ -180,8 +179,11 @@ def validated_notebook(data: dict) -> dict:
                               f"{MAX_CODE_CHARS >> 20} MB limit: load large data from files instead of pasting it")
     metadata = data.get("metadata")
     kernelspec = metadata.get("kernelspec") if isinstance(metadata, dict) else None
+    # nbformat requires both names of a kernelspec; a kernelspec without them is dropped.
     clean_metadata = {"kernelspec": {k: v for k, v in kernelspec.items() if k in ("name", "display_name", "language")
                                      and isinstance(v, str)}} if isinstance(kernelspec, dict) else {}
+    if not {"name", "display_name"} <= set(clean_metadata.get("kernelspec", {})):
+        clean_metadata = {}
     return {"nbformat": 4, "nbformat_minor": 4, "metadata": clean_metadata, "cells": cells}
 
 

@@ -15,7 +15,7 @@ def progress_line(result, index: int, total: int) -> str:
     if result.not_graded:
         return f"[{index}/{total}] {student}: NOT GRADED: {printable(result.not_graded)}"
     parts = ", ".join(f"{printable(r.notebook)} {r.score:g}/{r.max_score:g}" for r in result.reports)
-    flag = "  !" if result.errors else ""
+    flag = "  !" if result.errors or getattr(result, "notes", None) else ""
     return f"[{index}/{total}] {student}: {parts} ({result.seconds:.1f} s){flag}"
 
 
@@ -34,7 +34,7 @@ def summary_table(results, assignment: str) -> str:
         if r.not_graded:
             lines.append(f"{name:<{width}}  {'NOT GRADED':>13}  {printable(r.not_graded)[:90]}")
             continue
-        note = printable("; ".join(r.errors))
+        note = printable("; ".join(r.errors + list(getattr(r, "notes", []))))
         note = note if len(note) < 90 else note[:87] + "..."
         lines.append(f"{name:<{width}}  {f'{r.score:g} / {r.max_score:g}':>13}  {note}")
     failed = sum(1 for r in results if r.not_graded)
