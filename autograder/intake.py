@@ -50,6 +50,9 @@ def read_regular_file(path: str | Path, *, max_bytes: int, what: str, dir_fd: in
         if exc.errno in (40, 20) and _is_symlink(name, dir_fd):    # ELOOP (O_NOFOLLOW), ENOTDIR
             raise SubmissionError(f"{what} is a symbolic link, not a file: submit the notebook itself "
                                   "(links are not followed, so a link to someone else's file earns nothing)") from None
+        kind = _lstat_kind(name, dir_fd)         # a socket cannot even be opened (ENXIO)
+        if kind:
+            raise SubmissionError(f"{what} is {kind}, not a regular file: submit the file itself") from None
         raise SubmissionError(f"{what} could not be opened ({exc.strerror})") from None
     try:
         info = os.fstat(fd)
@@ -73,6 +76,14 @@ def read_regular_file(path: str | Path, *, max_bytes: int, what: str, dir_fd: in
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def _lstat_kind(name: str, dir_fd: int | None) -> str | None:
+    try:
+        mode = os.lstat(name, dir_fd=dir_fd).st_mode
+    except OSError:
+        return None
+    return None if stat.S_ISREG(mode) else _kind(mode)
 
 
 def _is_symlink(name: str, dir_fd: int | None) -> bool:

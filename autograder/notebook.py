@@ -196,7 +196,7 @@ def instructor_copy_reason(notebook: dict) -> str | None:
     for position, cell in enumerate(notebook["cells"]):
         if cell["cell_type"] == "code" and SOLUTION_DELIMITER.search(cell["source"]):
             return (f"this is a copy of the instructor's source notebook (cell {position + 1} carries nbgrader's "
-                    "'### BEGIN SOLUTION' delimiters, which no released notebook has), not a student's work; "
+                    "solution delimiters, which no released notebook has), not a student's work; "
                     "it earns nothing and its content is not handed back")
     return None
 

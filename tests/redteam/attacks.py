@@ -122,6 +122,13 @@ def set_everywhere(key_path: tuple[str, ...], value):
     return change
 
 
+def each_cell(change_one):
+    def change(nb):
+        for cell in nb["cells"]:
+            change_one(cell)
+    return change
+
+
 def set_on(grade_id: str, key: str, value):
     def change(nb):
         for cell in cells_with(nb, grade_id):
@@ -308,16 +315,16 @@ METADATA = AttackClass("metadata", [
     Attack("cell-metadata-is-null", json_notebook(set_everywhere(("metadata",), None)), HONEST, HONEST),
     Attack("nbgrader-metadata-is-a-list", json_notebook(set_everywhere(("metadata", "nbgrader"), [1, 2])),
            HONEST, HONEST),
-    Attack("grade-ids-are-numbers-and-points-strings", json_notebook(lambda nb: [
-        c["metadata"].get("nbgrader", {}).update(grade_id=7, points="1000", grade="yes") for c in nb["cells"]]),
+    Attack("grade-ids-are-numbers-and-points-strings", json_notebook(each_cell(
+        lambda c: c["metadata"].get("nbgrader", {}).update(grade_id=7, points="1000", grade="yes"))), HONEST, HONEST),
+    Attack("tags-are-a-string-an-int-and-dicts", json_notebook(each_cell(
+        lambda c, tags=iter(["learnathon:skip-when-grading", 5, {"a": 1}] * 9): c["metadata"].update(tags=next(tags)))),
         HONEST, HONEST),
-    Attack("tags-are-a-string-an-int-and-dicts", json_notebook(lambda nb: [
-        c["metadata"].update(tags=t) for c, t in zip(nb["cells"], ["learnathon:skip-when-grading", 5, {"a": 1}] * 9)]),
-        HONEST, HONEST),
-    Attack("outputs-and-execution-count-of-wrong-types", json_notebook(lambda nb: [
-        c.update(outputs="x", execution_count=[1]) for c in nb["cells"] if c["cell_type"] == "code"]), HONEST, HONEST),
-    Attack("relu-cell-type-is-null", json_notebook(set_on("relu", "cell_type", None)), 3, 3),
-    Attack("relu-source-is-a-number", json_notebook(set_on("relu", "source", 42)), 3, 3),
+    Attack("outputs-and-execution-count-of-wrong-types", json_notebook(each_cell(
+        lambda c: c.update(outputs="x", execution_count=[1]) if c["cell_type"] == "code" else None)), HONEST, HONEST),
+    # Without its relu cell, the honest forward (which calls relu) earns nothing either.
+    Attack("relu-cell-type-is-null", json_notebook(set_on("relu", "cell_type", None)), 0, 0),
+    Attack("relu-source-is-a-number", json_notebook(set_on("relu", "source", 42)), 0, 0),
     Attack("execution-count-with-5000-digits", json_notebook(
         lambda nb: None, raw=lambda t: t.replace('"execution_count": null', '"execution_count": ' + "9" * 5000, 1)),
         0, 0, note="digits"),
@@ -539,6 +546,8 @@ LEFTOVERS = AttackClass("leftovers", [
 
 
 # --- 10. slow but legal -----------------------------------------------------------------------------------------
+# The tiny assignment's call budget is 6.5 s (tiny_assignment.FAST_SETTINGS): two calls of 2.8 s pass,
+# the third is stopped when the budget runs out, and nothing after it runs.
 
 SLOW = AttackClass("slow", [
     Attack("every-call-sleeps-just-under-the-limit", notebook(relu=code("""
@@ -551,7 +560,7 @@ SLOW = AttackClass("slow", [
         def forward(X, params):
             time.sleep(2.8)
             return np.maximum(X @ params['W'] + params['b'], 0.0)
-        """)), 2, 2, note="budget"),
+        """)), 3, 3, note="time budget for calls"),
     Attack("every-call-spins-just-under-the-limit", notebook(relu=code("""
         import time
         def relu(z):
@@ -559,7 +568,14 @@ SLOW = AttackClass("slow", [
             while time.monotonic() < end:
                 pass
             return np.maximum(z, 0.0)
-        """), forward=OWN_FORWARD), 2, 2, note="budget"),
+        """), forward=code("""
+        import time
+        def forward(X, params):
+            end = time.monotonic() + 2.8
+            while time.monotonic() < end:
+                pass
+            return np.maximum(X @ params['W'] + params['b'], 0.0)
+        """)), 3, 3, note="time budget for calls"),
 ])
 
 CLASSES = [LINKS, OVERSIZE, CHANNEL, METADATA, TIMESTAMPS, NAMES, TERMINAL, ECHO, LEFTOVERS, SLOW]

@@ -116,7 +116,8 @@ def test_an_attack_class_costs_only_the_attackers(attack_course, attack_class):
             if result is None:
                 problems.append(f"{attack.id}: no result at all")
                 continue
-            notes = "; ".join(result.errors + list(getattr(result, "notes", [])))
+            messages = [t.message for r in result.reports for t in r.tests]
+            notes = "; ".join(result.errors + list(getattr(result, "notes", [])) + messages)
             summary = f"{attack.id}: {result.score}/{result.max_score} not_graded={result.not_graded!r} notes={notes!r}"
             if attack.not_graded is not None:
                 if not result.not_graded or attack.not_graded not in result.not_graded:
