@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 
 from .intake import MAX_NOTEBOOK_BYTES, SubmissionError, read_regular_file
-from .session import Cell
+from .records import Cell
 
 __all__ = ["SubmissionError", "read_json_notebook", "parse_notebook", "validated_notebook", "raw_cells",
            "instructor_copy_reason", "SOLUTION_DELIMITER",
