@@ -26,9 +26,10 @@ __all__ = ["SubmissionError", "read_json_notebook", "parse_notebook", "validated
 
 MAX_CELLS = 20_000
 # The worker channel carries at most codec.MAX_MESSAGE_BYTES (64 MiB) per message and JSON may
-# spell a character as 6 bytes (\\uXXXX): 8 Mi characters of code always fit. No honest cell is near.
+# spell a character in 12 bytes (an emoji as \ud83d\ude00): 4 Mi characters of code always fit.
+# No honest notebook is near either limit.
 MAX_CELL_CODE_CHARS = 2 * 1024 * 1024
-MAX_CODE_CHARS = 8 * 1024 * 1024
+MAX_CODE_CHARS = 4 * 1024 * 1024
 MAX_INT_DIGITS = 100
 SKIP_TAG = "learnathon:skip-when-grading"
 # nbgrader's solution delimiters: only the instructor's source notebook has them (generate_assignment

@@ -37,6 +37,7 @@ class NotebookReport:
     cells: list = dataclasses.field(default_factory=list)   # records.CellOutcome, for feedback
     student: str | None = None
     seconds: float = 0.0
+    call_seconds: float = 0.0        # spent in calls of the student's functions (the notebook's call budget)
 
     @property
     def score(self) -> float:

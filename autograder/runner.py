@@ -168,7 +168,7 @@ def run_hidden_tests(spec: NotebookSpec, session) -> list[TestResult]:
     return plugin.results
 
 
-def grade_notebook(spec: NotebookSpec, submission: Path, *, slot: int | None = None, student: str | None = None,
+def grade_notebook(spec: NotebookSpec, submission: Path | bytes | dict, *, slot: int | None = None, student: str | None = None,
                    hide: tuple[Path, ...] = ()) -> NotebookReport:
     """Grade one submitted notebook: read, run isolated, test. Never raises for student faults;
     raises ``GraderError`` when the grading machine failed (the sandbox could not start)."""
@@ -184,7 +184,8 @@ def grade_notebook(spec: NotebookSpec, submission: Path, *, slot: int | None = N
             outcomes = session.start()
             tests = run_hidden_tests(spec, session)
             error = session.fatal
+            call_seconds = round(session.call_seconds, 3)
     except (SandboxError, ZygoteError) as exc:
         raise GraderError(str(exc)) from exc
     return NotebookReport(spec.assignment, spec.name, tests, error=error, cells=outcomes, student=student,
-                          seconds=round(time.monotonic() - started, 3))
+                          seconds=round(time.monotonic() - started, 3), call_seconds=call_seconds)
