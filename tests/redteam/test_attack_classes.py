@@ -69,17 +69,17 @@ def feedback_texts(the_course, student) -> str:
     return "\n".join(texts)
 
 
-def hidden_inputs() -> list[np.ndarray]:
-    """The inputs the tiny hidden tests give relu (seeded as runner.GradingPlugin seeds them)."""
+def hidden_input() -> np.ndarray:
+    """The random input the tiny hidden test_relu gives relu (seeded as runner.GradingPlugin seeds it)."""
     digest = hashlib.sha256(b"tiny/tiny:test_tiny.py::test_relu").digest()
-    random_z = np.random.default_rng(int.from_bytes(digest[:8], "little")).normal(size=(6, 4))
-    return [random_z, np.array([-3.0, 0.5, 2.0])]
+    return np.random.default_rng(int.from_bytes(digest[:8], "little")).normal(size=(6, 4))
 
 
 def leaked_numbers(text: str) -> list[str]:
-    values = np.concatenate([z.ravel() for z in hidden_inputs()])
+    """Numbers in ``text`` that are values of the hidden input (to 3 decimals or more, or scaled by 1e6)."""
+    values = hidden_input().ravel()
     leaked = []
-    for token in re.findall(r"-?\d+\.\d*(?:e[-+]?\d+)?|-?\d{5,}", text):
+    for token in re.findall(r"-?\d+\.\d{3,}(?:e[-+]?\d+)?|-?\d{5,}", text):
         number = float(token)
         for scale in (1.0, 1e6):
             if np.any(np.abs(number / scale - values) <= 1e-6 * np.maximum(1.0, np.abs(values))):
