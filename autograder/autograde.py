@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple, Sequence
 
-from . import assignments
+from . import discovery
 from .course import Course, open_course
 from .intake import Folder, SubmissionError, read_submission, read_timestamp, student_id_problem
 from .notebook import instructor_copy_reason, parse_notebook, validated_notebook
@@ -36,7 +36,7 @@ class Submission(NamedTuple):
     notes: tuple[str, ...] = ()
 
 
-def grade_files(spec: assignments.Assignment, files: dict[str, bytes | str], student: str, *,
+def grade_files(spec: discovery.Assignment, files: dict[str, bytes | str], student: str, *,
                 slot: int | None = None, hide: tuple[Path, ...] = ()) -> list[NotebookReport]:
     """Grade what ``read_submission`` took: each notebook's bytes, or its reason as an unreadable report."""
     reports = []
@@ -57,7 +57,7 @@ def grade_files(spec: assignments.Assignment, files: dict[str, bytes | str], stu
     return reports
 
 
-def grade_student(spec: assignments.Assignment, folder: Path, student: str, *, slot: int | None = None,
+def grade_student(spec: discovery.Assignment, folder: Path, student: str, *, slot: int | None = None,
                   hide: tuple[Path, ...] = ()) -> list[NotebookReport]:
     return grade_files(spec, read_submission(folder, [nb.filename for nb in spec.notebooks]), student, slot=slot, hide=hide)
 
@@ -69,13 +69,13 @@ def _one_thread_each() -> None:
 
 
 def _grade_in_worker(assignment: str, folder: str, student: str, hide: tuple) -> list[NotebookReport]:
-    return grade_student(assignments.load(assignment), Path(folder), student, hide=hide)
+    return grade_student(discovery.load(assignment), Path(folder), student, hide=hide)
 
 
 def _grade_on_cluster(assignment: str, student: str, files: dict[str, bytes | str]) -> list[NotebookReport]:
     """Runs on a cluster worker: the submission travels as bytes (or the reason it was refused,
     decided on the instructor's machine), the sandbox is the worker's own."""
-    return grade_files(assignments.load(assignment), files, student)
+    return grade_files(discovery.load(assignment), files, student)
 
 
 def submission_time(folder: Path) -> tuple[dt.datetime | None, str | None]:
@@ -108,7 +108,7 @@ def graded(submission: Submission, grade: Callable[[], list[NotebookReport]]) ->
                          submitted_at=submission.submitted_at, notes=list(submission.notes))
 
 
-def grade_all(todo: list[Submission], spec: assignments.Assignment, *, hide: tuple[Path, ...], jobs: int,
+def grade_all(todo: list[Submission], spec: discovery.Assignment, *, hide: tuple[Path, ...], jobs: int,
               cluster: str | None) -> Iterator[StudentResult]:
     """Each submission's result as it completes: here, in a process pool, or on a Dask cluster."""
     if cluster is not None:
@@ -147,7 +147,7 @@ def autograde(*, course_dir: Path, assignment: str, student: str | None = None, 
     and, if given, to ``progress(result, done, total)``. Returns the results in class order.
     """
     course = open_course(course_dir)
-    spec = assignments.load(assignment)
+    spec = discovery.load(assignment)
     run = ClassRun(course, spec, tuple(select_students(course, assignment, student)))
     chosen = standard_outputs() if outputs is None else list(outputs)
     sink = Outputs(chosen + ([Progress(progress)] if progress else []), run)

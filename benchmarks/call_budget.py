@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("--assignment", action="append", help="only these (repeatable); default: all")
     args = parser.parse_args()
 
-    from autograder import assignments as registry
+    from autograder import discovery as registry
     from autograder.fabricate import solved
     from autograder.runner import grade_notebook
 
