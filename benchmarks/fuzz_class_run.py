@@ -7,7 +7,7 @@ aborted run, an honest student without full marks, a malformed submission withou
 result or a NOT GRADED, or a control character reaching the terminal. Failing batches are
 written to benchmarks/results/fuzz_failures/ to replay.
 
-    .venv/bin/python benchmarks/fuzz_class_run.py --submissions 10000 --batch 250 --jobs 2
+    .venv/bin/python benchmarks/fuzz_class_run.py --submissions 10000 --batch 100 --jobs 2
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--submissions", type=int, default=10_000)
-    parser.add_argument("--batch", type=int, default=250)
+    parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--seed", type=int, default=None, help="hypothesis seed (default: random, printed)")
     args = parser.parse_args()
