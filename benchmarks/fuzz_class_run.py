@@ -37,9 +37,11 @@ def main() -> None:
     base.chmod(0o755)
     import tiny_assignment as tiny
 
+    import pytest
+
     roots = base / "assignments", base / "hidden"
     tiny.write_assignment(*roots)
-    os.environ["LEARNATHON_ASSIGNMENTS_DIR"], os.environ["LEARNATHON_HIDDEN_TESTS_DIR"] = map(str, roots)
+    tiny.register(pytest.MonkeyPatch(), roots)     # the registry and the environment of --jobs processes
 
     import fuzz
     from hypothesis import HealthCheck, Phase, given, seed, settings
