@@ -77,7 +77,7 @@ def main() -> None:
             tally["failed_runs"] += 1
             tally["failures"] += failures
             failures_dir.mkdir(parents=True, exist_ok=True)
-            (failures_dir / f"run{tally['class_runs']}.txt").write_text(
+            (failures_dir / f"seed{chosen_seed}-run{tally['class_runs']}.txt").write_text(
                 "\n".join(failures) + "\n\n" + "\n".join(repr(c) for c in cases))
         print(f"run {tally['class_runs']}: {len(cases)} malformed + 2 honest in {time.monotonic() - run_started:.0f} s; "
               f"{len(failures)} failures; total {tally['submissions']} submissions, "
@@ -89,7 +89,7 @@ def main() -> None:
         "failures_found": len(tally["failures"]), "first_failures": tally["failures"][:20], "seed": chosen_seed,
         "batch": args.batch, "jobs": args.jobs}
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "fuzz_class_run.json").write_text(json.dumps(summary, indent=1))
+    (RESULTS / f"fuzz_class_run-{chosen_seed}.json").write_text(json.dumps(summary, indent=1))
     print(json.dumps(summary, indent=1))
 
 
