@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -142,6 +143,14 @@ def test_an_attack_class_costs_only_the_attackers(attack_course, attack_class):
                 messages = " ".join(t.message for r in result.reports for t in r.tests) + texts
                 if leaked_numbers(messages):
                     problems.append(f"{attack.id}: hidden inputs in its feedback: {leaked_numbers(messages)[:5]}")
+            graded_nb = the_course.autograded_notebook(attack.folder_name, tiny.NAME, tiny.PART)
+            if graded_nb.is_file():
+                try:      # what is handed back opens in Jupyter, whatever was submitted
+                    nbformat.validate(nbformat.reads(graded_nb.read_text(), as_version=4))
+                except Exception as exc:  # noqa: BLE001 - any failure to read or validate is the finding
+                    problems.append(f"{attack.id}: its graded notebook is not a valid notebook: {str(exc)[:200]}")
+            elif attack.not_graded is None:
+                problems.append(f"{attack.id}: no graded notebook was handed back")
             if attack_class.name == "timestamp" and submission_timestamp(the_course.root, attack.folder_name):
                 problems.append(f"{attack.id}: a timestamp was recorded from a bad timestamp.txt")
         assert not problems, "\n".join(problems)
