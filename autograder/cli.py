@@ -100,6 +100,18 @@ def autograde(assignment, course_dir, student, jobs, force, cluster, as_json):
         sys.exit(1)
 
 
+def _printable_report(report):
+    """The report with every student-controlled text escaped for the terminal (one line each)."""
+    import dataclasses
+
+    from .terminal import printable
+
+    tests = [dataclasses.replace(t, name=printable(t.name), message=printable(t.message)) for t in report.tests]
+    return dataclasses.replace(report, tests=tests, error=printable(report.error) if report.error else None,
+                               notebook=printable(report.notebook),
+                               student=printable(report.student) if report.student else None)
+
+
 @main.command()
 @click.argument("notebook", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--assignment", required=True, help="The assignment the notebook belongs to (its folder name under assignments/).")
@@ -119,7 +131,7 @@ def grade(notebook, assignment, as_json):
     except UnknownAssignment as exc:
         _usage(str(exc))
     report = grade_notebook(spec, notebook)
-    click.echo(json.dumps(report.to_dict(), indent=1) if as_json else render_text(report))
+    click.echo(json.dumps(report.to_dict(), indent=1) if as_json else render_text(_printable_report(report)))
 
 
 @main.command()
@@ -132,11 +144,12 @@ def check(notebook):
     """
     from .check import check_notebook
     from .notebook import SubmissionError
+    from .terminal import printable
 
     try:
         report = check_notebook(notebook)
     except SubmissionError as exc:
-        click.echo(f"{notebook.name}: {exc}")
+        click.echo(printable(f"{notebook.name}: {exc}"))
         sys.exit(1)
     click.echo(report.render())
     sys.exit(0 if report.all_passed else 1)

@@ -174,8 +174,9 @@ def run_hidden_tests(spec: NotebookSpec, session, *, seed: int | None = None,
     return plugin.results
 
 
-def grade_notebook(spec: NotebookSpec, submission: Path, *, slot: int | None = None, student: str | None = None,
-                   hide: tuple[Path, ...] = (), seed: int | None = None, only: tuple[str, ...] = ()) -> NotebookReport:
+def grade_notebook(spec: NotebookSpec, submission: Path | bytes | dict, *, slot: int | None = None,
+                   student: str | None = None, hide: tuple[Path, ...] = (), seed: int | None = None,
+                   only: tuple[str, ...] = ()) -> NotebookReport:
     """Grade one submitted notebook: read, run isolated, test. Never raises for student faults;
     raises ``GraderError`` when the grading machine failed (the sandbox could not start).
     ``seed`` and ``only``: see ``run_hidden_tests`` (used by ``learnathon audit``)."""
@@ -191,7 +192,8 @@ def grade_notebook(spec: NotebookSpec, submission: Path, *, slot: int | None = N
             outcomes = session.start()
             tests = run_hidden_tests(spec, session, seed=seed, only=only)
             error = session.fatal
+            call_seconds = round(session.call_seconds, 3)
     except (SandboxError, ZygoteError) as exc:
         raise GraderError(str(exc)) from exc
     return NotebookReport(spec.assignment, spec.name, tests, error=error, cells=outcomes, student=student,
-                          seconds=round(time.monotonic() - started, 3))
+                          seconds=round(time.monotonic() - started, 3), call_seconds=call_seconds)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from autograder import discovery
-from autograder.fabricate import read_fixture, with_cells
+from autograder.fabricate import read_fixture, solved, with_cells
 
 pytestmark = pytest.mark.e2e
 
@@ -58,12 +57,12 @@ def submit(course: Path, student: str, make) -> None:
         if nb.name == PART_A.name:
             make(out)
         else:
-            shutil.copy2(nb.source, out)
+            solved(nb.source, out)
     (folder / "timestamp.txt").write_text("2026-11-25 10:00:00.000000 UTC")
 
 
 def full(out):
-    shutil.copy2(PART_A.source, out)
+    solved(PART_A.source, out)
 
 
 def mistake(name):
@@ -84,7 +83,7 @@ def test_stock_nbgrader_release_collect_export_around_learnathon(tmp_path):
     run(["nbgrader", "fetch_assignment", "cs1", "--course", "learnathon", f"--Exchange.root={course / 'exchange'}"],
         student_home)
     fetched = student_home / "cs1" / PART_A.filename
-    shutil.copy2(PART_A.source, fetched)   # the student solved it
+    solved(PART_A.source, fetched)   # the student solved it
     run(["nbgrader", "submit", "cs1", "--course", "learnathon", f"--Exchange.root={course / 'exchange'}"], student_home)
     run(["nbgrader", "collect", "cs1"], course)
     collected = sorted(p.name for p in (course / "submitted").iterdir())

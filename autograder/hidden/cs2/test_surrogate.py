@@ -574,6 +574,8 @@ def test_training_lowers_the_validation_loss(student, rng):
 
 # --- Step 7: the trained surrogate ------------------------------------------------------------------
 
+SIMULATOR_AGREEMENT = 1e-4   # of each output's spread: the simulator itself, not a trained network
+
 @pytest.mark.points(3)
 @pytest.mark.cell("test_surrogate")
 def test_trained_surrogate_is_accurate_on_new_simulator_points(student, rng, credit):
@@ -606,6 +608,14 @@ def test_trained_surrogate_is_accurate_on_new_simulator_points(student, rng, cre
                          name="y_scaler.inverse_transform(...)").astype(float)
     if predicted.shape != Y_new.shape or not np.all(np.isfinite(predicted)):
         fail(f"the surrogate's predictions have shape {predicted.shape} (or contain NaN); expected {Y_new.shape}")
+    # The released simulator wrapped as a module is right to float32 rounding on points it never saw
+    # (measured: 4.8e-07 of an output's spread, fixture simulator_as_surrogate); a network trained on
+    # data with 1% noise is nowhere near 1e-4 everywhere (the reference passes this check).
+    closeness = float(np.max(np.abs(predicted - Y_new) / np.maximum(np.std(Y_new, axis=0), 1e-12)))
+    if closeness < SIMULATOR_AGREEMENT:
+        fail(f"the surrogate's predictions equal the simulator's own outputs on new points (largest difference "
+             f"{closeness:.1e} of an output's spread, below {SIMULATOR_AGREEMENT:g}), which no network trained on noisy "
+             "data reaches: the exercise asks for a trained network, not the released simulator")
     r2 = ref.r2_per_output(Y_new, predicted)
     passed = r2 >= R2_THRESHOLD
     credit.award(passed.mean() * 0.5)
