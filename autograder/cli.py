@@ -263,6 +263,28 @@ def feedback_archive(assignment, target, course_dir, out):
 
 
 @main.command()
+@click.argument("assignment")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The autograder zip to write (upload it in Gradescope's \"Configure Autograder\").")
+def gradescope(assignment, out):
+    """Build a Gradescope autograder zip for ASSIGNMENT.
+
+    The zip holds setup.sh (installs Python 3.11, torch and this project in Gradescope's image)
+    and run_autograder, which grades /autograder/submission/*.ipynb with the same hidden tests,
+    sandbox and messages as `learnathon autograde` and writes /autograder/results/results.json.
+    Test names and points are visible at once; failure details after grades are published.
+    """
+    from .assignments import UnknownAssignment
+    from .gradescope import build_zip
+
+    try:
+        path = build_zip(assignment, out)
+    except UnknownAssignment as exc:
+        _usage(str(exc))
+    click.echo(f"Gradescope autograder for {assignment} written to {path}")
+
+
+@main.command()
 def sandbox():
     """Show which isolation protections the grader can apply on this machine."""
     from .sandbox import protections
