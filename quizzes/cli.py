@@ -57,7 +57,8 @@ def list_command(seed: int) -> None:
 
 
 @quiz.command("export")
-@click.option("--format", "format_", required=True, type=click.Choice(list(FORMATS)), help="Output format.")
+@click.option("--format", "format_", required=True, type=click.Choice(list(FORMATS)),
+              help="Output format (vevox: UNVERIFIED format, no public specification; see quizzes/README.md).")
 @_quiz_option("lecture")
 @_seed_option("Variant of the parametric questions, and the order --shuffle uses.")
 @click.option("--shuffle", is_flag=True, help="Shuffle the options of every question (order fixed by --seed).")
@@ -76,11 +77,17 @@ def export_command(format_: str, quiz_name: str, seed: int, shuffle: bool, out: 
 @quiz.command("results")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for one chart per question and summary.csv / summary.md.")
+              help="Directory for one chart per question, item-analysis.png and summary.csv / .md / .json.")
 @_quiz_option("all")
 @_seed_option()
 def results_command(file: Path, out: Path, quiz_name: str, seed: int) -> None:
-    """Chart poll results (CSV or xlsx: question_id, option, option_text, votes) and summarise them."""
+    """Chart poll results and summarise them with an item analysis.
+
+    FILE is vote counts (CSV or xlsx: question_id, option, option_text, votes) or Vevox's poll-results
+    report (xlsx with a "Polling Results" sheet, one row per participant; layout unverified, see the
+    README), whose polls are matched to bank questions by text. Per-participant data adds the
+    discrimination (point-biserial, upper-lower 27%).
+    """
     try:
         report = results_main(file=file, out=out, quiz_name=quiz_name, seed=seed)
     except (BankError, ResultsError) as exc:

@@ -30,10 +30,6 @@ def segments(text: str) -> list[tuple[str, str]]:
     return [(kind, value.replace("\\$", "$") if kind == "text" else value) for kind, value in parts]
 
 
-def has_math(text: str) -> bool:
-    return any(kind == "math" for kind, _ in segments(text))
-
-
 def to_lms_html(text: str) -> str:
     """Escaped HTML with math delimited as \\( ... \\) (MathJax inline math in Moodle and Canvas)."""
     return "".join(html.escape(value, quote=False) if kind == "text"
@@ -59,38 +55,75 @@ def to_mathml_html(text: str) -> str:
     return "".join(out)
 
 
-_SUBSCRIPTS = str.maketrans("0123456789+-=()aeijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
-_SUPERSCRIPTS = str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ")
+# Unicode has sub- and superscript forms for digits, a few signs and some letters only (no subscript c,
+# no superscript q); what has none is written another readable way, never as LaTeX.
+_SUBSCRIPTS = str.maketrans("0123456789+-=()aehijklmnoprstuvxβγρφχ", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓᵦᵧᵨᵩᵪ")
+_SUPERSCRIPTS = str.maketrans(
+    "0123456789+-=()abcdefghijklmnoprstuvwxyzABDEGHIJKLMNOPRTUVWαβγδεθιφχ",
+    "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂᵅᵝᵞᵟᵋᶿᶥᵠᵡ")
 _MACROS = {
-    r"\cdot": "·", r"\alpha": "α", r"\sum": "Σ", r"\partial": "∂", r"\geq": "≥", r"\leq": "≤",
-    r"\sim": "~", r"\mapsto": "→", r"\rightarrow": "→", r"\log": "log", r"\max": "max",
+    r"\cdot": "·", r"\alpha": "α", r"\sum": "Σ", r"\prod": "Π", r"\partial": "∂", r"\geq": "≥",
+    r"\leq": "≤", r"\sim": "~", r"\mapsto": "→", r"\rightarrow": "→", r"\log": "log", r"\max": "max",
     r"\tanh": "tanh", r"\text": "", r"\mathcal": "", r"\quad": " ", r"\times": "×",
     r"\nabla": "∇", r"\in": "∈", r"\infty": "∞", r"\neq": "≠", r"\approx": "≈", r"\ldots": "…",
 }
 # Escaped braces are literal braces; they are parked on private-use characters while groups are removed.
 _LITERAL_BRACES = {"\\{": "\ue000", "\\}": "\ue001"}
+_SCRIPT = r"(?:\{([^{}]*)\}|(\w))"  # a braced group or a single character after _ or ^
+_BIG_OPERATOR = re.compile(r"([ΣΠ])(?:\s*_" + _SCRIPT + r")?(?:\s*\^" + _SCRIPT + r")?")
 
 
-def _script(body: str, table: dict[int, int], marker: str) -> str:
-    if body and all(ord(c) in table for c in body):
-        return body.translate(table)
-    # Characters without a Unicode sub/superscript fall back to explicit notation.
-    return f"{marker}({body})" if len(body) > 1 else f"{marker}{body}"
+def _convertible(body: str, table: dict[int, int]) -> bool:
+    return bool(body) and all(ord(c) in table for c in body)
+
+
+def _subscript(body: str) -> str:
+    """x_1 -> x₁; a subscript Unicode lacks stays readable: model_c, y[i,c]."""
+    if _convertible(body, _SUBSCRIPTS):
+        return body.translate(_SUBSCRIPTS)
+    return f"_{body}" if len(body) == 1 else f"[{body}]"
+
+
+def _superscript(body: str) -> str:
+    if _convertible(body, _SUPERSCRIPTS):
+        return body.translate(_SUPERSCRIPTS)
+    return f"^{body}" if len(body) == 1 else f"^({body})"
+
+
+def _big_operator(match: re.Match) -> str:
+    """Σ with limits: Σᵢ₌₁ᴺ when Unicode has every character, else Σ[c=1…M] (never Σ_(c=1)^M)."""
+    symbol, lower, upper = match.group(1), match.group(2) or match.group(3), match.group(4) or match.group(5)
+    if lower is None and upper is None:
+        return symbol
+    if (lower is None or _convertible(lower, _SUBSCRIPTS)) and (upper is None or _convertible(upper, _SUPERSCRIPTS)):
+        return symbol + (lower or "").translate(_SUBSCRIPTS) + (upper or "").translate(_SUPERSCRIPTS)
+    return f"{symbol}[{lower or ''}…{upper}]" if upper is not None else f"{symbol}[{lower}]"
+
+
+def _fraction_part(text: str) -> str:
+    # A single term needs no parentheses: 1/N, ∂L/∂w₁₁; a sum does: (a + b)/(2).
+    return text if re.fullmatch(r"[^\s+\-*/·×=]+", text) else f"({text})"
 
 
 def latex_to_plain(latex: str) -> str:
-    """Readable Unicode approximation of simple LaTeX (subscripts, fractions, common macros)."""
+    """Readable Unicode text for the LaTeX the bank uses (scripts, fractions, sums, common macros).
+
+    For targets that take no markup at all (Kahoot). latex2mathml gives MathML, not text; LaTeX-to-text
+    converters keep ``_`` and ``^`` as they are, which is the raw look this function exists to avoid.
+    """
     text = latex
     for escaped, parked in _LITERAL_BRACES.items():
         text = text.replace(escaped, parked)
     for macro, replacement in sorted(_MACROS.items(), key=lambda kv: -len(kv[0])):
         text = re.sub(re.escape(macro) + r"(?![A-Za-z])", replacement, text)
+    text = text.replace("∂ ", "∂")
     text = re.sub(r"\\hat\{([^{}]*)\}", lambda m: m.group(1) + "\u0302", text)
-    text = re.sub(r"_\{([^{}]*)\}|_(\w)", lambda m: _script(m.group(1) or m.group(2), _SUBSCRIPTS, "_"), text)
-    text = re.sub(r"\^\{([^{}]*)\}|\^(\w)", lambda m: _script(m.group(1) or m.group(2), _SUPERSCRIPTS, "^"), text)
+    text = _BIG_OPERATOR.sub(_big_operator, text)
+    text = re.sub(r"_" + _SCRIPT, lambda m: _subscript(m.group(1) if m.group(1) is not None else m.group(2)), text)
+    text = re.sub(r"\^" + _SCRIPT, lambda m: _superscript(m.group(1) if m.group(1) is not None else m.group(2)), text)
     fraction = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
     while fraction.search(text):
-        text = fraction.sub(r"(\1)/(\2)", text)
+        text = fraction.sub(lambda m: _fraction_part(m.group(1)) + "/" + _fraction_part(m.group(2)), text)
     text = text.replace("{", "").replace("}", "").replace("\\", "")
     for escaped, parked in _LITERAL_BRACES.items():
         text = text.replace(parked, escaped[1])

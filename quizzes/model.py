@@ -7,12 +7,15 @@ checked here. Every problem names the file, the question and what is wrong.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from quizzes.concepts import load_concepts
 
 BANK_DIR = Path(__file__).parent / "bank"
 SCHEMA_PATH = BANK_DIR / "schema.json"
@@ -57,6 +60,7 @@ class Question:
     figure: str | None = None
     time_limit: int = 30
     origin: str = "bank"
+    concepts: tuple[str, ...] = ()  # ids from quizzes/bank/concepts.yaml (quizzes.concepts)
 
     @property
     def correct_keys(self) -> tuple[str, ...]:
@@ -79,7 +83,7 @@ class Question:
             "short_text": self.short_text,
             "class_results": self.class_results.to_dict() if self.class_results else None,
             "results_note": self.results_note, "figure": self.figure,
-            "time_limit": self.time_limit, "origin": self.origin,
+            "time_limit": self.time_limit, "origin": self.origin, "concepts": list(self.concepts),
         }
 
 
@@ -165,10 +169,61 @@ def _schema_problem(file: str, data: Any, error: Any) -> BankProblem:
     return BankProblem(file, question, f"{where}: {message}" if where else message)
 
 
+def _where_in_question(path: list[Any]) -> str:
+    """['options', 0, 'text'] -> 'option A text'; ['explanation'] -> 'explanation'."""
+    if len(path) >= 2 and path[0] == "options" and isinstance(path[1], int):
+        return " ".join([_describe_location(path[:2]), *map(str, path[2:])])
+    return ".".join(map(str, path))
+
+
+def _swallowed_comments(text: str, file: str, data: Any) -> list[BankProblem]:
+    """Unquoted strings that YAML cut at " #": everything after it became a comment.
+
+    YAML ends a plain (unquoted) scalar at the first " #", so ``text: model (i.e., #layers)`` loads as
+    "model (i.e.," without any error. A comment on the same line right after a string value is
+    almost always such lost text, so the loader refuses it and asks for quotes.
+    """
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []  # safe_load has already reported the syntax error
+    lines = text.splitlines()
+    problems: list[BankProblem] = []
+
+    def visit(node: yaml.Node, path: list[Any]) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                visit(value, path + [key.value])
+        elif isinstance(node, yaml.SequenceNode):
+            for index, value in enumerate(node.value):
+                visit(value, path + [index])
+        elif node.style is None and node.tag == "tag:yaml.org,2002:str":
+            end = node.end_mark
+            rest = lines[end.line][end.column:] if end.line < len(lines) else ""
+            if re.match(r"\s+#", rest):
+                question = None
+                where = ".".join(map(str, path))
+                if len(path) >= 2 and path[0] == "questions" and isinstance(path[1], int):
+                    question, where = _question_label(data, path[1]), _where_in_question(path[2:])
+                problems.append(BankProblem(file, question, (
+                    f"line {end.line + 1}: {where}: YAML read {rest.strip()!r} as a comment, so the text ends "
+                    f"at {node.value!r}; put the whole text in quotes")))
+
+    if root is not None:
+        visit(root, [])
+    return problems
+
+
 def _semantic_problems(file: str, data: dict[str, Any]) -> list[BankProblem]:
     problems = []
+    known_concepts = load_concepts()
     for q in data["questions"]:
         qid = q["id"]
+        unknown = [c for c in q["concepts"] if c not in known_concepts]
+        if unknown:
+            problems.append(BankProblem(file, qid, (
+                f"unknown concept(s) {', '.join(map(repr, unknown))}; the concepts are the ids in "
+                f"quizzes/bank/concepts.yaml")))
         keys = OPTION_KEYS[: len(q["options"])]
         if not any(o.get("correct", False) for o in q["options"]):
             problems.append(BankProblem(file, qid, "no option is marked correct: true"))
@@ -208,6 +263,7 @@ def _build_question(q: dict[str, Any], origin: str) -> Question:
         explanation=q.get("explanation", ""), short_text=q.get("short_text"),
         class_results=class_results, results_note=q.get("results_note"),
         figure=q.get("figure"), time_limit=q.get("time_limit", 30), origin=origin,
+        concepts=tuple(q["concepts"]),
     )
 
 
@@ -224,6 +280,7 @@ def parse_bank(text: str, file: str) -> Quiz:
     validator = jsonschema.Draft202012Validator(_schema())
     problems = [_schema_problem(file, data, e)
                 for e in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))]
+    problems += _swallowed_comments(text, file, data)
     if problems:
         raise BankError(problems)
     ids = [q["id"] for q in data["questions"]]
@@ -260,6 +317,3 @@ def combine(name: str, title: str, quizzes: list[Quiz]) -> Quiz:
     sources = tuple(s for quiz in quizzes for s in quiz.sources)
     return Quiz(name=name, title=title, questions=questions, sources=sources)
 
-
-def with_options(question: Question, options: tuple[Option, ...]) -> Question:
-    return replace(question, options=options)

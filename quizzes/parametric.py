@@ -11,6 +11,7 @@ from typing import Callable
 
 import numpy as np
 
+from quizzes.concepts import check_concepts
 from quizzes.model import OPTION_KEYS, Option, Question, Quiz
 from solutions.cs1_forward_backward import backward, forward, mse_loss, mse_loss_grad, relu, sgd_step
 
@@ -96,7 +97,7 @@ def hidden_preactivation(seed: int) -> Question:
         Candidate(z1 + b1, "Added the bias twice."),
     ]
     return Question(
-        id=f"param-z1-s{seed}", section="Neural network basics",
+        id=f"param-z1-s{seed}", section="Neural network basics", concepts=("forward-pass",),
         text=f"{_hidden_givens(X, params)} What is $z_1 = w_{{11}} x_1 + w_{{21}} x_2 + w_{{31}} x_3 + b_1$?",
         short_text=f"{_short_givens(X, params)} What is $z_1$?",
         options=_assemble(correct, mistakes, rng), origin="parametric", time_limit=60,
@@ -125,6 +126,7 @@ def relu_output(seed: int) -> Question:
     ]
     return Question(
         id=f"param-relu-s{seed}", section="Neural network basics",
+        concepts=("forward-pass", "activation-functions"),
         text=f"{_hidden_givens(X, params)} What is the output $a_1 = \\text{{ReLU}}(z_1)$ of hidden neuron 1?",
         short_text=f"{_short_givens(X, params)} What is $a_1 = \\text{{ReLU}}(z_1)$?",
         options=_assemble(correct, mistakes, rng), origin="parametric", time_limit=60,
@@ -151,7 +153,7 @@ def mse_value(seed: int) -> Question:
     ]
     vec = lambda a: "(" + ", ".join(format_number(v) for v in a[:, 0]) + ")"  # noqa: E731
     return Question(
-        id=f"param-mse-s{seed}", section="Neural network training",
+        id=f"param-mse-s{seed}", section="Neural network training", concepts=("mse",),
         text=(f"Predictions $\\hat{{y}} = {vec(y_hat)}$, targets $y = {vec(y)}$. What is the MSE loss "
               f"$L = \\frac{{1}}{{n}} \\sum_{{i=1}}^n (y_i - \\hat{{y}}_i)^2$?"),
         options=_assemble(correct, mistakes, rng), origin="parametric", time_limit=60,
@@ -188,6 +190,7 @@ def gradient_step(seed: int) -> Question:
     x_text = ", ".join(f"x_{i + 1} = {format_number(v)}" for i, v in enumerate(X[0]))
     return Question(
         id=f"param-step-s{seed}", section="Neural network training",
+        concepts=("gradient-descent", "backpropagation", "chain-rule", "learning-rate"),
         text=(f"One sample (${x_text}$, target $y = {format_number(y[0, 0])}$) gives hidden output "
               f"$a_1 = {format_number(a1)}$ and prediction $\\hat{{y}} = {format_number(y_hat[0, 0])}$ "
               f"(linear output, MSE loss). The weight from hidden neuron 1 to the output is "
@@ -213,5 +216,7 @@ GENERATORS: dict[str, Callable[[int], Question]] = {
 def parametric_quiz(seed: int) -> Quiz:
     """One question of every kind for this seed (e.g. a student's or a session's number)."""
     questions = tuple(generate(seed) for generate in GENERATORS.values())
+    for question in questions:
+        check_concepts(question.concepts, where=f"parametric question {question.id!r}")
     return Quiz(name="parametric", title=f"Neural Networks: computation practice (variant {seed})",
                 questions=questions, sources=(f"quizzes.parametric seed={seed}",))

@@ -1,13 +1,18 @@
-"""Poll results: read votes per option (CSV or xlsx), draw one bar chart per question with the correct
-option(s) highlighted, like the lecture's result slides, and summarise how many chose a right answer.
+"""Poll results: read them, draw one bar chart per question with the correct option(s) highlighted, like
+the lecture's result slides, and summarise them with an item analysis (quizzes.item_analysis).
 
-File layout (one row per option; see README): question_id, option, option_text, votes.
-``option`` is the letter in the bank's order; ``option_text`` may be left empty, but when given it
-must match the bank, which catches results recorded against a shuffled export.
+Two inputs give the same charts and summary:
+
+* vote counts (CSV or xlsx, one row per option; see README): question_id, option, option_text, votes.
+  ``option`` is the letter in the bank's order; ``option_text`` may be left empty, but when given it
+  must match the bank, which catches results recorded against a shuffled export.
+* Vevox's poll-results report (xlsx with a "Polling Results" sheet; quizzes.vevox): one row per
+  participant, so the item analysis includes the discrimination.
 """
 from __future__ import annotations
 
 import csv
+import json
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +26,13 @@ from matplotlib.figure import Figure  # noqa: E402
 from openpyxl import Workbook, load_workbook  # noqa: E402
 
 from quizzes import mathtext  # noqa: E402
+from quizzes.item_analysis import (MIN_RESPONDENTS_FOR_GROUPS, ItemStatistics, ResponseMatrix,  # noqa: E402
+                                   from_matrix, from_votes)
 from quizzes.model import Question, Quiz  # noqa: E402
+from quizzes.vevox import PollMatch, VevoxError, is_vevox_report, read_vevox  # noqa: E402
 
 COLUMNS = ("question_id", "option", "option_text", "votes")
-CORRECT_COLOUR, OTHER_COLOUR = "#15803d", "#9ca3af"
+CORRECT_COLOUR, OTHER_COLOUR, WARNING_COLOUR = "#15803d", "#9ca3af", "#b91c1c"
 
 
 class ResultsError(ValueError):
@@ -35,13 +43,16 @@ class ResultsError(ValueError):
 class QuestionVotes:
     question_id: str
     votes: dict[str, int]  # option key -> number of votes
+    # Participants who answered, when known (per-participant data); with several options ticked per
+    # participant it is less than the sum of the votes.
+    respondents: int | None = None
 
     @property
     def responses(self) -> int:
-        return sum(self.votes.values())
+        return self.respondents if self.respondents is not None else sum(self.votes.values())
 
     def to_dict(self) -> dict[str, Any]:
-        return {"question_id": self.question_id, "votes": dict(self.votes)}
+        return {"question_id": self.question_id, "votes": dict(self.votes), "respondents": self.responses}
 
 
 @dataclass(frozen=True)
@@ -69,19 +80,63 @@ class ResultsReport:
     summary_markdown: Path
     summaries: tuple[QuestionSummary, ...]
     not_polled: tuple[str, ...] = field(default_factory=tuple)
+    items: tuple[ItemStatistics, ...] = field(default_factory=tuple)  # same order as summaries
+    item_chart: Path | None = None
+    summary_json: Path | None = None
+    source: str = "votes"  # "votes" (counts per option) or "vevox" (per participant)
+    participants: int | None = None
+    polls: tuple[PollMatch, ...] = field(default_factory=tuple)  # Vevox: every poll column and its match
+
+    @property
+    def unmatched_polls(self) -> tuple[PollMatch, ...]:
+        return tuple(p for p in self.polls if not p.matched)
 
     def summary_lines(self) -> list[str]:
-        lines = [f"{len(self.charts)} chart(s), summary in {self.summary_csv} and {self.summary_markdown}"]
-        lines += [f"  {s.question_id}: {s.correct_votes}/{s.responses} chose a correct answer "
-                  f"({s.percent_correct:.1f}%)" for s in self.summaries]
+        files = ", ".join(str(p) for p in (self.summary_csv, self.summary_markdown, self.summary_json) if p)
+        lines = [f"{len(self.charts)} chart(s), summary in {files}"]
+        if self.item_chart:
+            lines.append(f"item analysis chart: {self.item_chart}")
+        if self.participants is not None:
+            lines.append(f"{self.participants} participant(s) in the Vevox report")
+        for summary, item in zip(self.summaries, self.items):
+            lines.append(f"  {summary.question_id}: {summary.correct_votes}/{summary.responses} chose a correct "
+                         f"answer ({summary.percent_correct:.1f}%)")
+            analysis = f"    p {item.proportion_correct:.2f}, {discrimination_text(item)}"
+            top = item.top_distractor
+            if top is not None:
+                analysis += f"; most chosen wrong answer {top.key} ({100 * top.share:.1f}%)"
+            lines.append(analysis)
+            lines += [f"    ! {flag}" for flag in item.flags]
         if self.not_polled:
             lines.append(f"  no votes recorded for: {', '.join(self.not_polled)}")
+        if self.unmatched_polls:
+            lines.append(f"  {len(self.unmatched_polls)} poll(s) matched no bank question and were left out:")
+            lines += [f"    {poll}" for poll in self.unmatched_polls]
         return lines
 
     def to_dict(self) -> dict[str, Any]:
-        return {"charts": [str(c) for c in self.charts], "summary_csv": str(self.summary_csv),
+        return {"source": self.source, "participants": self.participants,
+                "charts": [str(c) for c in self.charts], "summary_csv": str(self.summary_csv),
                 "summary_markdown": str(self.summary_markdown),
-                "summaries": [s.to_dict() for s in self.summaries], "not_polled": list(self.not_polled)}
+                "summary_json": str(self.summary_json) if self.summary_json else None,
+                "item_chart": str(self.item_chart) if self.item_chart else None,
+                "summaries": [s.to_dict() for s in self.summaries], "items": [i.to_dict() for i in self.items],
+                "not_polled": list(self.not_polled), "polls": [p.to_dict() for p in self.polls],
+                "unmatched_polls": [p.to_dict() for p in self.unmatched_polls]}
+
+
+def discrimination_text(item: ItemStatistics) -> str:
+    if item.point_biserial is None and item.upper_lower is None:
+        if not item.per_participant:
+            return "discrimination n/a (needs per-participant answers)"
+        return (f"discrimination n/a (under {MIN_RESPONDENTS_FOR_GROUPS} respondents, and no rest score "
+                f"that varies with the answers)")
+    parts = []
+    if item.point_biserial is not None:
+        parts.append(f"r_pb {item.point_biserial:.2f}")
+    if item.upper_lower is not None:
+        parts.append(f"D(27%) {item.upper_lower:.2f}")
+    return "discrimination " + ", ".join(parts)
 
 
 # --- the template and reading ------------------------------------------------------------------
@@ -186,18 +241,26 @@ def read_results(path: Path, quiz: Quiz) -> tuple[list[QuestionVotes], list[str]
 
 # --- summary and charts ------------------------------------------------------------------------
 
-def summarise(question: Question, votes: QuestionVotes) -> QuestionSummary:
-    correct = sum(votes.votes[k] for k in question.correct_keys)
-    return QuestionSummary(question.id, question.text, question.correct_keys, votes.responses, correct)
+def item_caption(question: Question, item: ItemStatistics, width: int = 85) -> list[str]:
+    """The item analysis under a chart: p, discrimination, and the misconception behind the top distractor."""
+    lines = [f"p = {item.proportion_correct:.2f} correct; {discrimination_text(item)}"]
+    top = item.top_distractor
+    if top is not None:
+        lines += textwrap.wrap(f"Most chosen wrong answer {top.key} ({100 * top.share:.1f}%): "
+                               f"{mathtext.to_plain(top.misconception)}", width)
+    return lines
 
 
-def build_chart(question: Question, votes: QuestionVotes) -> Figure:
-    """Horizontal bars in the slide's option order, percentages printed, the key in green."""
+def build_chart(question: Question, votes: QuestionVotes, item: ItemStatistics | None = None) -> Figure:
+    """Horizontal bars in the slide's option order, percentages printed, the key in green; with ``item``
+    the item analysis is printed under the axis."""
     total = votes.responses or 1
     labels = [f"{o.key}) " + "\n".join(textwrap.wrap(mathtext.to_plain(o.text), 48)) for o in question.options]
     shares = [100.0 * votes.votes[o.key] / total for o in question.options]
     colours = [CORRECT_COLOUR if o.correct else OTHER_COLOUR for o in question.options]
-    height = 1.2 + 0.75 * len(question.options) + 0.2 * sum(label.count("\n") for label in labels)
+    caption = item_caption(question, item) if item is not None else []
+    height = (1.2 + 0.75 * len(question.options) + 0.2 * sum(label.count("\n") for label in labels)
+              + 0.22 * len(caption))
     fig, ax = plt.subplots(figsize=(9.0, height))
     positions = list(range(len(labels)))[::-1]
     ax.barh(positions, shares, color=colours)
@@ -205,7 +268,8 @@ def build_chart(question: Question, votes: QuestionVotes) -> Figure:
     for y, share, option in zip(positions, shares, question.options):
         ax.text(share + 1, y, f"{share:.2f}%  ({votes.votes[option.key]})", va="center", fontsize=9)
     ax.set_xlim(0, 115)
-    ax.set_xlabel(f"Share of {votes.responses} response(s) in %  (green: correct)")
+    ax.set_xlabel("\n".join([f"Share of {votes.responses} response(s) in %  (green: correct)", *caption]),
+                  fontsize=9)
     ax.set_title("\n".join(textwrap.wrap(mathtext.to_plain(question.text), 80)), fontsize=10)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -213,8 +277,7 @@ def build_chart(question: Question, votes: QuestionVotes) -> Figure:
     return fig
 
 
-def draw_chart(question: Question, votes: QuestionVotes, path: Path) -> Path:
-    fig = build_chart(question, votes)
+def _save(fig: Figure, path: Path) -> Path:
     try:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -224,33 +287,135 @@ def draw_chart(question: Question, votes: QuestionVotes, path: Path) -> Path:
     return path
 
 
-def _write_summary(summaries: list[QuestionSummary], out_dir: Path) -> tuple[Path, Path]:
-    csv_path, md_path = out_dir / "summary.csv", out_dir / "summary.md"
-    with csv_path.open("w", newline="", encoding="utf-8") as handle:
+def draw_chart(question: Question, votes: QuestionVotes, path: Path, item: ItemStatistics | None = None) -> Path:
+    return _save(build_chart(question, votes, item), path)
+
+
+def build_item_chart(items: list[ItemStatistics]) -> Figure:
+    """Proportion correct per question and, with per-participant data, the discrimination next to it."""
+    with_discrimination = any(i.point_biserial is not None or i.upper_lower is not None for i in items)
+    fig, axes = plt.subplots(1, 2 if with_discrimination else 1, squeeze=False, sharey=True,
+                             figsize=(11.0 if with_discrimination else 7.5, 1.4 + 0.42 * len(items)))
+    positions = list(range(len(items)))[::-1]
+    labels = [i.question_id for i in items]
+    left = axes[0][0]
+    left.barh(positions, [i.proportion_correct for i in items], color=CORRECT_COLOUR)
+    for y, item in zip(positions, items):
+        left.text(item.proportion_correct + 0.01, y, f"{item.proportion_correct:.2f} (n={item.respondents})",
+                  va="center", fontsize=8)
+    left.set_yticks(positions, labels, fontsize=8)
+    left.set_xlim(0, 1.25)
+    left.set_xlabel("proportion correct p")
+    left.set_title("Difficulty", fontsize=10)
+    if with_discrimination:
+        right = axes[0][1]
+        values = [i.point_biserial if i.point_biserial is not None else 0.0 for i in items]
+        colours = [WARNING_COLOUR if v < 0.2 else CORRECT_COLOUR for v in values]
+        right.barh(positions, values, color=colours, height=0.6, label="point-biserial r_pb (rest score)")
+        right.scatter([i.upper_lower for i in items if i.upper_lower is not None],
+                      [y for y, i in zip(positions, items) if i.upper_lower is not None],
+                      marker="D", color="#1d4ed8", zorder=3, label="upper-lower index D (27%)")
+        right.axvline(0.2, color="#6b7280", linestyle="--", linewidth=0.8)
+        right.axvline(0.0, color="#111827", linewidth=0.8)
+        right.set_xlim(-1.05, 1.05)
+        right.set_xlabel("discrimination (dashed: 0.2, below it review the question)")
+        right.set_title("Discrimination", fontsize=10)
+        right.legend(fontsize=7, loc="lower left")
+    for ax in axes[0]:
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+SUMMARY_COLUMNS = ("question_id", "correct_options", "responses", "correct_votes", "percent_correct",
+                   "proportion_correct", "point_biserial", "upper_lower_index", "top_distractor",
+                   "top_distractor_share", "flags")
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def _write_summary(report: ResultsReport, questions: dict[str, Question]) -> None:
+    """summary.csv (one row per question), summary.md (table and distractors), summary.json (everything)."""
+    summaries, items = report.summaries, report.items
+    with report.summary_csv.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["question_id", "correct_options", "responses", "correct_votes", "percent_correct"])
-        for s in summaries:
+        writer.writerow(SUMMARY_COLUMNS)
+        for s, item in zip(summaries, items):
+            top = item.top_distractor
             writer.writerow([s.question_id, ",".join(s.correct_keys), s.responses, s.correct_votes,
-                             f"{s.percent_correct:.2f}"])
-    lines = ["| Question | Correct | Responses | Chose a correct answer |", "|---|---|---|---|"]
-    lines += [f"| {s.question_id} | {', '.join(s.correct_keys)} | {s.responses} | "
-              f"{s.correct_votes} ({s.percent_correct:.1f}%) |" for s in summaries]
-    md_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return csv_path, md_path
+                             f"{s.percent_correct:.2f}", _number(item.proportion_correct),
+                             _number(item.point_biserial), _number(item.upper_lower),
+                             top.key if top else "", _number(top.share) if top else "", "; ".join(item.flags)])
+    lines = ["| Question | Correct | Responses | Chose a correct answer | p | r_pb | D (27%) "
+             "| Most chosen wrong answer |", "|---|---|---|---|---|---|---|---|"]
+    for s, item in zip(summaries, items):
+        top = item.top_distractor
+        lines.append(f"| {s.question_id} | {', '.join(s.correct_keys)} | {s.responses} | "
+                     f"{s.correct_votes} ({s.percent_correct:.1f}%) | {item.proportion_correct:.2f} | "
+                     f"{_number(item.point_biserial) or 'n/a'} | {_number(item.upper_lower) or 'n/a'} | "
+                     f"{f'{top.key} ({100 * top.share:.1f}%)' if top else '-'} |")
+    lines += ["", "## Distractors", "",
+              "Every wrong option: its votes, and the misconception it stands for (the bank's explanation).", ""]
+    for item in items:
+        question = questions[item.question_id]
+        lines.append(f"### {item.question_id}: {mathtext.to_plain(question.text)}")
+        lines += [f"- ! {flag}" for flag in item.flags]
+        for d in item.distractors:
+            groups = (f", upper/lower group {d.upper_votes}/{d.lower_votes}" if d.upper_votes is not None else "")
+            functional = "" if d.functional else " (non-functional: under 5%)"
+            lines.append(f"- {d.key}) {mathtext.to_plain(d.text)}: {d.votes} vote(s), {100 * d.share:.1f}%"
+                         f"{groups}{functional}. Misconception: {mathtext.to_plain(d.misconception)}")
+        lines.append("")
+    report.summary_markdown.write_text("\n".join(lines), encoding="utf-8")
+    report.summary_json.write_text(json.dumps(report.to_dict(), indent=1, ensure_ascii=False) + "\n",
+                                   encoding="utf-8")
+
+
+def _votes_from_matrix(questions: list[Question], matrix: ResponseMatrix) -> list[QuestionVotes]:
+    out = []
+    for question in questions:
+        column = matrix.answers[question.id]
+        counts = {o.key: sum(1 for chosen in column if chosen is not None and o.key in chosen)
+                  for o in question.options}
+        out.append(QuestionVotes(question.id, counts, sum(1 for chosen in column if chosen is not None)))
+    return out
 
 
 def report_results(path: Path, quiz: Quiz, out_dir: Path) -> ResultsReport:
-    """Read ``path``, draw a chart per polled question into ``out_dir`` and write the summary table."""
-    all_votes, not_polled = read_results(path, quiz)
+    """Read ``path`` (vote counts, or a Vevox report), draw a chart per polled question and the item-analysis
+    chart into ``out_dir`` and write the summary (summary.csv, summary.md, summary.json)."""
+    path = Path(path)
+    polls: tuple[PollMatch, ...] = ()
+    participants = None
+    if is_vevox_report(path):
+        try:
+            vevox = read_vevox(path, quiz)
+        except VevoxError as exc:
+            raise ResultsError(str(exc)) from exc
+        questions = [quiz.question(qid) for qid in vevox.matrix.answers]
+        all_votes = _votes_from_matrix(questions, vevox.matrix)
+        items = from_matrix(questions, vevox.matrix)
+        not_polled, polls, source = list(vevox.not_polled), vevox.polls, "vevox"
+        participants = len(vevox.matrix.participants)
+    else:
+        all_votes, not_polled = read_results(path, quiz)
+        questions = [quiz.question(v.question_id) for v in all_votes]
+        items = [from_votes(q, v.votes) for q, v in zip(questions, all_votes)]
+        source = "votes"
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    charts, summaries = [], []
-    for votes in all_votes:
-        question = quiz.question(votes.question_id)
-        charts.append(draw_chart(question, votes, out_dir / f"{question.id}.png"))
-        summaries.append(summarise(question, votes))
-    csv_path, md_path = _write_summary(summaries, out_dir)
-    return ResultsReport(tuple(charts), csv_path, md_path, tuple(summaries), tuple(not_polled))
+    charts = [draw_chart(q, v, out_dir / f"{q.id}.png", item) for q, v, item in zip(questions, all_votes, items)]
+    summaries = [QuestionSummary(q.id, q.text, q.correct_keys, item.respondents, item.correct)
+                 for q, item in zip(questions, items)]
+    item_chart = _save(build_item_chart(items), out_dir / "item-analysis.png") if items else None
+    report = ResultsReport(tuple(charts), out_dir / "summary.csv", out_dir / "summary.md", tuple(summaries),
+                           tuple(not_polled), tuple(items), item_chart, out_dir / "summary.json", source,
+                           participants, tuple(polls))
+    _write_summary(report, {q.id: q for q in questions})
+    return report
 
 
 # --- the lecture's own percentages as votes -------------------------------------------------------

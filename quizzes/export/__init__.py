@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from quizzes.export import gift, handout, html_deck, kahoot, markdown, moodle_xml, particify, qti
+from quizzes.export import gift, handout, html_deck, kahoot, markdown, moodle_xml, particify, qti, vevox
 from quizzes.export.base import Adaptation, ExportError, ExportResult, prepare
 from quizzes.model import Question, Quiz
 
@@ -17,6 +17,7 @@ FORMATS: dict[str, tuple[Exporter, str]] = {
     "qti": (qti.export, ".qti.zip"),
     "kahoot": (kahoot.export, ".kahoot.xlsx"),
     "particify": (particify.export, ".particify.csv"),
+    "vevox": (vevox.export, ".vevox.zip"),  # UNVERIFIED format: see quizzes/export/vevox.py
     "html": (html_deck.export, ".deck.html"),
     "markdown": (markdown.export, ".md"),
     "handout": (handout.export, ".handout.html"),

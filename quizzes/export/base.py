@@ -93,8 +93,18 @@ def gift_escape(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\n", "\\n")
 
 
+# Moodle's GIFT importer (question/format/gift/format.php) trims every text and then reads a leading
+# "%n%" of an answer as its weight and a leading "[html]", "[markdown]", "[plain]" or "[moodle]" of any
+# text as its format marker. As HTML entities the first character is no syntax, and the [html] text
+# still shows "%" or "[".
+_GIFT_LEADING_ENTITIES = {"%": "&#37;", "[": "&#91;"}
+
+
 def gift_html(text: str) -> str:
-    return gift_escape(mathtext.to_lms_html(text))
+    markup = mathtext.to_lms_html(text).strip()
+    if markup[:1] in _GIFT_LEADING_ENTITIES:
+        markup = _GIFT_LEADING_ENTITIES[markup[0]] + markup[1:]
+    return gift_escape(markup)
 
 
 def cdata(text: str) -> Markup:

@@ -1,5 +1,6 @@
 """Particify (formerly ARSnova) CSV: one CHOICE content per row; options and correct options are
-newline-separated lists inside their cells. Text stays Markdown with $...$ math."""
+newline-separated lists inside their cells. Text stays Markdown with $...$ math. The time limit goes
+into the ``duration`` column (seconds), which Particify's importer (arsnova-server's CsvService) reads."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -12,6 +12,7 @@ title: 'Escapes: ~ = # { } : \ & < > ]]> "quotes"'
 questions:
   - id: special-characters
     section: Neural network basics
+    concepts: [forward-pass]
     text: 'GIFT specials ~ = # { } : and a backslash \ plus XML & < > ]]> and "quotes" -- ok?'
     options:
       - text: 'a~b = c'
@@ -26,6 +27,7 @@ questions:
     explanation: 'general feedback: #### is not a separator here'
   - id: latex-everywhere
     section: Neural network training
+    concepts: [forward-pass]
     text: 'With $\nabla_{w} L = \frac{\partial L}{\partial w}$ and $x \in \{0, 1\}$, which holds for $\alpha \geq 0$?'
     options:
       - text: '$w'' = w - \alpha \nabla_{w} L$'

@@ -58,9 +58,13 @@ def _escaped_post(text: str) -> str:
     return text
 
 
+_FORMAT_NAMES = ("html", "moodle", "plain", "markdown")
+
+
 def _text_with_format(text: str) -> str:
+    """parse_text_with_format: a leading [name] is a format marker only if Moodle knows the name."""
     text = text.strip()
-    if text.startswith("[") and "]" in text:
+    if text.startswith("[") and "]" in text and text[1:text.index("]")] in _FORMAT_NAMES:
         text = text[text.index("]") + 1:]
     return _escaped_post(text).strip()
 
@@ -222,6 +226,33 @@ def read_particify(path: Path) -> list[ParsedQuestion]:
         options = row["options"].split("\n")
         correct = set(row["correctOptions"].split("\n"))
         questions.append(ParsedQuestion(None, row["body"], [(o, o in correct) for o in options]))
+    return questions
+
+
+# --- Vevox (unverified format: polls.json in a zip) -------------------------------------------------------
+
+def vevox_to_bank(text: str) -> str:
+    return re.sub(r"\$\$(.+?)\$\$", lambda m: "$" + m.group(1) + "$", text, flags=re.S)
+
+
+def read_vevox_zip(path: Path) -> list[ParsedQuestion]:
+    import json
+
+    with zipfile.ZipFile(path) as archive:
+        if archive.namelist() != ["polls.json"]:
+            raise ValueError(f"Vevox zip holds {archive.namelist()}, expected only polls.json")
+        polls = json.loads(archive.read("polls.json"))
+    questions = []
+    for poll in polls:
+        if poll["@type"] != "MultipleChoiceQuestion":
+            raise ValueError(f"unexpected @type {poll['@type']!r}")
+        correct = sum(c["isCorrectAnswer"] for c in poll["choices"])
+        if not 1 == poll["minNumberSelections"] <= poll["maxNumberSelections"] == correct:
+            raise ValueError(f"selection limits {poll['minNumberSelections']}..{poll['maxNumberSelections']} "
+                             f"do not fit {correct} correct choice(s)")
+        questions.append(ParsedQuestion(None, vevox_to_bank(poll["text"]),
+                                        [(vevox_to_bank(c["text"]), c["isCorrectAnswer"]) for c in poll["choices"]],
+                                        general=vevox_to_bank(poll["correctAnswerExplanation"])))
     return questions
 
 

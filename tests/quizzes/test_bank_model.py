@@ -11,6 +11,7 @@ from quizzes.model import BANK_DIR, BankError, combine, load_bank, parse_bank
 GOOD_QUESTION = """
   - id: q1
     section: Neural network basics
+    concepts: [forward-pass]
     text: Which one?
     options:
       - text: Right
@@ -108,3 +109,50 @@ def test_extra_bank_has_at_least_twelve_questions_on_the_required_topics():
     for topic in ("output-activation", "dying-relu", "loss-for", "mini-batch", "wide-vs-deep", "validation-set",
                   "kfold", "surrogate"):
         assert topic in ids
+
+
+def test_text_cut_at_a_yaml_comment_is_refused_with_file_line_and_question():
+    # YAML ends an unquoted string at " #": this loaded as "Choosing the model complexity (i.e.," silently.
+    cut = GOOD_QUESTION.replace("text: Right", "text: Choosing the model complexity (i.e., #layers and #neurons)")
+    [problem] = problems_of(bank(cut))
+    assert problem == ("bank/broken.yaml: question 'q1': line 10: option A text: YAML read '#layers and #neurons)' "
+                       "as a comment, so the text ends at 'Choosing the model complexity (i.e.,'; put the whole "
+                       "text in quotes")
+    explanation = GOOD_QUESTION.replace("explanation: because not", "explanation: see note #2")
+    assert "line 14: option B explanation: YAML read '#2'" in problems_of(bank(explanation))[0]
+    # Quoted text keeps its "#", and a comment after a number or on its own line is still allowed.
+    quoted = parse_bank(bank(cut.replace("text: Choosing the model complexity (i.e., #layers and #neurons)",
+                                         "text: 'Choosing the model complexity (i.e., #layers and #neurons)'")
+                             + "    time_limit: 30  # seconds\n    # a remark\n"), "ok.yaml")
+    assert quoted.question("q1").options[0].text == "Choosing the model complexity (i.e., #layers and #neurons)"
+
+
+def test_validation_set_role_keeps_its_whole_option_text():
+    option = load_bank(BANK_DIR / "extra.yaml").question("validation-set-role").options[0]
+    assert option.text == "Choosing the model complexity (i.e., #layers and #neurons)"
+
+
+def _parameter_count(layer_sizes: list[int]) -> int:
+    """Weights and biases of a fully connected network, layer by layer (independent of the bank's formula)."""
+    return sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(layer_sizes, layer_sizes[1:]))
+
+
+def test_wide_vs_deep_question_states_exact_parameter_counts():
+    question = load_bank(BANK_DIR / "extra.yaml").question("wide-vs-deep-parameters")
+    lecture, wide, deep = _parameter_count([1, 10, 1]), _parameter_count([1, 20, 1]), _parameter_count([1, 10, 10, 1])
+    assert (lecture, wide, deep) == (31, 61, 141)
+    [key] = [o for o in question.options if o.correct]
+    assert "depth" in key.text and f"{deep} parameters" in key.text and f"against {wide}" in key.text
+    assert f"{lecture} parameters" in question.text
+    # The general formula in the explanation agrees with the layer-by-layer count.
+    assert "(D-1)W^2 + (n_{in} + n_{out} + D)W + n_{out}" in question.explanation
+    for n_in, n_out, depth, width in [(1, 1, 1, 10), (3, 2, 4, 16), (5, 1, 2, 7)]:
+        formula = (depth - 1) * width ** 2 + (n_in + n_out + depth) * width + n_out
+        assert formula == _parameter_count([n_in, *[width] * depth, n_out])
+    assert "quadruple" not in question.to_dict().__repr__().lower()
+
+
+def test_the_bank_asks_about_biological_and_artificial_neurons():
+    question = load_bank(BANK_DIR / "extra.yaml").question("biological-vs-artificial-neuron")
+    assert "biological-neuron" in question.concepts
+    assert [o.text for o in question.options if o.correct] == ["The activation function"]

@@ -72,3 +72,57 @@ def test_pygiftparser_reads_the_same_questions_and_keys(all_quiz, tmp_path):
         assert [readers.lms_html_to_bank(t) for t in texts] == [o.text for o in question.options], question.id
         checked += 1
     assert checked >= len(all_quiz.questions) - 3
+
+
+LOOKALIKES_BANK = """
+quiz: lookalikes
+title: Text that looks like GIFT syntax to Moodle
+questions:
+  - id: leading-percent
+    section: Architecture and hyperparameters
+    concepts: [data-splits]
+    text: "[markdown] is how the question starts"
+    options:
+      - text: "%20% of the data go to the test set"
+        explanation: "[plain] feedback that starts with a format name"
+      - text: "%15% of the data, as in the lecture"
+        correct: true
+        explanation: "%15% is the lecture's share"
+      - text: "[html] <b> is not markup here"
+        explanation: "[moodle] also stays"
+      - text: "[note] an unknown bracket stays anyway"
+        explanation: "x"
+    explanation: "[markdown] general feedback"
+  - id: leading-percent-multi
+    section: Architecture and hyperparameters
+    concepts: [data-splits]
+    text: Several
+    options:
+      - text: "%50% dropout"
+        correct: true
+        explanation: "a"
+      - text: "[markdown] twice"
+        correct: true
+        explanation: "b"
+      - text: "neither"
+        explanation: "c"
+"""
+
+
+def test_options_starting_like_a_weight_or_a_format_marker_arrive_unchanged(tmp_path):
+    """Moodle's importer reads a leading %n% as a partial-credit weight and a leading [html], [markdown],
+    [plain] or [moodle] as a text format (then drops it); the export writes those first characters as
+    HTML entities, which the [html] text shows as the characters themselves."""
+    from quizzes.model import parse_bank
+
+    quiz = parse_bank(LOOKALIKES_BANK, "lookalikes.yaml")
+    text = export_quiz(quiz, "gift", tmp_path / "l.gift").path.read_text(encoding="utf-8")
+    assert "&\\#37;20% of the data" in text and "&\\#91;markdown]" in text
+    parsed = {q.id: q for q in readers.read_gift(text)}
+    for question in quiz.questions:
+        back = parsed[question.id]
+        assert back.options == [(o.text, o.correct) for o in question.options]
+        assert back.explanations == [o.explanation for o in question.options]
+        assert back.text == question.text and back.general == question.explanation
+    assert parsed["leading-percent"].weights == [0.0, 100.0, 0.0, 0.0]
+    assert parsed["leading-percent-multi"].weights == [50.0, 50.0, -50.0]

@@ -35,11 +35,13 @@ title: K
 questions:
   - id: five-options
     section: Neural network basics
+    concepts: [forward-pass]
     text: Pick one
     options: [{text: a, correct: true, explanation: x}, {text: b, explanation: x}, {text: c, explanation: x},
               {text: d, explanation: x}, {text: e, explanation: x}]
   - id: long-option
     section: Neural network basics
+    concepts: [forward-pass]
     text: Pick one
     options: [{text: "%s", correct: true, explanation: x}, {text: b, explanation: x}]
 """ % ("y" * 80)
@@ -59,6 +61,7 @@ title: K
 questions:
   - id: formula-like
     section: Neural network basics
+    concepts: [forward-pass]
     text: "=SUM(A1:A3) is not a formula here"
     options: [{text: "=1+1", correct: true, explanation: x}, {text: "2", explanation: x}]
 """, "k.yaml")
@@ -69,3 +72,14 @@ questions:
 
 def test_header_constant_matches_the_official_template():
     assert list(HEADER[1:]) == OFFICIAL_HEADER
+
+
+def test_math_arrives_as_readable_plain_text_without_latex_leftovers(all_quiz, tmp_path):
+    """Kahoot shows text as typed: no "_(", "^(", braces, backslashes or dollars may reach it."""
+    sheet = load_workbook(export_quiz(all_quiz, "kahoot", tmp_path / "k.xlsx").path).worksheets[0]
+    cells = [c for row in sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True) for c in row[1:6] if c]
+    for cell in cells:
+        for leftover in ("_(", "^(", "_{", "^{", "\\", "$"):
+            assert leftover not in cell, (leftover, cell)
+    assert "Cross-entropy: Lᵢ = -Σ[c=1…M] y[i,c] log(model_c(xᵢ))" in cells
+    assert "Mean squared error: 1/N Σᵢ₌₁ᴺ (yᵢ - model(xᵢ))²" in cells

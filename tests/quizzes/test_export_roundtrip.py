@@ -17,6 +17,7 @@ READERS = {
     "qti": readers.read_qti,
     "kahoot": readers.read_kahoot,
     "particify": readers.read_particify,
+    "vevox": readers.read_vevox_zip,
     "html": readers.read_deck,
     "markdown": readers.read_markdown,
     "handout": readers.read_handout,

@@ -20,6 +20,14 @@ def test_mathml_keeps_the_source_and_renders_without_network():
 
 
 def test_plain_text_approximation():
-    assert mathtext.to_plain(r"$w_{11} - \alpha \frac{\partial L}{\partial w_{11}}$") == "w₁₁ - α (∂ L)/(∂ w₁₁)"
+    assert mathtext.to_plain(r"$w_{11} - \alpha \frac{\partial L}{\partial w_{11}}$") == "w₁₁ - α ∂L/∂w₁₁"
     assert mathtext.to_plain(r"$x \in \{0, 1\}$, $W^2 \cdot D$") == "x ∈ {0, 1}, W² · D"
     assert mathtext.to_plain("no math") == "no math"
+    assert mathtext.to_plain(r"$\frac{a + b}{2}$ and $e^{-x}$") == "(a + b)/2 and e⁻ˣ"
+
+
+def test_plain_text_has_no_latex_leftovers_where_unicode_has_no_script_form():
+    # Unicode has no subscript c and no subscript comma: an index list becomes [i,c], a sum's limits [c=1…M].
+    assert mathtext.to_plain(r"$-\sum_{c=1}^M y_{i,c} \log(model_c(x_i))$") == "-Σ[c=1…M] y[i,c] log(model_c(xᵢ))"
+    assert mathtext.to_plain(r"$\frac{1}{N} \sum_{i=1}^N e_i^2$") == "1/N Σᵢ₌₁ᴺ eᵢ²"
+    assert mathtext.to_plain(r"$\sum_{k} x_k^{q+1}$") == "Σₖ xₖ^(q+1)"

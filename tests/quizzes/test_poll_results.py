@@ -40,7 +40,9 @@ def test_report_counts_every_correct_option_and_writes_charts(lecture_quiz, tmp_
     with report.summary_csv.open() as handle:
         table = list(csv.DictReader(handle))
     assert table[2] == {"question_id": "when-sigmoid", "correct_options": "B,D", "responses": "17",
-                        "correct_votes": "15", "percent_correct": "88.24"}
+                        "correct_votes": "15", "percent_correct": "88.24", "proportion_correct": "0.882",
+                        "point_biserial": "", "upper_lower_index": "", "top_distractor": "C",
+                        "top_distractor_share": "0.118", "flags": ""}
     assert "| when-sigmoid | B, D | 17 | 15 (88.2%) |" in report.summary_markdown.read_text()
 
 
