@@ -210,7 +210,9 @@ def collect(assignment, platform_name, archive, course_dir, mapping):
                    "[default: ASSIGNMENT, which makes Canvas create a new assignment].")
 @click.option("--out-of", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Rescale scores to this maximum (the platform assignment's maximum grade).")
-def export_grades(assignment, target, course_dir, out, platform_assignment, out_of):
+@click.option("--students", "mapping", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The student mapping CSV used by collect [default: COURSE/<platform>_students.csv].")
+def export_grades(assignment, target, course_dir, out, platform_assignment, out_of, mapping):
     """Write ASSIGNMENT's grades from nbgrader's gradebook in a platform's import format.
 
     Scores are nbgrader's: autograded points, with manual grades from formgrader taking
@@ -226,7 +228,7 @@ def export_grades(assignment, target, course_dir, out, platform_assignment, out_
     try:
         rows = run(course_dir=course_dir, assignment=assignment, to=target, out=out,
                    platform=None if target == "csv" else platform(target), platform_assignment=platform_assignment,
-                   out_of=out_of)
+                   out_of=out_of, mapping=mapping)
     except (CourseError, CollectError, GradesError, RosterError) as exc:
         _usage(str(exc))
     graded = [r for r in rows if r.score is not None]

@@ -45,7 +45,8 @@ def gradebook_grades(course: Course, assignment: str) -> tuple[dict[str, Student
         return grades, round(float(record.max_score), 6)
 
 
-def grade_rows(course: Course, assignment: str, platform: str | None, *, out_of: float | None = None) -> list[GradeRow]:
+def grade_rows(course: Course, assignment: str, platform: str | None, *, out_of: float | None = None,
+               mapping: Path | None = None) -> list[GradeRow]:
     """One row per student: with a platform, everyone of its mapping file (students without a graded
     submission get an empty grade, which the platforms' imports leave alone)."""
     grades, maximum = gradebook_grades(course, assignment)
@@ -59,13 +60,13 @@ def grade_rows(course: Course, assignment: str, platform: str | None, *, out_of:
 
     if platform is None:
         return [row(student, "", "") for student in sorted(grades)]
-    mapping = roster.read(roster.default_path(course.root, platform), platform)
+    known = roster.read(Path(mapping) if mapping else roster.default_path(course.root, platform), platform)
     manifest = read_manifest(course, assignment, platform)
-    for student, record in manifest["students"].items():     # collected with a --students file elsewhere
-        mapping.setdefault(record["platform_id"], roster.Entry(platform, record["platform_id"], student, record["name"]))
-    if not mapping:
+    for student, record in manifest["students"].items():     # everyone collected, whichever mapping named them
+        known.setdefault(record["platform_id"], roster.Entry(platform, record["platform_id"], student, record["name"]))
+    if not known:
         raise GradesError(f"no {platform} students known in {course.root}: collect the assignment first")
-    return sorted((row(e.student, e.platform_id, e.name) for e in mapping.values()), key=lambda r: r.name.lower())
+    return sorted((row(e.student, e.platform_id, e.name) for e in known.values()), key=lambda r: r.name.lower())
 
 
 def plain_table(rows: list[GradeRow], platform: str | None) -> tuple[list[str], list[list[str]]]:
@@ -74,9 +75,10 @@ def plain_table(rows: list[GradeRow], platform: str | None) -> tuple[list[str], 
 
 
 def export_grades(*, course_dir: Path, assignment: str, to: str, out: Path, platform: Platform | None,
-                  platform_assignment: str | None = None, out_of: float | None = None) -> list[GradeRow]:
+                  platform_assignment: str | None = None, out_of: float | None = None,
+                  mapping: Path | None = None) -> list[GradeRow]:
     course = open_course(course_dir)
-    rows = grade_rows(course, assignment, platform.name if platform else None, out_of=out_of)
+    rows = grade_rows(course, assignment, platform.name if platform else None, out_of=out_of, mapping=mapping)
     if platform is None:
         header, body = plain_table(rows, None)
     else:
