@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .assignments import NotebookSpec
+from .discovery import NotebookSpec
 from .notebook import SubmissionError, plan_cells
 from .records import GraderError, GradingFailure, StudentCodeError
 from .results import NotebookReport, TestResult

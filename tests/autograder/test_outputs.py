@@ -168,7 +168,7 @@ def test_the_gradescope_output_writes_results_json_per_student(tiny_course, run)
 def test_a_registered_output_receives_every_student_s_record(module_registered_tiny, cold_start, tmp_path,
                                                             monkeypatch):
     import autograder.autograde as stage
-    from autograder.session import SandboxError
+    from autograder.records import GraderError
 
     tiny_course = course.init(tmp_path / "course", course_id="tinycourse")
     tiny.submission(tiny_course.submission_dir("ada", "tiny") / "tiny.ipynb")
@@ -178,7 +178,7 @@ def test_a_registered_output_receives_every_student_s_record(module_registered_t
 
     def zoe_s_grader_fails(spec, folder, student, **kwargs):
         if student == "zoe":
-            raise SandboxError("the grading sandbox did not start:\nno space left on device")
+            raise GraderError("the grading sandbox did not start:\nno space left on device")
         return real(spec, folder, student, **kwargs)
 
     monkeypatch.setattr(stage, "grade_student", zoe_s_grader_fails)
