@@ -276,7 +276,7 @@ def gradescope(assignment, out):
     sandbox and messages as `learnathon autograde` and writes /autograder/results/results.json.
     Test names and points are visible at once; failure details after grades are published.
     """
-    from .assignments import UnknownAssignment
+    from .discovery import UnknownAssignment
     from .gradescope import build_zip
 
     try:

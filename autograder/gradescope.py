@@ -18,7 +18,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from . import assignments as registry
+from . import discovery as registry
 
 TORCH = "torch==2.13.0"     # as the Makefile: the CPU build, installed before the project
 PACKAGE = "learnathon"      # the project's folder inside source/
@@ -54,8 +54,8 @@ exec "$PYTHON" -m autograder.gradescope run {{assignment}} --root "$ROOT"
 
 def project_files(assignment: str) -> list[tuple[Path, str]]:
     """(file, name in the zip) for what the image needs: the engine with this assignment's hidden
-    tests, the assignment's sources, reference solutions, the quiz package the CLI imports, and the
-    packaging files."""
+    tests, its sources and reference solutions (no other assignment's), the quiz package the CLI
+    imports, and the packaging files."""
     root = registry.PROJECT_ROOT
     spec = registry.load(assignment)
     picked: list[tuple[Path, str]] = []
@@ -79,9 +79,12 @@ def project_files(assignment: str) -> list[tuple[Path, str]]:
     add_tree(registry.HIDDEN_ROOT / assignment, f"{base}/autograder/hidden/{assignment}")
     add_tree(spec.source_dir, f"{base}/assignments/{assignment}")
     picked.append((root / "assignments" / "__init__.py", f"{base}/assignments/__init__.py"))
-    for package in ("solutions", "quizzes"):
-        if (root / package).is_dir():
-            add_tree(root / package, f"{base}/{package}")
+    # Reference solutions: this assignment's only (solutions/<name>/); the quiz package, which the CLI imports.
+    if (root / "solutions" / "__init__.py").is_file():
+        picked.append((root / "solutions" / "__init__.py", f"{base}/solutions/__init__.py"))
+    if (root / "solutions" / assignment).is_dir():
+        add_tree(root / "solutions" / assignment, f"{base}/solutions/{assignment}")
+    add_tree(root / "quizzes", f"{base}/quizzes")
     return picked
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import assignments
+from autograder import discovery
 from autograder.fabricate import with_cells
 
 pytestmark = [
@@ -69,7 +69,7 @@ def course(tmp_path_factory):
     run([str(BIN / "learnathon"), "init", str(root), "--assignment", ASSIGNMENT], tmp)
     folder = root / "submitted" / STUDENT / ASSIGNMENT
     folder.mkdir(parents=True)
-    source = assignments.load(ASSIGNMENT).notebook(f"{NOTEBOOK}.ipynb").source
+    source = discovery.load(ASSIGNMENT).notebook(f"{NOTEBOOK}.ipynb").source
     with_cells(source, {WRITTEN: ANSWER}, folder / f"{NOTEBOOK}.ipynb")     # the solved notebook, answered in words
     (folder / "timestamp.txt").write_text("2026-11-25 10:00:00.000000 UTC")
     run([str(BIN / "learnathon"), "autograde", ASSIGNMENT, "--course", str(root)], tmp)
