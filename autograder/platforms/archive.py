@@ -11,6 +11,7 @@ import datetime as dt
 import stat
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import Iterator
 
 MAX_MEMBER_BYTES = 64 * 1024 * 1024      # a notebook bigger than this is not a homework answer
 MAX_MEMBERS = 20_000
@@ -24,7 +25,7 @@ class ArchiveError(ValueError):
 @dataclasses.dataclass(frozen=True)
 class Member:
     name: str                      # the member's path in the archive, decoded
-    data: bytes | None             # None when refused (``problem`` says why)
+    data: bytes | None             # None when refused (``refused`` says why)
     modified: dt.datetime | None   # the time stamp stored in the archive (naive, as the platform wrote it)
     refused: str | None = None     # why the bytes were not read
     note: str | None = None        # something odd that did not stop it (a name that is not UTF-8)
@@ -54,8 +55,9 @@ def unsafe_path(name: str) -> str | None:
 
 
 def read_members(archive: Path, *, max_member_bytes: int = MAX_MEMBER_BYTES,
-                 max_total_bytes: int = MAX_TOTAL_BYTES) -> list[Member]:
-    """Every file member of ``archive``, with its bytes or the reason it was refused (``refused``)."""
+                 max_total_bytes: int = MAX_TOTAL_BYTES) -> Iterator[Member]:
+    """Every file member of ``archive``, one at a time (a class's download need not fit in memory),
+    with its bytes or the reason it was refused (``refused``)."""
     try:
         handle = zipfile.ZipFile(archive)
     except FileNotFoundError:
@@ -63,7 +65,6 @@ def read_members(archive: Path, *, max_member_bytes: int = MAX_MEMBER_BYTES,
     except (zipfile.BadZipFile, OSError) as exc:
         raise ArchiveError(f"{archive} is not a readable zip archive ({exc}); download the submissions "
                            "again with the platform's \"Download all submissions\"") from None
-    members: list[Member] = []
     seen: set[str] = set()
     total = 0
     with handle:
@@ -76,41 +77,40 @@ def read_members(archive: Path, *, max_member_bytes: int = MAX_MEMBER_BYTES,
                 continue
             stamp = _stamp(info)
 
-            def refuse(reason: str) -> None:
-                members.append(Member(name, None, stamp, refused=reason, note=naming))
+            def refuse(reason: str) -> Member:
+                return Member(name, None, stamp, refused=reason, note=naming)
 
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
-                refuse("symbolic link (refused)")
+                yield refuse("symbolic link (refused)")
                 continue
             problem = unsafe_path(name)
             if problem:
-                refuse(problem)
+                yield refuse(problem)
                 continue
             if name in seen:
-                refuse("the archive holds this name twice; only the first copy was used")
+                yield refuse("the archive holds this name twice; only the first copy was used")
                 continue
             seen.add(name)
             if info.flag_bits & 0x1:
-                refuse("encrypted member (cannot be read)")
+                yield refuse("encrypted member (cannot be read)")
                 continue
             if info.file_size > max_member_bytes:
-                refuse(f"{info.file_size >> 20} MB, more than the {max_member_bytes >> 20} MB accepted per file")
+                yield refuse(f"{info.file_size >> 20} MB, more than the {max_member_bytes >> 20} MB accepted per file")
                 continue
             try:
                 with handle.open(info) as stream:
                     data = stream.read(max_member_bytes + 1)   # the header's size may lie
             except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as exc:
-                refuse(f"damaged member ({exc})")
+                yield refuse(f"damaged member ({exc})")
                 continue
             if len(data) > max_member_bytes:
-                refuse(f"unpacks to more than the {max_member_bytes >> 20} MB accepted per file")
+                yield refuse(f"unpacks to more than the {max_member_bytes >> 20} MB accepted per file")
                 continue
             total += len(data)
             if total > max_total_bytes:
                 raise ArchiveError(f"{archive} unpacks to more than {max_total_bytes >> 30} GB; refused")
-            members.append(Member(name, data, stamp, note=naming))
-    return members
+            yield Member(name, data, stamp, note=naming)
 
 
 def _stamp(info: zipfile.ZipInfo) -> dt.datetime | None:

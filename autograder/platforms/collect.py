@@ -17,7 +17,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import shutil
+import tempfile
 from pathlib import Path
+from typing import Iterable
 
 from ..course import Course, open_course
 from . import roster
@@ -78,9 +81,10 @@ def released_folder(course: Course, assignment: str) -> Path:
 @dataclasses.dataclass(frozen=True)
 class Candidate:
     upload: Upload
-    member: Member
+    member: Member           # its name and time stamp; the bytes wait in ``staged``
     notebook: Released
     how: str
+    staged: Path
 
     @property
     def recency(self) -> tuple:
@@ -88,10 +92,14 @@ class Candidate:
         return (self.upload.order, self.member.modified or dt.datetime.min, self.member.name)
 
 
-def sort_members(platform: Platform, members: list[Member], released: list[Released]
-                 ) -> tuple[list[Candidate], list[Unplaced]]:
-    candidates, unplaced = [], []
-    for member in members:
+def sort_members(platform: Platform, members: Iterable[Member], released: list[Released], staging: Path
+                 ) -> tuple[list[Candidate], list[Unplaced], list[str]]:
+    """Each member placed as a candidate (its bytes staged in ``staging``, so a class's download is
+    never held in memory at once) or listed with the reason; and notes on odd member names."""
+    candidates, unplaced, notes = [], [], []
+    for number, member in enumerate(members):
+        if member.note:
+            notes.append(f"{member.name}: {member.note}")
         if member.refused:
             unplaced.append(Unplaced(member.name, member.refused))
             continue
@@ -103,8 +111,10 @@ def sort_members(platform: Platform, members: list[Member], released: list[Relea
         if found.notebook is None:
             unplaced.append(Unplaced(member.name, f"{upload.name or 'student ' + upload.platform_id}: {found.how}"))
             continue
-        candidates.append(Candidate(upload, member, found.notebook, found.how))
-    return candidates, unplaced
+        staged = staging / f"{number}.ipynb"       # our own name: nothing from the archive names a path
+        staged.write_bytes(member.data)
+        candidates.append(Candidate(upload, dataclasses.replace(member, data=None), found.notebook, found.how, staged))
+    return candidates, unplaced, notes
 
 
 def latest_per_notebook(candidates: list[Candidate]) -> tuple[list[Candidate], list[Unplaced]]:
@@ -146,7 +156,7 @@ def write_submission(course: Course, assignment: str, student: str, files: list[
     for c in files:
         target = folder / c.notebook.filename
         tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(c.member.data)
+        shutil.copyfile(c.staged, tmp)
         tmp.replace(target)
     stamps = [c.member.modified for c in files if c.member.modified]
     if stamps:
@@ -161,24 +171,24 @@ def collect(*, course_dir: Path, assignment: str, platform: Platform, archive: P
     released = released_notebooks(released_folder(course, assignment))
     mapping = Path(mapping) if mapping else roster.default_path(course.root, platform.name)
     known = roster.read(mapping, platform.name)
-    members = read_members(Path(archive))
-    candidates, unplaced = sort_members(platform, members, released)
-    kept, superseded = latest_per_notebook(candidates)
-    unplaced += superseded
-    entries, new = assign_students(kept, known, platform.name)
+    (course.root / ".learnathon").mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="collect-", dir=course.root / ".learnathon") as staging:
+        candidates, unplaced, notes = sort_members(platform, read_members(Path(archive)), released, Path(staging))
+        kept, superseded = latest_per_notebook(candidates)
+        unplaced += superseded
+        entries, new = assign_students(kept, known, platform.name)
 
-    by_student: dict[str, list[Candidate]] = {}
-    for c in kept:
-        by_student.setdefault(entries[c.upload.platform_id].student, []).append(c)
-    placed = []
-    for student, files in sorted(by_student.items()):
-        write_submission(course, assignment, student, files)
-        for c in files:
-            placed.append(Placed(student, c.upload.platform_id, entries[c.upload.platform_id].name or c.upload.name,
-                                 c.notebook.filename, c.member.name, c.how, c.upload.late, c.member.modified,
-                                 c.upload.keys))
+        by_student: dict[str, list[Candidate]] = {}
+        for c in kept:
+            by_student.setdefault(entries[c.upload.platform_id].student, []).append(c)
+        placed = []
+        for student, files in sorted(by_student.items()):
+            write_submission(course, assignment, student, files)
+            for c in files:
+                placed.append(Placed(student, c.upload.platform_id,
+                                     entries[c.upload.platform_id].name or c.upload.name, c.notebook.filename,
+                                     c.member.name, c.how, c.upload.late, c.member.modified, c.upload.keys))
     roster.write(mapping, list(entries.values()))
-    notes = [f"{m.name}: {m.note}" for m in members if m.note]
     manifest = write_manifest(course, assignment, platform.name, archive, placed, unplaced)
     missing = [(student, sorted({r.filename for r in released} - {c.notebook.filename for c in files}))
                for student, files in sorted(by_student.items())]
