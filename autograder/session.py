@@ -17,10 +17,10 @@ import time
 from pathlib import Path
 
 from . import sandbox, warm
-from .records import Cell, CellOutcome, GraderError, StudentCodeError
+from .records import Cell, CellOutcome, StudentCodeError
 from .worker import codec
 
-class SandboxError(GraderError):
+class SandboxError(RuntimeError):
     """The sandbox itself could not be started: a problem of the grading machine, not the student."""
 
 

@@ -487,3 +487,151 @@ def test_without_mount_setattr_every_mount_is_remounted_read_only_one_by_one():
     assert writable == [] and refused == [30, 30, 30]       # EROFS
     assert "ro" in proc_options.split(",")
     assert not Path("/tmp/learnathon-fallback-probe").exists()
+
+
+# --- install anywhere: a checkout, venv or Python under a folder other users cannot enter -------------------------
+
+def test_needed_folders_under_a_private_folder_are_bound_back_and_closed_ones_named(tmp_path):
+    home = tmp_path / "home"                       # like /root, or a home folder of mode 750
+    (home / "project" / "venv" / "lib").mkdir(parents=True)
+    (home / "project" / "closed").mkdir(mode=0o700)
+    (home / "elsewhere").mkdir()
+    (home / "link").symlink_to(home / "elsewhere")
+    home.chmod(0o750)
+    folders = {home / "project" / "venv": "the virtual environment", home / "project" / "venv" / "lib": "packages",
+               home / "link": "installed packages", home / "project" / "closed": "the grader's package (its worker)"}
+    binds = sandbox.private_binds(folders)
+    root = sandbox._blocking_ancestor(home / "project")
+    assert root is not None and home.is_relative_to(root)
+    # The venv (its lib/ is seen through it), the closed folder, a symlinked folder at both its paths.
+    assert [(b.target, b.source) for b in binds] == sorted([
+        (home / "elsewhere", home / "elsewhere"), (home / "link", home / "elsewhere"),
+        (home / "project" / "closed", home / "project" / "closed"),
+        (home / "project" / "venv", home / "project" / "venv")], key=lambda pair: str(pair[0]))
+    assert {b.root for b in binds} == {root}
+    problems = sandbox.reach_problems(folders)
+    assert len(problems) == 1 and str(home / "project" / "closed") in problems[0] and "chmod o+rx" in problems[0]
+    steps = sandbox.mount_steps([home / "project" / "venv" / "lib"], folders)
+    # Hidden folders are covered after the binds, so also inside a folder bound back.
+    assert steps.index(next(s for s in steps if "learnathon-hidden" in s)) > max(
+        i for i, s in enumerate(steps) if s.startswith("mount --move"))
+
+
+def project_files(root: Path) -> list[str]:
+    import subprocess
+
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=root,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    return [name for name in listed if name and (root / name).is_file()]
+
+
+def run(argv, **env):
+    import subprocess
+
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/root", "LANG": "C.UTF-8", **env}
+    return subprocess.run([str(a) for a in argv], capture_output=True, text=True, env=env, timeout=1200)
+
+
+@pytest.fixture(scope="module")
+def private_install(tmp_path_factory):
+    """This checkout copied into a mode-700 folder with a venv there, installed editable; its
+    libraries come from this interpreter's site-packages through a .pth file."""
+    import shutil
+    import site
+    import sys
+
+    home = tmp_path_factory.mktemp("private-home")
+    home.chmod(0o700)
+    checkout, venv = home / "learnathon", home / "venv"
+    for name in project_files(discovery.PROJECT_ROOT):
+        (checkout / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(discovery.PROJECT_ROOT / name, checkout / name)
+    assert run([sys._base_executable, "-m", "venv", "--without-pip", venv]).returncode == 0
+    own = Path(sys.prefix).resolve()
+    libraries = [p for p in site.getsitepackages() + sys.path
+                 if p.endswith("site-packages") and not Path(p).resolve().is_relative_to(own)]
+    (next(venv.glob("lib/python3*/site-packages")) / "libraries.pth").write_text("\n".join(dict.fromkeys(libraries)))
+    installed = run([venv / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+                     "--no-index", "-e", checkout])
+    assert installed.returncode == 0, installed.stderr
+    return checkout, venv
+
+
+@pytest.mark.e2e
+@as_root
+def test_a_checkout_and_venv_in_a_private_folder_grade_with_every_protection(private_install):
+    import json
+
+    checkout, venv = private_install
+    checked = run([venv / "bin" / "learnathon", "sandbox"])
+    assert checked.returncode == 0 and "Every protection holds." in checked.stdout, checked.stdout + checked.stderr
+    assert "NO " not in checked.stdout and "FAIL" not in checked.stdout
+    for path in ({}, {"LEARNATHON_COLD_START": "1"}):          # warm, then cold
+        graded = run([venv / "bin" / "learnathon", "grade", checkout / "assignments" / "cs1" / "part_a_forward_backward.ipynb",
+                      "--assignment", "cs1", "--json"], **path)
+        report = json.loads(graded.stdout) if graded.returncode == 0 else graded.stderr
+        assert isinstance(report, dict) and report["max_score"] > 0 and report["score"] == report["max_score"], report
+
+
+@pytest.mark.e2e
+@as_root
+def test_learnathon_sandbox_names_a_venv_its_user_cannot_read(private_install):
+    checkout, venv = private_install
+    packages = next(venv.glob("lib/python3*/site-packages"))
+    packages.chmod(0o700)                               # as a venv made with umask 077 is
+    try:
+        checked = run([venv / "bin" / "learnathon", "sandbox"])
+    finally:
+        packages.chmod(0o755)
+    assert checked.returncode == 1, checked.stdout
+    assert "Traceback" not in checked.stdout + checked.stderr
+    assert f"{packages} (mode 700) cannot be read by the sandbox's user" in checked.stdout
+    assert f"chmod o+rx {packages}" in checked.stdout
+    assert "FAIL installed packages" in " ".join(checked.stdout.split())
+
+
+@as_root
+def test_learnathon_sandbox_fails_clearly_when_the_interpreter_is_closed_to_the_sandboxs_user(tmp_path, monkeypatch):
+    import site
+    import sys
+
+    from click.testing import CliRunner
+
+    from autograder.cli import main
+
+    venv = tmp_path / "venv"
+    assert run([sys._base_executable, "-m", "venv", "--without-pip", "--copies", venv]).returncode == 0
+    libraries = [p for p in site.getsitepackages() + sys.path if p.endswith("site-packages")]
+    (next(venv.glob("lib/python3*/site-packages")) / "libraries.pth").write_text("\n".join(dict.fromkeys(libraries)))
+    for python in (venv / "bin").glob("python*"):
+        python.chmod(0o700)                             # root may run it; the sandbox's user may not
+    monkeypatch.setattr(sys, "executable", str(venv / "bin" / "python3"))
+    monkeypatch.setattr(sys, "prefix", str(venv))
+    result = CliRunner().invoke(main, ["sandbox"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output   # no traceback
+    lines = [" ".join(line.split()) for line in result.output.splitlines()]
+    interpreter = (venv / "bin" / "python3").resolve()
+    assert f"NO reachable the Python interpreter {interpreter} cannot be run by other users (mode 700). " \
+           f"Fix: chmod o+rx {interpreter}" in lines
+    assert any(line.startswith(f"FAIL interpreter {venv / 'bin' / 'python3'} cannot be run by the sandbox's user")
+               for line in lines), lines
+    assert "fix: make the interpreter runnable by other users (chmod o+rx on it and its folders)" in lines
+    assert lines[-1] == "The sandbox does NOT give every protection here: see NO and FAIL above."
+
+
+@as_root
+def test_a_grader_that_cannot_start_its_sandbox_says_why_without_a_traceback(tmp_path, monkeypatch):
+    import sys
+
+    from click.testing import CliRunner
+
+    from autograder.cli import main
+
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "gone" / "bin" / "python3"))   # an interpreter that is not there
+    monkeypatch.setenv("LEARNATHON_COLD_START", "1")
+    notebook = discovery.load("cs1").notebooks[0]
+    result = CliRunner().invoke(main, ["grade", str(notebook.source), "--assignment", "cs1"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception   # no traceback
+    assert result.output.startswith("Error: the grading sandbox did not start."), result.output
+    assert "Run `learnathon sandbox` to check what the sandbox can reach on this machine." in result.output
+    assert "python3: not found" in result.output or "No such file" in result.output, result.output
