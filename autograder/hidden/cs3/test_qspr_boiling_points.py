@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import solutions.cs3_qspr as ref
-from autograder.testing import (GradingFailure, Probe, RemoteObject, StudentCodeError, as_array, expect_array,
+from autograder.testing import (GradingFailure, Mistake, Probe, RemoteObject, StudentCodeError, as_array, expect_array,
                                 fail)
 
 HERE = Path(__file__).parent
@@ -261,10 +261,10 @@ def test_molecule_split_recognises_spellings(student, rng):
 
 # --- 3. scaling without leakage ----------------------------------------------------------------------
 
-LEAKAGE = ("scaled with statistics of all the data (training and test together): the scaler must be fitted on "
-           "the training set only, or test information leaks into training")
-OWN_STATISTICS = ("the test set was scaled with its own mean and spread; use the training set's, exactly as for "
-                  "a new molecule the model has never seen")
+LEAKAGE = (Mistake("scaling.fitted_on_all_data", "scaled with statistics of all the data (training and test together): the scaler must be fitted on "
+           "the training set only, or test information leaks into training"))
+OWN_STATISTICS = (Mistake("scaling.test_own_statistics", "the test set was scaled with its own mean and spread; use the training set's, exactly as for "
+                  "a new molecule the model has never seen"))
 
 
 @pytest.mark.points(2)
@@ -282,7 +282,7 @@ def test_scale_features_without_leakage(student, rng):
     per_set = (X_test - X_test.mean(axis=0)) / X_test.std(axis=0)
     expect_array(result[0], train_s, name="X_train_scaled", rtol=1e-4, atol=1e-6,
                  mistakes={LEAKAGE: (X_train - mean_all) / std_all,
-                           "divided by the variance instead of the standard deviation":
+                           Mistake("scaling.divided_by_variance", "divided by the variance instead of the standard deviation"):
                            (X_train - X_train.mean(axis=0)) / X_train.var(axis=0)})
     expect_array(result[1], test_s, name="X_test_scaled", rtol=1e-4, atol=1e-6,
                  mistakes={LEAKAGE: (X_test - mean_all) / std_all, OWN_STATISTICS: per_set})
