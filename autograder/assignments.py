@@ -31,6 +31,7 @@ class NotebookSpec:
     tests: Path                    # hidden pytest module
     files: tuple[Path, ...]        # released alongside, copied into the sandbox
     settings: dict
+    preload: tuple[str, ...] = ()  # [sandbox] preload: libraries the warm sandbox imports once
 
     @property
     def filename(self) -> str:
@@ -38,10 +39,11 @@ class NotebookSpec:
 
     def session_config(self, *, slot: int | None = None, hide: tuple[Path, ...] = ()) -> session.SessionConfig:
         limits = sandbox.Limits(**{k: v for k, v in self.settings.items() if k in LIMIT_KEYS})
+        probes = self.tests.parent / "probes.py"
         return session.SessionConfig(
             **{k: v for k, v in self.settings.items() if k in SESSION_KEYS},
             limits=limits, files=self.files, slot=sandbox.process_slot() if slot is None else slot,
-            hide=hidden_paths() + tuple(hide))
+            hide=hidden_paths() + tuple(hide), preload=self.preload, probes=probes if probes.is_file() else None)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,7 +67,7 @@ def hidden_paths() -> tuple[Path, ...]:
     """Folders the sandbox must never see: sources with solutions, references, hidden tests."""
     root = PROJECT_ROOT
     # .git too: committed hidden tests and solutions can be read back from its objects.
-    candidates = [SOURCE_ROOT, HIDDEN_ROOT, root / "assignments", root / "autograder" / "hidden", root / "solutions", root / "tests", root / "benchmarks", root / ".git"]
+    candidates = [SOURCE_ROOT, HIDDEN_ROOT, root / "assignments", root / "autograder" / "hidden", root / "solutions", root / "tests", root / "benchmarks", *git_dirs(root)]
     try:
         import solutions
 
@@ -73,6 +75,23 @@ def hidden_paths() -> tuple[Path, ...]:
     except ImportError:
         pass
     return tuple(dict.fromkeys(p for p in candidates if p.is_dir()))
+
+
+def git_dirs(root: Path) -> list[Path]:
+    """The checkout's git folders. In a git worktree ``.git`` is a file (``gitdir: <path>``):
+    then that folder and the repository's common folder (its ``commondir``) hold the objects."""
+    dot_git = root / ".git"
+    if not dot_git.is_file():
+        return [dot_git]
+    text = dot_git.read_text(errors="replace").strip()
+    if not text.startswith("gitdir:"):
+        return []
+    gitdir = (root / text.removeprefix("gitdir:").strip()).resolve()
+    common = gitdir / "commondir"
+    found = [gitdir]
+    if common.is_file():
+        found.append((gitdir / common.read_text().strip()).resolve())
+    return found
 
 
 def available() -> list[str]:
@@ -87,6 +106,7 @@ def load(name: str) -> Assignment:
         raise UnknownAssignment(f"unknown assignment {name!r} (available: {', '.join(available())})")
     config = tomllib.loads((hidden_dir / "grading.toml").read_text()) if (hidden_dir / "grading.toml").exists() else {}
     defaults = config.get("defaults", {})
+    preload = tuple(str(name) for name in config.get("sandbox", {}).get("preload", []))
     files = tuple(sorted(p for p in source_dir.iterdir() if p.is_file() and p.suffix != ".ipynb"
                          and p.name != "__init__.py" and not p.name.startswith(".")))
     specs = []
@@ -95,7 +115,7 @@ def load(name: str) -> Assignment:
         if not tests.exists():
             raise UnknownAssignment(f"{notebook.name} has no hidden tests ({tests} is missing)")
         settings = {**defaults, **config.get("notebooks", {}).get(notebook.stem, {})}
-        specs.append(NotebookSpec(name, notebook.stem, notebook, tests, files, settings))
+        specs.append(NotebookSpec(name, notebook.stem, notebook, tests, files, settings, preload))
     if not specs:
         raise UnknownAssignment(f"assignment {name!r} has no notebooks in {source_dir}")
     return Assignment(name, source_dir, tuple(specs), files)

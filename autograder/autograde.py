@@ -21,9 +21,8 @@ from .course import Course, open_course
 from .outputs import ClassRun, Output, Outputs, standard_outputs
 from .outputs.marker import fingerprint, is_marked
 from .outputs.progress import Notify, Progress
-from .pool import ZygoteError
 from .results import NotebookReport, StudentResult
-from .session import SandboxError
+from .records import GraderError
 from .runner import UnreadableSession, grade_notebook, run_hidden_tests
 
 
@@ -86,7 +85,7 @@ def graded(submission: Submission, grade: Callable[[], list[NotebookReport]]) ->
     student) is caught: it becomes NOT GRADED, which no recording output ever sees, never a zero."""
     try:
         reports = grade()
-    except (SandboxError, ZygoteError) as exc:
+    except GraderError as exc:
         return StudentResult(submission.student, [], not_graded=str(exc).splitlines()[0],
                              folder=submission.folder, fingerprint=submission.fingerprint)
     return StudentResult(submission.student, reports, folder=submission.folder, fingerprint=submission.fingerprint)

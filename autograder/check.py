@@ -6,7 +6,8 @@ from pathlib import Path
 
 from .assignments import hidden_paths
 from .notebook import plan_cells
-from .session import CellOutcome, SessionConfig, StudentSession
+from .records import CellOutcome
+from .session import SessionConfig, StudentSession
 
 
 @dataclasses.dataclass

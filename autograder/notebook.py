@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .session import Cell
+from .records import Cell
 
 MAX_NOTEBOOK_BYTES = 512 * 1024 * 1024
 SKIP_TAG = "learnathon:skip-when-grading"

@@ -36,7 +36,7 @@ class NotebookReport:
     notebook: str
     tests: list[TestResult]
     error: str | None = None          # why (part of) the notebook could not be graded
-    cells: list = dataclasses.field(default_factory=list)   # session.CellOutcome, for feedback
+    cells: list = dataclasses.field(default_factory=list)   # records.CellOutcome, for feedback
     student: str | None = None
     seconds: float = 0.0
 

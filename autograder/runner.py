@@ -20,8 +20,10 @@ import pytest
 from . import tags
 from .assignments import NotebookSpec
 from .notebook import SubmissionError, plan_cells
+from .records import GraderError, GradingFailure, StudentCodeError
 from .results import NotebookReport, TestResult
-from .session import GradingFailure, StudentCodeError, StudentSession
+from .session import SandboxError, StudentSession
+from .warm import ZygoteError
 
 PYTEST_INI = Path(__file__).parent / "hidden" / "pytest.ini"
 
@@ -179,7 +181,8 @@ def run_hidden_tests(spec: NotebookSpec, session) -> list[TestResult]:
 
 def grade_notebook(spec: NotebookSpec, submission: Path, *, slot: int | None = None, student: str | None = None,
                    hide: tuple[Path, ...] = ()) -> NotebookReport:
-    """Grade one submitted notebook: read, run isolated, test. Never raises for student faults."""
+    """Grade one submitted notebook: read, run isolated, test. Never raises for student faults;
+    raises ``GraderError`` when the grading machine failed (the sandbox could not start)."""
     started = time.monotonic()
     try:
         cells = plan_cells(submission, spec.source)
@@ -187,9 +190,12 @@ def grade_notebook(spec: NotebookSpec, submission: Path, *, slot: int | None = N
         tests = run_hidden_tests(spec, UnreadableSession(str(exc)))
         return NotebookReport(spec.assignment, spec.name, tests, error=str(exc), student=student,
                               seconds=time.monotonic() - started)
-    with StudentSession(cells, spec.session_config(slot=slot, hide=hide)) as session:
-        outcomes = session.start()
-        tests = run_hidden_tests(spec, session)
-        error = session.fatal
+    try:
+        with StudentSession(cells, spec.session_config(slot=slot, hide=hide)) as session:
+            outcomes = session.start()
+            tests = run_hidden_tests(spec, session)
+            error = session.fatal
+    except (SandboxError, ZygoteError) as exc:
+        raise GraderError(str(exc)) from exc
     return NotebookReport(spec.assignment, spec.name, tests, error=error, cells=outcomes, student=student,
                           seconds=round(time.monotonic() - started, 3))

@@ -8,18 +8,22 @@ What it applies depends on the rights the grader has (see ``protections()``):
 - as root, with ``unshare``: no network (a fresh network namespace), its own PID namespace
   (nothing it starts outlives it), its own mount namespace with empty tmpfs over the folders it
   must not read (hidden tests, solutions, the course), and an unprivileged uid of its own.
+
+This module starts the sandbox host and prepares what it needs (slot, cgroups, scratch folder);
+the student's process itself is confined by ``worker/confine.py``, the same on both paths.
 """
 from __future__ import annotations
 
 import dataclasses
 import os
-import resource
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from .worker import confine
 
 BASE_UID = 61000
 
@@ -74,12 +78,12 @@ def _is_root() -> bool:
 
 
 def namespaces_available() -> bool:
-    return _is_root() and shutil.which("unshare") is not None and shutil.which("setpriv") is not None
+    return _is_root() and shutil.which("unshare") is not None
 
 
 def protections() -> list[Protection]:
     ns = namespaces_available()
-    why = "needs root and util-linux unshare/setpriv"
+    why = "needs root and util-linux unshare"
     return [
         Protection("separate process", True, "student code never runs in the grader's process"),
         Protection("resource limits", True, "address space, CPU time, file size, open files, processes"),
@@ -152,17 +156,6 @@ def clean_environment(scratch: Path) -> dict[str, str]:
     }
 
 
-def _set_limits(limits: Limits, count_processes: bool) -> None:
-    mb = 1 << 20
-    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * mb,) * 2)
-    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.max_file_mb * mb,) * 2)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (limits.max_open_files,) * 2)
-    if count_processes:  # per uid: only meaningful for the sandbox's own uid
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes,) * 2)
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
 def prepare_scratch(scratch: Path, slot: int) -> None:
     """Make the scratch folder (and only it) writable by the sandbox's user."""
     scratch.mkdir(parents=True, exist_ok=True)
@@ -200,22 +193,19 @@ def _interpreter_mounts() -> list[str]:
 
 
 def launch(argv: list[str], *, scratch: Path, limits: Limits, hide: list[Path], slot: int,
-           pass_fds: tuple[int, ...], output: Path, drop_privileges: bool = True) -> subprocess.Popen:
-    """Start ``argv`` sandboxed; its stdout and stderr go to ``output`` (capped by the file size limit).
+           pass_fds: tuple[int, ...], output: Path) -> subprocess.Popen:
+    """Start the sandbox host ``argv`` (worker/zygote.py); its stdout and stderr go to ``output``.
 
-    ``drop_privileges=False`` is for the zygote (pool.py), which drops them in each child instead.
+    As root it enters fresh network, PID and mount namespaces, with the hidden folders covered,
+    but keeps its privileges: the host drops them in each child it forks (worker/confine.py), on
+    the warm and on the cold path alike. ``limits`` bound the host itself.
     """
     namespaced = namespaces_available()
     if namespaced:
-        uid = BASE_UID + slot
         mounts = " && ".join(_interpreter_mounts() + [
             f"mount -t tmpfs -o size=1k,mode=000 learnathon-hidden {shlex_quote(p)}" for p in hide if p.exists()
         ]) or "true"
-        joins = [f"echo $$ > {shlex_quote(p)}" for p in slot_cgroups(slot, limits)] if drop_privileges else []
-        mounts = " && ".join([mounts, *joins])
-        drop = (f"setpriv --reuid={uid} --regid={uid} --clear-groups --no-new-privs -- "
-                if drop_privileges else "")
-        inner = f"{mounts} && exec {drop}" + " ".join(shlex_quote(a) for a in argv)
+        inner = f"{mounts} && exec " + " ".join(shlex_quote(a) for a in argv)
         argv = ["unshare", "--net", "--mount", "--pid", "--fork", "--mount-proc", "--kill-child",
                 "--", "/bin/sh", "-c", inner]
     out = open(output, "wb")
@@ -223,7 +213,7 @@ def launch(argv: list[str], *, scratch: Path, limits: Limits, hide: list[Path], 
         return subprocess.Popen(
             argv, cwd=scratch, env=clean_environment(scratch), stdin=subprocess.DEVNULL,
             stdout=out, stderr=subprocess.STDOUT, pass_fds=pass_fds, start_new_session=True,
-            preexec_fn=lambda: _set_limits(limits, namespaced),
+            preexec_fn=lambda: confine.apply_limits(dataclasses.asdict(limits), count_processes=namespaced),
         )
     finally:
         out.close()

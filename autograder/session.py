@@ -16,46 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import pool, sandbox
+from . import sandbox, warm
+from .records import Cell, CellOutcome, StudentCodeError
 from .worker import codec
-
-WORKER = Path(__file__).parent / "worker" / "main.py"
-
-
-class GradingFailure(AssertionError):
-    """A check failed; the message is meant for the student."""
-
-
-class StudentCodeError(GradingFailure):
-    """The student's code could not deliver a result (missing, raised, hung, crashed)."""
-
 
 class SandboxError(RuntimeError):
     """The sandbox itself could not be started: a problem of the grading machine, not the student."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Cell:
-    index: int
-    source: str
-    role: str = "code"          # "code" | "test" (visible tests, run only by `check`)
-    grade_id: str | None = None
-
-
-@dataclasses.dataclass
-class CellOutcome:
-    index: int
-    grade_id: str | None
-    role: str
-    error: str | None = None
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,17 +34,9 @@ class SessionConfig:
     files: tuple[Path, ...] = ()        # data files copied into the scratch folder
     hide: tuple[Path, ...] = ()         # folders the sandbox must not see
     slot: int = 0
-    warm: bool = True                   # fork from a warm zygote where that is safe (pool.py)
-
-
-class FreshProcess:
-    """A worker started as its own sandboxed interpreter (no warm zygote)."""
-
-    def __init__(self, popen):
-        self.popen = popen
-
-    def kill(self) -> None:
-        sandbox.kill(self.popen)
+    warm: bool = True                   # fork from a warm zygote where that is safe (warm.py)
+    preload: tuple[str, ...] = ()       # libraries the warm zygote imports (the assignment's grading.toml)
+    probes: Path | None = None          # the assignment's probes.py, shipped to the worker when first used
 
 
 class RemoteObject:
@@ -105,7 +63,8 @@ class RemoteObject:
 
 
 class Probe:
-    """A known function handed to student code (see worker/probes.py)."""
+    """A known function handed to student code: one of the functions in the assignment's
+    probes.py (``SessionConfig.probes``), built inside the sandbox (see worker/probes.py)."""
 
     def __init__(self, name: str, **params):
         self.name, self.params = name, params
@@ -122,6 +81,7 @@ class StudentSession:
         self.deadline = time.monotonic() + config.total_timeout
         self.process = None
         self.fatal: str | None = None
+        self._uses_probes, self._probes_defined = False, 0
         self._tmp = Path(tempfile.mkdtemp(prefix="learnathon-"))
         self._tmp.chmod(0o711)
 
@@ -166,20 +126,18 @@ class StudentSession:
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         output = self._tmp / f"output{self.generation}.txt"
-        zygote = (pool.zygote_for(self.config.slot, self.config.hide, Path(tempfile.gettempdir()) / "learnathon-zygotes")
-                  if self.config.warm else None)
-        if zygote is not None:
-            output_fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            try:
-                self.process = zygote.spawn(scratch=scratch, fds=(to_worker_r, from_worker_w, output_fd),
-                                            limits=self.config.limits)
-            finally:
-                os.close(output_fd)
-        else:
-            self.process = FreshProcess(sandbox.launch(
-                sandbox.python_argv(WORKER, str(to_worker_r), str(from_worker_w)),
-                scratch=scratch, limits=self.config.limits, hide=list(self.config.hide),
-                slot=self.config.slot, pass_fds=(to_worker_r, from_worker_w), output=output))
+        output_fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fds = (to_worker_r, from_worker_w, output_fd)
+        try:
+            zygote = (warm.zygote_for(self.config.slot, self.config.hide, Path(tempfile.gettempdir()) / "learnathon-zygotes",
+                                      self.config.preload) if self.config.warm else None)
+            if zygote is not None:
+                self.process = zygote.spawn(scratch=scratch, fds=fds, limits=self.config.limits)
+            else:
+                self.process = warm.one_shot(self.config.slot, self.config.hide, self._tmp / f"host{self.generation}",
+                                             scratch=scratch, fds=fds, limits=self.config.limits)
+        finally:
+            os.close(output_fd)
         os.close(to_worker_r)
         os.close(from_worker_w)
         self._fds = (to_worker_w, from_worker_r)
@@ -292,9 +250,12 @@ class StudentSession:
             raise StudentCodeError(self.fatal)
         timeout = min(self.config.call_timeout, remaining)
         message = {**request}
+        self._uses_probes = False
         message["args"] = [self._encode(a) for a in request.get("args", ())]
         message["kwargs"] = {k: self._encode(v) for k, v in request.get("kwargs", {}).items()}
         try:
+            if self._uses_probes and self._probes_defined != self.generation:
+                self._define_probes(timeout)
             self._send(message)
             reply = self._receive(timeout)
         except TimeoutError:
@@ -311,12 +272,28 @@ class StudentSession:
         if isinstance(value, RemoteObject):
             return {"t": "handle", "id": value._handle, "type": value.type_name}
         if isinstance(value, Probe):
+            self._uses_probes = True
             return {"t": "probe", "name": value.name, "params": self._encode(value.params)}
         if type(value) in (list, tuple):
             return {"t": type(value).__name__, "items": [self._encode(v) for v in value]}
         if type(value) is dict:
             return {"t": "dict", "items": [[k, self._encode(v)] for k, v in value.items()]}
         return codec.encode(value)
+
+    def _define_probes(self, timeout: float) -> None:
+        """Ship the assignment's probes.py to the worker, once per worker and only when a test
+        first hands over a probe: after the student's cells ran, and never from the disk the
+        sandbox sees (the file sits with the hidden tests)."""
+        if self.config.probes is None:
+            return                      # the worker then reports every probe as unknown
+        self._send({"op": "define_probes", "source": self.config.probes.read_text(),
+                    "filename": self.config.probes.name})
+        reply = self._receive(timeout)
+        if reply.get("ok") is not True:
+            error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+            raise RuntimeError(f"{self.config.probes} could not be defined in the sandbox: "
+                               f"{error.get('type')}: {error.get('message')}")
+        self._probes_defined = self.generation
 
     def _interpret(self, reply: dict, what: str):
         if reply.get("ok") is True:

@@ -21,13 +21,16 @@ so it works wherever a message does; a plain-string key still works but is recor
 """
 from __future__ import annotations
 
+import importlib.util
 import re
+from pathlib import Path
 
 import numpy as np
 
-from .session import GradingFailure, Probe, RemoteObject, StudentCodeError  # noqa: F401 - re-exported
+from .records import GradingFailure, StudentCodeError  # noqa: F401 - re-exported
+from .session import Probe, RemoteObject  # noqa: F401 - re-exported
 
-__all__ = ["GradingFailure", "StudentCodeError", "Probe", "RemoteObject", "Mistake", "MISTAKE_ID",
+__all__ = ["GradingFailure", "StudentCodeError", "Probe", "RemoteObject", "Mistake", "MISTAKE_ID", "assignment_probes",
            "fail", "as_array", "as_float", "expect_array", "expect_float", "expect_close_to_one_of"]
 
 # topic.what_went_wrong: stable, lower case; the catalogue (mistakes.toml) and the class report key on it.
@@ -61,6 +64,17 @@ def fail(message: str, *, mistake: str | None = None):
     error = GradingFailure(str(message))
     error.mistake = mistake or mistake_id(message)
     raise error
+
+
+def assignment_probes(where) -> object:
+    """The assignment's probes.py as a module in this (trusted) process, to compute what a probe
+    does: ``probes = assignment_probes(__file__)`` in a hidden test, or the hidden folder itself.
+    In the sandbox the same file is shipped to the worker when a test first hands over a probe."""
+    folder = Path(where) if Path(where).is_dir() else Path(where).parent
+    spec = importlib.util.spec_from_file_location(f"learnathon_probes_{folder.name}", folder / "probes.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def as_array(value, *, name: str, allow_int: bool = True) -> np.ndarray:

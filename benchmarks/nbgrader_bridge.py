@@ -11,6 +11,7 @@ from __future__ import annotations
 from autograder.worker import codec, probes
 
 _results: dict[str, list] = {}
+_probes: dict = {}       # the assignment's probes (its hidden probes.py), set by check()
 
 
 class InKernelObject:
@@ -35,7 +36,7 @@ def _unwrap(value):
     if isinstance(value, InKernelObject):
         return value.obj
     if isinstance(value, Probe):
-        return probes.make(value.name, value.params)
+        return probes.make(_probes, value.name, value.params)
     if type(value) in (list, tuple):
         return type(value)(_unwrap(v) for v in value)
     if type(value) is dict:
@@ -55,7 +56,7 @@ def _convert(value):
 
 
 def _call(function, args, kwargs):
-    from autograder.session import StudentCodeError
+    from autograder.records import StudentCodeError
 
     try:
         value = function(*_unwrap(args), **_unwrap(kwargs))
@@ -69,7 +70,7 @@ class InKernelSession:
         self.namespace, self.outcomes = namespace, {}
 
     def call(self, name, *args, **kwargs):
-        from autograder.session import StudentCodeError
+        from autograder.records import StudentCodeError
 
         if name not in self.namespace:
             raise StudentCodeError(f"{name}() is not defined")
@@ -84,6 +85,10 @@ def check(notebook: str, grade_id: str, namespace: dict, assignment: str = "cs1"
         from autograder.assignments import load
         from autograder.runner import run_hidden_tests
 
-        _results[notebook] = run_hidden_tests(load(assignment).notebook(notebook), InKernelSession(namespace))
+        spec = load(assignment).notebook(notebook)
+        source = spec.tests.parent / "probes.py"
+        _probes.clear()
+        _probes.update(probes.define(source.read_text()) if source.is_file() else {})
+        _results[notebook] = run_hidden_tests(spec, InKernelSession(namespace))
     failed = [t for t in _results[notebook] if t.cell == grade_id and not t.passed]
     assert not failed, "; ".join(f"{t.name}: {t.message}" for t in failed)

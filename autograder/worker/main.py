@@ -33,6 +33,7 @@ class Worker:
         # Released files (data, helper modules) are importable, but never ahead of installed packages.
         sys.path.append(os.getcwd())
         self.handles: dict[int, object] = {}
+        self.probes: dict = {}          # filled by define_probes (see probes.py)
         self.shell = make_shell()
         self.namespace = self.shell.user_ns if self.shell is not None else {"__name__": "__main__"}
 
@@ -69,7 +70,17 @@ class Worker:
         return self.handles[key]
 
     def decode(self, value):
-        return codec.decode(value, self.resolve_handle, probes.make, tensors=True)
+        return codec.decode(value, self.resolve_handle, self.make_probe, tensors=True)
+
+    def make_probe(self, name, params):
+        return probes.make(self.probes, name, params)
+
+    def define_probes(self, request: dict) -> dict:
+        try:
+            self.probes = probes.define(str(request["source"]), str(request.get("filename", "probes.py")))
+        except BaseException as exc:  # noqa: B902 - a broken probes module must not take the worker down
+            return {"ok": False, "error": describe_exception(exc)}
+        return {"ok": True, "value": None}
 
     def target(self, request: dict):
         if "handle" in request:
@@ -132,6 +143,8 @@ class Worker:
                 self.send(self.call(request))
             elif op == "get":
                 self.send(self.get(request))
+            elif op == "define_probes":
+                self.send(self.define_probes(request))
             elif op == "exit":
                 return
             else:

@@ -132,7 +132,7 @@ def test_two_jobs_give_the_same_grades_as_one(module_registered_tiny, tmp_path, 
 def test_a_grader_failure_is_reported_and_never_recorded_as_a_zero(module_registered_tiny, cold_module, tmp_path,
                                                                      monkeypatch):
     import autograder.autograde as stage
-    from autograder.session import SandboxError
+    from autograder.records import GraderError
     from autograder.summary import summary_table
 
     tiny_course = course.init(tmp_path / "course", course_id="tinycourse")
@@ -142,7 +142,7 @@ def test_a_grader_failure_is_reported_and_never_recorded_as_a_zero(module_regist
 
     def flaky(spec, folder, student, **kwargs):
         if student == "zoe":
-            raise SandboxError("the grading sandbox did not start:\nno space left on device")
+            raise GraderError("the grading sandbox did not start:\nno space left on device")
         return real(spec, folder, student, **kwargs)
 
     monkeypatch.setattr(stage, "grade_student", flaky)

@@ -8,7 +8,7 @@ import pytest
 
 import tiny_assignment as tiny
 from autograder.runner import grade_notebook, run_hidden_tests
-from autograder.session import StudentCodeError
+from autograder.records import StudentCodeError
 
 HIDDEN = textwrap.dedent('''
     import numpy as np
@@ -155,3 +155,24 @@ def test_grade_notebook_of_an_unreadable_file_scores_zero_with_the_reason(tiny_s
     assert report.score == 0 and report.max_score == 6.0
     assert "empty (0 bytes)" in report.error
     assert all("could not be checked: the notebook file is empty" in t.message for t in report.tests)
+
+
+def test_a_sandbox_that_cannot_start_is_a_grader_error_not_a_zero(tiny_spec, tmp_path, cold_start, monkeypatch):
+    from autograder import warm
+    from autograder.records import GraderError
+
+    monkeypatch.setattr(warm, "ZYGOTE", tmp_path / "missing_zygote.py")     # the sandbox host cannot start
+    with pytest.raises(GraderError, match="the grading sandbox did not start"):
+        grade_notebook(tiny_spec, tiny.submission(tmp_path / "tiny.ipynb"))
+
+
+def test_the_assignment_declares_its_preload_and_probes(registered_tiny, tmp_path):
+    spec = registered_tiny.notebooks[0]
+    config = spec.session_config(slot=1)
+    assert spec.preload == config.preload == tiny.PRELOAD       # [sandbox] preload in its grading.toml
+    assert config.probes is None                                 # it has no probes.py beside its hidden tests
+    (spec.tests.parent / "probes.py").write_text("def fixed():\n    return 1\n")
+    try:
+        assert spec.session_config(slot=1).probes == spec.tests.parent / "probes.py"
+    finally:
+        (spec.tests.parent / "probes.py").unlink()

@@ -10,12 +10,21 @@ from pathlib import Path
 import pytest
 
 from autograder import assignments, sandbox
-from autograder.session import Cell, SessionConfig, StudentSession
+from autograder.records import Cell
+from autograder.session import SessionConfig, StudentSession
 
 SLOT = 5                       # a uid of its own, so that other tests' sandboxes are not counted
 UID = sandbox.BASE_UID + SLOT
 LIMITS = sandbox.Limits(memory_mb=1024, cpu_seconds=30, max_processes=16, max_file_mb=4, max_open_files=64)
-as_root = pytest.mark.skipif(not sandbox.namespaces_available(), reason="needs root with unshare and setpriv")
+as_root = pytest.mark.skipif(not sandbox.namespaces_available(), reason="needs root with unshare")
+# Both sandbox paths confine the student's process with the same code (worker/confine.py): a host
+# that serves one child (cold) and a warm zygote that forks many. Every isolation test runs on both.
+both_paths = pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
+
+
+@pytest.fixture(autouse=True)
+def warm_means_warm(monkeypatch):
+    monkeypatch.delenv("LEARNATHON_COLD_START", raising=False)     # it would turn warm=True cold
 
 
 def test_protections_name_every_mechanism_and_report_them_missing_without_root(monkeypatch):
@@ -31,9 +40,8 @@ def test_protections_name_every_mechanism_and_report_them_missing_without_root(m
 
 
 @as_root
-def test_a_run_cannot_fill_the_disk_or_write_outside_its_folder(tmp_path):
-    from autograder.session import Cell, SessionConfig, StudentSession
-
+@both_paths
+def test_a_run_cannot_fill_the_disk_or_write_outside_its_folder(tmp_path, warm):
     released = tmp_path / "data.txt"
     released.write_text("released")
     fill = ("import os\nwritten = 0\ntry:\n    for i in range(100):\n"
@@ -43,7 +51,7 @@ def test_a_run_cannot_fill_the_disk_or_write_outside_its_folder(tmp_path):
             "        open(place, 'wb').write(b'x' * 2**20 * 100)\n        outside.append(place)\n"
             "    except OSError:\n        pass\n")
     cells = [Cell(0, fill), Cell(1, "def report():\n    return [written, error, open('data.txt').read(), outside]")]
-    config = SessionConfig(cell_timeout=30, files=(released,), limits=sandbox.Limits(disk_mb=96))
+    config = SessionConfig(cell_timeout=30, files=(released,), limits=sandbox.Limits(disk_mb=96), warm=warm)
     with StudentSession(cells, config) as session:
         session.start()
         written, error, data, outside = session.call("report")
@@ -108,27 +116,39 @@ PROBES = textwrap.dedent('''
     attempt("hidden_listing", lambda: os.listdir(HIDDEN))
     attempt("visible", lambda: open(VISIBLE + "/answers.txt").read())
     attempt("project_hidden_tests", lambda: os.listdir(HIDDEN_TESTS))
-    attempt("project_git", lambda: os.listdir(PROJECT + "/.git"))
+    for i, folder in enumerate(GIT_DIRS):
+        attempt(f"project_git{i}", lambda: os.listdir(folder))
     attempt("environment", lambda: sorted(os.environ))
     attempt("cwd_on_path", lambda: os.getcwd() in sys.path[:-1])
     attempt("processes", lambda: sorted(int(p) for p in os.listdir("/proc") if p.isdigit()))
 ''')
 
 
-@pytest.fixture(scope="module")
-def probed(secret_folders):
+def git_dirs() -> list[str]:
+    """The checkout's git folder and, in a git worktree (where .git is a file), the repository's."""
+    import subprocess
+
+    ask = lambda flag: subprocess.run(["git", "rev-parse", flag], cwd=assignments.PROJECT_ROOT, text=True,  # noqa: E731
+                                      capture_output=True, check=True).stdout.strip()
+    return sorted({str((assignments.PROJECT_ROOT / ask(flag)).resolve())
+                   for flag in ("--absolute-git-dir", "--git-common-dir")})
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["cold", "warm"])
+def probed(secret_folders, request):
     hidden, visible = secret_folders
-    cold = pytest.MonkeyPatch()
-    cold.setenv("LEARNATHON_COLD_START", "1")     # one session with its own hidden folder
+    warm_means_warm = pytest.MonkeyPatch()
+    warm_means_warm.delenv("LEARNATHON_COLD_START", raising=False)
     header = (f"HIDDEN, VISIBLE = {str(hidden)!r}, {str(visible)!r}\n"
-              f"HIDDEN_TESTS, PROJECT = {str(assignments.HIDDEN_ROOT)!r}, {str(assignments.PROJECT_ROOT)!r}\n")
+              f"HIDDEN_TESTS, PROJECT = {str(assignments.HIDDEN_ROOT)!r}, {str(assignments.PROJECT_ROOT)!r}\n"
+              f"GIT_DIRS = {git_dirs()!r}\n")
     config = SessionConfig(cell_timeout=20, call_timeout=10, limits=LIMITS, slot=SLOT,
-                           hide=assignments.hidden_paths() + (hidden,))
+                           hide=assignments.hidden_paths() + (hidden,), warm=request.param)
     with StudentSession([Cell(0, header + PROBES)], config) as session:
         outcomes = session.start()
         assert outcomes[0].ok, outcomes[0].error
         results = session.get("RESULTS")
-    cold.undo()
+    warm_means_warm.undo()
     return results
 
 
@@ -153,7 +173,8 @@ def test_hidden_folders_are_unreadable_while_others_stay_readable(probed):
 @as_root
 def test_the_projects_git_history_is_hidden_too(probed):
     # Committed hidden tests and solutions can be read back from .git/objects.
-    assert probed["project_git"].startswith("PermissionError"), probed["project_git"]
+    tried = [value for key, value in probed.items() if key.startswith("project_git")]
+    assert tried and all(value.startswith("PermissionError") for value in tried), tried
 
 
 @as_root
@@ -168,7 +189,7 @@ def test_the_environment_is_clean_and_only_its_own_processes_are_visible(probed)
 
 
 def session_with(source: str, **config) -> StudentSession:
-    settings = dict(cell_timeout=3, call_timeout=3, limits=LIMITS, slot=SLOT)
+    settings = dict(cell_timeout=3, call_timeout=3, limits=LIMITS, slot=SLOT, warm=True)
     settings.update(config)
     return StudentSession([Cell(0, textwrap.dedent(source)), Cell(1, "ALIVE = True\n")], SessionConfig(**settings))
 
@@ -181,15 +202,17 @@ def session_with(source: str, **config) -> StudentSession:
     ("files = [open(f'f{i}', 'w') for i in range(100_000)]\n", "OSError: [Errno 24] Too many open files"),
     ("import resource\nresource.setrlimit(resource.RLIMIT_AS, (-1, -1))\n", "ValueError"),
 ], ids=["numpy-100GB", "bytearray-100GB", "file-size", "open-files", "raise-limit"])
-def test_resource_limits_fail_the_cell_cleanly(source, error):
-    with session_with(source) as session:
+@both_paths
+def test_resource_limits_fail_the_cell_cleanly(source, error, warm):
+    with session_with(source, warm=warm) as session:
         outcomes = session.start()
         assert outcomes[0].error.startswith(error), outcomes[0].error
         assert outcomes[1].ok and session.get("ALIVE") is True and session.restarts == 0
 
 
 @as_root
-def test_the_process_limit_contains_a_fork_bomb_and_nothing_survives():
+@both_paths
+def test_the_process_limit_contains_a_fork_bomb_and_nothing_survives(warm):
     bomb = """
     import os
     children = 0
@@ -203,7 +226,7 @@ def test_the_process_limit_contains_a_fork_bomb_and_nothing_survives():
     except OSError as exc:
         STOPPED_AT = (children, exc.errno)
     """
-    with session_with(bomb, cell_timeout=10) as session:
+    with session_with(bomb, cell_timeout=10, warm=warm) as session:
         outcomes = session.start()
         assert outcomes[0].ok, outcomes[0].error
         children, errno = session.get("STOPPED_AT")
@@ -212,7 +235,8 @@ def test_the_process_limit_contains_a_fork_bomb_and_nothing_survives():
 
 
 @as_root
-def test_a_daemon_child_that_ignores_sigterm_does_not_survive_the_session():
+@both_paths
+def test_a_daemon_child_that_ignores_sigterm_does_not_survive_the_session(warm):
     daemon = """
     import os, signal, time
     if os.fork() == 0:
@@ -225,15 +249,16 @@ def test_a_daemon_child_that_ignores_sigterm_does_not_survive_the_session():
         os._exit(0)
     time.sleep(0.3)
     """
-    with session_with(daemon) as session:
+    with session_with(daemon, warm=warm) as session:
         session.start()
         assert len(uid_processes(UID)) >= 2      # the worker and the daemon
     assert no_processes_left(UID)
 
 
 @as_root
-def test_a_hung_cell_is_killed_with_everything_it_started():
-    with session_with("import os, time\nos.fork()\nos.fork()\ntime.sleep(600)\n", cell_timeout=1) as session:
+@both_paths
+def test_a_hung_cell_is_killed_with_everything_it_started(warm):
+    with session_with("import os, time\nos.fork()\nos.fork()\ntime.sleep(600)\n", cell_timeout=1, warm=warm) as session:
         outcomes = session.start()
         assert outcomes[0].error == "this cell did not finish within 1 s"
         assert session.get("ALIVE") is True
@@ -242,9 +267,10 @@ def test_a_hung_cell_is_killed_with_everything_it_started():
 
 
 @as_root
-def test_after_a_fork_bomb_the_next_submission_on_the_slot_gets_its_whole_process_budget():
+@both_paths
+def test_after_a_fork_bomb_the_next_submission_on_the_slot_gets_its_whole_process_budget(warm):
     bomb = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
-    with session_with(bomb, cell_timeout=1) as session:
+    with session_with(bomb, cell_timeout=1, warm=warm) as session:
         session.start()
     # Dead but unreaped children still count against the uid's process limit.
     assert no_processes_left(UID) and uid_processes(UID, zombies=True) == []
@@ -260,7 +286,7 @@ def test_after_a_fork_bomb_the_next_submission_on_the_slot_gets_its_whole_proces
         pids.append(pid)
     FORKED = len(pids)
     """
-    with session_with(spawn) as session:
+    with session_with(spawn, warm=warm) as session:
         outcomes = session.start()
         assert outcomes[0].ok, outcomes[0].error
         assert session.get("FORKED") == budget

@@ -1,15 +1,37 @@
 """Running a notebook's cells in the sandboxed worker, and calling into it."""
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 
 import numpy as np
 import pytest
 import torch
 
-from autograder.session import Cell, Probe, RemoteObject, SessionConfig, StudentCodeError, StudentSession
+from autograder.records import Cell, StudentCodeError
+from autograder.session import Probe, RemoteObject, SessionConfig, StudentSession
 
-FAST = SessionConfig(cell_timeout=2, call_timeout=2, total_timeout=60, max_restarts=4)
+# Some functions below return torch and pandas objects: the warm sandbox preloads them, as an
+# assignment's grading.toml would declare ([sandbox] preload).
+FAST = SessionConfig(cell_timeout=2, call_timeout=2, total_timeout=60, max_restarts=4, preload=("torch", "pandas"))
+# Restarts after hangs and crashes work the same on both sandbox paths: a host serving one child
+# (cold) or a warm zygote.
+both_paths = pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
+# For sessions opened while `functions` is alive: ending a session kills its slot's processes.
+OWN_SLOT = SessionConfig(cell_timeout=2, call_timeout=2, total_timeout=60, max_restarts=4, slot=3)
+PROBES = textwrap.dedent('''
+    """An assignment's probes.py: every public top-level function is a probe."""
+    import numpy as np
+
+
+    def smooth(a, w):
+        a, w = np.asarray(a, dtype=float), np.asarray(w, dtype=float)
+        return lambda x: float(np.sum(a * np.sin(x) + 0.5 * w * np.asarray(x) ** 2))
+
+
+    def _helper():
+        return "not a probe"
+''')
 
 
 def cells(*sources: str) -> list[Cell]:
@@ -17,8 +39,10 @@ def cells(*sources: str) -> list[Cell]:
 
 
 @pytest.fixture(scope="module")
-def functions():
+def functions(tmp_path_factory):
     """One session with many small functions; the tests below only call into it."""
+    probes = tmp_path_factory.mktemp("hidden") / "probes.py"
+    probes.write_text(PROBES)
     session = StudentSession(cells(
         "import numpy as np\norder = [0]\n",
         "order.append(1)\n",
@@ -69,7 +93,7 @@ def functions():
             return counter.count
         SETTING = {"lr": 0.1, "layers": (3, 4)}
         """,
-    ), FAST)
+    ), dataclasses.replace(FAST, probes=probes))
     session.start()
     yield session
     session.close()
@@ -140,6 +164,32 @@ def test_probes_are_built_inside_the_sandbox(functions):
     assert value == pytest.approx(np.sum([1.0, 2.0] * np.sin(x) + 0.25 * x * x))
     with pytest.raises(StudentCodeError, match=r"apply\(\) raised BadArguments: unknown probe 'no_such_probe'"):
         functions.call("apply", Probe("no_such_probe"), x)
+    with pytest.raises(StudentCodeError, match=r"unknown probe '_helper'"):
+        functions.call("apply", Probe("_helper"), x)
+
+
+def test_a_session_without_a_probes_module_knows_no_probe():
+    with StudentSession(cells("def apply(f, x):\n    return f(x)\n"), OWN_SLOT) as session:
+        session.start()
+        with pytest.raises(StudentCodeError, match=r"unknown probe 'smooth'"):
+            session.call("apply", Probe("smooth", a=[1.0], w=[1.0]), 0.5)
+
+
+def test_the_probes_module_reaches_the_worker_only_when_a_test_first_uses_a_probe(functions):
+    # After the student's cells ran: no cell can look at the probes, which sit with the hidden tests.
+    source = cells("""
+        import gc
+        def loaded():
+            return any(getattr(o, "__module__", None) == "learnathon_probes" for o in gc.get_objects() if callable(o))
+        def apply(f, x):
+            return f(x)
+        BEFORE = loaded()
+        """)
+    with StudentSession(source, dataclasses.replace(OWN_SLOT, probes=functions.config.probes)) as fresh:
+        fresh.start()
+        assert fresh.get("BEFORE") is False and fresh.call("loaded") is False
+        assert fresh.call("apply", Probe("smooth", a=[1.0], w=[0.0]), 0.0) == 0.0
+        assert fresh.call("loaded") is True
 
 
 def test_sys_exit_in_a_called_function_is_an_ordinary_error(functions):
@@ -165,8 +215,10 @@ def test_a_call_that_kills_or_hangs_the_worker_restarts_it_and_loses_remote_obje
         counter(1)
 
 
-def test_a_hanging_cell_is_skipped_after_the_timeout_and_later_cells_still_run():
-    with StudentSession(cells("A = 1\n", "while True:\n    pass\nB = 2\n", "C = 3\n"), FAST) as session:
+@both_paths
+def test_a_hanging_cell_is_skipped_after_the_timeout_and_later_cells_still_run(warm):
+    with StudentSession(cells("A = 1\n", "while True:\n    pass\nB = 2\n", "C = 3\n"),
+                        dataclasses.replace(FAST, warm=warm)) as session:
         outcomes = session.start()
         assert [o.ok for o in outcomes] == [True, False, True]
         assert outcomes[1].error == "this cell did not finish within 2 s"
@@ -176,9 +228,10 @@ def test_a_hanging_cell_is_skipped_after_the_timeout_and_later_cells_still_run()
         assert session.restarts == 1
 
 
-def test_exits_and_errors_in_cells_cost_only_that_cell():
+@both_paths
+def test_exits_and_errors_in_cells_cost_only_that_cell(warm):
     with StudentSession(cells("import sys\nsys.exit(0)\n", "import os\nos._exit(0)\n", "x = 1 / 0\n",
-                              "OK = 'still running'\n"), FAST) as session:
+                              "OK = 'still running'\n"), dataclasses.replace(FAST, warm=warm)) as session:
         outcomes = session.start()
         assert outcomes[0].error.startswith("SystemExit")
         assert outcomes[1].error == "this cell stopped the notebook (it exited, crashed or ran out of memory)"
@@ -186,8 +239,9 @@ def test_exits_and_errors_in_cells_cost_only_that_cell():
         assert outcomes[3].ok and session.get("OK") == "still running"
 
 
-def test_too_many_restarts_end_the_session_with_a_reason():
-    config = SessionConfig(cell_timeout=2, call_timeout=2, total_timeout=60, max_restarts=1)
+@both_paths
+def test_too_many_restarts_end_the_session_with_a_reason(warm):
+    config = SessionConfig(cell_timeout=2, call_timeout=2, total_timeout=60, max_restarts=1, warm=warm)
     with StudentSession(cells("import os\ndef boom():\n    os._exit(3)\n"), config) as session:
         session.start()
         for _ in range(2):
@@ -198,7 +252,8 @@ def test_too_many_restarts_end_the_session_with_a_reason():
         assert session.fatal is not None
 
 
-def test_writing_to_the_graders_channel_costs_the_cell_not_the_grader():
+@both_paths
+def test_writing_to_the_graders_channel_costs_the_cell_not_the_grader(warm):
     to_every_fd = ("import os\n"
                    "for fd in range(3, 40):\n"
                    "    try:\n"
@@ -208,7 +263,7 @@ def test_writing_to_the_graders_channel_costs_the_cell_not_the_grader():
     body = b'{"event": "cell", "index": 7}'
     forged = f"MESSAGE = {len(body).to_bytes(4, 'big') + body!r}\n" + to_every_fd
     nested = "MESSAGE = (200000).to_bytes(4, 'big') + b'[' * 200000\n" + to_every_fd
-    with StudentSession(cells("BEFORE = 1\n", forged, nested, "LAST = 1\n"), FAST) as session:
+    with StudentSession(cells("BEFORE = 1\n", forged, nested, "LAST = 1\n"), dataclasses.replace(FAST, warm=warm)) as session:
         outcomes = session.start()
         assert outcomes[1].error == "this cell wrote to the grader's channel"
         assert outcomes[2].error is not None and outcomes[2].error.startswith("this cell")

@@ -23,6 +23,9 @@ SKIP_TAG = "learnathon:skip-when-grading"
 FAST_SETTINGS = {"cell_timeout": 3, "call_timeout": 3, "total_timeout": 60, "max_restarts": 4,
                  "memory_mb": 1024, "max_processes": 32, "max_file_mb": 8, "max_open_files": 64,
                  "cpu_seconds": 30}
+# Its notebooks (the red-team corpus too) import torch and pandas: the warm sandbox preloads them,
+# as a real assignment declares in its grading.toml ([sandbox] preload).
+PRELOAD = ("torch", "pandas")
 
 SETUP = "import numpy as np\nSCALE = 2.0\n"
 RELU = "def relu(z):\n    return np.maximum(z, 0.0)\n"
@@ -124,6 +127,7 @@ def write_assignment(source_root: Path, hidden_root: Path, *, name: str = NAME,
     (hidden_root / name / f"test_{PART}.py").write_text(tests)
     values = {**FAST_SETTINGS, **(settings or {})}
     toml = "[defaults]\n" + "".join(f"{k} = {v}\n" for k, v in values.items())
+    toml += "[sandbox]\npreload = [" + ", ".join(f'"{name}"' for name in PRELOAD) + "]\n"
     (hidden_root / name / "grading.toml").write_text(toml)
 
 
@@ -137,7 +141,7 @@ def make_spec(root: Path, *, settings: dict | None = None, tests: str = HIDDEN_T
     hidden = root / "hidden" / f"test_{PART}.py"
     hidden.parent.mkdir(parents=True, exist_ok=True)
     hidden.write_text(tests)
-    return NotebookSpec(NAME, PART, source, hidden, files, {**FAST_SETTINGS, **(settings or {})})
+    return NotebookSpec(NAME, PART, source, hidden, files, {**FAST_SETTINGS, **(settings or {})}, PRELOAD)
 
 
 def submission(path: Path, *, relu: str | None = RELU, forward: str | None = FORWARD,

@@ -1,12 +1,16 @@
 """The cs2 reference solution and the constants and probes its hidden tests rely on."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
 import solutions.cs2_surrogate as ref
-from autograder.worker import probes
+from autograder.testing import assignment_probes
+
+probes = assignment_probes(Path(__file__).parents[2] / "autograder" / "hidden" / "cs2")
 
 vdv = ref.vandevusse
 SAMPLED = ref.ranges_as_bounds(vdv.SAMPLING_RANGES)
@@ -98,7 +102,7 @@ def test_best_yield_constant_of_the_hidden_tests():
 
 def test_quadratic_yield_probe_has_the_clipped_peak_as_its_optimum():
     params = {"peak": 0.3, "center": np.array([40.0, 80.0, -3000.0, 5.0]), "width": np.array([30.0, 30.0, 8500.0, 1.2])}
-    predict = probes.make("quadratic_yield", params)
+    predict = probes.quadratic_yield(**params)
     best = np.clip(params["center"], SAMPLED[:, 0], SAMPLED[:, 1])
     x = ref.optimise_yield(predict, SAMPLED, seed=0)
     assert np.all(np.abs(x - best) <= 1e-4 * np.ptp(SAMPLED, axis=1))
@@ -106,12 +110,12 @@ def test_quadratic_yield_probe_has_the_clipped_peak_as_its_optimum():
 
 
 def test_scaler_and_model_probes():
-    scaler = probes.make("standard_scaler", {"mean": np.array([1.0, 2.0]), "scale": np.array([2.0, 4.0])})
+    scaler = probes.standard_scaler(**{"mean": np.array([1.0, 2.0]), "scale": np.array([2.0, 4.0])})
     np.testing.assert_allclose(scaler.transform(np.array([[3.0, 6.0]])), [[1.0, 1.0]])
     np.testing.assert_allclose(scaler.inverse_transform(np.array([[1.0, 1.0]])), [[3.0, 6.0]])
-    layer = probes.make("torch_linear", {"weight": np.array([[1.0, 2.0]]), "bias": np.array([0.5])})
+    layer = probes.torch_linear(**{"weight": np.array([[1.0, 2.0]]), "bias": np.array([0.5])})
     assert float(layer(torch.tensor([[1.0, 1.0]])).detach()) == pytest.approx(3.5)
-    affine = probes.make("affine_map", {"weight": np.eye(2), "bias": np.ones(2)})
+    affine = probes.affine_map(**{"weight": np.eye(2), "bias": np.ones(2)})
     np.testing.assert_allclose(affine(np.zeros((3, 2))), np.ones((3, 2)))
 
 
@@ -123,7 +127,7 @@ def test_simulator_probe_imports_the_released_module(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delitem(sys.modules, "vandevusse")
     monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
-    simulate = probes.make("cstr_steady_states", {})
+    simulate = probes.cstr_steady_states()
     np.testing.assert_allclose(simulate(np.array([[14.19, 104.9, -1113.5, 5.1]]))[0, :2], [2.1402, 1.0903], atol=1e-4)
     assert sys.modules["vandevusse"].__file__ == str(tmp_path / "vandevusse.py")
 

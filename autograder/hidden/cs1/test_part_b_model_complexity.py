@@ -23,8 +23,10 @@ import pytest
 import torch
 
 import solutions.cs1_model_complexity as ref
-from autograder.testing import Mistake, Probe, RemoteObject, as_array, as_float, expect_array, expect_float, fail
-from autograder.worker import probes
+from autograder.testing import (Mistake, Probe, RemoteObject, as_array, as_float, assignment_probes, expect_array,
+                                expect_float, fail)
+
+probes = assignment_probes(__file__)     # the same probes, built here in the grader for reference runs
 
 LABELS = ("underfitting", "good fit", "overfitting")
 ACTIVATIONS = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0), "sigmoid": lambda z: 1 / (1 + np.exp(-z))}
