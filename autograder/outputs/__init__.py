@@ -32,12 +32,14 @@ from .gradebook import NbgraderGradebook
 from .json_results import JsonResults
 from .marker import ResumeMarker
 from .progress import Progress
+from .results_store import ResultsStore
 from .table import SummaryTable
 
-REGISTERED: tuple[type[Output], ...] = (NbgraderGradebook, Feedback, ResumeMarker, Progress, JsonResults, SummaryTable)
+REGISTERED: tuple[type[Output], ...] = (NbgraderGradebook, Feedback, ResultsStore, ResumeMarker, Progress, JsonResults,
+                                        SummaryTable)
 OUTPUTS: dict[str, type[Output]] = {output.name: output for output in REGISTERED}
 # What every class run writes, whoever starts it; the instructor's displays are chosen by the caller.
-STANDARD: tuple[str, ...] = ("gradebook", "feedback", "marker")
+STANDARD: tuple[str, ...] = ("gradebook", "feedback", "results-store", "marker")
 
 
 def create(names: Iterable[str]) -> list[Output]:
@@ -54,4 +56,4 @@ def standard_outputs() -> list[Output]:
 
 
 __all__ = ["OUTPUTS", "REGISTERED", "STANDARD", "ClassRun", "Feedback", "JsonResults", "NbgraderGradebook", "Output",
-           "OutputError", "Outputs", "Progress", "ResumeMarker", "Stage", "SummaryTable", "create", "standard_outputs"]
+           "OutputError", "Outputs", "Progress", "ResultsStore", "ResumeMarker", "Stage", "SummaryTable", "create", "standard_outputs"]
