@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple, Sequence
 
-from . import assignments
+from . import discovery
 from .course import Course, open_course
 from .outputs import ClassRun, Output, Outputs, standard_outputs
 from .outputs.marker import fingerprint, is_marked
@@ -32,7 +32,7 @@ class Submission(NamedTuple):
     fingerprint: str     # taken before grading: a resubmission during the run is graded by the next one
 
 
-def grade_student(spec: assignments.Assignment, folder: Path, student: str, *, slot: int | None = None,
+def grade_student(spec: discovery.Assignment, folder: Path, student: str, *, slot: int | None = None,
                   hide: tuple[Path, ...] = ()) -> list[NotebookReport]:
     reports = []
     for nb in spec.notebooks:
@@ -54,7 +54,7 @@ def _one_thread_each() -> None:
 
 
 def _grade_in_worker(assignment: str, folder: str, student: str, hide: tuple) -> list[NotebookReport]:
-    return grade_student(assignments.load(assignment), Path(folder), student, hide=hide)
+    return grade_student(discovery.load(assignment), Path(folder), student, hide=hide)
 
 
 def _grade_on_cluster(assignment: str, student: str, notebooks: dict[str, bytes]) -> list[NotebookReport]:
@@ -64,10 +64,10 @@ def _grade_on_cluster(assignment: str, student: str, notebooks: dict[str, bytes]
         folder.mkdir(parents=True)
         for name, data in notebooks.items():
             (folder / name).write_bytes(data)
-        return grade_student(assignments.load(assignment), folder, student)
+        return grade_student(discovery.load(assignment), folder, student)
 
 
-def _submission_bytes(spec: assignments.Assignment, folder: Path) -> dict[str, bytes]:
+def _submission_bytes(spec: discovery.Assignment, folder: Path) -> dict[str, bytes]:
     return {nb.filename: (folder / nb.filename).read_bytes() for nb in spec.notebooks if (folder / nb.filename).is_file()}
 
 
@@ -91,7 +91,7 @@ def graded(submission: Submission, grade: Callable[[], list[NotebookReport]]) ->
     return StudentResult(submission.student, reports, folder=submission.folder, fingerprint=submission.fingerprint)
 
 
-def grade_all(todo: list[Submission], spec: assignments.Assignment, *, hide: tuple[Path, ...], jobs: int,
+def grade_all(todo: list[Submission], spec: discovery.Assignment, *, hide: tuple[Path, ...], jobs: int,
               cluster: str | None) -> Iterator[StudentResult]:
     """Each submission's result as it completes: here, in a process pool, or on a Dask cluster."""
     if cluster is not None:
@@ -130,7 +130,7 @@ def autograde(*, course_dir: Path, assignment: str, student: str | None = None, 
     and, if given, to ``progress(result, done, total)``. Returns the results in class order.
     """
     course = open_course(course_dir)
-    spec = assignments.load(assignment)
+    spec = discovery.load(assignment)
     run = ClassRun(course, spec, tuple(select_students(course, assignment, student)))
     chosen = standard_outputs() if outputs is None else list(outputs)
     sink = Outputs(chosen + ([Progress(progress)] if progress else []), run)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from .assignments import hidden_paths
+from .discovery import hidden_paths
 from .notebook import plan_cells
 from .records import CellOutcome
 from .session import SessionConfig, StudentSession

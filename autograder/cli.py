@@ -36,7 +36,7 @@ def init(directory, assignment_names, course_id):
     assignment, notebook and grade cell, and the student versions in release/. Stock
     `nbgrader release_assignment`, `collect`, `export` and formgrader then work as usual.
     """
-    from .assignments import UnknownAssignment
+    from .discovery import UnknownAssignment
     from .course import CourseError, init as init_course
 
     try:
@@ -65,7 +65,7 @@ def autograde(assignment, course_dir, student, jobs, force, cluster, as_json):
     points its working parts earn; the run goes on. Rerunning skips what is already graded.
     """
     from . import sandbox
-    from .assignments import UnknownAssignment
+    from .discovery import UnknownAssignment
     from .autograde import autograde as run
     from .course import CourseError
     from .outputs import JsonResults, OutputError, Progress, SummaryTable, standard_outputs
@@ -94,7 +94,7 @@ def autograde(assignment, course_dir, student, jobs, force, cluster, as_json):
 
 @main.command()
 @click.argument("notebook", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--assignment", required=True, help="The assignment the notebook belongs to (e.g. cs1).")
+@click.option("--assignment", required=True, help="The assignment the notebook belongs to (its folder name under assignments/).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the score and every test.")
 def grade(notebook, assignment, as_json):
     """Grade one NOTEBOOK outside any course.
@@ -102,7 +102,7 @@ def grade(notebook, assignment, as_json):
     The notebook is matched to its part of the assignment by its file name, as in nbgrader.
     Exits 0 whenever a result was produced (an unreadable notebook scores 0 with `error` set).
     """
-    from .assignments import UnknownAssignment, load
+    from .discovery import UnknownAssignment, load
     from .feedback import render_text
     from .runner import grade_notebook
 

@@ -5,7 +5,7 @@ import dataclasses
 import shutil
 from pathlib import Path
 
-from . import assignments as registry
+from . import discovery
 from .gradebook import ensure_tools_on_path
 
 CONFIG_TEMPLATE = '''\
@@ -77,7 +77,7 @@ def nbgrader_api(course: Course):
 def init(root: Path, *, assignment_names: list[str] | None = None, course_id: str = "learnathon") -> Course:
     """Create (or refresh) a course: config, source/ with the assignments, gradebook, release/."""
     root = Path(root).resolve()
-    names = assignment_names or registry.available()
+    names = assignment_names or discovery.available()
     if root.exists() and any(root.iterdir()) and not (root / "nbgrader_config.py").exists():
         raise CourseError(f"{root} exists and is not empty; choose a new folder for the course")
     root.mkdir(parents=True, exist_ok=True)
@@ -85,10 +85,10 @@ def init(root: Path, *, assignment_names: list[str] | None = None, course_id: st
         (root / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(course_id=course_id))
     course = open_course(root)
     for name in names:
-        spec = registry.load(name)
+        assignment = discovery.load(name)
         target = root / "source" / name
         target.mkdir(parents=True, exist_ok=True)
-        for path in [s.source for s in spec.notebooks] + list(spec.files):
+        for path in [nb.source for nb in assignment.notebooks] + list(assignment.files):
             shutil.copy2(path, target / path.name)
         result = nbgrader_api(course).generate_assignment(name, force=True)
         if not result["success"]:

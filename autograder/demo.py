@@ -11,54 +11,91 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import assignments as registry
+from . import discovery
 from .autograde import autograde
 from .course import init
 from .fabricate import endless_loop, read_fixture, truncated, with_cells
 from .gradebook import db_url, ensure_tools_on_path
 from .summary import progress_line, summary_table
 
-FIXTURES = registry.PROJECT_ROOT / "tests" / "fixtures"
+# Typical mistakes come from the test suite's fixtures: tests/assignments/<name>/fixtures/<notebook>/.
+FIXTURES = discovery.PROJECT_ROOT / "tests" / "assignments"
+
+
+class DemoError(ValueError):
+    pass
 
 
 def mistakes(assignment: str, notebook: str, count: int) -> list:
     """The first ``count`` typical-mistake fixtures of a notebook (from the test suite)."""
-    folder = FIXTURES / assignment / notebook
+    folder = FIXTURES / assignment / "fixtures" / notebook
     found = [read_fixture(p) for p in sorted(folder.glob("*.py"))] if folder.is_dir() else []
     return [f for f in found if not f.full_marks][:count]
 
 
-def fabricate_class(course_root: Path, assignment: str, *, full: bool) -> dict[str, str]:
+def _copy_source(nb, release: Path, out: Path) -> list[str]:
+    shutil.copy2(nb.source, out)
+    return []
+
+
+def _copy_release(nb, release: Path, out: Path) -> list[str]:
+    shutil.copy2(release / nb.filename, out)
+    return []
+
+
+def _with_mistakes(skip: int):
+    """Two typical mistakes per notebook, after the first ``skip`` of them."""
+    def build(nb, release: Path, out: Path) -> list[str]:
+        chosen = mistakes(nb.assignment, nb.name, 4)[skip:][:2]
+        cells: dict[str, str] = {}
+        for fixture in chosen:
+            cells.update(fixture.cells)
+        with_cells(nb.source, cells, out)
+        return [f"{nb.name}/{f.id}" for f in chosen]
+    return build
+
+
+def _broken(make):
+    def build(nb, release: Path, out: Path) -> list[str]:
+        make(nb.source, out)
+        return []
+    return build
+
+
+# Who can sit in a demo class: (what they hand in, how each notebook is built). An assignment names
+# its class in the [demo] table of its grading.toml (`students = [...]`); without one it gets DEFAULT_CLASS.
+STUDENTS = {
+    "ada": ("full solution", _copy_source),
+    "ben": ("untouched student version", _copy_release),
+    "cleo": ("typical mistakes", _with_mistakes(0)),
+    "dev": ("other typical mistakes", _with_mistakes(2)),
+    "eve": ("broken file (truncated JSON)", _broken(truncated)),
+    "finn": ("an endless loop in the first answer", _broken(endless_loop)),
+}
+DEFAULT_CLASS = ("ada", "ben", "cleo")
+
+
+def demo_class(assignment: discovery.Assignment) -> tuple[str, ...]:
+    """The students of an assignment's demo class, as its grading.toml declares them."""
+    students = tuple(assignment.demo.get("students", DEFAULT_CLASS))
+    unknown = [s for s in students if s not in STUDENTS]
+    if unknown or not students:
+        raise DemoError(f"{assignment.name}: grading.toml's [demo] students = {list(students)} must name "
+                        f"some of {', '.join(STUDENTS)} (unknown: {', '.join(unknown) or 'none given'})")
+    return students
+
+
+def fabricate_class(course_root: Path, name: str) -> dict[str, str]:
     """Write submissions into submitted/; return {student: what they submitted}."""
-    spec = registry.load(assignment)
-    release = course_root / "release" / assignment
-    kinds = {"ada": "full solution", "ben": "untouched student version", "cleo": "typical mistakes"}
-    if full:
-        kinds.update({"dev": "other typical mistakes", "eve": "broken file (truncated JSON)",
-                      "finn": "an endless loop in the first answer"})
-    for student, kind in kinds.items():
-        named: list[str] = []
-        folder = course_root / "submitted" / student / assignment
+    assignment = discovery.load(name)
+    release = course_root / "release" / name
+    kinds = {}
+    for student in demo_class(assignment):
+        kind, build = STUDENTS[student]
+        folder = course_root / "submitted" / student / name
         folder.mkdir(parents=True, exist_ok=True)
-        for nb in spec.notebooks:
-            out = folder / nb.filename
-            if student == "ada":
-                shutil.copy2(nb.source, out)
-            elif student == "ben":
-                shutil.copy2(release / nb.filename, out)
-            elif student in ("cleo", "dev"):
-                chosen = mistakes(assignment, nb.name, 4)[(0 if student == "cleo" else 2):][:2]
-                cells: dict[str, str] = {}
-                for fixture in chosen:
-                    cells.update(fixture.cells)
-                with_cells(nb.source, cells, out)
-                named.extend(f"{nb.name}/{f.id}" for f in chosen)
-            elif student == "eve":
-                truncated(nb.source, out)
-            elif student == "finn":
-                endless_loop(nb.source, out)
-        if named:
-            kinds[student] = "mistakes: " + "; ".join(named)
+        named = [entry for nb in assignment.notebooks for entry in build(nb, release, folder / nb.filename)]
+        kinds[student] = "mistakes: " + "; ".join(named) if named else kind
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
         (folder / "timestamp.txt").write_text(stamp)
     return kinds
@@ -78,11 +115,11 @@ def run_demo(*, directory: Path | None = None, jobs: int = 2, echo=print) -> Pat
     started = time.monotonic()
     root = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="learnathon-demo-"))
     echo(f"== learnathon demo in {root}")
-    names = registry.available()
+    names = discovery.available()
     course = init(root / "course", assignment_names=names)
     echo(f"course created; student versions generated by nbgrader for: {', '.join(names)}")
     for name in names:
-        kinds = fabricate_class(course.root, name, full=(name == "cs1"))
+        kinds = fabricate_class(course.root, name)
         echo(f"\n== {name}: a class of {len(kinds)}")
         for student, kind in kinds.items():
             echo(f"   {student:<5} {kind}")

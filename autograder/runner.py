@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from . import tags
-from .assignments import NotebookSpec
+from .discovery import NotebookSpec
 from .notebook import SubmissionError, plan_cells
 from .records import GraderError, GradingFailure, StudentCodeError
 from .results import NotebookReport, TestResult

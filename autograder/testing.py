@@ -77,7 +77,7 @@ def assignment_probes(where) -> object:
     return module
 
 
-def as_array(value, *, name: str, allow_int: bool = True) -> np.ndarray:
+def as_array(value, *, name: str) -> np.ndarray:
     """A numeric array from what the student returned (arrays, lists, tensors, pandas arrive as arrays)."""
     if isinstance(value, RemoteObject):
         fail(f"{name} should be an array of numbers, but it is a {value.type_name.rsplit('.', 1)[-1]}")
@@ -92,7 +92,7 @@ def as_array(value, *, name: str, allow_int: bool = True) -> np.ndarray:
         array = np.asarray(value)
     except (ValueError, TypeError):
         fail(f"{name} should be an array of numbers, but it is a ragged list")
-    if array.dtype == bool or array.dtype.kind not in "iuf" + ("" if allow_int else ""):
+    if array.dtype == bool or array.dtype.kind not in "iuf":
         if array.dtype.kind == "c":
             fail(f"{name} contains complex numbers; expected real numbers")
         fail(f"{name} should contain numbers, but has dtype {array.dtype}")

@@ -17,39 +17,39 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder import assignments, sandbox
+from autograder import discovery, sandbox
 from autograder.autograde import autograde
 from autograder.course import init
 from autograder.fabricate import endless_loop, read_fixture, truncated, with_cells
 
-FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "assignments"
 
 
 def class_mix(assignment: str, with_slow: bool):
     """An endless cycle of (kind, builder) pairs: builder(notebook_spec, release_dir, out)."""
-    spec = assignments.load(assignment)
+    parts = discovery.load(assignment)
     kinds = [("full solution", lambda nb, rel, out: shutil.copy2(nb.source, out)),
              ("untouched", lambda nb, rel, out: shutil.copy2(rel / nb.filename, out)),
              ("truncated file", lambda nb, rel, out: truncated(nb.source, out))]
-    for nb in spec.notebooks:
-        for path in sorted((FIXTURES / assignment / nb.name).glob("*.py")):
+    for nb in parts.notebooks:
+        for path in sorted((FIXTURES / assignment / "fixtures" / nb.name).glob("*.py")):
             fixture = read_fixture(path)
             kinds.append((f"fixture {fixture.id}",
                           lambda n, rel, out, f=fixture, part=nb.name:
                           with_cells(n.source, f.cells, out) if n.name == part else shutil.copy2(n.source, out)))
     if with_slow:
         kinds.append(("endless loop", lambda nb, rel, out: endless_loop(nb.source, out)))
-    return spec, itertools.cycle(kinds)
+    return parts, itertools.cycle(kinds)
 
 
 def fabricate(course_root: Path, assignment: str, students: int, with_slow: bool) -> dict[str, str]:
-    spec, mix = class_mix(assignment, with_slow)
+    parts, mix = class_mix(assignment, with_slow)
     roster = {}
     for i, (kind, build) in zip(range(students), mix):
         student = f"s{i:03d}"
         folder = course_root / "submitted" / student / assignment
         folder.mkdir(parents=True)
-        for nb in spec.notebooks:
+        for nb in parts.notebooks:
             build(nb, course_root / "release" / assignment, folder / nb.filename)
         roster[student] = kind
     return roster

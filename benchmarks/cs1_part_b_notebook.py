@@ -52,9 +52,9 @@ def run_notebook(tmp: Path) -> dict:
 
 
 def grade_source(runs: int) -> list[dict]:
-    from autograder import assignments, runner
+    from autograder import discovery, runner
 
-    spec = assignments.load("cs1").notebook(SOURCE.name)
+    spec = discovery.load("cs1").notebook(SOURCE.name)
     rows = []
     for i in range(runs):
         load = os.getloadavg()[0]

@@ -53,9 +53,9 @@ def notebook_run() -> dict:
 
 
 def grading() -> dict:
-    from autograder import assignments, runner
+    from autograder import discovery, runner
 
-    spec = assignments.load("cs2").notebook("surrogate.ipynb")
+    spec = discovery.load("cs2").notebook("surrogate.ipynb")
     report, seconds = timed(runner.grade_notebook, spec, SOURCE)
     slowest = sorted(report.tests, key=lambda t: -getattr(t, "seconds", 0))[:1]
     return {"grading the source notebook [s]": seconds, "score": f"{report.score}/{report.max_score}",
@@ -103,7 +103,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
-    import solutions.cs2_surrogate as ref
+    import solutions.cs2.surrogate as ref
 
     results = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"}
     results |= data_generation(ref.vandevusse)

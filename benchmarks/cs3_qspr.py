@@ -25,8 +25,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from solutions import cs3_qspr as ref  # noqa: E402
-from solutions import qspr_data  # noqa: E402
+from solutions.cs3 import qspr as ref  # noqa: E402
+from solutions.cs3 import qspr_data  # noqa: E402
 
 ROWS: list[tuple[str, str, str]] = []
 
@@ -95,9 +95,9 @@ def main() -> int:
     known = np.isfinite(joback)
     joback_mae = ref.mae(test_y[known], joback[known])
 
-    from autograder import assignments, runner
+    from autograder import discovery, runner
 
-    spec = assignments.load("cs3").notebook("qspr_boiling_points.ipynb")
+    spec = discovery.load("cs3").notebook("qspr_boiling_points.ipynb")
     with timed("grading the source notebook"):
         report = runner.grade_notebook(spec, spec.source)
     grading = f"{report.score}/{report.max_score}"

@@ -82,7 +82,7 @@ class InKernelSession:
 
 def check(notebook: str, grade_id: str, namespace: dict, assignment: str = "cs1") -> None:
     if notebook not in _results:
-        from autograder.assignments import load
+        from autograder.discovery import load
         from autograder.runner import run_hidden_tests
 
         spec = load(assignment).notebook(notebook)

@@ -1,6 +1,6 @@
 """Seeded numeric questions: the same seed gives the same question, another seed another variant.
 
-The right answer always comes from the project's reference code (solutions/cs1_forward_backward.py),
+The right answer always comes from the project's reference code (solutions/cs1/forward_backward.py),
 so quiz and assignment can never disagree; the wrong options are the results of typical mistakes
 (forgot the bias, ReLU not applied, sum instead of mean, missing factor 2, wrong sign in the update).
 """
@@ -13,7 +13,7 @@ import numpy as np
 
 from quizzes.concepts import check_concepts
 from quizzes.model import OPTION_KEYS, Option, Question, Quiz
-from solutions.cs1_forward_backward import backward, forward, mse_loss, mse_loss_grad, relu, sgd_step
+from solutions.cs1.forward_backward import backward, forward, mse_loss, mse_loss_grad, relu, sgd_step
 
 N_OPTIONS = 4
 

@@ -1,8 +1,8 @@
 """Helpers shared by the test suite: fixture submissions built from source notebooks.
 
 The fixture format and the builders live in ``autograder.fabricate`` (the demo class uses them
-too); this module adds what only tests need: fixture discovery, nbgrader's student version,
-and checking a graded fixture against its expect lines.
+too); this module adds what only tests need: nbgrader's student version and checking a graded
+fixture against its expect lines. Fixtures are found by tests/assignments/harness.py.
 """
 from __future__ import annotations
 
@@ -13,13 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.fabricate import FixtureSubmission, grade_ids, read_fixture, with_cells  # noqa: F401
-
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def fixtures(assignment: str, part: str) -> list[FixtureSubmission]:
-    return [read_fixture(p) for p in sorted((FIXTURES / assignment / part).glob("*.py"))]
+from autograder.fabricate import FixtureSubmission, grade_ids, read_fixture, with_cells  # noqa: F401 - re-exported
 
 
 def student_version(source: Path, out: Path) -> Path:

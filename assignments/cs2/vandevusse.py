@@ -22,7 +22,7 @@ Outputs (the surrogate's y): cA, cB [mol/L], T, TK [degC].
 
 Nominal operating point (Chen et al., 1995; Klatt and Engell, 1998): D = 14.19 1/h, T0 = 104.9 degC,
 QK = -1113.5 kJ/h, cA0 = 5.10 mol/L -> cA = 2.14 mol/L, cB = 1.09 mol/L, T = 114.2 degC, TK = 112.9 degC.
-This module reproduces that point to the printed digits (see tests/solutions/test_vandevusse.py).
+This module reproduces that point to the printed digits (see tests/assignments/cs2/test_cs2_vandevusse.py).
 
 Sources
     K.-U. Klatt, S. Engell (1998). Gain-scheduling trajectory control of a continuous stirred tank

@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 import tiny_assignment as tiny
-from autograder import assignments
+from autograder import discovery
 from autograder.cli import main
 
-README = assignments.PROJECT_ROOT / "README.md"
+README = discovery.PROJECT_ROOT / "README.md"
 pytestmark = pytest.mark.usefixtures("cold_start")
 
 

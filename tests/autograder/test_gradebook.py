@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import pytest
 
-import autograder.assignments as registry
+import autograder.discovery as discovery
 from autograder import course, gradebook
 from autograder.results import NotebookReport, TestResult
 
 
 def test_load_and_available_read_the_roots_at_call_time(registered_tiny, tiny_roots):
-    assert registry.available() == ["tiny"]
+    assert discovery.available() == ["tiny"]
     assert registered_tiny.notebooks[0].source == tiny_roots[0] / "tiny" / "tiny.ipynb"
     assert registered_tiny.notebooks[0].settings["cell_timeout"] == 3
-    assert tiny_roots[1] in registry.hidden_paths()
+    assert tiny_roots[1] in discovery.hidden_paths()
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from autograder import tags
-from autograder.assignments import HIDDEN_ROOT
+from autograder.discovery import HIDDEN_ROOT
 
 ASSIGNMENTS = sorted(p.name for p in HIDDEN_ROOT.iterdir() if p.is_dir() and list(p.glob("test_*.py")))
 

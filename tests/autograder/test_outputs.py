@@ -157,7 +157,7 @@ def test_an_unknown_output_name_lists_the_registered_ones():
 def test_a_registered_output_receives_every_student_s_record(module_registered_tiny, cold_start, tmp_path,
                                                             monkeypatch):
     import autograder.autograde as stage
-    from autograder.session import SandboxError
+    from autograder.records import GraderError
 
     tiny_course = course.init(tmp_path / "course", course_id="tinycourse")
     tiny.submission(tiny_course.submission_dir("ada", "tiny") / "tiny.ipynb")
@@ -167,7 +167,7 @@ def test_a_registered_output_receives_every_student_s_record(module_registered_t
 
     def zoe_s_grader_fails(spec, folder, student, **kwargs):
         if student == "zoe":
-            raise SandboxError("the grading sandbox did not start:\nno space left on device")
+            raise GraderError("the grading sandbox did not start:\nno space left on device")
         return real(spec, folder, student, **kwargs)
 
     monkeypatch.setattr(stage, "grade_student", zoe_s_grader_fails)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import assignments, sandbox
+from autograder import discovery, sandbox
 from autograder.records import Cell
 from autograder.session import SessionConfig, StudentSession
 
@@ -128,9 +128,9 @@ def git_dirs() -> list[str]:
     """The checkout's git folder and, in a git worktree (where .git is a file), the repository's."""
     import subprocess
 
-    ask = lambda flag: subprocess.run(["git", "rev-parse", flag], cwd=assignments.PROJECT_ROOT, text=True,  # noqa: E731
+    ask = lambda flag: subprocess.run(["git", "rev-parse", flag], cwd=discovery.PROJECT_ROOT, text=True,  # noqa: E731
                                       capture_output=True, check=True).stdout.strip()
-    return sorted({str((assignments.PROJECT_ROOT / ask(flag)).resolve())
+    return sorted({str((discovery.PROJECT_ROOT / ask(flag)).resolve())
                    for flag in ("--absolute-git-dir", "--git-common-dir")})
 
 
@@ -140,10 +140,10 @@ def probed(secret_folders, request):
     warm_means_warm = pytest.MonkeyPatch()
     warm_means_warm.delenv("LEARNATHON_COLD_START", raising=False)
     header = (f"HIDDEN, VISIBLE = {str(hidden)!r}, {str(visible)!r}\n"
-              f"HIDDEN_TESTS, PROJECT = {str(assignments.HIDDEN_ROOT)!r}, {str(assignments.PROJECT_ROOT)!r}\n"
+              f"HIDDEN_TESTS, PROJECT = {str(discovery.HIDDEN_ROOT)!r}, {str(discovery.PROJECT_ROOT)!r}\n"
               f"GIT_DIRS = {git_dirs()!r}\n")
     config = SessionConfig(cell_timeout=20, call_timeout=10, limits=LIMITS, slot=SLOT,
-                           hide=assignments.hidden_paths() + (hidden,), warm=request.param)
+                           hide=discovery.hidden_paths() + (hidden,), warm=request.param)
     with StudentSession([Cell(0, header + PROBES)], config) as session:
         outcomes = session.start()
         assert outcomes[0].ok, outcomes[0].error

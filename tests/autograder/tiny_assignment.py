@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.assignments import NotebookSpec
+from autograder.discovery import NotebookSpec
 
 NAME = "tiny"
 PART = "tiny"
@@ -120,7 +120,7 @@ def source_notebook(*, relu: str = RELU, forward: str = FORWARD, nbgrader_marker
 
 def write_assignment(source_root: Path, hidden_root: Path, *, name: str = NAME,
                      settings: dict | None = None, tests: str = HIDDEN_TESTS) -> None:
-    """The assignment as ``autograder.assignments.load`` expects it: source notebook + hidden tests."""
+    """The assignment as ``autograder.discovery.load`` expects it: source notebook + hidden tests."""
     (source_root / name).mkdir(parents=True, exist_ok=True)
     (hidden_root / name).mkdir(parents=True, exist_ok=True)
     nbformat.write(source_notebook(), source_root / name / f"{PART}.ipynb")
@@ -181,19 +181,19 @@ def tiny_roots(tmp_path_factory):
 
 
 def register(monkeypatch, roots):
-    import autograder.assignments as registry
+    import autograder.discovery as discovery
 
-    monkeypatch.setattr(registry, "SOURCE_ROOT", roots[0])
-    monkeypatch.setattr(registry, "HIDDEN_ROOT", roots[1])
+    monkeypatch.setattr(discovery, "SOURCE_ROOT", roots[0])
+    monkeypatch.setattr(discovery, "HIDDEN_ROOT", roots[1])
     # Grading processes spawned for --jobs read the roots from the environment.
     monkeypatch.setenv("LEARNATHON_ASSIGNMENTS_DIR", str(roots[0]))
     monkeypatch.setenv("LEARNATHON_HIDDEN_TESTS_DIR", str(roots[1]))
-    return registry.load(NAME)
+    return discovery.load(NAME)
 
 
 @pytest.fixture
 def registered_tiny(tiny_roots, monkeypatch):
-    """The tiny assignment registered under the name "tiny", as `autograder.assignments.load` finds it."""
+    """The tiny assignment registered under the name "tiny", as `autograder.discovery.load` finds it."""
     return register(monkeypatch, tiny_roots)
 
 

@@ -5,23 +5,23 @@ import shutil
 
 import pytest
 
-from autograder import assignments
+from autograder import discovery
 from autograder.autograde import autograde
 from autograder.course import init
 from autograder.fabricate import read_fixture, truncated, with_cells
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = assignments.PROJECT_ROOT / "tests" / "fixtures" / "cs1"
+FIXTURES = discovery.PROJECT_ROOT / "tests" / "assignments" / "cs1" / "fixtures"
 
 
 def fill(course_root):
-    spec = assignments.load("cs1")
-    wrong = {nb.name: read_fixture(sorted((FIXTURES / nb.name).glob("*.py"))[0]) for nb in spec.notebooks}
+    parts = discovery.load("cs1")
+    wrong = {nb.name: read_fixture(sorted((FIXTURES / nb.name).glob("*.py"))[0]) for nb in parts.notebooks}
     for student in ("ada", "ben", "eve"):
         folder = course_root / "submitted" / student / "cs1"
         folder.mkdir(parents=True)
-        for nb in spec.notebooks:
+        for nb in parts.notebooks:
             out = folder / nb.filename
             if student == "ada":
                 shutil.copy2(nb.source, out)

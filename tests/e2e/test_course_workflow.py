@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import assignments
+from autograder import discovery
 from autograder.fabricate import read_fixture, with_cells
 
 pytestmark = pytest.mark.e2e
@@ -23,8 +23,8 @@ pytestmark = pytest.mark.e2e
 BIN = Path(sys.executable).parent
 LEARNATHON = [str(BIN / "learnathon")]
 ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-PART_A = assignments.load("cs1").notebook("part_a_forward_backward.ipynb")
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "cs1" / "part_a_forward_backward"
+PART_A = discovery.load("cs1").notebook("part_a_forward_backward.ipynb")
+FIXTURES = Path(__file__).parent.parent / "assignments" / "cs1" / "fixtures" / "part_a_forward_backward"
 
 
 def run(args, cwd, check=True, timeout=600):
@@ -53,7 +53,7 @@ def cell_scores(course: Path) -> dict:
 def submit(course: Path, student: str, make) -> None:
     folder = course / "submitted" / student / "cs1"
     folder.mkdir(parents=True, exist_ok=True)
-    for nb in assignments.load("cs1").notebooks:
+    for nb in discovery.load("cs1").notebooks:
         out = folder / nb.filename
         if nb.name == PART_A.name:
             make(out)
@@ -177,7 +177,7 @@ def test_concurrent_runs_keep_every_grade_and_manual_grades_survive(tmp_path):
 def test_the_readme_demo_runs_and_grades_its_class(tmp_path):
     done = run(LEARNATHON + ["demo", str(tmp_path / "demo")], tmp_path, timeout=900)
     out = done.stdout
-    for assignment in assignments.available():
+    for assignment in discovery.available():
         assert f"== {assignment}: a class of" in out
     assert "ada            65 / 65" in out and "ben             0 / 65" in out
     assert (tmp_path / "demo" / "grades.csv").is_file()

@@ -15,7 +15,7 @@ import pytest
 
 import hostile
 import tiny_assignment as tiny
-from autograder import assignments
+from autograder import discovery
 from autograder.runner import grade_notebook
 
 FIRST_SLOT = 20
@@ -59,8 +59,8 @@ def graded(request, corpus_root):
     wanted = {item.callspec.params["case"].id for item in request.session.items
               if getattr(item, "callspec", None) and isinstance(item.callspec.params.get("case"), hostile.Case)}
     context = {"secrets": [str(spec.tests), str(spec.source), str(root / "course" / "gradebook.db"),
-                           str(assignments.PROJECT_ROOT / ".git" / "HEAD"),
-                           str(assignments.PROJECT_ROOT / "solutions" / "__init__.py")]}
+                           str(discovery.PROJECT_ROOT / ".git" / "HEAD"),
+                           str(discovery.PROJECT_ROOT / "solutions" / "__init__.py")]}
     hide = (root / "assignment", root / "course")
     jobs = {}
     counter = multiprocessing.get_context("fork").Value("i", 0)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import solutions.cs1_forward_backward as ref
+import solutions.cs1.forward_backward as ref
 from autograder.testing import (GradingFailure, Mistake, Probe, StudentCodeError, as_array, as_float, assignment_probes,
                                 expect_array, expect_float, fail)
 

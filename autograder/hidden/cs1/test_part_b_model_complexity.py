@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 import torch
 
-import solutions.cs1_model_complexity as ref
+import solutions.cs1.model_complexity as ref
 from autograder.testing import (Mistake, Probe, RemoteObject, as_array, as_float, assignment_probes, expect_array,
                                 expect_float, fail)
 

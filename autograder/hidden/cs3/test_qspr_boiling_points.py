@@ -1,7 +1,7 @@
 """Hidden tests for cs3: boiling temperatures from molecular descriptors (QSPR).
 
 Hidden molecules come from ``heldout_molecules.csv`` next to this file: 15 % of the data set
-that is never released (chosen by a hash of the SMILES, see ``solutions/qspr_data.py``). Tests
+that is never released (chosen by a hash of the SMILES, see ``solutions/cs3/qspr_data.py``). Tests
 draw from it with ``rng``, so inputs are hidden but the same on every run.
 
 Calibration of the error threshold (benchmarks/cs3_qspr.py, 8 seeds): the reference
@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import solutions.cs3_qspr as ref
+import solutions.cs3.qspr as ref
 from autograder.testing import (GradingFailure, Mistake, Probe, RemoteObject, StudentCodeError, as_array, expect_array,
                                 fail)
 

@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-SIMULATOR_PATH = Path(__file__).resolve().parent.parent / "assignments" / "cs2" / "vandevusse.py"
+SIMULATOR_PATH = Path(__file__).resolve().parents[2] / "assignments" / "cs2" / "vandevusse.py"
 
 
 def load_simulator():

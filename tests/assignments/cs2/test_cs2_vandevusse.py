@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from solutions.cs2_surrogate import vandevusse as vdv
+from solutions.cs2.surrogate import vandevusse as vdv
 
 P = vdv.PARAMETERS
 NOMINAL = [vdv.NOMINAL_INPUTS[k] for k in vdv.INPUTS]

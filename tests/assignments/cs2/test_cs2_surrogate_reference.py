@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-import solutions.cs2_surrogate as ref
+import solutions.cs2.surrogate as ref
 from autograder.testing import assignment_probes
 
-probes = assignment_probes(Path(__file__).parents[2] / "autograder" / "hidden" / "cs2")
+probes = assignment_probes(Path(__file__).parents[3] / "autograder" / "hidden" / "cs2")
 
 vdv = ref.vandevusse
 SAMPLED = ref.ranges_as_bounds(vdv.SAMPLING_RANGES)

@@ -8,10 +8,10 @@ import pytest
 import torch
 from torch import nn
 
-import solutions.cs1_model_complexity as ref
+import solutions.cs1.model_complexity as ref
 from autograder.testing import assignment_probes
 
-probes = assignment_probes(Path(__file__).parents[2] / "autograder" / "hidden" / "cs1")
+probes = assignment_probes(Path(__file__).parents[3] / "autograder" / "hidden" / "cs1")
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from solutions import qspr_data as q
+from solutions.cs3 import qspr_data as q
 
 
 # --- rules, on small hand-made samples (fast) -----------------------------------------------------
@@ -111,7 +111,7 @@ def test_committed_files_are_what_the_build_produces(build):
     for path, data in q.release_files(build).items():
         assert path.read_bytes() == data, (
             f"{path.name} differs from a fresh build (chemicals {versions['chemicals']}, RDKit {versions['rdkit']}); "
-            "if a package update changed the data on purpose, run `python -m solutions.qspr_data --write`, "
+            "if a package update changed the data on purpose, run `python -m solutions.cs3.qspr_data --write`, "
             "recalibrate the cs3 grading threshold (benchmarks/cs3_qspr.py) and commit")
 
 

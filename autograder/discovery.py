@@ -1,4 +1,10 @@
-"""Where an assignment's parts live: source notebooks, released files, hidden tests, limits."""
+"""Assignment discovery: where each assignment's parts live and what it declares.
+
+The only engine module that knows the layout of an assignment: its source notebooks and released
+files (``assignments/NAME/``), its hidden tests and ``grading.toml`` (``autograder/hidden/NAME/``).
+Everything per-assignment (limits, demo class, ...) is declared there and read here, so the rest
+of the engine never names an assignment.
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -52,6 +58,7 @@ class Assignment:
     source_dir: Path
     notebooks: tuple[NotebookSpec, ...]
     files: tuple[Path, ...] = ()
+    demo: dict = dataclasses.field(default_factory=dict)   # grading.toml's [demo] table (autograder/demo.py)
 
     def notebook(self, filename: str) -> NotebookSpec:
         stem = Path(filename).name.removesuffix(".ipynb")
@@ -71,10 +78,12 @@ def hidden_paths() -> tuple[Path, ...]:
     try:
         import solutions
 
-        candidates.append(Path(solutions.__file__).parent)
+        candidates.extend(Path(p) for p in solutions.__path__)   # references kept elsewhere, too
     except ImportError:
         pass
-    return tuple(dict.fromkeys(p for p in candidates if p.is_dir()))
+    folders = list(dict.fromkeys(p for p in candidates if p.is_dir()))
+    # A folder inside another hidden one is hidden with it (and could not be mounted over once its parent is).
+    return tuple(p for p in folders if not any(p != q and p.is_relative_to(q) for q in folders))
 
 
 def git_dirs(root: Path) -> list[Path]:
@@ -118,4 +127,4 @@ def load(name: str) -> Assignment:
         specs.append(NotebookSpec(name, notebook.stem, notebook, tests, files, settings, preload))
     if not specs:
         raise UnknownAssignment(f"assignment {name!r} has no notebooks in {source_dir}")
-    return Assignment(name, source_dir, tuple(specs), files)
+    return Assignment(name, source_dir, tuple(specs), files, config.get("demo", {}))

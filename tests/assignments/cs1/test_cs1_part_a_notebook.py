@@ -1,0 +1,44 @@
+"""cs1 part A beyond the shared harness: the given cells and the lecture's numbers (test_harness.py
+checks grading, fixtures, points and the contract from harness.toml)."""
+from __future__ import annotations
+
+import numpy as np
+
+import solutions.cs1.forward_backward as ref
+from autograder import discovery
+
+SOURCE = discovery.load("cs1").notebook("part_a_forward_backward.ipynb").source
+
+
+def given_cells() -> dict[str, str]:
+    import nbformat
+
+    return {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in nbformat.read(SOURCE, 4).cells}
+
+
+def test_given_cells_match_the_reference():
+    """The read-only data cells build exactly what the hidden tests compare against."""
+    cells = given_cells()
+    namespace = {"np": np}
+    exec(cells["lecture_setup"], namespace)
+    exec(cells["lr_data"], namespace)
+    X, params = ref.lecture_example()
+    assert np.array_equal(namespace["X_example"], X)
+    assert all(np.array_equal(namespace["params_example"][k], params[k]) for k in params)
+    X_demo, y_demo = ref.lr_experiment_data()
+    assert np.array_equal(namespace["X_demo"], X_demo) and np.array_equal(namespace["y_demo"], y_demo)
+    assert (namespace["N_HIDDEN"], namespace["N_EPOCHS"]) == (ref.LR_EXPERIMENT["n_hidden"],
+                                                             ref.LR_EXPERIMENT["n_epochs"])
+
+
+def test_lecture_example_reproduces_the_lecture_numbers():
+    X, params = ref.lecture_example()
+    y_hat, cache = ref.forward(X, params)
+    assert cache["Z1"].tolist() == [[1.0, 43.0]] and y_hat.tolist() == [[-50.0]]
+    assert ref.relu(y_hat).tolist() == [[0.0]]
+
+
+def test_reference_learning_rates_fall_in_the_three_regimes():
+    labels = {lr: ref.classify_loss_curve(ref.lr_experiment_losses(lr)) for lr in (1e-4, 0.1, 0.8)}
+    assert labels == {1e-4: "converging slowly", 0.1: "converging", 0.8: "diverging"}
+    assert ref.lr_experiment_losses(0.1)[-1] < ref.LR_EXPERIMENT["about_right_max_loss"]
