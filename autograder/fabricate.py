@@ -4,6 +4,7 @@ A *fixture submission* is a small text file:
 
     # A forward pass that forgets the output bias b2.
     # expect-fail: test_forward* :: output bias
+    # expect-mistake: test_forward_output = forward.missing_output_bias
     # expect-pass: test_relu*
     # %% cell: forward
     def forward(X, params, activation="relu"):
@@ -12,7 +13,9 @@ A *fixture submission* is a small text file:
 Each ``# %% cell: GRADE_ID`` section replaces that cell of the source notebook (the full
 solution); everything else stays as in the solution. ``expect-fail`` lines name tests
 (fnmatch patterns) that must lose points with a message containing the text after ``::``;
-``expect-pass`` patterns must keep full points; ``# expect: full-marks`` marks a correct
+``expect-mistake`` lines name the named mistake (``testing.Mistake`` id) a matching test must
+recognise, and together they are every named mistake the submission makes (the class report's
+counts of a fabricated class are checked against them); ``expect-pass`` patterns must keep full points; ``# expect: full-marks`` marks a correct
 alternative that must score the maximum.
 """
 from __future__ import annotations
@@ -34,6 +37,7 @@ class FixtureSubmission:
     must_fail: list[tuple[str, str]]
     must_pass: list[str]
     full_marks: bool
+    mistakes: list[tuple[str, str]] = dataclasses.field(default_factory=list)   # (test pattern, mistake id)
 
     @property
     def id(self) -> str:
@@ -44,12 +48,17 @@ def read_fixture(path: Path) -> FixtureSubmission:
     text = path.read_text()
     head, *sections = SECTION.split(text)
     cells = {sections[i]: sections[i + 1].strip("\n") + "\n" for i in range(0, len(sections), 2)}
-    description, must_fail, must_pass, full = [], [], [], False
+    description, must_fail, must_pass, mistakes, full = [], [], [], [], False
     for line in head.splitlines():
         body = line.lstrip("# ").rstrip()
         if body.startswith("expect-fail:"):
             pattern, _, message = body.removeprefix("expect-fail:").partition("::")
             must_fail.append((pattern.strip(), message.strip()))
+        elif body.startswith("expect-mistake:"):
+            pattern, equals, mistake = body.removeprefix("expect-mistake:").partition("=")
+            if not equals or not pattern.strip() or not mistake.strip():
+                raise ValueError(f"{path}: write '# expect-mistake: TEST_PATTERN = mistake.id', not {line!r}")
+            mistakes.append((pattern.strip(), mistake.strip()))
         elif body.startswith("expect-pass:"):
             must_pass.extend(p.strip() for p in body.removeprefix("expect-pass:").split(","))
         elif body == "expect: full-marks":
@@ -60,7 +69,7 @@ def read_fixture(path: Path) -> FixtureSubmission:
         raise ValueError(f"{path}: no '# %% cell: GRADE_ID' section")
     if not (must_fail or full):
         raise ValueError(f"{path}: says neither expect-fail nor expect: full-marks")
-    return FixtureSubmission(path, " ".join(description), cells, must_fail, must_pass, full)
+    return FixtureSubmission(path, " ".join(description), cells, must_fail, must_pass, full, mistakes)
 
 
 def grade_ids(nb) -> list[str]:
