@@ -111,3 +111,61 @@ def truncated(source: Path, out: Path, fraction: float = 0.4) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data[: int(len(data) * fraction)])
     return out
+
+
+@dataclasses.dataclass(frozen=True)
+class FabricatedStudent:
+    student: str
+    parts: dict[str, str]                # notebook -> what was submitted ("solution", a fixture id, ...)
+    mistakes: frozenset[str]             # the named mistakes its fixtures declare (expect-mistake ids)
+
+
+def class_with_mistakes(course_root: Path, assignment, fixtures_dir: Path, size: int,
+                        release: Path | None = None) -> list[FabricatedStudent]:
+    """Write ``size`` submissions into ``course_root/submitted/``: a known mix of mistakes for the class report.
+
+    Student i submits, for every notebook, the source solution or one fixture of that notebook, each
+    cycling through [solution, *fixtures] with its own stride, so the parts combine differently; every
+    25th student's first notebook is a truncated file and (with ``release``) every 25th, offset by 12,
+    hands in the untouched student version of the last notebook. Fixtures replace cells of one
+    notebook only, so the mistakes of different notebooks cannot interact: a student's named mistakes
+    are exactly the union of their fixtures' ``expect-mistake`` ids.
+    """
+    choices = {nb.name: ["solution", *(read_fixture(p) for p in sorted((fixtures_dir / nb.name).glob("*.py")))]
+               for nb in assignment.notebooks}
+    strides = [1, 7, 11, 13]
+    roster = []
+    for i in range(size):
+        student = f"s{i:03d}"
+        folder = Path(course_root) / "submitted" / student / assignment.name
+        folder.mkdir(parents=True, exist_ok=True)
+        parts, mistakes = {}, set()
+        for k, nb in enumerate(assignment.notebooks):
+            out = folder / nb.filename
+            options = choices[nb.name]
+            choice = options[(i * strides[k % len(strides)]) % len(options)]
+            if k == 0 and i % 25 == 24:
+                truncated(nb.source, out)
+                parts[nb.name] = "truncated file"
+            elif release is not None and k == len(assignment.notebooks) - 1 and i % 25 == 12:
+                out.write_bytes((release / nb.filename).read_bytes())
+                parts[nb.name] = "untouched student version"
+            elif choice == "solution":
+                out.write_bytes(nb.source.read_bytes())
+                parts[nb.name] = "solution"
+            else:
+                with_cells(nb.source, choice.cells, out)
+                parts[nb.name] = choice.id
+                mistakes.update(mistake for _, mistake in choice.mistakes)
+        (folder / "timestamp.txt").write_text("2026-11-29 10:00:00.000000 UTC")
+        roster.append(FabricatedStudent(student, parts, frozenset(mistakes)))
+    return roster
+
+
+def expected_mistake_counts(roster: list[FabricatedStudent]) -> dict[str, int]:
+    """How many fabricated students make each named mistake."""
+    counts: dict[str, int] = {}
+    for student in roster:
+        for mistake in student.mistakes:
+            counts[mistake] = counts.get(mistake, 0) + 1
+    return dict(sorted(counts.items()))
