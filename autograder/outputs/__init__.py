@@ -29,6 +29,7 @@ from typing import Iterable
 from .base import ClassRun, Output, OutputError, Outputs, Stage
 from .feedback import Feedback
 from .gradebook import NbgraderGradebook
+from .gradescope import GradescopeResults
 from .json_results import JsonResults
 from .marker import ResumeMarker
 from .progress import Progress
@@ -36,7 +37,7 @@ from .results_store import ResultsStore
 from .table import SummaryTable
 
 REGISTERED: tuple[type[Output], ...] = (NbgraderGradebook, Feedback, ResultsStore, ResumeMarker, Progress, JsonResults,
-                                        SummaryTable)
+                                        SummaryTable, GradescopeResults)
 OUTPUTS: dict[str, type[Output]] = {output.name: output for output in REGISTERED}
 # What every class run writes, whoever starts it; the instructor's displays are chosen by the caller.
 STANDARD: tuple[str, ...] = ("gradebook", "feedback", "results-store", "marker")
@@ -55,5 +56,6 @@ def standard_outputs() -> list[Output]:
     return create(STANDARD)
 
 
-__all__ = ["OUTPUTS", "REGISTERED", "STANDARD", "ClassRun", "Feedback", "JsonResults", "NbgraderGradebook", "Output",
-           "OutputError", "Outputs", "Progress", "ResultsStore", "ResumeMarker", "Stage", "SummaryTable", "create", "standard_outputs"]
+__all__ = ["OUTPUTS", "REGISTERED", "STANDARD", "ClassRun", "Feedback", "GradescopeResults", "JsonResults",
+           "NbgraderGradebook", "Output", "OutputError", "Outputs", "Progress", "ResultsStore", "ResumeMarker", "Stage",
+           "SummaryTable", "create", "standard_outputs"]

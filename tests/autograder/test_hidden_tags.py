@@ -47,7 +47,17 @@ def plain_string_mistakes(module: Path) -> list[str]:
     def literal(node) -> bool:
         return isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str))
 
-    for node in ast.walk(ast.parse(text)):
+    tree = ast.parse(text)
+    returned = []    # dicts a helper returns as the mistakes of a check (example_mistakes, slips_in_the_other_factors)
+    for function in ast.walk(tree):
+        if isinstance(function, ast.FunctionDef) and any(w in function.name for w in ("mistake", "slip")):
+            for node in ast.walk(function):
+                if isinstance(node, ast.Return) and node.value is not None:
+                    returned += [d for d in ast.walk(node.value) if isinstance(d, ast.Dict)]
+    for d in returned:
+        found += [f"line {k.lineno}: {ast.get_source_segment(text, k)[:60]}" for k, v in zip(d.keys, d.values)
+                  if k is not None and literal(k) and not isinstance(v, ast.Dict)]
+    for node in ast.walk(tree):
         dicts = []
         if isinstance(node, ast.keyword) and node.arg == "mistakes" and isinstance(node.value, ast.Dict):
             dicts.append(node.value)
@@ -95,7 +105,8 @@ def test_every_named_mistake_in_a_mistakes_dict_has_an_id(assignment):
 def test_the_checks_above_can_fail(tmp_path):
     module = tmp_path / "test_x.py"
     module.write_text('def test_a(student):\n    expect_array(1, 2, name="x", mistakes={"plain": 3})\n'
-                      '    fail("m", mistake="a.b")\n    mistakes = {}\n    mistakes[f"x {1}"] = 2\n')
+                      '    fail("m", mistake="a.b")\n    mistakes = {}\n    mistakes[f"x {1}"] = 2\n'
+                      'def slips(a):\n    return {"outer": {"plain in a returned dict": 1}, **a}\n')
     assert test_names(module) == ["test_a"]
     assert mistake_ids(module) == {"a.b"}
-    assert sorted(line.split(":")[0] for line in plain_string_mistakes(module)) == ["line 2", "line 5"]
+    assert sorted(line.split(":")[0] for line in plain_string_mistakes(module)) == ["line 2", "line 5", "line 7"]
