@@ -57,30 +57,11 @@ def lecture_quiz():
     return get_quiz("lecture")
 
 
-def class_report_json(tmp_path, made: dict[str, int], assignment: str = "cs1", students: int = 40,
-                      message: str = "{id}: the grader's message, with $5, {{braces}}, # and ~ = :") -> dict:
-    """report.json of `learnathon report` for a synthetic class of ``students`` in which mistake id i
-    was made by made[i] students (the assignment's real catalogue, the real class report code)."""
-    from autograder import class_report, discovery, store
-    from autograder.results import NotebookReport, StudentResult, TestResult
-
-    with store.open_store(tmp_path) as db:
-        run = store.start_run(db, assignment, students)
-        for s in range(students):
-            tests = [TestResult(f"test_{i}", 0.0, 1.0, False, message.format(id=mistake), None, "", mistake,
-                                ("forward-pass",))
-                     for i, (mistake, count) in enumerate(made.items()) if s < count]
-            tests.append(TestResult("test_ok", 1.0, 1.0, True, "", None, "", None, ("mse",)))
-            store.record_student(db, run, assignment, StudentResult(
-                f"s{s:02d}", [NotebookReport(assignment, "nb", tests)], fingerprint="f"))
-    report = class_report.build("course", assignment, store.load_submissions(tmp_path), discovery.HIDDEN_ROOT)
-    return report.to_dict()
-
-
 @pytest.fixture(scope="session")
 def followup_quiz(tmp_path_factory):
     """The follow-up poll of a class that made every catalogued cs1 mistake: every catalogue text, exported."""
     from autograder import discovery, tags
+    from class_report_fixture import class_report_json
     from quizzes.from_report import follow_up_quiz
 
     ids = sorted(tags.mistake_catalogue(discovery.HIDDEN_ROOT / "cs1"))

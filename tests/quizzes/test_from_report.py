@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from autograder.cli import main
-from conftest import class_report_json
+from class_report_fixture import class_report_json
 from quizzes.export import FORMATS
 from quizzes.from_report import ReportFileError, follow_up_quiz, read_report
 
