@@ -129,6 +129,31 @@ def _printable_report(report):
 
 
 @main.command()
+@click.argument("assignment")
+@click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The nbgrader course directory (graded with `learnathon autograde`).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for report.html, report.json and the CSV files  [default: COURSE/reports/ASSIGNMENT]")
+def report(assignment, course_dir, out):
+    """Write the class report of ASSIGNMENT: what the class got wrong.
+
+    One self-contained HTML page (charts first: score distribution, most common named mistakes,
+    mastery per lecture concept, pass rate per test, crashes/timeouts/attempts; then the tables,
+    with who made each mistake) and the data as report.json and CSV. Failures that matched no
+    named mistake are grouped by similar messages. Other graded assignments of the course are
+    compared concept by concept. Reads the class record every `autograde` run writes.
+    """
+    from .report_files import ReportError, make_report
+
+    try:
+        files = make_report(course_dir=course_dir, assignment=assignment, out=out)
+    except ReportError as exc:
+        _usage(str(exc))
+    click.echo(f"class report: {files.html}")
+    click.echo(f"data:         {files.json}, {', '.join(p.name for p in files.csv.values())}")
+
+
+@main.command()
 @click.argument("notebook", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--assignment", required=True, help="The assignment the notebook belongs to (its folder name under assignments/).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the score and every test.")

@@ -132,8 +132,27 @@ def run_demo(*, directory: Path | None = None, jobs: int = 2, echo=print) -> Pat
     echo(f"feedback:    {course.root / 'feedback'}/<student>/<assignment>/<notebook>.html")
     echo(f"graded:      {course.root / 'autograded'}")
     _quiz_demo(root / "quizzes", echo)
+    _report_demo(course.root, names[0], root / "quizzes", echo)
     echo(f"\ndemo finished in {time.monotonic() - started:.0f} s; try: cd {course.root} && nbgrader export")
     return root
+
+
+def _report_demo(course_root: Path, assignment: str, quizzes: Path, echo) -> None:
+    """The class report of the first assignment (the others compared by concept) and its follow-up poll."""
+    from quizzes.export import export_quiz
+    from quizzes.from_report import follow_up_quiz, read_report
+
+    from .report_files import make_report
+
+    files = make_report(course_dir=course_root, assignment=assignment)
+    follow_up = follow_up_quiz(read_report(files.json), top=5, source=str(files.json))
+    echo(f"\n== class report of {assignment}")
+    echo(f"   data: {files.json} and {len(files.csv)} CSV files")
+    if follow_up.quiz.questions:
+        deck = export_quiz(follow_up.quiz, "html", quizzes / f"{follow_up.quiz.name}.deck.html")
+        echo(f"   follow-up poll from the class's top mistakes: {deck.path} ({len(deck.exported)} questions; "
+             f"other formats: learnathon quiz from-report {files.json} --format FORMAT --out DIR/)")
+    echo(f"class report: {files.html}")
 
 
 def _quiz_demo(out: Path, echo) -> None:

@@ -19,12 +19,15 @@ class TestResult:
     message: str = ""
     cell: str | None = None          # the nbgrader grade cell these points belong to
     description: str = ""            # what the test checks, in the student's words
+    mistake: str | None = None       # id of the named mistake the failure recognised (testing.Mistake)
+    concepts: tuple[str, ...] = ()   # lecture concepts the test exercises (hidden/<name>/concepts.toml)
 
     __test__ = False  # not a pytest test class
 
     def to_dict(self) -> dict:
         return {"name": self.name, "points": self.points, "max_points": self.max_points,
-                "passed": self.passed, "message": self.message}
+                "passed": self.passed, "message": self.message, "mistake": self.mistake,
+                "concepts": list(self.concepts)}
 
 
 @dataclasses.dataclass

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from . import tags
 from .discovery import NotebookSpec
 from .notebook import SubmissionError, plan_cells
 from .records import GraderError, GradingFailure, StudentCodeError
@@ -79,9 +80,16 @@ def student_message(exc: BaseException) -> str:
             "check that it has the type and shape the notebook asks for")
 
 
+def mistake_of(exc: BaseException | None) -> str | None:
+    """The id of the named mistake a failure recognised (``testing.Mistake``, ``fail(mistake=)``)."""
+    mistake = getattr(exc, "mistake", None) if isinstance(exc, GradingFailure) else None
+    return mistake if isinstance(mistake, str) else None
+
+
 class GradingPlugin:
-    def __init__(self, session, salt: str):
+    def __init__(self, session, salt: str, concepts: dict[str, tuple[str, ...]] | None = None):
         self.session, self.salt = session, salt
+        self.concepts = concepts or {}
         self.results: list[TestResult] = []
 
     def pytest_configure(self, config):
@@ -114,14 +122,17 @@ class GradingPlugin:
         max_points = float(marker.args[0])
         cell = item.get_closest_marker("cell")
         doc = (getattr(item.function, "__doc__", None) or "").strip().split("\n")[0]
+        mistake = None
         if report.passed:
             points, message = max_points, ""
         else:
             credit = item.funcargs.get("credit") if hasattr(item, "funcargs") else None
             points = round(max_points * (credit.fraction if credit else 0.0), 6)
             message = student_message(call.excinfo.value) if call.excinfo else "this check was skipped"
+            mistake = mistake_of(call.excinfo.value) if call.excinfo else None
         self.results.append(TestResult(item.name, points, max_points, report.passed, message,
-                                       cell.args[0] if cell else None, doc))
+                                       cell.args[0] if cell else None, doc, mistake,
+                                       self.concepts.get(item.name, ())))
 
 
 @contextlib.contextmanager
@@ -159,7 +170,7 @@ def run_hidden_tests(spec: NotebookSpec, session, *, seed: int | None = None,
     (``learnathon audit`` regrades correct work under several seeds to find flaky tests).
     ``only``: run just these tests (by name; the audit's null implementations need only a few)."""
     salt = f"{spec.assignment}/{spec.name}" + ("" if seed is None else f"#seed={int(seed)}")
-    plugin = GradingPlugin(session, salt=salt)
+    plugin = GradingPlugin(session, salt=salt, concepts=tags.concepts_of(spec.tests))
     targets = [f"{spec.tests}::{name}" for name in only] or [str(spec.tests)]
     args = [*targets, "-c", str(PYTEST_INI), "--rootdir", str(spec.tests.parent),
             "-p", "no:cacheprovider", "--assert=plain", "-q", "--import-mode=importlib", "-W", "ignore",

@@ -10,12 +10,19 @@ kind and finiteness before values, because ``np.allclose(5.0, [5, 5, 5])`` is Tr
     @pytest.mark.cell("relu")
     def test_relu(student, rng):
         z = rng.normal(size=(6, 4))
-        expect_array(student.relu(z), ref.relu(z), name="relu(z)",
-                     mistakes={"the derivative ... ?": wrong_variant})
+        expect_array(student.relu(z), ref.relu(z), name="relu(z)", mistakes={
+            Mistake("relu.is_derivative", "it is the derivative, not ReLU itself"): ref.relu_grad(z)})
+
+A named mistake is a ``Mistake(id, message)``: the message is what the student reads, the id
+(``topic.what_went_wrong``, lower case, dots and underscores) is what the class report counts and
+what ``autograder/hidden/<name>/mistakes.toml`` catalogues for the follow-up quiz. It is a ``str``,
+so it works wherever a message does; a plain-string key still works but is recorded without an id.
+``fail(message, mistake="id")`` (or ``fail(Mistake(...))``) names a mistake outside ``mistakes=``.
 """
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +30,40 @@ import numpy as np
 from .records import GradingFailure, StudentCodeError  # noqa: F401 - re-exported
 from .session import Probe, RemoteObject  # noqa: F401 - re-exported
 
-__all__ = ["GradingFailure", "StudentCodeError", "Probe", "RemoteObject", "assignment_probes",
+__all__ = ["GradingFailure", "StudentCodeError", "Probe", "RemoteObject", "Mistake", "MISTAKE_ID", "assignment_probes",
            "fail", "as_array", "as_float", "expect_array", "expect_float", "expect_close_to_one_of"]
+
+# topic.what_went_wrong: stable, lower case; the catalogue (mistakes.toml) and the class report key on it.
+MISTAKE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+
+
+class Mistake(str):
+    """A named mistake: behaves as its message (a ``str``) and carries a stable ``id``."""
+    id: str
+
+    def __new__(cls, id: str, message: str) -> "Mistake":
+        if not isinstance(id, str) or not MISTAKE_ID.match(id):
+            raise ValueError(f"mistake id {id!r} must look like 'topic.what_went_wrong' (lower case, digits, "
+                             "underscores, at least one dot)")
+        named = super().__new__(cls, message)
+        named.id = id
+        return named
+
+    def __reduce__(self):
+        return (Mistake, (self.id, str(self)))
+
+
+def mistake_id(message) -> str | None:
+    return message.id if isinstance(message, Mistake) else None
+
+
+def fail(message: str, *, mistake: str | None = None):
+    """Fail the test with ``message`` for the student; ``mistake`` (or a ``Mistake`` message) names it."""
+    if mistake is not None and not MISTAKE_ID.match(mistake):
+        raise ValueError(f"mistake id {mistake!r} must look like 'topic.what_went_wrong'")
+    error = GradingFailure(str(message))
+    error.mistake = mistake or mistake_id(message)
+    raise error
 
 
 def assignment_probes(where) -> object:
@@ -36,10 +75,6 @@ def assignment_probes(where) -> object:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def fail(message: str):
-    raise GradingFailure(message)
 
 
 def as_array(value, *, name: str) -> np.ndarray:
@@ -92,8 +127,8 @@ def expect_array(value, expected, *, name: str, rtol: float = 1e-6, atol: float 
     """Fail unless ``value`` is a finite array shaped like ``expected`` with the same values.
 
     ``shapes``: other shapes that are also right (e.g. a bias as (h,) or (1, h)); the value is
-    then compared after reshaping. ``mistakes``: {message: what a typical mistake would return};
-    if the value matches one of them, that message is the failure.
+    then compared after reshaping. ``mistakes``: {Mistake(id, message): what a typical mistake would
+    return}; if the value matches one of them, that message is the failure and its id is recorded.
     """
     expected = np.asarray(expected, dtype=float)
     array = as_array(value, name=name)
@@ -115,7 +150,7 @@ def expect_array(value, expected, *, name: str, rtol: float = 1e-6, atol: float 
     for message, variant in (mistakes or {}).items():
         variant = np.asarray(variant, dtype=float)
         if variant.shape == expected.shape and np.allclose(array, variant, rtol=rtol, atol=atol):
-            fail(f"{name}: {message}")
+            fail(f"{name}: {message}", mistake=mistake_id(message))
     fail(f"{name}: {_describe_difference(array, expected, rtol, atol)}" + (f". {hint}" if hint else ""))
 
 
@@ -126,7 +161,7 @@ def expect_float(value, expected: float, *, name: str, rtol: float = 1e-6, atol:
         return got
     for message, variant in (mistakes or {}).items():
         if np.isclose(got, float(variant), rtol=rtol, atol=atol):
-            fail(f"{name}: {message}")
+            fail(f"{name}: {message}", mistake=mistake_id(message))
     fail(f"{name} is {got:.6g}, which is not the expected value" + (f". {hint}" if hint else ""))
 
 

@@ -96,6 +96,45 @@ def results_command(file: Path, out: Path, quiz_name: str, seed: int) -> None:
         click.echo(line)
 
 
+@quiz.command("from-report")
+@click.argument("report", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--top", type=click.IntRange(1, 50), default=5, show_default=True,
+              help="How many of the class's most common named mistakes to ask about.")
+@click.option("--format", "format_", required=True, type=click.Choice(list(FORMATS)),
+              help="Output format (as for `quiz export`).")
+@click.option("--shuffle", is_flag=True, help="Shuffle the options of every question (order fixed by --seed).")
+@click.option("--seed", type=int, default=0, show_default=True, help="The order --shuffle uses.")
+@click.option("--out", required=True, type=click.Path(),
+              help="Output file, or a directory (existing or ending in /) to write <assignment>-follow-up<suffix> into.")
+def from_report_command(report: Path, top: int, format_: str, shuffle: bool, seed: int, out: str) -> None:
+    """Turn a class report's top mistakes into a follow-up poll.
+
+    REPORT is the report.json of `learnathon report`. Each of the TOP most common named mistakes
+    becomes a wrong option of its catalogued question (mistakes.toml of the assignment), next to the
+    right answer, explained by the message the grader showed; mistakes of one question share it.
+    Exported like the question bank, in any format.
+    """
+    from quizzes.from_report import ReportFileError, follow_up_quiz, read_report
+
+    try:
+        follow_up = follow_up_quiz(read_report(report), top=top, source=str(report))
+    except ReportFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not follow_up.quiz.questions:
+        raise click.ClickException(f"{report}: none of the top {top} mistakes is catalogued, so there is no question "
+                                   "to ask" + (f" ({', '.join(follow_up.not_catalogued)})" if follow_up.not_catalogued
+                                               else " (the class made no named mistake)"))
+    target = Path(out)
+    if str(out).endswith(("/", "\\")) or target.is_dir():
+        target = target / default_filename(follow_up.quiz.name, format_)
+    try:
+        result = export_quiz(follow_up.quiz, format_, target, shuffle=shuffle, seed=seed)
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line in follow_up.summary_lines() + result.summary_lines():
+        click.echo(line)
+
+
 @quiz.command("template")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the empty results file (.csv, or .xlsx for a spreadsheet).")

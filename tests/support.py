@@ -43,6 +43,17 @@ def check_expectations(fixture: FixtureSubmission, report) -> list[str]:
                 problems.append(f"{t.name} kept its points, but the fixture expects it to fail")
             elif message.lower() not in t.message.lower():
                 problems.append(f"{t.name} failed with {t.message!r}, expected a message containing {message!r}")
+    for pattern, mistake in fixture.mistakes:
+        if not any(fnmatch.fnmatch(t.name, pattern) and t.mistake == mistake for t in report.tests):
+            got = {t.name: t.mistake for t in report.tests if fnmatch.fnmatch(t.name, pattern)}
+            problems.append(f"no test matching {pattern!r} recognised the mistake {mistake!r} (got {got})")
+    # A fixture that declares its mistakes (or is correct) declares all of them: the class report's counts
+    # of a fabricated class rest on that.
+    declares = bool(fixture.mistakes) or fixture.full_marks
+    for t in report.tests:
+        if declares and t.mistake and not any(fnmatch.fnmatch(t.name, p) and m == t.mistake for p, m in fixture.mistakes):
+            problems.append(f"{t.name} recognised the mistake {t.mistake!r}, which the fixture does not declare "
+                            f"(add '# expect-mistake: {t.name} = {t.mistake}' if it is meant)")
     for pattern in fixture.must_pass:
         for name, t in tests.items():
             if fnmatch.fnmatch(name, pattern) and not t.passed:

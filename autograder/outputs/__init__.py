@@ -33,13 +33,14 @@ from .gradescope import GradescopeResults
 from .json_results import JsonResults
 from .marker import ResumeMarker
 from .progress import Progress
+from .results_store import ResultsStore
 from .table import SummaryTable
 
-REGISTERED: tuple[type[Output], ...] = (NbgraderGradebook, Feedback, ResumeMarker, Progress, JsonResults, SummaryTable,
-                                        GradescopeResults)
+REGISTERED: tuple[type[Output], ...] = (NbgraderGradebook, Feedback, ResultsStore, ResumeMarker, Progress, JsonResults,
+                                        SummaryTable, GradescopeResults)
 OUTPUTS: dict[str, type[Output]] = {output.name: output for output in REGISTERED}
 # What every class run writes, whoever starts it; the instructor's displays are chosen by the caller.
-STANDARD: tuple[str, ...] = ("gradebook", "feedback", "marker")
+STANDARD: tuple[str, ...] = ("gradebook", "feedback", "results-store", "marker")
 
 
 def create(names: Iterable[str]) -> list[Output]:
@@ -55,5 +56,6 @@ def standard_outputs() -> list[Output]:
     return create(STANDARD)
 
 
-__all__ = ["OUTPUTS", "REGISTERED", "STANDARD", "ClassRun", "Feedback", "GradescopeResults", "JsonResults", "NbgraderGradebook", "Output",
-           "OutputError", "Outputs", "Progress", "ResumeMarker", "Stage", "SummaryTable", "create", "standard_outputs"]
+__all__ = ["OUTPUTS", "REGISTERED", "STANDARD", "ClassRun", "Feedback", "GradescopeResults", "JsonResults",
+           "NbgraderGradebook", "Output", "OutputError", "Outputs", "Progress", "ResultsStore", "ResumeMarker", "Stage",
+           "SummaryTable", "create", "standard_outputs"]

@@ -64,7 +64,7 @@ def test_grade_json_prints_exactly_the_documented_keys(tmp_path, registered_tiny
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert set(report) == {"assignment", "score", "max_score", "tests", "error"}
-    assert all(set(t) == {"name", "points", "max_points", "passed", "message"} for t in report["tests"])
+    assert all(set(t) == {"name", "points", "max_points", "passed", "message", "mistake", "concepts"} for t in report["tests"])
     assert (report["assignment"], report["score"], report["max_score"], report["error"]) == ("tiny", 4.0, 6.0, None)
 
 

@@ -148,7 +148,7 @@ def test_a_failing_output_names_itself_the_student_and_the_cause_and_stops_befor
 
 
 def test_an_unknown_output_name_lists_the_registered_ones():
-    with pytest.raises(ValueError, match="unknown output 'lms-csv'; choose from gradebook, feedback, marker"):
+    with pytest.raises(ValueError, match="unknown output 'lms-csv'; choose from gradebook, feedback, results-store, marker"):
         outputs.create(["lms-csv"])
 
 

@@ -137,7 +137,7 @@ def test_grade_notebook_of_the_honest_solution_gets_full_marks(tiny_spec, tmp_pa
     assert (report.score, report.max_score, report.error, report.student) == (6.0, 6.0, None, "ada")
     assert report.cell_scores() == {"relu_tests": (3.0, 3.0), "forward_tests": (3.0, 3.0)}
     assert report.to_dict()["tests"][0] == {"name": "test_relu", "points": 2.0, "max_points": 2.0, "passed": True,
-                                           "message": ""}
+                                           "message": "", "mistake": None, "concepts": []}
 
 
 def test_grade_notebook_gives_partial_credit_and_names_the_mistake(tiny_spec, tmp_path, cold_start):

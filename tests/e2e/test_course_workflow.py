@@ -181,4 +181,7 @@ def test_the_readme_demo_runs_and_grades_its_class(tmp_path):
     assert "ada            65 / 65" in out and "ben             0 / 65" in out
     assert (tmp_path / "demo" / "grades.csv").is_file()
     assert len(list((tmp_path / "demo" / "quizzes").glob("lecture.*"))) >= 8
+    report = tmp_path / "demo" / "course" / "reports" / "cs1" / "report.html"
+    assert f"class report: {report}" in out and report.is_file()         # the demo ends with the report
+    assert (tmp_path / "demo" / "quizzes" / "cs1-follow-up.deck.html").is_file()
     assert "demo finished" in out

@@ -55,3 +55,15 @@ def all_quiz():
 @pytest.fixture(scope="session")
 def lecture_quiz():
     return get_quiz("lecture")
+
+
+@pytest.fixture(scope="session")
+def followup_quiz(tmp_path_factory):
+    """The follow-up poll of a class that made every catalogued cs1 mistake: every catalogue text, exported."""
+    from autograder import discovery, tags
+    from class_report_fixture import class_report_json
+    from quizzes.from_report import follow_up_quiz
+
+    ids = sorted(tags.mistake_catalogue(discovery.HIDDEN_ROOT / "cs1"))
+    report = class_report_json(tmp_path_factory.mktemp("followup"), {m: 1 + i % 5 for i, m in enumerate(ids)})
+    return follow_up_quiz(report, top=len(ids)).quiz

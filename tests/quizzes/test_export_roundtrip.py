@@ -54,7 +54,7 @@ def roundtrip(quiz, format_name: str, tmp_path: Path, shuffle: bool):
 
 @pytest.mark.parametrize("shuffle", [False, True], ids=["bank-order", "shuffled"])
 @pytest.mark.parametrize("format_name", list(FORMATS))
-@pytest.mark.parametrize("quiz_fixture", ["all_quiz", "nasty_quiz"])
+@pytest.mark.parametrize("quiz_fixture", ["all_quiz", "nasty_quiz", "followup_quiz"])
 def test_roundtrip_gives_same_texts_options_and_keys(quiz_fixture, format_name, shuffle, tmp_path, request):
     quiz = request.getfixturevalue(quiz_fixture)
     result, parsed, questions = roundtrip(quiz, format_name, tmp_path, shuffle)

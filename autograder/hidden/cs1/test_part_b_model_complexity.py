@@ -23,8 +23,8 @@ import pytest
 import torch
 
 import solutions.cs1.model_complexity as ref
-from autograder.testing import (Probe, RemoteObject, as_array, as_float, assignment_probes, expect_array, expect_float,
-                                fail)
+from autograder.testing import (Mistake, Probe, RemoteObject, as_array, as_float, assignment_probes, expect_array,
+                                expect_float, fail)
 
 probes = assignment_probes(__file__)     # the same probes, built here in the grader for reference runs
 
@@ -128,7 +128,7 @@ def test_build_mlp_layer_sizes(student, rng):
             off = len(layers) - (depth + 1)
             fail("build_mlp should create depth hidden Linear layers plus one output layer; yours has "
                  + ("one too many" if off == 1 else "one too few" if off == -1 else "a different number")
-                 + " (check the range of your loop)")
+                 + " (check the range of your loop)", mistake="build_mlp.wrong_layer_count")
         if layers[0][0].shape[1] != n_in:
             fail("the first Linear layer must take n_inputs features")
         if layers[-1][0].shape[0] != n_out:
@@ -150,17 +150,17 @@ def test_build_mlp_forward(student, rng):
         got = model(torch.tensor(x, dtype=torch.float32))
         others = [a for a in ACTIVATIONS if a != activation]
         mistakes = {
-            "there is an activation after the output layer: for regression the output layer must stay "
-            "linear (no activation after the last Linear)": numpy_forward(layers, x, activation, activation),
-            "there is no activation between the Linear layers: without it the whole network is one "
-            "linear map": numpy_forward(layers, x, activation, hidden=()),
-            "the activation is only applied after the first hidden layer; every hidden layer needs one":
+            Mistake("build_mlp.activation_on_output", "there is an activation after the output layer: for regression the output layer must stay "
+            "linear (no activation after the last Linear)"): numpy_forward(layers, x, activation, activation),
+            Mistake("build_mlp.no_hidden_activation", "there is no activation between the Linear layers: without it the whole network is one "
+            "linear map"): numpy_forward(layers, x, activation, hidden=()),
+            Mistake("build_mlp.activation_only_first_layer", "the activation is only applied after the first hidden layer; every hidden layer needs one"):
                 numpy_forward(layers, x, activation, hidden=(0,)),
         }
         for other in others:
-            mistakes[f"it uses {other}, not the activation named by the activation argument"] = \
+            mistakes[Mistake("build_mlp.ignores_activation_argument", f"it uses {other}, not the activation named by the activation argument")] = \
                 numpy_forward(layers, x, other)
-            mistakes[f"it uses {other} instead of the activation argument, and one after the output layer"] = \
+            mistakes[Mistake("build_mlp.ignores_activation_argument_and_on_output", f"it uses {other} instead of the activation argument, and one after the output layer")] = \
                 numpy_forward(layers, x, other, other)
         expect_array(got, numpy_forward(layers, x, activation), name=f"the output of build_mlp(..., "
                      f"activation={activation!r})", rtol=1e-4, atol=1e-5, mistakes=mistakes)
@@ -187,9 +187,9 @@ def test_count_parameters(student, rng):
         n_weights, n_biases = sum(w.size for w in weights), sum(b.size for b in biases)
         got = expect_float(student.count_parameters(model), n_weights + n_biases, name="count_parameters(model)",
                            mistakes={
-                               "it counts only the weights: the biases are parameters too": n_weights,
-                               "it counts only the biases: the weight matrices are parameters too": n_biases,
-                               "it counts parameter tensors, not the numbers in them (use p.numel())":
+                               Mistake("count_parameters.weights_only", "it counts only the weights: the biases are parameters too"): n_weights,
+                               Mistake("count_parameters.biases_only", "it counts only the biases: the weight matrices are parameters too"): n_biases,
+                               Mistake("count_parameters.counts_tensors", "it counts parameter tensors, not the numbers in them (use p.numel())"):
                                    2 * len(weights),
                            })
         if got != int(got):
@@ -206,13 +206,13 @@ def test_expected_parameter_count(student, rng):
         expect_float(student.expected_parameter_count(n_in, width, depth, n_outputs=n_out),
                      ref.expected_parameter_count(n_in, width, depth, n_out), name="expected_parameter_count",
                      mistakes={
-                         "the biases are missing: each Linear(a, b) layer has a * b weights and b biases":
+                         Mistake("parameter_count.missing_biases", "the biases are missing: each Linear(a, b) layer has a * b weights and b biases"):
                              n_in * width + (depth - 1) * width * width + width * n_out,
-                         "the hidden-to-hidden layers are counted depth times; there are depth - 1 of them":
+                         Mistake("parameter_count.hidden_layers_off_by_one", "the hidden-to-hidden layers are counted depth times; there are depth - 1 of them"):
                              ref.expected_parameter_count(n_in, width, depth + 1, n_out),
-                         "W**2 * D is only the order of growth, not the exact count": width ** 2 * depth,
-                         "the output layer's biases are missing": ref.expected_parameter_count(n_in, width, depth, n_out) - n_out,
-                         "it ignores n_outputs": ref.expected_parameter_count(n_in, width, depth, 1),
+                         Mistake("parameter_count.order_of_growth", "W**2 * D is only the order of growth, not the exact count"): width ** 2 * depth,
+                         Mistake("parameter_count.missing_output_biases", "the output layer's biases are missing"): ref.expected_parameter_count(n_in, width, depth, n_out) - n_out,
+                         Mistake("parameter_count.ignores_n_outputs", "it ignores n_outputs"): ref.expected_parameter_count(n_in, width, depth, 1),
                      })
 
 
@@ -279,7 +279,7 @@ class Log:
         batches = []
         if self.uses_validation():
             fail("validation rows were used in training steps: the validation set may only be evaluated, "
-                 "never trained on")
+                 "never trained on", mistake="train.validation_in_training")
         for call in self.steps:
             values = np.asarray(call["rows"], dtype=float).reshape(-1)
             if not all(float(v) in self.train_rows for v in values):
@@ -370,13 +370,13 @@ def test_train_records_losses_per_epoch(student, rng):
     train_now, val_now = mse_numpy(w, b, run["x_tr"], run["y_tr"]), mse_numpy(w, b, run["x_va"], run["y_va"])
     if not np.isclose(curves["val"][-1], val_now, rtol=1e-4, atol=1e-7):
         if np.isclose(curves["val"][-1], train_now, rtol=1e-4, atol=1e-7):
-            fail("history['val'] holds the training loss: evaluate the model on x_val, y_val")
+            fail("history['val'] holds the training loss: evaluate the model on x_val, y_val", mistake="train.val_history_is_training_loss")
         fail("history['val'][-1] is not the validation MSE of the trained model: after each epoch, "
              "evaluate the mean squared error on the whole validation set")
     if not np.isclose(curves["train"][-1], train_now, rtol=1e-4, atol=1e-7):
         fail("history['train'][-1] is not the training MSE of the trained model: after each epoch's "
              "updates, evaluate the MSE on the whole training set (not the loss computed before the "
-             "last step, which belongs to the old weights)")
+             "last step, which belongs to the old weights)", mistake="train.loss_before_update")
 
 
 @pytest.mark.points(1)
@@ -402,7 +402,7 @@ def test_train_resets_gradients(student, rng):
     _, variant = verified_log(student, run)
     if not variant["zero_grad"]:   # read off the weights, not off the log
         fail("gradients were not reset between steps: call optimizer.zero_grad() before loss.backward(), "
-             "otherwise the gradients of all earlier steps add up")
+             "otherwise the gradients of all earlier steps add up", mistake="train.no_zero_grad")
 
 
 @pytest.mark.points(1)
@@ -412,7 +412,7 @@ def test_train_keeps_validation_data_out_of_training(student, rng):
     run = full_batch_run(student, rng)
     if Log(run["model"].getattr("calls"), run["x_tr"], run["x_va"]).uses_validation():
         fail("validation rows were used to compute a gradient: the validation set may only be evaluated, "
-             "never trained on")
+             "never trained on", mistake="train.validation_in_training")
     # A train() that does nothing cannot be influenced by anything: the property below says nothing
     # about it, so first the model must really have been trained on the training rows.
     verified_log(student, run)
@@ -421,7 +421,7 @@ def test_train_keeps_validation_data_out_of_training(student, rng):
                   epochs=run["epochs"], lr=run["lr"])
     if not same_weights(final_weights(student, other)[0], final_weights(student, run["model"])[0]):
         fail("changing only the validation data changed the trained weights: validation data must not "
-             "influence training (no training on it, no early stopping on it)")
+             "influence training (no training on it, no early stopping on it)", mistake="train.validation_influences_training")
 
 
 @pytest.mark.points(2)
@@ -442,10 +442,10 @@ def test_train_full_batch_follows_the_five_steps(student, rng):
     if same_weights(got[0] + got[1], expected):
         return
     variants = {
-        "it looks like plain SGD: use torch.optim.Adam(model.parameters(), lr=lr)":
+        Mistake("train.plain_sgd", "it looks like plain SGD: use torch.optim.Adam(model.parameters(), lr=lr)"):
             replay(run["weights"], run["biases"], *args, run["lr"], optimizer="sgd")[0],
-        "the lr argument is ignored: pass lr=lr to the optimizer": replay(run["weights"], run["biases"], *args, 1e-3)[0],
-        "gradients accumulate over the steps: call optimizer.zero_grad() every step":
+        Mistake("train.ignores_lr", "the lr argument is ignored: pass lr=lr to the optimizer"): replay(run["weights"], run["biases"], *args, 1e-3)[0],
+        Mistake("train.no_zero_grad", "gradients accumulate over the steps: call optimizer.zero_grad() every step"):
             replay(run["weights"], run["biases"], *args, run["lr"], zero_grad=False)[0],
     }
     for message, weights in variants.items():
@@ -483,9 +483,9 @@ def test_train_mini_batches(student, rng):
             fail("mini-batches should have batch_size rows (only the last one of an epoch may be smaller)")
     orders = [np.concatenate(group).tolist() for group in epochs_batches]
     if orders[0] == list(range(n_train)) and len({tuple(o) for o in orders}) == 1:
-        fail("the rows are not shuffled: draw a new random order every epoch (torch.randperm with the generator)")
+        fail("the rows are not shuffled: draw a new random order every epoch (torch.randperm with the generator)", mistake="train.batches_not_shuffled")
     if len({tuple(o) for o in orders}) == 1:
-        fail("every epoch uses the same batches: reshuffle the rows at the start of every epoch")
+        fail("every epoch uses the same batches: reshuffle the rows at the start of every epoch", mistake="train.batches_not_reshuffled")
     if not np.allclose(runs[1][1]["train"], curves["train"], rtol=1e-6, atol=1e-9):
         fail("two runs with the same seed gave different results: shuffle with one generator made by "
              "torch.Generator().manual_seed(seed)")
@@ -496,7 +496,7 @@ def test_train_mini_batches(student, rng):
     if not same_weights(got[0] + got[1], expected):
         if same_weights(got[0] + got[1], replay(weights, biases, epochs_batches, x_tr, y_tr, x_va, y_va, lr,
                                                 zero_grad=False)[0]):
-            fail("gradients accumulate over the batches: call optimizer.zero_grad() for every batch")
+            fail("gradients accumulate over the batches: call optimizer.zero_grad() for every batch", mistake="train.no_zero_grad")
         fail("the weights after mini-batch training differ from Adam(lr) taking one step per batch on the "
              "MSE of that batch: check the five steps inside the batch loop")
 
@@ -546,10 +546,10 @@ def test_split_indices_seeded_and_shuffled(student, rng):
     first, again, other = (split_parts(student.split_indices(n, seed=s), n) for s in (seed, seed, seed + 7))
     if not all(np.array_equal(a, b) for a, b in zip(first, again)):
         fail("the split is not reproducible: the same seed gave two different splits; draw the order with "
-             "np.random.default_rng(seed) (not the global random state, and not without a seed)")
+             "np.random.default_rng(seed) (not the global random state, and not without a seed)", mistake="split.not_reproducible")
     if set(first[0].tolist()) == set(range(len(first[0]))):
         fail("the split is not shuffled: the training part is just the first rows, so data sorted by x (or "
-             "by time) would leave whole regions out of training")
+             "by time) would leave whole regions out of training", mistake="split.not_shuffled")
     if all(np.array_equal(a, b) for a, b in zip(first, other)):
         fail("two different seeds gave the same split: the seed argument is ignored")
 
@@ -579,12 +579,12 @@ def test_scale_inputs_fitted_on_training_rows_only(student, rng):
         fail("x_scaled should hold all rows of x (scaled with the training statistics), not only the "
              "training rows")
     expect_array(as_scaled, expected, name="x_scaled", rtol=1e-6, atol=1e-8, mistakes={
-        "the scaler was fitted on all rows: fit it on x[train_idx] only, otherwise statistics of the "
-        "validation and test rows leak into training": (x - x.mean(axis=0)) / x.std(axis=0),
-        "the non-training rows were scaled with their own statistics: transform every row with the "
-        "scaler fitted on the training rows": separately,
-        "x is not scaled at all": x,
-        "it divides by the sample std (ddof=1); StandardScaler uses the population std (ddof=0)":
+        Mistake("scaling.fitted_on_all_rows", "the scaler was fitted on all rows: fit it on x[train_idx] only, otherwise statistics of the "
+        "validation and test rows leak into training"): (x - x.mean(axis=0)) / x.std(axis=0),
+        Mistake("scaling.rows_scaled_separately", "the non-training rows were scaled with their own statistics: transform every row with the "
+        "scaler fitted on the training rows"): separately,
+        Mistake("scaling.not_scaled", "x is not scaled at all"): x,
+        Mistake("scaling.sample_std", "it divides by the sample std (ddof=1); StandardScaler uses the population std (ddof=0)"):
             (x - mean) / x[train_idx].std(axis=0, ddof=1),
     })
     if not isinstance(scaler, RemoteObject):
@@ -592,7 +592,7 @@ def test_scale_inputs_fitted_on_training_rows_only(student, rng):
     x_new = rng.normal(size=(5, x.shape[1]))
     expect_array(scaler.call_method("transform", x_new), (x_new - mean) / std, name="scaler.transform(x_new)",
                  rtol=1e-6, atol=1e-8, mistakes={
-                     "the returned scaler was fitted on all rows, not on the training rows":
+                     Mistake("scaling.scaler_fitted_on_all_rows", "the returned scaler was fitted on all rows, not on the training rows"):
                          (x_new - x.mean(axis=0)) / x.std(axis=0)})
 
 
@@ -623,7 +623,7 @@ def test_kfold_indices_partition(student, rng):
         validated = np.concatenate([va for _, va in folds]).tolist()
         if len(set(validated)) < len(validated):
             fail("the validation folds overlap: a row is validated in more than one fold; split one "
-                 "shuffled order into k consecutive pieces (np.array_split) instead of drawing each fold")
+                 "shuffled order into k consecutive pieces (np.array_split) instead of drawing each fold", mistake="kfold.overlapping_folds")
         if sorted(validated) != list(range(n)):
             fail("some rows are never in a validation fold: together the folds must cover every row")
         sizes = [len(va) for _, va in folds]
@@ -643,7 +643,7 @@ def test_kfold_indices_seeded_and_shuffled(student, rng):
     if all(np.array_equal(a[1], b[1]) for a, b in zip(first, other)):
         fail("two different seeds gave the same folds: the seed argument is ignored")
     if all(np.array_equal(np.sort(va), np.arange(va.min(), va.max() + 1)) for _, va in first):
-        fail("the folds are consecutive blocks of rows: shuffle before splitting into folds")
+        fail("the folds are consecutive blocks of rows: shuffle before splitting into folds", mistake="kfold.not_shuffled")
 
 
 @pytest.mark.points(2)
@@ -658,15 +658,15 @@ def test_cross_val_score(student, rng):
     per_fold = [score(x[tr], y[tr], x[va], y[va]) for tr, va in folds]
     expect_float(student.cross_val_score(Probe("linear_fit_score"), x, y, [tuple(f) for f in folds]),
                  float(np.mean(per_fold)), name="cross_val_score", rtol=1e-6, mistakes={
-                     "training and validation parts are swapped: call fit_and_score(x[train_idx], "
-                     "y[train_idx], x[val_idx], y[val_idx])":
+                     Mistake("cross_val.train_val_swapped", "training and validation parts are swapped: call fit_and_score(x[train_idx], "
+                     "y[train_idx], x[val_idx], y[val_idx])"):
                          np.mean([score(x[va], y[va], x[tr], y[tr]) for tr, va in folds]),
-                     "it scores the model on its own training rows; the score must come from the "
-                     "validation fold": np.mean([score(x[tr], y[tr], x[tr], y[tr]) for tr, va in folds]),
-                     "it returns the sum of the fold scores; return their mean": np.sum(per_fold),
-                     "it uses only the first fold; average over all folds": per_fold[0],
-                     "it uses only the last fold; average over all folds": per_fold[-1],
-                     "it returns the median of the fold scores; return their mean": np.median(per_fold),
+                     Mistake("cross_val.scored_on_training_rows", "it scores the model on its own training rows; the score must come from the "
+                     "validation fold"): np.mean([score(x[tr], y[tr], x[tr], y[tr]) for tr, va in folds]),
+                     Mistake("cross_val.sum_not_mean", "it returns the sum of the fold scores; return their mean"): np.sum(per_fold),
+                     Mistake("cross_val.first_fold_only", "it uses only the first fold; average over all folds"): per_fold[0],
+                     Mistake("cross_val.last_fold_only", "it uses only the last fold; average over all folds"): per_fold[-1],
+                     Mistake("cross_val.median_not_mean", "it returns the median of the fold scores; return their mean"): np.median(per_fold),
                  })
 
 
@@ -798,14 +798,14 @@ def test_select_complexity(student, rng):
         if got == tuple(expected):
             continue
         mistakes = {
-            "it chose by the test loss: the test set must not be used for model selection, only for the "
-            "final report": {argmin(table, "test_loss"), chosen_by(table, "test_loss", tol)},
-            "it chose by the training loss, which keeps falling with size: choose by the validation loss":
+            Mistake("selection.by_test_loss", "it chose by the test loss: the test set must not be used for model selection, only for the "
+            "final report"): {argmin(table, "test_loss"), chosen_by(table, "test_loss", tol)},
+            Mistake("selection.by_training_loss", "it chose by the training loss, which keeps falling with size: choose by the validation loss"):
                 {argmin(table, "train_loss"), chosen_by(table, "train_loss", tol)},
-            "it ignores the rel_tol argument": {chosen_by(table, "val_loss", 0.1)},
-            "it picked the lowest validation loss; the elbow rule takes the model with the fewest "
-            "parameters among those within rel_tol of it": {argmin(table, "val_loss")},
-            "among the models within rel_tol it did not take the one with the fewest parameters (n_params)":
+            Mistake("selection.ignores_rel_tol", "it ignores the rel_tol argument"): {chosen_by(table, "val_loss", 0.1)},
+            Mistake("selection.lowest_validation_loss", "it picked the lowest validation loss; the elbow rule takes the model with the fewest "
+            "parameters among those within rel_tol of it"): {argmin(table, "val_loss")},
+            Mistake("selection.not_fewest_parameters", "among the models within rel_tol it did not take the one with the fewest parameters (n_params)"):
                 {(r["width"], r["depth"]) for r in table if r["val_loss"] <= (1 + tol) * min(t["val_loss"] for t in table)},
         }
         for message, choices in mistakes.items():
@@ -852,19 +852,19 @@ def variant_labels(train, val, target, rise_tol=0.1, gap_ratio=2.0):
         return "underfitting" if under else "good fit"
 
     return {
-        "overfitting shows in the validation loss: compare val_losses[-1] with min(val_losses), not the "
-        "training curve with its own minimum": decide(t > (1 + rise_tol) * train.min(), gapped, under),
-        "apply the rules in the given order: check overfitting (rules 1 and 2) before underfitting":
+        Mistake("diagnose.overfitting_on_training_curve", "overfitting shows in the validation loss: compare val_losses[-1] with min(val_losses), not the "
+        "training curve with its own minimum"): decide(t > (1 + rise_tol) * train.min(), gapped, under),
+        Mistake("diagnose.underfitting_checked_first", "apply the rules in the given order: check overfitting (rules 1 and 2) before underfitting"):
             decide(rose, gapped, under, under_first=True),
-        "compare the final validation loss with the minimum of the validation curve, not with its first value":
+        Mistake("diagnose.rise_from_first_value", "compare the final validation loss with the minimum of the validation curve, not with its first value"):
             decide(v > (1 + rise_tol) * val[0], gapped, under),
-        "underfitting is judged on the training loss (rule 3), not on the validation loss":
+        Mistake("diagnose.underfitting_on_validation_loss", "underfitting is judged on the training loss (rule 3), not on the validation loss"):
             decide(rose, gapped, v > target),
-        "the gap rule is missing: a validation loss far above the training loss is overfitting too":
+        Mistake("diagnose.missing_gap_rule", "the gap rule is missing: a validation loss far above the training loss is overfitting too"):
             decide(rose, False, under),
-        "it ignores the rise_tol and gap_ratio arguments (their defaults are 0.1 and 2.0)":
+        Mistake("diagnose.ignores_thresholds", "it ignores the rise_tol and gap_ratio arguments (their defaults are 0.1 and 2.0)"):
             decide(v > 1.1 * val.min(), v > 2.0 * t, under),
-        "judge the curves by their final values (train_losses[-1], val_losses[-1]), not an earlier epoch":
+        Mistake("diagnose.earlier_epoch", "judge the curves by their final values (train_losses[-1], val_losses[-1]), not an earlier epoch"):
             decide(val[-2] > (1 + rise_tol) * val.min(), val[-2] > gap_ratio * train[-2], train[-2] > target),
     }
 
@@ -1004,12 +1004,12 @@ def test_extrapolation_errors(student, rng):
             other = ~mask
             strict_mask = strict if key == "inside" else ~strict
             expect_float(value[key], err[mask].mean(), name=f"errors[{key!r}]", rtol=1e-6, mistakes={
-                "the bounds belong inside: use low <= x <= high": err[strict_mask].mean(),
-                "'inside' and 'outside' are swapped": err[other].mean(),
-                "this is the root of the mean squared error; return the MSE itself": math.sqrt(err[mask].mean()),
-                "this is the mean absolute error; return the mean squared error": np.abs(y_pred - y_true)[mask].mean(),
-                "this is the sum of squared errors; return their mean": err[mask].sum(),
-                "this is the MSE over all points; split them by the range": err.mean(),
-                "it ignores the low and high arguments":
+                Mistake("extrapolation.bounds_outside", "the bounds belong inside: use low <= x <= high"): err[strict_mask].mean(),
+                Mistake("extrapolation.inside_outside_swapped", "'inside' and 'outside' are swapped"): err[other].mean(),
+                Mistake("extrapolation.rmse_not_mse", "this is the root of the mean squared error; return the MSE itself"): math.sqrt(err[mask].mean()),
+                Mistake("extrapolation.mae_not_mse", "this is the mean absolute error; return the mean squared error"): np.abs(y_pred - y_true)[mask].mean(),
+                Mistake("extrapolation.sum_not_mean", "this is the sum of squared errors; return their mean"): err[mask].sum(),
+                Mistake("extrapolation.all_points", "this is the MSE over all points; split them by the range"): err.mean(),
+                Mistake("extrapolation.ignores_bounds", "it ignores the low and high arguments"):
                     err[((x >= 0) & (x <= 1)) == (key == "inside")].mean(),
             })

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import solutions.cs2.surrogate as ref
-from autograder.testing import (GradingFailure, Probe, RemoteObject, StudentCodeError, as_array, expect_array,
+from autograder.testing import (GradingFailure, Mistake, Probe, RemoteObject, StudentCodeError, as_array, expect_array,
                                 fail)
 
 vdv = ref.vandevusse
@@ -191,12 +191,12 @@ def test_scalers_are_fitted_on_the_training_rows_only(student, rng, credit):
         expected = scaled(A, train.mean(axis=0), train.std(axis=0))
         got = scaler.call_method("transform", A)
         expect_array(got, expected, name=f"{what}.transform", rtol=1e-6, atol=1e-8, mistakes={
-            "the scaler was fitted on all rows (training, validation and test): fit it on the training rows "
-            "only, otherwise information from the test data leaks into training (data leakage)":
+            Mistake("scaling.fitted_on_all_rows", "the scaler was fitted on all rows (training, validation and test): fit it on the training rows "
+            "only, otherwise information from the test data leaks into training (data leakage)"):
                 scaled(A, A.mean(axis=0), A.std(axis=0)),
-            "it uses the sample standard deviation (ddof=1); standardise like StandardScaler (ddof=0)":
+            Mistake("scaling.sample_std", "it uses the sample standard deviation (ddof=1); standardise like StandardScaler (ddof=0)"):
                 scaled(A, train.mean(axis=0), train.std(axis=0, ddof=1)),
-            "the scaler of the other array: fit x_scaler on X and y_scaler on Y":
+            Mistake("scaling.scalers_swapped", "the scaler of the other array: fit x_scaler on X and y_scaler on Y"):
                 scaled(A, (Y if A is X else X)[train_idx].mean(axis=0), (Y if A is X else X)[train_idx].std(axis=0)),
         })
         credit.award(0.25 if what == "x_scaler" else 0.5)
@@ -221,10 +221,10 @@ def test_predictions_are_returned_in_original_units(student, rng):
     expected = network_out * sy + my
     got = student.predict_original_units(model, xs, ys, X)
     expect_array(got, expected, name="predict_original_units", rtol=1e-4, atol=1e-4 * np.abs(my).max(), mistakes={
-        "the predictions are still in scaled units: transform them back with y_scaler.inverse_transform": network_out,
-        "the inputs were not scaled with x_scaler.transform before the model": (X @ W.T + b) * sy + my,
-        "the outputs were transformed with y_scaler.transform; use y_scaler.inverse_transform": (network_out - my) / sy,
-        "the outputs were transformed back with the input scaler; use y_scaler": network_out * sx + mx,
+        Mistake("predict.scaled_units", "the predictions are still in scaled units: transform them back with y_scaler.inverse_transform"): network_out,
+        Mistake("predict.inputs_not_scaled", "the inputs were not scaled with x_scaler.transform before the model"): (X @ W.T + b) * sy + my,
+        Mistake("predict.transform_not_inverse", "the outputs were transformed with y_scaler.transform; use y_scaler.inverse_transform"): (network_out - my) / sy,
+        Mistake("predict.inverse_with_input_scaler", "the outputs were transformed back with the input scaler; use y_scaler"): network_out * sx + mx,
     })
 
 
@@ -246,11 +246,11 @@ def test_r2_per_output(student, rng):
     expected = ref.r2_per_output(y, pred)
     correlation = np.array([np.corrcoef(y[:, j], pred[:, j])[0, 1] ** 2 for j in range(3)])
     per_output(student.r2_per_output(y, pred), expected, name="r2_per_output", n_samples=len(y), mistakes={
-        "this is the squared correlation coefficient, not R^2 = 1 - SS_res / SS_tot "
-        "(R^2 is negative for a model worse than predicting the mean)": correlation,
-        "R^2 was clipped at 0; a model worse than the mean has a negative R^2": np.maximum(expected, 0.0),
-        "SS_res / SS_tot is swapped or 1 - ... is missing": 1.0 - expected,
-        "the arguments are swapped: r2_per_output(y_true, y_pred), SS_tot uses the mean of y_true":
+        Mistake("r2.squared_correlation", "this is the squared correlation coefficient, not R^2 = 1 - SS_res / SS_tot "
+        "(R^2 is negative for a model worse than predicting the mean)"): correlation,
+        Mistake("r2.clipped_at_zero", "R^2 was clipped at 0; a model worse than the mean has a negative R^2"): np.maximum(expected, 0.0),
+        Mistake("r2.ratio_swapped", "SS_res / SS_tot is swapped or 1 - ... is missing"): 1.0 - expected,
+        Mistake("r2.arguments_swapped", "the arguments are swapped: r2_per_output(y_true, y_pred), SS_tot uses the mean of y_true"):
             ref.r2_per_output(pred, y),
     })
 
@@ -262,13 +262,13 @@ def test_rmse_and_mae_per_output(student, rng):
     y, pred = metric_data(rng)
     rmse = ref.rmse_per_output(y, pred)
     per_output(student.rmse_per_output(y, pred), rmse, name="rmse_per_output", n_samples=len(y), mistakes={
-        "this is the mean squared error: the root of RMSE (np.sqrt) is missing": rmse**2,
-        "this is the mean absolute error, not the root-mean-square error": ref.mae_per_output(y, pred),
+        Mistake("rmse.missing_root", "this is the mean squared error: the root of RMSE (np.sqrt) is missing"): rmse**2,
+        Mistake("rmse.is_mae", "this is the mean absolute error, not the root-mean-square error"): ref.mae_per_output(y, pred),
     })
     mae = ref.mae_per_output(y, pred)
     per_output(student.mae_per_output(y, pred), mae, name="mae_per_output", n_samples=len(y), mistakes={
-        "the absolute value is missing: positive and negative errors cancel": np.mean(y - pred, axis=0),
-        "this is the root-mean-square error, not the mean absolute error": rmse,
+        Mistake("mae.missing_abs", "the absolute value is missing: positive and negative errors cancel"): np.mean(y - pred, axis=0),
+        Mistake("mae.is_rmse", "this is the root-mean-square error, not the mean absolute error"): rmse,
     })
 
 
@@ -280,7 +280,7 @@ def test_r2_of_a_constant_output(student, rng):
     y[:, 1] = 0.75
     exact = pred.copy()
     exact[:, 1] = 0.75
-    hint = "a constant column has SS_tot = 0: return 1.0 if it is predicted exactly, else 0.0"
+    hint = Mistake("r2.constant_column", "a constant column has SS_tot = 0: return 1.0 if it is predicted exactly, else 0.0")
     per_output(student.r2_per_output(y, exact), ref.r2_per_output(y, exact), name="r2_per_output (constant column, exact)",
                mistakes={}, hint=hint)
     per_output(student.r2_per_output(y, pred), ref.r2_per_output(y, pred), name="r2_per_output (constant column)",
@@ -305,11 +305,11 @@ def test_ope_per_output(student, rng):
     expected = ref.ope_per_output(y, pred)
     error = np.abs(y - pred)
     per_output(student.ope_per_output(y, pred), expected, name="ope_per_output", n_samples=len(y), mistakes={
-        "a fraction, not a percentage: multiply by 100": expected / 100,
-        "the error is relative to the predictions; OPE divides by the observed values sum |y|":
+        Mistake("ope.fraction_not_percent", "a fraction, not a percentage: multiply by 100"): expected / 100,
+        Mistake("ope.relative_to_predictions", "the error is relative to the predictions; OPE divides by the observed values sum |y|"):
             100 * error.sum(axis=0) / np.abs(pred).sum(axis=0),
-        "signed errors cancel: use the absolute errors |y - yhat|": 100 * np.abs((y - pred).sum(axis=0)) / np.abs(y).sum(axis=0),
-        "the absolute value of the observations is missing in the denominator: sum |y|, not sum y":
+        Mistake("ope.signed_errors", "signed errors cancel: use the absolute errors |y - yhat|"): 100 * np.abs((y - pred).sum(axis=0)) / np.abs(y).sum(axis=0),
+        Mistake("ope.missing_abs_in_denominator", "the absolute value of the observations is missing in the denominator: sum |y|, not sum y"):
             100 * error.sum(axis=0) / y.sum(axis=0),
     })
 
@@ -322,12 +322,12 @@ def test_mpe_per_output(student, rng):
     expected = ref.mpe_per_output(y, pred)
     error = np.abs(y - pred)
     per_output(student.mpe_per_output(y, pred), expected, name="mpe_per_output", n_samples=len(y), mistakes={
-        "MPE divides by the prediction; the relative error is relative to the observed value |y|":
+        Mistake("mpe.relative_to_predictions", "MPE divides by the prediction; the relative error is relative to the observed value |y|"):
             100 * np.mean(error / np.abs(pred), axis=0),
-        "a fraction, not a percentage: multiply by 100": expected / 100,
-        "signed errors cancel: use |y - yhat|": 100 * np.mean((y - pred) / np.abs(y), axis=0),
-        "the denominator must be |y| (negative observations give negative percentages)": 100 * np.mean(error / y, axis=0),
-        "this is the overall error (a ratio of sums, OPE); MPE averages each point's relative error":
+        Mistake("mpe.fraction_not_percent", "a fraction, not a percentage: multiply by 100"): expected / 100,
+        Mistake("mpe.signed_errors", "signed errors cancel: use |y - yhat|"): 100 * np.mean((y - pred) / np.abs(y), axis=0),
+        Mistake("mpe.missing_abs_in_denominator", "the denominator must be |y| (negative observations give negative percentages)"): 100 * np.mean(error / y, axis=0),
+        Mistake("mpe.is_ope", "this is the overall error (a ratio of sums, OPE); MPE averages each point's relative error"):
             ref.ope_per_output(y, pred),
     })
 
@@ -595,10 +595,10 @@ def test_trained_surrogate_is_accurate_on_new_simulator_points(student, rng, cre
         train, val = A[train_idx], A[val_idx]
         expect_array(scaler.call_method("transform", A), scaled(A, train.mean(axis=0), train.std(axis=0)),
                      name=f"{what}.transform", rtol=1e-5, atol=1e-7, mistakes={
-            f"data leakage: {what} was refitted on the validation rows (fit_transform on the validation data). "
-            "Fit the scalers once, on the training rows, and only transform the validation rows":
+            Mistake("scaling.refitted_on_validation", f"data leakage: {what} was refitted on the validation rows (fit_transform on the validation data). "
+            "Fit the scalers once, on the training rows, and only transform the validation rows"):
                 scaled(A, val.mean(axis=0), val.std(axis=0)),
-            f"data leakage: {what} was fitted on all rows; fit it on the training rows only":
+            Mistake("scaling.fitted_on_all_rows", f"data leakage: {what} was fitted on all rows; fit it on the training rows only"):
                 scaled(A, A.mean(axis=0), A.std(axis=0)),
         }, hint=f"fit_surrogate must return {what} fitted on the training rows (fit_scalers)")
     X_new = vdv.design_of_experiments(300, seed=int(rng.integers(2**31)))
@@ -752,11 +752,11 @@ def test_errors_inside_and_outside(student, rng):
     mae = {"inside": ref.mae_per_output(Y[mask], P[mask]), "outside": ref.mae_per_output(Y[~mask], P[~mask])}
     for key in ("inside", "outside"):
         expect_array(got[key], expected[key], name=f"errors_inside_outside(...)['{key}']", rtol=1e-6, mistakes={
-            "points exactly on a bound belong inside the box: use >= and <= (bounds included)": strict[key],
-            "a point is outside when ANY of its inputs is outside its range (inside only if all inputs are within)":
+            Mistake("extrapolation.bounds_outside", "points exactly on a bound belong inside the box: use >= and <= (bounds included)"): strict[key],
+            Mistake("extrapolation.any_instead_of_all", "a point is outside when ANY of its inputs is outside its range (inside only if all inputs are within)"):
                 any_inside[key],
-            "'inside' and 'outside' are swapped": expected["outside" if key == "inside" else "inside"],
-            "this is the mean absolute error; the errors should be RMSE per output": mae[key],
+            Mistake("extrapolation.inside_outside_swapped", "'inside' and 'outside' are swapped"): expected["outside" if key == "inside" else "inside"],
+            Mistake("extrapolation.mae_not_rmse", "this is the mean absolute error; the errors should be RMSE per output"): mae[key],
         })
 
 

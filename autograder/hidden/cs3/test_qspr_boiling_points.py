@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import solutions.cs3.qspr as ref
-from autograder.testing import (GradingFailure, Probe, RemoteObject, StudentCodeError, as_array, expect_array,
+from autograder.testing import (GradingFailure, Mistake, Probe, RemoteObject, StudentCodeError, as_array, expect_array,
                                 fail)
 
 HERE = Path(__file__).parent
@@ -275,10 +275,10 @@ def test_molecule_split_recognises_spellings(student, rng):
 
 # --- 3. scaling without leakage ----------------------------------------------------------------------
 
-LEAKAGE = ("scaled with statistics of all the data (training and test together): the scaler must be fitted on "
-           "the training set only, or test information leaks into training")
-OWN_STATISTICS = ("the test set was scaled with its own mean and spread; use the training set's, exactly as for "
-                  "a new molecule the model has never seen")
+LEAKAGE = (Mistake("scaling.fitted_on_all_data", "scaled with statistics of all the data (training and test together): the scaler must be fitted on "
+           "the training set only, or test information leaks into training"))
+OWN_STATISTICS = (Mistake("scaling.test_own_statistics", "the test set was scaled with its own mean and spread; use the training set's, exactly as for "
+                  "a new molecule the model has never seen"))
 
 
 @pytest.mark.points(2)
@@ -296,7 +296,7 @@ def test_scale_features_without_leakage(student, rng):
     per_set = (X_test - X_test.mean(axis=0)) / X_test.std(axis=0)
     expect_array(result[0], train_s, name="X_train_scaled", rtol=1e-4, atol=1e-6,
                  mistakes={LEAKAGE: (X_train - mean_all) / std_all,
-                           "divided by the variance instead of the standard deviation":
+                           Mistake("scaling.divided_by_variance", "divided by the variance instead of the standard deviation"):
                            (X_train - X_train.mean(axis=0)) / X_train.var(axis=0)})
     expect_array(result[1], test_s, name="X_test_scaled", rtol=1e-4, atol=1e-6,
                  mistakes={LEAKAGE: (X_test - mean_all) / std_all, OWN_STATISTICS: per_set})
@@ -558,10 +558,10 @@ def test_forward_selection_chooses_by_validation_error(student, rng):
         fail("the columns were not added in the order of the lowest validation MAE: at each step train one model "
              "per remaining column on chosen + [j] and keep the j with the lowest MAE on the validation set")
     expect_array(errors, np.asarray(expected_errors), name="errors", rtol=1e-6, atol=1e-9, mistakes={
-        "errors holds the training MAE; report the validation MAE of each chosen set":
+        Mistake("forward_selection.training_error", "errors holds the training MAE; report the validation MAE of each chosen set"):
             np.array([ref.mae(y_train, fit(X_train[:, chosen[:k + 1]], y_train)(X_train[:, chosen[:k + 1]]))
                       for k in range(len(chosen))]),
-        "errors holds the mean squared error; use the mean absolute error":
+        Mistake("forward_selection.mse_not_mae", "errors holds the mean squared error; use the mean absolute error"):
             np.array([np.mean((y_val - fit(X_train[:, chosen[:k + 1]], y_train)(X_val[:, chosen[:k + 1]])) ** 2)
                       for k in range(len(chosen))]),
     }, hint="errors[k] is the validation MAE of the model trained on the columns chosen[:k + 1]")
@@ -626,15 +626,15 @@ def test_drop_column_importance_retrains_without_the_column(student, rng):
         return ref.mae(y_val, full_model(A)) - full
 
     expect_array(got.astype(float), expected, name="drop_column_importance", rtol=1e-6, atol=1e-9, mistakes={
-        "the model was not retrained: column j was set to 0 in the full model's inputs. Drop-column importance "
-        "trains a new model on the other columns (so a correlated column can take over)":
+        Mistake("drop_column.not_retrained", "the model was not retrained: column j was set to 0 in the full model's inputs. Drop-column importance "
+        "trains a new model on the other columns (so a correlated column can take over)"):
             np.array([zeroed(j) for j in columns]),
-        "the importances are measured on the training data; retrain on the training set, measure on the "
-        "validation set": ref.drop_column_importance(fit, X_train, y_train, X_train, y_train),
-        "this is the validation MAE after dropping the column, not its *increase* over the full model's MAE":
+        Mistake("drop_column.on_training_data", "the importances are measured on the training data; retrain on the training set, measure on the "
+        "validation set"): ref.drop_column_importance(fit, X_train, y_train, X_train, y_train),
+        Mistake("drop_column.mae_not_increase", "this is the validation MAE after dropping the column, not its *increase* over the full model's MAE"):
             expected + full,
-        "the sign is reversed: importance = MAE without the column - MAE with all columns": -expected,
-        "each model was trained on column j alone; drop-column importance trains on all columns *but* j":
+        Mistake("drop_column.sign_reversed", "the sign is reversed: importance = MAE without the column - MAE with all columns"): -expected,
+        Mistake("drop_column.single_column", "each model was trained on column j alone; drop-column importance trains on all columns *but* j"):
             np.array([ref.mae(y_val, fit(X_train[:, [j]], y_train)(X_val[:, [j]])) - full for j in columns]),
     })
 
