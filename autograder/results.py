@@ -8,6 +8,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from .records import Timings
+
 
 @dataclasses.dataclass(frozen=True)
 class TestResult:
@@ -36,6 +38,7 @@ class NotebookReport:
     cells: list = dataclasses.field(default_factory=list)   # records.CellOutcome, for feedback
     student: str | None = None
     seconds: float = 0.0
+    timings: Timings | None = None    # where the seconds went (benchmarks/); never part of a grade
 
     @property
     def score(self) -> float:

@@ -19,7 +19,7 @@ import pytest
 
 from .discovery import NotebookSpec
 from .notebook import SubmissionError, plan_cells
-from .records import GraderError, GradingFailure, StudentCodeError
+from .records import GraderError, GradingFailure, StudentCodeError, Timings
 from .results import NotebookReport, TestResult
 from .session import SandboxError, StudentSession
 from .warm import ZygoteError
@@ -41,6 +41,11 @@ class Student:
     def get(self, name: str):
         return self._session.get(name)
 
+    def build_probe(self, probe):
+        """Build a ``Probe`` inside the sandbox and hand it back, in one round trip: a model the
+        test then passes to the student's functions, inspects or calls (a ``RemoteObject``)."""
+        return self._session.build_probe(probe)
+
     @property
     def cells(self):
         return list(self._session.outcomes.values())
@@ -57,6 +62,9 @@ class UnreadableSession:
 
     def get(self, name):
         raise StudentCodeError(f"{name} could not be checked: {self.reason}")
+
+    def build_probe(self, probe):
+        raise StudentCodeError(f"this could not be checked: {self.reason}")
 
 
 class Credit:
@@ -80,9 +88,17 @@ def student_message(exc: BaseException) -> str:
 
 
 class GradingPlugin:
-    def __init__(self, session, salt: str):
+    def __init__(self, session, salt: str, timings: Timings | None = None):
         self.session, self.salt = session, salt
         self.results: list[TestResult] = []
+        self.timings = timings if timings is not None else Timings()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item):
+        started, cpu = time.monotonic(), time.process_time()
+        yield
+        self.timings.test_bodies += time.monotonic() - started
+        self.timings.test_bodies_cpu += time.process_time() - cpu
 
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "points(n): points the test is worth")
@@ -153,8 +169,10 @@ def no_outer_assertion_rewriting():
             sys.meta_path.insert(i, hook)
 
 
-def run_hidden_tests(spec: NotebookSpec, session) -> list[TestResult]:
-    plugin = GradingPlugin(session, salt=f"{spec.assignment}/{spec.name}")
+def run_hidden_tests(spec: NotebookSpec, session, timings: Timings | None = None) -> list[TestResult]:
+    """The hidden tests' results; ``timings``, if given, gets the harness's and the test bodies' time."""
+    plugin = GradingPlugin(session, salt=f"{spec.assignment}/{spec.name}", timings=timings)
+    started = time.monotonic()
     args = [str(spec.tests), "-c", str(PYTEST_INI), "--rootdir", str(spec.tests.parent),
             "-p", "no:cacheprovider", "--assert=plain", "-q", "--import-mode=importlib", "-W", "ignore",
             # Its end-of-run gc.collect() passes cost ~0.7 s per graded notebook; warnings are off anyway.
@@ -162,6 +180,7 @@ def run_hidden_tests(spec: NotebookSpec, session) -> list[TestResult]:
     with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()), \
             fresh_module(spec.tests), no_outer_assertion_rewriting():
         code = pytest.main(args, plugins=[plugin])
+    plugin.timings.tests += time.monotonic() - started
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise RuntimeError(f"hidden tests for {spec.assignment}/{spec.filename} could not run "
                            f"(pytest exit {int(code)}):\n{out.getvalue()[-3000:]}")
@@ -172,19 +191,25 @@ def grade_notebook(spec: NotebookSpec, submission: Path, *, slot: int | None = N
                    hide: tuple[Path, ...] = ()) -> NotebookReport:
     """Grade one submitted notebook: read, run isolated, test. Never raises for student faults;
     raises ``GraderError`` when the grading machine failed (the sandbox could not start)."""
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
+
+    def finished(timings: Timings) -> Timings:
+        timings.total, timings.grader_cpu = time.monotonic() - started, time.process_time() - cpu
+        return timings
+
     try:
         cells = plan_cells(submission, spec.source)
     except SubmissionError as exc:
-        tests = run_hidden_tests(spec, UnreadableSession(str(exc)))
+        timings = Timings()
+        tests = run_hidden_tests(spec, UnreadableSession(str(exc)), timings)
         return NotebookReport(spec.assignment, spec.name, tests, error=str(exc), student=student,
-                              seconds=time.monotonic() - started)
+                              seconds=round(time.monotonic() - started, 3), timings=finished(timings))
     try:
         with StudentSession(cells, spec.session_config(slot=slot, hide=hide)) as session:
             outcomes = session.start()
-            tests = run_hidden_tests(spec, session)
+            tests = run_hidden_tests(spec, session, session.timings)
             error = session.fatal
     except (SandboxError, ZygoteError) as exc:
         raise GraderError(str(exc)) from exc
     return NotebookReport(spec.assignment, spec.name, tests, error=error, cells=outcomes, student=student,
-                          seconds=round(time.monotonic() - started, 3))
+                          seconds=round(time.monotonic() - started, 3), timings=finished(session.timings))
