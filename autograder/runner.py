@@ -8,6 +8,7 @@ the ``student`` fixture (a ``StudentSession``). Each test carries ``@pytest.mark
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import io
 import sys
@@ -192,9 +193,11 @@ def run_hidden_tests(spec: NotebookSpec, session, timings: Timings | None = None
 
 
 def grade_notebook(spec: NotebookSpec, submission: Path, *, slot: int | None = None, student: str | None = None,
-                   hide: tuple[Path, ...] = ()) -> NotebookReport:
+                   hide: tuple[Path, ...] = (), preload: tuple[str, ...] | None = None) -> NotebookReport:
     """Grade one submitted notebook: read, run isolated, test. Never raises for student faults;
-    raises ``GraderError`` when the grading machine failed (the sandbox could not start)."""
+    raises ``GraderError`` when the grading machine failed (the sandbox could not start).
+    ``preload`` narrows the assignment's preload list when one notebook is graded alone
+    (``warm.notebook_preload``), so its sandbox imports only what that notebook uses."""
     started, cpu = time.monotonic(), time.process_time()
 
     def finished(timings: Timings) -> Timings:
@@ -209,7 +212,10 @@ def grade_notebook(spec: NotebookSpec, submission: Path, *, slot: int | None = N
         return NotebookReport(spec.assignment, spec.name, tests, error=str(exc), student=student,
                               seconds=round(time.monotonic() - started, 3), timings=finished(timings))
     try:
-        with StudentSession(cells, spec.session_config(slot=slot, hide=hide)) as session:
+        config = spec.session_config(slot=slot, hide=hide)
+        if preload is not None:
+            config = dataclasses.replace(config, preload=preload)
+        with StudentSession(cells, config) as session:
             outcomes = session.start()
             tests = run_hidden_tests(spec, session, session.timings)
             error = session.fatal

@@ -44,6 +44,16 @@ class SessionConfig:
     probes: Path | None = None          # the assignment's probes.py, shipped to the worker when first used
 
 
+ZYGOTES = Path(tempfile.gettempdir()) / "learnathon-zygotes"
+
+
+def prestart(config: SessionConfig) -> None:
+    """Start the warm sandbox a session with ``config`` will fork from, without waiting for it:
+    the grader reads the notebook and imports its own modules while the sandbox loads torch."""
+    if config.warm:
+        warm.zygote_for(config.slot, config.hide, ZYGOTES, config.preload)
+
+
 class RemoteObject:
     """An object that lives in the sandbox (e.g. a torch model); tests can call it or its methods."""
 
@@ -137,8 +147,8 @@ class StudentSession:
         fds = (to_worker_r, from_worker_w, output_fd)
         self._started = time.monotonic()
         try:
-            zygote = (warm.zygote_for(self.config.slot, self.config.hide, Path(tempfile.gettempdir()) / "learnathon-zygotes",
-                                      self.config.preload) if self.config.warm else None)
+            zygote = (warm.zygote_for(self.config.slot, self.config.hide, ZYGOTES, self.config.preload)
+                      if self.config.warm else None)
             if zygote is not None:
                 self.process = zygote.spawn(scratch=scratch, fds=fds, limits=self.config.limits)
             else:
