@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import datetime as dt
 import multiprocessing
 import os
-import tempfile
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple, Sequence
 
 from . import discovery
 from .course import Course, open_course
+from .intake import Folder, SubmissionError, read_submission, read_timestamp, student_id_problem
+from .notebook import instructor_copy_reason, parse_notebook, validated_notebook
 from .outputs import ClassRun, Output, Outputs, standard_outputs
 from .outputs.marker import fingerprint, is_marked
 from .outputs.progress import Notify, Progress
@@ -30,21 +32,34 @@ class Submission(NamedTuple):
     student: str
     folder: Path
     fingerprint: str     # taken before grading: a resubmission during the run is graded by the next one
+    submitted_at: dt.datetime | None = None
+    notes: tuple[str, ...] = ()
+
+
+def grade_files(spec: discovery.Assignment, files: dict[str, bytes | str], student: str, *,
+                slot: int | None = None, hide: tuple[Path, ...] = ()) -> list[NotebookReport]:
+    """Grade what ``read_submission`` took: each notebook's bytes, or its reason as an unreadable report."""
+    reports = []
+    for nb in spec.notebooks:
+        content = files.get(nb.filename, f"{nb.filename} was not submitted")
+        try:
+            if isinstance(content, str):
+                raise SubmissionError(content)
+            notebook = validated_notebook(parse_notebook(content))
+            copied = instructor_copy_reason(notebook)
+            if copied:
+                raise SubmissionError(copied)
+        except SubmissionError as exc:
+            reports.append(NotebookReport(spec.name, nb.name, run_hidden_tests(nb, UnreadableSession(str(exc))),
+                                          error=str(exc), student=student))
+            continue
+        reports.append(grade_notebook(nb, notebook, slot=slot, student=student, hide=hide))
+    return reports
 
 
 def grade_student(spec: discovery.Assignment, folder: Path, student: str, *, slot: int | None = None,
                   hide: tuple[Path, ...] = ()) -> list[NotebookReport]:
-    reports = []
-    for nb in spec.notebooks:
-        path = folder / nb.filename
-        if path.is_file():
-            reports.append(grade_notebook(nb, path, slot=slot, student=student, hide=hide))
-        else:
-            others = sorted(p.name for p in folder.glob("*.ipynb"))
-            reason = f"{nb.filename} was not submitted" + (f" (found: {', '.join(others)})" if others else "")
-            reports.append(NotebookReport(spec.name, nb.name, run_hidden_tests(nb, UnreadableSession(reason)),
-                                          error=reason, student=student))
-    return reports
+    return grade_files(spec, read_submission(folder, [nb.filename for nb in spec.notebooks]), student, slot=slot, hide=hide)
 
 
 def _one_thread_each() -> None:
@@ -57,18 +72,19 @@ def _grade_in_worker(assignment: str, folder: str, student: str, hide: tuple) ->
     return grade_student(discovery.load(assignment), Path(folder), student, hide=hide)
 
 
-def _grade_on_cluster(assignment: str, student: str, notebooks: dict[str, bytes]) -> list[NotebookReport]:
-    """Runs on a cluster worker: the submission travels as bytes, the sandbox is the worker's own."""
-    with tempfile.TemporaryDirectory(prefix="learnathon-remote-") as tmp:
-        folder = Path(tmp) / student / assignment
-        folder.mkdir(parents=True)
-        for name, data in notebooks.items():
-            (folder / name).write_bytes(data)
-        return grade_student(discovery.load(assignment), folder, student)
+def _grade_on_cluster(assignment: str, student: str, files: dict[str, bytes | str]) -> list[NotebookReport]:
+    """Runs on a cluster worker: the submission travels as bytes (or the reason it was refused,
+    decided on the instructor's machine), the sandbox is the worker's own."""
+    return grade_files(discovery.load(assignment), files, student)
 
 
-def _submission_bytes(spec: discovery.Assignment, folder: Path) -> dict[str, bytes]:
-    return {nb.filename: (folder / nb.filename).read_bytes() for nb in spec.notebooks if (folder / nb.filename).is_file()}
+def submission_time(folder: Path) -> tuple[dt.datetime | None, str | None]:
+    """nbgrader's timestamp.txt, read like any submitted file; (None, why) when it is not usable."""
+    try:
+        with Folder.open(folder.parent.parent, folder.parent.name, folder.name) as opened:
+            return read_timestamp(opened)
+    except SubmissionError:
+        return None, None       # the folder itself is refused: its notebooks say why
 
 
 def select_students(course: Course, assignment: str, student: str | None) -> list[str]:
@@ -88,7 +104,8 @@ def graded(submission: Submission, grade: Callable[[], list[NotebookReport]]) ->
     except GraderError as exc:
         return StudentResult(submission.student, [], not_graded=str(exc).splitlines()[0],
                              folder=submission.folder, fingerprint=submission.fingerprint)
-    return StudentResult(submission.student, reports, folder=submission.folder, fingerprint=submission.fingerprint)
+    return StudentResult(submission.student, reports, folder=submission.folder, fingerprint=submission.fingerprint,
+                         submitted_at=submission.submitted_at, notes=list(submission.notes))
 
 
 def grade_all(todo: list[Submission], spec: discovery.Assignment, *, hide: tuple[Path, ...], jobs: int,
@@ -98,7 +115,7 @@ def grade_all(todo: list[Submission], spec: discovery.Assignment, *, hide: tuple
         from distributed import Client, as_completed
 
         with Client(cluster, timeout="30s") as client:
-            pending = {client.submit(_grade_on_cluster, spec.name, sub.student, _submission_bytes(spec, sub.folder),
+            pending = {client.submit(_grade_on_cluster, spec.name, sub.student, read_submission(sub.folder, [nb.filename for nb in spec.notebooks]),
                                      pure=False, key=f"learnathon-{spec.name}-{sub.student}-{sub.fingerprint[:12]}"): sub
                        for sub in todo}
             for future in as_completed(pending):
@@ -144,7 +161,12 @@ def autograde(*, course_dir: Path, assignment: str, student: str | None = None, 
     todo = []
     for name in run.students:
         folder = course.submission_dir(name, assignment)
-        submission = Submission(name, folder, fingerprint(folder, spec))
+        problem = student_id_problem(name)
+        if problem:     # not an id the gradebook, terminals and exports can hold: the instructor renames it
+            deliver(StudentResult(name, [], not_graded=problem, folder=folder))
+            continue
+        submitted_at, note = submission_time(folder)
+        submission = Submission(name, folder, fingerprint(folder, spec), submitted_at, (note,) if note else ())
         if not force and is_marked(course, assignment, name, submission.fingerprint):
             deliver(StudentResult(name, [], skipped=True, folder=folder, fingerprint=submission.fingerprint))
         else:

@@ -8,6 +8,7 @@ from .discovery import hidden_paths, known_preload
 from .notebook import plan_cells
 from .records import CellOutcome
 from .session import SessionConfig, StudentSession, prestart
+from .terminal import printable
 from .warm import notebook_preload
 
 
@@ -32,14 +33,16 @@ class CheckReport:
                 "error": self.error}
 
     def render(self) -> str:
-        lines = [f"{self.notebook}: {self.passed} of {len(self.tests)} visible test cells pass"]
+        # Every field may hold text from the notebook (errors, grade ids): escaped, one line each.
+        lines = [f"{printable(self.notebook)}: {self.passed} of {len(self.tests)} visible test cells pass"]
         if self.error:
-            lines.append(f"  ! {self.error}")
+            lines.append(f"  ! {printable(self.error)}")
         for t in self.tests:
-            lines.append(f"  {'PASS' if t.ok else 'FAIL'}  {t.grade_id or f'cell {t.index + 1}'}"
-                         + ("" if t.ok else f": {t.error}"))
+            lines.append(f"  {'PASS' if t.ok else 'FAIL'}  {printable(t.grade_id or f'cell {t.index + 1}')}"
+                         + ("" if t.ok else f": {printable(t.error)}"))
         for c in self.broken:
-            lines.append(f"  note: code cell {c.index + 1}{f' ({c.grade_id})' if c.grade_id else ''} raised {c.error}")
+            gid = f" ({printable(c.grade_id)})" if c.grade_id else ""
+            lines.append(f"  note: code cell {c.index + 1}{gid} raised {printable(c.error)}")
         lines.append("Hidden tests check more than these; passing them is a good sign, not a guarantee.")
         return "\n".join(lines)
 

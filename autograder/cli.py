@@ -47,21 +47,29 @@ def main():
 @click.option("--assignment", "assignment_names", multiple=True, metavar="NAME",
               help="Only these assignments (repeatable); default: all of them.")
 @click.option("--course-id", default="learnathon", show_default=True, help="nbgrader course id.")
-def init(directory, assignment_names, course_id):
+@click.option("--course-url", default=None, metavar="URL",
+              help="Where you publish the contents of release/ (URL/<assignment>/<file>): notebooks opened "
+                   "elsewhere (Colab) download their files from there. Kept in nbgrader_config.py.")
+def init(directory, assignment_names, course_id, course_url):
     """Create an nbgrader course in DIRECTORY with the assignments registered.
 
     Writes nbgrader_config.py, source/ with the assignments, the gradebook with every
     assignment, notebook and grade cell, and the student versions in release/. Stock
     `nbgrader release_assignment`, `collect`, `export` and formgrader then work as usual.
+    Every released notebook starts with a setup cell that installs missing packages and
+    downloads missing files from --course-url (run init again on the course to change it).
     """
     from .discovery import UnknownAssignment
     from .course import CourseError, init as init_course
 
     try:
-        course = init_course(directory, assignment_names=list(assignment_names) or None, course_id=course_id)
+        course = init_course(directory, assignment_names=list(assignment_names) or None, course_id=course_id,
+                             course_url=course_url)
     except (CourseError, UnknownAssignment) as exc:
         _usage(str(exc))
     click.echo(f"course {course.course_id!r} ready in {course.root}")
+    if course.course_url:
+        click.echo(f"publish the contents of {course.root / 'release'} at {course.course_url}/")
 
 
 @main.command()
@@ -110,6 +118,18 @@ def autograde(assignment, course_dir, student, jobs, force, cluster, as_json):
         sys.exit(1)
 
 
+def _printable_report(report):
+    """The report with every student-controlled text escaped for the terminal (one line each)."""
+    import dataclasses
+
+    from .terminal import printable
+
+    tests = [dataclasses.replace(t, name=printable(t.name), message=printable(t.message)) for t in report.tests]
+    return dataclasses.replace(report, tests=tests, error=printable(report.error) if report.error else None,
+                               notebook=printable(report.notebook),
+                               student=printable(report.student) if report.student else None)
+
+
 @main.command()
 @click.argument("notebook", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--assignment", required=True, help="The assignment the notebook belongs to (its folder name under assignments/).")
@@ -139,7 +159,7 @@ def grade(notebook, assignment, as_json):
     from .runner import grade_notebook
 
     report = grade_notebook(spec, notebook, preload=preload)
-    click.echo(json.dumps(report.to_dict(), indent=1) if as_json else render_text(report))
+    click.echo(json.dumps(report.to_dict(), indent=1) if as_json else render_text(_printable_report(report)))
 
 
 @main.command()
@@ -152,11 +172,12 @@ def check(notebook):
     """
     from .check import check_notebook
     from .notebook import SubmissionError
+    from .terminal import printable
 
     try:
         report = check_notebook(notebook)
     except SubmissionError as exc:
-        click.echo(f"{notebook.name}: {exc}")
+        click.echo(printable(f"{notebook.name}: {exc}"))
         sys.exit(1)
     click.echo(report.render())
     sys.exit(0 if report.all_passed else 1)
@@ -177,6 +198,185 @@ def demo(directory, jobs):
     from .demo import run_demo
 
     run_demo(directory=directory, jobs=jobs, echo=click.echo)
+
+
+COURSE_OPTION = click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path),
+                             default=Path("."), show_default=True, help="The nbgrader course directory.")
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("--from", "platform_name", required=True, type=click.Choice(["moodle", "canvas"]),
+              help="The platform the archive was downloaded from.")
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@COURSE_OPTION
+@click.option("--students", "mapping", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Student mapping CSV (platform,platform_id,student,name); created if absent "
+                   "[default: COURSE/<platform>_students.csv].")
+def collect(assignment, platform_name, archive, course_dir, mapping):
+    """Unpack a platform's "download all submissions" ARCHIVE into submitted/.
+
+    Each notebook is recognised by its content (nbgrader cell ids), whatever the student named
+    it, and written as submitted/<student>/ASSIGNMENT/<released name>; the latest upload per
+    student and notebook is kept. Platform ids, late flags and every file that could not be
+    placed (with the reason) go to COURSE/collected/ASSIGNMENT/<platform>.json.
+    """
+    from .platforms import platform
+    from .platforms.archive import ArchiveError
+    from .platforms.collect import CollectError, collect as run
+    from .platforms.roster import RosterError
+    from .course import CourseError
+
+    try:
+        report = run(course_dir=course_dir, assignment=assignment, platform=platform(platform_name),
+                     archive=archive, mapping=mapping)
+    except (CourseError, CollectError, ArchiveError, RosterError) as exc:
+        _usage(str(exc))
+    for p in report.placed:
+        late = " LATE" if p.late else ""
+        click.echo(f"  {p.student:<28} {p.notebook:<36} <- {p.member}{late} ({p.how})")
+    click.echo(f"collected {len(report.placed)} notebook(s) of {len(report.students)} student(s) into "
+               f"{Path(course_dir).resolve() / 'submitted'}")
+    if report.new_students:
+        click.echo(f"{len(report.new_students)} new student(s) added to {report.mapping}")
+    for note in report.notes:
+        click.echo(f"note: {note}")
+    if report.unplaced:
+        click.echo(f"{len(report.unplaced)} file(s) not placed:")
+        for u in report.unplaced:
+            click.echo(f"  {u.member}: {u.reason}")
+    click.echo(f"record: {report.manifest}")
+
+
+@main.command("export-grades")
+@click.argument("assignment")
+@click.option("--to", "target", required=True, type=click.Choice(["moodle", "canvas", "csv"]),
+              help="moodle: offline grading worksheet; canvas: gradebook import CSV; csv: one row per student.")
+@COURSE_OPTION
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The CSV file to write.")
+@click.option("--platform-assignment", default=None, metavar="TITLE",
+              help="Canvas: the assignment column, \"Name (assignment id)\" as in Canvas's gradebook export "
+                   "[default: ASSIGNMENT, which makes Canvas create a new assignment].")
+@click.option("--out-of", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Rescale scores to this maximum (the platform assignment's maximum grade).")
+@click.option("--students", "mapping", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The student mapping CSV used by collect [default: COURSE/<platform>_students.csv].")
+def export_grades(assignment, target, course_dir, out, platform_assignment, out_of, mapping):
+    """Write ASSIGNMENT's grades from nbgrader's gradebook in a platform's import format.
+
+    Scores are nbgrader's: autograded points, with manual grades from formgrader taking
+    precedence. For moodle/canvas every student of the mapping file gets a row, under the
+    platform's id (students without a graded submission get an empty grade).
+    """
+    from .course import CourseError
+    from .platforms import platform
+    from .platforms.collect import CollectError
+    from .platforms.grades import GradesError, export_grades as run
+    from .platforms.roster import RosterError
+
+    try:
+        rows = run(course_dir=course_dir, assignment=assignment, to=target, out=out,
+                   platform=None if target == "csv" else platform(target), platform_assignment=platform_assignment,
+                   out_of=out_of, mapping=mapping)
+    except (CourseError, CollectError, GradesError, RosterError) as exc:
+        _usage(str(exc))
+    graded = [r for r in rows if r.score is not None]
+    click.echo(f"{len(graded)} grade(s) of {len(rows)} student(s) written to {out}")
+    pending = [r.student for r in rows if r.needs_manual_grade]
+    if pending:
+        click.echo(f"warning: {len(pending)} submission(s) still need manual grading in formgrader: "
+                   f"{', '.join(pending)}", err=True)
+
+
+@main.command("feedback-archive")
+@click.argument("assignment")
+@click.option("--to", "target", required=True, type=click.Choice(["moodle", "canvas"]),
+              help="moodle: \"Upload multiple feedback files in a zip\"; canvas: \"Re-Upload Submissions\".")
+@COURSE_OPTION
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The zip file to write.")
+def feedback_archive(assignment, target, course_dir, out):
+    """Pack each student's HTML feedback in the layout the platform's feedback upload accepts.
+
+    Needs the assignment collected from that platform (`learnathon collect`) and autograded.
+    """
+    from .course import CourseError
+    from .platforms import platform
+    from .platforms.collect import CollectError
+    from .platforms.feedback import feedback_archive as run
+
+    try:
+        packed = run(course_dir=course_dir, assignment=assignment, platform=platform(target), out=out)
+    except (CourseError, CollectError) as exc:
+        _usage(str(exc))
+    click.echo(f"{len(packed.members)} feedback file(s) packed into {packed.path}")
+    if packed.missing:
+        click.echo(f"warning: no feedback yet for {', '.join(packed.missing)} (autograde them first)", err=True)
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The autograder zip to write (upload it in Gradescope's \"Configure Autograder\").")
+def gradescope(assignment, out):
+    """Build a Gradescope autograder zip for ASSIGNMENT.
+
+    The zip holds setup.sh (installs Python 3.11, torch and this project in Gradescope's image)
+    and run_autograder, which grades /autograder/submission/*.ipynb with the same hidden tests,
+    sandbox and messages as `learnathon autograde` and writes /autograder/results/results.json.
+    Test names and points are visible at once; failure details after grades are published.
+    """
+    from .discovery import UnknownAssignment
+    from .gradescope import build_zip
+
+    try:
+        path = build_zip(assignment, out)
+    except UnknownAssignment as exc:
+        _usage(str(exc))
+    click.echo(f"Gradescope autograder for {assignment} written to {path}")
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("--notebook", "notebooks", multiple=True, metavar="NAME",
+              help="Only this notebook of the assignment (file stem, repeatable); default: all.")
+@click.option("--seeds", type=click.IntRange(1, 100), default=3, show_default=True,
+              help="Grader seeds (sets of hidden inputs) each correct solution is graded with.")
+@click.option("--mutants-per-notebook", type=click.IntRange(0), default=0, show_default=True,
+              help="Grade a fixed random sample of this many mutants per notebook; 0 grades every mutant.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Grade this many notebooks in parallel.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the full report (every finding) as JSON to this file.")
+def audit(assignment, notebooks, seeds, mutants_per_notebook, jobs, json_path):
+    """Measure how far ASSIGNMENT's hidden tests can be trusted.
+
+    Grades, as one class: do-nothing versions of every graded function (each must get 0 on
+    every test that depends on it), mutants of the solution regions (each must lose points:
+    target 97% killed), and the correct fixtures under SEEDS other grader seeds (0 false
+    failures, 0 flaky grades). Exceptions are reviewed in autograder/hidden/ASSIGNMENT/audit.toml.
+    Prints a table and every finding; the last line holds the figures. Exits 1 if a target is missed.
+    """
+    from .discovery import UnknownAssignment
+    from .audit import audit as run, last_line, table
+    from .audit.review import ReviewError
+
+    def progress(done, total, graded):
+        if done == total or done % 10 == 0:
+            click.echo(f"  graded {done}/{total}", err=True)
+
+    try:
+        audits = run(assignment, seeds=seeds, mutants_per_notebook=mutants_per_notebook or None, jobs=jobs,
+                     only=tuple(notebooks), progress=progress)
+    except (UnknownAssignment, ReviewError) as exc:
+        _usage(str(exc))
+    if not audits:
+        _usage(f"{assignment} has no notebook named {', '.join(notebooks)}")
+    if json_path is not None:
+        json_path.write_text(json.dumps({"assignment": assignment, "seeds": seeds,
+                                         "notebooks": [a.to_dict() for a in audits]}, indent=1))
+    click.echo(table(audits))
+    click.echo(last_line(audits))
+    sys.exit(1 if any(a.missed() for a in audits) else 0)
 
 
 @main.command()

@@ -14,7 +14,7 @@ from pathlib import Path
 from . import discovery
 from .autograde import autograde
 from .course import init
-from .fabricate import endless_loop, read_fixture, truncated, with_cells
+from .fabricate import endless_loop, read_fixture, solved, truncated, with_cells
 from .gradebook import db_url, ensure_tools_on_path
 from .summary import progress_line, summary_table
 
@@ -33,8 +33,8 @@ def mistakes(assignment: str, notebook: str, count: int) -> list:
     return [f for f in found if not f.full_marks][:count]
 
 
-def _copy_source(nb, release: Path, out: Path) -> list[str]:
-    shutil.copy2(nb.source, out)
+def _solved(nb, release: Path, out: Path) -> list[str]:
+    solved(nb.source, out)      # the answers without nbgrader's delimiters, as a student hands them in
     return []
 
 
@@ -65,7 +65,7 @@ def _broken(make):
 # Who can sit in a demo class: (what they hand in, how each notebook is built). An assignment names
 # its class in the [demo] table of its grading.toml (`students = [...]`); without one it gets DEFAULT_CLASS.
 STUDENTS = {
-    "ada": ("full solution", _copy_source),
+    "ada": ("full solution", _solved),
     "ben": ("untouched student version", _copy_release),
     "cleo": ("typical mistakes", _with_mistakes(0)),
     "dev": ("other typical mistakes", _with_mistakes(2)),

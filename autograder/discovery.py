@@ -22,7 +22,7 @@ PROJECT_ROOT = Path(assignments_package.__file__).parent.parent
 SOURCE_ROOT = Path(os.environ.get("LEARNATHON_ASSIGNMENTS_DIR") or Path(assignments_package.__file__).parent)
 HIDDEN_ROOT = Path(os.environ.get("LEARNATHON_HIDDEN_TESTS_DIR") or Path(__file__).parent / "hidden")
 LIMIT_KEYS = {f.name for f in dataclasses.fields(sandbox.Limits)}
-SESSION_KEYS = {"cell_timeout", "call_timeout", "total_timeout", "max_restarts"}
+SESSION_KEYS = {"cell_timeout", "call_timeout", "total_timeout", "max_restarts", "call_budget"}
 
 
 class UnknownAssignment(LookupError):

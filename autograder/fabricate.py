@@ -23,6 +23,8 @@ from pathlib import Path
 
 import nbformat
 
+from .notebook import SOLUTION_DELIMITER
+
 SECTION = re.compile(r"^# %% cell: *(\S+) *$", re.M)
 
 
@@ -67,19 +69,29 @@ def grade_ids(nb) -> list[str]:
     return [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
 
 
+def without_delimiters(text: str) -> str:
+    """A cell's text without nbgrader's solution delimiters (a class run refuses notebooks that have them)."""
+    return SOLUTION_DELIMITER.sub("", text)
+
+
 def with_cells(source: Path, replacements: dict[str, str], out: Path) -> Path:
-    """Write ``source`` with the cells named in ``replacements`` replaced."""
+    """Write ``source`` with the cells named in ``replacements`` replaced, as a student who solved
+    the rest would submit it: the solutions kept, nbgrader's solution delimiters gone."""
     nb = nbformat.read(source, as_version=4)
     missing = set(replacements) - set(grade_ids(nb))
     if missing:
         raise KeyError(f"{source.name} has no cell(s) {sorted(missing)}")
     for cell in nb.cells:
         gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if gid in replacements:
-            cell.source = replacements[gid]
+        cell.source = without_delimiters(replacements[gid] if gid in replacements else cell.source)
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
     return out
+
+
+def solved(source: Path, out: Path) -> Path:
+    """A student's full solution: the source notebook's answers without nbgrader's delimiters."""
+    return with_cells(source, {}, out)
 
 
 def first_solution_cell(source: Path) -> str:

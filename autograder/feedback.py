@@ -3,11 +3,11 @@
 Written into a course by the feedback output (``autograder/outputs/feedback.py``)."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import jinja2
 
+from .notebook import SubmissionError, instructor_copy_reason, parse_notebook, validated_notebook
 from .results import NotebookReport
 
 TEMPLATES = jinja2.Environment(
@@ -25,22 +25,28 @@ def render_text(report: NotebookReport) -> str:
     return TEMPLATES.get_template("feedback.txt.j2").render(report=report)
 
 
-def graded_notebook(report: NotebookReport, submitted: Path, fallback: Path) -> dict:
-    """The submission (or, if unreadable, the released notebook) with results in its test cells."""
+def _handed_back(submitted: bytes | str | None) -> dict | None:
+    """The submission as it may be handed back: taken only from the bytes grading read (never from a
+    path again, which could be a link), type-checked, and never the instructor's source."""
+    if not isinstance(submitted, bytes):
+        return None            # refused when it was read (the reason is in the report)
     try:
-        nb = json.loads(submitted.read_text(encoding="utf-8"))
-        if not isinstance(nb.get("cells"), list) or nb.get("nbformat") != 4:
-            raise ValueError
-    except (OSError, ValueError, UnicodeDecodeError, AttributeError):
-        nb = json.loads(fallback.read_text(encoding="utf-8"))
+        nb = validated_notebook(parse_notebook(submitted))
+    except SubmissionError:
+        return None
+    return None if instructor_copy_reason(nb) else nb
+
+
+def graded_notebook(report: NotebookReport, submitted: bytes | str | None, fallback: Path) -> dict:
+    """The submission (``intake.read_submission``'s bytes for it; if unusable, the released notebook)
+    with the results in its test cells. Written back as a valid nbformat-4 notebook, outputs cleared."""
+    nb = _handed_back(submitted) or validated_notebook(parse_notebook(Path(fallback).read_bytes()))
     by_cell: dict[str, list] = {}
     for test in report.tests:
         by_cell.setdefault(test.cell, []).append(test)
     for cell in nb["cells"]:
-        if not isinstance(cell, dict):
-            continue
-        gid = ((cell.get("metadata") or {}).get("nbgrader") or {}).get("grade_id")
-        if cell.get("cell_type") == "code":
+        gid = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if cell["cell_type"] == "code":
             cell["outputs"] = []
             cell["execution_count"] = None
             if gid in by_cell:

@@ -6,6 +6,7 @@ assignment in a class run: the record every output in ``autograder.outputs`` rec
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 
 from .records import Timings
@@ -38,6 +39,7 @@ class NotebookReport:
     cells: list = dataclasses.field(default_factory=list)   # records.CellOutcome, for feedback
     student: str | None = None
     seconds: float = 0.0
+    call_seconds: float = 0.0        # spent in calls of the student's functions (the notebook's call budget)
     timings: Timings | None = None    # where the seconds went (benchmarks/); never part of a grade
 
     @property
@@ -71,6 +73,8 @@ class StudentResult:
     not_graded: str | None = None  # the grading machine failed (not the student): nothing recorded
     folder: Path | None = None     # the submission folder these reports grade
     fingerprint: str | None = None  # of the submission and the grader when grading started (resume marker)
+    submitted_at: dt.datetime | None = None   # from nbgrader's timestamp.txt, when it holds a usable date
+    notes: list[str] = dataclasses.field(default_factory=list)   # about the submission folder (timestamp.txt)
 
     @property
     def graded(self) -> bool:
@@ -100,4 +104,5 @@ class StudentResult:
 
     def to_dict(self) -> dict:
         return {"student": self.student, "score": self.score, "max_score": self.max_score,
-                "skipped": self.skipped, "not_graded": self.not_graded, "notebooks": [r.to_dict() for r in self.reports]}
+                "skipped": self.skipped, "not_graded": self.not_graded, "notes": list(self.notes),
+                "notebooks": [r.to_dict() for r in self.reports]}

@@ -170,11 +170,17 @@ def no_outer_assertion_rewriting():
             sys.meta_path.insert(i, hook)
 
 
-def run_hidden_tests(spec: NotebookSpec, session, timings: Timings | None = None) -> list[TestResult]:
-    """The hidden tests' results; ``timings``, if given, gets the harness's and the test bodies' time."""
-    plugin = GradingPlugin(session, salt=f"{spec.assignment}/{spec.name}", timings=timings)
+def run_hidden_tests(spec: NotebookSpec, session, *, seed: int | None = None,
+                     only: tuple[str, ...] = (), timings: Timings | None = None) -> list[TestResult]:
+    """``seed``: None grades with the tests' usual inputs; another value draws other hidden inputs
+    (``learnathon audit`` regrades correct work under several seeds to find flaky tests).
+    ``only``: run just these tests (by name; the audit's null implementations need only a few).
+    ``timings``, if given, gets the harness's and the test bodies' time."""
+    salt = f"{spec.assignment}/{spec.name}" + ("" if seed is None else f"#seed={int(seed)}")
+    plugin = GradingPlugin(session, salt=salt, timings=timings)
     started = time.monotonic()
-    args = [str(spec.tests), "-c", str(PYTEST_INI), "--rootdir", str(spec.tests.parent),
+    targets = [f"{spec.tests}::{name}" for name in only] or [str(spec.tests)]
+    args = [*targets, "-c", str(PYTEST_INI), "--rootdir", str(spec.tests.parent),
             "-p", "no:cacheprovider", "--assert=plain", "-q", "--import-mode=importlib", "-W", "ignore",
             # Its end-of-run gc.collect() passes cost ~0.7 s per graded notebook; warnings are off anyway.
             "-p", "no:unraisableexception",
@@ -192,11 +198,13 @@ def run_hidden_tests(spec: NotebookSpec, session, timings: Timings | None = None
     return plugin.results
 
 
-def grade_notebook(spec: NotebookSpec, submission: Path, *, slot: int | None = None, student: str | None = None,
-                   hide: tuple[Path, ...] = (), preload: tuple[str, ...] | None = None) -> NotebookReport:
+def grade_notebook(spec: NotebookSpec, submission: Path | bytes | dict, *, slot: int | None = None,
+                   student: str | None = None, hide: tuple[Path, ...] = (), seed: int | None = None,
+                   only: tuple[str, ...] = (), preload: tuple[str, ...] | None = None) -> NotebookReport:
     """Grade one submitted notebook: read, run isolated, test. Never raises for student faults;
     raises ``GraderError`` when the grading machine failed (the sandbox could not start).
-    ``preload`` narrows the assignment's preload list when one notebook is graded alone
+    ``seed`` and ``only``: see ``run_hidden_tests`` (used by ``learnathon audit``). ``preload``
+    narrows the assignment's preload list when one notebook is graded alone
     (``warm.notebook_preload``), so its sandbox imports only what that notebook uses."""
     started, cpu = time.monotonic(), time.process_time()
 
@@ -208,7 +216,7 @@ def grade_notebook(spec: NotebookSpec, submission: Path, *, slot: int | None = N
         cells = plan_cells(submission, spec.source)
     except SubmissionError as exc:
         timings = Timings()
-        tests = run_hidden_tests(spec, UnreadableSession(str(exc)), timings)
+        tests = run_hidden_tests(spec, UnreadableSession(str(exc)), seed=seed, only=only, timings=timings)
         return NotebookReport(spec.assignment, spec.name, tests, error=str(exc), student=student,
                               seconds=round(time.monotonic() - started, 3), timings=finished(timings))
     try:
@@ -217,9 +225,11 @@ def grade_notebook(spec: NotebookSpec, submission: Path, *, slot: int | None = N
             config = dataclasses.replace(config, preload=preload)
         with StudentSession(cells, config) as session:
             outcomes = session.start()
-            tests = run_hidden_tests(spec, session, session.timings)
+            tests = run_hidden_tests(spec, session, seed=seed, only=only, timings=session.timings)
             error = session.fatal
+            call_seconds = round(session.call_seconds, 3)
     except (SandboxError, ZygoteError) as exc:
         raise GraderError(str(exc)) from exc
     return NotebookReport(spec.assignment, spec.name, tests, error=error, cells=outcomes, student=student,
-                          seconds=round(time.monotonic() - started, 3), timings=finished(session.timings))
+                          seconds=round(time.monotonic() - started, 3), call_seconds=call_seconds,
+                          timings=finished(session.timings))

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import sandbox, warm
 from .records import Cell, CellOutcome, StudentCodeError, Timings
+from .relay import relayed_message
 from .worker import codec
 
 def _number(value) -> float:
@@ -34,6 +35,7 @@ class SessionConfig:
     cell_timeout: float = 60.0
     call_timeout: float = 20.0
     total_timeout: float = 300.0
+    call_budget: float | None = None    # seconds all calls of a notebook may take together (grading.toml)
     max_restarts: int = 4
     limits: sandbox.Limits = sandbox.Limits()
     files: tuple[Path, ...] = ()        # data files copied into the scratch folder
@@ -85,6 +87,13 @@ class Probe:
         self.name, self.params = name, params
 
 
+def _seconds(value, most: float) -> float:
+    """A cell's duration as the worker reports it: only a finite number of seconds is believed."""
+    if type(value) in (int, float) and 0 <= value <= most:
+        return float(value)
+    return 0.0
+
+
 class StudentSession:
     def __init__(self, cells: list[Cell], config: SessionConfig, *, run_tests: bool = False):
         self.cells = [c for c in cells if run_tests or c.role != "test"]
@@ -96,6 +105,7 @@ class StudentSession:
         self.deadline = time.monotonic() + config.total_timeout
         self.process = None
         self.fatal: str | None = None
+        self.call_seconds = 0.0             # spent waiting for the student's functions, counted against call_budget
         self._uses_probes, self._probes_defined = False, 0
         self.timings = Timings()        # cheap counters for benchmarks/ (never used to grade)
         self._worker_cpu: dict[int, float] = {}   # per worker generation: its CPU time so far
@@ -160,8 +170,16 @@ class StudentSession:
         os.close(from_worker_w)
         self._fds = (to_worker_w, from_worker_r)
         self._await_ready(self._tmp / f"output{self.generation}.txt")
-        self._send({"op": "run_cells", "cells": [{"index": c.index, "source": c.source}
-                                                  for c in self.cells if c.index not in self.skip]})
+        try:
+            self._send({"op": "run_cells", "cells": [{"index": c.index, "source": c.source}
+                                                      for c in self.cells if c.index not in self.skip]})
+        except codec.CodecError as exc:      # notebook.py caps code well below this: defence in depth
+            self._crashed()
+            self.fatal = f"the notebook's code is too large to be run ({exc})"
+            return
+        except (EOFError, TimeoutError):
+            self._crashed()
+            return
         self._collect_cells()
 
     def _await_ready(self, output: Path) -> None:
@@ -193,7 +211,7 @@ class StudentSession:
                 self._give_up_on(cell, "wrote to the grader's channel")
                 return
             error = event.get("error")
-            seconds, cpu = _number(event.get("seconds")), _number(event.get("cpu"))
+            seconds, cpu = _seconds(event.get("seconds"), self.config.cell_timeout), _number(event.get("cpu"))
             self.outcomes[cell.index] = CellOutcome(cell.index, cell.grade_id, cell.role,
                                                     str(error)[:700] if error else None, seconds)
             self.timings.cells += seconds
@@ -276,12 +294,16 @@ class StudentSession:
         if remaining <= 0:
             self.fatal = f"grading time for this notebook ({self.config.total_timeout:.0f} s) ran out"
             raise StudentCodeError(self.fatal)
-        timeout = min(self.config.call_timeout, remaining)
+        budget_left = self._budget_left()
+        if budget_left <= 0:
+            self.fatal = self._budget_spent()
+            raise StudentCodeError(self.fatal)
+        timeout = min(self.config.call_timeout, remaining, budget_left)
+        started = time.monotonic()
         message = {**request}
         self._uses_probes = False
         message["args"] = [self._encode(a) for a in request.get("args", ())]
         message["kwargs"] = {k: self._encode(v) for k, v in request.get("kwargs", {}).items()}
-        started = time.monotonic()
         try:
             if self._uses_probes and self._probes_defined != self.generation:
                 self._define_probes(timeout)
@@ -289,13 +311,28 @@ class StudentSession:
             reply = self._receive(timeout)
             self._count_call(reply, time.monotonic() - started)
         except TimeoutError:
+            self.call_seconds += time.monotonic() - started
             self._crashed()
+            if budget_left < min(self.config.call_timeout, remaining):
+                self.fatal = self._budget_spent()
+                raise StudentCodeError(f"{what} did not return before {self.fatal}") from None
             raise StudentCodeError(f"{what} did not return within {timeout:.0f} s "
                                    "(an endless loop, or far too much work?)") from None
         except (EOFError, codec.CodecError):
+            self.call_seconds += time.monotonic() - started
             self._crashed()
             raise StudentCodeError(f"{what} stopped the notebook (it exited, crashed or ran out of memory)") from None
+        self.call_seconds += time.monotonic() - started
         return self._interpret(reply, what)
+
+    def _budget_left(self) -> float:
+        budget = self.config.call_budget
+        return float("inf") if budget is None else budget - self.call_seconds
+
+    def _budget_spent(self) -> str:
+        return (f"the calls to your functions used up this notebook's time budget for calls "
+                f"({self.config.call_budget:g} s in total, many times what the reference solution needs), so the "
+                "remaining checks were not run; look for sleeps, needless loops or repeated work")
 
     def _encode(self, value):
         """codec.encode, plus the grader-side stand-ins: remote objects and probes."""
@@ -345,12 +382,15 @@ class StudentSession:
                 raise StudentCodeError(f"{what} returned something the grader cannot read ({exc})") from None
             mutated = reply.get("mutated") or []
             if mutated:
+                names = [relayed_message(str(m), limit=40) for m in (mutated if isinstance(mutated, list) else [mutated])[:3]]
                 raise StudentCodeError(
-                    f"{what} changed the arrays it was given ({', '.join(map(str, mutated[:3]))}); "
+                    f"{what} changed the arrays it was given ({', '.join(names)}); "
                     "work on copies (e.g. x = x.copy()) or build new arrays instead of modifying inputs in place")
             return value
         error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
-        kind, text = str(error.get("type", "Error"))[:80], str(error.get("message", ""))[:600]
+        # Student-controlled text: one line, and nothing that echoes the hidden inputs (relay.py).
+        kind = relayed_message(str(error.get("type", "Error"))[:200], limit=80) or "Error"
+        text = relayed_message(str(error.get("message", ""))[:20000])
         if kind == "Missing":
             stopped = [o for o in self.outcomes.values() if o.error and o.error.startswith("this cell")]
             cause = (f" (code cell {stopped[0].index + 1} {stopped[0].error.removeprefix('this cell ')}, "
@@ -358,7 +398,7 @@ class StudentSession:
             raise StudentCodeError(f"{what}: {text}.{cause}")
         if kind == "NotCallable":
             raise StudentCodeError(f"{what}: {text}; it should be a function")
-        line = f" (line {error['line']} of its cell)" if type(error.get("line")) is int else ""
+        line = f" (line {error['line']} of its cell)" if type(error.get("line")) is int and 0 < error["line"] < 10**6 else ""
         raise StudentCodeError(f"{what} raised {kind}{line}: {text}" if text else f"{what} raised {kind}{line}")
 
     def _remote(self, handle: int, type_name: str) -> RemoteObject:

@@ -20,7 +20,7 @@ from pathlib import Path
 from autograder import discovery, sandbox
 from autograder.autograde import autograde
 from autograder.course import init
-from autograder.fabricate import endless_loop, read_fixture, truncated, with_cells
+from autograder.fabricate import endless_loop, read_fixture, solved, truncated, with_cells
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "assignments"
 
@@ -28,7 +28,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "assignments"
 def class_mix(assignment: str, with_slow: bool):
     """An endless cycle of (kind, builder) pairs: builder(notebook_spec, release_dir, out)."""
     parts = discovery.load(assignment)
-    kinds = [("full solution", lambda nb, rel, out: shutil.copy2(nb.source, out)),
+    kinds = [("full solution", lambda nb, rel, out: solved(nb.source, out)),
              ("untouched", lambda nb, rel, out: shutil.copy2(rel / nb.filename, out)),
              ("truncated file", lambda nb, rel, out: truncated(nb.source, out))]
     for nb in parts.notebooks:
@@ -36,7 +36,7 @@ def class_mix(assignment: str, with_slow: bool):
             fixture = read_fixture(path)
             kinds.append((f"fixture {fixture.id}",
                           lambda n, rel, out, f=fixture, part=nb.name:
-                          with_cells(n.source, f.cells, out) if n.name == part else shutil.copy2(n.source, out)))
+                          with_cells(n.source, f.cells, out) if n.name == part else solved(n.source, out)))
     if with_slow:
         kinds.append(("endless loop", lambda nb, rel, out: endless_loop(nb.source, out)))
     return parts, itertools.cycle(kinds)

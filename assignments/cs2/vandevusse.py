@@ -10,17 +10,18 @@ Four states (concentrations of A and B, reactor and jacket temperature), Arrheni
 activation energies given as E/R in kelvin, an energy balance of the reactor contents and one of the
 cooling jacket:
 
-    dcA/dt = D (cA0 - cA) - k1 cA - k3 cA^2
-    dcB/dt = -D cB + k1 cA - k2 cB
-    dT/dt  = D (T0 - T) + kw AR (TK - T) / (rho Cp VR) - (k1 cA dH_AB + k2 cB dH_BC + k3 cA^2 dH_AD) / (rho Cp)
+    dcA/dt = dilution (cA0 - cA) - k1 cA - k3 cA^2
+    dcB/dt = -dilution cB + k1 cA - k2 cB
+    dT/dt  = dilution (T0 - T) + kw AR (TK - T) / (rho Cp VR) - (k1 cA dH_AB + k2 cB dH_BC + k3 cA^2 dH_AD) / (rho Cp)
     dTK/dt = (QK + kw AR (T - TK)) / (mK CPK)
     ki     = ki0 exp(-Ei / (T + 273.15))
 
-Inputs (the surrogate's x): dilution rate D = F/VR [1/h], feed temperature T0 [degC], heat removed by
+Inputs (the surrogate's x): the dilution rate `dilution` = F/VR [1/h] (called D in the papers; here D is
+only the by-product, and in the lecture D is a network's depth), feed temperature T0 [degC], heat removed by
 the jacket QK [kJ/h] (negative = cooling), feed concentration cA0 [mol/L].
 Outputs (the surrogate's y): cA, cB [mol/L], T, TK [degC].
 
-Nominal operating point (Chen et al., 1995; Klatt and Engell, 1998): D = 14.19 1/h, T0 = 104.9 degC,
+Nominal operating point (Chen et al., 1995; Klatt and Engell, 1998): dilution = 14.19 1/h, T0 = 104.9 degC,
 QK = -1113.5 kJ/h, cA0 = 5.10 mol/L -> cA = 2.14 mol/L, cB = 1.09 mol/L, T = 114.2 degC, TK = 112.9 degC.
 This module reproduces that point to the printed digits (see tests/assignments/cs2/test_cs2_vandevusse.py).
 
@@ -78,25 +79,25 @@ PARAMETERS = {
 }
 KELVIN = 273.15
 
-INPUTS = ("D", "T0", "QK", "cA0")
+INPUTS = ("dilution", "T0", "QK", "cA0")
 OUTPUTS = ("cA", "cB", "T", "TK")
-UNITS = {"D": "1/h", "T0": "degC", "QK": "kJ/h", "cA0": "mol/L",
+UNITS = {"dilution": "1/h", "T0": "degC", "QK": "kJ/h", "cA0": "mol/L",
          "cA": "mol/L", "cB": "mol/L", "T": "degC", "TK": "degC"}
 
-NOMINAL_INPUTS = {"D": 14.19, "T0": 104.9, "QK": -1113.5, "cA0": 5.10}
+NOMINAL_INPUTS = {"dilution": 14.19, "T0": 104.9, "QK": -1113.5, "cA0": 5.10}
 NOMINAL_STEADY_STATE = {"cA": 2.14, "cB": 1.09, "T": 114.2, "TK": 112.9}   # as printed in the papers
 
-# The operating window of the benchmark (Klatt and Engell, 1998: D 5-35 1/h, QK -8500-0 kJ/h; feed
+# The operating window of the benchmark (Klatt and Engell, 1998: dilution 5-35 1/h, QK -8500-0 kJ/h; feed
 # temperature and concentration vary around their nominal values). The steady state is unique there.
-SAMPLING_RANGES = {"D": (5.0, 35.0), "T0": (90.0, 120.0), "QK": (-8500.0, 0.0), "cA0": (4.5, 5.7)}
+SAMPLING_RANGES = {"dilution": (5.0, 35.0), "T0": (90.0, 120.0), "QK": (-8500.0, 0.0), "cA0": (4.5, 5.7)}
 
 # A wider box for studying extrapolation: every point in it has a unique steady state (checked on 50,000
 # Latin-hypercube points and all corners), but a surrogate trained on SAMPLING_RANGES has never seen most of it.
-EXTENDED_RANGES = {"D": (4.0, 45.0), "T0": (80.0, 130.0), "QK": (-9500.0, 1000.0), "cA0": (4.2, 6.0)}
+EXTENDED_RANGES = {"dilution": (4.0, 45.0), "T0": (80.0, 130.0), "QK": (-9500.0, 1000.0), "cA0": (4.2, 6.0)}
 
 # Inputs the model accepts at all (wider than the sampling ranges, so that extrapolation can be studied).
 # Outside these the model's assumptions (liquid phase, constant properties) are not credible.
-VALID_RANGES = {"D": (0.5, 100.0), "T0": (20.0, 180.0), "QK": (-20000.0, 5000.0), "cA0": (0.1, 10.0)}
+VALID_RANGES = {"dilution": (0.5, 100.0), "T0": (20.0, 180.0), "QK": (-20000.0, 5000.0), "cA0": (0.1, 10.0)}
 
 # Reactor temperatures scanned for roots of the energy balance [degC]; a root outside is not physical here.
 T_WINDOW = (-50.0, 350.0)
@@ -123,16 +124,16 @@ def rates(T):
 
 
 def rhs(state, inputs):
-    """Time derivatives [cA', cB', T', TK'] (per hour) of ``state`` = [cA, cB, T, TK] for ``inputs`` = [D, T0, QK, cA0]."""
+    """Time derivatives [cA', cB', T', TK'] (per hour) of ``state`` = [cA, cB, T, TK] for ``inputs`` = [dilution, T0, QK, cA0]."""
     p = PARAMETERS
     cA, cB, T, TK = state
-    D, T0, QK, cA0 = inputs
+    dilution, T0, QK, cA0 = inputs
     k1, k2, k3 = rates(T)
     heat = k1 * cA * p["dH_AB"] + k2 * cB * p["dH_BC"] + k3 * cA * cA * p["dH_AD"]
     return np.array([
-        D * (cA0 - cA) - k1 * cA - k3 * cA * cA,
-        -D * cB + k1 * cA - k2 * cB,
-        D * (T0 - T) + p["kw"] * p["AR"] * (TK - T) / (p["rho"] * p["Cp"] * p["VR"]) - heat / (p["rho"] * p["Cp"]),
+        dilution * (cA0 - cA) - k1 * cA - k3 * cA * cA,
+        -dilution * cB + k1 * cA - k2 * cB,
+        dilution * (T0 - T) + p["kw"] * p["AR"] * (TK - T) / (p["rho"] * p["Cp"] * p["VR"]) - heat / (p["rho"] * p["Cp"]),
         (QK + p["kw"] * p["AR"] * (T - TK)) / (p["mK"] * p["CPK"]),
     ])
 
@@ -141,47 +142,49 @@ def residual(state, inputs):
     """The four balances at ``state``, each divided by a typical size of its terms (dimensionless).
 
     Scaling makes one tolerance meaningful for mol/(L h) and K/h alike: the mass balances by the feed of A
-    (D cA0), the energy balances by the heat carried by the feed (D times the temperature scale of 100 K).
+    (dilution cA0), the energy balances by the heat carried by the feed (dilution times a temperature scale
+    of 100 K).
     """
-    D, T0, QK, cA0 = inputs
-    scale = np.array([D * cA0, D * cA0, D * 100.0, D * 100.0])
+    dilution, T0, QK, cA0 = inputs
+    scale = np.array([dilution * cA0, dilution * cA0, dilution * 100.0, dilution * 100.0])
     return rhs(state, inputs) / scale
 
 
-def _state_from_temperature(T, D, QK, cA0):
+def _state_from_temperature(T, dilution, QK, cA0):
     """cA, cB, TK that satisfy the two mass balances and the jacket balance at reactor temperature T."""
     p = PARAMETERS
     k1, k2, k3 = rates(T)
-    b = D + k1
-    # Positive root of k3 cA^2 + (D + k1) cA - D cA0 = 0, written to avoid cancellation when k3 cA0 << b.
-    cA = 2.0 * D * cA0 / (b + np.sqrt(b * b + 4.0 * k3 * D * cA0))
-    cB = k1 * cA / (D + k2)
+    b = dilution + k1
+    # Positive root of k3 cA^2 + (dilution + k1) cA - dilution cA0 = 0, written to avoid cancellation
+    # when k3 cA0 << b.
+    cA = 2.0 * dilution * cA0 / (b + np.sqrt(b * b + 4.0 * k3 * dilution * cA0))
+    cB = k1 * cA / (dilution + k2)
     TK = T + QK / (p["kw"] * p["AR"])
     return cA, cB, TK
 
 
-def _energy_balance(T, D, T0, QK, cA0):
+def _energy_balance(T, dilution, T0, QK, cA0):
     """g(T): the reactor energy balance [K/h] with the other three balances solved exactly."""
     p = PARAMETERS
-    cA, cB, _ = _state_from_temperature(T, D, QK, cA0)
+    cA, cB, _ = _state_from_temperature(T, dilution, QK, cA0)
     k1, k2, k3 = rates(T)
     heat = k1 * cA * p["dH_AB"] + k2 * cB * p["dH_BC"] + k3 * cA * cA * p["dH_AD"]
     # kw AR (TK - T) = QK at steady state, so the jacket term is QK / (rho Cp VR).
-    return D * (T0 - T) + QK / (p["rho"] * p["Cp"] * p["VR"]) - heat / (p["rho"] * p["Cp"])
+    return dilution * (T0 - T) + QK / (p["rho"] * p["Cp"] * p["VR"]) - heat / (p["rho"] * p["Cp"])
 
 
 # --- inputs ------------------------------------------------------------------------------------------
 
-def _check_inputs(D, T0, QK, cA0) -> None:
-    values = {"D": D, "T0": T0, "QK": QK, "cA0": cA0}
+def _check_inputs(dilution, T0, QK, cA0) -> None:
+    values = {"dilution": dilution, "T0": T0, "QK": QK, "cA0": cA0}
     for name, value in values.items():
         if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
             raise TypeError(f"{name} must be a number, got {type(value).__name__}")
         if not math.isfinite(value):
             raise ValueError(f"{name} = {value} is not a finite number")
-    if D <= 0:
-        raise ValueError(f"dilution rate D = {D} 1/h: the flow through the reactor must be positive "
-                         "(a negative flow is not physical; D = F/V_R)")
+    if dilution <= 0:
+        raise ValueError(f"dilution rate = {dilution} 1/h: the flow through the reactor must be positive "
+                         "(a negative flow is not physical; dilution = F/V_R)")
     if cA0 <= 0:
         raise ValueError(f"feed concentration cA0 = {cA0} mol/L must be positive")
     for name, value in values.items():
@@ -231,13 +234,13 @@ def _roots_on_grid(values: np.ndarray) -> np.ndarray:
 
 
 def steady_state(inputs) -> np.ndarray:
-    """The steady state [cA, cB, T, TK] for ``inputs`` = [D, T0, QK, cA0] (or a dict with those keys).
+    """The steady state [cA, cB, T, TK] for ``inputs`` = [dilution, T0, QK, cA0] (or a dict with those keys).
 
     Raises ValueError for invalid inputs, MultipleSteadyStatesError if the reactor has more than one
     steady state there, SteadyStateError if none is found or the result does not close the balances.
     """
-    D, T0, QK, cA0 = inputs = _as_inputs(inputs)
-    g = _energy_balance(_GRID, D, T0, QK, cA0)
+    dilution, T0, QK, cA0 = inputs = _as_inputs(inputs)
+    g = _energy_balance(_GRID, dilution, T0, QK, cA0)
     brackets = _roots_on_grid(g)
     if len(brackets) == 0:
         raise SteadyStateError(f"no steady state with a reactor temperature in {T_WINDOW} degC for inputs {inputs}")
@@ -246,8 +249,8 @@ def steady_state(inputs) -> np.ndarray:
         raise MultipleSteadyStatesError(f"{len(brackets)} steady states (reactor temperatures near {temperatures} "
                                         f"degC) for inputs {inputs}; the result depends on the start-up")
     i = brackets[0]
-    T = optimize.brentq(_energy_balance, _GRID[i], _GRID[i + 1], args=(D, T0, QK, cA0), xtol=1e-10, rtol=1e-13)
-    cA, cB, TK = _state_from_temperature(T, D, QK, cA0)
+    T = optimize.brentq(_energy_balance, _GRID[i], _GRID[i + 1], args=(dilution, T0, QK, cA0), xtol=1e-10, rtol=1e-13)
+    cA, cB, TK = _state_from_temperature(T, dilution, QK, cA0)
     state = np.array([cA, cB, T, TK], dtype=float)
     _check_physical(state, inputs)
     return state
@@ -271,7 +274,7 @@ def solve_full_system(inputs, guess, *, max_evaluations: int = 0) -> np.ndarray:
 
 
 def simulate(X) -> np.ndarray:
-    """Steady states for each row of ``X`` (n, 4) = [D, T0, QK, cA0]: an array (n, 4) = [cA, cB, T, TK].
+    """Steady states for each row of ``X`` (n, 4) = [dilution, T0, QK, cA0]: an array (n, 4) = [cA, cB, T, TK].
 
     Vectorised over rows: the energy balance's roots are bracketed on the temperature grid for all rows
     at once and refined with ``scipy.optimize.elementwise.find_root``. Raises (never returns NaN) if any
@@ -310,14 +313,14 @@ def simulate(X) -> np.ndarray:
                 raise type(exc)(f"row {start + row}: {exc}") from None
         lower[start:start + _CHUNK] = _GRID[np.argmax(changes, axis=1)]
     step = _GRID[1] - _GRID[0]
-    D, T0, QK, cA0 = X.T
-    result = elementwise.find_root(_energy_balance, (lower, lower + step), args=(D, T0, QK, cA0),
+    dilution, T0, QK, cA0 = X.T
+    result = elementwise.find_root(_energy_balance, (lower, lower + step), args=(dilution, T0, QK, cA0),
                                    tolerances={"xatol": 1e-10, "xrtol": 1e-14})
     if not np.all(result.success):
         row = int(np.flatnonzero(~result.success)[0])
         raise SteadyStateError(f"row {row}: the root finder did not converge for inputs {tuple(X[row])}")
     T = result.x
-    cA, cB, TK = _state_from_temperature(T, D, QK, cA0)
+    cA, cB, TK = _state_from_temperature(T, dilution, QK, cA0)
     out = np.column_stack([cA, cB, T, TK])
     # The same checks as _check_physical, for all rows at once; a failing row is then re-checked for its message.
     scaled = np.abs(residual(out.T, X.T)).max(axis=0)
@@ -371,7 +374,7 @@ def design_of_experiments(n: int, seed: int, ranges: dict | None = None) -> np.n
 
 
 def make_dataset(n: int, seed: int, *, noise: float = 0.0, ranges: dict | None = None):
-    """A pandas DataFrame of ``n`` simulated experiments: columns D, T0, QK, cA0, cA, cB, T, TK.
+    """A pandas DataFrame of ``n`` simulated experiments: columns dilution, T0, QK, cA0, cA, cB, T, TK.
 
     ``noise``: measurement noise on the outputs, as a standard deviation relative to each output's value
     (0.01 = 1 %), drawn from the same seed (so the data set is reproducible).

@@ -29,12 +29,14 @@ from typing import Iterable
 from .base import ClassRun, Output, OutputError, Outputs, Stage
 from .feedback import Feedback
 from .gradebook import NbgraderGradebook
+from .gradescope import GradescopeResults
 from .json_results import JsonResults
 from .marker import ResumeMarker
 from .progress import Progress
 from .table import SummaryTable
 
-REGISTERED: tuple[type[Output], ...] = (NbgraderGradebook, Feedback, ResumeMarker, Progress, JsonResults, SummaryTable)
+REGISTERED: tuple[type[Output], ...] = (NbgraderGradebook, Feedback, ResumeMarker, Progress, JsonResults, SummaryTable,
+                                        GradescopeResults)
 OUTPUTS: dict[str, type[Output]] = {output.name: output for output in REGISTERED}
 # What every class run writes, whoever starts it; the instructor's displays are chosen by the caller.
 STANDARD: tuple[str, ...] = ("gradebook", "feedback", "marker")
@@ -53,5 +55,5 @@ def standard_outputs() -> list[Output]:
     return create(STANDARD)
 
 
-__all__ = ["OUTPUTS", "REGISTERED", "STANDARD", "ClassRun", "Feedback", "JsonResults", "NbgraderGradebook", "Output",
+__all__ = ["OUTPUTS", "REGISTERED", "STANDARD", "ClassRun", "Feedback", "GradescopeResults", "JsonResults", "NbgraderGradebook", "Output",
            "OutputError", "Outputs", "Progress", "ResumeMarker", "Stage", "SummaryTable", "create", "standard_outputs"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from ..feedback import graded_notebook, render_html
+from ..intake import read_submission
 from ..results import StudentResult
 from .base import ClassRun, Output, Stage, atomic_write
 
@@ -14,11 +15,13 @@ class Feedback(Output):
 
     def write(self, result: StudentResult, run: ClassRun) -> None:
         course, assignment = run.course, run.assignment
+        # Read as grading read it: a link, FIFO or copy of the source is never handed back.
+        files = read_submission(result.folder, [nb.filename for nb in assignment.notebooks])
         for report in result.reports:
             nb = assignment.notebook(report.notebook)
             atomic_write(course.feedback_html(result.student, assignment.name, report.notebook), render_html(report))
             # An unreadable submission is shown as the released notebook with the results filled in.
-            graded = graded_notebook(report, submitted=result.folder / nb.filename,
+            graded = graded_notebook(report, submitted=files.get(nb.filename),
                                      fallback=course.release_notebook(assignment.name, nb.filename))
             atomic_write(course.autograded_notebook(result.student, assignment.name, report.notebook),
                          json.dumps(graded, indent=1))

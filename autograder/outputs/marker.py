@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
+from ..intake import MAX_NOTEBOOK_BYTES, Folder, SubmissionError, safe_file_stem
 from ..results import StudentResult
 from .base import ClassRun, Output, Stage, atomic_write
 
@@ -21,22 +22,44 @@ if TYPE_CHECKING:
 
 
 def fingerprint(folder: Path, assignment: Assignment) -> str:
+    """The submission's notebooks, read as grading reads them (a link, FIFO or oversized file is hashed
+    as the reason it is refused: never followed, never waited for), the sources, tests and version."""
     digest = hashlib.sha256(__version__.encode())
+    try:
+        opened = Folder.open(folder.parent.parent, folder.parent.name, folder.name)
+    except (SubmissionError, OSError) as exc:
+        opened, refused = None, str(exc)
     for nb in assignment.notebooks:
-        for path in (folder / nb.filename, nb.source, nb.tests):
+        digest.update(nb.filename.encode())
+        if opened is None:
+            digest.update(f"<refused: {refused}>".encode())
+        elif not opened.has(nb.filename):
+            digest.update(b"<missing>")
+        else:
+            try:
+                digest.update(opened.read(nb.filename, max_bytes=MAX_NOTEBOOK_BYTES))
+            except SubmissionError as exc:
+                digest.update(f"<refused: {exc}>".encode())
+        for path in (nb.source, nb.tests):
             digest.update(path.name.encode())
             digest.update(path.read_bytes() if path.is_file() else b"<missing>")
+    if opened is not None:
+        opened.close()
     return digest.hexdigest()
 
 
 def marker_path(course: Course, assignment: str, student: str) -> Path:
-    return course.root / ".learnathon" / "graded" / assignment / f"{student}.json"
+    # A hash stands in for ids that are long (250 bytes + ".json.tmp" is too long a name) or odd.
+    return course.root / ".learnathon" / "graded" / assignment / f"{safe_file_stem(student)}.json"
 
 
 def is_marked(course: Course, assignment: str, student: str, current: str) -> bool:
     """Whether the student was graded and recorded with exactly this fingerprint."""
     marker = marker_path(course, assignment, student)
-    return marker.is_file() and json.loads(marker.read_text()).get("fingerprint") == current
+    try:
+        return marker.is_file() and json.loads(marker.read_text()).get("fingerprint") == current
+    except (ValueError, OSError):      # a damaged marker: grade again
+        return False
 
 
 class ResumeMarker(Output):

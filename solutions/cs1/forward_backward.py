@@ -154,6 +154,47 @@ def torch_gradients(X, y, params, activation="relu"):
     return {k: t.grad.numpy() for k, t in tensors.items()}
 
 
+# --- classification: softmax + cross-entropy -------------------------------------------------
+
+def log_softmax(z):
+    """log softmax(z) over the last axis by log-sum-exp: z - max - log(sum(exp(z - max))), never log(0)."""
+    z = np.asarray(z, dtype=float)
+    shifted = z - np.max(z, axis=-1, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+
+
+def cross_entropy(z, y):
+    """Mean over the n samples of -sum_c y_c log softmax(z)_c; z: (n, k) scores, y: (n, k) one-hot."""
+    z = np.asarray(z, dtype=float)
+    return float(-np.sum(np.asarray(y, dtype=float) * log_softmax(z)) / z.shape[0])
+
+
+def cross_entropy_grad(z, y):
+    """d cross_entropy / dz = (softmax(z) - y) / n: the softmax's and the log's derivatives cancel."""
+    z = np.asarray(z, dtype=float)
+    return (softmax(z) - np.asarray(y, dtype=float)) / z.shape[0]
+
+
+# --- the lecture's chain rule for one weight ---------------------------------------------------
+
+def chain_rule_dL_dw11(X, y, params):
+    """dL/dw11 of the lecture's 3-2-1 network (ReLU hidden layer, linear output) for one sample,
+    L = (y_hat - y)^2, as the product of the slide's five factors; w11 = W1[0, 0]."""
+    x = np.asarray(X, dtype=float)[0]
+    W1, b1 = np.asarray(params["W1"], dtype=float), np.asarray(params["b1"], dtype=float)
+    W2, b2 = np.asarray(params["W2"], dtype=float), np.asarray(params["b2"], dtype=float)
+    z1 = W1[0, 0] * x[0] + W1[1, 0] * x[1] + W1[2, 0] * x[2] + b1[0]
+    z2 = W1[0, 1] * x[0] + W1[1, 1] * x[1] + W1[2, 1] * x[2] + b1[1]
+    a1, a2 = max(0.0, z1), max(0.0, z2)
+    y_hat = W2[0, 0] * a1 + W2[1, 0] * a2 + b2[0]      # z3, and y_hat = z3 (linear output)
+    dL_dy_hat = 2.0 * (y_hat - float(np.asarray(y).reshape(-1)[0]))
+    dy_hat_dz3 = 1.0
+    dz3_da1 = W2[0, 0]                                  # w4
+    da1_dz1 = 1.0 if z1 > 0 else 0.0                    # ReLU'(z1)
+    dz1_dw11 = x[0]                                     # x1
+    return float(dL_dy_hat * dy_hat_dz3 * dz3_da1 * da1_dz1 * dz1_dw11)
+
+
 # --- gradient descent ------------------------------------------------------------------------
 
 def sgd_step(params, grads, lr):
@@ -167,7 +208,7 @@ def train(X, y, params, lr, n_epochs, activation="relu"):
     for _ in range(n_epochs):
         loss, grads = loss_and_gradients(X, y, params, activation)
         losses.append(loss)
-        params = sgd_step(params, grads, lr)
+        params = {k: np.asarray(v, dtype=float) for k, v in sgd_step(params, grads, lr).items()}
     return params, losses
 
 
@@ -202,6 +243,13 @@ def lecture_example():
     return X, params
 
 
+def worked_example(X, params):
+    """The lecture's steps for one sample, neuron by neuron: z1, z2 (hidden), z3 (output) and ReLU(z3)."""
+    z_hidden = (np.asarray(X, dtype=float) @ params["W1"] + params["b1"])[0]
+    z3 = float(relu(z_hidden) @ params["W2"][:, 0] + params["b2"][0])
+    return {"z1": float(z_hidden[0]), "z2": float(z_hidden[1]), "z3": z3, "y_hat_relu_output": max(0.0, z3)}
+
+
 # --- the learning-rate experiment (the notebook's read-only cell "lr_data" builds the same) ---
 
 LR_EXPERIMENT = {"n_hidden": 16, "n_epochs": 300, "init_seed": 1, "about_right_max_loss": 0.05}
@@ -221,3 +269,39 @@ def lr_experiment_losses(lr):
     params = init_params(1, LR_EXPERIMENT["n_hidden"], seed=LR_EXPERIMENT["init_seed"])
     with np.errstate(over="ignore", invalid="ignore"):
         return train(X, y, params, lr, LR_EXPERIMENT["n_epochs"])[1]
+
+
+# --- dying ReLU --------------------------------------------------------------------------------
+
+def dead_unit_fraction(X, params):
+    """Fraction of hidden units that are never active on X: Z1[:, j] <= 0 for every row."""
+    Z1 = np.asarray(X, dtype=float) @ np.asarray(params["W1"], dtype=float) + np.asarray(params["b1"], dtype=float)
+    return float(np.mean(np.all(Z1 <= 0, axis=0)))
+
+
+def frozen_unit_fraction(params_before, params_after):
+    """Fraction of hidden units whose incoming weights W1[:, j] and bias b1[j] did not change at all."""
+    same_w = np.all(np.asarray(params_before["W1"]) == np.asarray(params_after["W1"]), axis=0)
+    same_b = np.asarray(params_before["b1"]).reshape(-1) == np.asarray(params_after["b1"]).reshape(-1)
+    return float(np.mean(same_w & same_b))
+
+
+def train_and_measure(X, y, params, lr, n_epochs, activation="relu"):
+    """Train with gradient descent, then (dead fraction after training, frozen fraction)."""
+    trained, _ = train(X, y, params, lr, n_epochs, activation)
+    return dead_unit_fraction(X, trained), frozen_unit_fraction(params, trained)
+
+
+DYING_RELU = {"n_samples": 64, "n_hidden": 16, "bias": -3.0, "lr": 0.1, "n_epochs": 300, "data_seed": 7, "init_seed": 3}
+
+
+def dying_relu_setup(data_seed=None, init_seed=None, bias=None):
+    """The notebook's dying-ReLU experiment: the lr experiment's kind of data and a He initialisation
+    whose hidden biases all start at a large negative value (a bad initialisation)."""
+    cfg = DYING_RELU
+    rng = np.random.default_rng(cfg["data_seed"] if data_seed is None else data_seed)
+    X = np.sort(rng.uniform(-2.0, 2.0, size=(cfg["n_samples"], 1)), axis=0)
+    y = np.sin(1.5 * X) + 0.1 * rng.normal(size=X.shape)
+    params = init_params(1, cfg["n_hidden"], seed=cfg["init_seed"] if init_seed is None else init_seed)
+    params["b1"] = np.full(cfg["n_hidden"], cfg["bias"] if bias is None else bias)
+    return X, y, params

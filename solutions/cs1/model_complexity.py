@@ -88,7 +88,10 @@ def count_parameters(model):
 
 
 def expected_parameter_count(n_inputs, width, depth, n_outputs=1):
-    """(n_in + 1) W  +  (D - 1)(W + 1) W  +  (W + 1) n_out: the exact form of O(W^2 D)."""
+    """(n_in + 1) W + (D - 1)(W + 1) W + (W + 1) n_out = (D - 1) W^2 + (n_in + n_out + D) W + n_out.
+
+    O(W^2 D) is its order of growth for large W and D >= 2 only: with D = 1 it is linear in W.
+    """
     return (n_inputs + 1) * width + (depth - 1) * (width + 1) * width + (width + 1) * n_outputs
 
 
@@ -251,3 +254,22 @@ def extrapolation_errors(x, y_true, y_pred, low=0.0, high=1.0):
     if inside.all() or not inside.any():
         raise ValueError("x needs points both inside and outside [low, high]")
     return {"inside": float(squared[inside].mean()), "outside": float(squared[~inside].mean())}
+
+
+# --- the notebook's demonstrations (project tests check that their conclusions hold) ------------
+
+# Underfitting and overfitting made large and measured precisely: few training points, a large
+# fresh validation set (the notebook's cell "diagnose_demo" builds exactly this).
+OVERFITTING_LAB = {"n_train": 40, "train_seed": 1, "n_val": 400, "val_seed": 2, "init_seed": 0,
+                   "epochs": 1500, "lr": 0.01, "small": (2, 1), "large": (100, 3)}
+
+
+def overfitting_lab(width, depth, *, train_seed, val_seed, init_seed, n_train=40, n_val=400, epochs=1500,
+                    lr=0.01):
+    """The learning curves of one model of the under/overfitting demonstration: {"train", "val"}."""
+    x, y = make_data(n_train, seed=train_seed)
+    x_val, y_val = make_data(n_val, seed=val_seed)
+    scaler = StandardScaler().fit(x)
+    torch.manual_seed(init_seed)
+    return train(build_mlp(1, width, depth), scaler.transform(x), y, scaler.transform(x_val), y_val,
+                 epochs=epochs, lr=lr)

@@ -1,9 +1,9 @@
 """Reference solution for cs2: a neural-network surrogate of the van de Vusse CSTR simulation.
 
-The notebook's public contract (assignments/cs2/surrogate.ipynb); X is (n, 4) = [D, T0, QK, cA0] and Y is
+The notebook's public contract (assignments/cs2/surrogate.ipynb); X is (n, 4) = [dilution, T0, QK, cA0] and Y is
 (n, 4) = [cA, cB, T, TK], both numpy float arrays in original units unless a name says "scaled":
 
-    split_indices(n, val_fraction, test_fraction, seed) -> (train_idx, val_idx, test_idx)
+    split_indices(n, fractions=(0.7, 0.15, 0.15), seed=0) -> (train_idx, val_idx, test_idx)   # as in cs1 part B
     fit_scalers(X, Y, train_idx) -> (x_scaler, y_scaler)          # fitted on the training rows only
     predict_original_units(model, x_scaler, y_scaler, X) -> (n, 4) # scale, predict, inverse-transform
     r2_per_output / rmse_per_output / mae_per_output(y_true, y_pred) -> (m,)
@@ -11,6 +11,8 @@ The notebook's public contract (assignments/cs2/surrogate.ipynb); X is (n, 4) = 
     build_surrogate(n_in, n_out, width, depth, seed) -> torch.nn.Sequential, linear output layer
     train_with_early_stopping(model, X_train, y_train, X_val, y_val, *, max_epochs, batch_size, lr,
                               patience, seed) -> history {"train_loss", "val_loss", "best_epoch"}
+        (both losses measured on the whole sets after each epoch: train_loss[k] and val_loss[k] belong to
+        the same weights)
     fit_surrogate(X, Y, train_idx, val_idx, *, width, depth, max_epochs, batch_size, lr, patience, seed)
         -> (model, x_scaler, y_scaler)
     optimise_yield(predict, bounds, seed) -> x (4,) inside bounds maximising cB / cA0
@@ -40,6 +42,9 @@ from pathlib import Path
 
 import numpy as np
 
+# The same idea has the same name and signature in every notebook: cs2 asks for cs1 part B's split.
+from solutions.cs1.model_complexity import split_indices  # noqa: F401  (part of this module's contract)
+
 SIMULATOR_PATH = Path(__file__).resolve().parents[2] / "assignments" / "cs2" / "vandevusse.py"
 
 
@@ -66,11 +71,6 @@ def ranges_as_bounds(ranges: dict) -> np.ndarray:
 
 # --- data: split and scale ------------------------------------------------------------------------
 
-def split_indices(n, val_fraction, test_fraction, seed):
-    """Shuffled, disjoint index arrays (train, val, test); validation and test get round(n * fraction) rows."""
-    order = np.random.default_rng(seed).permutation(n)
-    n_val, n_test = round(n * val_fraction), round(n * test_fraction)
-    return order[n_val + n_test:], order[:n_val], order[n_val:n_val + n_test]
 
 
 def fit_scalers(X, Y, train_idx):
@@ -156,7 +156,12 @@ def build_surrogate(n_in, n_out, width, depth, seed):
 
 def train_with_early_stopping(model, X_train, y_train, X_val, y_val, *, max_epochs, batch_size, lr, patience, seed):
     """Adam on shuffled mini-batches of the MSE; stop after `patience` epochs without a better validation
-    loss and restore the weights of the best epoch. val_loss[k] is the validation MSE after epoch k + 1.
+    loss and restore the weights of the best epoch.
+
+    train_loss[k] and val_loss[k] are the MSE on the whole training and validation sets after the k-th
+    epoch, both with the same weights (a running mean over the batches would mix the weights of the
+    whole epoch, so the two curves could not be compared; and train_loss[best_epoch] is then the
+    training error of the restored model).
     """
     import torch
 
@@ -170,17 +175,15 @@ def train_with_early_stopping(model, X_train, y_train, X_val, y_val, *, max_epoc
     best_loss, best_state, waited = float("inf"), copy.deepcopy(model.state_dict()), 0
     for epoch in range(max_epochs):
         model.train()
-        total = 0.0
         for batch in torch.randperm(len(Xt), generator=generator).split(batch_size):
             optimiser.zero_grad()
             loss = loss_fn(model(Xt[batch]), yt[batch])
             loss.backward()
             optimiser.step()
-            total += loss.item() * len(batch)
         model.eval()
         with torch.no_grad():
-            val_loss = loss_fn(model(Xv), yv).item()
-        history["train_loss"].append(total / len(Xt))
+            train_loss, val_loss = loss_fn(model(Xt), yt).item(), loss_fn(model(Xv), yv).item()
+        history["train_loss"].append(train_loss)
         history["val_loss"].append(val_loss)
         if val_loss < best_loss:
             # deepcopy: state_dict() holds references to the live tensors, which training keeps changing.
@@ -255,7 +258,7 @@ def train_reference_surrogate(n=800, seed=0, noise=0.01, **settings):
     """A surrogate trained on simulated data the way the notebook does (for the demo and benchmarks)."""
     data = vandevusse.make_dataset(n, seed, noise=noise)
     X, Y = data[list(INPUTS)].to_numpy(), data[list(OUTPUTS)].to_numpy()
-    train_idx, val_idx, test_idx = split_indices(n, 0.15, 0.15, seed)
+    train_idx, val_idx, test_idx = split_indices(n, (0.7, 0.15, 0.15), seed)
     options = dict(width=64, depth=3, max_epochs=400, batch_size=32, lr=3e-3, patience=30, seed=seed) | settings
     model, x_scaler, y_scaler = fit_surrogate(X, Y, train_idx, val_idx, **options)
     return model, x_scaler, y_scaler, (X[test_idx], Y[test_idx])

@@ -41,9 +41,9 @@ class Declaration:
     variables: tuple[str, ...] = ()             # assigned by the student, read by the hidden tests
     not_in_student_version: tuple[str, ...] = ()
     grading_seconds: float | None = None        # limit for grading the source notebook
-    optional: bool = False                      # the first cell says the notebook is optional
+    optional: bool = False                      # the introduction says the notebook is optional
     visible_tests_import_nothing: bool = False
-    written: tuple[str, ...] = ()               # manually graded markdown answers (each with rubric_<id>)
+    written: tuple[str, ...] = ()               # manually graded markdown answers (rubric in the solution region)
     demonstration_calls: tuple[str, ...] = ()   # given cells calling these must be skipped when grading
     messages_show_no_number_lists: bool = False
     secrets: dict | None = None                 # {file (in the hidden folder), column, min_length}
@@ -161,8 +161,9 @@ def structure_problems(nb, declaration: Declaration) -> list[str]:
     problems = []
     if nb.metadata.get("kernelspec", {}).get("name") != "python3":
         problems.append("the kernel must be python3")
-    if declaration.optional and "optional" not in nb.cells[0].source.lower():
-        problems.append("the first cell must say that the notebook is optional")
+    introduction = next((c for c in nb.cells if c.cell_type == "markdown"), None)   # after the setup cell
+    if declaration.optional and "optional" not in (introduction.source.lower() if introduction else ""):
+        problems.append("the introduction (the first markdown cell) must say that the notebook is optional")
     ids = [nbgrader(c).get("grade_id") for c in nb.cells if nbgrader(c)]
     if len(ids) != len(set(ids)):
         problems.append("grade_ids must be unique")

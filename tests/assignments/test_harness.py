@@ -187,11 +187,14 @@ def test_written_answers_are_manually_graded_with_a_rubric(declaration):
     answers = {i for i, c in cells.items() if c.cell_type == "markdown" and nbgrader(c).get("solution")}
     assert answers == set(declaration.written)
     for grade_id in declaration.written:
-        answer, rubric = cells[grade_id], cells[f"rubric_{grade_id}"]
+        answer = cells[grade_id]
         assert answer.cell_type == "markdown" and nbgrader(answer)["solution"] and nbgrader(answer)["grade"]
         assert nbgrader(answer)["points"] > 0 and not nbgrader(answer)["locked"]
-        assert rubric.cell_type == "markdown" and nbgrader(rubric)["locked"] and not nbgrader(rubric)["grade"]
-        assert "Rubric" in rubric.source and "point" in rubric.source
+        # the model answer and the rubric live inside the solution region, which nbgrader replaces
+        # in the released version: students never see the points per answer
+        assert answer.source.startswith("### BEGIN SOLUTION") and answer.source.endswith("### END SOLUTION")
+        assert "Rubric" in answer.source and "point" in answer.source
+        assert f"rubric_{grade_id}" not in cells, "a separate rubric cell is released to students"
 
 
 @by_notebook([d for d in NOTEBOOKS if d.demonstration_calls])

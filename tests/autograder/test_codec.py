@@ -177,3 +177,20 @@ def test_arrays_travel_as_base64_bytes_not_as_json_numbers():
     wire = codec.encode(np.array([1.0, 2.0]))
     assert base64.b64decode(wire["data"]) == np.array([1.0, 2.0]).tobytes()
     assert "1.0" not in json.dumps(wire)
+
+
+@pytest.mark.parametrize("body", [
+    b'{"ok": true, "value": ' + b"9" * 5000 + b"}",           # Python itself would raise ValueError here
+    b'{"ok": true, "value": -' + b"1" * 101 + b"}",
+    b'{"ok": true, "value": ' + b"[" * 200000 + b"]" * 200000 + b"}",
+    b'{"ok": tru',
+    b"\xff\xfe",
+    b"[1, 2]",
+])
+def test_a_message_the_grader_cannot_read_is_a_codec_error(body):
+    with pytest.raises(codec.CodecError):
+        codec.parse_body(body)
+
+
+def test_numbers_a_reply_really_carries_are_read():
+    assert codec.parse_body(b'{"ok": true, "value": [12345678901234567890, NaN, -1.5e300]}')["value"][0] == 12345678901234567890

@@ -145,3 +145,49 @@ def test_garbage_inside_a_notebook_is_tolerated(tmp_path, source):
     ]}
     cells = plan_cells(write(tmp_path, nb), source)
     assert [c.source for c in cells] == [tiny.SETUP, "", "x = 1\ny = 2\n"]
+
+
+def test_a_copy_of_the_instructor_s_source_is_recognised_and_a_solved_copy_is_not(tmp_path, source):
+    from autograder.fabricate import solved
+    from autograder.notebook import instructor_copy_reason, parse_notebook, validated_notebook
+
+    def reason(path):
+        return instructor_copy_reason(validated_notebook(parse_notebook(path.read_bytes())))
+
+    assert "instructor's source notebook" in reason(source)
+    assert reason(solved(source, tmp_path / "solved.ipynb")) is None
+
+
+@pytest.mark.parametrize("text, reason", [
+    ('{"nbformat": 4, "cells": [], "x": ' + "9" * 5000 + "}", "digits"),
+    ('{"nbformat": 4, "cells": [], "x": NaN}', "NaN"),
+    ('{"nbformat": 4, "cells": [], "x": 1e999}', "out of range"),
+    ('{"nbformat": 4, "cells": [], "x": ' + "[" * 100000 + "]" * 100000 + "}", "nested too deeply"),
+    ('{"nbformat": "4", "cells": []}', "format version '4'"),
+    ('{"nbformat": 3, "worksheets": {"cells": []}}', "worksheets"),
+])
+def test_json_a_notebook_writer_never_produces_is_refused_with_the_reason(tmp_path, source, text, reason):
+    with pytest.raises(SubmissionError, match=reason):
+        plan_cells(write(tmp_path, text.encode()), source)
+
+
+def test_oversized_code_is_refused_before_it_reaches_the_channel(tmp_path, source):
+    from autograder.notebook import MAX_CELL_CODE_CHARS
+
+    nb = {"nbformat": 4, "cells": [{"cell_type": "code", "source": "#" * (MAX_CELL_CODE_CHARS + 1), "metadata": {}}]}
+    with pytest.raises(SubmissionError, match="MB of code"):
+        plan_cells(write(tmp_path, nb), source)
+
+
+@pytest.mark.parametrize("metadata", [[], "nbgrader", None, 7, {"nbgrader": [1]}, {"nbgrader": {"grade_id": 3}},
+                                      {"tags": "learnathon:skip-when-grading"}, {"tags": 5}])
+def test_metadata_of_the_wrong_type_makes_a_cell_the_student_s_own_code(tmp_path, source, metadata):
+    path = tiny.submission(tmp_path / "tiny.ipynb")
+    data = json.loads(path.read_text())
+    for cell in data["cells"]:
+        if "".join(cell["source"]) == tiny.RELU:
+            cell["metadata"] = metadata
+    path.write_text(json.dumps(data))
+    cells = plan_cells(path, source)
+    relu = [c for c in cells if c.source == tiny.RELU]
+    assert len(relu) == 1 and relu[0].role == "code" and relu[0].grade_id is None

@@ -148,8 +148,19 @@ def test_a_failing_output_names_itself_the_student_and_the_cause_and_stops_befor
 
 
 def test_an_unknown_output_name_lists_the_registered_ones():
-    with pytest.raises(ValueError, match="unknown output 'gradescope'; choose from gradebook, feedback, marker"):
-        outputs.create(["gradescope"])
+    with pytest.raises(ValueError, match="unknown output 'lms-csv'; choose from gradebook, feedback, marker"):
+        outputs.create(["lms-csv"])
+
+
+def test_the_gradescope_output_writes_results_json_per_student(tiny_course, run):
+    sink = Outputs(outputs.create(["gradescope"]), run)
+    sink.write(graded(tiny_course, "cleo", forward_points=1.0))
+    written = json.loads((tiny_course.root / "results" / "gradescope" / "tiny" / "cleo.json").read_text())
+    assert written["score"] == 4.0 and written["stdout_visibility"] == "hidden"
+    assert [(t["name"], t["score"], t["max_score"], t["visibility"]) for t in written["tests"]] == [
+        ("tiny: test_relu", 3.0, 3.0, "visible"), ("tiny: test_forward", 1.0, 3.0, "visible"),
+        ("tiny: test_forward (details)", 0.0, 0.0, "after_published")]
+    assert written["tests"][2]["output"] == WRONG_SHAPE and WRONG_SHAPE not in written["tests"][1]["output"]
 
 
 # --- a class run through the outputs ----------------------------------------------------------

@@ -13,7 +13,7 @@ from autograder import discovery, sandbox
 from autograder.records import Cell
 from autograder.session import SessionConfig, StudentSession
 
-SLOT = 5                       # a uid of its own, so that other tests' sandboxes are not counted
+SLOT = sandbox.process_slot()  # a machine-wide slot of its own: no other sandbox (another test run, a grader) shares its uid
 UID = sandbox.BASE_UID + SLOT
 LIMITS = sandbox.Limits(memory_mb=1024, cpu_seconds=30, max_processes=16, max_file_mb=4, max_open_files=64)
 as_root = pytest.mark.skipif(not sandbox.namespaces_available(), reason="needs root with unshare")

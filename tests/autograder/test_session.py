@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from autograder import sandbox
 from autograder.records import Cell, StudentCodeError
 from autograder.session import Probe, RemoteObject, SessionConfig, StudentSession
 
@@ -18,7 +19,8 @@ FAST = SessionConfig(cell_timeout=2, call_timeout=2, total_timeout=60, max_resta
 # (cold) or a warm zygote.
 both_paths = pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
 # For sessions opened while `functions` is alive: ending a session kills its slot's processes.
-OWN_SLOT = SessionConfig(cell_timeout=2, call_timeout=2, total_timeout=60, max_restarts=4, slot=3)
+OWN_SLOT = SessionConfig(cell_timeout=2, call_timeout=2, total_timeout=60, max_restarts=4,
+                         slot=sandbox.process_slot())
 PROBES = textwrap.dedent('''
     """An assignment's probes.py: every public top-level function is a probe."""
     import numpy as np

@@ -22,7 +22,7 @@ SKIP_TAG = "learnathon:skip-when-grading"
 # Small limits keep hostile submissions fast to grade; numpy needs a few hundred MB of address space.
 FAST_SETTINGS = {"cell_timeout": 3, "call_timeout": 3, "total_timeout": 60, "max_restarts": 4,
                  "memory_mb": 1024, "max_processes": 32, "max_file_mb": 8, "max_open_files": 64,
-                 "cpu_seconds": 30}
+                 "cpu_seconds": 30, "call_budget": 6.5}
 # Its notebooks (the red-team corpus too) import torch and pandas: the warm sandbox preloads them,
 # as a real assignment declares in its grading.toml ([sandbox] preload).
 PRELOAD = ("torch", "pandas")

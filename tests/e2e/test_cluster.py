@@ -1,14 +1,13 @@
 """`learnathon autograde --cluster`: the same grades on a Dask cluster as locally."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
 from autograder import discovery
 from autograder.autograde import autograde
 from autograder.course import init
-from autograder.fabricate import read_fixture, truncated, with_cells
+from autograder.fabricate import read_fixture, solved, truncated, with_cells
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +23,7 @@ def fill(course_root):
         for nb in parts.notebooks:
             out = folder / nb.filename
             if student == "ada":
-                shutil.copy2(nb.source, out)
+                solved(nb.source, out)
             elif student == "ben":
                 with_cells(nb.source, wrong[nb.name].cells, out)
             else:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from autograder import discovery
-from autograder.fabricate import read_fixture, with_cells
+from autograder.fabricate import read_fixture, solved, with_cells
 
 pytestmark = pytest.mark.e2e
 
@@ -58,12 +57,12 @@ def submit(course: Path, student: str, make) -> None:
         if nb.name == PART_A.name:
             make(out)
         else:
-            shutil.copy2(nb.source, out)
+            solved(nb.source, out)
     (folder / "timestamp.txt").write_text("2026-11-25 10:00:00.000000 UTC")
 
 
 def full(out):
-    shutil.copy2(PART_A.source, out)
+    solved(PART_A.source, out)
 
 
 def mistake(name):
@@ -84,7 +83,7 @@ def test_stock_nbgrader_release_collect_export_around_learnathon(tmp_path):
     run(["nbgrader", "fetch_assignment", "cs1", "--course", "learnathon", f"--Exchange.root={course / 'exchange'}"],
         student_home)
     fetched = student_home / "cs1" / PART_A.filename
-    shutil.copy2(PART_A.source, fetched)   # the student solved it
+    solved(PART_A.source, fetched)   # the student solved it
     run(["nbgrader", "submit", "cs1", "--course", "learnathon", f"--Exchange.root={course / 'exchange'}"], student_home)
     run(["nbgrader", "collect", "cs1"], course)
     collected = sorted(p.name for p in (course / "submitted").iterdir())
@@ -97,7 +96,7 @@ def test_stock_nbgrader_release_collect_export_around_learnathon(tmp_path):
     rows = (course / "grades.csv").read_text().splitlines()
     header, row = rows[0].split(","), next(r.split(",") for r in rows[1:] if f",{student}," in r)
     record = dict(zip(header, row))
-    max_part_a = sum(t for t in [29])  # part A's autograded points; part B has its own
+    max_part_a = sum(t for t in [40])  # part A's autograded points; part B has its own
     assert float(record["raw_score"]) >= max_part_a
     assert (course / "feedback" / student / "cs1" / f"{PART_A.name}.html").is_file()
 
@@ -115,7 +114,7 @@ def test_hostile_four_are_bounded_and_leave_the_others_alone(tmp_path):
     done = run(LEARNATHON + ["autograde", "cs1", "--course", str(course), "--jobs", "2", "--json"], tmp_path)
     assert time.monotonic() - started < 300
     results = {r["student"]: r for r in json.loads(done.stdout)}
-    part_a = {name: next(n for n in r["notebooks"] if n["tests"] and n["max_score"] == 29) for name, r in results.items()}
+    part_a = {name: next(n for n in r["notebooks"] if n["tests"] and n["max_score"] == 40) for name, r in results.items()}
     assert part_a["honest"]["score"] == part_a["honest"]["max_score"]
     for name in ("loops", "memory", "exits"):
         lost = [t for t in part_a[name]["tests"] if not t["passed"]]

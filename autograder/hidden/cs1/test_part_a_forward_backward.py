@@ -21,6 +21,10 @@ probes = assignment_probes(__file__)     # what the Probe("smooth", ...) handed 
 
 RTOL, ATOL = 1e-4, 1e-5          # float32 results pass; every mistake below is off by far more
 KEYS = ("W1", "b1", "W2", "b2")
+# Pass marks the notebook states where the task is set, and the visible check that applies the same number
+# (tests/assignments/test_stated_thresholds.py holds the notebook to this table).
+ABOUT_RIGHT_MAX_LOSS = ref.LR_EXPERIMENT["about_right_max_loss"]
+STATED_THRESHOLDS = {"ABOUT_RIGHT_MAX_LOSS": {"value": 0.05, "check": "test_learning_rates", "text": "0.05"}}
 BROADCAST = ("an (n, 1) column and an (n,) vector broadcast into an (n, n) matrix: "
              "keep y_hat and y both (n, m)")
 
@@ -77,15 +81,25 @@ def expect_param_shaped(value, expected, *, name, mistakes=None, hint=""):
 
 def unset(name):
     return (f"{name} is still None: the lecture-example cell is not implemented yet "
-            "(set it to the number you computed)")
+            "(write worked_example and set it from worked_example(X_example, params_example))")
 
 
 # --- 1. activations ---------------------------------------------------------------------------
 
-def with_edges(rng, shape=(4, 5)):
-    """Random values plus the edge cases 0, tiny and large magnitudes."""
-    z = rng.normal(scale=3.0, size=shape)
-    z.flat[:6] = [0.0, -0.0, 1e-12, -1e-12, 30.0, -30.0]
+def random_shape(rng, min_size=12):
+    """A shape the student cannot predict: 1 to 3 axes of 2 to 7 entries, at least min_size values."""
+    while True:
+        shape = tuple(int(k) for k in rng.integers(2, 8, size=int(rng.integers(1, 4))))
+        if int(np.prod(shape)) >= min_size:
+            return shape
+
+
+def with_edges(rng, shape=None, extra=()):
+    """Random values of a random shape plus the edge cases 0, tiny and large magnitudes (and
+    ``extra``), at random positions."""
+    z = rng.normal(scale=3.0, size=shape or random_shape(rng))
+    edges = [0.0, -0.0, 1e-12, -1e-12, 30.0, -30.0, *extra]
+    z.flat[rng.permutation(z.size)[:len(edges)]] = edges
     return z
 
 
@@ -137,9 +151,7 @@ def test_leaky_relu(student, rng):
 
 
 def sigmoid_inputs(rng):
-    z = with_edges(rng)
-    z.flat[6:10] = [1000.0, -1000.0, 750.0, -750.0]  # exp() of these overflows in float64
-    return z
+    return with_edges(rng, extra=(1000.0, -1000.0, 750.0, -750.0))  # exp() of these overflows in float64
 
 
 @pytest.mark.points(1)
@@ -186,7 +198,7 @@ def test_tanh(student, rng):
 @pytest.mark.cell("test_softmax")
 def test_softmax(student, rng):
     """softmax normalises each row (the last axis) of a batch, and works for a 1-D array."""
-    z = rng.normal(scale=2.0, size=(5, 4))
+    z = rng.normal(scale=2.0, size=(int(rng.integers(3, 9)), int(rng.integers(2, 8))))
     expect_array(student.softmax(z), ref.softmax(z), name="softmax(z) of an (n, k) batch", rtol=RTOL, atol=ATOL,
                  mistakes={
                      "it normalises the columns; each row (the last axis) must sum to 1":
@@ -196,7 +208,7 @@ def test_softmax(student, rng):
                      "it is missing the exponential: softmax = exp(z) / sum(exp(z))":
                          z / z.sum(axis=1, keepdims=True),
                  })
-    v = rng.normal(size=6)
+    v = rng.normal(size=int(rng.integers(3, 10)))
     expect_array(student.softmax(v), ref.softmax(v), name="softmax(z) of a 1-D array", rtol=RTOL, atol=ATOL)
 
 
@@ -286,33 +298,75 @@ def test_forward_cache(student, rng):
 
 # --- 3. the lecture's worked example -------------------------------------------------------------
 
-@pytest.mark.points(2)
-@pytest.mark.cell("test_lecture_example")
-def test_lecture_example(student):
-    """The lecture's worked example: z1 = 1, z2 = 43, z3 = -50 and a ReLU output's y_hat = 0."""
-    X, params = ref.lecture_example()
+def other_example(rng, *, output_positive):
+    """Small integer inputs and weights like the slide's, drawn anew: one hidden neuron below zero (so
+    its ReLU matters), the output's sign chosen (so ReLU(z3) differs from z3 or not)."""
+    while True:
+        X = rng.integers(-3, 4, size=(1, 3)).astype(float)
+        params = {"W1": rng.integers(-5, 6, size=(3, 2)).astype(float),
+                  "b1": np.full(2, float(rng.integers(-2, 3))),
+                  "W2": rng.integers(-4, 5, size=(2, 1)).astype(float),
+                  "b2": rng.integers(-9, 10, size=1).astype(float)}
+        steps = ref.worked_example(X, params)
+        z_hidden = (X @ params["W1"] + params["b1"])[0]
+        distinct = len({round(v, 6) for v in (steps["z1"], steps["z2"], steps["z3"])}) == 3
+        if distinct and min(z_hidden) < 0 < max(z_hidden) and (steps["z3"] > 0) == output_positive \
+                and abs(steps["z3"]) > 0.5 and 0 not in (params["W2"][0, 0], params["W2"][1, 0]):
+            return X, params
+
+
+def example_mistakes(X, params):
+    """What typical slips give on one example, per number."""
     W1, b1, W2, b2 = (params[k] for k in KEYS)
     z_hidden = (X @ W1 + b1)[0]
-    z_out = float((ref.relu(z_hidden) @ W2 + b2)[0])
-    wrong_bias = "the hidden neurons' bias b1 = 1 is missing"
-    cases = [
-        ("z1", z_hidden[0], {wrong_bias: z_hidden[0] - b1[0],
-                             "it uses the weights of hidden neuron 2; neuron 1 uses column 0 of W1 "
-                             "(w11, w21, w31)": z_hidden[1]}),
-        ("z2", z_hidden[1], {wrong_bias: z_hidden[1] - b1[1],
-                             "it uses the weights of hidden neuron 1; neuron 2 uses column 1 of W1 "
-                             "(w12, w22, w32)": z_hidden[0]}),
-        ("z3", z_out, {"the output bias b2 is missing": z_out - float(b2[0]),
-                       "z3 = w4 a1 + w5 a2 + b2: did you swap w4 and w5?":
-                           float(z_hidden[::-1] @ W2[:, 0] + b2[0])}),
-        ("y_hat_relu_output", max(0.0, z_out), {"a ReLU output gives max(0, z3), not z3 itself": z_out,
-                                                "it is ReLU(z3) = max(0, z3), not |z3|": abs(z_out)}),
-    ]
-    for name, expected, mistakes in cases:
+    z_out = float(ref.relu(z_hidden) @ W2[:, 0] + b2[0])
+    wrong_bias = "the hidden neurons' bias b1 is missing"
+    return {
+        "z1": {wrong_bias: z_hidden[0] - b1[0],
+               "it uses the weights of hidden neuron 2; neuron 1 uses column 0 of W1 (w11, w21, w31)": z_hidden[1]},
+        "z2": {wrong_bias: z_hidden[1] - b1[1],
+               "it uses the weights of hidden neuron 1; neuron 2 uses column 1 of W1 (w12, w22, w32)": z_hidden[0]},
+        "z3": {"the output bias b2 is missing": z_out - float(b2[0]),
+               "z3 = w4 a1 + w5 a2 + b2: did you swap w4 and w5?": float(ref.relu(z_hidden[::-1]) @ W2[:, 0] + b2[0]),
+               "z3 uses a1 = ReLU(z1) and a2 = ReLU(z2), not z1 and z2 themselves": float(z_hidden @ W2[:, 0] + b2[0])},
+        "y_hat_relu_output": {"a ReLU output gives max(0, z3), not z3 itself": z_out,
+                              "it is ReLU(z3) = max(0, z3), not |z3|": abs(z_out)},
+    }
+
+
+def check_steps(value, X, params, what):
+    if not isinstance(value, dict):
+        fail(f"worked_example should return a dict with the keys 'z1', 'z2', 'z3', 'y_hat_relu_output' ({what})")
+    expected = ref.worked_example(X, params)
+    mistakes = example_mistakes(X, params)
+    slide = ref.worked_example(*ref.lecture_example())
+    for name in ("z1", "z2", "z3", "y_hat_relu_output"):
+        if not np.isclose(slide[name], expected[name]):
+            mistakes[name]["this is the slide's number whatever the weights: compute it from X and params, "
+                           "step by step, instead of typing it in"] = slide[name]
+        if name not in value or value[name] is None:
+            fail(f"worked_example's result has no number for {name!r} ({what})")
+        expect_float(value[name], expected[name], name=f"{name} ({what})", rtol=RTOL, atol=1e-6,
+                     mistakes=mistakes[name])
+
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_lecture_example")
+def test_lecture_example(student, rng):
+    """The lecture's steps, run on the slide's numbers (z1 = 1, z2 = 43, z3 = -50) and on other weights."""
+    X, params = ref.lecture_example()
+    check_steps(student.worked_example(X, params), X, params, "the lecture's numbers")
+    expected = ref.worked_example(X, params)
+    for name in ("z1", "z2", "z3", "y_hat_relu_output"):
         value = student.get(name)
         if value is None:
             fail(unset(name))
-        expect_float(value, expected, name=name, rtol=RTOL, atol=1e-6, mistakes=mistakes)
+        expect_float(value, expected[name], name=name, rtol=RTOL, atol=1e-6,
+                     hint="set it from worked_example(X_example, params_example)")
+    # Typed-in slide numbers, or a slip that happens to give the slide's numbers, fail here.
+    for output_positive in (True, False):
+        X, params = other_example(rng, output_positive=output_positive)
+        check_steps(student.worked_example(X, params), X, params, "other weights")
 
 
 # --- 4. the loss ----------------------------------------------------------------------------------
@@ -425,6 +479,74 @@ def test_backward_hidden_layer(student, rng):
                             mistakes=mistakes_b1)
 
 
+# --- 5a. the lecture's chain rule for w11, by hand ----------------------------------------------------
+
+def lecture_network(rng, neuron_1_active):
+    """Hidden weights for the lecture's 3-2-1 network, with hidden neuron 1 active or not."""
+    X = rng.normal(size=(1, 3))
+    X[0, 0] = rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 2.0)      # x1 clearly non-zero
+    params = {"W1": rng.normal(size=(3, 2)), "b1": rng.normal(size=2),
+              "W2": rng.normal(size=(2, 1)), "b2": rng.normal(size=1)}
+    params["W2"][:, 0] = rng.choice([-1.0, 1.0], size=2) * rng.uniform(0.5, 2.0, size=2)  # w4, w5 differ clearly
+    z = X[0] @ params["W1"]
+    # place z1 (and z2) at +-(0.5..2) whatever the weights: the bias sets the neuron's state
+    params["b1"][0] = (1.0 if neuron_1_active else -1.0) * rng.uniform(0.5, 2.0) - z[0]
+    params["b1"][1] = rng.uniform(0.5, 2.0) - z[1]                   # neuron 2 active
+    y = rng.normal(size=(1, 1)) * 3.0
+    return X, y, params
+
+
+def chain_rule_mistakes(X, y, params):
+    """What the typical slips in the five factors give."""
+    x = X[0]
+    W1, b1, W2, b2 = (params[k] for k in KEYS)
+    z1, z2 = x @ W1 + b1
+    a1, a2 = max(0.0, z1), max(0.0, z2)
+    y_hat = W2[0, 0] * a1 + W2[1, 0] * a2 + b2[0]
+    dL = 2.0 * (y_hat - y[0, 0])
+    relu1, relu2 = float(z1 > 0), float(z2 > 0)
+    w5 = dL * W2[1, 0] * relu1 * x[0]
+    neuron_2 = dL * W2[1, 0] * relu2 * x[0]
+    if np.isclose(w5, neuron_2):  # both neurons active: the two slips give the same number
+        return {**slips_in_the_other_factors(dL, W1, W2, x, y_hat, relu1),
+                "dz3/da1 is w4 = W2[0, 0], not w5: w11 is the weight from x1 to hidden neuron 1 (W1[0, 0]), "
+                "not from x1 to hidden neuron 2 (W1[0, 1])": w5}
+    return {**slips_in_the_other_factors(dL, W1, W2, x, y_hat, relu1),
+            "dz3/da1 is w4 = W2[0, 0], the weight from hidden neuron 1 to the output, not w5": w5,
+            "this is the derivative for the weight from x1 to hidden neuron 2 (W1[0, 1], the simple "
+            "example's w12); w11 = W1[0, 0] leads to hidden neuron 1": neuron_2}
+
+
+def slips_in_the_other_factors(dL, W1, W2, x, y_hat, relu1):
+    return {
+        "the factor da1/dz1 = ReLU'(z1) is missing: when hidden neuron 1 is inactive (z1 <= 0), "
+        "no gradient reaches w11": dL * W2[0, 0] * x[0],
+        "the sign of dL/dy_hat is flipped: the derivative of (y_hat - y)**2 is 2 (y_hat - y)":
+            -dL * W2[0, 0] * relu1 * x[0],
+        "the factor 2 of dL/dy_hat = 2 (y_hat - y) is missing": 0.5 * dL * W2[0, 0] * relu1 * x[0],
+        "dz1/dw11 is the input x1 = X[0, 0] that w11 multiplies, not w11 itself":
+            dL * W2[0, 0] * relu1 * W1[0, 0],
+        "the output is linear (y_hat = z3): dy_hat/dz3 = 1, not ReLU'(z3)":
+            dL * float(y_hat > 0) * W2[0, 0] * relu1 * x[0],
+    }
+
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_chain_rule_dL_dw11")
+def test_chain_rule_dL_dw11(student, rng):
+    """chain_rule_dL_dw11 is the product of the slide's five factors, on the slide's and on hidden networks."""
+    X, params = ref.lecture_example()
+    cases = [("the lecture's network", X, np.array([[2.0]]), params)]
+    for active in rng.permutation([True, True, False]):
+        X, y, params = lecture_network(rng, bool(active))
+        cases.append((f"a network with hidden neuron 1 {'active' if active else 'inactive'}", X, y, params))
+    for what, X, y, params in cases:
+        expected = ref.chain_rule_dL_dw11(X, y, params)
+        assert np.isclose(expected, ref.loss_and_gradients(X, y, params)[1]["W1"][0, 0])  # guards the test
+        expect_float(student.chain_rule_dL_dw11(X, y, params), expected, name=f"chain_rule_dL_dw11 for {what}",
+                     rtol=RTOL, atol=ATOL, mistakes=chain_rule_mistakes(X, y, params))
+
+
 # --- 6. gradient checking ---------------------------------------------------------------------------
 
 def forward_difference(f, x, h):
@@ -490,12 +612,96 @@ def test_relative_error(student, rng):
                      "compare entry by entry and take the max, not norms of the whole arrays":
                          np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)),
                  })
+    # Gradients that agree to a few percent, all of one sign: the max ratio is small here, and
+    # |a + b| in the numerator (a sign slip) gives about 1 instead.
+    a = rng.uniform(0.5, 2.0, size=(3, 4)) * rng.choice([-1.0, 1.0], size=(3, 4))
+    b = a * (1 + rng.uniform(-0.03, 0.03, size=a.shape))
+    expect_float(student.relative_error(a, b), ref.relative_error(a, b), name="relative_error of two close arrays",
+                 rtol=RTOL, atol=1e-9, mistakes={
+                     "the numerator is |a - b| (the difference), not |a + b|":
+                         np.max(np.abs(a + b) / (np.abs(a) + np.abs(b))),
+                 })
     zeros = np.zeros((2, 3))
     value = as_array(student.relative_error(zeros, zeros), name="relative_error of two zero arrays")
     if value.size == 1 and not np.isfinite(value.reshape(())):
         fail("relative_error of two zero arrays is NaN (0 / 0): guard the denominator with "
              "np.maximum(1e-8, |a| + |b|)")
     expect_float(value, 0.0, name="relative_error of two zero arrays", atol=1e-12)
+    # Entries far below 1e-8: the denominator's floor max(1e-8, |a| + |b|) decides the result.
+    tiny = rng.uniform(1e-10, 1e-9, size=(2, 2))
+    expect_float(student.relative_error(tiny, -tiny), ref.relative_error(tiny, -tiny),
+                 name="relative_error of two tiny arrays", rtol=RTOL, atol=1e-12, mistakes={
+                     "the denominator needs its floor: guard the denominator with np.maximum(1e-8, |a| + |b|)": 1.0},
+                 hint="the denominator is max(1e-8, |a| + |b|): exactly 1e-8 as its floor")
+
+
+# --- 7. cross-entropy ----------------------------------------------------------------------------------
+
+def classification_case(rng, n, k, scale=2.0):
+    z = rng.normal(scale=scale, size=(n, k))
+    y = np.eye(k)[rng.permutation(np.arange(n) % k)]     # every class occurs, in random order
+    return z, y
+
+
+def cross_entropy_mistakes(z, y):
+    n, k = z.shape
+    log_p = ref.log_softmax(z)
+    loss = ref.cross_entropy(z, y)
+    return {
+        "it is n times too large: take the mean over the samples, not the sum": loss * n,
+        "average over the n samples only (the sum over the classes picks the true class), "
+        "not over all n * k entries": loss / k,
+        "the minus sign is missing: the cross-entropy is -sum y log p, a positive number": -loss,
+        "it sums the log-probabilities of all classes; the one-hot y picks the true class: -sum_c y_c log p_c":
+            -np.sum(log_p) / n,
+        "the lecture's log is the natural logarithm (np.log), not log10": loss / np.log(10),
+    }
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_cross_entropy")
+def test_cross_entropy(student, rng):
+    """cross_entropy is the mean over samples of -sum_c y log softmax(z), for any number of classes."""
+    for n, k in ((6, 4), (5, 3)):
+        z, y = classification_case(rng, n, k)
+        expect_float(student.cross_entropy(z, y), ref.cross_entropy(z, y), name=f"cross_entropy for (n, k) = ({n}, {k})",
+                     rtol=RTOL, atol=ATOL, mistakes=cross_entropy_mistakes(z, y))
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_cross_entropy")
+def test_cross_entropy_large_scores(student, rng):
+    """cross_entropy stays finite and correct for scores in the hundreds (log-sum-exp)."""
+    z, y = classification_case(rng, 5, 3, scale=400.0)
+    z[0] = [900.0, -900.0, 0.0]
+    y[0] = [0.0, 1.0, 0.0]                   # the true class has probability e^-1800: log p = -1800
+    value = student.cross_entropy(z, y)
+    hint = ("log(softmax(z)) takes log(0) = -inf when a probability underflows: compute log p with "
+            "log-sum-exp, z - max(z) - log(sum(exp(z - max(z))))")
+    got = as_array(value, name="cross_entropy of scores in the hundreds")
+    if got.size == 1 and not np.isfinite(got.reshape(())):
+        fail(f"cross_entropy of scores in the hundreds is {float(got.reshape(())):g}: {hint}")
+    expect_float(value, ref.cross_entropy(z, y), name="cross_entropy of scores in the hundreds",
+                 rtol=RTOL, atol=ATOL, hint=hint, mistakes=cross_entropy_mistakes(z, y))
+
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_cross_entropy_grad")
+def test_cross_entropy_grad(student, rng):
+    """cross_entropy_grad is (softmax(z) - y) / n, also for large scores."""
+    for n, k, scale in ((6, 4, 2.0), (4, 3, 300.0)):
+        z, y = classification_case(rng, n, k, scale=scale)
+        p = own(student, "softmax", z, ref.softmax(z))   # a wrong softmax costs points in test_softmax only
+        expected = (p - y) / n
+        expect_array(student.cross_entropy_grad(z, y), expected, name=f"cross_entropy_grad for (n, k) = ({n}, {k})",
+                     rtol=RTOL, atol=ATOL, mistakes={
+                         "the sign is flipped: dL/dz = (p - y) / n, predicted minus true": -expected,
+                         "the 1/n of the mean over the samples is missing": p - y,
+                         "it is divided by n * k; the mean is over the n samples only": expected / k,
+                         "the - y is missing: dL/dz = (softmax(z) - y) / n": p / n,
+                         "it uses only the diagonal of the softmax's derivative, p (1 - p); the full chain rule "
+                         "through softmax and log gives simply p - y": -y * (1 - p) / n,
+                     }, hint="dL/dz = (softmax(z) - y) / n; compare it with your numerical_gradient")
 
 
 # --- 7. torch ------------------------------------------------------------------------------------------
@@ -504,8 +710,11 @@ def test_relative_error(student, rng):
 @pytest.mark.cell("test_torch_gradients")
 def test_torch_gradients(student, rng):
     """torch_gradients returns autograd's gradients of the MSE for the forward() network."""
-    for activation, m in (("relu", 1), ("sigmoid", 2)):
+    # Every activation the notebook lists: each needs its own torch function (leaky_relu with alpha 0.01).
+    for activation, m in (("relu", 1), ("sigmoid", 2), ("tanh", 1), ("leaky_relu", 2)):
         X, params = network(rng, n=6, d=3, h=4, m=m)
+        if activation == "leaky_relu":   # most hidden pre-activations negative: the slope alpha shows
+            params["b1"] = params["b1"] - 2.5
         y = rng.normal(size=(6, m))
         _, expected = ref.loss_and_gradients(X, y, params, activation)
         grads = as_dict(student.torch_gradients(X, y, params, activation=activation), "torch_gradients()'s result")
@@ -558,7 +767,7 @@ def test_classify_loss_curve(student, rng, credit):
     """classify_loss_curve labels converging, slowly converging and diverging curves."""
     names = list(CURVES)
     rng.shuffle(names)
-    wrong = []
+    wrong, given = [], set()
     for name in names:
         label, curve = CURVES[name]
         t = np.arange(int(rng.integers(100, 160)), dtype=float)
@@ -572,8 +781,28 @@ def test_classify_loss_curve(student, rng, credit):
         if got not in ("converging", "converging slowly", "diverging"):
             fail(f"classify_loss_curve returned {got[:40]!r}; use exactly 'converging', "
                  "'converging slowly' or 'diverging'")
+        given.add(got)
         if got != label:
             wrong.append(f"{name} is {label!r}, not {got!r}")
+    # Exactly on the stated rules' boundaries (exact in floating point): "more than 5 %" of the drop, and
+    # "higher than the first" loss, are strict.
+    boundaries = {
+        "a curve whose last 2 epochs removed exactly 5 % of its total drop": (
+            "converging", np.concatenate([np.linspace(21.0, 2.0, 18), [1.0]]),
+            "the rule is *more than* 5 % of the drop (>), so exactly 5 % is converging"),
+        "a flat curve": ("converging", np.full(int(rng.integers(30, 60)), float(rng.integers(1, 5))),
+                         "a curve whose last loss equals its first is not higher than it: not diverging (use >)"),
+    }
+    for name, (label, losses, lesson) in boundaries.items():
+        assert ref.classify_loss_curve(losses) == label  # guards the test itself
+        got = student.classify_loss_curve([float(v) for v in losses])
+        given.add(got)
+        if got != label:
+            wrong.append(f"{name} is {label!r}, not {got!r}: {lesson}")
+        names.append(name)
+    if len(given) == 1:   # one label for every curve tells nothing apart: no partial credit for it
+        fail(f"classify_loss_curve returned {given.pop()!r} for every curve: it has to tell converging, slowly "
+             "converging and diverging curves apart")
     credit.award((len(names) - len(wrong)) / len(names))
     if wrong:
         fail("classify_loss_curve: " + "; ".join(wrong[:2]) + (" (and more)" if len(wrong) > 2 else ""))
@@ -609,3 +838,155 @@ def test_learning_rates(student, credit):
     credit.award((len(wanted) - len(wrong)) / len(wanted))
     if wrong:
         fail("learning_rates: " + "; ".join(wrong))
+
+
+# --- 10. dying ReLU ----------------------------------------------------------------------------------------
+
+def dying_network(rng, n=9, d=2, h=10):
+    """Inputs and a hidden layer with known neuron states: alive, dead, dead at exactly z = 0,
+    and alive on exactly one sample, in random order."""
+    X = rng.normal(size=(n, d))
+    W1 = rng.normal(size=(d, h))
+    Z = X @ W1
+    b1 = np.empty(h)
+    states = rng.permutation(["alive"] * 4 + ["dead"] * 3 + ["zero", "one sample", "one sample"])
+    for j, state in enumerate(states):
+        if state == "alive":
+            b1[j] = -np.median(Z[:, j])                          # active on about half the samples
+        elif state == "dead":
+            b1[j] = -Z[:, j].max() - rng.uniform(0.5, 2.0)
+        elif state == "zero":
+            W1[:, j], b1[j] = 0.0, 0.0                          # z = 0 on every sample: inactive
+        else:
+            top = np.sort(Z[:, j])[-2:]
+            b1[j] = -(top[0] + top[1]) / 2                       # positive on the largest sample only
+    params = {"W1": W1, "b1": b1, "W2": rng.normal(size=(h, 1)), "b2": rng.normal(size=1)}
+    return X, params
+
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_dead_unit_fraction")
+def test_dead_unit_fraction(student, rng):
+    """dead_unit_fraction counts the hidden neurons with Z1 <= 0 on every sample, as a fraction."""
+    for _ in range(2):
+        X, params = dying_network(rng)
+        Z1 = X @ params["W1"] + params["b1"]
+        h = Z1.shape[1]
+        expected = ref.dead_unit_fraction(X, params)
+        expect_float(student.dead_unit_fraction(X, params), expected, name="dead_unit_fraction(X, params)",
+                     rtol=1e-9, atol=1e-9, mistakes={
+                         "it counts neurons inactive on SOME sample; a neuron is dead only if it is inactive "
+                         "on every sample (np.all over the rows)": np.mean(np.any(Z1 <= 0, axis=0)),
+                         "it is the fraction of zero activations over all samples and neurons; count the "
+                         "neurons (columns) that are inactive on every sample": np.mean(Z1 <= 0),
+                         "return the fraction of the hidden neurons, not their number": expected * h,
+                         "z = 0 counts as inactive (ReLU(0) = 0 and its derivative is 0): use Z1 <= 0, not Z1 < 0":
+                             np.mean(np.all(Z1 < 0, axis=0)),
+                         "this is the fraction of neurons that are alive; dead ones are asked for": 1.0 - expected,
+                     })
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_frozen_unit_fraction")
+def test_frozen_unit_fraction(student, rng):
+    """frozen_unit_fraction counts hidden neurons whose incoming weights and bias are all unchanged."""
+    d, h = 3, 8
+    before = {"W1": rng.normal(size=(d, h)), "b1": rng.normal(size=h), "W2": rng.normal(size=(h, 1)),
+              "b2": rng.normal(size=1)}
+    after = {k: v + rng.normal(size=v.shape) for k, v in before.items()}   # every neuron changed, and W2, b2
+    # counts chosen so that every mistake below gives a different fraction
+    states = rng.permutation(["frozen"] * 2 + ["bias only"] * 2 + ["one weight only"] + ["weights, not bias"] * 2
+                             + ["all"])
+    for j, state in enumerate(states):
+        if state in ("frozen", "bias only", "one weight only"):
+            after["W1"][:, j] = before["W1"][:, j]
+        if state in ("frozen", "one weight only", "weights, not bias"):
+            after["b1"][j] = before["b1"][j]
+        if state == "bias only":
+            after["b1"][j] = before["b1"][j] + 1e-3               # a small change is a change
+        elif state == "one weight only":
+            after["W1"][int(rng.integers(d)), j] -= 1e-3
+    same_w = np.all(before["W1"] == after["W1"], axis=0)
+    same_b = before["b1"] == after["b1"]
+    expected = ref.frozen_unit_fraction(before, after)
+    expect_float(student.frozen_unit_fraction(before, after), expected, name="frozen_unit_fraction",
+                 rtol=1e-9, atol=1e-9, mistakes={
+                     "it compares only the biases; a neuron whose bias stayed but a weight changed is not frozen":
+                         np.mean(same_b),
+                     "it compares only the weights W1; a neuron whose bias changed is not frozen": np.mean(same_w),
+                     "a neuron is frozen when ALL its incoming weights are unchanged, not when any one is":
+                         np.mean(np.any(before["W1"] == after["W1"], axis=0) & same_b),
+                     "this is the fraction of neurons that changed; frozen ones are asked for": 1.0 - expected,
+                     "return the fraction of the hidden neurons, not their number": expected * h,
+                 })
+
+
+def bad_initialisation(rng, lr, n_epochs, n=40, h=12, tries=30):
+    """1-D data of the experiment's kind and an initialisation with negative hidden biases (many
+    neurons dead), chosen so that ReLU training kills further neurons: then the dead fraction after
+    training differs from the one at the start, and measuring the wrong network shows."""
+    for _ in range(tries):
+        X = np.sort(rng.uniform(-2.0, 2.0, size=(n, 1)), axis=0)
+        y = np.sin(rng.uniform(1.0, 2.0) * X) + 0.1 * rng.normal(size=X.shape)
+        params = ref.init_params(1, h, seed=int(rng.integers(1000)))
+        params["b1"] = -rng.uniform(0.0, 3.0, size=h)
+        with np.errstate(all="ignore"):
+            trained, losses = ref.train(X, y, params, lr, n_epochs)
+        if np.all(np.isfinite(losses)) and ref.dead_unit_fraction(X, trained) != ref.dead_unit_fraction(X, params):
+            break
+    return X, y, params
+
+
+def own_fraction(student, name, args, reference):
+    """The student's own measurement (dead_unit_fraction, frozen_unit_fraction) when it gives a number:
+    train_and_measure is judged on how it combines them, not again on the measurements themselves."""
+    try:
+        return as_float(getattr(student, name)(*args), name=name)
+    except (GradingFailure, StudentCodeError):
+        return reference
+
+
+def trained_by_student(student, X, y, params, lr, n_epochs, activation):
+    """The notebook's train() run in the sandbox: what the student's own backpropagation does."""
+    try:
+        result = student.train(X, y, params, lr, n_epochs, activation)
+    except StudentCodeError as error:
+        fail(f"the experiment needs the given train(), which fails with your functions ({error}); "
+             "fix forward(), backward() and sgd_step() first (see their tests)")
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        fail("the given train() no longer returns (params, losses): was the cell changed?")
+    return as_dict(result[0], "the parameters train() returned")
+
+
+@pytest.mark.points(2)
+@pytest.mark.cell("test_train_and_measure")
+def test_train_and_measure(student, rng):
+    """train_and_measure returns the dead and frozen fractions of what training really did, for ReLU and Leaky ReLU."""
+    lr, n_epochs = 0.3, 25
+    X, y, params = bad_initialisation(rng, lr, n_epochs)
+    for activation in ("relu", "leaky_relu"):
+        trained = trained_by_student(student, X, y, params, lr, n_epochs, activation)
+        other = trained_by_student(student, X, y, params, lr, n_epochs,
+                                   "relu" if activation == "leaky_relu" else "leaky_relu")
+        result = student.train_and_measure(X, y, params, lr, n_epochs, activation=activation)
+        if not isinstance(result, (tuple, list)) or len(result) != 2:
+            fail(f"train_and_measure should return two numbers, (dead, frozen); it returned {type(result).__name__}")
+
+        def dead(p):
+            return own_fraction(student, "dead_unit_fraction", (X, p), ref.dead_unit_fraction(X, p))
+
+        def frozen(a, b):
+            return own_fraction(student, "frozen_unit_fraction", (a, b), ref.frozen_unit_fraction(a, b))
+
+        expected_frozen = frozen(params, trained)
+        expect_float(result[0], dead(trained), name=f"dead ({activation})", rtol=1e-9, atol=1e-9, mistakes={
+            "dead is measured on the initial parameters; measure the trained network": dead(params),
+        })
+        mistakes = {
+            "frozen compares the trained parameters with themselves; compare params (before) with "
+            "the trained ones": frozen(trained, trained),
+        }
+        if frozen(params, other) != expected_frozen:
+            mistakes["train_and_measure must pass its activation on to train()"] = frozen(params, other)
+        expect_float(result[1], expected_frozen, name=f"frozen ({activation})", rtol=1e-9, atol=1e-9,
+                     mistakes=mistakes)

@@ -30,6 +30,7 @@ probes = assignment_probes(__file__)     # the same probes, built here in the gr
 
 LABELS = ("underfitting", "good fit", "overfitting")
 ACTIVATIONS = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0), "sigmoid": lambda z: 1 / (1 + np.exp(-z))}
+STATED_THRESHOLDS: dict = {}   # no pass mark on a measured result here (every check is exact or a named mistake)
 WEIGHT_ATOL = 2e-4      # float32 runs agree to ~1e-6; each mistake below moves weights by > 1e-2
 
 
@@ -311,6 +312,43 @@ def same_weights(got, expected) -> bool:
     return all(a.shape == b.shape and np.allclose(a, b, rtol=1e-3, atol=WEIGHT_ATOL) for a, b in zip(got, expected))
 
 
+def verified_log(student, run) -> tuple[Log, dict]:
+    """The recording model's log, believed only when it explains the weights the grader reads back.
+
+    A log is the model's account of what happened to it, and student code can write to it; the
+    weights are what the grader observes. So: the weights must have changed, and replaying the
+    logged steps from the known start must give exactly those weights (with Adam or SGD, with or
+    without zero_grad, with lr or the default 1e-3, so that each of those mistakes is named by its
+    own test). Returns the log and which of those variants the training was.
+    """
+    got = final_weights(student, run["model"])
+    if all(np.array_equal(a, c) for a, c in zip(got[0] + got[1], run["weights"] + run["biases"])):
+        fail("the model passed to train did not change: train that model in place (do not build a new one "
+             "inside train, and do not return before the training loop has run)")
+    log = Log(run["model"].getattr("calls"), run["x_tr"], run["x_va"])
+    if not log.steps:
+        fail("no backward pass went through the model: call loss.backward() on the loss of model(x)")
+    # Rows of either set may have been used (training on validation rows is another test's mistake).
+    x_all, y_all = np.vstack([run["x_tr"], run["x_va"]]), np.vstack([run["y_tr"], run["y_va"]])
+    rows = {float(v): i for i, v in enumerate(x_all[:, 0])}
+    batches = []
+    for call in log.steps:
+        values = np.asarray(call["rows"], dtype=float).reshape(-1)
+        if not all(float(v) in rows for v in values):
+            fail("the model was trained on inputs that are not the given rows: pass x_train to the model as given "
+                 "(only converted with as_tensor), without scaling or reordering columns")
+        batches.append(np.array([rows[float(v)] for v in values], dtype=int))
+    args = ([batches], x_all, y_all, run["x_va"], run["y_va"])
+    for optimizer in ("adam", "sgd"):
+        for zero_grad in (True, False):
+            for lr in (run["lr"], 1e-3):
+                variant = dict(optimizer=optimizer, zero_grad=zero_grad, lr=lr)
+                if same_weights(got[0] + got[1], replay(run["weights"], run["biases"], *args, **variant)[0]):
+                    return log, variant
+    fail("the weights after training are not what the model's own training steps produce: train the model "
+         "you are given in place, one optimizer step per batch, and leave its forward calls and its log alone")
+
+
 def full_batch_run(student, rng, *, epochs=30, lr=0.02, n_train=24, n_val=10):
     x_tr, y_tr, x_va, y_va = training_problem(rng, n_train, n_val)
     weights, biases = known_weights(rng, [1, 6, 6, 1], scale=1.5)
@@ -326,6 +364,7 @@ def test_train_records_losses_per_epoch(student, rng):
     """train returns one training and one validation MSE per epoch, measured after the epoch's updates."""
     run = full_batch_run(student, rng, epochs=8)   # still far from converged: every step changes the loss
     curves = history_of(run["history"], run["epochs"])
+    verified_log(student, run)   # a history is only worth something for a model that was really trained
     w, b = final_weights(student, run["model"])
     train_now, val_now = mse_numpy(w, b, run["x_tr"], run["y_tr"]), mse_numpy(w, b, run["x_va"], run["y_va"])
     if not np.isclose(curves["val"][-1], val_now, rtol=1e-4, atol=1e-7):
@@ -359,10 +398,8 @@ def test_train_reduces_loss(student, rng):
 def test_train_resets_gradients(student, rng):
     """Gradients are reset before every backward pass (optimizer.zero_grad())."""
     run = full_batch_run(student, rng)
-    log = Log(run["model"].getattr("calls"), run["x_tr"], run["x_va"])
-    if not log.steps:
-        fail("no backward pass went through the model: call loss.backward() on the loss of model(x)")
-    if log.stale:
+    _, variant = verified_log(student, run)
+    if not variant["zero_grad"]:   # read off the weights, not off the log
         fail("gradients were not reset between steps: call optimizer.zero_grad() before loss.backward(), "
              "otherwise the gradients of all earlier steps add up")
 
@@ -375,6 +412,9 @@ def test_train_keeps_validation_data_out_of_training(student, rng):
     if Log(run["model"].getattr("calls"), run["x_tr"], run["x_va"]).uses_validation():
         fail("validation rows were used to compute a gradient: the validation set may only be evaluated, "
              "never trained on")
+    # A train() that does nothing cannot be influenced by anything: the property below says nothing
+    # about it, so first the model must really have been trained on the training rows.
+    verified_log(student, run)
     other = probe_model(student, run["weights"], run["biases"])
     student.train(other, run["x_tr"], run["y_tr"], float32_exact(run["x_va"] + 3.0), run["y_va"] + 50.0,
                   epochs=run["epochs"], lr=run["lr"])
@@ -388,7 +428,7 @@ def test_train_keeps_validation_data_out_of_training(student, rng):
 def test_train_full_batch_follows_the_five_steps(student, rng):
     """Full batch: one Adam step per epoch on all training rows; the weights match the reference."""
     run = full_batch_run(student, rng)
-    log = Log(run["model"].getattr("calls"), run["x_tr"], run["x_va"])
+    log, _ = verified_log(student, run)
     batches = log.batches()
     if len(batches) != run["epochs"]:
         fail("with batch_size=None, train should take exactly one optimizer step per epoch "
@@ -671,6 +711,12 @@ def test_sweep_complexity(student, rng):
         if not curves["val"][-1] > 10.0 > curves["train"][-1]:
             fail("val_loss does not look like the loss on the validation data passed to the sweep: train on "
                  "x_train, y_train and evaluate on x_val, y_val")
+        # The losses must belong to the model handed back: measured here, not taken from the record.
+        measured = float(np.mean((as_array(record["model"](ref.as_tensor(x_va)), name="record['model'](x_val)")
+                                  .astype(float).reshape(-1, 1) - (y_va + 5.0)) ** 2))
+        if not np.isclose(measured, curves["val"][-1], rtol=1e-4, atol=1e-6):
+            fail("record['val_loss'] is not the validation loss of record['model']: train the model you "
+                 "store in the record (train changes it in place) and record its losses after training")
     again = sweep_records(call(), widths, depths)
     if not all(np.isclose(as_float(a["val_loss"], name="val_loss"), as_float(b["val_loss"], name="val_loss"),
                           rtol=1e-6) for a, b in zip(records, again)):
@@ -817,6 +863,8 @@ def variant_labels(train, val, target, rise_tol=0.1, gap_ratio=2.0):
             decide(rose, False, under),
         "it ignores the rise_tol and gap_ratio arguments (their defaults are 0.1 and 2.0)":
             decide(v > 1.1 * val.min(), v > 2.0 * t, under),
+        "judge the curves by their final values (train_losses[-1], val_losses[-1]), not an earlier epoch":
+            decide(val[-2] > (1 + rise_tol) * val.min(), val[-2] > gap_ratio * train[-2], train[-2] > target),
     }
 
 
@@ -859,7 +907,24 @@ def clear_cases(rng):
         target = float(rng.uniform(0.005, 0.05))
         train, val = curve_pair(rng, label, target, **shape)
         cases.append((train, val, target, {}, label))
-    return cases
+    return cases + last_epoch_cases(rng)
+
+
+def last_epoch_cases(rng):
+    """The final epoch decides: a validation loss that jumps only in the last epoch (overfitting),
+    a training loss that reaches the target only in the last epoch (good fit)."""
+    target = float(rng.uniform(0.005, 0.05))
+    train, val = curve_pair(rng, "good fit", target, gap=1.2)
+    val = val.copy()
+    val[-1] = val[-2] * float(rng.uniform(1.4, 1.8))
+    spike = (train, val, target, {}, "overfitting")
+    target = float(rng.uniform(0.005, 0.05))
+    train, val = curve_pair(rng, "underfitting", target, gap=1.2, train_ratio=float(rng.uniform(1.3, 1.6)))
+    train = train.copy()
+    train[-1] = target * float(rng.uniform(0.75, 0.9))
+    val = val.copy()
+    val[-1] = min(val[-2], 1.2 * train[-1])
+    return [spike, (train, val, target, {}, "good fit")]
 
 
 @pytest.mark.points(2)
@@ -893,7 +958,7 @@ def test_diagnose_learning_curves_borderline(student, rng):
 def test_diagnose_learning_curves_explanation(student, rng):
     """The explanation is a sentence naming the loss that decided (validation or training)."""
     cases = clear_cases(rng)
-    checked = 0
+    checked, kinds = 0, set()
     for train, val, target, kwargs, expected in cases:
         label, explanation = pair(student.diagnose_learning_curves(train, val, target), "diagnose_learning_curves",
                                   "label, explanation")
@@ -906,8 +971,13 @@ def test_diagnose_learning_curves_explanation(student, rng):
             fail(f"an explanation of {expected!r} should name the loss that decided it: it must mention "
                  f"the {word} loss")
         checked += 1
+        kinds.add(expected)
     if not checked:
         fail("none of the labels were right, so no explanation could be checked")
+    if len(kinds) < len(LABELS):
+        missing = ", ".join(repr(k) for k in LABELS if k not in kinds)
+        fail(f"no curve labelled {missing} was recognised, so those explanations could not be checked "
+             "(an explanation is only worth something next to the right label)")
 
 
 # --- 7. extrapolation ---------------------------------------------------------------------------

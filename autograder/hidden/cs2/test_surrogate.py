@@ -23,16 +23,21 @@ vdv = ref.vandevusse
 SAMPLED = ref.ranges_as_bounds(vdv.SAMPLING_RANGES)
 
 # The best yield of B in SAMPLED, found with differential evolution on the simulator (tol 1e-10,
-# 9,365 evaluations; tests/assignments/cs2/test_cs2_surrogate_reference.py re-checks it): D = 35 1/h, T0 = 120 degC,
-# cA0 = 4.5 mol/L, QK anywhere on a ridge near -500 kJ/h.
+# 9,365 evaluations; tests/assignments/cs2/test_cs2_surrogate_reference.py re-checks it): dilution = 35 1/h,
+# T0 = 120 degC, cA0 = 4.5 mol/L, QK anywhere on a ridge near -500 kJ/h.
 BEST_YIELD_IN_SAMPLED = 0.2197657
 # The surrogate test: settings handed to fit_surrogate and the R^2 every output must reach. This test's
 # own seeds are fixed (from its id), but the threshold was checked over 40 other seeds of the same
 # procedure: the reference (tanh) never went below R^2 = 0.988 (cB), a ReLU variant never below 0.986;
 # 0.95 leaves a margin for correct variants (activation, batching, initialisation). Re-measure with
 # benchmarks/cs2_surrogate.py --seeds 40; tests/assignments/cs2/test_cs2_surrogate_reference.py checks one run.
-SURROGATE_SETTINGS = dict(width=32, depth=2, max_epochs=120, batch_size=64, lr=5e-3, patience=15)
+# Depth 3 (a deep network by the lecture's definition, depth > 2): over 20 seeds the reference's lowest R^2
+# was 0.9936 (cB), training 9 s on average at a load of 18 on 2 cores (benchmarks/cs2_surrogate.py --seeds 20).
+SURROGATE_SETTINGS = dict(width=32, depth=3, max_epochs=120, batch_size=64, lr=5e-3, patience=15)
 R2_THRESHOLD = 0.95
+# Pass marks the notebook states where the task is set, and the visible check that applies the same number
+# (tests/assignments/test_stated_thresholds.py holds the notebook to this table).
+STATED_THRESHOLDS = {"R2_THRESHOLD": {"value": R2_THRESHOLD, "check": "test_surrogate", "text": "0.95"}}
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -75,11 +80,11 @@ def scaled(X, mean, scale):
 
 
 def yield_surface(rng):
-    """Parameters of a quadratic yield surface whose peak lies beyond the box for D and T0."""
+    """Parameters of a quadratic yield surface whose peak lies beyond the box for the dilution rate and T0."""
     low, high = SAMPLED[:, 0], SAMPLED[:, 1]
     span = high - low
     center = low + span * rng.uniform(0.25, 0.75, size=4)
-    center[0] = high[0] + span[0] * rng.uniform(0.1, 0.4)        # beyond the upper bound of D
+    center[0] = high[0] + span[0] * rng.uniform(0.1, 0.4)        # beyond the upper bound of the dilution rate
     center[1] = low[1] - span[1] * rng.uniform(0.1, 0.4)         # below the lower bound of T0
     width = span * rng.uniform(0.8, 1.5, size=4)
     return {"peak": float(rng.uniform(0.25, 0.35)), "center": center, "width": width}
@@ -127,31 +132,43 @@ def per_output(value, expected, *, name, mistakes, n_samples=None, rtol=1e-6, at
 @pytest.mark.points(1)
 @pytest.mark.cell("test_split")
 def test_split_indices(student, rng):
-    """split_indices: sizes, disjoint, complete, shuffled, reproducible with the seed."""
+    """split_indices(n, fractions, seed) as in cs1 part B: sizes, disjoint, complete, shuffled, seeded."""
     n = int(rng.integers(60, 90))
-    val_fraction, test_fraction = 0.2, 0.1
+    fractions = (0.7, 0.2, 0.1)
     seed = int(rng.integers(1000))
-    parts = pair_of(student.split_indices(n, val_fraction, test_fraction, seed), "split_indices",
-                    ("train_idx", "val_idx", "test_idx"))
-    train, val, test = (as_array(p, name=f"{label}").astype(int).reshape(-1)
-                        for p, label in zip(parts, ("train_idx", "val_idx", "test_idx")))
+
+    def parts_of(value):
+        parts = pair_of(value, "split_indices", ("train_idx", "val_idx", "test_idx"))
+        return [as_array(p, name=label).astype(int).reshape(-1) for p, label in zip(parts, ("train_idx", "val_idx", "test_idx"))]
+
+    try:
+        train, val, test = parts_of(student.split_indices(n, fractions=fractions, seed=seed))
+    except StudentCodeError as exc:
+        if "unexpected keyword argument" in str(exc):
+            fail("split_indices should take the arguments (n, fractions=(0.7, 0.15, 0.15), seed=0), the same "
+                 f"as in case study 1 part B ({str(exc).split(': ', 1)[-1][:120]})")
+        raise
     sizes = (len(train), len(val), len(test))
-    expected = (n - round(n * val_fraction) - round(n * test_fraction), round(n * val_fraction), round(n * test_fraction))
-    if sizes != expected:
-        fail(f"for n = {n} the sizes (train, val, test) are {sizes}, expected {expected}: "
-             "validation and test get round(n * fraction) rows, training the rest")
+    for size, fraction, name in zip(sizes, fractions, ("training", "validation", "test")):
+        if abs(size - fraction * n) > 1 + 1e-9:
+            fail(f"for n = {n} and fractions = {fractions} the sizes (train, val, test) are {sizes}: the {name} set "
+                 "should be within one row of fraction * n (validation and test get round(fraction * n) rows, "
+                 "training the rest; fractions are (train, val, test))")
     together = np.concatenate([train, val, test])
-    if len(np.unique(together)) != n or together.min() != 0 or together.max() != n - 1:
+    if len(np.unique(together)) != n or together.min() != 0 or together.max() != n - 1 or len(together) != n:
         fail("the three index arrays must be disjoint and together contain every index 0 .. n-1 exactly once")
     if all(len(part) and part.max() - part.min() + 1 == len(part) for part in (train, val, test)):
         fail("each set is a block of consecutive rows: shuffle (np.random.default_rng(seed).permutation(n)) "
              "before splitting, or the sets come from different regions of the data")
-    again = student.split_indices(n, val_fraction, test_fraction, seed)
-    if not all(np.array_equal(as_array(a, name="split").astype(int).reshape(-1), b) for a, b in zip(again, (train, val, test))):
+    again = parts_of(student.split_indices(n, fractions=fractions, seed=seed))
+    if not all(np.array_equal(a, b) for a, b in zip(again, (train, val, test))):
         fail("the same seed gave a different split: draw the permutation from np.random.default_rng(seed)")
-    other = student.split_indices(n, val_fraction, test_fraction, seed + 1)
-    if np.array_equal(as_array(other[0], name="train_idx").astype(int).reshape(-1), train):
+    other = parts_of(student.split_indices(n, fractions=fractions, seed=seed + 1))
+    if np.array_equal(other[0], train):
         fail("a different seed gave the same split: use the seed argument")
+    default = parts_of(student.split_indices(n, seed=seed))
+    if any(abs(len(part) - fraction * n) > 1 + 1e-9 for part, fraction in zip(default, (0.7, 0.15, 0.15))):
+        fail("without fractions the split should be 70 / 15 / 15 (the default fractions=(0.7, 0.15, 0.15))")
 
 
 # --- Step 2: scaling ------------------------------------------------------------------------------
@@ -163,7 +180,7 @@ def test_scalers_are_fitted_on_the_training_rows_only(student, rng, credit):
     n = 40
     X = vdv.design_of_experiments(n, seed=int(rng.integers(2**31)))
     Y = vdv.simulate(X)
-    # The training rows are the low-D half: their statistics differ clearly from all rows'.
+    # The training rows are the low-dilution half: their statistics differ clearly from all rows'.
     order = np.argsort(X[:, 0])
     train_idx = rng.permutation(order[:24])
     result = pair_of(student.fit_scalers(X, Y, train_idx), "fit_scalers", ("x_scaler", "y_scaler"))
@@ -421,12 +438,35 @@ def validation_mse(model, X_val, y_val):
     return float(np.mean((remote_predict(model, X_val) - y_val) ** 2))
 
 
+def weights_of(model) -> list[np.ndarray]:
+    return [np.asarray(a, dtype=float) for a in as_state(model.call_method("state_dict"))]
+
+
+def as_state(value):
+    if not isinstance(value, dict):
+        fail("model.state_dict() no longer returns the weights: do not replace the model's methods")
+    return [as_array(v, name="a weight of the model") for v in value.values()]
+
+
+def trained_for_real(model, before, X_val, y_val, val, best):
+    """The history is the student's account; the weights are what the grader sees. The model must have
+    changed, and history['val_loss'] at the best epoch must be the validation MSE the grader measures."""
+    after = weights_of(model)
+    if len(after) == len(before) and all(a.shape == b.shape and np.array_equal(a, b) for a, b in zip(after, before)):
+        fail("the model passed to train_with_early_stopping did not change: train that model in place "
+             "(the history must describe training that really happened)")
+    if not np.isclose(validation_mse(model, X_val, y_val), val[best], rtol=2e-3, atol=1e-6):
+        fail("history['val_loss'][best_epoch] is not the validation MSE of the weights the model ends with: "
+             "record the validation loss of the model after every epoch and restore that epoch's weights")
+
+
 @pytest.mark.points(1)
 @pytest.mark.cell("test_early_stopping")
 def test_early_stopping_stops_after_patience(student, rng):
     """train_with_early_stopping stops `patience` epochs after the best validation loss."""
     X, y, Xv, yv = conflicting_data(rng)
     model = remote_network(student, (3, 16, 2), seed=int(rng.integers(1000)))
+    before = weights_of(model)
     patience, max_epochs = 6, 150
     history = student.train_with_early_stopping(model, X, y, Xv, yv, max_epochs=max_epochs, batch_size=16, lr=1e-2,
                                                 patience=patience, seed=0)
@@ -438,12 +478,15 @@ def test_early_stopping_stops_after_patience(student, rng):
         fail("history['best_epoch'] is not the epoch with the lowest validation loss "
              "(val_loss[best_epoch] should be the minimum)")
     waited = len(val) - 1 - best
-    if waited < patience - 1:
+    if waited < patience:
         fail(f"training stopped {waited} epoch(s) after the best one, but patience = {patience}: "
-             "count the epochs without improvement and stop only when the count reaches patience")
-    if waited > patience + 1:
-        fail(f"training went on for {waited} epochs after the best one with patience = {patience}: "
+             "count the epochs without improvement and stop when the count reaches patience (an off-by-one "
+             "in the counter or the comparison?)")
+    if waited > patience:
+        fail(f"training went on for {waited} epochs after the best one with patience = {patience}: stop as soon "
+             "as the count of epochs without improvement reaches patience (>= patience, not > patience), and "
              "reset the counter only when the validation loss improves")
+    trained_for_real(model, before, Xv, yv, val, best)
 
 
 @pytest.mark.points(2)
@@ -452,11 +495,13 @@ def test_early_stopping_restores_the_best_weights(student, rng):
     """After training, the model has the weights of the best validation epoch, not of the last one."""
     X, y, Xv, yv = conflicting_data(rng)
     model = remote_network(student, (3, 16, 2), seed=int(rng.integers(1000)))
+    before = weights_of(model)
     history = student.train_with_early_stopping(model, X, y, Xv, yv, max_epochs=150, batch_size=16, lr=1e-2,
                                                 patience=5, seed=1)
-    _, val, _ = history_of(history, 150)
+    _, val, best = history_of(history, 150)
     now = validation_mse(model, Xv, yv)
     if np.isclose(now, val.min(), rtol=2e-3, atol=1e-6):
+        trained_for_real(model, before, Xv, yv, val, int(np.argmin(val)))
         return
     if np.isclose(now, val[-1], rtol=2e-3, atol=1e-6):
         fail("the model keeps the weights of the last epoch instead of restoring the best ones: save a copy "
@@ -464,6 +509,38 @@ def test_early_stopping_restores_the_best_weights(student, rng):
              "state_dict() without a copy holds references to the weights that training keeps changing")
     fail("the model's validation loss after training matches neither the best nor the last epoch of "
          "history['val_loss']: record the validation MSE after each epoch and restore the best weights")
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_early_stopping")
+def test_training_loss_is_measured_with_the_weights_of_its_epoch(student, rng):
+    """history['train_loss'][k] is the MSE on the whole training set after epoch k, like val_loss[k]."""
+    X = rng.uniform(-1.5, 1.5, size=(96, 2))
+    y = np.column_stack([np.sin(2 * X[:, 0]) * X[:, 1], X[:, 0] ** 2 - 0.5 * X[:, 1]])
+    y = (y - y.mean(axis=0)) / y.std(axis=0)
+    X_train, y_train, X_val, y_val = X[:64], y[:64], X[64:], y[64:]
+    model = remote_network(student, (2, 16, 16, 2), seed=int(rng.integers(1000)))
+    # Many small batches per epoch: the weights change a lot within an epoch, so the mean of the batch
+    # losses and the loss after the epoch differ clearly.
+    history = student.train_with_early_stopping(model, X_train, y_train, X_val, y_val, max_epochs=25, batch_size=4,
+                                                lr=1e-2, patience=25, seed=3)
+    train, val, _ = history_of(history, 25)
+    now_train = float(np.mean((remote_predict(model, X_train) - y_train) ** 2))
+    now_val = validation_mse(model, X_val, y_val)
+    # Which epoch's weights does the model hold now? (The restore itself is checked by another test.)
+    epochs = [k for k in range(len(val)) if np.isclose(val[k], now_val, rtol=2e-3, atol=1e-7)]
+    if not epochs:
+        fail("the model's validation MSE after training matches no entry of history['val_loss']: record the "
+             "validation MSE after each epoch")
+    if any(np.isclose(train[k], now_train, rtol=2e-3, atol=1e-7) for k in epochs):
+        return
+    if all(train[k] > now_train for k in epochs):
+        fail("history['train_loss'] is not the training MSE of the weights after the epoch (it is larger: it "
+             "looks like the mean of the mini-batch losses during the epoch, which mixes the weights before "
+             "every step). Evaluate the MSE on the whole training set after each epoch with torch.no_grad(), as "
+             "for the validation set, so that both curves belong to the same weights")
+    fail("history['train_loss'][k] is not the MSE on the whole training set after epoch k: evaluate it after "
+         "each epoch with torch.no_grad(), as for the validation set")
 
 
 @pytest.mark.points(1)
@@ -477,16 +554,27 @@ def test_training_lowers_the_validation_loss(student, rng):
     history = student.train_with_early_stopping(model, X[:120], y[:120], X[120:], y[120:], max_epochs=80,
                                                 batch_size=16, lr=1e-2, patience=20, seed=2)
     train, val, best = history_of(history, 80)
-    if val.min() > 0.3 * np.mean(y[120:] ** 2):
-        fail(f"after training the best validation MSE is {val.min():.3g}, hardly better than predicting 0 "
-             f"({np.mean(y[120:] ** 2):.3g}): check the optimiser steps (zero_grad, backward, step) on every mini-batch")
+    measured = validation_mse(model, X[120:], y[120:])   # the grader's own measurement, not the history's
+    if measured > 0.3 * np.mean(y[120:] ** 2):
+        fail(f"after training the model's validation MSE is {measured:.3g}, hardly better than predicting 0 "
+             f"({np.mean(y[120:] ** 2):.3g}; it must be below 30 % of that): check the optimiser steps "
+             "(zero_grad, backward, step) on every mini-batch")
     if best != int(np.argmin(val)):
         fail("history['best_epoch'] is not the epoch with the lowest validation loss")
     if train[-1] >= train[0]:
         fail("the training loss did not decrease over the epochs")
+    # train_loss[k] is a mean over the rows of epoch k: the same scale as the MSE of the training set.
+    train_mse = validation_mse(model, X[:120], y[:120])
+    ratio = train[best] / train_mse if train_mse > 0 else np.inf
+    if not 0.5 <= ratio <= 2.0:
+        fail(f"history['train_loss'] is {ratio:.3g} times the training MSE the grader measures for the same "
+             "weights (it must be between 0.5 and 2): average the batch losses over the epoch, weighted by the "
+             "rows of each batch, and divide by the number of rows (do not multiply, and do not just add them up)")
 
 
 # --- Step 7: the trained surrogate ------------------------------------------------------------------
+
+SIMULATOR_AGREEMENT = 1e-4   # of each output's spread: the simulator itself, not a trained network
 
 @pytest.mark.points(3)
 @pytest.mark.cell("test_surrogate")
@@ -503,6 +591,16 @@ def test_trained_surrogate_is_accurate_on_new_simulator_points(student, rng, cre
     model = remote_object(result[0], "the model returned by fit_surrogate", "a torch model")
     x_scaler = remote_object(result[1], "x_scaler", "a fitted scaler")
     y_scaler = remote_object(result[2], "y_scaler", "a fitted scaler")
+    for what, scaler, A in (("x_scaler", x_scaler, X), ("y_scaler", y_scaler, Y)):
+        train, val = A[train_idx], A[val_idx]
+        expect_array(scaler.call_method("transform", A), scaled(A, train.mean(axis=0), train.std(axis=0)),
+                     name=f"{what}.transform", rtol=1e-5, atol=1e-7, mistakes={
+            f"data leakage: {what} was refitted on the validation rows (fit_transform on the validation data). "
+            "Fit the scalers once, on the training rows, and only transform the validation rows":
+                scaled(A, val.mean(axis=0), val.std(axis=0)),
+            f"data leakage: {what} was fitted on all rows; fit it on the training rows only":
+                scaled(A, A.mean(axis=0), A.std(axis=0)),
+        }, hint=f"fit_surrogate must return {what} fitted on the training rows (fit_scalers)")
     X_new = vdv.design_of_experiments(300, seed=int(rng.integers(2**31)))
     Y_new = vdv.simulate(X_new)
     inputs = as_array(x_scaler.call_method("transform", X_new), name="x_scaler.transform(X)").astype(float)
@@ -510,12 +608,20 @@ def test_trained_surrogate_is_accurate_on_new_simulator_points(student, rng, cre
                          name="y_scaler.inverse_transform(...)").astype(float)
     if predicted.shape != Y_new.shape or not np.all(np.isfinite(predicted)):
         fail(f"the surrogate's predictions have shape {predicted.shape} (or contain NaN); expected {Y_new.shape}")
+    # The released simulator wrapped as a module is right to float32 rounding on points it never saw
+    # (measured: 4.8e-07 of an output's spread, fixture simulator_as_surrogate); a network trained on
+    # data with 1% noise is nowhere near 1e-4 everywhere (the reference passes this check).
+    closeness = float(np.max(np.abs(predicted - Y_new) / np.maximum(np.std(Y_new, axis=0), 1e-12)))
+    if closeness < SIMULATOR_AGREEMENT:
+        fail(f"the surrogate's predictions equal the simulator's own outputs on new points (largest difference "
+             f"{closeness:.1e} of an output's spread, below {SIMULATOR_AGREEMENT:g}), which no network trained on noisy "
+             "data reaches: the exercise asks for a trained network, not the released simulator")
     r2 = ref.r2_per_output(Y_new, predicted)
     passed = r2 >= R2_THRESHOLD
     credit.award(passed.mean() * 0.5)
     if not passed.all():
         worst = ", ".join(f"{name}: {value:.3f}" for name, value, ok in zip(vdv.OUTPUTS, r2, passed) if not ok)
-        fail(f"on new simulator points R^2 is below {R2_THRESHOLD} for {worst}. Check that the scalers are fitted "
+        fail(f"on new simulator points R^2 must be at least {R2_THRESHOLD} for every output; it is below for {worst}. Check that the scalers are fitted "
              "on the training rows, the network is trained on the *scaled* data, and early stopping keeps the best weights")
 
 
@@ -596,6 +702,15 @@ def test_sample_outside(student, rng):
     if inside.any():
         fail(f"{int(inside.sum())} of the {n} points are inside the inner (sampled) box: keep only points with at "
              "least one input outside its inner range, and draw again until you have n")
+    # Uniform over the outer box minus the inner one, few points have *every* input outside its inner range.
+    outside_each = (points < inner[:, 0]) | (points > inner[:, 1])
+    p = 1 - (inner[:, 1] - inner[:, 0]) / (outer[:, 1] - outer[:, 0])
+    expected_share = np.prod(p) / (1 - np.prod(1 - p))
+    share = float(np.mean(np.all(outside_each, axis=1)))
+    if share > expected_share + 0.25:
+        fail(f"{share:.0%} of the points have every input outside its inner range (uniform sampling gives about "
+             f"{expected_share:.0%}): a point is outside the inner box when at least one input is outside, i.e. "
+             "reject exactly the points with all inputs inside (np.all), not those with any input inside")
     spread = (points.max(axis=0) - points.min(axis=0)) / (outer[:, 1] - outer[:, 0])
     if np.any(spread < 0.85):
         fail("the points do not cover the whole outer box in every input: draw each input uniformly over its "

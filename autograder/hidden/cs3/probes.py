@@ -35,3 +35,16 @@ def affine_map(weight, bias):
 
     weight, bias = np.asarray(weight, dtype=float), np.asarray(bias, dtype=float)
     return lambda X: np.asarray(X, dtype=float) @ weight + bias
+
+
+def least_squares_fit():
+    """fit(X, y) -> predict: ordinary least squares with an intercept. Deterministic, so the grader
+    can repeat a selection or importance computation with the same model and compare numbers."""
+    import numpy as np
+
+    def fit(X_train, y_train):
+        A = np.column_stack([np.asarray(X_train, dtype=float), np.ones(len(X_train))])
+        coef, *_ = np.linalg.lstsq(A, np.asarray(y_train, dtype=float), rcond=None)
+        return lambda X: np.asarray(X, dtype=float) @ coef[:-1] + coef[-1]
+
+    return fit

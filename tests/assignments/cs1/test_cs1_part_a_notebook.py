@@ -29,6 +29,14 @@ def test_given_cells_match_the_reference():
     assert np.array_equal(namespace["X_demo"], X_demo) and np.array_equal(namespace["y_demo"], y_demo)
     assert (namespace["N_HIDDEN"], namespace["N_EPOCHS"]) == (ref.LR_EXPERIMENT["n_hidden"],
                                                              ref.LR_EXPERIMENT["n_epochs"])
+    exec(cells["chain_rule_setup"], namespace)
+    assert namespace["y_example"].shape == (1, 1)
+    exec(cells["loss_and_gradients"], namespace)          # init_params, used by the dying-ReLU setup
+    exec(cells["dying_setup"], namespace)
+    X_dying, y_dying, params_dying = ref.dying_relu_setup()
+    assert np.array_equal(namespace["X_dying"], X_dying) and np.array_equal(namespace["y_dying"], y_dying)
+    assert all(np.array_equal(namespace["params_dying"][k], params_dying[k]) for k in params_dying)
+    assert (namespace["LR_DYING"], namespace["EPOCHS_DYING"]) == (ref.DYING_RELU["lr"], ref.DYING_RELU["n_epochs"])
 
 
 def test_lecture_example_reproduces_the_lecture_numbers():

@@ -36,10 +36,34 @@ def test_simulator_is_loaded_once_from_the_released_file():
 
 
 def test_split_indices_partitions_and_is_reproducible():
-    train, val, test = ref.split_indices(50, 0.2, 0.1, seed=3)
+    train, val, test = ref.split_indices(50, fractions=(0.7, 0.2, 0.1), seed=3)
     assert (len(train), len(val), len(test)) == (35, 10, 5)
     assert sorted(np.concatenate([train, val, test])) == list(range(50))
-    assert np.array_equal(ref.split_indices(50, 0.2, 0.1, seed=3)[1], val)
+    assert np.array_equal(ref.split_indices(50, fractions=(0.7, 0.2, 0.1), seed=3)[1], val)
+
+
+def test_split_indices_is_the_one_of_cs1_part_b():
+    """The same idea, the same name and signature: cs2 asks for part B's split_indices."""
+    import solutions.cs1.model_complexity as part_b
+
+    assert ref.split_indices is part_b.split_indices
+
+
+def test_training_loss_belongs_to_the_weights_of_its_epoch():
+    """train_loss[k] is the MSE on the whole training set after epoch k: the restored model's training MSE
+    is train_loss[best_epoch], as its validation MSE is val_loss[best_epoch]."""
+    import torch
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1.5, 1.5, size=(96, 2))
+    y = np.column_stack([np.sin(2 * X[:, 0]) * X[:, 1], X[:, 0] ** 2])
+    model = ref.build_surrogate(2, 2, width=16, depth=3, seed=0)
+    history = ref.train_with_early_stopping(model, X[:64], y[:64], X[64:], y[64:], max_epochs=30, batch_size=4,
+                                            lr=1e-2, patience=5, seed=0)
+    with torch.no_grad():
+        fitted = float(torch.nn.functional.mse_loss(model(torch.as_tensor(X[:64], dtype=torch.float32)),
+                                                    torch.as_tensor(y[:64], dtype=torch.float32)))
+    assert np.isclose(fitted, history["train_loss"][history["best_epoch"]], rtol=1e-5)
 
 
 def test_scalers_use_training_rows_and_invert():

@@ -19,12 +19,12 @@ POINTS = [NOMINAL, [5.0, 90.0, -8500.0, 4.5], [35.0, 120.0, 0.0, 5.7], [20.0, 10
 def by_product_concentrations(state, inputs):
     """cC and cD from their own steady-state balances (the model does not carry them as states).
 
-    C: 0 = -D cC + k2 cB.  D: two A make one D, so 0 = -D cD + k3 cA^2 / 2.
+    C: 0 = -dilution cC + k2 cB.  D: two A make one D, so 0 = -dilution cD + k3 cA^2 / 2.
     """
     cA, cB, T, _ = state
-    D = inputs[0]
+    dilution = inputs[0]
     _, k2, k3 = vdv.rates(T)
-    return k2 * cB / D, k3 * cA**2 / (2 * D)
+    return k2 * cB / dilution, k3 * cA**2 / (2 * dilution)
 
 
 # --- the paper's nominal steady state ----------------------------------------------------------------
@@ -73,10 +73,10 @@ def test_mole_balance_of_A_closes_over_all_four_species(inputs):
 def test_overall_energy_balance_closes(inputs):
     """Heat in with the feed + heat of reaction + heat from the jacket = 0 for the whole reactor and jacket."""
     cA, cB, T, TK = state = vdv.steady_state(inputs)
-    D, T0, QK, _ = inputs
+    dilution, T0, QK, _ = inputs
     k1, k2, k3 = vdv.rates(T)
     V = P["VR"]
-    sensible = P["rho"] * P["Cp"] * V * D * (T0 - T)                          # kJ/h
+    sensible = P["rho"] * P["Cp"] * V * dilution * (T0 - T)                          # kJ/h
     reaction = -V * (k1 * cA * P["dH_AB"] + k2 * cB * P["dH_BC"] + k3 * cA**2 * P["dH_AD"])
     assert sensible + reaction + QK == pytest.approx(0.0, abs=1e-6 * abs(sensible) + 1e-6)
     # The jacket alone: what the wall passes to the jacket is what the coolant removes.
@@ -181,7 +181,7 @@ def test_simulate_names_the_invalid_row():
     with pytest.raises(ValueError, match=r"shape \(n, 4\)"):
         vdv.simulate(np.zeros((3, 5)))
     with pytest.raises(ValueError, match="dict|lack"):
-        vdv.steady_state({"D": 14.19, "T0": 104.9})
+        vdv.steady_state({"dilution": 14.19, "T0": 104.9})
 
 
 def test_no_steady_state_in_the_physical_window_is_an_error():

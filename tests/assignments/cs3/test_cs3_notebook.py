@@ -57,6 +57,15 @@ def test_notebook_solution_agrees_with_the_reference_module():
     groups = list("abcabcddeeffgghhiijj")
     assert [list(a) for a in namespace["split_by_group"](groups, 0.3, 4)] == \
            [list(a) for a in ref.split_by_group(groups, 0.3, 4)]
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=(120, 6)), rng.normal(size=120)
+    X[:, 2] += 0.7 * y
+    data = (X[:80], y[:80], X[80:], y[80:])
+    chosen, errors = namespace["forward_selection"](ref.least_squares_fit, *data, start=1, n_steps=3)
+    expected_chosen, expected_errors = ref.forward_selection(ref.least_squares_fit, *data, start=1, n_steps=3)
+    assert list(chosen) == expected_chosen and np.allclose(errors, expected_errors)
+    assert np.allclose(namespace["drop_column_importance"](ref.least_squares_fit, *data),
+                       ref.drop_column_importance(ref.least_squares_fit, *data))
 
 
 def test_reference_families_cover_the_data():

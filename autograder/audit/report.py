@@ -1,0 +1,186 @@
+"""Judging the graded notebooks of an audit: figures per notebook, findings, targets."""
+from __future__ import annotations
+
+import dataclasses
+
+TARGET_KILL_RATE = 0.97
+
+
+@dataclasses.dataclass
+class NotebookAudit:
+    assignment: str
+    notebook: str
+    baseline_ok: bool
+    baseline_note: str
+    nulls_total: int
+    nulls_zero: int                 # get 0 on every dependent test
+    nulls_documented: int           # earn points only where audit.toml says why
+    null_findings: list[dict]       # {function, variant, test, points}
+    untested_functions: list[str]   # no test loses points when the function is the released stub
+    mutants_total: int
+    mutants_sampled: int
+    mutants_killed: int
+    mutants_equivalent: int
+    survivors: list[dict]           # Mutant.to_dict() of non-equivalent survivors
+    alternatives_graded: int
+    false_failures: list[dict]      # {solution, seed, score, max_score, lost}
+    flaky: list[str]
+    stale_review: list[str]         # reviewed entries that match nothing here, or equivalents that were killed
+
+    # --- judging ------------------------------------------------------------------------------
+
+    @classmethod
+    def judge(cls, assignment, notebook, graded, facts, reviewed) -> "NotebookAudit":
+        by_kind = {}
+        for g in graded:
+            by_kind.setdefault(g.job.kind, []).append(g)
+        baseline = by_kind["baseline"][0]
+        baseline_ok = baseline.score == baseline.max_score and baseline.max_score > 0
+        lost = [f"{t} {p:g}/{m:g}" for t, (p, m) in baseline.points.items() if p < m]
+        note = "" if baseline_ok else f"the source notebook itself loses points: {', '.join(lost) or baseline.error}"
+
+        excuses = [e for e in reviewed.nulls if e.notebook == notebook]
+        used = set()
+
+        def excused(function, variant, test):
+            for e in excuses:
+                if e.covers(notebook, function, variant, test):
+                    used.add(e)
+                    return True
+            return False
+
+        findings, total, zero, documented = [], 0, 0, 0
+        released = by_kind["released"][0]
+        total += 1
+        earning = {t: p for t, (p, _) in released.points.items() if p > 0}
+        if not earning:
+            zero += 1
+        else:
+            open_ = {t: p for t, p in earning.items() if not excused("(released notebook)", "untouched", t)}
+            documented += not open_
+            findings += [{"function": "(released notebook)", "variant": "untouched", "test": t, "points": p}
+                         for t, p in open_.items()]
+        stubs = {g.job.detail[0]: g for g in by_kind.get("null", []) if g.job.detail[1] == "released"}
+        untested = []
+        for fn, stub in stubs.items():
+            dependent = {t for t, (p, m) in stub.points.items() if p < m}
+            if not dependent and not excused(fn, "released", "*"):
+                untested.append(fn)
+        for g in by_kind.get("null", []):
+            fn, variant = g.job.detail
+            if variant == "released":
+                continue
+            total += 1
+            earning = {t: p for t, (p, _) in g.points.items() if t in g.job.only and p > 0}
+            if not earning:
+                zero += 1
+                continue
+            open_ = {t: p for t, p in earning.items() if not excused(fn, variant, t)}
+            documented += not open_
+            findings += [{"function": fn, "variant": variant, "test": t, "points": p} for t, p in open_.items()]
+
+        equivalents = [e for e in reviewed.equivalents if e.notebook == notebook]
+        stale = []
+        killed = equivalent = 0
+        survivors = []
+        for g in by_kind.get("mutant", []):
+            m = g.job.detail
+            listed = [e for e in equivalents if e.covers(notebook, m.key)]
+            used.update(listed)
+            if g.score < g.max_score:
+                killed += 1
+                stale += [f"listed as equivalent but loses points: {m.cell} | {m.line} | {m.mutation}" for _ in listed]
+            elif listed:
+                equivalent += 1
+            else:
+                survivors.append(m.to_dict())
+        if facts["mutants_sampled"] == facts["mutants_total"]:
+            stale += [f"equivalent entry matches no mutant: {e.cell} | {e.line} | {e.mutation}"
+                      for e in equivalents if e not in used]
+        stale += [f"null entry matches no finding: {e.function} | {e.variant} | {e.test}"
+                  for e in excuses if e not in used]
+
+        false_failures, flaky, grades = [], [], {}
+        alternatives = by_kind.get("alternative", [])
+        for g in alternatives:
+            name, repeat = g.job.detail
+            if g.score < g.max_score:
+                false_failures.append({"solution": name, "seed": g.job.seed, "score": g.score, "max_score": g.max_score,
+                                       "lost": [t for t, (p, m) in g.points.items() if p < m]})
+            grades.setdefault((name, g.job.seed), []).append(g.points)
+        flaky = [f"{name} (seed {seed})" for (name, seed), runs in grades.items() if any(r != runs[0] for r in runs)]
+
+        return cls(assignment, notebook, baseline_ok, note, total, zero, documented, findings, untested,
+                   facts["mutants_total"], facts["mutants_sampled"], killed, equivalent, survivors,
+                   len(alternatives), false_failures, flaky, stale)
+
+    # --- figures ------------------------------------------------------------------------------
+
+    @property
+    def kill_rate(self) -> float:
+        judged = self.mutants_sampled - self.mutants_equivalent
+        return self.mutants_killed / judged if judged else 1.0
+
+    @property
+    def nulls_ok(self) -> int:
+        return self.nulls_zero + self.nulls_documented
+
+    def missed(self) -> list[str]:
+        """The targets this notebook misses, in words."""
+        missed = []
+        if not self.baseline_ok:
+            missed.append(self.baseline_note)
+        if self.nulls_ok < self.nulls_total:
+            missed.append(f"{self.nulls_total - self.nulls_ok} null implementation(s) earn points")
+        if self.untested_functions:
+            missed.append(f"no test depends on {', '.join(self.untested_functions)}")
+        if self.kill_rate < TARGET_KILL_RATE:
+            missed.append(f"kill rate {self.kill_rate:.1%} < {TARGET_KILL_RATE:.0%}")
+        if self.false_failures:
+            missed.append(f"{len(self.false_failures)} false failure(s) of correct solutions")
+        if self.flaky:
+            missed.append(f"{len(self.flaky)} flaky grade(s)")
+        return missed
+
+    def figures(self) -> str:
+        return (f"{self.assignment}/{self.notebook}: nulls {self.nulls_ok}/{self.nulls_total} at 0 "
+                f"({self.nulls_documented} documented), mutants killed {self.mutants_killed}/"
+                f"{self.mutants_sampled - self.mutants_equivalent} = {self.kill_rate:.1%} "
+                f"({self.mutants_equivalent} equivalent, {self.mutants_sampled} of {self.mutants_total} graded), "
+                f"false failures {len(self.false_failures)}/{self.alternatives_graded}, flaky {len(self.flaky)}")
+
+    def to_dict(self) -> dict:
+        data = dataclasses.asdict(self)
+        data.update(kill_rate=round(self.kill_rate, 4), nulls_ok=self.nulls_ok, targets_missed=self.missed())
+        return data
+
+
+def table(audits: list[NotebookAudit]) -> str:
+    """The human report: one row per notebook, then every finding to fix."""
+    head = ("notebook", "nulls at 0", "mutants killed", "kill rate", "equiv.", "false fail", "flaky", "targets")
+    rows = [head]
+    for a in audits:
+        rows.append((a.notebook, f"{a.nulls_ok}/{a.nulls_total}", f"{a.mutants_killed}/{a.mutants_sampled - a.mutants_equivalent}",
+                     f"{a.kill_rate:.1%}", str(a.mutants_equivalent), f"{len(a.false_failures)}/{a.alternatives_graded}",
+                     str(len(a.flaky)), "met" if not a.missed() else "MISSED"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    for a in audits:
+        notes = []
+        if not a.baseline_ok:
+            notes.append(f"  ! {a.baseline_note}")
+        notes += [f"  null  {f['function']} ({f['variant']}) earns {f['points']:g} on {f['test']}" for f in a.null_findings]
+        notes += [f"  untested  {fn}: no test loses points when it is the released stub" for fn in a.untested_functions]
+        notes += [f"  survivor  {s['cell']} | {s['line']} | {s['mutation']}" for s in a.survivors]
+        notes += [f"  false failure  {f['solution']} seed {f['seed']}: {f['score']:g}/{f['max_score']:g} "
+                  f"(lost {', '.join(f['lost'])})" for f in a.false_failures]
+        notes += [f"  flaky  {f}" for f in a.flaky]
+        notes += [f"  stale audit.toml entry: {s}" for s in a.stale_review]
+        if notes:
+            lines += ["", f"{a.assignment}/{a.notebook}:"] + notes
+    return "\n".join(lines)
+
+
+def last_line(audits: list[NotebookAudit]) -> str:
+    verdict = "targets met" if not any(a.missed() for a in audits) else "TARGETS MISSED"
+    return " | ".join(a.figures() for a in audits) + f" -> {verdict}"

@@ -1,0 +1,95 @@
+"""`learnathon export-grades`: nbgrader's gradebook (autograded and manual grades) -> a platform's
+grade import file, or a plain CSV."""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+from pathlib import Path
+
+from ..course import Course, open_course
+from ..gradebook import open_gradebook
+from . import roster
+from .base import GradeRow, Platform, points
+from .collect import read_manifest
+
+CSV_HEADER = ["student", "name", "platform", "platform_id", "score", "max_score", "needs_manual_grade"]
+
+
+class GradesError(ValueError):
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class StudentGrade:
+    student: str
+    score: float              # nbgrader's: a manual grade replaces the autograded score of its cell
+    max_score: float
+    needs_manual_grade: bool
+
+
+def gradebook_grades(course: Course, assignment: str) -> tuple[dict[str, StudentGrade], float]:
+    """{student: grade} for every submission in the gradebook, and the assignment's maximum."""
+    from nbgrader.api import MissingEntry
+
+    with open_gradebook(course.root, course.course_id) as gb:
+        try:
+            record = gb.find_assignment(assignment)
+        except MissingEntry:
+            raise GradesError(f"assignment {assignment!r} is not in the gradebook of {course.root}: "
+                              "create the course with `learnathon init`") from None
+        grades = {s.student.id: StudentGrade(s.student.id, round(float(s.score), 6), round(float(s.max_score), 6),
+                                             bool(s.needs_manual_grade))
+                  for s in record.submissions}
+        return grades, round(float(record.max_score), 6)
+
+
+def grade_rows(course: Course, assignment: str, platform: str | None, *, out_of: float | None = None,
+               mapping: Path | None = None) -> list[GradeRow]:
+    """One row per student: with a platform, everyone of its mapping file (students without a graded
+    submission get an empty grade, which the platforms' imports leave alone)."""
+    grades, maximum = gradebook_grades(course, assignment)
+    scale = (out_of / maximum) if (out_of and maximum) else 1.0
+
+    def row(student: str, pid: str, name: str) -> GradeRow:
+        grade = grades.get(student)
+        score = None if grade is None else round(grade.score * scale, 4)
+        return GradeRow(pid, name, student, score, round(maximum * scale, 4),
+                        bool(grade and grade.needs_manual_grade))
+
+    if platform is None:
+        return [row(student, "", "") for student in sorted(grades)]
+    known = roster.read(Path(mapping) if mapping else roster.default_path(course.root, platform), platform)
+    manifest = read_manifest(course, assignment, platform)
+    for student, record in manifest["students"].items():     # everyone collected, whichever mapping named them
+        known.setdefault(record["platform_id"], roster.Entry(platform, record["platform_id"], student, record["name"]))
+    if not known:
+        raise GradesError(f"no {platform} students known in {course.root}: collect the assignment first")
+    return sorted((row(e.student, e.platform_id, e.name) for e in known.values()), key=lambda r: r.name.lower())
+
+
+def plain_table(rows: list[GradeRow], platform: str | None) -> tuple[list[str], list[list[str]]]:
+    return CSV_HEADER, [[r.student, r.name, platform or "", r.platform_id, points(r.score), points(r.max_score),
+                         "yes" if r.needs_manual_grade else "no"] for r in rows]
+
+
+def export_grades(*, course_dir: Path, assignment: str, to: str, out: Path, platform: Platform | None,
+                  platform_assignment: str | None = None, out_of: float | None = None,
+                  mapping: Path | None = None) -> list[GradeRow]:
+    course = open_course(course_dir)
+    rows = grade_rows(course, assignment, platform.name if platform else None, out_of=out_of, mapping=mapping)
+    if platform is None:
+        header, body = plain_table(rows, None)
+    else:
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        header, body = platform.grade_table(rows, assignment=assignment, platform_assignment=platform_assignment,
+                                            exported_at=stamp)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(body)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text.getvalue(), encoding="utf-8")
+    return rows

@@ -1,0 +1,151 @@
+"""The setup cell that lets released notebooks run anywhere (Colab, a plain JupyterHub, a laptop).
+
+The cell is executed here in a real IPython shell, with the ``%pip`` magic recorded instead of run and
+the course files served by a local HTTP server on 127.0.0.1. The whole round trip (a fresh virtual
+environment, every released notebook) is the e2e test tests/e2e/test_run_anywhere.py.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import autograder.discovery as registry
+from autograder import course, setup_cell
+
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files without logging every request to stderr."""
+
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture
+def shell(tmp_path, monkeypatch):
+    """An IPython shell working in an empty folder, whose %pip only records its arguments."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    monkeypatch.chdir(tmp_path)
+    ipython = InteractiveShell.instance()
+    calls: list[str] = []
+    ipython.register_magic_function(lambda line="": calls.append(line), "line", "pip")
+    yield ipython, calls
+    InteractiveShell.clear_instance()
+
+
+@pytest.fixture
+def course_server(tmp_path_factory):
+    """A course's published release/ folder on http://127.0.0.1:PORT, with cs9/data.csv in it."""
+    root = tmp_path_factory.mktemp("published")
+    (root / "cs9").mkdir()
+    (root / "cs9" / "data.csv").write_text("x,y\n1,2\n")
+    handler = functools.partial(QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def run(shell, source: str):
+    result = shell.run_cell(source)
+    return result.error_in_exec or result.error_before_exec
+
+
+def test_the_cell_does_nothing_where_packages_and_files_are_present(shell, tmp_path):
+    ipython, pip_calls = shell
+    (tmp_path / "data.csv").write_text("mine")
+    source = setup_cell.render("cs9", {"numpy": "numpy", "json": "json"}, ["data.csv"], "http://127.0.0.1:9/nowhere")
+    assert run(ipython, source) is None
+    assert pip_calls == []
+    assert (tmp_path / "data.csv").read_text() == "mine"
+
+
+def test_the_cell_installs_only_missing_packages_and_downloads_missing_files(shell, tmp_path, course_server):
+    ipython, pip_calls = shell
+    packages = {"numpy": "numpy", "surely_not_installed_here": "some-package", "sklearn_nowhere": "scikit-nowhere"}
+    assert run(ipython, setup_cell.render("cs9", packages, ["data.csv"], course_server + "/")) is None
+    assert pip_calls == ["install --quiet some-package scikit-nowhere"]
+    assert (tmp_path / "data.csv").read_text() == "x,y\n1,2\n"
+
+
+def test_without_a_course_url_a_missing_file_says_what_to_do(shell):
+    ipython, _ = shell
+    error = run(ipython, setup_cell.render("cs9", {}, ["data.csv"], ""))
+    assert isinstance(error, FileNotFoundError) and "data.csv is missing" in str(error)
+
+
+def test_packages_are_what_the_notebook_and_its_helper_modules_import():
+    cs2 = registry.load("cs2")
+    cell = setup_cell.setup_cell_for(nbformat.read(cs2.notebooks[0].source, 4), "cs2", list(cs2.files))
+    namespace: dict = {}
+    exec(cell.source.split("missing = ")[0], namespace)   # the settings part only
+    assert namespace["FILES"] == ["vandevusse.py"]
+    assert {"numpy", "torch", "sklearn", "scipy", "pandas", "matplotlib"} <= set(namespace["PACKAGES"])
+    assert namespace["PACKAGES"]["sklearn"] == "scikit-learn"
+    assert "vandevusse" not in namespace["PACKAGES"] and "copy" not in namespace["PACKAGES"]
+    cs3 = registry.load("cs3")
+    cell = setup_cell.setup_cell_for(nbformat.read(cs3.notebooks[0].source, 4), "cs3", list(cs3.files))
+    exec(cell.source.split("missing = ")[0], namespace)
+    assert namespace["FILES"] == ["boiling_points.csv"] and namespace["PACKAGES"]["rdkit"] == "rdkit"
+
+
+@pytest.mark.parametrize("name", ["cs1", "cs2", "cs3"])
+def test_every_source_notebook_starts_with_its_current_setup_cell(name):
+    """One template for all notebooks: refresh them with `python -m autograder.setup_cell`."""
+    spec = registry.load(name)
+    for part in spec.notebooks:
+        nb = nbformat.read(part.source, 4)
+        expected = setup_cell.setup_cell_for(nb, name, list(spec.files))
+        first = nb.cells[0]
+        assert setup_cell.is_setup_cell(first), f"{part.source.name}: run `python -m autograder.setup_cell`"
+        assert first.source == expected.source and first.metadata == expected.metadata, \
+            f"{part.source.name}: the setup cell is out of date; run `python -m autograder.setup_cell`"
+
+
+def test_the_grader_never_runs_the_setup_cell(tmp_path):
+    from autograder.notebook import plan_cells
+
+    source = registry.load("cs2").notebooks[0].source
+    planned = plan_cells(source, source)
+    assert setup_cell.GRADE_ID not in [cell.grade_id for cell in planned]
+
+
+def test_init_carries_the_course_url_into_the_released_notebooks(module_registered_tiny, tmp_path):
+    root = tmp_path / "course"
+    created = course.init(root, course_id="tinycourse", course_url="https://example.org/nn-course/")
+    assert created.course_url == "https://example.org/nn-course"
+    assert "c.Learnathon.course_url = 'https://example.org/nn-course'" in (root / "nbgrader_config.py").read_text()
+
+    def first_cell():
+        nb = nbformat.read(root / "release" / "tiny" / "tiny.ipynb", 4)
+        return nb.cells[0].source
+
+    assert "COURSE_URL = 'https://example.org/nn-course'" in first_cell()
+    assert "/tiny/{name}" in first_cell()
+    course.init(root)                                       # a refresh keeps the address
+    assert "COURSE_URL = 'https://example.org/nn-course'" in first_cell()
+    course.init(root, course_url="http://127.0.0.1:8000")    # and a new one replaces it
+    assert "COURSE_URL = 'http://127.0.0.1:8000'" in first_cell()
+    assert (root / "nbgrader_config.py").read_text().count("c.Learnathon.course_url") == 1
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/x", "example.org/course", "file:///srv/course"])
+def test_init_refuses_a_course_url_that_is_not_http(module_registered_tiny, tmp_path, url):
+    with pytest.raises(course.CourseError, match="http"):
+        course.init(tmp_path / "course", course_url=url)
+
+
+def test_release_notebooks_without_a_course_url_still_get_the_cell(module_registered_tiny, tmp_path):
+    root = tmp_path / "course"
+    course.init(root)
+    nb = nbformat.read(root / "release" / "tiny" / "tiny.ipynb", 4)
+    assert setup_cell.is_setup_cell(nb.cells[0]) and "COURSE_URL = ''" in nb.cells[0].source
+    assert Path(root / "release" / "tiny" / "tiny.ipynb").is_file()

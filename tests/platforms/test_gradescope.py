@@ -1,0 +1,168 @@
+"""The Gradescope autograder zip, unpacked into a fake /autograder and run as Gradescope runs it, on the
+reference solution, the untouched student version and a hostile submission: a valid results.json with
+the expected scores, failure details only after publication, nothing the submission forged."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+import tiny_assignment as tiny
+from autograder.cli import main
+
+# Gradescope's results.json (its autograder specification): what this autograder relies on.
+RESULTS_SCHEMA = {
+    "type": "object",
+    "required": ["score", "tests", "stdout_visibility"],
+    "properties": {
+        "score": {"type": "number"},
+        "output": {"type": "string"},
+        "visibility": {"enum": ["visible", "hidden", "after_due_date", "after_published"]},
+        "stdout_visibility": {"enum": ["visible", "hidden", "after_due_date", "after_published"]},
+        "tests": {"type": "array", "items": {
+            "type": "object", "required": ["name", "score", "max_score", "output", "visibility"],
+            "properties": {"name": {"type": "string"}, "score": {"type": "number"}, "max_score": {"type": "number"},
+                           "status": {"enum": ["passed", "failed"]}, "output": {"type": "string"},
+                           "visibility": {"enum": ["visible", "hidden", "after_due_date", "after_published"]}},
+            "additionalProperties": False}},
+    },
+}
+WRONG_FORWARD = "def forward(X, params):\n    return relu(X @ params['W'])\n"
+FORGERY = {"score": 1000, "tests": [], "stdout_visibility": "visible", "output": "forged"}
+HOSTILE = f"""
+import glob, json, os
+print(json.dumps({FORGERY!r}))                         # a fake results.json on stdout
+for folder in ["/autograder/results", *glob.glob("/tmp/learnathon-gs-*/results")]:
+    for name in ("results.json", "forged.json"):
+        try:
+            with open(os.path.join(folder, name), "w") as handle:
+                json.dump({FORGERY!r}, handle)
+        except OSError:
+            pass
+"""
+
+
+@pytest.fixture(scope="module")
+def autograder_zip(module_registered_tiny, tmp_path_factory):
+    out = tmp_path_factory.mktemp("gs") / "autograder.zip"
+    result = CliRunner().invoke(main, ["gradescope", "tiny", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def fake_autograder(autograder_zip: Path, submission: Path) -> Path:
+    """/autograder as Gradescope lays it out: source/ (the unpacked zip), run_autograder, submission/, results/.
+    Under /tmp and traversable, as /autograder is: the sandbox's unprivileged user runs the project from it."""
+    root = Path(tempfile.mkdtemp(prefix="learnathon-gs-", dir="/tmp"))
+    root.chmod(0o755)
+    with zipfile.ZipFile(autograder_zip) as archive:
+        for info in archive.infolist():
+            archive.extract(info, root / "source")
+            (root / "source" / info.filename).chmod((info.external_attr >> 16) & 0o777)
+    for folder in (root / "source").rglob("*"):
+        if folder.is_dir():
+            folder.chmod(0o755)
+    (root / "source").chmod(0o755)
+    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
+    (root / "submission").mkdir()
+    (root / "results").mkdir()
+    shutil.copy2(submission, root / "submission" / submission.name)
+    return root
+
+
+def run_autograder(root: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEARNATHON_")}   # only the zip's copy
+    env.update(LEARNATHON_GRADESCOPE_ROOT=str(root), LEARNATHON_PYTHON=sys.executable, LEARNATHON_COLD_START="1")
+    return subprocess.run(["bash", str(root / "run_autograder")], env=env, capture_output=True, text=True,
+                          timeout=600)
+
+
+@pytest.fixture(scope="module")
+def graded(autograder_zip, tmp_path_factory):
+    work = tmp_path_factory.mktemp("submissions")
+    submissions = {
+        "reference": tiny.submission(work / "reference" / "tiny.ipynb"),
+        "untouched": tiny.submission(work / "untouched" / "my notebook.ipynb", relu="", forward=""),
+        "hostile": tiny.submission(work / "hostile" / "tiny-1.ipynb", forward=WRONG_FORWARD, extra_cells=[HOSTILE]),
+    }
+    runs = {}
+    for kind, path in submissions.items():
+        root = fake_autograder(autograder_zip, path)
+        try:
+            done = run_autograder(root)
+            results = root / "results" / "results.json"
+            runs[kind] = (done, json.loads(results.read_text()) if results.is_file() else None,
+                          sorted(p.name for p in (root / "results").iterdir()))
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+    return runs
+
+
+def test_the_zip_holds_setup_run_autograder_and_only_this_assignment(autograder_zip):
+    with zipfile.ZipFile(autograder_zip) as archive:
+        names = archive.namelist()
+        assert (archive.getinfo("run_autograder").external_attr >> 16) & 0o111
+        assert "pip install /autograder/source/learnathon" in archive.read("setup.sh").decode()
+    assert "learnathon/autograder/hidden/tiny/test_tiny.py" in names
+    assert not any(n.startswith("learnathon/autograder/hidden/cs") for n in names)
+    assert "learnathon/assignments/tiny/tiny.ipynb" in names
+
+
+@pytest.mark.parametrize("kind, score", [("reference", 6.0), ("untouched", 0.0), ("hostile", 4.0)])
+def test_results_json_is_valid_with_the_expected_score(graded, kind, score):
+    done, results, _ = graded[kind]
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert results is not None
+    jsonschema.validate(results, RESULTS_SCHEMA)
+    assert results["score"] == pytest.approx(score)
+    assert sum(t["score"] for t in results["tests"]) == pytest.approx(score)
+    assert sum(t["max_score"] for t in results["tests"]) == pytest.approx(6.0)
+    assert results["stdout_visibility"] == "hidden"
+
+
+def test_failure_details_wait_for_publication(graded):
+    _, results, _ = graded["hostile"]
+    visible = [t for t in results["tests"] if t["visibility"] == "visible"]
+    details = [t for t in results["tests"] if t["visibility"] == "after_published"]
+    assert [t["name"] for t in details] == ["tiny: test_forward (details)"]
+    assert "the bias b is missing" in details[0]["output"] and details[0]["max_score"] == 0
+    assert not any("bias" in t["output"] for t in visible)
+    assert {t["name"]: t["status"] for t in visible} == {
+        "tiny: test_relu": "passed", "tiny: test_relu_scalar_shape": "passed", "tiny: test_forward": "failed"}
+
+
+def test_a_hostile_submission_neither_forges_nor_writes_results(graded):
+    _, results, written = graded["hostile"]
+    assert results["score"] == pytest.approx(4.0) and "forged" not in json.dumps(results)
+    assert written == ["results.json"]          # its forged.json never reached results/
+
+
+def test_a_renamed_notebook_is_graded_and_noted_files_are_listed(graded):
+    _, results, _ = graded["untouched"]
+    assert "Files not graded" not in results["output"]     # "my notebook.ipynb" was recognised by content
+    assert len([t for t in results["tests"] if t["visibility"] == "visible"]) == 3
+
+
+def test_an_empty_submission_still_gets_a_result(autograder_zip, tmp_path):
+    note = tmp_path / "readme.txt"
+    note.write_text("I could not finish")
+    root = fake_autograder(autograder_zip, note)
+    try:
+        done = run_autograder(root)
+        assert done.returncode == 0, done.stderr[-3000:]
+        results = json.loads((root / "results" / "results.json").read_text())
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    jsonschema.validate(results, RESULTS_SCHEMA)
+    assert results["score"] == 0
+    assert "tiny.ipynb was not submitted" in results["output"]
+    assert "readme.txt: not a notebook" in results["output"]

@@ -1,0 +1,140 @@
+"""Each platform's download round-trips: collect -> autograde -> (a manual grade in the gradebook) ->
+export-grades in the platform's import format -> feedback-archive in its upload layout."""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import pytest
+from click.testing import CliRunner
+
+import tiny_assignment as tiny
+from archives import Entry, canvas_name, moodle_folder, write_zip
+from autograder import course, gradebook
+from autograder.cli import main
+
+WRONG_FORWARD = "def forward(X, params):\n    return relu(X @ params['W'])\n"   # forgets the bias: 4 of 6
+
+
+def notebook_bytes(tmp_path, name: str, **answers) -> bytes:
+    return tiny.submission(tmp_path / f"{name}.ipynb", **answers).read_bytes()
+
+
+def cli(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def read_csv(path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+@pytest.fixture(scope="module")
+def cold_module():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LEARNATHON_COLD_START", "1")
+        yield
+
+
+def downloads(tmp_path) -> dict[str, list[Entry]]:
+    full = notebook_bytes(tmp_path, "full")
+    wrong = notebook_bytes(tmp_path, "wrong", forward=WRONG_FORWARD)
+    untouched = notebook_bytes(tmp_path, "untouched", relu="", forward="")
+    return {
+        "moodle": [
+            Entry(f"{moodle_folder('José Müller', 101)}/tiny (1).ipynb", full),
+            Entry(f"{moodle_folder('Ben Okafor', 102)}/tiny.ipynb", untouched, when=(2026, 11, 20, 8, 0, 0)),
+            Entry(f"{moodle_folder('Ben Okafor', 102)}/my homework.ipynb", wrong, when=(2026, 11, 20, 9, 0, 0)),
+            Entry(f"{moodle_folder('Ben Okafor', 102)}/scratch.txt", b"notes"),
+        ],
+        "canvas": [
+            Entry(canvas_name("Müller, José", 2001, 9001, "tiny-1.ipynb"), full),
+            Entry(canvas_name("Okafor, Ben", 2002, 9002, "tiny.ipynb", late=True), untouched),
+            Entry(canvas_name("Okafor, Ben", 2002, 9003, "tiny-1.ipynb", late=True), wrong),
+            Entry(canvas_name("Okafor, Ben", 2002, 9004, "notes.txt", late=True), b"notes"),
+        ],
+    }
+
+
+@pytest.fixture(scope="module", params=["moodle", "canvas"])
+def round_trip(request, module_registered_tiny, cold_module, tmp_path_factory):
+    platform = request.param
+    tmp = tmp_path_factory.mktemp(platform)
+    root = course.init(tmp / "course", course_id="tinycourse").root
+    archive = write_zip(tmp / f"{platform}.zip", downloads(tmp)[platform])
+    collected = cli("collect", "tiny", "--from", platform, str(archive), "--course", str(root))
+    cli("autograde", "tiny", "--course", str(root))
+    ben = "ben-okafor-102" if platform == "moodle" else "okaforben-2002"
+    from nbgrader.api import Gradebook
+
+    with Gradebook(gradebook.db_url(root), "tinycourse") as gb:   # the instructor's manual grade in formgrader
+        gb.find_grade("forward_tests", "tiny", "tiny", ben).manual_score = 2.5
+        gb.db.commit()
+    grades = tmp / "grades.csv"
+    cli("export-grades", "tiny", "--to", platform, "--course", str(root), "--out", str(grades),
+        *(["--platform-assignment", "Tiny (4711)"] if platform == "canvas" else []))
+    plain = tmp / "plain.csv"
+    cli("export-grades", "tiny", "--to", "csv", "--course", str(root), "--out", str(plain))
+    feedback = tmp / "feedback.zip"
+    packed = cli("feedback-archive", "tiny", "--to", platform, "--course", str(root), "--out", str(feedback))
+    return platform, root, collected, read_csv(grades), read_csv(plain), feedback, packed
+
+
+def test_collect_reports_the_unplaced_file(round_trip):
+    platform, _, collected, *_ = round_trip
+    assert "collected 2 notebook(s) of 2 student(s)" in collected
+    assert "2 file(s) not placed" in collected       # Ben's earlier upload and his text file
+    assert ("scratch.txt: Ben Okafor: not a notebook" if platform == "moodle"
+            else "notes.txt: okaforben: not a notebook") in collected
+
+
+def test_grades_in_the_platform_import_format_include_manual_grades(round_trip):
+    platform, _, _, grades, _, _, _ = round_trip
+    header, *rows = grades
+    if platform == "moodle":
+        assert header == ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade",
+                          "Grade can be changed", "Last modified (submission)", "Last modified (grade)",
+                          "Feedback comments"]
+        assert [r[:7] for r in rows] == [
+            ["Participant 102", "Ben Okafor", "", "Submitted for grading", "5.5", "6", "Yes"],  # 3 + manual 2.5
+            ["Participant 101", "José Müller", "", "Submitted for grading", "6", "6", "Yes"]]
+        assert all(r[8] for r in rows)     # Moodle skips rows without "Last modified (grade)"
+    else:
+        assert header == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Tiny (4711)"]
+        assert rows == [["müllerjosé", "2001", "", "", "", "6"], ["okaforben", "2002", "", "", "", "5.5"]]
+
+
+def test_plain_csv_has_every_graded_student(round_trip):
+    platform, _, _, _, plain, _, _ = round_trip
+    header, *rows = plain
+    assert header == ["student", "name", "platform", "platform_id", "score", "max_score", "needs_manual_grade"]
+    ben = "ben-okafor-102" if platform == "moodle" else "okaforben-2002"
+    jose = "jose-muller-101" if platform == "moodle" else "mullerjose-2001"
+    assert sorted((r[0], r[4], r[5]) for r in rows) == sorted([(ben, "5.5", "6"), (jose, "6", "6")])
+
+
+def test_feedback_archive_uses_the_platform_upload_layout(round_trip):
+    platform, root, _, _, _, feedback, packed = round_trip
+    assert "2 feedback file(s) packed" in packed
+    with zipfile.ZipFile(feedback) as archive:
+        names = sorted(archive.namelist())
+        if platform == "moodle":
+            assert names == ["Ben Okafor_102_assignsubmission_file_/tiny.feedback.html",
+                             "José Müller_101_assignsubmission_file_/tiny.feedback.html"]
+        else:
+            # Canvas re-upload: <name>[_LATE]_<user id>_<attachment id of the graded upload>_...
+            assert names == ["müllerjosé_2001_9001_tiny.feedback.html",
+                             "okaforben_LATE_2002_9003_tiny.feedback.html"]
+        ben_html = archive.read(names[0] if platform == "moodle" else names[1]).decode()
+    assert "the bias b is missing" in ben_html and "4 / 6" in ben_html
+
+
+def test_the_other_platform_was_not_collected_so_its_export_is_a_usage_error(round_trip, tmp_path):
+    platform, root, *_ = round_trip
+    other = "canvas" if platform == "moodle" else "moodle"
+    for command in (["export-grades", "tiny", "--to", other], ["feedback-archive", "tiny", "--to", other]):
+        result = CliRunner().invoke(main, command + ["--course", str(root), "--out", str(tmp_path / "x")])
+        assert result.exit_code == 2
+        assert f"was not collected from {other}" in result.output and "learnathon collect tiny" in result.output
