@@ -187,7 +187,11 @@ def run_learnathon(course_root: Path, assignment: str, jobs: int) -> dict:
         "hidden_tests_in_sandbox": per_submission(sum(t.worker_calls_cpu for t in timings)),
         "hidden_tests_in_grader": per_submission(sum(t.test_bodies_cpu for t in timings)),
         "overhead_per_submission": per_submission(sum(t.overhead_cpu for t in timings)),
-        "all_processes_total": round(children_cpu() - cpu_before + own_cpu() - own_before, 1),
+        # The grading processes (reaped children) plus the sandboxed workers, which the sandbox
+        # host reaps, so they are summed from the workers' own reports; the hosts' start-up
+        # (library imports, a few CPU seconds per grading process) is in neither.
+        "all_processes_total": round(children_cpu() - cpu_before + own_cpu() - own_before
+                                     + sum(t.worker_cpu for t in timings), 1),
     }
     return {"wall": wall, "load_before": load, "load_after": load_average(), "decomposition_wall": decomposition,
             "decomposition_cpu": cpu, "scores": {r.student: r.score for r in results},
