@@ -124,7 +124,8 @@ def zygote_for(slot: int, hide: tuple[Path, ...], workdir: Path, preload: tuple[
 
 
 def imported_modules(sources) -> set[str]:
-    """Top-level names of the modules code cells import (cells that do not parse are skipped)."""
+    """The modules code cells import, with their parent packages (``import matplotlib.pyplot``:
+    matplotlib.pyplot and matplotlib); cells that do not parse are skipped."""
     names = set()
     for source in sources:
         try:
@@ -132,19 +133,21 @@ def imported_modules(sources) -> set[str]:
         except (SyntaxError, ValueError):
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names.update(alias.name.split(".")[0] for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names.add(node.module.split(".")[0])
+            modules = ([alias.name for alias in node.names] if isinstance(node, ast.Import) else
+                       [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
+            for module in modules:
+                parts = module.split(".")
+                names.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
     return names
 
 
 def preload_for(candidates, sources) -> tuple[str, ...]:
     """The trusted preload entries (an assignment's grading.toml) that the notebook's cells use:
     for grading one notebook, the host need not import what only another part imports. The
-    notebook only selects among ``candidates``; it never names what the root-owned host imports."""
+    notebook only selects among ``candidates``; it never names what the root-owned host imports.
+    Submodules it does not import itself (torch._dynamo) are left to be imported when used."""
     used = imported_modules(sources)
-    return tuple(name for name in candidates if name.split(".")[0] in used)
+    return tuple(name for name in candidates if name in used)
 
 
 def notebook_preload(candidates, notebook: Path) -> tuple[str, ...]:
