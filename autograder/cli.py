@@ -14,7 +14,23 @@ def _usage(message: str):
     raise click.UsageError(message)
 
 
-class LazyGroup(click.Group):
+class _Commands(click.Group):
+    """A grading machine that cannot grade (its sandbox does not start) is a message with the fix
+    (the exception's text says it), never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            from .records import GraderError
+            from .session import SandboxError
+
+            if isinstance(exc, (GraderError, SandboxError)):
+                raise click.ClickException(str(exc)) from exc
+            raise
+
+
+class LazyGroup(_Commands):
     """Subcommand groups imported only when used: ``quiz`` pulls in the exporters (matplotlib),
     which cost every other command seconds of start-up (``python -X importtime``)."""
 
@@ -381,9 +397,14 @@ def audit(assignment, notebooks, seeds, mutants_per_notebook, jobs, json_path):
 
 @main.command()
 def sandbox():
-    """Show which isolation protections the grader can apply on this machine."""
-    from .sandbox import protections
+    """Check the sandbox on this machine: what it offers, then what holds inside a real one.
 
-    for p in protections():
-        click.echo(f"{'yes' if p.active else 'NO ':<4} {p.name:<24} {p.detail}")
+    Starts a sandbox, imports the assignments' libraries there as its unprivileged user and
+    checks every protection from inside. Exits 1, naming the problem and its fix, if any
+    protection is missing or does not hold.
+    """
+    from .selfcheck import check
+
+    if not check(click.echo):
+        sys.exit(1)
 

@@ -23,6 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .records import GraderError
 from .worker import confine
 
 BASE_UID = 61000
@@ -93,8 +94,10 @@ def protections() -> list[Protection]:
         Protection("hidden files", ns, "tmpfs over hidden tests, solutions and the course" if ns else why),
         Protection("unprivileged user", ns, f"uid {BASE_UID}+slot" if ns else why),
         Protection("process namespace", ns, "nothing started by the submission outlives it" if ns else why),
-        Protection("bounded disk", ns, "size-limited private tmpfs working folder; /tmp read-only" if ns
+        Protection("bounded disk", ns, "size-limited private tmpfs working folder; every host folder read-only" if ns
                    else "needs root (otherwise only the per-file size limit applies)"),
+        Protection("own IPC namespace", ns, "shared memory, message queues, semaphores: its own, gone with it" if ns
+                   else why),
         Protection("whole-submission limits", cgroups_available(),
                    "memory and process count of all its processes together (cgroups)"
                    if cgroups_available() else "needs root and the memory and pids cgroup controllers"),
@@ -169,44 +172,141 @@ def prepare_scratch(scratch: Path, slot: int) -> None:
 def _blocking_ancestor(path: Path) -> Path | None:
     """The outermost folder above ``path`` that other users cannot enter (e.g. /root, mode 700)."""
     for parent in reversed(path.parents):
-        if parent != Path("/") and not parent.stat().st_mode & 0o001:
-            return parent
+        try:
+            if parent != Path("/") and not parent.stat().st_mode & 0o001:
+                return parent
+        except OSError:
+            return None
     return None
 
 
-def _interpreter_mounts() -> list[str]:
-    """Shell steps that let the unprivileged uid reach the interpreter's standard library.
+def needed_folders() -> dict[Path, str]:
+    """Every folder the sandbox legitimately needs, with what it holds (for messages).
 
-    When Python is installed under a private folder (pyenv in /root), that folder is replaced by
-    an empty tmpfs in the sandbox's mount namespace with only the installation bound back in,
-    which also hides the rest of it.
+    The Python installation, the virtual environment, every folder the interpreter imports from
+    (site-packages, folders added by .pth files), the grader's package (the worker runs from
+    it; its hidden/ stays hidden) and the temporary folder (scratch folders live there).
     """
-    prefix = Path(sys.base_prefix).resolve()
-    blocked = _blocking_ancestor(prefix)
-    if blocked is None:
-        return []
-    stage = Path(tempfile.gettempdir()) / "learnathon-stage"
-    stage.mkdir(mode=0o700, exist_ok=True)
+    folders = {Path(sys.base_prefix): "the Python installation", Path(sys.prefix): "the virtual environment",
+               Path(sys.executable).parent: "the Python interpreter"}
+    for entry in sys.path:
+        if entry and os.path.isabs(entry) and os.path.isdir(entry):
+            folders.setdefault(Path(entry), "installed packages")
+    folders[Path(__file__).resolve().parent] = "the grader's package (its worker)"
+    folders.setdefault(Path(tempfile.gettempdir()), "the temporary folder")
+    return folders
+
+
+@dataclasses.dataclass(frozen=True)
+class Bind:
+    """A needed folder under a private one (``root``), bound back at ``target`` in the sandbox."""
+    source: Path        # the real folder
+    target: Path        # where the sandbox looks for it
+    root: Path          # the private folder, replaced in the sandbox by an empty tmpfs
+
+
+def private_binds(folders) -> list[Bind]:
+    """What the sandbox host must bind back of the needed ``folders`` that lie under a folder
+    other users cannot enter (a project, venv or Python in /root, or in a home folder of mode
+    750): such a folder is replaced by an empty tmpfs (which hides the rest of it) with only the
+    needed folders in it, at their own path and, where a symlink leads there, at the resolved one."""
+    binds: dict[Path, Bind] = {}
+    for folder in folders:
+        source = Path(folder).resolve()
+        for target in (Path(os.path.abspath(folder)), source):
+            root = _blocking_ancestor(target)
+            if root is not None and source.is_dir():
+                binds.setdefault(target, Bind(source, target, root))
+    # A folder inside another bound one is seen through it.
+    kept = [b for b in binds.values() if not any(b.target != o.target and b.target.is_relative_to(o.target)
+                                                 for o in binds.values())]
+    return sorted(kept, key=lambda b: str(b.target))
+
+
+def _stage() -> Path:
+    """An empty mount point outside every private folder, where the binds wait while those are replaced."""
+    for base in (Path(tempfile.gettempdir()), Path("/tmp"), Path("/var/tmp"), Path("/dev/shm")):
+        stage = base / "learnathon-stage"
+        if base.is_dir() and _blocking_ancestor(stage) is None:
+            stage.mkdir(mode=0o700, exist_ok=True)
+            if stage.is_symlink() or stage.stat().st_uid != 0:
+                raise SandboxStartError(f"{stage} is not a folder of root's (a symlink or another user's): remove it")
+            return stage
+    raise SandboxStartError("no folder outside the private ones for the sandbox's mount set-up: is /tmp missing?")
+
+
+def mount_steps(hide: list[Path], folders=None) -> list[str]:
+    """Shell steps that build the sandbox host's view of the file system (in its own mount namespace).
+
+    First the private folders (see ``private_binds``), then the hidden folders, each covered by an
+    empty tmpfs of mode 000 wherever it can still be reached (also inside a folder bound back).
+    """
     q = shlex_quote
-    return [f"mount --bind {q(prefix)} {q(stage)}", f"mount -t tmpfs -o mode=755 learnathon-private {q(blocked)}",
-            f"mkdir -p {q(prefix)}", f"mount --bind {q(stage)} {q(prefix)}", f"umount {q(stage)}"]
+    binds = private_binds(needed_folders() if folders is None else folders)
+    steps = ["umask 022"]
+    if binds:
+        stage = _stage()
+        steps += [f"mount -t tmpfs -o size=16k,mode=700 learnathon-stage {q(stage)}"]
+        for i, bind in enumerate(binds):
+            steps += [f"mkdir {q(stage / str(i))}", f"mount --rbind {q(bind.source)} {q(stage / str(i))}"]
+        for root in dict.fromkeys(b.root for b in binds):
+            steps.append(f"mount -t tmpfs -o size=1m,mode=755 learnathon-private {q(root)}")
+        for i, bind in enumerate(binds):
+            steps += [f"mkdir -p {q(bind.target)}", f"mount --move {q(stage / str(i))} {q(bind.target)}"]
+        steps.append(f"umount {q(stage)}")
+    steps += [f"if [ -e {q(p)} ]; then mount -t tmpfs -o size=1k,mode=000 learnathon-hidden {q(p)}; fi" for p in hide]
+    return steps
+
+
+def reach_problems(folders=None) -> list[str]:
+    """What the sandbox's unprivileged user could still not reach after the mount set-up, with the fix.
+
+    Folders under a private one are bound back (``private_binds``), but a needed folder that is
+    itself closed to other users (mode 700, e.g. a venv made with umask 077), or a closed folder
+    between a bound folder and a needed one, cannot be opened that way.
+    """
+    folders = needed_folders() if folders is None else folders
+    targets = [b.target for b in private_binds(folders)]
+    roots = [b.root for b in private_binds(folders)]
+    problems: dict[Path, str] = {}
+    for folder, what in folders.items():
+        real = Path(folder).resolve()
+        for step in [*reversed(real.parents), real]:
+            inside_tmpfs = any(step.is_relative_to(r) for r in roots) and not any(step.is_relative_to(t) for t in targets)
+            if step == Path("/") or inside_tmpfs:
+                continue
+            mode = step.stat().st_mode
+            wanted = 0o005 if step == real else 0o001
+            if mode & wanted != wanted:
+                problems.setdefault(step, f"{step} (mode {mode & 0o777:o}) cannot be {'read' if step == real else 'entered'} "
+                                          f"by the sandbox's user, and it holds {what} ({folder}). Fix: "
+                                          f"chmod o+{'rx' if step == real else 'x'} {step}, or install it elsewhere")
+                break
+    interpreter = Path(sys.executable).resolve()
+    if interpreter.exists() and not interpreter.stat().st_mode & 0o001:
+        problems.setdefault(interpreter, f"the Python interpreter {interpreter} cannot be run by other users "
+                                         f"(mode {interpreter.stat().st_mode & 0o777:o}). Fix: chmod o+rx {interpreter}")
+    return list(problems.values())
+
+
+class SandboxStartError(GraderError):
+    """The sandbox host cannot be set up on this machine (a problem of the machine, with its fix)."""
 
 
 def launch(argv: list[str], *, scratch: Path, limits: Limits, hide: list[Path], slot: int,
            pass_fds: tuple[int, ...], output: Path) -> subprocess.Popen:
     """Start the sandbox host ``argv`` (worker/zygote.py); its stdout and stderr go to ``output``.
 
-    As root it enters fresh network, PID and mount namespaces, with the hidden folders covered,
-    but keeps its privileges: the host drops them in each child it forks (worker/confine.py), on
-    the warm and on the cold path alike. ``limits`` bound the host itself.
+    As root it enters fresh network, IPC, PID and mount namespaces, with the hidden folders
+    covered and what it needs from private folders bound back (``mount_steps``), but keeps its
+    privileges: the host drops them in each child it forks (worker/confine.py), on the warm and
+    on the cold path alike. ``limits`` bound the host itself.
     """
     namespaced = namespaces_available()
     if namespaced:
-        mounts = " && ".join(_interpreter_mounts() + [
-            f"mount -t tmpfs -o size=1k,mode=000 learnathon-hidden {shlex_quote(p)}" for p in hide if p.exists()
-        ]) or "true"
+        mounts = " && ".join(mount_steps(hide))
         inner = f"{mounts} && exec " + " ".join(shlex_quote(a) for a in argv)
-        argv = ["unshare", "--net", "--mount", "--pid", "--fork", "--mount-proc", "--kill-child",
+        argv = ["unshare", "--net", "--ipc", "--mount", "--pid", "--fork", "--mount-proc", "--kill-child",
                 "--", "/bin/sh", "-c", inner]
     out = open(output, "wb")
     try:
@@ -238,4 +338,7 @@ def shlex_quote(value) -> str:
 
 
 def python_argv(script: Path, *args: str) -> list[str]:
-    return [sys.executable, "-I", str(script), *args]
+    # The interpreter by its folder's real path (a private folder's symlinks are gone in the
+    # sandbox) but its own name: a venv's python finds its pyvenv.cfg next to it.
+    interpreter = Path(sys.executable).parent.resolve() / Path(sys.executable).name
+    return [str(interpreter), "-I", str(Path(script).resolve()), *args]

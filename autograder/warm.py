@@ -19,6 +19,7 @@ import socket
 from pathlib import Path
 
 from . import sandbox
+from .records import GraderError
 
 ZYGOTE = Path(__file__).parent / "worker" / "zygote.py"
 # The host itself runs no student code; its limits only bound the grader's own mistakes.
@@ -27,8 +28,19 @@ ZYGOTE_LIMITS = sandbox.Limits(memory_mb=8192, cpu_seconds=10**6, max_processes=
 GENERIC_PRELOAD = ("numpy", "IPython.core.interactiveshell")
 
 
-class ZygoteError(RuntimeError):
-    pass
+class ZygoteError(GraderError):
+    """The sandbox host did not start or stopped: a problem of the grading machine."""
+
+
+def start_failure(log: str) -> str:
+    """Why the sandbox host did not start, what to do about it, and its own last words."""
+    problems = sandbox.reach_problems() if sandbox.namespaces_available() else []
+    lines = ["the grading sandbox did not start."]
+    lines += [f"  - {problem}" for problem in problems]
+    lines.append("Run `learnathon sandbox` to check what the sandbox can reach on this machine.")
+    if log.strip():
+        lines.append("Its output:\n" + log.strip())
+    return "\n".join(lines)
 
 
 class Child:
@@ -49,12 +61,20 @@ class Zygote:
         self.uid = sandbox.BASE_UID + slot if sandbox.namespaces_available() else None
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.control = ours
-        workdir.mkdir(parents=True, exist_ok=True)
-        self.process = sandbox.launch(
-            sandbox.python_argv(ZYGOTE, str(theirs.fileno()), json.dumps(list(preload))), scratch=workdir,
-            limits=ZYGOTE_LIMITS, hide=list(self.hide), slot=slot, pass_fds=(theirs.fileno(),),
-            output=workdir / "zygote.log")
-        theirs.close()
+        try:
+            workdir.mkdir(parents=True, exist_ok=True)
+            self.process = sandbox.launch(
+                sandbox.python_argv(ZYGOTE, str(theirs.fileno()), json.dumps(list(preload))), scratch=workdir,
+                limits=ZYGOTE_LIMITS, hide=list(self.hide), slot=slot, pass_fds=(theirs.fileno(),),
+                output=workdir / "zygote.log")
+        except OSError as exc:
+            ours.close()
+            raise ZygoteError(start_failure(f"{exc}")) from exc
+        except GraderError:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
         self.workdir, self.preloaded = workdir, None   # None until its hello arrives (ready())
 
     def ready(self) -> None:
@@ -70,7 +90,7 @@ class Zygote:
         if not hello.get("ready"):
             self.close()
             log = (self.workdir / "zygote.log").read_text(errors="replace")[-2000:]
-            raise ZygoteError(f"the grading sandbox did not start:\n{log}")
+            raise ZygoteError(start_failure(log))
         self.preloaded = hello.get("preloaded", [])
 
     def spawn(self, *, scratch: Path, fds: tuple[int, int, int], limits: sandbox.Limits, last: bool = False) -> Child:

@@ -76,10 +76,10 @@ def identify(data: bytes, file_name: str, released: list[Released]) -> Identifie
             names = " and ".join(r.filename for _, r in shares[:2])
             return Identified(None, f"its cells match {names} equally; cannot tell which one it is")
         best_share, best = shares[0]
-        return Identified(best, f"by content ({round(best_share * 100)}% of the cell ids of {best.filename})")
-    stem = COPY_SUFFIX.sub("", Path(file_name).stem)
+        return Identified(best, f"by content: {round(best_share * 100)}% of the cell ids of {best.filename}")
+    stems = {Path(file_name).stem, COPY_SUFFIX.sub("", Path(file_name).stem)}   # "hw_2" is a name, not a copy
     for r in released:
-        if Path(r.filename).stem == stem:
-            return Identified(r, "by file name (the notebook carries no nbgrader cell ids)")
+        if Path(r.filename).stem in stems:
+            return Identified(r, "by file name: the notebook carries no nbgrader cell ids")
     return Identified(None, "a notebook without nbgrader cell ids, and its name matches no released notebook "
                             "(was it saved by a tool that strips cell metadata?)")

@@ -41,7 +41,20 @@ def run_child(request: dict, fds: list[int]) -> None:
     main.Worker(fd_in, fd_out).serve()
 
 
-def kill_all(pid: int, uid: int | None) -> None:
+def kill_all(pid: int, uid: int | None, namespace: int | None = None) -> None:
+    """Kill the run and everything it started, then empty its IPC namespace (``namespace``, held
+    since the fork) and any the run made for itself (an unprivileged user namespace can)."""
+    namespaces = ([namespace] if namespace is not None else []) + \
+        own_ipc_namespaces(processes_of(uid) if uid is not None else [], but=namespace)
+    try:
+        kill_processes(pid, uid)
+    finally:
+        for handle in namespaces:
+            confine.empty_ipc_namespace(handle)
+            os.close(handle)
+
+
+def kill_processes(pid: int, uid: int | None) -> None:
     try:
         os.killpg(pid, signal.SIGKILL)
     except OSError:
@@ -64,6 +77,23 @@ def kill_all(pid: int, uid: int | None) -> None:
                 break
             time.sleep(0.01)
     reap()
+
+
+def own_ipc_namespaces(pids: list[int], but: int | None) -> list[int]:
+    """Handles on the IPC namespaces these processes are in, other than this host's and ``but``."""
+    known = {os.stat("/proc/self/ns/ipc").st_ino} | ({os.fstat(but).st_ino} if but is not None else set())
+    handles = []
+    for pid in pids:
+        try:
+            handle = os.open(f"/proc/{pid}/ns/ipc", os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            continue
+        if os.fstat(handle).st_ino in known:
+            os.close(handle)
+        else:
+            known.add(os.fstat(handle).st_ino)
+            handles.append(handle)
+    return handles
 
 
 def processes_of(uid: int) -> list[int]:
@@ -94,6 +124,7 @@ def reap() -> None:
 def serve(control: socket.socket, names: list[str]) -> None:
     """One request per SOCK_SEQPACKET message; a spawn request carries the child's three fds."""
     control.send(json.dumps({"ready": True, "preloaded": preload(names)}).encode())
+    namespaces: dict[int, int] = {}        # child pid -> handle on its IPC namespace
     while True:
         reap()
         message, fds, _, _ = socket.recv_fds(control, 65536, 3)
@@ -101,7 +132,9 @@ def serve(control: socket.socket, names: list[str]) -> None:
             return
         request = json.loads(message)
         if request["op"] == "spawn":
-            pid = os.fork()
+            # As root, each run is born in an IPC namespace of its own, which this host keeps a
+            # handle on until it has emptied it (kill_all).
+            pid, namespace = confine.fork(own_ipc=request.get("uid") is not None)
             if pid == 0:
                 try:
                     control.close()
@@ -110,9 +143,11 @@ def serve(control: socket.socket, names: list[str]) -> None:
                     os._exit(0)
             for fd in fds:
                 os.close(fd)
+            if namespace is not None:
+                namespaces[pid] = namespace
             control.send(json.dumps({"pid": pid}).encode())
         elif request["op"] == "kill":
-            kill_all(request["pid"], request.get("uid"))
+            kill_all(request["pid"], request.get("uid"), namespaces.pop(request["pid"], None))
             control.send(b'{"killed": true}')
 
 

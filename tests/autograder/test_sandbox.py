@@ -1,6 +1,7 @@
 """What the sandbox promises (``protections()``) and, as root, that each promise holds."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 import textwrap
@@ -31,11 +32,11 @@ def test_protections_name_every_mechanism_and_report_them_missing_without_root(m
     names = [p.name for p in sandbox.protections()]
     assert names == ["separate process", "resource limits", "wall clock", "clean environment", "no network",
                      "hidden files", "unprivileged user", "process namespace", "bounded disk",
-                     "whole-submission limits"]
+                     "own IPC namespace", "whole-submission limits"]
     assert all(set(p.to_dict()) == {"name", "active", "detail"} for p in sandbox.protections())
     monkeypatch.setattr(sandbox, "_is_root", lambda: False)
     assert sandbox.missing_protections() == ["no network", "hidden files", "unprivileged user", "process namespace",
-                                             "bounded disk", "whole-submission limits"]
+                                             "bounded disk", "own IPC namespace", "whole-submission limits"]
     assert all("needs root" in p.detail for p in sandbox.protections() if not p.active)
 
 
@@ -290,3 +291,345 @@ def test_after_a_fork_bomb_the_next_submission_on_the_slot_gets_its_whole_proces
         outcomes = session.start()
         assert outcomes[0].ok, outcomes[0].error
         assert session.get("FORKED") == budget
+
+
+# --- nothing crosses between students: IPC, writable host folders, what outlives a run -----------------------------
+
+def ipc_keys_on_host(keys) -> list[str]:
+    """The host's System V objects with one of these keys (the host's IPC namespace is the test's)."""
+    found = []
+    for kind in ("shm", "msg", "sem"):
+        header, *rows = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()
+        found += [f"{kind} {row.split()[0]}" for row in rows if int(row.split()[0]) in keys]
+    return found
+
+
+@pytest.fixture
+def world_writable(tmp_path_factory):
+    """A world-writable folder of the host's own (1777, like /tmp) the sandbox is not told about."""
+    base = Path(tempfile.mkdtemp(prefix="learnathon-ww-"))
+    base.chmod(0o755)
+    (base / "drop").mkdir()
+    (base / "drop").chmod(0o1777)
+    yield base / "drop"
+    import shutil
+    shutil.rmtree(base, ignore_errors=True)
+
+
+LEAVE_BEHIND = '''
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+LEFT = {}
+shm = libc.shmget(KEY, 4096, 0o1666)
+if shm >= 0:
+    address = libc.shmat(shm, None, 0)
+    ctypes.memmove(address, b"HIDDEN-INPUT", 12)
+    LEFT["shm"] = True
+LEFT["msg"] = libc.msgget(KEY + 1, 0o1666) >= 0
+LEFT["sem"] = libc.semget(KEY + 2, 1, 0o1666) >= 0
+rt = ctypes.CDLL("librt.so.1", use_errno=True)
+LEFT["mqueue"] = rt.mq_open(QUEUE, os.O_CREAT | os.O_RDWR, 0o666, None) >= 0
+import multiprocessing.shared_memory
+segment = multiprocessing.shared_memory.SharedMemory(name=QUEUE[1:].decode(), create=True, size=4096)
+LEFT["dev_shm"] = os.path.exists("/dev/shm/" + QUEUE[1:].decode())
+WRITTEN = []
+for folder in FOLDERS:
+    try:
+        with open(os.path.join(folder, "left-by-a-student"), "w") as handle:
+            handle.write("HIDDEN-INPUT")
+        WRITTEN.append(folder)
+    except OSError as exc:
+        WRITTEN.append(f"{folder}: {exc.strerror}")
+'''
+LOOK_FOR_LEFTOVERS = '''
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+rt = ctypes.CDLL("librt.so.1", use_errno=True)
+FOUND = [name for name, found in [
+    ("shm", libc.shmget(KEY, 0, 0) >= 0), ("msg", libc.msgget(KEY + 1, 0) >= 0),
+    ("sem", libc.semget(KEY + 2, 0, 0) >= 0), ("mqueue", rt.mq_open(QUEUE, os.O_RDONLY) >= 0),
+    ("dev_shm", os.path.exists("/dev/shm/" + QUEUE[1:].decode())),
+    *[(folder, os.path.exists(os.path.join(folder, "left-by-a-student"))) for folder in FOLDERS],
+] if found]
+SYSV = {kind: open(f"/proc/sysvipc/{kind}").read().splitlines()[1:] for kind in ("shm", "msg", "sem")}
+'''
+
+
+@as_root
+@both_paths
+def test_what_a_run_leaves_in_ipc_and_host_folders_reaches_neither_the_next_run_nor_the_host(world_writable, warm):
+    key = 0x4C450000 + os.getpid() % 0xFFFF * 4           # keys of this test only
+    queue = f"/learnathon-test-{os.getpid()}".encode()
+    folders = [str(world_writable), "/tmp", "/var/tmp", "/run/lock", "/var/lock", "/dev/shm", "/dev/mqueue",
+               "/var/crash", str(Path(tempfile.gettempdir()))]
+    folders = [f for f in dict.fromkeys(folders) if os.path.isdir(f)]
+    header = f"KEY, QUEUE, FOLDERS = {key}, {queue!r}, {folders!r}\n"
+    with session_with(header + LEAVE_BEHIND, warm=warm, limits=LIMITS) as first:
+        assert first.start()[0].ok, first.start()[0].error
+        left, written = first.get("LEFT"), first.get("WRITTEN")
+        # Inside its own namespace everything works, but the host (here, while it runs) sees none of it.
+        assert left == {"shm": True, "msg": True, "sem": True, "mqueue": True, "dev_shm": True}
+        assert ipc_keys_on_host({key, key + 1, key + 2}) == []
+        assert not Path("/dev/shm", queue[1:].decode()).exists()
+    # No writable host folder: each write is refused (read-only file system) but in the run's own
+    # /dev/shm (a private tmpfs), and the host has no file anywhere.
+    assert [entry for entry in written if ": " not in entry] == ["/dev/shm"], written
+    assert [f for f in folders if Path(f, "left-by-a-student").exists()] == []
+    with session_with(header + LOOK_FOR_LEFTOVERS, warm=warm) as second:
+        assert second.start()[0].ok
+        assert second.get("FOUND") == []
+        assert second.get("SYSV") == {"shm": [], "msg": [], "sem": []}   # a fresh, empty IPC namespace
+    assert ipc_keys_on_host({key, key + 1, key + 2}) == []
+
+
+MOUNTS_SEEN = '''
+import os
+def unescape(field):
+    return field.encode().decode("unicode_escape").encode("latin-1").decode()
+WRITABLE = sorted({unescape(line.split()[4]) for line in open("/proc/self/mountinfo")
+                   if "rw" in line.split()[5].split(",") and os.path.exists(unescape(line.split()[4]))
+                   and not os.statvfs(unescape(line.split()[4])).f_flag & os.ST_RDONLY})
+HERE = os.getcwd()
+'''
+
+
+@as_root
+@both_paths
+def test_every_mount_the_run_can_reach_is_read_only_but_its_own_scratch_and_shared_memory(warm):
+    with session_with(MOUNTS_SEEN, warm=warm) as session:
+        assert session.start()[0].ok
+        writable, here = session.get("WRITABLE"), session.get("HERE")
+    assert set(writable) <= {here, "/dev/shm", "/dev/mqueue"} and here in writable, writable
+
+
+SHM_LEFT_BEHIND = '''
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+libc.shmat.restype = ctypes.c_void_p
+size = ctypes.c_size_t(3 << 30)
+shm = libc.shmget(0, size, 0o1600)               # IPC_PRIVATE, never removed by its creator
+address = libc.shmat(shm, None, 0)
+ctypes.memset(ctypes.c_void_p(address), 1, size) # 3 GiB charged to the slot's memory cgroup
+HELD = shm >= 0 and address not in (None, ctypes.c_void_p(-1).value)
+'''
+NEEDS_ONE_GIB = "import numpy as np\nx = np.ones(1 << 27)\nTOUCHED = float(x.sum())\n"
+
+
+def slot_memory_in_use(slot: int) -> int | None:
+    for name in ("memory/learnathon/slot-{}/memory.usage_in_bytes", "learnathon/slot-{}/memory.current"):
+        path = sandbox.CGROUPS / name.format(slot)
+        if path.is_file():
+            return int(path.read_text())
+    return None
+
+
+@as_root
+@both_paths
+def test_3_gib_of_shared_memory_left_behind_does_not_cost_the_next_run(warm):
+    limits = dataclasses.replace(LIMITS, memory_mb=3584)       # 3 GiB left + the next run's 1 GiB would not fit
+    with session_with(SHM_LEFT_BEHIND, warm=warm, limits=limits, cell_timeout=60) as hog:
+        assert hog.start()[0].ok and hog.get("HELD") is True
+    in_use = slot_memory_in_use(SLOT)
+    assert in_use is None or in_use < 1 << 30, f"{in_use >> 20} MiB still charged to the slot"
+    with session_with(NEEDS_ONE_GIB, warm=warm, limits=limits, cell_timeout=60) as honest:
+        outcomes = honest.start()
+        assert outcomes[0].ok, outcomes[0].error
+        assert honest.get("TOUCHED") == float(1 << 27) and honest.restarts == 0
+
+
+@as_root
+def test_without_mount_setattr_every_mount_is_remounted_read_only_one_by_one():
+    """Kernels before 5.12 have no recursive mount_setattr: confine falls back to mountinfo."""
+    import ctypes
+    import json
+
+    from autograder.worker import confine
+
+    class OldKernel:                       # the real libc, but mount_setattr does not exist
+        def __init__(self):
+            self.libc = ctypes.CDLL(None, use_errno=True)
+
+        def syscall(self, *args):
+            ctypes.set_errno(38)           # ENOSYS
+            return -1
+
+        def __getattr__(self, name):
+            return getattr(self.libc, name)
+
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:                           # in a mount namespace of its own, like a run
+        try:
+            os.close(read)
+            libc = ctypes.CDLL(None, use_errno=True)
+            assert libc.unshare(confine.CLONE_NEWNS) == 0
+            confine._mount(libc, "none", "/", None, confine.MS_REC | confine.MS_PRIVATE, None)
+            confine.read_only_everywhere(OldKernel())
+            writable = [target for target, _ in confine.mount_points()
+                        if os.path.exists(target) and not os.statvfs(target).f_flag & os.ST_RDONLY]
+            refused = []
+            for folder in ("/tmp", "/run/lock", "/dev/shm"):
+                try:
+                    open(os.path.join(folder, "learnathon-fallback-probe"), "w").close()
+                except OSError as exc:
+                    refused.append(exc.errno)
+            options = {target: opts for target, opts in confine.mount_points()}
+            os.write(write, json.dumps([writable, refused, options.get("/proc", "")]).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        writable, refused, proc_options = json.loads(pipe.read() or "null")
+    os.waitpid(pid, 0)
+    assert writable == [] and refused == [30, 30, 30]       # EROFS
+    assert "ro" in proc_options.split(",")
+    assert not Path("/tmp/learnathon-fallback-probe").exists()
+
+
+# --- install anywhere: a checkout, venv or Python under a folder other users cannot enter -------------------------
+
+def test_needed_folders_under_a_private_folder_are_bound_back_and_closed_ones_named(tmp_path):
+    home = tmp_path / "home"                       # like /root, or a home folder of mode 750
+    (home / "project" / "venv" / "lib").mkdir(parents=True)
+    (home / "project" / "closed").mkdir(mode=0o700)
+    (home / "elsewhere").mkdir()
+    (home / "link").symlink_to(home / "elsewhere")
+    home.chmod(0o750)
+    folders = {home / "project" / "venv": "the virtual environment", home / "project" / "venv" / "lib": "packages",
+               home / "link": "installed packages", home / "project" / "closed": "the grader's package (its worker)"}
+    binds = sandbox.private_binds(folders)
+    root = sandbox._blocking_ancestor(home / "project")
+    assert root is not None and home.is_relative_to(root)
+    # The venv (its lib/ is seen through it), the closed folder, a symlinked folder at both its paths.
+    assert [(b.target, b.source) for b in binds] == sorted([
+        (home / "elsewhere", home / "elsewhere"), (home / "link", home / "elsewhere"),
+        (home / "project" / "closed", home / "project" / "closed"),
+        (home / "project" / "venv", home / "project" / "venv")], key=lambda pair: str(pair[0]))
+    assert {b.root for b in binds} == {root}
+    problems = sandbox.reach_problems(folders)
+    assert len(problems) == 1 and str(home / "project" / "closed") in problems[0] and "chmod o+rx" in problems[0]
+    steps = sandbox.mount_steps([home / "project" / "venv" / "lib"], folders)
+    # Hidden folders are covered after the binds, so also inside a folder bound back.
+    assert steps.index(next(s for s in steps if "learnathon-hidden" in s)) > max(
+        i for i, s in enumerate(steps) if s.startswith("mount --move"))
+
+
+def project_files(root: Path) -> list[str]:
+    import subprocess
+
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=root,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    return [name for name in listed if name and (root / name).is_file()]
+
+
+def run(argv, **env):
+    import subprocess
+
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/root", "LANG": "C.UTF-8", **env}
+    return subprocess.run([str(a) for a in argv], capture_output=True, text=True, env=env, timeout=1200)
+
+
+@pytest.fixture(scope="module")
+def private_install(tmp_path_factory):
+    """This checkout copied into a mode-700 folder with a venv there, installed editable; its
+    libraries come from this interpreter's site-packages through a .pth file."""
+    import shutil
+    import site
+    import sys
+
+    home = tmp_path_factory.mktemp("private-home")
+    home.chmod(0o700)
+    checkout, venv = home / "learnathon", home / "venv"
+    for name in project_files(discovery.PROJECT_ROOT):
+        (checkout / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(discovery.PROJECT_ROOT / name, checkout / name)
+    assert run([sys._base_executable, "-m", "venv", "--without-pip", venv]).returncode == 0
+    own = Path(sys.prefix).resolve()
+    libraries = [p for p in site.getsitepackages() + sys.path
+                 if p.endswith("site-packages") and not Path(p).resolve().is_relative_to(own)]
+    (next(venv.glob("lib/python3*/site-packages")) / "libraries.pth").write_text("\n".join(dict.fromkeys(libraries)))
+    installed = run([venv / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+                     "--no-index", "-e", checkout])
+    assert installed.returncode == 0, installed.stderr
+    return checkout, venv
+
+
+@pytest.mark.e2e
+@as_root
+def test_a_checkout_and_venv_in_a_private_folder_grade_with_every_protection(private_install):
+    import json
+
+    checkout, venv = private_install
+    checked = run([venv / "bin" / "learnathon", "sandbox"])
+    assert checked.returncode == 0 and "Every protection holds." in checked.stdout, checked.stdout + checked.stderr
+    assert "NO " not in checked.stdout and "FAIL" not in checked.stdout
+    for path in ({}, {"LEARNATHON_COLD_START": "1"}):          # warm, then cold
+        graded = run([venv / "bin" / "learnathon", "grade", checkout / "assignments" / "cs1" / "part_a_forward_backward.ipynb",
+                      "--assignment", "cs1", "--json"], **path)
+        report = json.loads(graded.stdout) if graded.returncode == 0 else graded.stderr
+        assert isinstance(report, dict) and report["max_score"] > 0 and report["score"] == report["max_score"], report
+
+
+@pytest.mark.e2e
+@as_root
+def test_learnathon_sandbox_names_a_venv_its_user_cannot_read(private_install):
+    checkout, venv = private_install
+    packages = next(venv.glob("lib/python3*/site-packages"))
+    packages.chmod(0o700)                               # as a venv made with umask 077 is
+    try:
+        checked = run([venv / "bin" / "learnathon", "sandbox"])
+    finally:
+        packages.chmod(0o755)
+    assert checked.returncode == 1, checked.stdout
+    assert "Traceback" not in checked.stdout + checked.stderr
+    assert f"{packages} (mode 700) cannot be read by the sandbox's user" in checked.stdout
+    assert f"chmod o+rx {packages}" in checked.stdout
+    assert "FAIL installed packages" in " ".join(checked.stdout.split())
+
+
+@as_root
+def test_learnathon_sandbox_fails_clearly_when_the_interpreter_is_closed_to_the_sandboxs_user(tmp_path, monkeypatch):
+    import site
+    import sys
+
+    from click.testing import CliRunner
+
+    from autograder.cli import main
+
+    venv = tmp_path / "venv"
+    assert run([sys._base_executable, "-m", "venv", "--without-pip", "--copies", venv]).returncode == 0
+    libraries = [p for p in site.getsitepackages() + sys.path if p.endswith("site-packages")]
+    (next(venv.glob("lib/python3*/site-packages")) / "libraries.pth").write_text("\n".join(dict.fromkeys(libraries)))
+    for python in (venv / "bin").glob("python*"):
+        python.chmod(0o700)                             # root may run it; the sandbox's user may not
+    monkeypatch.setattr(sys, "executable", str(venv / "bin" / "python3"))
+    monkeypatch.setattr(sys, "prefix", str(venv))
+    result = CliRunner().invoke(main, ["sandbox"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output   # no traceback
+    lines = [" ".join(line.split()) for line in result.output.splitlines()]
+    interpreter = (venv / "bin" / "python3").resolve()
+    assert f"NO reachable the Python interpreter {interpreter} cannot be run by other users (mode 700). " \
+           f"Fix: chmod o+rx {interpreter}" in lines
+    assert any(line.startswith(f"FAIL interpreter {venv / 'bin' / 'python3'} cannot be run by the sandbox's user")
+               for line in lines), lines
+    assert "fix: make the interpreter runnable by other users (chmod o+rx on it and its folders)" in lines
+    assert lines[-1] == "The sandbox does NOT give every protection here: see NO and FAIL above."
+
+
+@as_root
+def test_a_grader_that_cannot_start_its_sandbox_says_why_without_a_traceback(tmp_path, monkeypatch):
+    import sys
+
+    from click.testing import CliRunner
+
+    from autograder.cli import main
+
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "gone" / "bin" / "python3"))   # an interpreter that is not there
+    monkeypatch.setenv("LEARNATHON_COLD_START", "1")
+    notebook = discovery.load("cs1").notebooks[0]
+    result = CliRunner().invoke(main, ["grade", str(notebook.source), "--assignment", "cs1"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception   # no traceback
+    assert result.output.startswith("Error: the grading sandbox did not start."), result.output
+    assert "Run `learnathon sandbox` to check what the sandbox can reach on this machine." in result.output
+    assert "python3: not found" in result.output or "No such file" in result.output, result.output

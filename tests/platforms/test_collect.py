@@ -190,3 +190,16 @@ def test_collect_without_released_notebooks_says_how_to_make_them(tmp_path):
     result = CliRunner().invoke(main, ["collect", ASSIGNMENT, "--from", "moodle", str(archive), "--course", str(root)])
     assert result.exit_code == 2 and "generate the student version first" in result.output
     assert zipfile.is_zipfile(archive)
+
+
+def test_a_notebook_stripped_of_cell_ids_falls_back_to_its_file_name(course, tmp_path):
+    stripped = nbformat.v4.new_notebook()
+    stripped.cells = [nbformat.v4.new_code_cell("def relu(z):\n    return z\n")]
+    data = nbformat.writes(stripped).encode()
+    folder = moodle_folder("Ada Lovelace", 105)
+    archive = write_zip(tmp_path / "m.zip", [Entry(f"{folder}/part_two (1).ipynb", data),
+                                             Entry(f"{folder}/scratch.ipynb", data)])
+    report = collect(course_dir=course, assignment=ASSIGNMENT, platform=platform("moodle"), archive=archive)
+    assert [(p.notebook, p.how) for p in report.placed] == [
+        ("part_two.ipynb", "by file name: the notebook carries no nbgrader cell ids")]
+    assert "matches no released notebook" in report.unplaced[0].reason

@@ -513,7 +513,7 @@ def nothing_left_behind(context: Context) -> None:
 
 
 def remove_leftovers() -> None:
-    """Clean up what the red team's own IPC attacks left (while the engine fix is pending)."""
+    """Clean up what the red team's own IPC attacks left, should the confinement ever regress."""
     import subprocess
 
     for kind, flag in (("shm", "-m"), ("msg", "-q"), ("sem", "-s")):
@@ -542,7 +542,7 @@ LEFTOVERS = AttackClass("leftovers", [
             return np.maximum(z, 0.0) if FOUND else z
         """)), 3, 3),
     Attack("3-900MB-shared-memory-left-behind", notebook(relu=tiny.RELU, first=(SHM_HOG,)), HONEST, HONEST),
-], xfail="confinement: IPC namespace, lead merges engine fix", after=nothing_left_behind)
+], after=nothing_left_behind)
 
 
 # --- 10. slow but legal -----------------------------------------------------------------------------------------
