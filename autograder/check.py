@@ -4,11 +4,12 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from .discovery import hidden_paths
+from .discovery import hidden_paths, known_preload
 from .notebook import plan_cells
 from .records import CellOutcome
-from .session import SessionConfig, StudentSession
+from .session import SessionConfig, StudentSession, prestart
 from .terminal import printable
+from .warm import notebook_preload
 
 
 @dataclasses.dataclass
@@ -48,8 +49,12 @@ class CheckReport:
 
 def check_notebook(path: Path, *, cell_timeout: float = 120.0) -> CheckReport:
     """Run the notebook as it is, in the sandbox, and report its visible-test cells."""
+    # The sandbox starts loading what the notebook imports (among the libraries the assignments
+    # declare) while the notebook is read and checked.
+    config = SessionConfig(cell_timeout=cell_timeout, total_timeout=cell_timeout * 5, hide=hidden_paths(),
+                           preload=notebook_preload(known_preload(), path))
+    prestart(config)
     cells = plan_cells(path, path)   # its own metadata says which cells are tests
-    config = SessionConfig(cell_timeout=cell_timeout, total_timeout=cell_timeout * 5, hide=hidden_paths())
     with StudentSession(cells, config, run_tests=True) as session:
         outcomes = session.start()
         fatal = session.fatal

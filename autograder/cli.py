@@ -30,7 +30,25 @@ class _Commands(click.Group):
             raise
 
 
-@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(_Commands):
+    """Subcommand groups imported only when used: ``quiz`` pulls in the exporters (matplotlib),
+    which cost every other command seconds of start-up (``python -X importtime``)."""
+
+    lazy = {"quiz": ("quizzes.cli", "quiz")}
+
+    def list_commands(self, ctx):
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx, name):
+        if name in self.lazy and name not in self.commands:
+            import importlib
+
+            module, attribute = self.lazy[name]
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="learnathon")
 def main():
     """Auto-graded assignments and live quizzes for the Neural Networks micro-lecture.
@@ -163,15 +181,25 @@ def grade(notebook, assignment, as_json):
     The notebook is matched to its part of the assignment by its file name, as in nbgrader.
     Exits 0 whenever a result was produced (an unreadable notebook scores 0 with `error` set).
     """
+    import dataclasses
+
     from .discovery import UnknownAssignment, load
-    from .feedback import render_text
-    from .runner import grade_notebook
+    from .session import prestart
+    from .warm import notebook_preload
 
     try:
         spec = load(assignment).notebook(notebook.name)
     except UnknownAssignment as exc:
         _usage(str(exc))
-    report = grade_notebook(spec, notebook)
+    # The sandbox starts first and loads the libraries this notebook imports while the grader
+    # imports pytest and reads the notebook.
+    config = spec.session_config()
+    preload = notebook_preload(config.preload, notebook)
+    prestart(dataclasses.replace(config, preload=preload))
+    from .feedback import render_text
+    from .runner import grade_notebook
+
+    report = grade_notebook(spec, notebook, preload=preload)
     click.echo(json.dumps(report.to_dict(), indent=1) if as_json else render_text(_printable_report(report)))
 
 
@@ -405,11 +433,3 @@ def sandbox():
     if not check(click.echo):
         sys.exit(1)
 
-
-def _add_quiz_commands() -> None:
-    from quizzes.cli import quiz
-
-    main.add_command(quiz)
-
-
-_add_quiz_commands()

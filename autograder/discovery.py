@@ -109,6 +109,17 @@ def available() -> list[str]:
                   and any((SOURCE_ROOT / p.name).glob("*.ipynb")))
 
 
+def known_preload() -> tuple[str, ...]:
+    """Every library some assignment's grading.toml preloads: the trusted list a notebook graded
+    or checked on its own may select from (``warm.notebook_preload``)."""
+    names = []
+    for name in available():
+        toml = HIDDEN_ROOT / name / "grading.toml"
+        if toml.is_file():
+            names += [str(n) for n in tomllib.loads(toml.read_text()).get("sandbox", {}).get("preload", [])]
+    return tuple(dict.fromkeys(names))
+
+
 def load(name: str) -> Assignment:
     source_dir, hidden_dir = SOURCE_ROOT / name, HIDDEN_ROOT / name
     if not name or "/" in name or not source_dir.is_dir() or not hidden_dir.is_dir():

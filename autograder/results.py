@@ -9,6 +9,8 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
+from .records import Timings
+
 
 @dataclasses.dataclass(frozen=True)
 class TestResult:
@@ -41,6 +43,7 @@ class NotebookReport:
     student: str | None = None
     seconds: float = 0.0
     call_seconds: float = 0.0        # spent in calls of the student's functions (the notebook's call budget)
+    timings: Timings | None = None    # where the seconds went (benchmarks/); never part of a grade
 
     @property
     def score(self) -> float:

@@ -8,6 +8,7 @@ the ``student`` fixture (a ``StudentSession``). Each test carries ``@pytest.mark
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import io
 import sys
@@ -20,7 +21,7 @@ import pytest
 from . import tags
 from .discovery import NotebookSpec
 from .notebook import SubmissionError, plan_cells
-from .records import GraderError, GradingFailure, StudentCodeError
+from .records import GraderError, GradingFailure, StudentCodeError, Timings
 from .results import NotebookReport, TestResult
 from .session import SandboxError, StudentSession
 from .warm import ZygoteError
@@ -42,6 +43,11 @@ class Student:
     def get(self, name: str):
         return self._session.get(name)
 
+    def build_probe(self, probe):
+        """Build a ``Probe`` inside the sandbox and hand it back, in one round trip: a model the
+        test then passes to the student's functions, inspects or calls (a ``RemoteObject``)."""
+        return self._session.build_probe(probe)
+
     @property
     def cells(self):
         return list(self._session.outcomes.values())
@@ -58,6 +64,9 @@ class UnreadableSession:
 
     def get(self, name):
         raise StudentCodeError(f"{name} could not be checked: {self.reason}")
+
+    def build_probe(self, probe):
+        raise StudentCodeError(f"this could not be checked: {self.reason}")
 
 
 class Credit:
@@ -87,10 +96,19 @@ def mistake_of(exc: BaseException | None) -> str | None:
 
 
 class GradingPlugin:
-    def __init__(self, session, salt: str, concepts: dict[str, tuple[str, ...]] | None = None):
+    def __init__(self, session, salt: str, concepts: dict[str, tuple[str, ...]] | None = None,
+                 timings: Timings | None = None):
         self.session, self.salt = session, salt
         self.concepts = concepts or {}
         self.results: list[TestResult] = []
+        self.timings = timings if timings is not None else Timings()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item):
+        started, cpu = time.monotonic(), time.process_time()
+        yield
+        self.timings.test_bodies += time.monotonic() - started
+        self.timings.test_bodies_cpu += time.process_time() - cpu
 
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "points(n): points the test is worth")
@@ -165,20 +183,27 @@ def no_outer_assertion_rewriting():
 
 
 def run_hidden_tests(spec: NotebookSpec, session, *, seed: int | None = None,
-                     only: tuple[str, ...] = ()) -> list[TestResult]:
+                     only: tuple[str, ...] = (), timings: Timings | None = None) -> list[TestResult]:
     """``seed``: None grades with the tests' usual inputs; another value draws other hidden inputs
     (``learnathon audit`` regrades correct work under several seeds to find flaky tests).
-    ``only``: run just these tests (by name; the audit's null implementations need only a few)."""
+    ``only``: run just these tests (by name; the audit's null implementations need only a few).
+    ``timings``, if given, gets the harness's and the test bodies' time."""
     salt = f"{spec.assignment}/{spec.name}" + ("" if seed is None else f"#seed={int(seed)}")
-    plugin = GradingPlugin(session, salt=salt, concepts=tags.concepts_of(spec.tests))
+    plugin = GradingPlugin(session, salt=salt, concepts=tags.concepts_of(spec.tests), timings=timings)
+    started = time.monotonic()
     targets = [f"{spec.tests}::{name}" for name in only] or [str(spec.tests)]
     args = [*targets, "-c", str(PYTEST_INI), "--rootdir", str(spec.tests.parent),
             "-p", "no:cacheprovider", "--assert=plain", "-q", "--import-mode=importlib", "-W", "ignore",
             # Its end-of-run gc.collect() passes cost ~0.7 s per graded notebook; warnings are off anyway.
-            "-p", "no:unraisableexception"]
+            "-p", "no:unraisableexception",
+            # Only the exception of a failed test is used (GradingPlugin): pytest's own traceback
+            # rendering (source, locals) cost ~1.4 s of CPU for a notebook failing every test;
+            # log capture is per test phase and nothing reads it.
+            "--tb=native", "-p", "no:logging"]
     with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()), \
             fresh_module(spec.tests), no_outer_assertion_rewriting():
         code = pytest.main(args, plugins=[plugin])
+    plugin.timings.tests += time.monotonic() - started
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise RuntimeError(f"hidden tests for {spec.assignment}/{spec.filename} could not run "
                            f"(pytest exit {int(code)}):\n{out.getvalue()[-3000:]}")
@@ -187,24 +212,36 @@ def run_hidden_tests(spec: NotebookSpec, session, *, seed: int | None = None,
 
 def grade_notebook(spec: NotebookSpec, submission: Path | bytes | dict, *, slot: int | None = None,
                    student: str | None = None, hide: tuple[Path, ...] = (), seed: int | None = None,
-                   only: tuple[str, ...] = ()) -> NotebookReport:
+                   only: tuple[str, ...] = (), preload: tuple[str, ...] | None = None) -> NotebookReport:
     """Grade one submitted notebook: read, run isolated, test. Never raises for student faults;
     raises ``GraderError`` when the grading machine failed (the sandbox could not start).
-    ``seed`` and ``only``: see ``run_hidden_tests`` (used by ``learnathon audit``)."""
-    started = time.monotonic()
+    ``seed`` and ``only``: see ``run_hidden_tests`` (used by ``learnathon audit``). ``preload``
+    narrows the assignment's preload list when one notebook is graded alone
+    (``warm.notebook_preload``), so its sandbox imports only what that notebook uses."""
+    started, cpu = time.monotonic(), time.process_time()
+
+    def finished(timings: Timings) -> Timings:
+        timings.total, timings.grader_cpu = time.monotonic() - started, time.process_time() - cpu
+        return timings
+
     try:
         cells = plan_cells(submission, spec.source)
     except SubmissionError as exc:
-        tests = run_hidden_tests(spec, UnreadableSession(str(exc)), seed=seed, only=only)
+        timings = Timings()
+        tests = run_hidden_tests(spec, UnreadableSession(str(exc)), seed=seed, only=only, timings=timings)
         return NotebookReport(spec.assignment, spec.name, tests, error=str(exc), student=student,
-                              seconds=time.monotonic() - started)
+                              seconds=round(time.monotonic() - started, 3), timings=finished(timings))
     try:
-        with StudentSession(cells, spec.session_config(slot=slot, hide=hide)) as session:
+        config = spec.session_config(slot=slot, hide=hide)
+        if preload is not None:
+            config = dataclasses.replace(config, preload=preload)
+        with StudentSession(cells, config) as session:
             outcomes = session.start()
-            tests = run_hidden_tests(spec, session, seed=seed, only=only)
+            tests = run_hidden_tests(spec, session, seed=seed, only=only, timings=session.timings)
             error = session.fatal
             call_seconds = round(session.call_seconds, 3)
     except (SandboxError, ZygoteError) as exc:
         raise GraderError(str(exc)) from exc
     return NotebookReport(spec.assignment, spec.name, tests, error=error, cells=outcomes, student=student,
-                          seconds=round(time.monotonic() - started, 3), call_seconds=call_seconds)
+                          seconds=round(time.monotonic() - started, 3), call_seconds=call_seconds,
+                          timings=finished(session.timings))

@@ -17,9 +17,14 @@ import time
 from pathlib import Path
 
 from . import sandbox, warm
-from .records import Cell, CellOutcome, StudentCodeError
+from .records import Cell, CellOutcome, StudentCodeError, Timings
 from .relay import relayed_message
 from .worker import codec
+
+def _number(value) -> float:
+    """A timing figure from the worker's message (untrusted: anything else counts as 0)."""
+    return float(value) if type(value) in (int, float) and 0 <= value < 1e6 else 0.0
+
 
 class SandboxError(RuntimeError):
     """The sandbox itself could not be started: a problem of the grading machine, not the student."""
@@ -39,6 +44,16 @@ class SessionConfig:
     warm: bool = True                   # fork from a warm zygote where that is safe (warm.py)
     preload: tuple[str, ...] = ()       # libraries the warm zygote imports (the assignment's grading.toml)
     probes: Path | None = None          # the assignment's probes.py, shipped to the worker when first used
+
+
+ZYGOTES = Path(tempfile.gettempdir()) / "learnathon-zygotes"
+
+
+def prestart(config: SessionConfig) -> None:
+    """Start the warm sandbox a session with ``config`` will fork from, without waiting for it:
+    the grader reads the notebook and imports its own modules while the sandbox loads torch."""
+    if config.warm:
+        warm.zygote_for(config.slot, config.hide, ZYGOTES, config.preload)
 
 
 class RemoteObject:
@@ -92,6 +107,8 @@ class StudentSession:
         self.fatal: str | None = None
         self.call_seconds = 0.0             # spent waiting for the student's functions, counted against call_budget
         self._uses_probes, self._probes_defined = False, 0
+        self.timings = Timings()        # cheap counters for benchmarks/ (never used to grade)
+        self._worker_cpu: dict[int, float] = {}   # per worker generation: its CPU time so far
         self._tmp = Path(tempfile.mkdtemp(prefix="learnathon-"))
         self._tmp.chmod(0o711)
 
@@ -138,9 +155,10 @@ class StudentSession:
         output = self._tmp / f"output{self.generation}.txt"
         output_fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         fds = (to_worker_r, from_worker_w, output_fd)
+        self._started = time.monotonic()
         try:
-            zygote = (warm.zygote_for(self.config.slot, self.config.hide, Path(tempfile.gettempdir()) / "learnathon-zygotes",
-                                      self.config.preload) if self.config.warm else None)
+            zygote = (warm.zygote_for(self.config.slot, self.config.hide, ZYGOTES, self.config.preload)
+                      if self.config.warm else None)
             if zygote is not None:
                 self.process = zygote.spawn(scratch=scratch, fds=fds, limits=self.config.limits)
             else:
@@ -166,7 +184,10 @@ class StudentSession:
 
     def _await_ready(self, output: Path) -> None:
         try:
-            if self._receive(self.config.cell_timeout).get("event") == "ready":
+            ready = self._receive(self.config.cell_timeout)
+            if ready.get("event") == "ready":
+                self.timings.start += time.monotonic() - self._started
+                self._count_worker_cpu(_number(ready.get("cpu")))
                 return
         except (TimeoutError, EOFError, codec.CodecError):
             pass
@@ -190,9 +211,12 @@ class StudentSession:
                 self._give_up_on(cell, "wrote to the grader's channel")
                 return
             error = event.get("error")
+            seconds, cpu = _seconds(event.get("seconds"), self.config.cell_timeout), _number(event.get("cpu"))
             self.outcomes[cell.index] = CellOutcome(cell.index, cell.grade_id, cell.role,
-                                                    str(error)[:700] if error else None,
-                                                    _seconds(event.get("seconds"), self.config.cell_timeout))
+                                                    str(error)[:700] if error else None, seconds)
+            self.timings.cells += seconds
+            self.timings.cells_cpu += cpu
+            self._count_worker_cpu(self._worker_cpu.get(self.generation, 0.0) + cpu)
         try:
             done = self._receive(self.config.call_timeout)
             if done.get("event") != "cells_done":
@@ -255,6 +279,10 @@ class StudentSession:
     def get(self, name: str):
         return self._request({"op": "get", "name": name}, name)
 
+    def build_probe(self, probe: Probe):
+        """The probe built inside the sandbox, handed back (objects as ``RemoteObject``)."""
+        return self._request({"op": "build_probe", "args": (probe,)}, f"the grader's {probe.name}")
+
     def _request(self, request: dict, what: str, remote: RemoteObject | None = None):
         if remote is not None and remote._generation != self.generation:
             raise StudentCodeError(f"{what}: the object was lost when your notebook had to be restarted")
@@ -281,6 +309,7 @@ class StudentSession:
                 self._define_probes(timeout)
             self._send(message)
             reply = self._receive(timeout)
+            self._count_call(reply, time.monotonic() - started)
         except TimeoutError:
             self.call_seconds += time.monotonic() - started
             self._crashed()
@@ -332,6 +361,18 @@ class StudentSession:
             raise RuntimeError(f"{self.config.probes} could not be defined in the sandbox: "
                                f"{error.get('type')}: {error.get('message')}")
         self._probes_defined = self.generation
+
+    def _count_worker_cpu(self, cpu: float) -> None:
+        self._worker_cpu[self.generation] = max(self._worker_cpu.get(self.generation, 0.0), cpu)
+        self.timings.worker_cpu = sum(self._worker_cpu.values())
+
+    def _count_call(self, reply: dict, round_trip: float) -> None:
+        """Timing counters only: a worker that lies about them can skew a benchmark, never a grade."""
+        self.timings.calls += 1
+        self.timings.round_trips += round_trip
+        self.timings.worker_calls += _number(reply.get("seconds"))
+        self.timings.worker_calls_cpu += _number(reply.get("cpu"))
+        self._count_worker_cpu(_number(reply.get("worker_cpu")))
 
     def _interpret(self, reply: dict, what: str):
         if reply.get("ok") is True:

@@ -79,6 +79,9 @@ class InKernelSession:
     def get(self, name):
         return _convert(self.namespace[name])
 
+    def build_probe(self, probe):
+        return _convert(_unwrap(probe))
+
 
 def check(notebook: str, grade_id: str, namespace: dict, assignment: str = "cs1") -> None:
     if notebook not in _results:

@@ -170,6 +170,25 @@ def test_probes_are_built_inside_the_sandbox(functions):
         functions.call("apply", Probe("_helper"), x)
 
 
+def test_a_probe_can_be_built_in_the_sandbox_and_handed_back_in_one_round_trip(functions):
+    calls = functions.timings.calls
+    f = functions.build_probe(Probe("smooth", a=[1.0], w=[2.0]))
+    assert isinstance(f, RemoteObject) and functions.timings.calls == calls + 1
+    assert f(1.5) == pytest.approx(np.sin(1.5) + 2.25)
+    with pytest.raises(StudentCodeError, match=r"the grader's no_such_probe raised BadArguments: unknown probe"):
+        functions.build_probe(Probe("no_such_probe"))
+
+
+def test_timing_counters_split_the_students_time_from_the_round_trips(functions):
+    before = dataclasses.replace(functions.timings)
+    functions.call("double", 2)
+    after = functions.timings
+    assert after.calls == before.calls + 1
+    assert after.round_trips > before.round_trips
+    assert after.worker_calls - before.worker_calls <= after.round_trips - before.round_trips
+    assert after.cells > 0 and after.start > 0 and after.worker_cpu >= after.cells_cpu
+
+
 def test_a_session_without_a_probes_module_knows_no_probe():
     with StudentSession(cells("def apply(f, x):\n    return f(x)\n"), OWN_SLOT) as session:
         session.start()
