@@ -9,9 +9,9 @@ reruns and concurrent runs as the gradebook does: SQLite in WAL mode, each stude
 in one transaction under the course's lock file.
 
     with open_store(course_root) as db:
-        run_id = start_run(db, "cs1", students=3)
-        record_student(db, run_id, "cs1", result)
-    rows = load_submissions(course_root, "cs1")         # the report's input
+        run_id = start_run(db, "hw1", students=3)
+        record_student(db, run_id, "hw1", result)
+    rows = load_submissions(course_root, "hw1")         # the report's input
 """
 from __future__ import annotations
 
