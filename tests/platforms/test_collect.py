@@ -37,7 +37,7 @@ def part(prefix: str, answer: str = "def relu(z):\n    return z\n") -> bytes:
 def course(tmp_path):
     root = tmp_path / "course"
     (root / "release" / ASSIGNMENT).mkdir(parents=True)
-    (root / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(course_id="c"))
+    (root / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(course_id="c", course_url=""))
     (root / "release" / ASSIGNMENT / "part_one.ipynb").write_bytes(part("one"))
     (root / "release" / ASSIGNMENT / "part_two.ipynb").write_bytes(part("two"))
     return root
@@ -185,7 +185,7 @@ def test_an_archive_of_another_platform_is_listed_not_guessed(course, tmp_path):
 def test_collect_without_released_notebooks_says_how_to_make_them(tmp_path):
     root = tmp_path / "course"
     root.mkdir()
-    (root / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(course_id="c"))
+    (root / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(course_id="c", course_url=""))
     archive = write_zip(tmp_path / "m.zip", [])
     result = CliRunner().invoke(main, ["collect", ASSIGNMENT, "--from", "moodle", str(archive), "--course", str(root)])
     assert result.exit_code == 2 and "generate the student version first" in result.output

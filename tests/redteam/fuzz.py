@@ -52,7 +52,7 @@ def json_paths(node, prefix=()):
 PATHS = list(json_paths(HONEST_JSON))
 
 json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**30, 10**30),
-                         st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=40))
+                         st.floats(allow_nan=False, allow_infinity=False, allow_subnormal=False), st.text(max_size=40))
 json_values = st.recursive(json_scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
                                                                  st.dictionaries(st.text(max_size=8), inner, max_size=4)),
                            max_leaves=12)
