@@ -90,7 +90,7 @@ def notebook_kinds():
         _retype(),
         st.tuples(st.just("poison"), st.sampled_from(PATHS), st.sampled_from(POISON)),
         st.tuples(st.just("delete"), st.sampled_from([p for p in PATHS if p])),
-        st.tuples(st.just("truncated"), st.floats(0.0, 1.0)),
+        st.tuples(st.just("truncated"), st.floats(0.0, 1.0, allow_subnormal=False)),
         st.tuples(st.just("bytes"), st.binary(max_size=3000)),
         st.tuples(st.just("sparse"), st.sampled_from([600 << 20, 2 << 30])),
         st.tuples(st.just("symlink"), st.sampled_from(["source", "classmate", "/etc/passwd", "dangling", "self"])),
