@@ -545,9 +545,9 @@ def private_install(tmp_path_factory):
         (checkout / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(discovery.PROJECT_ROOT / name, checkout / name)
     assert run([sys._base_executable, "-m", "venv", "--without-pip", venv]).returncode == 0
-    own = Path(sys.prefix).resolve()
-    libraries = [p for p in site.getsitepackages() + sys.path
-                 if p.endswith("site-packages") and not Path(p).resolve().is_relative_to(own)]
+    # Every site-packages this interpreter sees (a plain path entry: their .pth files, such as this
+    # checkout's own editable finder, are not run, so the copy's editable install is what imports).
+    libraries = [p for p in site.getsitepackages() + sys.path if p.endswith("site-packages")]
     (next(venv.glob("lib/python3*/site-packages")) / "libraries.pth").write_text("\n".join(dict.fromkeys(libraries)))
     installed = run([venv / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
                      "--no-index", "-e", checkout])
