@@ -29,10 +29,11 @@ def db_url(course: Path) -> str:
 
 
 @contextlib.contextmanager
-def locked(course: Path):
-    lock_dir = course / ".learnathon"
-    lock_dir.mkdir(exist_ok=True)
-    with open(lock_dir / "gradebook.lock", "a") as handle:
+def locked(course: Path, name: str = "gradebook"):
+    """One writer of the course's ``name`` record at a time, across processes (a flock'ed file)."""
+    lock_dir = Path(course) / ".learnathon"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with open(lock_dir / f"{name}.lock", "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -18,13 +18,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import fcntl
 import json
 import sqlite3
 from pathlib import Path
 from typing import Iterator
 
 from . import __version__
+from .gradebook import locked
 from .results import NotebookReport, StudentResult
 
 SCHEMA_VERSION = 1
@@ -58,19 +58,6 @@ def store_path(course_root: Path) -> Path:
 
 class StoreError(RuntimeError):
     """The class record cannot be read (not there, or written by an incompatible version)."""
-
-
-@contextlib.contextmanager
-def _course_lock(course_root: Path) -> Iterator[None]:
-    """The same lock file the gradebook uses: one writer per course at a time, across processes."""
-    folder = Path(course_root) / ".learnathon"
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "results.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -111,7 +98,7 @@ def open_store(course_root: Path) -> Iterator[Store]:
 @contextlib.contextmanager
 def transaction(store: Store) -> Iterator[sqlite3.Connection]:
     db = store.db
-    with _course_lock(store.course_root):
+    with locked(store.course_root, "results"):
         db.execute("BEGIN IMMEDIATE")
         try:
             yield db
