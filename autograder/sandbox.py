@@ -52,6 +52,22 @@ class Protection:
 _held_slot: tuple[int, int, object] | None = None   # (pid, slot, lock file) of this process
 
 
+def slot_locks() -> Path:
+    """The folder of the slots' lock files. As root, one for the whole machine whatever TMPDIR a grader
+    has (graders with different temporary folders must never share a slot's uid and cgroup), and root's
+    own: /tmp is writable by every user, who must not plant a symlink there or hold every lock."""
+    if not _is_root():
+        base = Path(tempfile.gettempdir()) / "learnathon-slots"
+        base.mkdir(exist_ok=True)
+        return base
+    base = Path("/tmp") / "learnathon-slots"
+    base.mkdir(mode=0o700, exist_ok=True)
+    if base.is_symlink() or base.stat().st_uid != 0 or base.stat().st_mode & 0o022:
+        raise SandboxStartError(f"{base} is not a folder of root's that only root can write to (a symlink, "
+                                f"another user's, or group/world-writable): remove it")
+    return base
+
+
 def process_slot() -> int:
     """This process's sandbox slot: machine-wide unique while it lives, so uids, cgroups and
     zygotes of concurrent grading processes (another run, --jobs, a cluster worker) never mix."""
@@ -60,8 +76,7 @@ def process_slot() -> int:
         return _held_slot[1]
     import fcntl
 
-    base = Path(tempfile.gettempdir()) / "learnathon-slots"
-    base.mkdir(exist_ok=True)
+    base = slot_locks()
     for slot in range(1, 1000):
         handle = open(base / f"{slot}.lock", "a")
         try:

@@ -13,6 +13,7 @@ import pytest
 from autograder import discovery, sandbox
 from autograder.records import Cell
 from autograder.session import SessionConfig, StudentSession
+from private_install import sandbox_problems
 
 SLOT = sandbox.process_slot()  # a machine-wide slot of its own: no other sandbox (another test run, a grader) shares its uid
 UID = sandbox.BASE_UID + SLOT
@@ -59,6 +60,19 @@ def test_a_run_cannot_fill_the_disk_or_write_outside_its_folder(tmp_path, warm):
     assert written <= 96 and "No space left" in error
     assert data == "released" and outside == []
     assert not Path("/tmp/escape").exists()
+
+
+@as_root
+def test_a_grader_with_another_temporary_folder_does_not_take_a_held_slot(tmp_path):
+    """Slots are machine-wide whatever TMPDIR says: a slot's uid and cgroup belong to one grader only."""
+    import subprocess
+    import sys
+
+    code = "from autograder import sandbox; print(sandbox.process_slot())"
+    done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "TMPDIR": str(tmp_path)},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) != SLOT, f"the other grader took slot {SLOT}, which this test process holds"
 
 
 @as_root
@@ -515,14 +529,6 @@ def test_needed_folders_under_a_private_folder_are_bound_back_and_closed_ones_na
         i for i, s in enumerate(steps) if s.startswith("mount --move"))
 
 
-def project_files(root: Path) -> list[str]:
-    import subprocess
-
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=root,
-                            capture_output=True, check=True).stdout.decode().split("\0")
-    return [name for name in listed if name and (root / name).is_file()]
-
-
 def run(argv, **env):
     import subprocess
 
@@ -530,43 +536,16 @@ def run(argv, **env):
     return subprocess.run([str(a) for a in argv], capture_output=True, text=True, env=env, timeout=1200)
 
 
-@pytest.fixture(scope="module")
-def private_install(tmp_path_factory):
-    """This checkout copied into a mode-700 folder with a venv there, installed editable; its
-    libraries come from this interpreter's site-packages through a .pth file."""
-    import shutil
-    import site
-    import sys
-
-    home = tmp_path_factory.mktemp("private-home")
-    home.chmod(0o700)
-    checkout, venv = home / "learnathon", home / "venv"
-    for name in project_files(discovery.PROJECT_ROOT):
-        (checkout / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(discovery.PROJECT_ROOT / name, checkout / name)
-    assert run([sys._base_executable, "-m", "venv", "--without-pip", venv]).returncode == 0
-    # Every site-packages this interpreter sees (a plain path entry: their .pth files, such as this
-    # checkout's own editable finder, are not run, so the copy's editable install is what imports).
-    libraries = [p for p in site.getsitepackages() + sys.path if p.endswith("site-packages")]
-    (next(venv.glob("lib/python3*/site-packages")) / "libraries.pth").write_text("\n".join(dict.fromkeys(libraries)))
-    installed = run([venv / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                     "--no-index", "-e", checkout])
-    assert installed.returncode == 0, installed.stderr
-    return checkout, venv
-
-
 @pytest.mark.e2e
 @as_root
 def test_a_checkout_and_venv_in_a_private_folder_grade_with_every_protection(private_install):
     import json
 
-    checkout, venv = private_install
-    checked = run([venv / "bin" / "learnathon", "sandbox"])
-    assert checked.returncode == 0 and "Every protection holds." in checked.stdout, checked.stdout + checked.stderr
-    assert "NO " not in checked.stdout and "FAIL" not in checked.stdout
+    assert sandbox_problems(private_install) == ""
+    notebook = private_install.checkout / "assignments" / "cs1" / "part_a_forward_backward.ipynb"
     for path in ({}, {"LEARNATHON_COLD_START": "1"}):          # warm, then cold
-        graded = run([venv / "bin" / "learnathon", "grade", checkout / "assignments" / "cs1" / "part_a_forward_backward.ipynb",
-                      "--assignment", "cs1", "--json"], **path)
+        graded = private_install.run([private_install.learnathon, "grade", notebook, "--assignment", "cs1", "--json"],
+                                     **path)
         report = json.loads(graded.stdout) if graded.returncode == 0 else graded.stderr
         assert isinstance(report, dict) and report["max_score"] > 0 and report["score"] == report["max_score"], report
 
@@ -574,11 +553,10 @@ def test_a_checkout_and_venv_in_a_private_folder_grade_with_every_protection(pri
 @pytest.mark.e2e
 @as_root
 def test_learnathon_sandbox_names_a_venv_its_user_cannot_read(private_install):
-    checkout, venv = private_install
-    packages = next(venv.glob("lib/python3*/site-packages"))
+    packages = private_install.packages
     packages.chmod(0o700)                               # as a venv made with umask 077 is
     try:
-        checked = run([venv / "bin" / "learnathon", "sandbox"])
+        checked = private_install.run([private_install.learnathon, "sandbox"])
     finally:
         packages.chmod(0o755)
     assert checked.returncode == 1, checked.stdout

@@ -4,8 +4,6 @@ These run the actual CLI in subprocesses, as an instructor would; they are marke
 """
 from __future__ import annotations
 
-import re
-
 import json
 import os
 import signal
@@ -16,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder import discovery
+from autograder import discovery, sandbox
 from autograder.fabricate import read_fixture, solved, with_cells
+from demo_check import check_demo_run
+from private_install import sandbox_problems
 
 pytestmark = pytest.mark.e2e
 
@@ -177,17 +177,16 @@ def test_concurrent_runs_keep_every_grade_and_manual_grades_survive(tmp_path):
 
 def test_the_readme_demo_runs_and_grades_its_class(tmp_path):
     done = run(LEARNATHON + ["demo", str(tmp_path / "demo")], tmp_path, timeout=900)
-    out = done.stdout
-    for assignment in discovery.available():
-        assert f"== {assignment}: a class of" in out
-    # Every class's summary table: the full solution earns every point, the untouched notebook none.
-    ada = re.findall(r"^\s*ada\s+([\d.]+) / ([\d.]+)", out, re.M)
-    ben = re.findall(r"^\s*ben\s+([\d.]+) / ([\d.]+)", out, re.M)
-    assert len(ada) == len(ben) == len(discovery.available()), out[-3000:]
-    assert all(got == top for got, top in ada) and all(float(got) == 0 for got, _ in ben), (ada, ben)
-    assert (tmp_path / "demo" / "grades.csv").is_file()
-    assert len(list((tmp_path / "demo" / "quizzes").glob("lecture.*"))) >= 8
-    report = tmp_path / "demo" / "course" / "reports" / "cs1" / "report.html"
-    assert f"class report: {report}" in out and report.is_file()         # the demo ends with the report
-    assert (tmp_path / "demo" / "quizzes" / "cs1-follow-up.deck.html").is_file()
-    assert "demo finished" in out
+    check_demo_run(done.stdout, tmp_path / "demo")
+
+
+@pytest.mark.skipif(not sandbox.namespaces_available(), reason="needs root with unshare")
+def test_the_demo_runs_from_a_private_home_with_every_protection(private_install):
+    """A user who cloned into a home folder others cannot enter (mode 700), made the venv there and runs
+    the README's demo with the course there too: `learnathon sandbox` first, then the demo."""
+    assert sandbox_problems(private_install) == ""
+    demo = private_install.home / "demo"
+    done = private_install.run([private_install.learnathon, "demo", demo], timeout=1800)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    check_demo_run(done.stdout, demo)
