@@ -292,7 +292,8 @@ def collect(assignment, platform_name, archive, course_dir, mapping):
 @main.command("export-grades")
 @click.argument("assignment")
 @click.option("--to", "target", required=True, type=click.Choice(["moodle", "canvas", "csv"]),
-              help="moodle: offline grading worksheet; canvas: gradebook import CSV; csv: one row per student.")
+              help="moodle: offline grading worksheet; canvas: gradebook import CSV; csv: one row per graded "
+                   "student (with the platform id and name collect recorded).")
 @COURSE_OPTION
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The CSV file to write.")
 @click.option("--platform-assignment", default=None, metavar="TITLE",

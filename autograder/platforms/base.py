@@ -27,6 +27,7 @@ class GradeRow:
     max_score: float
     needs_manual_grade: bool
     email: str = ""
+    platform: str = ""         # which platform the id and name are of ("" for a student none collected)
 
 
 class Platform:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..course import Course, open_course
 from ..gradebook import open_gradebook
-from . import roster
+from . import PLATFORMS, roster
 from .base import GradeRow, Platform, points
 from .collect import read_manifest
 
@@ -48,29 +48,41 @@ def gradebook_grades(course: Course, assignment: str) -> tuple[dict[str, Student
 def grade_rows(course: Course, assignment: str, platform: str | None, *, out_of: float | None = None,
                mapping: Path | None = None) -> list[GradeRow]:
     """One row per student: with a platform, everyone of its mapping file (students without a graded
-    submission get an empty grade, which the platforms' imports leave alone)."""
+    submission get an empty grade, which the platforms' imports leave alone); without one, every graded
+    student, with the platform, id and name a mapping file gives them."""
     grades, maximum = gradebook_grades(course, assignment)
     scale = (out_of / maximum) if (out_of and maximum) else 1.0
 
-    def row(student: str, pid: str, name: str) -> GradeRow:
-        grade = grades.get(student)
+    def row(who: roster.Entry) -> GradeRow:
+        grade = grades.get(who.student)
         score = None if grade is None else round(grade.score * scale, 4)
-        return GradeRow(pid, name, student, score, round(maximum * scale, 4),
-                        bool(grade and grade.needs_manual_grade))
+        return GradeRow(who.platform_id, who.name, who.student, score, round(maximum * scale, 4),
+                        bool(grade and grade.needs_manual_grade), platform=who.platform)
 
     if platform is None:
-        return [row(student, "", "") for student in sorted(grades)]
+        known = identities(course, mapping)
+        return [row(known.get(student, roster.Entry("", "", student, ""))) for student in sorted(grades)]
     known = roster.read(Path(mapping) if mapping else roster.default_path(course.root, platform), platform)
     manifest = read_manifest(course, assignment, platform)
     for student, record in manifest["students"].items():     # everyone collected, whichever mapping named them
         known.setdefault(record["platform_id"], roster.Entry(platform, record["platform_id"], student, record["name"]))
     if not known:
         raise GradesError(f"no {platform} students known in {course.root}: collect the assignment first")
-    return sorted((row(e.student, e.platform_id, e.name) for e in known.values()), key=lambda r: r.name.lower())
+    return sorted((row(e) for e in known.values()), key=lambda r: r.name.lower())
 
 
-def plain_table(rows: list[GradeRow], platform: str | None) -> tuple[list[str], list[list[str]]]:
-    return CSV_HEADER, [[r.student, r.name, platform or "", r.platform_id, points(r.score), points(r.max_score),
+def identities(course: Course, mapping: Path | None = None) -> dict[str, roster.Entry]:
+    """{course student id: its platform, platform id and name} from the mapping files of every platform
+    the course collected from (or the one given), for the plain CSV."""
+    known: dict[str, roster.Entry] = {}
+    for name in PLATFORMS:
+        for entry in roster.read(Path(mapping) if mapping else roster.default_path(course.root, name), name).values():
+            known.setdefault(entry.student, entry)
+    return known
+
+
+def plain_table(rows: list[GradeRow]) -> tuple[list[str], list[list[str]]]:
+    return CSV_HEADER, [[r.student, r.name, r.platform, r.platform_id, points(r.score), points(r.max_score),
                          "yes" if r.needs_manual_grade else "no"] for r in rows]
 
 
@@ -80,7 +92,7 @@ def export_grades(*, course_dir: Path, assignment: str, to: str, out: Path, plat
     course = open_course(course_dir)
     rows = grade_rows(course, assignment, platform.name if platform else None, out_of=out_of, mapping=mapping)
     if platform is None:
-        header, body = plain_table(rows, None)
+        header, body = plain_table(rows)
     else:
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
         header, body = platform.grade_table(rows, assignment=assignment, platform_assignment=platform_assignment,

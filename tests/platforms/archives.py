@@ -3,11 +3,13 @@
 Moodle (mod_assign download, folders per submission): ``Full Name_<participant id>_assignsubmission_file_/FILE``
 (Moodle >= 4.1 drops the trailing ``_``). Canvas (lib/content_zipper.rb): flat
 ``<sortable name, lowercased, non-word characters removed>[_LATE]_<user id>_<attachment id>_<file>``,
-a re-upload of the same file name gets ``-1``.
+a re-upload of the same file name gets ``-1``. Also the commands' runner the round trips share.
 """
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import stat
 import warnings
 import zipfile
@@ -57,3 +59,19 @@ def canvas_name(sortable: str, user: int, attachment: int, file: str, *, late: b
 
     cleaned = re.sub(r"[^\w]", "", sortable.lower())
     return f"{cleaned}{'_LATE' if late else ''}_{user}_{attachment}_{file}"
+
+
+def cli(*args: str, stream: str = "output") -> str:
+    """A learnathon command run in-process: its output as a terminal shows it (``stream="stdout"``: its
+    standard output only); the command must succeed."""
+    from click.testing import CliRunner
+
+    from autograder.cli import main
+
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return getattr(result, stream)
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
