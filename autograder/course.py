@@ -47,11 +47,17 @@ class Course:
     def release_notebook(self, assignment: str, filename: str) -> Path:
         return self.root / "release" / assignment / filename
 
+    def feedback_dir(self, student: str, assignment: str) -> Path:
+        return self.root / "feedback" / student / assignment
+
     def feedback_html(self, student: str, assignment: str, notebook: str) -> Path:
-        return self.root / "feedback" / student / assignment / f"{notebook}.html"
+        return self.feedback_dir(student, assignment) / f"{notebook}.html"
+
+    def autograded_dir(self, student: str, assignment: str) -> Path:
+        return self.root / "autograded" / student / assignment
 
     def autograded_notebook(self, student: str, assignment: str, notebook: str) -> Path:
-        return self.root / "autograded" / student / assignment / f"{notebook}.ipynb"
+        return self.autograded_dir(student, assignment) / f"{notebook}.ipynb"
 
 
 def nbgrader_config(root: Path):

@@ -172,6 +172,29 @@ def read_submission(folder: Path, filenames: list[str]) -> dict[str, bytes | str
         return found
 
 
+# What nbgrader keeps beside a submission's notebooks (written by `nbgrader submit`, copied by collect) and
+# carries to autograded/ and feedback/: `nbgrader release_feedback` reads both from the feedback folder.
+NBGRADER_RECORDS = ("timestamp.txt", "submission_secret.txt")
+
+
+def read_nbgrader_records(folder: Path) -> dict[str, bytes]:
+    """{file name: bytes} of the NBGRADER_RECORDS a submission folder holds, read like its notebooks
+    (no links, regular files only) and at most MAX_TIMESTAMP_BYTES each; any other is left out."""
+    try:
+        opened = Folder.open(folder.parent.parent, folder.parent.name, folder.name)
+    except SubmissionError:
+        return {}
+    with opened:
+        found = {}
+        for name in NBGRADER_RECORDS:
+            try:
+                if opened.has(name):
+                    found[name] = opened.read(name, max_bytes=MAX_TIMESTAMP_BYTES)
+            except SubmissionError:
+                continue
+        return found
+
+
 def parse_timestamp(data: bytes) -> tuple[dt.datetime | None, str | None]:
     """nbgrader's ``timestamp.txt``: (the time, None) or (None, why it was not usable)."""
     from nbgrader.utils import parse_utc

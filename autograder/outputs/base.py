@@ -88,9 +88,9 @@ class Outputs:
                 "the others are graded again.") from exc
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a killed run never leaves half a file."""
+def atomic_write(path: Path, content: str | bytes) -> None:
+    """Write via a temporary file and rename, so a killed run never leaves half a file (text as UTF-8)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
     tmp.replace(path)

@@ -1,10 +1,12 @@
-"""Feedback: per notebook, the HTML report in feedback/ and the graded notebook in autograded/."""
+"""Feedback: per notebook, the HTML report in feedback/ and the graded notebook in autograded/; beside
+them, as nbgrader's own autograde and generate_feedback do, the submission's timestamp.txt and
+submission_secret.txt (which `nbgrader release_feedback` needs)."""
 from __future__ import annotations
 
 import json
 
 from ..feedback import graded_notebook, render_html
-from ..intake import read_submission
+from ..intake import read_nbgrader_records, read_submission
 from ..results import StudentResult
 from .base import ClassRun, Output, Stage, atomic_write
 
@@ -25,3 +27,7 @@ class Feedback(Output):
                                      fallback=course.release_notebook(assignment.name, nb.filename))
             atomic_write(course.autograded_notebook(result.student, assignment.name, report.notebook),
                          json.dumps(graded, indent=1))
+        for name, data in read_nbgrader_records(result.folder).items():
+            for folder in (course.feedback_dir(result.student, assignment.name),
+                           course.autograded_dir(result.student, assignment.name)):
+                atomic_write(folder / name, data)

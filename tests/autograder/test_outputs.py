@@ -82,6 +82,27 @@ def test_the_feedback_output_writes_the_report_and_the_graded_notebook(tiny_cour
     assert shown["relu_tests"][0]["text"] == "PASS test_relu (3/3)\n"
 
 
+def test_the_feedback_output_carries_nbgraders_submission_records_as_nbgrader_does(tiny_course, run, tmp_path):
+    """`nbgrader release_feedback` reads timestamp.txt and submission_secret.txt beside the feedback."""
+    result = graded(tiny_course, "cleo")
+    (result.folder / "timestamp.txt").write_text("2026-01-02 10:00:00.000000 UTC")
+    (result.folder / "submission_secret.txt").write_text("4f2a9c")
+    Outputs(outputs.create(["feedback"]), run).write(result)
+    for folder in (tiny_course.feedback_dir("cleo", "tiny"), tiny_course.autograded_dir("cleo", "tiny")):
+        assert (folder / "timestamp.txt").read_text() == "2026-01-02 10:00:00.000000 UTC"
+        assert (folder / "submission_secret.txt").read_text() == "4f2a9c"
+    # A record that is a link (to someone else's file) or oversized is not carried over.
+    other = tmp_path / "someone-elses-secret.txt"
+    other.write_text("not yours")
+    (result.folder / "submission_secret.txt").unlink()
+    (result.folder / "submission_secret.txt").symlink_to(other)
+    (result.folder / "timestamp.txt").write_text("x" * 5000)
+    for name in ("timestamp.txt", "submission_secret.txt"):
+        (tiny_course.feedback_dir("cleo", "tiny") / name).unlink()
+    Outputs(outputs.create(["feedback"]), run).write(result)
+    assert sorted(p.name for p in tiny_course.feedback_dir("cleo", "tiny").iterdir()) == ["tiny.html"]
+
+
 def test_the_marker_output_marks_the_fingerprint_that_was_graded(tiny_course, run):
     result = graded(tiny_course, "cleo")
     Outputs(outputs.create(["marker"]), run).write(result)

@@ -101,6 +101,12 @@ def test_stock_nbgrader_release_collect_export_around_learnathon(tmp_path):
     max_part_a = sum(t for t in [40])  # part A's autograded points; part B has its own
     assert float(record["raw_score"]) >= max_part_a
     assert (course / "feedback" / student / "cs1" / f"{PART_A.name}.html").is_file()
+    # Feedback goes back through the exchange (the README's JupyterHub workflow).
+    run(["nbgrader", "release_feedback", "cs1"], course)
+    run(["nbgrader", "fetch_feedback", "cs1", "--course", "learnathon", f"--Exchange.root={course / 'exchange'}"],
+        student_home)
+    fetched = sorted(p.name for p in (student_home / "cs1" / "feedback").glob("*/*.html"))
+    assert fetched == sorted(f"{nb.name}.html" for nb in discovery.load("cs1").notebooks), fetched
 
 
 def test_hostile_four_are_bounded_and_leave_the_others_alone(tmp_path):
