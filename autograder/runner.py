@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from . import tags
+from . import sandbox, tags
 from .discovery import NotebookSpec
 from .notebook import SubmissionError, plan_cells
 from .records import GraderError, GradingFailure, StudentCodeError, Timings
@@ -231,6 +231,7 @@ def grade_notebook(spec: NotebookSpec, submission: Path | bytes | dict, *, slot:
         tests = run_hidden_tests(spec, UnreadableSession(str(exc)), seed=seed, only=only, timings=timings)
         return NotebookReport(spec.assignment, spec.name, tests, error=str(exc), student=student,
                               seconds=round(time.monotonic() - started, 3), timings=finished(timings))
+    sandbox.ensure_reachable()      # a machine problem is the grader's (GraderError), never the student's
     try:
         config = spec.session_config(slot=slot, hide=hide)
         if preload is not None:

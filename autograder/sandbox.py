@@ -286,6 +286,8 @@ def reach_problems(folders=None) -> list[str]:
     problems: dict[Path, str] = {}
     for folder, what in folders.items():
         real = Path(folder).resolve()
+        if not real.is_dir():
+            continue        # nothing to reach (a missing interpreter fails the start, which says so)
         for step in [*reversed(real.parents), real]:
             inside_tmpfs = any(step.is_relative_to(r) for r in roots) and not any(step.is_relative_to(t) for t in targets)
             if step == Path("/") or inside_tmpfs:
@@ -306,6 +308,19 @@ def reach_problems(folders=None) -> list[str]:
 
 class SandboxStartError(GraderError):
     """The sandbox host cannot be set up on this machine (a problem of the machine, with its fix)."""
+
+
+CHECK_HINT = "Run `learnathon sandbox` to check what the sandbox can reach on this machine."
+
+
+def ensure_reachable() -> None:
+    """Before grading: stop, naming each problem and its fix, when the sandbox's user cannot reach what
+    a run needs (``reach_problems``). Graded anyway, the student's imports would fail in the sandbox
+    and the machine's fault would cost the student the points. About 3 ms."""
+    problems = reach_problems() if namespaces_available() else []
+    if problems:
+        raise SandboxStartError("the grading sandbox cannot reach what it needs on this machine:\n"
+                                + "".join(f"  - {problem}\n" for problem in problems) + CHECK_HINT)
 
 
 def launch(argv: list[str], *, scratch: Path, limits: Limits, hide: list[Path], slot: int,

@@ -194,7 +194,7 @@ class StudentSession:
         self.process.kill()
         self.process = None
         tail = output.read_text(errors="replace")[-2000:] if output.exists() else ""
-        raise SandboxError(f"the grading sandbox did not start:\n{tail}")
+        raise SandboxError(warm.start_failure(tail))
 
     def _collect_cells(self) -> None:
         pending = [c for c in self.cells if c.index not in self.skip]

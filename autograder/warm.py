@@ -37,7 +37,7 @@ def start_failure(log: str) -> str:
     problems = sandbox.reach_problems() if sandbox.namespaces_available() else []
     lines = ["the grading sandbox did not start."]
     lines += [f"  - {problem}" for problem in problems]
-    lines.append("Run `learnathon sandbox` to check what the sandbox can reach on this machine.")
+    lines.append(sandbox.CHECK_HINT)
     if log.strip():
         lines.append("Its output:\n" + log.strip())
     return "\n".join(lines)
