@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple, Sequence
 
-from . import discovery
+from . import discovery, sandbox
 from .course import Course, open_course
 from .intake import Folder, SubmissionError, read_submission, read_timestamp, student_id_problem
 from .notebook import instructor_copy_reason, parse_notebook, validated_notebook
@@ -149,6 +149,8 @@ def autograde(*, course_dir: Path, assignment: str, student: str | None = None, 
     course = open_course(course_dir)
     spec = discovery.load(assignment)
     run = ClassRun(course, spec, tuple(select_students(course, assignment, student)))
+    if cluster is None:     # every submission would fail alike: say it once, with the fixes (workers check their own)
+        sandbox.ensure_reachable()
     chosen = standard_outputs() if outputs is None else list(outputs)
     sink = Outputs(chosen + ([Progress(progress)] if progress else []), run)
     results: list[StudentResult] = []

@@ -319,7 +319,9 @@ def ensure_reachable() -> None:
     and the machine's fault would cost the student the points. About 3 ms."""
     problems = reach_problems() if namespaces_available() else []
     if problems:
-        raise SandboxStartError("the grading sandbox cannot reach what it needs on this machine:\n"
+        # The first line stands alone: a class run shows only it for each submission NOT GRADED.
+        raise SandboxStartError("the grading sandbox cannot reach what it needs on this machine "
+                                "(`learnathon sandbox` names each folder and its fix):\n"
                                 + "".join(f"  - {problem}\n" for problem in problems) + CHECK_HINT)
 
 

@@ -553,15 +553,22 @@ def test_a_checkout_and_venv_in_a_private_folder_grade_with_every_protection(pri
 @pytest.mark.e2e
 @as_root
 def test_learnathon_sandbox_and_the_grader_name_a_venv_its_user_cannot_read(private_install):
-    packages = private_install.packages
+    import shutil
+
+    learnathon, packages = private_install.learnathon, private_install.packages
     notebook = private_install.checkout / "assignments" / "cs1" / "part_a_forward_backward.ipynb"
+    course = private_install.home / "course-of-a-closed-venv"
+    assert private_install.run([learnathon, "init", course, "--assignment", "cs1"]).returncode == 0
+    (course / "submitted" / "ada" / "cs1").mkdir(parents=True)
+    shutil.copy(course / "release" / "cs1" / notebook.name, course / "submitted" / "ada" / "cs1")
     packages.chmod(0o700)                               # as a venv made with umask 077 is
     try:
-        checked = private_install.run([private_install.learnathon, "sandbox"])
-        # The grader stops too: graded anyway, every import of the student's would fail (a zero that is
+        checked = private_install.run([learnathon, "sandbox"])
+        # The graders stop too: graded anyway, every import of the student's would fail (a zero that is
         # the machine's fault), on the warm path and on the cold one.
-        graded = [private_install.run([private_install.learnathon, "grade", notebook, "--assignment", "cs1"], **path)
+        graded = [private_install.run([learnathon, "grade", notebook, "--assignment", "cs1"], **path)
                   for path in ({}, {"LEARNATHON_COLD_START": "1"})]
+        graded.append(private_install.run([learnathon, "autograde", "cs1", "--course", course]))
     finally:
         packages.chmod(0o755)
     assert checked.returncode == 1, checked.stdout
@@ -571,9 +578,10 @@ def test_learnathon_sandbox_and_the_grader_name_a_venv_its_user_cannot_read(priv
     assert "FAIL installed packages" in " ".join(checked.stdout.split())
     for done in graded:
         assert done.returncode == 1 and "Traceback" not in done.stderr and "PASS" not in done.stdout, done
-        assert done.stderr.startswith("Error: the grading sandbox cannot reach what it needs on this machine:"), done
+        assert done.stderr.startswith("Error: the grading sandbox cannot reach what it needs on this machine"), done
         assert f"{packages} (mode 700) cannot be read by the sandbox's user" in done.stderr
         assert f"chmod o+rx {packages}" in done.stderr and "learnathon sandbox" in done.stderr
+    assert not (course / "feedback").exists() and not (course / "autograded").exists()    # nothing recorded
 
 
 @as_root
