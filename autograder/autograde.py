@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple, Sequence
 
-from . import discovery, grading_processes, sandbox
+from . import discovery, grading_processes, sandbox, warm
 from .course import Course, open_course
 from .intake import Folder, SubmissionError, read_submission, read_timestamp, student_id_problem
 from .notebook import instructor_copy_reason, parse_notebook, validated_notebook
@@ -26,6 +26,7 @@ from .outputs.progress import Notify, Progress
 from .results import NotebookReport, StudentResult
 from .records import GraderError
 from .runner import UnreadableSession, grade_notebook, run_hidden_tests
+from .session import ZYGOTES
 
 
 class Submission(NamedTuple):
@@ -122,9 +123,11 @@ def grade_all(todo: list[Submission], spec: discovery.Assignment, *, hide: tuple
         for sub in todo:
             yield graded(sub, lambda: grade_student(spec, sub.folder, sub.student, hide=hide))
     else:
-        with concurrent.futures.ProcessPoolExecutor(
-                max_workers=jobs, mp_context=grading_processes.context(spec.notebooks[0].preload if spec.notebooks else ()),
-                initializer=grading_processes.start, initargs=(dict(os.environ),)) as pool:
+        preload = spec.notebooks[0].preload if spec.notebooks else ()
+        with warm.HostsForJobs(jobs, hide=discovery.hidden_paths() + tuple(hide), preload=preload, workdir=ZYGOTES) as hosts, \
+                concurrent.futures.ProcessPoolExecutor(
+                    max_workers=jobs, mp_context=grading_processes.context(preload),
+                    initializer=grading_processes.start, initargs=(dict(os.environ), hosts.offers)) as pool:
             parts = {sub.student: [pool.submit(_grade_part_in_worker, spec.name, str(sub.folder), sub.student, hide, nb.name)
                                    for nb in spec.notebooks] for sub in todo}
             owner = {future: sub for sub in todo for future in parts[sub.student]}

@@ -49,8 +49,9 @@ def context(libraries: tuple[str, ...] = ()) -> multiprocessing.context.BaseCont
     return context
 
 
-def start(environment: dict[str, str]) -> None:
-    """First thing in each grading process: the run's environment, one math thread each."""
+def start(environment: dict[str, str], hosts: list = ()) -> None:
+    """First thing in each grading process: the run's environment, one math thread each, and one
+    of the sandbox hosts the run started for its grading processes (``warm.HostsForJobs``)."""
     os.environ.clear()
     os.environ.update(environment)
     os.environ.update(ONE_MATH_THREAD)
@@ -58,3 +59,7 @@ def start(environment: dict[str, str]) -> None:
     discovery = sys.modules.get("autograder.discovery")
     if discovery is not None:               # imported before this ran (the run's main module): re-read
         discovery.read_environment()
+    if hosts:
+        from . import warm
+
+        warm.adopt(list(hosts))

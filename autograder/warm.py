@@ -15,7 +15,9 @@ import atexit
 import dataclasses
 import json
 import os
+import shutil
 import socket
+import tempfile
 from pathlib import Path
 
 from . import sandbox
@@ -56,26 +58,58 @@ class Child:
 
 
 class Zygote:
-    def __init__(self, *, slot: int, hide: tuple[Path, ...], workdir: Path, preload: tuple[str, ...] = ()):
+    """A sandbox host and this process's channel to it.
+
+    With ``address``, the host is started here for another process, a grading process of this
+    class run: it listens there and serves the first process that connects (``connect``), so its
+    libraries load while the grading processes start.
+    """
+
+    def __init__(self, *, slot: int, hide: tuple[Path, ...], workdir: Path, preload: tuple[str, ...] = (),
+                 address: Path | None = None):
         self.slot, self.hide = slot, tuple(hide)
         self.uid = sandbox.BASE_UID + slot if sandbox.namespaces_available() else None
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.stopped = False
+        if address is None:
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        else:
+            ours, theirs = None, socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.control = ours
         try:
             workdir.mkdir(parents=True, exist_ok=True)
+            if address is not None:
+                theirs.bind(str(address))
+                theirs.listen(1)
             self.process = sandbox.launch(
                 sandbox.python_argv(ZYGOTE, str(theirs.fileno()), json.dumps(list(preload))), scratch=workdir,
                 limits=ZYGOTE_LIMITS, hide=list(self.hide), slot=slot, pass_fds=(theirs.fileno(),),
                 output=workdir / "zygote.log")
         except OSError as exc:
-            ours.close()
+            if ours is not None:
+                ours.close()
             raise ZygoteError(start_failure(f"{exc}")) from exc
         except GraderError:
-            ours.close()
+            if ours is not None:
+                ours.close()
             raise
         finally:
             theirs.close()
         self.workdir, self.preloaded = workdir, None   # None until its hello arrives (ready())
+
+    @classmethod
+    def connect(cls, *, slot: int, hide: tuple[Path, ...], workdir: Path, address: Path) -> "Zygote":
+        """The host another process started for this slot (``HostsForJobs``), reached at ``address``."""
+        zygote = cls.__new__(cls)
+        zygote.slot, zygote.hide, zygote.workdir, zygote.preloaded = slot, tuple(hide), workdir, None
+        zygote.uid = sandbox.BASE_UID + slot if sandbox.namespaces_available() else None
+        zygote.stopped, zygote.process = False, None
+        zygote.control = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            zygote.control.connect(str(address))
+        except OSError as exc:
+            zygote.control.close()
+            raise ZygoteError(start_failure(f"cannot reach the sandbox host at {address}: {exc}")) from exc
+        return zygote
 
     def ready(self) -> None:
         """Wait for the host's hello: its libraries are loaded. Not in __init__, so the grader
@@ -104,6 +138,7 @@ class Zygote:
         except OSError:
             reply = b""
         if not reply:
+            self.stopped = True
             raise ZygoteError("the grading sandbox stopped")
         return Child(self, json.loads(reply)["pid"], self.uid, last=last)
 
@@ -116,31 +151,123 @@ class Zygote:
 
     @property
     def alive(self) -> bool:
-        return self.process.poll() is None
+        return not self.stopped and (self.process is None or self.process.poll() is None)
 
     def close(self) -> None:
         try:
-            self.control.close()
+            if self.control is not None:
+                self.control.close()
         finally:
-            sandbox.kill(self.process)
+            if self.process is not None:       # a host started elsewhere is closed there
+                sandbox.kill(self.process)
 
 
 _zygotes: dict[tuple, Zygote] = {}
 
 
+def host_libraries(preload: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(GENERIC_PRELOAD + tuple(preload)))
+
+
+def warm_available() -> bool:
+    return sandbox.namespaces_available() and not os.environ.get("LEARNATHON_COLD_START")
+
+
 def zygote_for(slot: int, hide: tuple[Path, ...], workdir: Path, preload: tuple[str, ...] = ()) -> Zygote | None:
     """The warm zygote for this slot and preload list (started on first use), or None where it
     would be unsafe (no namespaces) or is switched off (LEARNATHON_COLD_START)."""
-    if not sandbox.namespaces_available() or os.environ.get("LEARNATHON_COLD_START"):
+    if not warm_available():
         return None
-    libraries = tuple(dict.fromkeys(GENERIC_PRELOAD + tuple(preload)))
+    libraries = host_libraries(preload)
     key = (os.getpid(), slot, tuple(hide), libraries)
     zygote = _zygotes.get(key)
     if zygote is None or not zygote.alive:
+        if zygote is not None:
+            zygote.close()
         index = list(_zygotes).index(key) if key in _zygotes else len(_zygotes)
         zygote = _zygotes[key] = Zygote(slot=slot, hide=hide, preload=libraries,
                                         workdir=workdir / f"zygote-{os.getpid()}-{slot}-{index}")
     return zygote
+
+
+@dataclasses.dataclass(frozen=True)
+class HostOffer:
+    """Plain data a grading process needs to take over a host started for it (``adopt``)."""
+    slot: int
+    address: str
+    hide: tuple[str, ...]
+    libraries: tuple[str, ...]
+    workdir: str
+
+
+class HostsForJobs:
+    """The sandbox hosts of a class run's grading processes, started by the run itself, first thing.
+
+    Started here, they import their libraries while the grading processes start (a host's preload
+    and a grading process's imports are seconds of CPU each: side by side on two cores instead
+    of one after the other). Each host serves one grading process, which takes it over with
+    ``adopt`` (the slot with it); this process holds the slots and stops the hosts at the end.
+    A process that finds no host left starts its own, as without this.
+    """
+
+    def __init__(self, count: int, *, hide: tuple[Path, ...], preload: tuple[str, ...], workdir: Path):
+        self.offers: list[HostOffer] = []
+        self._hosts: list[Zygote] = []
+        self._slots: list = []
+        self._folder: Path | None = None
+        if not warm_available():
+            return
+        libraries = host_libraries(preload)
+        workdir.mkdir(parents=True, exist_ok=True)
+        self._folder = folder = Path(tempfile.mkdtemp(prefix="hosts-", dir=workdir))   # mode 700: root's only
+        for slot, lock in sandbox.reserve_slots(count):
+            self._slots.append(lock)
+            address = folder / f"slot-{slot}"
+            if len(str(address)) > 100:          # beyond what a Unix socket address can hold
+                break
+            try:
+                host = Zygote(slot=slot, hide=hide, preload=libraries, workdir=folder / f"zygote-{slot}", address=address)
+            except GraderError:
+                break                              # the grading processes start their own (and report why)
+            self._hosts.append(host)
+            self.offers.append(HostOffer(slot, str(address), tuple(map(str, hide)), libraries, str(folder / f"zygote-{slot}")))
+
+    def __enter__(self) -> "HostsForJobs":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for host in self._hosts:
+            host.close()
+        for lock in self._slots:
+            lock.close()
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+
+def adopt(offers: list[HostOffer]) -> None:
+    """In a grading process: take over the first host no other process has taken (a lock next
+    to its address), with its slot. Without one, the process starts its own host when needed."""
+    import fcntl
+
+    for offer in offers:
+        claim = open(f"{offer.address}.claim", "a")
+        try:
+            fcntl.flock(claim, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            claim.close()
+            continue
+        _claims.append(claim)                      # held while this process lives
+        try:
+            zygote = Zygote.connect(slot=offer.slot, hide=tuple(map(Path, offer.hide)), workdir=Path(offer.workdir),
+                                    address=Path(offer.address))
+        except ZygoteError:
+            return
+        sandbox.adopt_slot(offer.slot)
+        _zygotes[(os.getpid(), offer.slot, tuple(map(Path, offer.hide)), offer.libraries)] = zygote
+        return
+
+
+_claims: list = []
 
 
 def imported_modules(sources) -> set[str]:

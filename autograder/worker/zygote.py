@@ -210,6 +210,12 @@ def serve(control: socket.socket, names: list[str]) -> None:
     # them (and the pages they are on, shared with this host) untouched.
     gc.collect()
     gc.freeze()
+    if control.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
+        # Started by a class run for one of its grading processes (warm.HostsForJobs): serve the
+        # first that connects, and nobody else.
+        listener = control
+        control, _ = listener.accept()
+        listener.close()
     control.send(json.dumps({"ready": True, "preloaded": loaded}).encode())
     namespaces: dict[int, int] = {}        # child pid -> handle on its IPC namespace
     while True:
