@@ -37,15 +37,16 @@ def nbgrader_points(notebook: Path) -> tuple[float, float]:
 
 def cs1_submissions(release: Path, work: Path) -> dict[str, dict[str, bytes]]:
     """{kind: {released notebook: content}}: the solution, the untouched release, MISTAKE in part A."""
-    def made(build, name: str) -> bytes:
-        return build(work / f"{len(list(work.iterdir()))}-{name}").read_bytes()
-
     sources = {nb.filename: nb.source for nb in CS1.notebooks}
+
+    def written(kind: str, name: str, build) -> bytes:
+        return build(sources[name], work / f"{kind}-{name}").read_bytes()
+
     return {
-        "solution": {name: made(lambda out: solved(sources[name], out), name) for name in sources},
+        "solution": {name: written("solution", name, solved) for name in sources},
         "untouched": {name: (release / name).read_bytes() for name in sources},
-        "mistake": {PART_A: made(lambda out: with_cells(sources[PART_A], MISTAKE.cells, out), PART_A),
-                    PART_B: made(lambda out: solved(sources[PART_B], out), PART_B)},
+        "mistake": {PART_A: written("mistake", PART_A, lambda source, out: with_cells(source, MISTAKE.cells, out)),
+                    PART_B: written("mistake", PART_B, solved)},
     }
 
 
@@ -85,7 +86,7 @@ def cs1_round_trip(tmp_path_factory):
     collected = {platform: cli("collect", "cs1", "--from", platform, str(write_zip(tmp / f"{platform}.zip", entries)),
                                "--course", str(root))
                  for platform, entries in downloads.items()}
-    # One grading process: its warm sandbox starts once (with --jobs 2 each process starts its own: slower here).
+    # One grading process (the default): six submissions do not pay for starting a second sandbox.
     graded = json.loads(cli("autograde", "cs1", "--course", str(root), "--json", stream="stdout"))
     exported = {}
     for platform in ("moodle", "canvas"):
