@@ -60,30 +60,33 @@ class Child:
 class Zygote:
     """A sandbox host and this process's channel to it.
 
-    With ``address``, the host is started here for another process, a grading process of this
-    class run: it listens there and serves the first process that connects (``connect``), so its
-    libraries load while the grading processes start.
+    With ``addresses``, the host is started here for other processes, the grading processes of this
+    class run: it listens at each address and serves the first process that connects (``connect``);
+    beyond the first address it clones itself after its preload, one copy per address, each in
+    namespaces of its own (``worker/zygote.py``), so the libraries load once, while the grading
+    processes start.
     """
 
     def __init__(self, *, slot: int, hide: tuple[Path, ...], workdir: Path, preload: tuple[str, ...] = (),
-                 address: Path | None = None):
+                 addresses: tuple[Path, ...] = ()):
         self.slot, self.hide = slot, tuple(hide)
         self.uid = sandbox.BASE_UID + slot if sandbox.namespaces_available() else None
         self.stopped = False
-        if address is None:
-            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        if not addresses:
+            ours, pair = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            theirs = [pair]
         else:
-            ours, theirs = None, socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            ours, theirs = None, [socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in addresses]
         self.control = ours
         try:
             workdir.mkdir(parents=True, exist_ok=True)
-            if address is not None:
-                theirs.bind(str(address))
-                theirs.listen(1)
+            for listener, address in zip(theirs, addresses):
+                listener.bind(str(address))
+                listener.listen(1)
+            fds = tuple(t.fileno() for t in theirs)
             self.process = sandbox.launch(
-                sandbox.python_argv(ZYGOTE, str(theirs.fileno()), json.dumps(list(preload))), scratch=workdir,
-                limits=ZYGOTE_LIMITS, hide=list(self.hide), slot=slot, pass_fds=(theirs.fileno(),),
-                output=workdir / "zygote.log")
+                sandbox.python_argv(ZYGOTE, ",".join(map(str, fds)), json.dumps(list(preload))), scratch=workdir,
+                limits=ZYGOTE_LIMITS, hide=list(self.hide), slot=slot, pass_fds=fds, output=workdir / "zygote.log")
         except OSError as exc:
             if ours is not None:
                 ours.close()
@@ -93,7 +96,8 @@ class Zygote:
                 ours.close()
             raise
         finally:
-            theirs.close()
+            for end in theirs:
+                end.close()
         self.workdir, self.preloaded = workdir, None   # None until its hello arrives (ready())
 
     @classmethod
@@ -203,41 +207,43 @@ class HostOffer:
 class HostsForJobs:
     """The sandbox hosts of a class run's grading processes, started by the run itself, first thing.
 
-    Started here, they import their libraries while the grading processes start (a host's preload
-    and a grading process's imports are seconds of CPU each: side by side on two cores instead
-    of one after the other). Each host serves one grading process, which takes it over with
-    ``adopt`` (the slot with it); this process holds the slots and stops the hosts at the end.
-    A process that finds no host left starts its own, as without this.
+    One host is launched; it imports the assignment's libraries while the grading processes start
+    (side by side on two cores instead of one after the other), then clones itself into one host per
+    grading process, each in namespaces of its own: the libraries are imported once per run, not
+    once per process. Each grading process takes one over with ``adopt`` (its slot with it); this
+    process holds the slots and stops the hosts (the clones die with the first). A process that
+    finds no host left starts its own, as without this.
     """
 
     def __init__(self, count: int, *, hide: tuple[Path, ...], preload: tuple[str, ...], workdir: Path):
         self.offers: list[HostOffer] = []
-        self._hosts: list[Zygote] = []
+        self._host: Zygote | None = None
         self._slots: list = []
         self._folder: Path | None = None
-        if not warm_available():
+        if not warm_available() or count < 1:
             return
         libraries = host_libraries(preload)
         workdir.mkdir(parents=True, exist_ok=True)
         self._folder = folder = Path(tempfile.mkdtemp(prefix="hosts-", dir=workdir))   # mode 700: root's only
-        for slot, lock in sandbox.reserve_slots(count):
-            self._slots.append(lock)
-            address = folder / f"slot-{slot}"
-            if len(str(address)) > 100:          # beyond what a Unix socket address can hold
-                break
-            try:
-                host = Zygote(slot=slot, hide=hide, preload=libraries, workdir=folder / f"zygote-{slot}", address=address)
-            except GraderError:
-                break                              # the grading processes start their own (and report why)
-            self._hosts.append(host)
-            self.offers.append(HostOffer(slot, str(address), tuple(map(str, hide)), libraries, str(folder / f"zygote-{slot}")))
+        reserved = sandbox.reserve_slots(count)
+        self._slots = [lock for _, lock in reserved]
+        addresses = tuple(folder / f"slot-{slot}" for slot, _ in reserved)
+        if any(len(str(address)) > 100 for address in addresses):     # beyond what a Unix socket address holds
+            return
+        try:
+            self._host = Zygote(slot=reserved[0][0], hide=hide, preload=libraries, workdir=folder / "host",
+                                addresses=addresses)
+        except GraderError:
+            return                                 # the grading processes start their own (and report why)
+        self.offers = [HostOffer(slot, str(address), tuple(map(str, hide)), libraries, str(folder / "host"))
+                       for (slot, _), address in zip(reserved, addresses)]
 
     def __enter__(self) -> "HostsForJobs":
         return self
 
     def __exit__(self, *exc) -> None:
-        for host in self._hosts:
-            host.close()
+        if self._host is not None:
+            self._host.close()
         for lock in self._slots:
             lock.close()
         if self._folder is not None:

@@ -9,6 +9,7 @@ passed as file descriptors (SCM_RIGHTS).
 """
 from __future__ import annotations
 
+import ctypes
 import gc
 import json
 import os
@@ -20,6 +21,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import confine  # noqa: E402
+from confine import CLONE_NEWIPC, CLONE_NEWNS  # noqa: E402
+
+CLONE_NEWNET, CLONE_NEWPID = 0x40000000, 0x20000000
 
 
 def preload(names: list[str]) -> list[str]:
@@ -118,18 +122,22 @@ class Janitor:
     If it is gone, the host makes those forks itself (the same clean-up, slower).
     """
 
-    def __init__(self, control: socket.socket) -> None:
+    def __init__(self, inherited: list) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         pid = os.fork()
         if pid == 0:
             try:
                 ours.close()
-                control.close()            # the grader must see the host's end close when the host goes
+                for other in inherited:    # the grader must see the host's end close when the host goes
+                    other.close()
                 self._serve(theirs)
             finally:
                 os._exit(0)
         theirs.close()
         self.channel, self.pid = ours, pid
+
+    def close(self) -> None:
+        self.channel.close()
 
     @staticmethod
     def _serve(channel: socket.socket) -> None:
@@ -202,14 +210,66 @@ def reap() -> None:
             return
 
 
-def serve(control: socket.socket, names: list[str]) -> None:
-    """One request per SOCK_SEQPACKET message; a spawn request carries the child's three fds."""
-    janitor = Janitor(control)             # before the preload: it stays small
+def serve(controls: list[socket.socket], names: list[str]) -> None:
+    """Serve runs on ``controls[0]``: one SOCK_SEQPACKET message per request, a spawn request carries
+    the child's three fds. Listening sockets instead (from ``warm.HostsForJobs``, one per grading
+    process): after the preload this host clones itself once per socket (``clone``), each clone in
+    namespaces of its own serving one, and only waits for them."""
+    janitors: list[Janitor] = []
+    for _ in controls:                      # before the preload: they stay small
+        janitors.append(Janitor(controls + janitors))
     loaded = preload(names)
     # Objects that exist before the fork are never collected by a run: its collector then leaves
     # them (and the pages they are on, shared with this host) untouched.
     gc.collect()
     gc.freeze()
+    if not controls[0].getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
+        return run_host(controls[0], janitors[0], loaded)      # one grading process started this host
+    # Started by a class run for its grading processes: every one gets a clone, so that no run sits in
+    # a PID namespace that contains another's (this process would see the clones' runs in its /proc).
+    for index in range(len(controls)):
+        if clone() == 0:
+            keep(controls[index], janitors[index], controls + janitors)
+            return run_host(controls[index], janitors[index], loaded)
+    keep(None, None, controls + janitors)
+    while True:                             # the clones and janitors are this process's children
+        try:
+            os.wait()
+        except ChildProcessError:
+            return
+
+
+def keep(control: socket.socket, janitor: "Janitor", everything: list) -> None:
+    """Close every control and janitor channel of the other hosts."""
+    for other in everything:
+        if other is not control and other is not janitor:
+            other.close()
+
+
+def clone() -> int:
+    """Fork a copy of this host (libraries loaded) with network, IPC, mount and PID namespaces of its
+    own, as if ``sandbox.launch`` had started it: its runs can reach neither this host's runs nor
+    another clone's. Returns 0 in the copy (PID 1 of its namespace), its pid here. A clone dies
+    with this host (it is in this host's PID namespace too)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pid = os.fork()
+    if pid:
+        os.waitpid(pid, 0)              # the intermediate process exits once the copy is forked
+        return pid
+    try:
+        if libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWPID) != 0:
+            raise OSError(ctypes.get_errno(), "unshare")
+        if os.fork():
+            os._exit(0)                 # the copy is reparented to this host, which reaps it
+        # The copy: PID 1 of the new namespace; its own /proc shows only its own runs.
+        confine._mount(libc, "none", "/", None, confine.MS_REC | confine.MS_PRIVATE, None)
+        confine._mount(libc, "proc", "/proc", "proc", confine.MS_NOSUID | confine.MS_NODEV | confine.MS_NOEXEC, None)
+        return 0
+    except BaseException:
+        os._exit(70)
+
+
+def run_host(control: socket.socket, janitor: "Janitor", loaded: list[str]) -> None:
     if control.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
         # Started by a class run for one of its grading processes (warm.HostsForJobs): serve the
         # first that connects, and nobody else.
@@ -245,4 +305,5 @@ def serve(control: socket.socket, names: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    serve(socket.socket(fileno=int(sys.argv[1])), json.loads(sys.argv[2]) if len(sys.argv) > 2 else [])
+    # argv: the control socket's fd (several, comma-separated: one host per grading process), the preload list
+    serve([socket.socket(fileno=int(fd)) for fd in sys.argv[1].split(",")], json.loads(sys.argv[2]) if len(sys.argv) > 2 else [])

@@ -72,3 +72,63 @@ def test_without_a_host_left_a_grading_process_starts_its_own(monkeypatch):
     with pool(dict(os.environ), hosts=()) as processes:
         slot, adopted, preloaded = processes.submit(slot_and_host, 0).result(timeout=120)
     assert not adopted and "numpy" in preloaded
+
+
+LOOK = '''
+import os
+
+def look():
+    """What this run can see: its namespaces and the uids of every process in its /proc."""
+    uids = set()
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/status") as status:
+                    uids.update(int(line.split()[1]) for line in status if line.startswith("Uid:"))
+            except OSError:
+                pass
+    return {"net": os.readlink("/proc/self/ns/net"), "pid": os.readlink("/proc/self/ns/pid"),
+            "ipc": os.readlink("/proc/self/ns/ipc"), "uid": os.getuid(), "uids": sorted(uids)}
+'''
+
+
+def run_side_by_side(_):
+    """In a grading process: a run of the adopted host, looking around while the other process's run
+    is alive too (the barrier)."""
+    from autograder import discovery, sandbox
+    from autograder.records import Cell
+    from autograder.session import SessionConfig, StudentSession
+
+    config = SessionConfig(cell_timeout=30, call_timeout=30, limits=sandbox.Limits(), slot=sandbox.process_slot(),
+                           hide=discovery.hidden_paths() + (Path("/nonexistent/course"),), warm=True)
+    with StudentSession([Cell(0, LOOK)], config) as session:
+        session.start()
+        BARRIER.wait(timeout=120)
+        seen = session.call("look")
+        BARRIER.wait(timeout=120)
+    return seen
+
+
+BARRIER = None
+
+
+def keep_barrier(environment, hosts, barrier):
+    global BARRIER
+    BARRIER = barrier
+    grading_processes.start(environment, hosts)
+
+
+@as_root
+def test_the_runs_of_two_grading_processes_cannot_see_or_reach_each_other(monkeypatch):
+    monkeypatch.delenv("LEARNATHON_COLD_START", raising=False)
+    hide = discovery.hidden_paths() + (Path("/nonexistent/course"),)
+    context = grading_processes.context()
+    barrier = context.Barrier(2)
+    with warm.HostsForJobs(2, hide=hide, preload=(), workdir=ZYGOTES) as hosts, \
+            concurrent.futures.ProcessPoolExecutor(2, mp_context=context, initializer=keep_barrier,
+                                                   initargs=(dict(os.environ), hosts.offers, barrier)) as processes:
+        first, second = [future.result(timeout=240) for future in [processes.submit(run_side_by_side, i) for i in range(2)]]
+    assert first["uid"] != second["uid"]                          # two slots, two uids
+    for key in ("net", "pid", "ipc"):                               # a clone of the host has namespaces of its own
+        assert first[key] != second[key], key
+    assert second["uid"] not in first["uids"] and first["uid"] not in second["uids"]
