@@ -15,6 +15,7 @@ the student's process itself is confined by ``worker/confine.py``, the same on b
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import shutil
 import signal
@@ -213,6 +214,19 @@ def _blocking_ancestor(path: Path) -> Path | None:
     return None
 
 
+@functools.lru_cache(maxsize=8)
+def sandbox_import_path(executable: str) -> tuple[str, ...]:
+    """The folders the sandbox's interpreter imports from: its own sys.path in isolated mode (``-I``, as
+    ``python_argv`` starts it), not the grader's, which also holds PYTHONPATH and a test run's folders
+    that no sandbox sees. The grader's sys.path if the interpreter cannot be asked (its start fails anyway)."""
+    try:
+        asked = subprocess.run([executable, "-I", "-c", "import sys; print('\\n'.join(sys.path))"],
+                               capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return tuple(sys.path)
+    return tuple(asked.stdout.splitlines()) if asked.returncode == 0 else tuple(sys.path)
+
+
 def needed_folders() -> dict[Path, str]:
     """Every folder the sandbox legitimately needs, with what it holds (for messages).
 
@@ -222,7 +236,7 @@ def needed_folders() -> dict[Path, str]:
     """
     folders = {Path(sys.base_prefix): "the Python installation", Path(sys.prefix): "the virtual environment",
                Path(sys.executable).parent: "the Python interpreter"}
-    for entry in sys.path:
+    for entry in sandbox_import_path(sys.executable):
         if entry and os.path.isabs(entry) and os.path.isdir(entry):
             folders.setdefault(Path(entry), "installed packages")
     folders[Path(__file__).resolve().parent] = "the grader's package (its worker)"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 import tempfile
 import textwrap
 import time
@@ -66,7 +67,6 @@ def test_a_run_cannot_fill_the_disk_or_write_outside_its_folder(tmp_path, warm):
 def test_a_grader_with_another_temporary_folder_does_not_take_a_held_slot(tmp_path):
     """Slots are machine-wide whatever TMPDIR says: a slot's uid and cgroup belong to one grader only."""
     import subprocess
-    import sys
 
     code = "from autograder import sandbox; print(sandbox.process_slot())"
     done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "TMPDIR": str(tmp_path)},
@@ -527,6 +527,17 @@ def test_needed_folders_under_a_private_folder_are_bound_back_and_closed_ones_na
     # Hidden folders are covered after the binds, so also inside a folder bound back.
     assert steps.index(next(s for s in steps if "learnathon-hidden" in s)) > max(
         i for i, s in enumerate(steps) if s.startswith("mount --move"))
+
+
+def test_only_the_sandboxs_own_import_path_is_needed_not_the_graders(tmp_path, monkeypatch):
+    """The sandbox's python runs isolated (-I): a folder on the grader's PYTHONPATH (a test's project, closed
+    to others) is never imported from there, so it must neither be bound back nor stop grading."""
+    closed = tmp_path / "on-the-graders-path"
+    closed.mkdir(mode=0o700)
+    monkeypatch.syspath_prepend(str(closed))
+    assert closed not in sandbox.needed_folders()
+    assert Path(next(p for p in sys.path if p.endswith("site-packages"))) in sandbox.needed_folders()
+    assert not [problem for problem in sandbox.reach_problems() if str(closed) in problem]
 
 
 def run(argv, **env):
