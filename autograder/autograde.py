@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import dataclasses
 import datetime as dt
-import multiprocessing
 import os
 from pathlib import Path
 from typing import Callable, Iterator, NamedTuple, Sequence
 
 from . import discovery
+from . import grading_processes, warm
 from .course import Course, open_course
 from .intake import Folder, SubmissionError, read_submission, read_timestamp, student_id_problem
 from .notebook import instructor_copy_reason, parse_notebook, validated_notebook
@@ -26,6 +27,7 @@ from .outputs.progress import Notify, Progress
 from .results import NotebookReport, StudentResult
 from .records import GraderError
 from .runner import UnreadableSession, grade_notebook, run_hidden_tests
+from .session import ZYGOTES
 
 
 class Submission(NamedTuple):
@@ -62,14 +64,12 @@ def grade_student(spec: discovery.Assignment, folder: Path, student: str, *, slo
     return grade_files(spec, read_submission(folder, [nb.filename for nb in spec.notebooks]), student, slot=slot, hide=hide)
 
 
-def _one_thread_each() -> None:
-    """In each grading process of a pool: one BLAS/OpenMP/torch thread, so N jobs use N cores."""
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[name] = "1"
-
-
-def _grade_in_worker(assignment: str, folder: str, student: str, hide: tuple) -> list[NotebookReport]:
-    return grade_student(discovery.load(assignment), Path(folder), student, hide=hide)
+def _grade_part_in_worker(assignment: str, folder: str, student: str, hide: tuple, part: str) -> list[NotebookReport]:
+    """One notebook of a student, in a grading process: a class run's tasks are notebooks, so the
+    parts of one student are graded side by side and one slow notebook delays no other."""
+    spec = discovery.load(assignment)
+    one = dataclasses.replace(spec, notebooks=tuple(nb for nb in spec.notebooks if nb.name == part))
+    return grade_student(one, Path(folder), student, hide=hide)
 
 
 def _grade_on_cluster(assignment: str, student: str, files: dict[str, bytes | str]) -> list[NotebookReport]:
@@ -124,17 +124,23 @@ def grade_all(todo: list[Submission], spec: discovery.Assignment, *, hide: tuple
         for sub in todo:
             yield graded(sub, lambda: grade_student(spec, sub.folder, sub.student, hide=hide))
     else:
-        # Spawned, not forked: a fork of a grader whose torch/OpenMP threads already ran deadlocks.
-        with concurrent.futures.ProcessPoolExecutor(
-                max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_one_thread_each) as pool:
-            pending = {pool.submit(_grade_in_worker, spec.name, str(sub.folder), sub.student, hide): sub
-                       for sub in todo}
+        preload = spec.notebooks[0].preload if spec.notebooks else ()
+        with warm.HostsForJobs(jobs, hide=discovery.hidden_paths() + tuple(hide), preload=preload, workdir=ZYGOTES) as hosts, \
+                concurrent.futures.ProcessPoolExecutor(
+                    max_workers=jobs, mp_context=grading_processes.context(preload),
+                    initializer=grading_processes.start, initargs=(dict(os.environ), hosts.offers)) as pool:
+            parts = {sub.student: [pool.submit(_grade_part_in_worker, spec.name, str(sub.folder), sub.student, hide, nb.name)
+                                   for nb in spec.notebooks] for sub in todo}
+            owner = {future: sub for sub in todo for future in parts[sub.student]}
+            waiting = {sub.student: len(spec.notebooks) for sub in todo}
             try:
-                for future in concurrent.futures.as_completed(pending):
-                    yield graded(pending[future], future.result)
+                for future in concurrent.futures.as_completed(owner):
+                    sub = owner[future]
+                    waiting[sub.student] -= 1
+                    if not waiting[sub.student]:       # every part of this student is back
+                        yield graded(sub, lambda: [report for part in parts[sub.student] for report in part.result()])
             finally:
-                for future in pending:     # stopped early (an output failed): drop what has not started
+                for future in owner:       # stopped early (an output failed): drop what has not started
                     future.cancel()
 
 

@@ -18,9 +18,18 @@ from . import sandbox, session
 
 PROJECT_ROOT = Path(assignments_package.__file__).parent.parent
 # Where assignments live; the environment can point elsewhere (a course's own assignments, tests).
-# Read at import, so grading processes spawned for --jobs see the same folders.
-SOURCE_ROOT = Path(os.environ.get("LEARNATHON_ASSIGNMENTS_DIR") or Path(assignments_package.__file__).parent)
-HIDDEN_ROOT = Path(os.environ.get("LEARNATHON_HIDDEN_TESTS_DIR") or Path(__file__).parent / "hidden")
+# Read at import, so grading processes for --jobs see the same folders (``read_environment``).
+SOURCE_ROOT = HIDDEN_ROOT = Path()
+
+
+def read_environment() -> None:
+    """Set SOURCE_ROOT and HIDDEN_ROOT from LEARNATHON_ASSIGNMENTS_DIR / LEARNATHON_HIDDEN_TESTS_DIR."""
+    global SOURCE_ROOT, HIDDEN_ROOT
+    SOURCE_ROOT = Path(os.environ.get("LEARNATHON_ASSIGNMENTS_DIR") or Path(assignments_package.__file__).parent)
+    HIDDEN_ROOT = Path(os.environ.get("LEARNATHON_HIDDEN_TESTS_DIR") or Path(__file__).parent / "hidden")
+
+
+read_environment()
 LIMIT_KEYS = {f.name for f in dataclasses.fields(sandbox.Limits)}
 SESSION_KEYS = {"cell_timeout", "call_timeout", "total_timeout", "max_restarts", "call_budget"}
 

@@ -58,6 +58,13 @@ def process_slot() -> int:
     global _held_slot
     if _held_slot is not None and _held_slot[0] == os.getpid():
         return _held_slot[1]
+    slot, handle = _free_slot()
+    _held_slot = (os.getpid(), slot, handle)
+    return slot
+
+
+def _free_slot() -> tuple[int, object]:
+    """A slot no living process holds, and the open lock file that holds it (closed: released)."""
     import fcntl
 
     base = Path(tempfile.gettempdir()) / "learnathon-slots"
@@ -69,9 +76,20 @@ def process_slot() -> int:
         except OSError:
             handle.close()
             continue
-        _held_slot = (os.getpid(), slot, handle)
-        return slot
+        return slot, handle
     raise RuntimeError("all 999 sandbox slots on this machine are taken")
+
+
+def reserve_slots(count: int) -> list[tuple[int, object]]:
+    """``count`` more slots for this process to hand to its grading processes (``adopt_slot``);
+    each is held until its lock file is closed."""
+    return [_free_slot() for _ in range(count)]
+
+
+def adopt_slot(slot: int) -> None:
+    """Make ``slot`` (reserved by the parent run, which holds it) this process's slot."""
+    global _held_slot
+    _held_slot = (os.getpid(), slot, None)
 
 
 def _is_root() -> bool:

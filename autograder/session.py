@@ -199,9 +199,11 @@ class StudentSession:
     def _collect_cells(self) -> None:
         pending = [c for c in self.cells if c.index not in self.skip]
         for cell in pending:
+            waiting = time.monotonic()
             try:
                 event = self._receive(min(self.config.cell_timeout, self.deadline - time.monotonic()))
             except TimeoutError:
+                self.timings.cells += time.monotonic() - waiting      # the student's cell ran all along
                 self._give_up_on(cell, f"did not finish within {self.config.cell_timeout:.0f} s")
                 return
             except (EOFError, codec.CodecError):

@@ -15,7 +15,9 @@ import atexit
 import dataclasses
 import json
 import os
+import shutil
 import socket
+import tempfile
 from pathlib import Path
 
 from . import sandbox
@@ -56,26 +58,62 @@ class Child:
 
 
 class Zygote:
-    def __init__(self, *, slot: int, hide: tuple[Path, ...], workdir: Path, preload: tuple[str, ...] = ()):
+    """A sandbox host and this process's channel to it.
+
+    With ``addresses``, the host is started here for other processes, the grading processes of this
+    class run: it listens at each address and serves the first process that connects (``connect``);
+    beyond the first address it clones itself after its preload, one copy per address, each in
+    namespaces of its own (``worker/zygote.py``), so the libraries load once, while the grading
+    processes start.
+    """
+
+    def __init__(self, *, slot: int, hide: tuple[Path, ...], workdir: Path, preload: tuple[str, ...] = (),
+                 addresses: tuple[Path, ...] = ()):
         self.slot, self.hide = slot, tuple(hide)
         self.uid = sandbox.BASE_UID + slot if sandbox.namespaces_available() else None
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.stopped = False
+        if not addresses:
+            ours, pair = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            theirs = [pair]
+        else:
+            ours, theirs = None, [socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in addresses]
         self.control = ours
         try:
             workdir.mkdir(parents=True, exist_ok=True)
+            for listener, address in zip(theirs, addresses):
+                listener.bind(str(address))
+                listener.listen(1)
+            fds = tuple(t.fileno() for t in theirs)
             self.process = sandbox.launch(
-                sandbox.python_argv(ZYGOTE, str(theirs.fileno()), json.dumps(list(preload))), scratch=workdir,
-                limits=ZYGOTE_LIMITS, hide=list(self.hide), slot=slot, pass_fds=(theirs.fileno(),),
-                output=workdir / "zygote.log")
+                sandbox.python_argv(ZYGOTE, ",".join(map(str, fds)), json.dumps(list(preload))), scratch=workdir,
+                limits=ZYGOTE_LIMITS, hide=list(self.hide), slot=slot, pass_fds=fds, output=workdir / "zygote.log")
         except OSError as exc:
-            ours.close()
+            if ours is not None:
+                ours.close()
             raise ZygoteError(start_failure(f"{exc}")) from exc
         except GraderError:
-            ours.close()
+            if ours is not None:
+                ours.close()
             raise
         finally:
-            theirs.close()
+            for end in theirs:
+                end.close()
         self.workdir, self.preloaded = workdir, None   # None until its hello arrives (ready())
+
+    @classmethod
+    def connect(cls, *, slot: int, hide: tuple[Path, ...], workdir: Path, address: Path) -> "Zygote":
+        """The host another process started for this slot (``HostsForJobs``), reached at ``address``."""
+        zygote = cls.__new__(cls)
+        zygote.slot, zygote.hide, zygote.workdir, zygote.preloaded = slot, tuple(hide), workdir, None
+        zygote.uid = sandbox.BASE_UID + slot if sandbox.namespaces_available() else None
+        zygote.stopped, zygote.process = False, None
+        zygote.control = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            zygote.control.connect(str(address))
+        except OSError as exc:
+            zygote.control.close()
+            raise ZygoteError(start_failure(f"cannot reach the sandbox host at {address}: {exc}")) from exc
+        return zygote
 
     def ready(self) -> None:
         """Wait for the host's hello: its libraries are loaded. Not in __init__, so the grader
@@ -104,6 +142,7 @@ class Zygote:
         except OSError:
             reply = b""
         if not reply:
+            self.stopped = True
             raise ZygoteError("the grading sandbox stopped")
         return Child(self, json.loads(reply)["pid"], self.uid, last=last)
 
@@ -116,31 +155,125 @@ class Zygote:
 
     @property
     def alive(self) -> bool:
-        return self.process.poll() is None
+        return not self.stopped and (self.process is None or self.process.poll() is None)
 
     def close(self) -> None:
         try:
-            self.control.close()
+            if self.control is not None:
+                self.control.close()
         finally:
-            sandbox.kill(self.process)
+            if self.process is not None:       # a host started elsewhere is closed there
+                sandbox.kill(self.process)
 
 
 _zygotes: dict[tuple, Zygote] = {}
 
 
+def host_libraries(preload: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(GENERIC_PRELOAD + tuple(preload)))
+
+
+def warm_available() -> bool:
+    return sandbox.namespaces_available() and not os.environ.get("LEARNATHON_COLD_START")
+
+
 def zygote_for(slot: int, hide: tuple[Path, ...], workdir: Path, preload: tuple[str, ...] = ()) -> Zygote | None:
     """The warm zygote for this slot and preload list (started on first use), or None where it
     would be unsafe (no namespaces) or is switched off (LEARNATHON_COLD_START)."""
-    if not sandbox.namespaces_available() or os.environ.get("LEARNATHON_COLD_START"):
+    if not warm_available():
         return None
-    libraries = tuple(dict.fromkeys(GENERIC_PRELOAD + tuple(preload)))
+    libraries = host_libraries(preload)
     key = (os.getpid(), slot, tuple(hide), libraries)
     zygote = _zygotes.get(key)
     if zygote is None or not zygote.alive:
+        if zygote is not None:
+            zygote.close()
         index = list(_zygotes).index(key) if key in _zygotes else len(_zygotes)
         zygote = _zygotes[key] = Zygote(slot=slot, hide=hide, preload=libraries,
                                         workdir=workdir / f"zygote-{os.getpid()}-{slot}-{index}")
     return zygote
+
+
+@dataclasses.dataclass(frozen=True)
+class HostOffer:
+    """Plain data a grading process needs to take over a host started for it (``adopt``)."""
+    slot: int
+    address: str
+    hide: tuple[str, ...]
+    libraries: tuple[str, ...]
+    workdir: str
+
+
+class HostsForJobs:
+    """The sandbox hosts of a class run's grading processes, started by the run itself, first thing.
+
+    One host is launched; it imports the assignment's libraries while the grading processes start
+    (side by side on two cores instead of one after the other), then clones itself into one host per
+    grading process, each in namespaces of its own: the libraries are imported once per run, not
+    once per process. Each grading process takes one over with ``adopt`` (its slot with it); this
+    process holds the slots and stops the hosts (the clones die with the first). A process that
+    finds no host left starts its own, as without this.
+    """
+
+    def __init__(self, count: int, *, hide: tuple[Path, ...], preload: tuple[str, ...], workdir: Path):
+        self.offers: list[HostOffer] = []
+        self._host: Zygote | None = None
+        self._slots: list = []
+        self._folder: Path | None = None
+        if not warm_available() or count < 1:
+            return
+        libraries = host_libraries(preload)
+        workdir.mkdir(parents=True, exist_ok=True)
+        self._folder = folder = Path(tempfile.mkdtemp(prefix="hosts-", dir=workdir))   # mode 700: root's only
+        reserved = sandbox.reserve_slots(count)
+        self._slots = [lock for _, lock in reserved]
+        addresses = tuple(folder / f"slot-{slot}" for slot, _ in reserved)
+        if any(len(str(address)) > 100 for address in addresses):     # beyond what a Unix socket address holds
+            return
+        try:
+            self._host = Zygote(slot=reserved[0][0], hide=hide, preload=libraries, workdir=folder / "host",
+                                addresses=addresses)
+        except GraderError:
+            return                                 # the grading processes start their own (and report why)
+        self.offers = [HostOffer(slot, str(address), tuple(map(str, hide)), libraries, str(folder / "host"))
+                       for (slot, _), address in zip(reserved, addresses)]
+
+    def __enter__(self) -> "HostsForJobs":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._host is not None:
+            self._host.close()
+        for lock in self._slots:
+            lock.close()
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+
+def adopt(offers: list[HostOffer]) -> None:
+    """In a grading process: take over the first host no other process has taken (a lock next
+    to its address), with its slot. Without one, the process starts its own host when needed."""
+    import fcntl
+
+    for offer in offers:
+        claim = open(f"{offer.address}.claim", "a")
+        try:
+            fcntl.flock(claim, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            claim.close()
+            continue
+        _claims.append(claim)                      # held while this process lives
+        try:
+            zygote = Zygote.connect(slot=offer.slot, hide=tuple(map(Path, offer.hide)), workdir=Path(offer.workdir),
+                                    address=Path(offer.address))
+        except ZygoteError:
+            return
+        sandbox.adopt_slot(offer.slot)
+        _zygotes[(os.getpid(), offer.slot, tuple(map(Path, offer.hide)), offer.libraries)] = zygote
+        return
+
+
+_claims: list = []
 
 
 def imported_modules(sources) -> set[str]:
