@@ -7,7 +7,13 @@ aborted run, an honest student without full marks, a malformed submission withou
 result or a NOT GRADED, or a control character reaching the terminal. Failing batches are
 written to benchmarks/results/fuzz_failures/ to replay.
 
-    .venv/bin/python benchmarks/fuzz_class_run.py --submissions 10000 --batch 100 --jobs 2
+Runs are drawn until ``--submissions`` distinct malformed folders have been graded: hypothesis's
+first batch is its simplest (one case repeated, so one folder), and a name drawn twice in a batch
+is planted once. Each class run has a fixed cost (course reset, a class run's start, the two
+honest students: about 2 s on an idle machine) besides its malformed folders (about 0.07 s each),
+so large batches spend the machine on the malformed folders.
+
+    .venv/bin/python benchmarks/fuzz_class_run.py --submissions 10000 --batch 300 --jobs 2
 """
 from __future__ import annotations
 
@@ -23,12 +29,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests" / "redteam"), str(ROOT / "tests" / "autograder"), str(ROOT)]
 
 RESULTS = ROOT / "benchmarks" / "results"
+DRAW = 50      # malformed folders hypothesis draws per example
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--submissions", type=int, default=10_000)
-    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--batch", type=int, default=300, help="malformed folders per class run")
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--seed", type=int, default=None, help="hypothesis seed (default: random, printed)")
     args = parser.parse_args()
@@ -55,20 +62,19 @@ def main() -> None:
     outside.mkdir()
     (outside / "secret.ipynb").write_text(json.dumps({"cells": [], "nbformat": 4}))
     failures_dir = RESULTS / "fuzz_failures"
-    runs = -(-args.submissions // args.batch)
+    # Hypothesis draws DRAW folders per example (a list of a few hundred overruns its 8 KiB buffer and
+    # is thrown away); examples are pooled into class runs of --batch distinct folders. The first,
+    # simplest example is one case repeated, and names drawn twice are planted once, so examples are
+    # drawn until --submissions folders have been graded (max_examples leaves room for the losses).
+    max_examples = 2 * -(-args.submissions // DRAW) + 2
     tally = {"submissions": 0, "class_runs": 0, "failed_runs": 0, "failures": [], "seconds": 0.0}
+    pending: dict[str, object] = {}
     chosen_seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little")
-    print(f"seed {chosen_seed}; {runs} class runs of {args.batch}; course {the_course.root}", flush=True)
+    print(f"seed {chosen_seed}; {args.submissions} malformed submissions in class runs of {args.batch}; "
+          f"course {the_course.root}", flush=True)
     started = time.monotonic()
 
-    @seed(chosen_seed)
-    @settings(max_examples=runs, phases=[Phase.generate], deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
-    @given(batch=st.lists(fuzz.malformed, min_size=args.batch, max_size=args.batch))
-    def one_class_run(batch):
-        if tally["submissions"] >= args.submissions:
-            return
-        cases = fuzz.unique(batch)
+    def class_run(cases) -> None:
         run_started = time.monotonic()
         failures = fuzz.survives(the_course, cases, source=source, outside=outside, jobs=args.jobs)
         tally["submissions"] += len(cases)
@@ -83,7 +89,24 @@ def main() -> None:
               f"{len(failures)} failures; total {tally['submissions']} submissions, "
               f"{tally['failed_runs']} failed runs", flush=True)
 
-    one_class_run()
+    def wanted() -> int:
+        return min(args.batch, args.submissions - tally["submissions"])
+
+    @seed(chosen_seed)
+    @settings(max_examples=max_examples, phases=[Phase.generate], deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(drawn=st.lists(fuzz.malformed, min_size=DRAW, max_size=DRAW))
+    def draw(drawn):
+        for case in fuzz.unique(drawn):
+            if wanted() > len(pending):
+                pending.setdefault(case.name, case)
+        if pending and len(pending) >= wanted():
+            class_run(list(pending.values()))
+            pending.clear()
+
+    draw()
+    if pending:     # hypothesis ran out of examples first (many duplicate names): grade what was drawn
+        class_run(list(pending.values()))
     tally["seconds"] = round(time.monotonic() - started, 1)
     summary = {k: v for k, v in tally.items() if k != "failures"} | {
         "failures_found": len(tally["failures"]), "first_failures": tally["failures"][:20], "seed": chosen_seed,

@@ -289,12 +289,17 @@ class Log:
 
 
 def replay(weights, biases, batches_per_epoch, x_train, y_train, x_val, y_val, lr, *, optimizer="adam",
-           zero_grad=True):
-    """The reference training on the given batches: final (weights, biases) and the loss history."""
+           zero_grad=True, n_measured=None):
+    """The reference training on the given batches: final (weights, biases) and the loss history.
+
+    Batches index x_train; the history's training loss is measured on its first ``n_measured`` rows
+    (all by default), so steps may index training rows followed by validation rows.
+    """
     model = reference_model(weights, biases)
     params = list(model.parameters())
     opt = torch.optim.Adam(params, lr=lr) if optimizer == "adam" else torch.optim.SGD(params, lr=lr)
     xt, yt, xv, yv = (ref.as_tensor(a) for a in (x_train, y_train, x_val, y_val))
+    x_measured, y_measured = xt[:n_measured], yt[:n_measured]
     history = {"train": [], "val": []}
     for batches in batches_per_epoch:
         for idx in batches:
@@ -302,14 +307,36 @@ def replay(weights, biases, batches_per_epoch, x_train, y_train, x_val, y_val, l
                 opt.zero_grad()
             torch.mean((model(xt[idx]) - yt[idx]) ** 2).backward()
             opt.step()
-        history["train"].append(ref.mse(model, xt, yt))
+        history["train"].append(ref.mse(model, x_measured, y_measured))
         history["val"].append(ref.mse(model, xv, yv))
     arrays = [p.detach().numpy().astype(float) for p in params]
     return arrays, history
 
 
+def identical(got, expected) -> bool:
+    """The same weights up to float32 rounding: two runs of the same computation, not merely similar training."""
+    return len(got) == len(expected) and all(
+        a.shape == b.shape and np.allclose(a, b, rtol=1e-6, atol=1e-7) for a, b in zip(got, expected))
+
+
 def same_weights(got, expected) -> bool:
     return all(a.shape == b.shape and np.allclose(a, b, rtol=1e-3, atol=WEIGHT_ATOL) for a, b in zip(got, expected))
+
+
+def step_rows(log, run):
+    """(x_all, y_all, the rows of x_all each logged step used): the training rows followed by the
+    validation rows, since rows of either set may have been used (training on validation rows is
+    another test's mistake)."""
+    x_all, y_all = np.vstack([run["x_tr"], run["x_va"]]), np.vstack([run["y_tr"], run["y_va"]])
+    rows = {float(v): i for i, v in enumerate(x_all[:, 0])}
+    batches = []
+    for call in log.steps:
+        values = np.asarray(call["rows"], dtype=float).reshape(-1)
+        if not all(float(v) in rows for v in values):
+            fail("the model was trained on inputs that are not the given rows: pass x_train to the model as given "
+                 "(only converted with as_tensor), without scaling or reordering columns")
+        batches.append(np.array([rows[float(v)] for v in values], dtype=int))
+    return x_all, y_all, batches
 
 
 def verified_log(student, run) -> tuple[Log, dict]:
@@ -328,16 +355,7 @@ def verified_log(student, run) -> tuple[Log, dict]:
     log = Log(run["model"].getattr("calls"), run["x_tr"], run["x_va"])
     if not log.steps:
         fail("no backward pass went through the model: call loss.backward() on the loss of model(x)")
-    # Rows of either set may have been used (training on validation rows is another test's mistake).
-    x_all, y_all = np.vstack([run["x_tr"], run["x_va"]]), np.vstack([run["y_tr"], run["y_va"]])
-    rows = {float(v): i for i, v in enumerate(x_all[:, 0])}
-    batches = []
-    for call in log.steps:
-        values = np.asarray(call["rows"], dtype=float).reshape(-1)
-        if not all(float(v) in rows for v in values):
-            fail("the model was trained on inputs that are not the given rows: pass x_train to the model as given "
-                 "(only converted with as_tensor), without scaling or reordering columns")
-        batches.append(np.array([rows[float(v)] for v in values], dtype=int))
+    x_all, y_all, batches = step_rows(log, run)
     args = ([batches], x_all, y_all, run["x_va"], run["y_va"])
     for optimizer in ("adam", "sgd"):
         for zero_grad in (True, False):
@@ -364,7 +382,7 @@ def test_train_records_losses_per_epoch(student, rng):
     """train returns one training and one validation MSE per epoch, measured after the epoch's updates."""
     run = full_batch_run(student, rng, epochs=8)   # still far from converged: every step changes the loss
     curves = history_of(run["history"], run["epochs"])
-    verified_log(student, run)   # a history is only worth something for a model that was really trained
+    log, variant = verified_log(student, run)   # a history is only worth something for a model really trained
     w, b = final_weights(student, run["model"])
     train_now, val_now = mse_numpy(w, b, run["x_tr"], run["y_tr"]), mse_numpy(w, b, run["x_va"], run["y_va"])
     if not np.isclose(curves["val"][-1], val_now, rtol=1e-4, atol=1e-7):
@@ -376,6 +394,23 @@ def test_train_records_losses_per_epoch(student, rng):
         fail("history['train'][-1] is not the training MSE of the trained model: after each epoch's "
              "updates, evaluate the MSE on the whole training set (not the loss computed before the "
              "last step, which belongs to the old weights)", mistake="train.loss_before_update")
+    # The last entries are right; the earlier ones are checked against the losses after each epoch of the
+    # very steps the model took (replayed here from the verified log), not taken on trust.
+    x_all, y_all, steps = step_rows(log, run)
+    if len(steps) % run["epochs"]:
+        return   # not one step per epoch: test_train_full_batch_follows_the_five_steps says so
+    per_epoch = len(steps) // run["epochs"]
+    epochs = [steps[e * per_epoch:(e + 1) * per_epoch] for e in range(run["epochs"])]
+    _, expected = replay(run["weights"], run["biases"], epochs, x_all, y_all, run["x_va"], run["y_va"],
+                         n_measured=len(run["x_tr"]), **variant)
+    for key, name in (("train", "training"), ("val", "validation")):
+        wrong = [e for e in range(run["epochs"])
+                 if not np.isclose(curves[key][e], expected[key][e], rtol=1e-3, atol=1e-7)]
+        if wrong:
+            fail(f"history[{key!r}] must hold the {name} MSE after every epoch, but its entry for epoch "
+                 f"{wrong[0] + 1} of {run['epochs']} is {curves[key][wrong[0]]:.4g} where the model had "
+                 f"{expected[key][wrong[0]]:.4g} (the grader replayed the steps your train took). Evaluate both "
+                 "losses after each epoch's updates and append them, every epoch")
 
 
 @pytest.mark.points(1)
@@ -485,16 +520,18 @@ def test_train_mini_batches(student, rng):
         fail("the rows are not shuffled: draw a new random order every epoch (torch.randperm with the generator)", mistake="train.batches_not_shuffled")
     if len({tuple(o) for o in orders}) == 1:
         fail("every epoch uses the same batches: reshuffle the rows at the start of every epoch", mistake="train.batches_not_reshuffled")
-    if not np.allclose(runs[1][1]["train"], curves["train"], rtol=1e-6, atol=1e-9):
+    # Seeding is judged on the trained weights the grader reads back, not on the histories or logs the
+    # student's code returns (a history can be remembered from an earlier call with the same seed).
+    trained = [w + b for w, b in (final_weights(student, m) for m, _, _ in runs)]
+    if not identical(trained[1], trained[0]):
         fail("two runs with the same seed gave different results: shuffle with one generator made by "
              "torch.Generator().manual_seed(seed)")
-    if [b.tolist() for b in runs[2][2].batches()] == [b.tolist() for b in batches]:
+    if identical(trained[2], trained[0]):
         fail("a different seed gave the same batches: the seed argument is ignored")
     expected, _ = replay(weights, biases, epochs_batches, x_tr, y_tr, x_va, y_va, lr)
-    got = final_weights(student, model)
-    if not same_weights(got[0] + got[1], expected):
-        if same_weights(got[0] + got[1], replay(weights, biases, epochs_batches, x_tr, y_tr, x_va, y_va, lr,
-                                                zero_grad=False)[0]):
+    if not same_weights(trained[0], expected):
+        if same_weights(trained[0], replay(weights, biases, epochs_batches, x_tr, y_tr, x_va, y_va, lr,
+                                           zero_grad=False)[0]):
             fail("gradients accumulate over the batches: call optimizer.zero_grad() for every batch", mistake="train.no_zero_grad")
         fail("the weights after mini-batch training differ from Adam(lr) taking one step per batch on the "
              "MSE of that batch: check the five steps inside the batch loop")
@@ -688,23 +725,101 @@ def sweep_records(value, widths, depths):
     return value
 
 
+SWEEP_EPOCHS, SWEEP_LR = 4, 0.01
+# Measured by benchmarks/sweep_training_margins.py over 8,000 sweep models of this test's kind: the
+# sweep's 4 Adam epochs at lr 0.01 move no weight by more than 0.041 (plain SGD: 0.123), while a model
+# built from another point of torch's random stream differs from the seeded one by at least 0.35 in
+# some weight; and they lower every model's training MSE by at least 0.86 % (plain SGD 0.09 %, Adam's
+# default lr 0.11 %: a train() with its own mistake still counts as training here; one that also steps
+# on the validation rows raises it for 10 of the 8,000 models).
+FROM_SEEDED_START = 0.2     # most a weight may lie from the seeded start after the sweep's training
+MIN_TRAINING_GAIN = 1e-4    # least relative drop of the training MSE that counts as "trained"
+
+
+def sweep_model(record):
+    if not isinstance(record["model"], RemoteObject):
+        fail("record['model'] should be the trained torch model")
+    return record["model"]
+
+
+def model_arrays(student, model) -> list[np.ndarray]:
+    return [np.asarray(a, dtype=float) for _, a in sandbox_value(student, Probe("parameter_arrays", model=model))]
+
+
+def measured_mse(model, x, y, what) -> float:
+    """The MSE of a sandboxed model on (x, y), computed here from its predictions."""
+    prediction = as_array(model(ref.as_tensor(x)), name=f"{what}(x)").astype(float)
+    if prediction.size != y.size:
+        fail(f"{what} should predict one value per row of x, but returned shape {prediction.shape}")
+    return float(np.mean((prediction.reshape(y.shape) - y) ** 2))
+
+
+def check_sweep_trained(student, records, x_tr, y_tr, seed):
+    """Every model of the sweep was built from the seeded draw and trained: judged on what the grader
+    observes, not on the history the student's code wrote.
+
+    A history can be written around a model that never trained (the losses of the untouched model,
+    repeated); the grader therefore rebuilds each model's start in the sandbox exactly as the notebook
+    says (torch.manual_seed(seed), then the student's own build_mlp, so any architecture or initialisation
+    of theirs is kept) and requires the record's model to have left that start, to lie within a few
+    optimizer steps of it, and to have a lower training MSE, measured here on x_train.
+    """
+    seeded = sandbox_value(student, Probe("with_torch_seed", seed=seed))
+    build = student.get("build_mlp")
+    for index, record in enumerate(records):
+        width, depth = int(record["width"]), int(record["depth"])
+        which = f"the model of width={width}, depth={depth}"
+        model = sweep_model(record)
+        start = seeded(build, x_tr.shape[1], width, depth, activation="tanh")
+        if not isinstance(start, RemoteObject):
+            fail(f"build_mlp should return a torch.nn.Sequential, but it returned {kind(start)}")
+        trained, initial = model_arrays(student, model), model_arrays(student, start)
+        if [a.shape for a in trained] != [a.shape for a in initial]:
+            fail(f"record['model'] for width={width}, depth={depth} does not have the layers "
+                 f"build_mlp(n_inputs, {width}, {depth}) builds: build every model of the sweep with your build_mlp")
+        if all(np.array_equal(a, b) for a, b in zip(trained, initial)):
+            fail(f"{which} was never trained: its weights are still exactly those torch.manual_seed(seed) and "
+                 "build_mlp give, so the losses in its record describe no training. Train every model with your "
+                 "train(model, x_train, y_train, x_val, y_val, epochs=epochs, lr=lr), which changes it in place, "
+                 "and record the history that train returns")
+        moved = max((float(np.max(np.abs(a - b))) for a, b in zip(trained, initial) if a.size), default=0.0)
+        if moved > FROM_SEEDED_START:
+            where = (f"a weight of {which} lies {moved:.2f} from the seeded start, more than the "
+                     f"{SWEEP_EPOCHS} epochs at lr={SWEEP_LR} can move it (at most {FROM_SEEDED_START})")
+            if index == 0:
+                fail(f"the sweep's first model does not start from torch.manual_seed(seed) and build_mlp: {where}. "
+                     "Seed torch with the seed argument right before building each model")
+            fail(f"only the first model starts from the seeded draw: {where}. Call torch.manual_seed(seed) right "
+                 "before build_mlp for every model, not once before the loops, so that every model starts from the "
+                 "same draw and the models differ only in width and depth", mistake="sweep.seeded_once")
+        before = measured_mse(start, x_tr, y_tr, "the seeded model")
+        after = measured_mse(model, x_tr, y_tr, "record['model']")
+        if not after < (1 - MIN_TRAINING_GAIN) * before:
+            fail(f"training did not lower the training loss of {which}: measured by the grader on x_train, its MSE "
+                 f"is {after:.4g}, and {before:.4g} for the same model freshly built from the seed ({SWEEP_EPOCHS} "
+                 f"epochs at lr={SWEEP_LR} lower it by about 10 %, never less than 0.8 % for a correct sweep). "
+                 "Train each model on x_train, y_train with your train and store that trained model in the record")
+
+
 @pytest.mark.points(2)
 @pytest.mark.cell("test_sweep_complexity")
 def test_sweep_complexity(student, rng):
     """The sweep trains one seeded model per (width, depth) and reports its size and its final losses."""
     x_tr, y_tr, x_va, y_va = training_problem(rng, 20, 8)
-    widths, depths, epochs = [2, 3], [1, 2], 4
+    widths, depths = [2, 3], [1, 2]
     seed = int(rng.integers(0, 10_000))
-    call = lambda: student.sweep_complexity(x_tr, y_tr, x_va, y_va + 5.0, widths, depths,  # noqa: E731
-                                            epochs=epochs, lr=0.01, seed=seed)
-    records = sweep_records(call(), widths, depths)
+
+    def call(y_val):
+        return sweep_records(student.sweep_complexity(x_tr, y_tr, x_va, y_val, widths, depths, epochs=SWEEP_EPOCHS,
+                                                      lr=SWEEP_LR, seed=seed), widths, depths)
+
+    records = call(y_va + 5.0)
     for record in records:
-        if not isinstance(record["model"], RemoteObject):
-            fail("record['model'] should be the trained torch model")
-        sizes = sum(np.asarray(a).size for _, a in sandbox_value(student, Probe("parameter_arrays", model=record["model"])))
+        model = sweep_model(record)
+        sizes = sum(a.size for a in model_arrays(student, model))
         if as_float(record["n_params"], name="record['n_params']") != sizes:
             fail("record['n_params'] is not the parameter count of the record's model (use count_parameters)")
-        curves = history_of(record["history"], epochs)
+        curves = history_of(record["history"], SWEEP_EPOCHS)
         for key in ("train", "val"):
             if not np.isclose(as_float(record[f"{key}_loss"], name=f"record['{key}_loss']"), curves[key][-1]):
                 fail(f"record['{key}_loss'] should be the last entry of history['{key}']")
@@ -712,15 +827,17 @@ def test_sweep_complexity(student, rng):
             fail("val_loss does not look like the loss on the validation data passed to the sweep: train on "
                  "x_train, y_train and evaluate on x_val, y_val")
         # The losses must belong to the model handed back: measured here, not taken from the record.
-        measured = float(np.mean((as_array(record["model"](ref.as_tensor(x_va)), name="record['model'](x_val)")
-                                  .astype(float).reshape(-1, 1) - (y_va + 5.0)) ** 2))
+        measured = measured_mse(model, x_va, y_va + 5.0, "record['model']")
         if not np.isclose(measured, curves["val"][-1], rtol=1e-4, atol=1e-6):
             fail("record['val_loss'] is not the validation loss of record['model']: train the model you "
                  "store in the record (train changes it in place) and record its losses after training")
-    again = sweep_records(call(), widths, depths)
+    again = call(y_va + 5.0)
     if not all(np.isclose(as_float(a["val_loss"], name="val_loss"), as_float(b["val_loss"], name="val_loss"),
                           rtol=1e-6) for a, b in zip(records, again)):
         fail("the sweep is not reproducible: call torch.manual_seed(seed) before building each model")
+    # With the validation targets as drawn (not shifted by 5), so that a train() that also takes steps on
+    # the validation rows - another test's mistake - still lowers the training loss here.
+    check_sweep_trained(student, call(y_va), x_tr, y_tr, seed)
 
 
 def selection_table(rng, n_in=1):

@@ -426,14 +426,6 @@ def history_of(value, max_epochs):
     return train, val, int(np.asarray(best).reshape(()))
 
 
-def conflicting_data(rng, n=64):
-    """Validation targets that contradict the training targets: the better the fit, the worse the
-    validation loss, so the best epoch comes early and training must stop `patience` epochs later."""
-    X = rng.normal(size=(n, 3))
-    y = np.column_stack([np.sin(2 * X[:, 0]), X[:, 1] * X[:, 2]])
-    return X, y, X.copy(), -y
-
-
 def validation_mse(model, X_val, y_val):
     return float(np.mean((remote_predict(model, X_val) - y_val) ** 2))
 
@@ -448,6 +440,98 @@ def as_state(value):
     return [as_array(v, name="a weight of the model") for v in value.values()]
 
 
+# The early-stopping run the grader can replay: full batch (batch_size = all training rows), so the
+# trajectory does not depend on how the student shuffles, and Adam from the initial weights the grader
+# read before training gives the same weights and losses in every epoch. A small noisy training set
+# makes the validation loss fall, then rise as the network fits the noise; problems are drawn until
+# every decision of the patience rule has a clear margin. benchmarks/early_stopping_replay.py measures
+# how closely correct solutions (shuffled full batches) follow the replay, against these tolerances.
+REPLAY = dict(sizes=(3, 16, 2), n_train=24, n_val=24, max_epochs=300, lr=1e-2, patience=8)
+DECISION_MARGIN = 1e-4      # least relative gap between a validation loss and the best one before it
+# Correct solutions followed the replay to 1.3e-6 (relative, validation losses) and 1.1e-5 (weights) over 200
+# problems; restoring a neighbouring epoch instead moves the weights by about one Adam step (lr = 1e-2).
+WEIGHT_TOL = dict(rtol=1e-3, atol=1e-4)
+
+
+def local_network(sizes, state):
+    """The tanh network of remote_network, in the grader, holding the given weights (state_dict order)."""
+    import torch
+
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(torch.nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(torch.nn.Tanh())
+    network = torch.nn.Sequential(*layers)
+    with torch.no_grad():
+        for parameter, value in zip(network.parameters(), state):
+            parameter.copy_(torch.as_tensor(value, dtype=torch.float32))
+    return network
+
+
+def replay_early_stopping(initial, X, y, Xv, yv):
+    """The notebook's early stopping with full-batch Adam, here: the validation loss and the weights of
+    every epoch, the best epoch, where a correct run stops, and the smallest margin of a patience
+    decision. The replay goes on for 2 * patience epochs after the stop (up to max_epochs), so that the
+    history of a run that stops too late is still checked epoch by epoch."""
+    import torch
+
+    network = local_network(REPLAY["sizes"], initial)
+    optimiser = torch.optim.Adam(network.parameters(), lr=REPLAY["lr"])
+    Xt, yt, Xvt, yvt = (torch.as_tensor(a, dtype=torch.float32) for a in (X, y, Xv, yv))
+    val, weights, best, best_epoch, waited, margin, stop = [], [], np.inf, 0, 0, np.inf, None
+    for epoch in range(REPLAY["max_epochs"]):
+        optimiser.zero_grad()
+        torch.mean((network(Xt) - yt) ** 2).backward()
+        optimiser.step()
+        with torch.no_grad():
+            val.append(float(torch.mean((network(Xvt) - yvt) ** 2)))
+        weights.append([p.detach().numpy().astype(float).copy() for p in network.parameters()])
+        if stop is not None:
+            if epoch + 1 >= stop + 2 * REPLAY["patience"]:
+                break
+            continue
+        if epoch:
+            margin = min(margin, abs(val[-1] - best) / best)
+        if val[-1] < best:
+            best, best_epoch, waited = val[-1], epoch, 0
+        else:
+            waited += 1
+            if waited >= REPLAY["patience"]:
+                stop = epoch + 1
+    return {"val": np.array(val), "weights": weights, "best": best_epoch, "margin": margin, "stop": stop}
+
+
+def replay_problem(rng):
+    """(X_train, y_train, X_val, y_val): a smooth function of 3 inputs with noise, few training rows."""
+    X = rng.uniform(-1.5, 1.5, size=(REPLAY["n_train"] + REPLAY["n_val"], 3))
+    Y = np.column_stack([np.sin(1.5 * X[:, 0]) + 0.5 * X[:, 1], X[:, 1] * X[:, 2]]) + 0.3 * rng.normal(size=(len(X), 2))
+    n = REPLAY["n_train"]
+    return X[:n], Y[:n], X[n:], Y[n:]
+
+
+def replay_is_clear(replay) -> bool:
+    """Every decision of the patience rule with a clear margin, a best epoch after the first, a stop."""
+    return replay["margin"] >= DECISION_MARGIN and 0 < replay["best"] and replay["stop"] is not None
+
+
+def replayable_run(student, rng):
+    """The student's early stopping on a full-batch problem, and the grader's replay of it."""
+    for _ in range(20):
+        X_train, y_train, X_val, y_val = replay_problem(rng)
+        model = remote_network(student, REPLAY["sizes"], seed=int(rng.integers(1000)))
+        before = weights_of(model)
+        replay = replay_early_stopping(before, X_train, y_train, X_val, y_val)
+        if replay_is_clear(replay):
+            break
+    else:
+        raise RuntimeError("no replayable early-stopping problem with clear decisions in 20 draws")   # a grader bug
+    history = student.train_with_early_stopping(model, X_train, y_train, X_val, y_val, max_epochs=REPLAY["max_epochs"],
+                                                batch_size=REPLAY["n_train"], lr=REPLAY["lr"],
+                                                patience=REPLAY["patience"], seed=int(rng.integers(1000)))
+    return dict(model=model, before=before, X_val=X_val, y_val=y_val, history=history, replay=replay)
+
+
 def trained_for_real(model, before, X_val, y_val, val, best):
     """The history is the student's account; the weights are what the grader sees. The model must have
     changed, and history['val_loss'] at the best epoch must be the validation MSE the grader measures."""
@@ -458,21 +542,44 @@ def trained_for_real(model, before, X_val, y_val, val, best):
     if not np.isclose(validation_mse(model, X_val, y_val), val[best], rtol=2e-3, atol=1e-6):
         fail("history['val_loss'][best_epoch] is not the validation MSE of the weights the model ends with: "
              "record the validation loss of the model after every epoch and restore that epoch's weights")
+    return after
+
+
+def same_state(got, expected) -> bool:
+    return len(got) == len(expected) and all(a.shape == b.shape and np.allclose(a, b, **WEIGHT_TOL)
+                                             for a, b in zip(got, expected))
+
+
+def matches_replay(run, val, after, best):
+    """The grader's own account of the run: every recorded validation loss, and the weights the model ends
+    with (those of epoch ``best``), must be those of full-batch Adam(lr) replayed from the model's initial
+    weights. A history alone proves nothing: it can be written around a model trained any other way."""
+    replayed = run["replay"]["val"]
+    if len(val) > len(replayed):
+        fail(f"the history has {len(val)} epochs, far more than the training the grader replayed (full-batch "
+             f"Adam(lr) from your model's initial weights) runs before it stops ({run['replay']['stop']}): stop "
+             "when the validation loss has not been lower than the best so far for `patience` epochs in a row")
+    for k in range(len(val)):
+        if not np.isclose(val[k], replayed[k], rtol=1e-3, atol=1e-7):
+            fail(f"history['val_loss'] does not describe the training that happened: the grader replayed full-batch "
+                 f"Adam(lr) from your model's initial weights on the same data, and after epoch {k} the validation MSE "
+                 f"is {replayed[k]:.4g}, not {val[k]:.4g}. Record the validation MSE of the model after every epoch "
+                 "(with batch_size = all rows, each epoch is one Adam step on the whole training set)")
+    if not same_state(after, run["replay"]["weights"][best]):
+        fail(f"the weights the model ends with are not those of its best epoch ({best}) in the training the grader "
+             "replayed (full-batch Adam(lr) from your model's initial weights): train the model you are given, one "
+             "Adam step per batch, and restore the weights of the epoch with the lowest validation loss")
 
 
 @pytest.mark.points(1)
 @pytest.mark.cell("test_early_stopping")
 def test_early_stopping_stops_after_patience(student, rng):
-    """train_with_early_stopping stops `patience` epochs after the best validation loss."""
-    X, y, Xv, yv = conflicting_data(rng)
-    model = remote_network(student, (3, 16, 2), seed=int(rng.integers(1000)))
-    before = weights_of(model)
-    patience, max_epochs = 6, 150
-    history = student.train_with_early_stopping(model, X, y, Xv, yv, max_epochs=max_epochs, batch_size=16, lr=1e-2,
-                                                patience=patience, seed=0)
-    _, val, best = history_of(history, max_epochs)
+    """train_with_early_stopping stops `patience` epochs after the best validation loss (checked on a run the grader replays)."""
+    run = replayable_run(student, rng)
+    patience, max_epochs = REPLAY["patience"], REPLAY["max_epochs"]
+    _, val, best = history_of(run["history"], max_epochs)
     if len(val) == max_epochs:
-        fail(f"training ran all {max_epochs} epochs although the validation loss got worse every epoch: "
+        fail(f"training ran all {max_epochs} epochs although the validation loss stopped improving: "
              f"stop when it has not improved for `patience` epochs")
     if best != int(np.argmin(val)):
         fail("history['best_epoch'] is not the epoch with the lowest validation loss "
@@ -486,22 +593,21 @@ def test_early_stopping_stops_after_patience(student, rng):
         fail(f"training went on for {waited} epochs after the best one with patience = {patience}: stop as soon "
              "as the count of epochs without improvement reaches patience (>= patience, not > patience), and "
              "reset the counter only when the validation loss improves")
-    trained_for_real(model, before, Xv, yv, val, best)
+    after = trained_for_real(run["model"], run["before"], run["X_val"], run["y_val"], val, best)
+    matches_replay(run, val, after, best)
 
 
 @pytest.mark.points(2)
 @pytest.mark.cell("test_early_stopping")
 def test_early_stopping_restores_the_best_weights(student, rng):
-    """After training, the model has the weights of the best validation epoch, not of the last one."""
-    X, y, Xv, yv = conflicting_data(rng)
-    model = remote_network(student, (3, 16, 2), seed=int(rng.integers(1000)))
-    before = weights_of(model)
-    history = student.train_with_early_stopping(model, X, y, Xv, yv, max_epochs=150, batch_size=16, lr=1e-2,
-                                                patience=5, seed=1)
-    _, val, best = history_of(history, 150)
-    now = validation_mse(model, Xv, yv)
+    """After training, the model has the weights of the best validation epoch, not of the last one (checked on a run the grader replays)."""
+    run = replayable_run(student, rng)
+    _, val, best = history_of(run["history"], REPLAY["max_epochs"])
+    now = validation_mse(run["model"], run["X_val"], run["y_val"])
     if np.isclose(now, val.min(), rtol=2e-3, atol=1e-6):
-        trained_for_real(model, before, Xv, yv, val, int(np.argmin(val)))
+        lowest = int(np.argmin(val))
+        matches_replay(run, val, trained_for_real(run["model"], run["before"], run["X_val"], run["y_val"], val, lowest),
+                       lowest)
         return
     if np.isclose(now, val[-1], rtol=2e-3, atol=1e-6):
         fail("the model keeps the weights of the last epoch instead of restoring the best ones: save a copy "
