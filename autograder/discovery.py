@@ -8,6 +8,7 @@ of the engine never names an assignment.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import os
 import tomllib
 from pathlib import Path
@@ -51,6 +52,14 @@ class NotebookSpec:
     @property
     def filename(self) -> str:
         return f"{self.name}.ipynb"
+
+    def tests_module(self):
+        """The hidden test module imported afresh in this (trusted) process, for its constants and
+        case generators (benchmarks, project tests); grading runs it through pytest instead."""
+        loader = importlib.util.spec_from_file_location(f"_hidden_{self.assignment}_{self.name}", self.tests)
+        module = importlib.util.module_from_spec(loader)
+        loader.loader.exec_module(module)
+        return module
 
     def session_config(self, *, slot: int | None = None, hide: tuple[Path, ...] = ()) -> session.SessionConfig:
         limits = sandbox.Limits(**{k: v for k, v in self.settings.items() if k in LIMIT_KEYS})

@@ -122,11 +122,7 @@ def main() -> int:
     print(f"  network, 10 descriptors, {args.seeds} seeds: " + ", ".join(f"{m:.1f}" for m in maes)
           + f" K (max {max(maes):.1f})")
     print(f"  ridge, 10 descriptors: {ridge:.1f} K;  Joback ({known.mean():.0%} covered): {joback_mae:.1f} K")
-    import importlib.util
-
-    hidden_spec = importlib.util.spec_from_file_location("cs3_hidden", spec.tests)  # the threshold lives there
-    hidden = importlib.util.module_from_spec(hidden_spec)
-    hidden_spec.loader.exec_module(hidden)
+    hidden = spec.tests_module()                                  # the threshold lives there
     print(f"  grading threshold {hidden.MAE_THRESHOLD_K:.0f} K: margin {hidden.MAE_THRESHOLD_K - max(maes):.1f} K "
           f"below, {ridge - hidden.MAE_THRESHOLD_K:.1f} K above ridge")
     print(f"source notebook graded {grading}")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import importlib.util
 import json
 import platform
 import time
@@ -25,16 +24,13 @@ import numpy as np
 import torch
 
 import solutions.cs2.surrogate as ref
+from autograder import discovery
 
 ROOT = Path(__file__).resolve().parent.parent
-HIDDEN = ROOT / "autograder" / "hidden" / "cs2" / "test_surrogate.py"
 
 
 def hidden_test_module():
-    spec = importlib.util.spec_from_file_location("cs2_hidden", HIDDEN)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return discovery.load("cs2").notebook("surrogate").tests_module()
 
 
 def dataloader_variant(model, X_train, y_train, X_val, y_val, *, max_epochs, batch_size, lr, patience, seed):

@@ -14,7 +14,6 @@ start. Prints a table; writes benchmarks/results/sweep_training_margins.json.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import platform
 import time
@@ -24,17 +23,14 @@ import numpy as np
 import torch
 
 import solutions.cs1.model_complexity as ref
+from autograder import discovery
 
 ROOT = Path(__file__).resolve().parent.parent
-HIDDEN = ROOT / "autograder" / "hidden" / "cs1" / "test_part_b_model_complexity.py"
 WIDTHS, DEPTHS = (2, 3), (1, 2)     # the test's grid
 
 
 def hidden_test_module():
-    spec = importlib.util.spec_from_file_location("cs1_part_b_hidden", HIDDEN)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return discovery.load("cs1").notebook("part_b_model_complexity").tests_module()
 
 
 def train_variant(kind: str, model, x_tr, y_tr, x_va, y_va, epochs: int, lr: float) -> None:

@@ -2,7 +2,6 @@
 labels, wide margins, for any seed). test_harness.py checks grading, fixtures, points and the contract."""
 from __future__ import annotations
 
-import importlib.util
 
 import nbformat
 import numpy as np
@@ -12,7 +11,7 @@ import solutions.cs1.model_complexity as ref
 from autograder import discovery
 
 SPEC = discovery.load("cs1").notebook("part_b_model_complexity.ipynb")
-SOURCE, HIDDEN = SPEC.source, SPEC.tests
+SOURCE = SPEC.source
 
 
 def notebook():
@@ -30,10 +29,7 @@ def hidden(pytestconfig):
     Its tests carry the grader's markers, which this project's strict-markers setting must know."""
     for line in ("points(n): points of a hidden test", "cell(grade_id): grade cell of a hidden test"):
         pytestconfig.addinivalue_line("markers", line)
-    spec = importlib.util.spec_from_file_location("hidden_cs1_part_b", HIDDEN)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return SPEC.tests_module()
 
 
 def test_setup_cell_matches_the_reference():
