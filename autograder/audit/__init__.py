@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-import multiprocessing
 import os
 import random
 import tempfile
@@ -26,7 +25,7 @@ from typing import Callable
 
 import nbformat
 
-from .. import discovery as registry
+from .. import discovery as registry, grading_processes
 from ..fabricate import read_fixture, with_cells
 from . import mutants as mutation, nulls, review
 from .report import TARGET_KILL_RATE, NotebookAudit, last_line, table  # noqa: F401 - the public API
@@ -150,11 +149,6 @@ def _grade(assignment: str, job: Job) -> Graded:
     return Graded(job, {t.name: (t.points, t.max_points) for t in report.tests}, report.error)
 
 
-def _one_thread_each() -> None:
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[name] = "1"
-
-
 def grade_all(assignment: str, jobs: list[Job], workers: int, progress: Callable | None = None) -> list[Graded]:
     done: list[Graded] = []
 
@@ -167,9 +161,11 @@ def grade_all(assignment: str, jobs: list[Job], workers: int, progress: Callable
         for job in jobs:
             finished(_grade(assignment, job))
     else:
-        # Spawned, as in `autograde --jobs`: a fork of a grader whose torch threads already ran can deadlock.
-        with concurrent.futures.ProcessPoolExecutor(max_workers=workers, initializer=_one_thread_each,
-                                                    mp_context=multiprocessing.get_context("spawn")) as pool:
+        # The grading processes of `autograde --jobs` (autograder/grading_processes.py).
+        spec = registry.load(assignment)
+        with concurrent.futures.ProcessPoolExecutor(
+                max_workers=workers, mp_context=grading_processes.context(spec.notebooks[0].preload if spec.notebooks else ()),
+                initializer=grading_processes.start, initargs=(dict(os.environ),)) as pool:
             for future in concurrent.futures.as_completed([pool.submit(_grade, assignment, job) for job in jobs]):
                 finished(future.result())
     order = {job.path: i for i, job in enumerate(jobs)}
