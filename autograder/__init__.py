@@ -1,8 +1,11 @@
 """learnathon's grading engine.
 
-A submission flows notebook -> isolated execution -> test results -> gradebook -> feedback,
-and the modules read the same way: ``notebook`` (read and sanitise), ``sandbox`` + ``session``
-(run it isolated), ``runner`` (hidden pytest tests -> ``results``), ``gradebook``, ``feedback``.
+A submission flows intake -> sandbox -> grading -> results -> outputs / analytics, and so do the
+packages: ``intake`` (read a submission without trusting it), ``sandbox`` (run it isolated),
+``grading`` (hidden tests in the trusted process), ``results`` (the one result record, feedback,
+gradebook), ``outputs`` (where a class run's results go, one plug-in each), ``analytics`` (the
+class record and report). Around them: ``classrun`` (autograde a class), ``platforms`` (Moodle,
+Canvas, Gradescope), ``admin`` (course, setup cell, demo), ``audit`` and ``cli``.
 """
 import sys
 

@@ -22,8 +22,8 @@ class _Commands(click.Group):
         try:
             return super().invoke(ctx)
         except Exception as exc:
-            from .records import GraderError
-            from .session import SandboxError
+            from .errors import GraderError
+            from .sandbox.session import SandboxError
 
             if isinstance(exc, (GraderError, SandboxError)):
                 raise click.ClickException(str(exc)) from exc
@@ -75,8 +75,8 @@ def init(directory, assignment_names, course_id, course_url):
     Every released notebook starts with a setup cell that installs missing packages and
     downloads missing files from --course-url (run init again on the course to change it).
     """
-    from .discovery import UnknownAssignment
-    from .course import CourseError, init as init_course
+    from .grading.discovery import UnknownAssignment
+    from .admin.course import CourseError, init as init_course
 
     try:
         course = init_course(directory, assignment_names=list(assignment_names) or None, course_id=course_id,
@@ -106,12 +106,12 @@ def autograde(assignment, course_dir, student, jobs, force, cluster, as_json):
     autograded/, HTML feedback to feedback/. A broken, hanging or hostile notebook gets the
     points its working parts earn; the run goes on. Rerunning skips what is already graded.
     """
-    from . import sandbox
-    from .discovery import UnknownAssignment
-    from .autograde import autograde as run
-    from .course import CourseError
+    from .sandbox import launcher as sandbox
+    from .grading.discovery import UnknownAssignment
+    from .classrun.autograde import autograde as run
+    from .admin.course import CourseError
     from .outputs import JsonResults, OutputError, Progress, SummaryTable, standard_outputs
-    from .summary import progress_line
+    from .results.summary import progress_line
 
     missing = sandbox.missing_protections()
     if missing:
@@ -161,7 +161,7 @@ def report(assignment, course_dir, out):
     named mistake are grouped by similar messages. Other graded assignments of the course are
     compared concept by concept. Reads the class record every `autograde` run writes.
     """
-    from .report_files import ReportError, make_report
+    from .analytics.report_files import ReportError, make_report
 
     try:
         files = make_report(course_dir=course_dir, assignment=assignment, out=out)
@@ -183,9 +183,9 @@ def grade(notebook, assignment, as_json):
     """
     import dataclasses
 
-    from .discovery import UnknownAssignment, load
-    from .session import prestart
-    from .warm import notebook_preload
+    from .grading.discovery import UnknownAssignment, load
+    from .sandbox.session import prestart
+    from .sandbox.host import notebook_preload
 
     try:
         spec = load(assignment).notebook(notebook.name)
@@ -196,8 +196,8 @@ def grade(notebook, assignment, as_json):
     config = spec.session_config()
     preload = notebook_preload(config.preload, notebook)
     prestart(dataclasses.replace(config, preload=preload))
-    from .feedback import render_text
-    from .runner import grade_notebook
+    from .results.render import render_text
+    from .grading.runner import grade_notebook
 
     report = grade_notebook(spec, notebook, preload=preload)
     click.echo(json.dumps(report.to_dict(), indent=1) if as_json else render_text(_printable_report(report)))
@@ -211,8 +211,8 @@ def check(notebook):
     Runs the notebook top to bottom in the sandbox and reports each visible-test cell.
     Exits 0 if all pass, 1 otherwise.
     """
-    from .check import check_notebook
-    from .notebook import SubmissionError
+    from .grading.visible import check_notebook
+    from .intake.notebook import SubmissionError
     from .terminal import printable
 
     try:
@@ -236,7 +236,7 @@ def demo(directory, jobs):
     autogrades it, exports grades, exports the lecture quiz in every format, and prints where
     everything is.
     """
-    from .demo import run_demo
+    from .admin.demo import run_demo
 
     run_demo(directory=directory, jobs=jobs, echo=click.echo)
 
@@ -266,7 +266,7 @@ def collect(assignment, platform_name, archive, course_dir, mapping):
     from .platforms.archive import ArchiveError
     from .platforms.collect import CollectError, collect as run
     from .platforms.roster import RosterError
-    from .course import CourseError
+    from .admin.course import CourseError
 
     try:
         report = run(course_dir=course_dir, assignment=assignment, platform=platform(platform_name),
@@ -310,7 +310,7 @@ def export_grades(assignment, target, course_dir, out, platform_assignment, out_
     precedence. For moodle/canvas every student of the mapping file gets a row, under the
     platform's id (students without a graded submission get an empty grade).
     """
-    from .course import CourseError
+    from .admin.course import CourseError
     from .platforms import platform
     from .platforms.collect import CollectError
     from .platforms.grades import GradesError, export_grades as run
@@ -341,10 +341,10 @@ def feedback_archive(assignment, target, course_dir, out):
 
     Needs the assignment collected from that platform (`learnathon collect`) and autograded.
     """
-    from .course import CourseError
+    from .admin.course import CourseError
     from .platforms import platform
     from .platforms.collect import CollectError
-    from .platforms.feedback import feedback_archive as run
+    from .platforms.feedback_archive import feedback_archive as run
 
     try:
         packed = run(course_dir=course_dir, assignment=assignment, platform=platform(target), out=out)
@@ -367,8 +367,8 @@ def gradescope(assignment, out):
     sandbox and messages as `learnathon autograde` and writes /autograder/results/results.json.
     Test names and points are visible at once; failure details after grades are published.
     """
-    from .discovery import UnknownAssignment
-    from .gradescope import build_zip
+    from .grading.discovery import UnknownAssignment
+    from .platforms.gradescope import build_zip
 
     try:
         path = build_zip(assignment, out)
@@ -398,7 +398,7 @@ def audit(assignment, notebooks, seeds, mutants_per_notebook, jobs, json_path):
     failures, 0 flaky grades). Exceptions are reviewed in autograder/hidden/ASSIGNMENT/audit.toml.
     Prints a table and every finding; the last line holds the figures. Exits 1 if a target is missed.
     """
-    from .discovery import UnknownAssignment
+    from .grading.discovery import UnknownAssignment
     from .audit import audit as run, last_line, table
     from .audit.review import ReviewError
 
@@ -429,7 +429,7 @@ def sandbox():
     checks every protection from inside. Exits 1, naming the problem and its fix, if any
     protection is missing or does not hold.
     """
-    from .selfcheck import check
+    from .sandbox.diagnose import check
 
     if not check(click.echo):
         sys.exit(1)

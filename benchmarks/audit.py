@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder import assignments  # noqa: E402
+from autograder.grading import discovery  # noqa: E402
 from autograder.audit import audit, last_line, table  # noqa: E402
 
 
@@ -32,7 +32,7 @@ def main() -> int:
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
     missed = False
-    for name in args.names or assignments.available():
+    for name in args.names or discovery.available():
         started = time.perf_counter()
         audits = audit(name, seeds=args.seeds, mutants_per_notebook=args.mutants_per_notebook or None, jobs=args.jobs)
         seconds = time.perf_counter() - started

@@ -17,10 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder import discovery, sandbox
-from autograder.autograde import autograde
-from autograder.course import init
-from autograder.fabricate import endless_loop, read_fixture, solved, truncated, with_cells
+from autograder.grading import discovery
+from autograder.sandbox import launcher
+from autograder.classrun.autograde import autograde
+from autograder.admin.course import init
+from autograder.admin.fabricate import endless_loop, read_fixture, solved, truncated, with_cells
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "assignments"
 
@@ -81,7 +82,7 @@ def main() -> None:
     scores = [tuple(sorted(r["scores"].items())) for r in rows]
     report = {"assignment": args.assignment, "students": args.students, "course_setup_seconds": round(setup_seconds, 2),
               "machine": f"{platform.processor() or platform.machine()}, {__import__('os').cpu_count()} cores",
-              "protections_missing": sandbox.missing_protections(), "same_grades_for_all_jobs": len(set(scores)) == 1,
+              "protections_missing": launcher.missing_protections(), "same_grades_for_all_jobs": len(set(scores)) == 1,
               "kinds": sorted(set(roster.values())), "runs": rows}
     print(f"course setup (init + nbgrader generate_assignment): {setup_seconds:.1f} s")
     print(f"{'jobs':>4}  {'submissions':>11}  {'wall (s)':>9}  {'per submission (s)':>18}  {'mean grading (s)':>16}")

@@ -28,9 +28,9 @@ def main() -> None:
     parser.add_argument("--assignment", action="append", help="only these (repeatable); default: all")
     args = parser.parse_args()
 
-    from autograder import discovery as registry
-    from autograder.fabricate import solved
-    from autograder.runner import grade_notebook
+    from autograder.grading import discovery as registry
+    from autograder.admin.fabricate import solved
+    from autograder.grading.runner import grade_notebook
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -52,7 +52,7 @@ def run_notebook(tmp: Path) -> dict:
 
 
 def grade_source(runs: int) -> list[dict]:
-    from autograder import discovery, runner
+    from autograder.grading import discovery, runner
 
     spec = discovery.load("cs1").notebook(SOURCE.name)
     rows = []

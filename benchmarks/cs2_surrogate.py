@@ -53,7 +53,7 @@ def notebook_run() -> dict:
 
 
 def grading() -> dict:
-    from autograder import discovery, runner
+    from autograder.grading import discovery, runner
 
     spec = discovery.load("cs2").notebook("surrogate.ipynb")
     report, seconds = timed(runner.grade_notebook, spec, SOURCE)

@@ -95,7 +95,7 @@ def main() -> int:
     known = np.isfinite(joback)
     joback_mae = ref.mae(test_y[known], joback[known])
 
-    from autograder import discovery, runner
+    from autograder.grading import discovery, runner
 
     spec = discovery.load("cs3").notebook("qspr_boiling_points.ipynb")
     with timed("grading the source notebook"):

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 import solutions.cs2.surrogate as ref
-from autograder import discovery
+from autograder.grading import discovery
 
 ROOT = Path(__file__).resolve().parent.parent
 

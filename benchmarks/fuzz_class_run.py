@@ -54,7 +54,7 @@ def main() -> None:
     from hypothesis import HealthCheck, Phase, given, seed, settings
     from hypothesis import strategies as st
 
-    from autograder import course
+    from autograder.admin import course
 
     the_course = course.init(base / "course", course_id="fuzz")
     source = the_course.root / "source" / tiny.NAME / f"{tiny.PART}.ipynb"

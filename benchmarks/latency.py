@@ -19,8 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder import discovery, warm
-from autograder.session import ZYGOTES
+from autograder.grading import discovery
+from autograder.sandbox import host as warm
+from autograder.sandbox.session import ZYGOTES
 
 ROOT = Path(__file__).resolve().parent.parent
 LEARNATHON = Path(sys.executable).parent / "learnathon"

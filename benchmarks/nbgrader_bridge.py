@@ -8,7 +8,7 @@ grade for real: student code shares the kernel with the checks.
 """
 from __future__ import annotations
 
-from autograder.worker import codec, probes
+from autograder.sandbox.worker import codec, probes
 
 _results: dict[str, list] = {}
 _probes: dict = {}       # the assignment's probes (its hidden probes.py), set by check()
@@ -31,7 +31,7 @@ class InKernelObject:
 
 
 def _unwrap(value):
-    from autograder.session import Probe
+    from autograder.sandbox.session import Probe
 
     if isinstance(value, InKernelObject):
         return value.obj
@@ -56,7 +56,7 @@ def _convert(value):
 
 
 def _call(function, args, kwargs):
-    from autograder.records import StudentCodeError
+    from autograder.errors import StudentCodeError
 
     try:
         value = function(*_unwrap(args), **_unwrap(kwargs))
@@ -70,7 +70,7 @@ class InKernelSession:
         self.namespace, self.outcomes = namespace, {}
 
     def call(self, name, *args, **kwargs):
-        from autograder.records import StudentCodeError
+        from autograder.errors import StudentCodeError
 
         if name not in self.namespace:
             raise StudentCodeError(f"{name}() is not defined")
@@ -85,8 +85,8 @@ class InKernelSession:
 
 def check(notebook: str, grade_id: str, namespace: dict, assignment: str = "cs1") -> None:
     if notebook not in _results:
-        from autograder.discovery import load
-        from autograder.runner import run_hidden_tests
+        from autograder.grading.discovery import load
+        from autograder.grading.runner import run_hidden_tests
 
         spec = load(assignment).notebook(notebook)
         source = spec.tests.parent / "probes.py"

@@ -10,7 +10,7 @@ on this machine in one run. Stock nbgrader is slow, so it grades one *stratified
 whole smallest class plus, for the larger ones, submissions of every kind it lacks (fixtures of
 each part, endless loops); its time per submission is taken from its own log, one mean per
 stratum, and a class's stock time is the sum over its submissions of their stratum's mean.
-learnathon's time per submission is decomposed (``autograder.records.Timings``): the student's
+learnathon's time per submission is decomposed (``autograder.sandbox.timings.Timings``): the student's
 cells, the hidden tests' compute inside the sandbox (the student's functions they call) and in
 the grader (reference runs, comparisons), and learnathon's own overhead (sandbox start, IPC,
 pytest harness) -- in wall and in CPU seconds, since the machine's load moves wall times.
@@ -38,10 +38,10 @@ import nbformat
 sys.path.insert(0, str(Path(__file__).parent))
 from autograde_class import FIXTURES, fabricate  # noqa: E402
 
-from autograder.autograde import autograde  # noqa: E402
-from autograder.course import init  # noqa: E402
-from autograder.gradebook import ensure_tools_on_path  # noqa: E402
-from autograder.notebook import SKIP_TAG  # noqa: E402
+from autograder.classrun.autograde import autograde  # noqa: E402
+from autograder.admin.course import init  # noqa: E402
+from autograder.results.gradebook import ensure_tools_on_path  # noqa: E402
+from autograder.intake.notebook import SKIP_TAG  # noqa: E402
 
 BRIDGE = Path(__file__).parent / "nbgrader_bridge.py"
 

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 import solutions.cs1.model_complexity as ref
-from autograder import discovery
+from autograder.grading import discovery
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDTHS, DEPTHS = (2, 3), (1, 2)     # the test's grid

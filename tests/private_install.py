@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from autograder import discovery
+from autograder.grading import discovery
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Helpers shared by the test suite: fixture submissions built from source notebooks.
 
-The fixture format and the builders live in ``autograder.fabricate`` (the demo class uses them
+The fixture format and the builders live in ``autograder.admin.fabricate`` (the demo class uses them
 too); this module adds what only tests need: nbgrader's student version and checking a graded
 fixture against its expect lines. Fixtures are found by tests/assignments/harness.py.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.fabricate import FixtureSubmission, grade_ids, read_fixture, with_cells  # noqa: F401 - re-exported
+from autograder.admin.fabricate import FixtureSubmission, grade_ids, read_fixture, with_cells  # noqa: F401 - re-exported
 
 
 def student_version(source: Path, out: Path) -> Path:

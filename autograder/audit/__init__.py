@@ -25,8 +25,9 @@ from typing import Callable
 
 import nbformat
 
-from .. import discovery as registry, grading_processes
-from ..fabricate import read_fixture, with_cells
+from ..grading import discovery as registry
+from ..classrun import processes
+from ..admin.fabricate import read_fixture, with_cells
 from . import mutants as mutation, nulls, review
 from .report import TARGET_KILL_RATE, NotebookAudit, last_line, table  # noqa: F401 - the public API
 
@@ -142,7 +143,7 @@ def plan_variants(graded: list[Graded], context: dict, start: int) -> list[Job]:
 
 
 def _grade(assignment: str, job: Job) -> Graded:
-    from ..runner import grade_notebook
+    from ..grading.runner import grade_notebook
 
     spec = registry.load(assignment).notebook(Path(job.path).name)
     report = grade_notebook(spec, Path(job.path), seed=job.seed, only=job.only)
@@ -161,11 +162,11 @@ def grade_all(assignment: str, jobs: list[Job], workers: int, progress: Callable
         for job in jobs:
             finished(_grade(assignment, job))
     else:
-        # The grading processes of `autograde --jobs` (autograder/grading_processes.py).
+        # The grading processes of `autograde --jobs` (autograder/classrun/processes.py).
         spec = registry.load(assignment)
         with concurrent.futures.ProcessPoolExecutor(
-                max_workers=workers, mp_context=grading_processes.context(spec.notebooks[0].preload if spec.notebooks else ()),
-                initializer=grading_processes.start, initargs=(dict(os.environ),)) as pool:
+                max_workers=workers, mp_context=processes.context(spec.notebooks[0].preload if spec.notebooks else ()),
+                initializer=processes.start, initargs=(dict(os.environ),)) as pool:
             for future in concurrent.futures.as_completed([pool.submit(_grade, assignment, job) for job in jobs]):
                 finished(future.result())
     order = {job.path: i for i, job in enumerate(jobs)}

@@ -7,11 +7,11 @@ import enum
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Iterable
 
-from ..results import StudentResult
+from ..results.records import StudentResult
 
 if TYPE_CHECKING:
-    from ..assignments import Assignment
-    from ..course import Course
+    from ..grading.discovery import Assignment
+    from ..admin.course import Course
 
 
 @dataclasses.dataclass(frozen=True)

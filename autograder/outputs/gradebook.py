@@ -1,9 +1,9 @@
 """Gradebook: a graded student's autograded points in nbgrader's gradebook, one transaction per student
-(manual grades are kept; see ``autograder/gradebook.py``)."""
+(manual grades are kept; see ``autograder/results/gradebook.py``)."""
 from __future__ import annotations
 
-from .. import gradebook
-from ..results import StudentResult
+from ..results import gradebook
+from ..results.records import StudentResult
 from .base import ClassRun, Output, Stage
 
 

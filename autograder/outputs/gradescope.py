@@ -1,6 +1,6 @@
 """Gradescope's results.json, made from the one result record (``StudentResult``).
 
-Used by the Gradescope autograder (``autograder/gradescope.py``, one submission per container) and,
+Used by the Gradescope autograder (``autograder/platforms/gradescope.py``, one submission per container) and,
 as the registered output "gradescope", by a class run (``results/gradescope/<assignment>/<student>.json``
 in the course), e.g. to check an assignment's Gradescope output before publishing it.
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-from ..results import StudentResult
+from ..results.records import StudentResult
 from .base import ClassRun, Output, Stage, atomic_write
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Callable
 
-from ..results import StudentResult
+from ..results.records import StudentResult
 from .base import ClassRun, Output, Stage
 
 

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..intake import MAX_NOTEBOOK_BYTES, Folder, SubmissionError, safe_file_stem
-from ..results import StudentResult
+from ..intake.files import MAX_NOTEBOOK_BYTES, Folder, SubmissionError, safe_file_stem
+from ..results.records import StudentResult
 from .base import ClassRun, Output, Stage, atomic_write
 
 if TYPE_CHECKING:
-    from ..assignments import Assignment
-    from ..course import Course
+    from ..grading.discovery import Assignment
+    from ..admin.course import Course
 
 
 def fingerprint(folder: Path, assignment: Assignment) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import sys
 from typing import Callable
 
-from ..results import StudentResult
-from ..summary import progress_line
+from ..results.records import StudentResult
+from ..results.summary import progress_line
 from .base import ClassRun, Output, Stage
 
 Notify = Callable[[StudentResult, int, int], None]   # (result, how many done, how many in the run)

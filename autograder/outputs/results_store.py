@@ -1,13 +1,13 @@
 """Class record: each graded student's tests, named mistakes, concepts and incidents in the course's
-SQLite store (``autograder/store.py``), one row set per run, beside nbgrader's gradebook.
+SQLite store (``autograder/analytics/store.py``), one row set per run, beside nbgrader's gradebook.
 
 It is what ``learnathon report`` reads. A rerun adds a new run and new rows; the report takes each
 student's latest graded submission and counts the earlier ones as reruns or resubmissions.
 """
 from __future__ import annotations
 
-from .. import store
-from ..results import StudentResult
+from ..analytics import store
+from ..results.records import StudentResult
 from .base import ClassRun, Output, Stage
 
 

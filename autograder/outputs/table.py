@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..results import StudentResult
-from ..summary import summary_table
+from ..results.records import StudentResult
+from ..results.summary import summary_table
 from .base import ClassRun, Output, Stage
 
 

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterable
 
-from ..course import Course, open_course
+from ..admin.course import Course, open_course
 from . import roster
 from .archive import Member, read_members
 from .base import Platform, Upload

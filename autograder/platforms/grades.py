@@ -8,8 +8,8 @@ import datetime as dt
 import io
 from pathlib import Path
 
-from ..course import Course, open_course
-from ..gradebook import open_gradebook
+from ..admin.course import Course, open_course
+from ..results.gradebook import open_gradebook
 from . import PLATFORMS, roster
 from .base import GradeRow, Platform, points
 from .collect import read_manifest

@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from ..notebook import SubmissionError, grade_id, raw_cells
+from ..intake.notebook import SubmissionError, grade_id, raw_cells
 
 # What platforms and browsers append to a re-uploaded or re-downloaded file name.
 COPY_SUFFIX = re.compile(r"(?:-\d+| \(\d+\)|_\d+)$")

@@ -20,8 +20,8 @@ import tomllib
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from autograder import discovery, runner
-from autograder.fabricate import FixtureSubmission, read_fixture, with_cells
+from autograder.grading import discovery, runner
+from autograder.admin.fabricate import FixtureSubmission, read_fixture, with_cells
 from support import student_version
 
 DECLARATIONS = Path(os.environ.get("LEARNATHON_ASSIGNMENT_TESTS_DIR") or Path(__file__).parent)

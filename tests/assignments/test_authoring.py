@@ -152,7 +152,8 @@ def test_the_harness_fails_a_wrong_declaration(tiny_project, tmp_path):
 
 
 def test_the_demo_class_is_declared_by_the_assignment(tiny_project, monkeypatch):
-    from autograder import demo, discovery
+    from autograder.admin import demo
+    from autograder.grading import discovery
 
     monkeypatch.setattr(discovery, "SOURCE_ROOT", Path(tiny_project["LEARNATHON_ASSIGNMENTS_DIR"]))
     monkeypatch.setattr(discovery, "HIDDEN_ROOT", Path(tiny_project["LEARNATHON_HIDDEN_TESTS_DIR"]))
@@ -161,7 +162,8 @@ def test_the_demo_class_is_declared_by_the_assignment(tiny_project, monkeypatch)
 
 
 def test_an_unknown_demo_student_is_named(tiny_project, monkeypatch):
-    from autograder import demo, discovery
+    from autograder.admin import demo
+    from autograder.grading import discovery
 
     monkeypatch.setattr(discovery, "HIDDEN_ROOT", Path(tiny_project["LEARNATHON_HIDDEN_TESTS_DIR"]))
     monkeypatch.setattr(discovery, "SOURCE_ROOT", Path(tiny_project["LEARNATHON_ASSIGNMENTS_DIR"]))

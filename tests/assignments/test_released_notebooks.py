@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import discovery
+from autograder.grading import discovery
 
 SOURCES = sorted(spec.source for name in discovery.available() for spec in discovery.load(name).notebooks)
 SOLUTION_REGION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from autograder import discovery as assignments  # noqa: E402
+from autograder.grading import discovery as assignments  # noqa: E402
 
 # Module constants that are pass marks by their name: each must be declared (and so stated).
 PASS_MARK_NAME = re.compile(r"(THRESHOLD|PASS_MARK|MAX_LOSS|MIN_SCORE|MAX_ERROR)")

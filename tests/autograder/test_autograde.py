@@ -6,8 +6,9 @@ import shutil
 import pytest
 
 import tiny_assignment as tiny
-from autograder import course, gradebook
-from autograder.autograde import autograde
+from autograder.admin import course
+from autograder.results import gradebook
+from autograder.classrun.autograde import autograde
 
 WRONG_FORWARD = "def forward(X, params):\n    return relu(X @ params['W'])\n"
 VANDAL = """
@@ -131,9 +132,9 @@ def test_two_jobs_give_the_same_grades_as_one(module_registered_tiny, tmp_path, 
 
 def test_a_grader_failure_is_reported_and_never_recorded_as_a_zero(module_registered_tiny, cold_module, tmp_path,
                                                                      monkeypatch):
-    import autograder.autograde as stage
-    from autograder.records import GraderError
-    from autograder.summary import summary_table
+    import autograder.classrun.autograde as stage
+    from autograder.errors import GraderError
+    from autograder.results.summary import summary_table
 
     tiny_course = course.init(tmp_path / "course", course_id="tinycourse")
     submit(tiny_course.root, "ada", lambda p: tiny.submission(p))

@@ -10,11 +10,12 @@ import textwrap
 import pytest
 from click.testing import CliRunner
 
-from autograder import class_report, course, store
+from autograder.analytics import class_report, store
+from autograder.admin import course
 from autograder.cli import main
-from autograder.records import CellOutcome
-from autograder.report_files import ReportError, make_report, write_report
-from autograder.results import NotebookReport, StudentResult, TestResult
+from autograder.intake.cells import CellOutcome
+from autograder.analytics.report_files import ReportError, make_report, write_report
+from autograder.results.records import NotebookReport, StudentResult, TestResult
 
 CONCEPTS = {"test_relu": ("activation-functions",), "test_forward": ("forward-pass", "matrix-form"),
             "test_mse": ("mse",)}

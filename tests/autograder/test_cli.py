@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import tiny_assignment as tiny
-from autograder import discovery
+from autograder.grading import discovery
 from autograder.cli import main
 
 README = discovery.PROJECT_ROOT / "README.md"
@@ -85,7 +85,7 @@ def test_grade_prints_a_readable_report_by_default(tmp_path, registered_tiny):
 
 
 def test_sandbox_lists_every_protection_then_checks_them_from_inside_a_sandbox():
-    from autograder.sandbox import namespaces_available, protections
+    from autograder.sandbox.launcher import namespaces_available, protections
 
     result = invoke("sandbox")
     names = [p.name for p in protections()]

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import torch
 
-from autograder.worker import codec
+from autograder.sandbox.worker import codec
 
 
 def roundtrip(value, **decode_options):

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-import autograder.discovery as discovery
-from autograder import course, gradebook
-from autograder.results import NotebookReport, TestResult
+import autograder.grading.discovery as discovery
+from autograder.admin import course
+from autograder.results import gradebook
+from autograder.results.records import NotebookReport, TestResult
 
 
 def test_load_and_available_read_the_roots_at_call_time(registered_tiny, tiny_roots):

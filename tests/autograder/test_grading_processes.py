@@ -8,14 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from autograder import discovery, grading_processes, sandbox, warm
-from autograder.session import ZYGOTES
+from autograder.grading import discovery
+from autograder.classrun import processes as grading_processes
+from autograder.sandbox import launcher, host as warm
+from autograder.sandbox.session import ZYGOTES
 
-as_root = pytest.mark.skipif(not sandbox.namespaces_available(), reason="needs root with unshare")
+as_root = pytest.mark.skipif(not launcher.namespaces_available(), reason="needs root with unshare")
 
 
 def what_the_process_sees(_):
-    from autograder import discovery
+    from autograder.grading import discovery
 
     return {"marker": os.environ.get("LEARNATHON_TEST_MARKER"), "threads": os.environ.get("OMP_NUM_THREADS"),
             "source_root": str(discovery.SOURCE_ROOT)}
@@ -39,9 +41,10 @@ def test_a_grading_process_sees_the_runs_environment_not_the_fork_servers(tmp_pa
 
 
 def slot_and_host(_):
-    from autograder import discovery, sandbox, warm
+    from autograder.grading import discovery
+    from autograder.sandbox import launcher, host as warm
 
-    slot = sandbox.process_slot()
+    slot = launcher.process_slot()
     hide = discovery.hidden_paths() + (Path("/nonexistent/course"),)
     zygote = warm.zygote_for(slot, hide, ZYGOTES, ())
     zygote.ready()                                            # its hello arrives over the adopted channel
@@ -95,11 +98,12 @@ def look():
 def run_side_by_side(_):
     """In a grading process: a run of the adopted host, looking around while the other process's run
     is alive too (the barrier)."""
-    from autograder import discovery, sandbox
-    from autograder.records import Cell
-    from autograder.session import SessionConfig, StudentSession
+    from autograder.grading import discovery
+    from autograder.sandbox import launcher
+    from autograder.intake.cells import Cell
+    from autograder.sandbox.session import SessionConfig, StudentSession
 
-    config = SessionConfig(cell_timeout=30, call_timeout=30, limits=sandbox.Limits(), slot=sandbox.process_slot(),
+    config = SessionConfig(cell_timeout=30, call_timeout=30, limits=launcher.Limits(), slot=launcher.process_slot(),
                            hide=discovery.hidden_paths() + (Path("/nonexistent/course"),), warm=True)
     with StudentSession([Cell(0, LOOK)], config) as session:
         session.start()

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import tags
-from autograder.discovery import HIDDEN_ROOT
+from autograder.grading import tags
+from autograder.grading.discovery import HIDDEN_ROOT
 
 ASSIGNMENTS = sorted(p.name for p in HIDDEN_ROOT.iterdir() if p.is_dir() and list(p.glob("test_*.py")))
 

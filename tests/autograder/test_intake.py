@@ -6,8 +6,7 @@ import stat
 
 import pytest
 
-from autograder.intake import (Folder, SubmissionError, parse_timestamp, read_regular_file, read_timestamp,
-                               safe_file_stem)
+from autograder.intake.files import Folder, SubmissionError, parse_timestamp, read_regular_file, read_timestamp, safe_file_stem
 from autograder.terminal import printable
 
 
@@ -103,7 +102,7 @@ def test_multiline_terminal_text_keeps_only_the_line_breaks():
     (os.fsdecode(b"m\xff"), "not UTF-8"),
 ])
 def test_a_folder_name_that_cannot_be_a_student_id_says_why(student, reason):
-    from autograder.intake import student_id_problem
+    from autograder.intake.files import student_id_problem
 
     problem = student_id_problem(student)
     assert reason in problem and not any(ord(c) < 32 for c in problem)
@@ -111,6 +110,6 @@ def test_a_folder_name_that_cannot_be_a_student_id_says_why(student, reason):
 
 @pytest.mark.parametrize("student", ["ada", "m" * 250, "José Núñez", "a+b", "x..y", "o'brien"])
 def test_ordinary_ids_are_fine(student):
-    from autograder.intake import student_id_problem
+    from autograder.intake.files import student_id_problem
 
     assert student_id_problem(student) is None

@@ -7,15 +7,15 @@ import numpy as np
 import pytest
 
 import tiny_assignment as tiny
-from autograder import tags
-from autograder.runner import run_hidden_tests
-from autograder.testing import GradingFailure, Mistake, expect_array, expect_float, fail
+from autograder.grading import tags
+from autograder.grading.runner import run_hidden_tests
+from autograder.grading.testing import GradingFailure, Mistake, expect_array, expect_float, fail
 
 HIDDEN = textwrap.dedent('''
     import numpy as np
     import pytest
 
-    from autograder.testing import Mistake, expect_array, expect_float, fail
+    from autograder.grading.testing import Mistake, expect_array, expect_float, fail
 
     @pytest.mark.points(1)
     def test_named(student):

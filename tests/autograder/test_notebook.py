@@ -7,7 +7,7 @@ import nbformat
 import pytest
 
 import tiny_assignment as tiny
-from autograder.notebook import SubmissionError, plan_cells, read_json_notebook
+from autograder.intake.notebook import SubmissionError, plan_cells, read_json_notebook
 
 
 @pytest.fixture
@@ -148,8 +148,8 @@ def test_garbage_inside_a_notebook_is_tolerated(tmp_path, source):
 
 
 def test_a_copy_of_the_instructor_s_source_is_recognised_and_a_solved_copy_is_not(tmp_path, source):
-    from autograder.fabricate import solved
-    from autograder.notebook import instructor_copy_reason, parse_notebook, validated_notebook
+    from autograder.admin.fabricate import solved
+    from autograder.intake.notebook import instructor_copy_reason, parse_notebook, validated_notebook
 
     def reason(path):
         return instructor_copy_reason(validated_notebook(parse_notebook(path.read_bytes())))
@@ -172,7 +172,7 @@ def test_json_a_notebook_writer_never_produces_is_refused_with_the_reason(tmp_pa
 
 
 def test_oversized_code_is_refused_before_it_reaches_the_channel(tmp_path, source):
-    from autograder.notebook import MAX_CELL_CODE_CHARS
+    from autograder.intake.notebook import MAX_CELL_CODE_CHARS
 
     nb = {"nbformat": 4, "cells": [{"cell_type": "code", "source": "#" * (MAX_CELL_CODE_CHARS + 1), "metadata": {}}]}
     with pytest.raises(SubmissionError, match="MB of code"):

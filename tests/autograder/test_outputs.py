@@ -8,12 +8,14 @@ import pytest
 from click.testing import CliRunner
 
 import tiny_assignment as tiny
-from autograder import course, gradebook, outputs
-from autograder.autograde import autograde
+from autograder.admin import course
+from autograder.results import gradebook
+from autograder import outputs
+from autograder.classrun.autograde import autograde
 from autograder.cli import main
 from autograder.outputs import ClassRun, Output, OutputError, Outputs, Stage
 from autograder.outputs.marker import fingerprint, is_marked, marker_path
-from autograder.results import NotebookReport, StudentResult, TestResult
+from autograder.results.records import NotebookReport, StudentResult, TestResult
 
 WRONG_SHAPE = "forward returns an array of the wrong shape"
 
@@ -188,8 +190,8 @@ def test_the_gradescope_output_writes_results_json_per_student(tiny_course, run)
 
 def test_a_registered_output_receives_every_student_s_record(module_registered_tiny, cold_start, tmp_path,
                                                             monkeypatch):
-    import autograder.autograde as stage
-    from autograder.records import GraderError
+    import autograder.classrun.autograde as stage
+    from autograder.errors import GraderError
 
     tiny_course = course.init(tmp_path / "course", course_id="tinycourse")
     tiny.submission(tiny_course.submission_dir("ada", "tiny") / "tiny.ipynb")

@@ -1,7 +1,7 @@
 """Which libraries the warm sandbox preloads for one notebook graded or checked on its own."""
 from __future__ import annotations
 
-from autograder.warm import imported_modules, notebook_preload, preload_for
+from autograder.sandbox.host import imported_modules, notebook_preload, preload_for
 
 import tiny_assignment as tiny
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.relay import MAX_CHARS, relayed_message
+from autograder.sandbox.relay import MAX_CHARS, relayed_message
 
 Z = np.random.default_rng(7).normal(size=(6, 4))
 

@@ -8,10 +8,12 @@ import sqlite3
 import pytest
 
 import tiny_assignment as tiny
-from autograder import course, outputs, store
+from autograder.admin import course
+from autograder import outputs
+from autograder.analytics import store
 from autograder.outputs import ClassRun, Outputs
-from autograder.records import CellOutcome
-from autograder.results import NotebookReport, StudentResult, TestResult
+from autograder.intake.cells import CellOutcome
+from autograder.results.records import NotebookReport, StudentResult, TestResult
 
 
 @pytest.fixture

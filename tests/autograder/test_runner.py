@@ -7,14 +7,14 @@ import textwrap
 import pytest
 
 import tiny_assignment as tiny
-from autograder.runner import grade_notebook, run_hidden_tests
-from autograder.records import StudentCodeError
+from autograder.grading.runner import grade_notebook, run_hidden_tests
+from autograder.errors import StudentCodeError
 
 HIDDEN = textwrap.dedent('''
     import numpy as np
     import pytest
 
-    from autograder.testing import expect_array, fail
+    from autograder.grading.testing import expect_array, fail
 
     SECRET_EXPECTED = 31337
 
@@ -158,10 +158,10 @@ def test_grade_notebook_of_an_unreadable_file_scores_zero_with_the_reason(tiny_s
 
 
 def test_a_sandbox_that_cannot_start_is_a_grader_error_not_a_zero(tiny_spec, tmp_path, cold_start, monkeypatch):
-    from autograder import warm
-    from autograder.records import GraderError
+    from autograder.sandbox import host
+    from autograder.errors import GraderError
 
-    monkeypatch.setattr(warm, "ZYGOTE", tmp_path / "missing_zygote.py")     # the sandbox host cannot start
+    monkeypatch.setattr(host, "ZYGOTE", tmp_path / "missing_zygote.py")     # the sandbox host cannot start
     with pytest.raises(GraderError, match="the grading sandbox did not start"):
         grade_notebook(tiny_spec, tiny.submission(tmp_path / "tiny.ipynb"))
 

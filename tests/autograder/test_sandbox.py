@@ -11,15 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from autograder import discovery, sandbox
-from autograder.records import Cell
-from autograder.session import SessionConfig, StudentSession
+from autograder.grading import discovery
+from autograder.sandbox import launcher
+from autograder.intake.cells import Cell
+from autograder.sandbox.session import SessionConfig, StudentSession
 from private_install import sandbox_problems
 
-SLOT = sandbox.process_slot()  # a machine-wide slot of its own: no other sandbox (another test run, a grader) shares its uid
-UID = sandbox.BASE_UID + SLOT
-LIMITS = sandbox.Limits(memory_mb=1024, cpu_seconds=30, max_processes=16, max_file_mb=4, max_open_files=64)
-as_root = pytest.mark.skipif(not sandbox.namespaces_available(), reason="needs root with unshare")
+SLOT = launcher.process_slot()  # a machine-wide slot of its own: no other sandbox (another test run, a grader) shares its uid
+UID = launcher.BASE_UID + SLOT
+LIMITS = launcher.Limits(memory_mb=1024, cpu_seconds=30, max_processes=16, max_file_mb=4, max_open_files=64)
+as_root = pytest.mark.skipif(not launcher.namespaces_available(), reason="needs root with unshare")
 # Both sandbox paths confine the student's process with the same code (worker/confine.py): a host
 # that serves one child (cold) and a warm zygote that forks many. Every isolation test runs on both.
 both_paths = pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
@@ -31,15 +32,15 @@ def warm_means_warm(monkeypatch):
 
 
 def test_protections_name_every_mechanism_and_report_them_missing_without_root(monkeypatch):
-    names = [p.name for p in sandbox.protections()]
+    names = [p.name for p in launcher.protections()]
     assert names == ["separate process", "resource limits", "wall clock", "clean environment", "no network",
                      "hidden files", "unprivileged user", "process namespace", "bounded disk",
                      "own IPC namespace", "whole-submission limits"]
-    assert all(set(p.to_dict()) == {"name", "active", "detail"} for p in sandbox.protections())
-    monkeypatch.setattr(sandbox, "_is_root", lambda: False)
-    assert sandbox.missing_protections() == ["no network", "hidden files", "unprivileged user", "process namespace",
+    assert all(set(p.to_dict()) == {"name", "active", "detail"} for p in launcher.protections())
+    monkeypatch.setattr(launcher, "_is_root", lambda: False)
+    assert launcher.missing_protections() == ["no network", "hidden files", "unprivileged user", "process namespace",
                                              "bounded disk", "own IPC namespace", "whole-submission limits"]
-    assert all("needs root" in p.detail for p in sandbox.protections() if not p.active)
+    assert all("needs root" in p.detail for p in launcher.protections() if not p.active)
 
 
 @as_root
@@ -54,7 +55,7 @@ def test_a_run_cannot_fill_the_disk_or_write_outside_its_folder(tmp_path, warm):
             "        open(place, 'wb').write(b'x' * 2**20 * 100)\n        outside.append(place)\n"
             "    except OSError:\n        pass\n")
     cells = [Cell(0, fill), Cell(1, "def report():\n    return [written, error, open('data.txt').read(), outside]")]
-    config = SessionConfig(cell_timeout=30, files=(released,), limits=sandbox.Limits(disk_mb=96), warm=warm)
+    config = SessionConfig(cell_timeout=30, files=(released,), limits=launcher.Limits(disk_mb=96), warm=warm)
     with StudentSession(cells, config) as session:
         session.start()
         written, error, data, outside = session.call("report")
@@ -68,7 +69,7 @@ def test_a_grader_with_another_temporary_folder_does_not_take_a_held_slot(tmp_pa
     """Slots are machine-wide whatever TMPDIR says: a slot's uid and cgroup belong to one grader only."""
     import subprocess
 
-    code = "from autograder import sandbox; print(sandbox.process_slot())"
+    code = "from autograder.sandbox import launcher; print(launcher.process_slot())"
     done = subprocess.run([sys.executable, "-c", code], env={**os.environ, "TMPDIR": str(tmp_path)},
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -77,7 +78,7 @@ def test_a_grader_with_another_temporary_folder_does_not_take_a_held_slot(tmp_pa
 
 @as_root
 def test_as_root_every_protection_is_claimed():
-    assert sandbox.missing_protections() == []
+    assert launcher.missing_protections() == []
 
 
 def uid_processes(uid: int, zombies: bool = False) -> list[int]:
@@ -432,7 +433,7 @@ NEEDS_ONE_GIB = "import numpy as np\nx = np.ones(1 << 27)\nTOUCHED = float(x.sum
 
 def slot_memory_in_use(slot: int) -> int | None:
     for name in ("memory/learnathon/slot-{}/memory.usage_in_bytes", "learnathon/slot-{}/memory.current"):
-        path = sandbox.CGROUPS / name.format(slot)
+        path = launcher.CGROUPS / name.format(slot)
         if path.is_file():
             return int(path.read_text())
     return None
@@ -458,7 +459,7 @@ def test_without_mount_setattr_every_mount_is_remounted_read_only_one_by_one():
     import ctypes
     import json
 
-    from autograder.worker import confine
+    from autograder.sandbox.worker import confine
 
     class OldKernel:                       # the real libc, but mount_setattr does not exist
         def __init__(self):
@@ -512,8 +513,8 @@ def test_needed_folders_under_a_private_folder_are_bound_back_and_closed_ones_na
     home.chmod(0o750)
     folders = {home / "project" / "venv": "the virtual environment", home / "project" / "venv" / "lib": "packages",
                home / "link": "installed packages", home / "project" / "closed": "the grader's package (its worker)"}
-    binds = sandbox.private_binds(folders)
-    root = sandbox._blocking_ancestor(home / "project")
+    binds = launcher.private_binds(folders)
+    root = launcher._blocking_ancestor(home / "project")
     assert root is not None and home.is_relative_to(root)
     # The venv (its lib/ is seen through it), the closed folder, a symlinked folder at both its paths.
     assert [(b.target, b.source) for b in binds] == sorted([
@@ -521,9 +522,9 @@ def test_needed_folders_under_a_private_folder_are_bound_back_and_closed_ones_na
         (home / "project" / "closed", home / "project" / "closed"),
         (home / "project" / "venv", home / "project" / "venv")], key=lambda pair: str(pair[0]))
     assert {b.root for b in binds} == {root}
-    problems = sandbox.reach_problems(folders)
+    problems = launcher.reach_problems(folders)
     assert len(problems) == 1 and str(home / "project" / "closed") in problems[0] and "chmod o+rx" in problems[0]
-    steps = sandbox.mount_steps([home / "project" / "venv" / "lib"], folders)
+    steps = launcher.mount_steps([home / "project" / "venv" / "lib"], folders)
     # Hidden folders are covered after the binds, so also inside a folder bound back.
     assert steps.index(next(s for s in steps if "learnathon-hidden" in s)) > max(
         i for i, s in enumerate(steps) if s.startswith("mount --move"))
@@ -535,9 +536,9 @@ def test_only_the_sandboxs_own_import_path_is_needed_not_the_graders(tmp_path, m
     closed = tmp_path / "on-the-graders-path"
     closed.mkdir(mode=0o700)
     monkeypatch.syspath_prepend(str(closed))
-    assert closed not in sandbox.needed_folders()
-    assert Path(next(p for p in sys.path if p.endswith("site-packages"))) in sandbox.needed_folders()
-    assert not [problem for problem in sandbox.reach_problems() if str(closed) in problem]
+    assert closed not in launcher.needed_folders()
+    assert Path(next(p for p in sys.path if p.endswith("site-packages"))) in launcher.needed_folders()
+    assert not [problem for problem in launcher.reach_problems() if str(closed) in problem]
 
 
 def run(argv, **env):

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from autograder import sandbox
-from autograder.records import Cell, StudentCodeError
-from autograder.session import Probe, RemoteObject, SessionConfig, StudentSession
+from autograder.sandbox import launcher
+from autograder.intake.cells import Cell
+from autograder.errors import StudentCodeError
+from autograder.sandbox.session import Probe, RemoteObject, SessionConfig, StudentSession
 
 # Some functions below return torch and pandas objects: the warm sandbox preloads them, as an
 # assignment's grading.toml would declare ([sandbox] preload).
@@ -20,7 +21,7 @@ FAST = SessionConfig(cell_timeout=2, call_timeout=2, total_timeout=60, max_resta
 both_paths = pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
 # For sessions opened while `functions` is alive: ending a session kills its slot's processes.
 OWN_SLOT = SessionConfig(cell_timeout=2, call_timeout=2, total_timeout=60, max_restarts=4,
-                         slot=sandbox.process_slot())
+                         slot=launcher.process_slot())
 PROBES = textwrap.dedent('''
     """An assignment's probes.py: every public top-level function is a probe."""
     import numpy as np

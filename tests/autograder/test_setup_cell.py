@@ -14,8 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import autograder.discovery as registry
-from autograder import course, setup_cell
+import autograder.grading.discovery as registry
+from autograder.admin import course, setup_cell
 
 
 
@@ -99,19 +99,19 @@ def test_packages_are_what_the_notebook_and_its_helper_modules_import():
 
 @pytest.mark.parametrize("name", ["cs1", "cs2", "cs3"])
 def test_every_source_notebook_starts_with_its_current_setup_cell(name):
-    """One template for all notebooks: refresh them with `python -m autograder.setup_cell`."""
+    """One template for all notebooks: refresh them with `python -m autograder.admin.setup_cell`."""
     spec = registry.load(name)
     for part in spec.notebooks:
         nb = nbformat.read(part.source, 4)
         expected = setup_cell.setup_cell_for(nb, name, list(spec.files))
         first = nb.cells[0]
-        assert setup_cell.is_setup_cell(first), f"{part.source.name}: run `python -m autograder.setup_cell`"
+        assert setup_cell.is_setup_cell(first), f"{part.source.name}: run `python -m autograder.admin.setup_cell`"
         assert first.source == expected.source and first.metadata == expected.metadata, \
-            f"{part.source.name}: the setup cell is out of date; run `python -m autograder.setup_cell`"
+            f"{part.source.name}: the setup cell is out of date; run `python -m autograder.admin.setup_cell`"
 
 
 def test_the_grader_never_runs_the_setup_cell(tmp_path):
-    from autograder.notebook import plan_cells
+    from autograder.intake.notebook import plan_cells
 
     source = registry.load("cs2").notebooks[0].source
     planned = plan_cells(source, source)

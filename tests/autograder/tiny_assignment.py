@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.discovery import NotebookSpec
+from autograder.grading.discovery import NotebookSpec
 
 NAME = "tiny"
 PART = "tiny"
@@ -41,7 +41,7 @@ HIDDEN_TESTS = textwrap.dedent('''
     import numpy as np
     import pytest
 
-    from autograder.testing import as_array, expect_array
+    from autograder.grading.testing import as_array, expect_array
 
     def ref_relu(z):
         return np.maximum(z, 0.0)
@@ -120,7 +120,7 @@ def source_notebook(*, relu: str = RELU, forward: str = FORWARD, nbgrader_marker
 
 def write_assignment(source_root: Path, hidden_root: Path, *, name: str = NAME,
                      settings: dict | None = None, tests: str = HIDDEN_TESTS) -> None:
-    """The assignment as ``autograder.discovery.load`` expects it: source notebook + hidden tests."""
+    """The assignment as ``autograder.grading.discovery.load`` expects it: source notebook + hidden tests."""
     (source_root / name).mkdir(parents=True, exist_ok=True)
     (hidden_root / name).mkdir(parents=True, exist_ok=True)
     nbformat.write(source_notebook(), source_root / name / f"{PART}.ipynb")
@@ -181,7 +181,7 @@ def tiny_roots(tmp_path_factory):
 
 
 def register(monkeypatch, roots):
-    import autograder.discovery as discovery
+    import autograder.grading.discovery as discovery
 
     monkeypatch.setattr(discovery, "SOURCE_ROOT", roots[0])
     monkeypatch.setattr(discovery, "HIDDEN_ROOT", roots[1])
@@ -193,7 +193,7 @@ def register(monkeypatch, roots):
 
 @pytest.fixture
 def registered_tiny(tiny_roots, monkeypatch):
-    """The tiny assignment registered under the name "tiny", as `autograder.discovery.load` finds it."""
+    """The tiny assignment registered under the name "tiny", as `autograder.grading.discovery.load` finds it."""
     return register(monkeypatch, tiny_roots)
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from autograder import discovery
-from autograder.autograde import autograde
-from autograder.course import init
-from autograder.fabricate import read_fixture, solved, truncated, with_cells
+from autograder.grading import discovery
+from autograder.classrun.autograde import autograde
+from autograder.admin.course import init
+from autograder.admin.fabricate import read_fixture, solved, truncated, with_cells
 
 pytestmark = pytest.mark.e2e
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import discovery, sandbox
-from autograder.fabricate import read_fixture, solved, with_cells
+from autograder.grading import discovery
+from autograder.sandbox import launcher
+from autograder.admin.fabricate import read_fixture, solved, with_cells
 from demo_check import check_demo_run
 from private_install import sandbox_problems
 
@@ -39,7 +40,7 @@ def cell_scores(course: Path) -> dict:
     """{student: {notebook/cell: (auto, manual)}} straight from the gradebook."""
     from nbgrader.api import Gradebook
 
-    from autograder.gradebook import db_url, ensure_tools_on_path
+    from autograder.results.gradebook import db_url, ensure_tools_on_path
 
     ensure_tools_on_path()
     scores = {}
@@ -157,7 +158,7 @@ def test_killed_run_resumes_to_the_same_gradebook(tmp_path):
 def test_concurrent_runs_keep_every_grade_and_manual_grades_survive(tmp_path):
     from nbgrader.api import Gradebook
 
-    from autograder.gradebook import db_url
+    from autograder.results.gradebook import db_url
 
     course = tmp_path / "course"
     run(LEARNATHON + ["init", str(course), "--assignment", "cs1"], tmp_path)
@@ -186,7 +187,7 @@ def test_the_readme_demo_runs_and_grades_its_class(tmp_path):
     check_demo_run(done.stdout, tmp_path / "demo")
 
 
-@pytest.mark.skipif(not sandbox.namespaces_available(), reason="needs root with unshare")
+@pytest.mark.skipif(not launcher.namespaces_available(), reason="needs root with unshare")
 def test_the_demo_runs_from_a_private_home_with_every_protection(private_install):
     """A user who cloned into a home folder others cannot enter (mode 700), made the venv there and runs
     the README's demo with the course there too: `learnathon sandbox` first, then the demo."""

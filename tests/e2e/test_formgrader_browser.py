@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import discovery
-from autograder.fabricate import with_cells
+from autograder.grading import discovery
+from autograder.admin.fabricate import with_cells
 
 pytestmark = [
     pytest.mark.e2e,
@@ -48,7 +48,7 @@ def grade(course: Path) -> tuple[float | None, float | None, bool]:
     """(auto, manual, needs_manual_grade) of the written answer, from the gradebook."""
     from nbgrader.api import Gradebook
 
-    from autograder.gradebook import db_url, ensure_tools_on_path
+    from autograder.results.gradebook import db_url, ensure_tools_on_path
 
     ensure_tools_on_path()
     with Gradebook(db_url(course), "learnathon") as gb:
@@ -131,7 +131,7 @@ def test_a_manual_grade_entered_in_formgrader_survives_export_and_regrade(course
     from cdp import Browser
     from nbgrader.api import Gradebook
 
-    from autograder.gradebook import db_url
+    from autograder.results.gradebook import db_url
 
     base, token = jupyter
     auto, manual, needs = grade(course)

@@ -24,8 +24,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import autograder.discovery as registry
-from autograder import course, setup_cell
+import autograder.grading.discovery as registry
+from autograder.admin import course, setup_cell
 
 pytestmark = pytest.mark.e2e
 TORCH_PIN = "torch==2.13.0"

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from archives import Entry, canvas_name, moodle_folder, write_zip
 from autograder.cli import main
-from autograder.course import CONFIG_TEMPLATE
+from autograder.admin.course import CONFIG_TEMPLATE
 from autograder.platforms import platform
 from autograder.platforms.collect import collect
 from tiny_assignment import source_notebook

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 import tiny_assignment as tiny
 from archives import Entry, canvas_name, cli, moodle_folder, read_csv, write_zip
-from autograder import course, gradebook
+from autograder.admin import course
+from autograder.results import gradebook
 from autograder.cli import main
 
 WRONG_FORWARD = "def forward(X, params):\n    return relu(X @ params['W'])\n"   # forgets the bias: 4 of 6

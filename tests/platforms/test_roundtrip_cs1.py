@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from archives import Entry, canvas_name, cli, moodle_folder, read_csv, write_zip
-from autograder import course, discovery
-from autograder.fabricate import read_fixture, solved, with_cells
+from autograder.admin import course
+from autograder.grading import discovery
+from autograder.admin.fabricate import read_fixture, solved, with_cells
 
 pytestmark = pytest.mark.e2e
 

@@ -7,8 +7,9 @@ def class_report_json(tmp_path, made: dict[str, int], assignment: str = "cs1", s
                       message: str = "{id}: the grader's message, with $5, {{braces}}, # and ~ = :") -> dict:
     """report.json of `learnathon report` for a synthetic class of ``students`` in which mistake id i
     was made by made[i] students (the assignment's real catalogue, the real class report code)."""
-    from autograder import class_report, discovery, store
-    from autograder.results import NotebookReport, StudentResult, TestResult
+    from autograder.analytics import class_report, store
+    from autograder.grading import discovery
+    from autograder.results.records import NotebookReport, StudentResult, TestResult
 
     with store.open_store(tmp_path) as db:
         run = store.start_run(db, assignment, students)

@@ -184,7 +184,7 @@ def linked_folder(level: str):
 def through_collect(target: Callable[[Context], Path]):
     """A link in the exchange, collected by stock ``nbgrader collect``: it arrives as a copy of its target."""
     def plant(folder: Path, context: Context) -> None:
-        from autograder.course import nbgrader_api, open_course
+        from autograder.admin.course import nbgrader_api, open_course
 
         student = folder.parent.name
         folder.rmdir()

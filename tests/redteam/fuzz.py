@@ -217,9 +217,9 @@ def reset(course_root: Path) -> None:
 
 def survives(the_course, cases: list[Malformed], *, source: Path, outside: Path, jobs: int = 1) -> list[str]:
     """Grade ``cases`` between two honest students in one class run; the properties it violated."""
-    from autograder import gradebook
-    from autograder.autograde import autograde
-    from autograder.summary import progress_line, summary_table
+    from autograder.results import gradebook
+    from autograder.classrun.autograde import autograde
+    from autograder.results.summary import progress_line, summary_table
 
     reset(the_course.root)
     submitted = the_course.root / "submitted"

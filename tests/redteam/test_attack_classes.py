@@ -20,9 +20,10 @@ import pytest
 
 import attacks
 import tiny_assignment as tiny
-from autograder import course, gradebook
-from autograder.autograde import autograde
-from autograder.summary import progress_line, summary_table
+from autograder.admin import course
+from autograder.results import gradebook
+from autograder.classrun.autograde import autograde
+from autograder.results.summary import progress_line, summary_table
 
 # What must never reach the instructor's terminal raw: C0 (but the newline between lines), DEL, C1,
 # bidi overrides, lone surrogates of undecodable names.

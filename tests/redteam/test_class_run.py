@@ -5,8 +5,9 @@ import pytest
 
 import hostile
 import tiny_assignment as tiny
-from autograder import course, gradebook
-from autograder.autograde import autograde
+from autograder.admin import course
+from autograder.results import gradebook
+from autograder.classrun.autograde import autograde
 
 REPRESENTATIVES = ["os-exit-at-import", "fork-bomb", "allocate-100GB", "daemon-ignoring-sigterm",
                    "shadow-files-in-working-folder", "patched-numpy-comparisons", "segfault", "truncated-file"]

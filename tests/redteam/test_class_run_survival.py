@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import fuzz
 import tiny_assignment as tiny
-from autograder import course
+from autograder.admin import course
 
 BATCH = 30
 

@@ -15,8 +15,8 @@ import pytest
 
 import hostile
 import tiny_assignment as tiny
-from autograder import discovery
-from autograder.runner import grade_notebook
+from autograder.grading import discovery
+from autograder.grading.runner import grade_notebook
 
 FIRST_SLOT = 20
 _slot = None

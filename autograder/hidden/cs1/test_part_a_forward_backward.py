@@ -14,8 +14,7 @@ import numpy as np
 import pytest
 
 import solutions.cs1.forward_backward as ref
-from autograder.testing import (GradingFailure, Mistake, Probe, StudentCodeError, as_array, as_float, assignment_probes,
-                                expect_array, expect_float, fail)
+from autograder.grading.testing import GradingFailure, Mistake, Probe, StudentCodeError, as_array, as_float, assignment_probes, expect_array, expect_float, fail
 
 probes = assignment_probes(__file__)     # what the Probe("smooth", ...) handed to student code computes
 

@@ -23,8 +23,7 @@ import pytest
 import torch
 
 import solutions.cs1.model_complexity as ref
-from autograder.testing import (Mistake, Probe, RemoteObject, as_array, as_float, assignment_probes, expect_array,
-                                expect_float, fail)
+from autograder.grading.testing import Mistake, Probe, RemoteObject, as_array, as_float, assignment_probes, expect_array, expect_float, fail
 
 probes = assignment_probes(__file__)     # the same probes, built here in the grader for reference runs
 

@@ -1,7 +1,7 @@
 """Probes for cs2 (surrogate of the van de Vusse CSTR): stand-ins for scalers, models and simulators.
 
 Every public top-level function is a probe: a hidden test names it, ``Probe("name", **params)``,
-and the worker builds it inside the sandbox after the student's cells ran (autograder/worker/probes.py).
+and the worker builds it inside the sandbox after the student's cells ran (autograder/sandbox/worker/probes.py).
 This file sits with the hidden tests, so student code cannot read it. Probes import what they need
 inside the function, so that defining the module costs nothing.
 """

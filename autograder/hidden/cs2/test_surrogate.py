@@ -16,8 +16,7 @@ import numpy as np
 import pytest
 
 import solutions.cs2.surrogate as ref
-from autograder.testing import (GradingFailure, Mistake, Probe, RemoteObject, StudentCodeError, as_array, expect_array,
-                                fail)
+from autograder.grading.testing import GradingFailure, Mistake, Probe, RemoteObject, StudentCodeError, as_array, expect_array, fail
 
 vdv = ref.vandevusse
 SAMPLED = ref.ranges_as_bounds(vdv.SAMPLING_RANGES)

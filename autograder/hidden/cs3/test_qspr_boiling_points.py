@@ -20,8 +20,7 @@ import numpy as np
 import pytest
 
 import solutions.cs3.qspr as ref
-from autograder.testing import (GradingFailure, Mistake, Probe, RemoteObject, StudentCodeError, as_array, expect_array,
-                                fail)
+from autograder.grading.testing import GradingFailure, Mistake, Probe, RemoteObject, StudentCodeError, as_array, expect_array, fail
 
 HERE = Path(__file__).parent
 RELEASED = HERE.parent.parent.parent / "assignments" / "cs3" / "boiling_points.csv"

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 import solutions.cs1.model_complexity as ref_b
-from autograder import discovery
+from autograder.grading import discovery
 
 PART_B = discovery.load("cs1").notebook("part_b_model_complexity.ipynb").source
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import solutions.cs1.forward_backward as ref_a
-from autograder import discovery
+from autograder.grading import discovery
 
 SEEDS = range(10)
 

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 import solutions.cs1.model_complexity as ref
-from autograder.testing import assignment_probes
+from autograder.grading.testing import assignment_probes
 
 probes = assignment_probes(Path(__file__).parents[3] / "autograder" / "hidden" / "cs1")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import solutions.cs1.forward_backward as ref
-from autograder import discovery
+from autograder.grading import discovery
 
 SOURCE = discovery.load("cs1").notebook("part_a_forward_backward.ipynb").source
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import solutions.cs1.model_complexity as ref
-from autograder import discovery
+from autograder.grading import discovery
 
 SPEC = discovery.load("cs1").notebook("part_b_model_complexity.ipynb")
 SOURCE = SPEC.source

@@ -6,7 +6,7 @@ import nbformat
 import numpy as np
 
 import solutions.cs2.surrogate as ref
-from autograder import discovery
+from autograder.grading import discovery
 
 ASSIGNMENT, PART = "cs2", "surrogate"
 SOURCE = discovery.load(ASSIGNMENT).notebook(f"{PART}.ipynb").source

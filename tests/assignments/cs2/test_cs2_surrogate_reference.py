@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import solutions.cs2.surrogate as ref
-from autograder.testing import assignment_probes
+from autograder.grading.testing import assignment_probes
 
 probes = assignment_probes(Path(__file__).parents[3] / "autograder" / "hidden" / "cs2")
 

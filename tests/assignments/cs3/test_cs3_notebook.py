@@ -6,7 +6,7 @@ import nbformat
 import numpy as np
 
 import solutions.cs3.qspr as ref
-from autograder import discovery
+from autograder.grading import discovery
 
 ASSIGNMENT, PART = "cs3", "qspr_boiling_points"
 SOURCE = discovery.load(ASSIGNMENT).notebook(f"{PART}.ipynb").source

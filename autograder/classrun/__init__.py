@@ -1,0 +1,1 @@
+"""A class run (`learnathon autograde`): many submissions through intake -> sandbox -> grading -> outputs."""

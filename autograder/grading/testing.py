@@ -1,0 +1,175 @@
+"""What hidden tests import: strict checks whose failures teach.
+
+A hidden test receives the student's results as plain data (see ``session``) and compares
+them here, in the trusted process, against the reference solution. Checks go shape, dtype
+kind and finiteness before values, because ``np.allclose(5.0, [5, 5, 5])`` is True.
+
+    from autograder.grading.testing import expect_array, fail, Probe
+
+    @pytest.mark.points(2)
+    @pytest.mark.cell("relu")
+    def test_relu(student, rng):
+        z = rng.normal(size=(6, 4))
+        expect_array(student.relu(z), ref.relu(z), name="relu(z)", mistakes={
+            Mistake("relu.is_derivative", "it is the derivative, not ReLU itself"): ref.relu_grad(z)})
+
+A named mistake is a ``Mistake(id, message)``: the message is what the student reads, the id
+(``topic.what_went_wrong``, lower case, dots and underscores) is what the class report counts and
+what ``autograder/hidden/<name>/mistakes.toml`` catalogues for the follow-up quiz. It is a ``str``,
+so it works wherever a message does; a plain-string key still works but is recorded without an id.
+``fail(message, mistake="id")`` (or ``fail(Mistake(...))``) names a mistake outside ``mistakes=``.
+"""
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import GradingFailure, StudentCodeError  # noqa: F401 - re-exported
+from ..sandbox.session import Probe, RemoteObject  # noqa: F401 - re-exported
+
+__all__ = ["GradingFailure", "StudentCodeError", "Probe", "RemoteObject", "Mistake", "MISTAKE_ID", "assignment_probes",
+           "fail", "as_array", "as_float", "expect_array", "expect_float", "expect_close_to_one_of"]
+
+# topic.what_went_wrong: stable, lower case; the catalogue (mistakes.toml) and the class report key on it.
+MISTAKE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
+
+
+class Mistake(str):
+    """A named mistake: behaves as its message (a ``str``) and carries a stable ``id``."""
+    id: str
+
+    def __new__(cls, id: str, message: str) -> "Mistake":
+        if not isinstance(id, str) or not MISTAKE_ID.match(id):
+            raise ValueError(f"mistake id {id!r} must look like 'topic.what_went_wrong' (lower case, digits, "
+                             "underscores, at least one dot)")
+        named = super().__new__(cls, message)
+        named.id = id
+        return named
+
+    def __reduce__(self):
+        return (Mistake, (self.id, str(self)))
+
+
+def mistake_id(message) -> str | None:
+    return message.id if isinstance(message, Mistake) else None
+
+
+def fail(message: str, *, mistake: str | None = None):
+    """Fail the test with ``message`` for the student; ``mistake`` (or a ``Mistake`` message) names it."""
+    if mistake is not None and not MISTAKE_ID.match(mistake):
+        raise ValueError(f"mistake id {mistake!r} must look like 'topic.what_went_wrong'")
+    error = GradingFailure(str(message))
+    error.mistake = mistake or mistake_id(message)
+    raise error
+
+
+def assignment_probes(where) -> object:
+    """The assignment's probes.py as a module in this (trusted) process, to compute what a probe
+    does: ``probes = assignment_probes(__file__)`` in a hidden test, or the hidden folder itself.
+    In the sandbox the same file is shipped to the worker when a test first hands over a probe."""
+    folder = Path(where) if Path(where).is_dir() else Path(where).parent
+    spec = importlib.util.spec_from_file_location(f"learnathon_probes_{folder.name}", folder / "probes.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def as_array(value, *, name: str) -> np.ndarray:
+    """A numeric array from what the student returned (arrays, lists, tensors, pandas arrive as arrays)."""
+    if isinstance(value, RemoteObject):
+        fail(f"{name} should be an array of numbers, but it is a {value.type_name.rsplit('.', 1)[-1]}")
+    if value is None:
+        fail(f"{name} is None: did you forget the `return` statement?")
+    if isinstance(value, (str, bytes, dict)):
+        fail(f"{name} should be an array of numbers, but it is a {type(value).__name__}")
+    if isinstance(value, tuple) and len(value) > 0 and any(isinstance(v, np.ndarray) for v in value):
+        fail(f"{name} should be one array, but it is a tuple of {len(value)} values: "
+             "did you return more than was asked for?")
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError):
+        fail(f"{name} should be an array of numbers, but it is a ragged list")
+    if array.dtype == bool or array.dtype.kind not in "iuf":
+        if array.dtype.kind == "c":
+            fail(f"{name} contains complex numbers; expected real numbers")
+        fail(f"{name} should contain numbers, but has dtype {array.dtype}")
+    return array
+
+
+def as_float(value, *, name: str) -> float:
+    if value is None:
+        fail(f"{name} is None: did you forget the `return` statement?")
+    if isinstance(value, (str, bytes, dict, list, tuple, RemoteObject)) and not (
+            isinstance(value, (list, tuple)) and len(value) == 1):
+        kind = value.type_name.rsplit(".", 1)[-1] if isinstance(value, RemoteObject) else type(value).__name__
+        fail(f"{name} should be a single number, but it is a {kind}")
+    array = as_array(value, name=name)
+    if array.size != 1:
+        fail(f"{name} should be a single number, but it has shape {array.shape}")
+    result = float(array.reshape(()))
+    if not np.isfinite(result):
+        fail(f"{name} is {result}, not a finite number")
+    return result
+
+
+def _describe_difference(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> str:
+    close = np.isclose(got, expected, rtol=rtol, atol=atol)
+    wrong = int(np.size(close) - np.count_nonzero(close))
+    largest = float(np.max(np.abs(got - expected))) if got.size else 0.0
+    return f"{wrong} of {got.size} values differ from the expected result (largest difference {largest:.3g})"
+
+
+def expect_array(value, expected, *, name: str, rtol: float = 1e-6, atol: float = 1e-8,
+                 shapes: tuple | None = None, mistakes: dict | None = None, hint: str = "") -> np.ndarray:
+    """Fail unless ``value`` is a finite array shaped like ``expected`` with the same values.
+
+    ``shapes``: other shapes that are also right (e.g. a bias as (h,) or (1, h)); the value is
+    then compared after reshaping. ``mistakes``: {Mistake(id, message): what a typical mistake would
+    return}; if the value matches one of them, that message is the failure and its id is recorded.
+    """
+    expected = np.asarray(expected, dtype=float)
+    array = as_array(value, name=name)
+    allowed = [tuple(expected.shape), *(tuple(s) for s in (shapes or ()))]
+    if tuple(array.shape) not in allowed:
+        message = f"{name} has shape {array.shape}, expected {expected.shape}"
+        if array.size == expected.size and array.size > 1:
+            message += " (same number of values: a transpose or a missing reshape?)"
+        elif array.ndim != expected.ndim:
+            message += " (a missing or extra dimension; check keepdims= and how you index)"
+        fail(message)
+    array = array.astype(float).reshape(expected.shape)
+    if not np.all(np.isfinite(array)):
+        bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+        fail(f"{name} contains {bad} NaN or infinite value(s)" + (f"; {hint}" if hint else
+             ": an overflow (exp of a large number?) or a division by zero?"))
+    if np.allclose(array, expected, rtol=rtol, atol=atol):
+        return array
+    for message, variant in (mistakes or {}).items():
+        variant = np.asarray(variant, dtype=float)
+        if variant.shape == expected.shape and np.allclose(array, variant, rtol=rtol, atol=atol):
+            fail(f"{name}: {message}", mistake=mistake_id(message))
+    fail(f"{name}: {_describe_difference(array, expected, rtol, atol)}" + (f". {hint}" if hint else ""))
+
+
+def expect_float(value, expected: float, *, name: str, rtol: float = 1e-6, atol: float = 1e-8,
+                 mistakes: dict | None = None, hint: str = "") -> float:
+    got = as_float(value, name=name)
+    if np.isclose(got, expected, rtol=rtol, atol=atol):
+        return got
+    for message, variant in (mistakes or {}).items():
+        if np.isclose(got, float(variant), rtol=rtol, atol=atol):
+            fail(f"{name}: {message}", mistake=mistake_id(message))
+    fail(f"{name} is {got:.6g}, which is not the expected value" + (f". {hint}" if hint else ""))
+
+
+def expect_close_to_one_of(value, candidates: dict, *, name: str, rtol: float = 1e-6, atol: float = 1e-8) -> str:
+    """Return the key of the candidate array the value matches, or fail."""
+    array = as_array(value, name=name).astype(float)
+    for key, candidate in candidates.items():
+        candidate = np.asarray(candidate, dtype=float)
+        if array.shape == candidate.shape and np.allclose(array, candidate, rtol=rtol, atol=atol):
+            return key
+    fail(f"{name} does not match any of the expected results")

@@ -1,0 +1,63 @@
+"""`learnathon check`: what a student runs before submitting — the visible tests only."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from .discovery import hidden_paths, known_preload
+from ..intake.notebook import plan_cells
+from ..intake.cells import CellOutcome
+from ..sandbox.session import SessionConfig, StudentSession, prestart
+from ..terminal import printable
+from ..sandbox.host import notebook_preload
+
+
+@dataclasses.dataclass
+class CheckReport:
+    notebook: str
+    tests: list[CellOutcome]             # the visible-test cells
+    broken: list[CellOutcome]            # other cells that raised
+    error: str | None = None
+
+    @property
+    def passed(self) -> int:
+        return sum(t.ok for t in self.tests)
+
+    @property
+    def all_passed(self) -> bool:
+        return self.error is None and self.passed == len(self.tests)
+
+    def to_dict(self) -> dict:
+        return {"notebook": self.notebook, "passed": self.passed, "total": len(self.tests),
+                "tests": [t.to_dict() for t in self.tests], "broken": [c.to_dict() for c in self.broken],
+                "error": self.error}
+
+    def render(self) -> str:
+        # Every field may hold text from the notebook (errors, grade ids): escaped, one line each.
+        lines = [f"{printable(self.notebook)}: {self.passed} of {len(self.tests)} visible test cells pass"]
+        if self.error:
+            lines.append(f"  ! {printable(self.error)}")
+        for t in self.tests:
+            lines.append(f"  {'PASS' if t.ok else 'FAIL'}  {printable(t.grade_id or f'cell {t.index + 1}')}"
+                         + ("" if t.ok else f": {printable(t.error)}"))
+        for c in self.broken:
+            gid = f" ({printable(c.grade_id)})" if c.grade_id else ""
+            lines.append(f"  note: code cell {c.index + 1}{gid} raised {printable(c.error)}")
+        lines.append("Hidden tests check more than these; passing them is a good sign, not a guarantee.")
+        return "\n".join(lines)
+
+
+def check_notebook(path: Path, *, cell_timeout: float = 120.0) -> CheckReport:
+    """Run the notebook as it is, in the sandbox, and report its visible-test cells."""
+    # The sandbox starts loading what the notebook imports (among the libraries the assignments
+    # declare) while the notebook is read and checked.
+    config = SessionConfig(cell_timeout=cell_timeout, total_timeout=cell_timeout * 5, hide=hidden_paths(),
+                           preload=notebook_preload(known_preload(), path))
+    prestart(config)
+    cells = plan_cells(path, path)   # its own metadata says which cells are tests
+    with StudentSession(cells, config, run_tests=True) as session:
+        outcomes = session.start()
+        fatal = session.fatal
+    tests = [o for o in outcomes if o.role == "test"]
+    broken = [o for o in outcomes if o.role != "test" and not o.ok]
+    return CheckReport(path.name, tests, broken, fatal)

@@ -1,0 +1,1 @@
+"""Stage 4, results: the result record every output receives, rendered feedback, the gradebook."""

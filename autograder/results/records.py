@@ -1,0 +1,111 @@
+"""The result records that flow from the grader to every output (gradebook, feedback, JSON, ...).
+
+``TestResult`` < ``NotebookReport`` (one notebook) < ``StudentResult`` (one student's submission of an
+assignment in a class run: the record every output in ``autograder.outputs`` receives).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+from ..sandbox.timings import Timings
+
+
+@dataclasses.dataclass(frozen=True)
+class TestResult:
+    name: str
+    points: float
+    max_points: float
+    passed: bool
+    message: str = ""
+    cell: str | None = None          # the nbgrader grade cell these points belong to
+    description: str = ""            # what the test checks, in the student's words
+    mistake: str | None = None       # id of the named mistake the failure recognised (testing.Mistake)
+    concepts: tuple[str, ...] = ()   # lecture concepts the test exercises (hidden/<name>/concepts.toml)
+
+    __test__ = False  # not a pytest test class
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "points": self.points, "max_points": self.max_points,
+                "passed": self.passed, "message": self.message, "mistake": self.mistake,
+                "concepts": list(self.concepts)}
+
+
+@dataclasses.dataclass
+class NotebookReport:
+    """The grade of one submitted notebook (one part of an assignment)."""
+    assignment: str
+    notebook: str
+    tests: list[TestResult]
+    error: str | None = None          # why (part of) the notebook could not be graded
+    cells: list = dataclasses.field(default_factory=list)   # records.CellOutcome, for feedback
+    student: str | None = None
+    seconds: float = 0.0
+    call_seconds: float = 0.0        # spent in calls of the student's functions (the notebook's call budget)
+    timings: Timings | None = None    # where the seconds went (benchmarks/); never part of a grade
+
+    @property
+    def score(self) -> float:
+        return round(sum(t.points for t in self.tests), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(t.max_points for t in self.tests), 6)
+
+    def cell_scores(self) -> dict[str, tuple[float, float]]:
+        """Points and max points per nbgrader grade cell."""
+        scores: dict[str, tuple[float, float]] = {}
+        for t in self.tests:
+            if t.cell is not None:
+                got, most = scores.get(t.cell, (0.0, 0.0))
+                scores[t.cell] = (round(got + t.points, 6), round(most + t.max_points, 6))
+        return scores
+
+    def to_dict(self) -> dict:
+        return {"assignment": self.assignment, "score": self.score, "max_score": self.max_score,
+                "tests": [t.to_dict() for t in self.tests], "error": self.error}
+
+
+@dataclasses.dataclass
+class StudentResult:
+    """One student's result in a class run: graded, skipped (unchanged since graded) or NOT GRADED."""
+    student: str
+    reports: list[NotebookReport]
+    skipped: bool = False          # already graded, unchanged since
+    not_graded: str | None = None  # the grading machine failed (not the student): nothing recorded
+    folder: Path | None = None     # the submission folder these reports grade
+    fingerprint: str | None = None  # of the submission and the grader when grading started (resume marker)
+    submitted_at: dt.datetime | None = None   # from nbgrader's timestamp.txt, when it holds a usable date
+    notes: list[str] = dataclasses.field(default_factory=list)   # about the submission folder (timestamp.txt)
+
+    @property
+    def graded(self) -> bool:
+        """Graded in this run: the only results that may be recorded (a grader failure is never a zero)."""
+        return not self.skipped and self.not_graded is None
+
+    @property
+    def seconds(self) -> float:
+        return round(sum(r.seconds for r in self.reports), 3)
+
+    @property
+    def score(self) -> float:
+        return round(sum(r.score for r in self.reports), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(r.max_score for r in self.reports), 6)
+
+    @property
+    def errors(self) -> list[str]:
+        """Why notebooks could not be graded fully: unreadable files, cells that hung or crashed."""
+        notes = [f"{r.notebook}: {r.error}" for r in self.reports if r.error]
+        for r in self.reports:
+            notes += [f"{r.notebook}: code cell {c.index + 1} {c.error.removeprefix('this cell ')}"
+                      for c in r.cells if c.error and c.error.startswith("this cell")]
+        return notes
+
+    def to_dict(self) -> dict:
+        return {"student": self.student, "score": self.score, "max_score": self.max_score,
+                "skipped": self.skipped, "not_graded": self.not_graded, "notes": list(self.notes),
+                "notebooks": [r.to_dict() for r in self.reports]}

@@ -1,0 +1,56 @@
+"""Stage 5: what a student gets back, rendered: the HTML and text reports and the graded notebook.
+
+Written into a course by the feedback output (``autograder/outputs/feedback.py``)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+from ..intake.notebook import SubmissionError, instructor_copy_reason, parse_notebook, validated_notebook
+from .records import NotebookReport
+
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("autograder", "templates"),
+    autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2", "html"), default_for_string=False),
+    trim_blocks=True, lstrip_blocks=True,
+)
+
+
+def render_html(report: NotebookReport) -> str:
+    return TEMPLATES.get_template("feedback.html.j2").render(report=report)
+
+
+def render_text(report: NotebookReport) -> str:
+    return TEMPLATES.get_template("feedback.txt.j2").render(report=report)
+
+
+def _handed_back(submitted: bytes | str | None) -> dict | None:
+    """The submission as it may be handed back: taken only from the bytes grading read (never from a
+    path again, which could be a link), type-checked, and never the instructor's source."""
+    if not isinstance(submitted, bytes):
+        return None            # refused when it was read (the reason is in the report)
+    try:
+        nb = validated_notebook(parse_notebook(submitted))
+    except SubmissionError:
+        return None
+    return None if instructor_copy_reason(nb) else nb
+
+
+def graded_notebook(report: NotebookReport, submitted: bytes | str | None, fallback: Path) -> dict:
+    """The submission (``intake.read_submission``'s bytes for it; if unusable, the released notebook)
+    with the results in its test cells. Written back as a valid nbformat-4 notebook, outputs cleared."""
+    nb = _handed_back(submitted) or validated_notebook(parse_notebook(Path(fallback).read_bytes()))
+    by_cell: dict[str, list] = {}
+    for test in report.tests:
+        by_cell.setdefault(test.cell, []).append(test)
+    for cell in nb["cells"]:
+        gid = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if cell["cell_type"] == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+            if gid in by_cell:
+                lines = [f"{'PASS' if t.passed else 'FAIL'} {t.name} ({t.points:g}/{t.max_points:g})"
+                         + (f": {t.message}" if t.message else "") for t in by_cell[gid]]
+                cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "\n".join(lines) + "\n"}]
+    return nb

@@ -1,0 +1,268 @@
+"""The sandboxed worker: runs a notebook's code cells, then answers the grader's calls.
+
+Started as ``python -I main.py FD_IN FD_OUT`` by ``autograder.sandbox.session`` inside the sandbox.
+Requests and replies are framed JSON (see codec.py); the student's prints go to fds 1 and 2,
+which the sandbox points at a capped file, never at the grader's channel.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import codec  # noqa: E402
+import probes  # noqa: E402
+
+
+def read_exactly(fd: int, n: int) -> bytes:
+    chunks = []
+    while n:
+        chunk = os.read(fd, min(n, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+class Worker:
+    def __init__(self, fd_in: int, fd_out: int):
+        self.fd_in, self.fd_out = fd_in, fd_out
+        # Released files (data, helper modules) are importable, but never ahead of installed packages.
+        sys.path.append(os.getcwd())
+        self.handles: dict[int, object] = {}
+        self.probes: dict = {}          # filled by define_probes (see probes.py)
+        self.shell = make_shell()
+        self.namespace = self.shell.user_ns if self.shell is not None else {"__name__": "__main__"}
+
+    # --- channel ---
+    def receive(self) -> dict:
+        return codec.parse_body(read_exactly(self.fd_in, codec.parse_header(read_exactly(self.fd_in, 4))))
+
+    def send(self, message: dict) -> None:
+        try:
+            data = codec.frame(message)
+        except (codec.CodecError, TypeError, ValueError) as exc:
+            data = codec.frame({"ok": False, "error": {"type": "ResultTooLarge", "message": str(exc)}})
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd_out, view):]
+
+    # --- operations ---
+    def run_cells(self, cells: list) -> None:
+        for cell in cells:
+            started, cpu = time.monotonic(), time.process_time()
+            error = run_source(self.shell, self.namespace, cell["source"])
+            self.send({"event": "cell", "index": cell["index"], "error": error,
+                       "seconds": round(time.monotonic() - started, 4),
+                       "cpu": round(time.process_time() - cpu, 4)})
+        self.send({"event": "cells_done"})
+
+    def make_handle(self, obj) -> int:
+        key = len(self.handles) + 1
+        self.handles[key] = obj
+        return key
+
+    def resolve_handle(self, key, _type):
+        if key not in self.handles:
+            raise codec.CodecError(f"unknown object handle {key}")
+        return self.handles[key]
+
+    def decode(self, value):
+        return codec.decode(value, self.resolve_handle, self.make_probe, tensors=True)
+
+    def make_probe(self, name, params):
+        return probes.make(self.probes, name, params)
+
+    def define_probes(self, request: dict) -> dict:
+        try:
+            self.probes = probes.define(str(request["source"]), str(request.get("filename", "probes.py")))
+        except BaseException as exc:  # noqa: B902 - a broken probes module must not take the worker down
+            return {"ok": False, "error": describe_exception(exc)}
+        return {"ok": True, "value": None}
+
+    def target(self, request: dict):
+        if "handle" in request:
+            obj = self.resolve_handle(request["handle"], None)
+        else:
+            name = request["name"]
+            if name not in self.namespace:
+                raise LookupError(f"no variable or function named {name!r} is defined in the notebook")
+            obj = self.namespace[name]
+        for attr in request.get("path", []):
+            obj = getattr(obj, attr)
+        return obj
+
+    def call(self, request: dict) -> dict:
+        try:
+            function = self.target(request)
+            args = [self.decode(a) for a in request.get("args", [])]
+            kwargs = {k: self.decode(v) for k, v in request.get("kwargs", {}).items()}
+        except LookupError as exc:
+            return {"ok": False, "error": {"type": "Missing", "message": str(exc)}}
+        except Exception as exc:  # an unknown probe or handle must not take the worker down
+            return {"ok": False, "error": {"type": "BadArguments", "message": safe_str(exc)[:600]}}
+        if not callable(function):
+            return {"ok": False, "error": {"type": "NotCallable",
+                                           "message": f"{describe_type(function)} object is not callable"}}
+        before = snapshot(args, kwargs)
+        started, cpu = time.monotonic(), time.process_time()
+        try:
+            value = function(*args, **kwargs)
+        except BaseException as exc:  # noqa: B902 - SystemExit from student code is an ordinary error here
+            return {"ok": False, "error": describe_exception(exc), **timed(started, cpu)}
+        timing = timed(started, cpu)
+        return {**self.reply_value(value, mutated=changed(before, args, kwargs)), **timing}
+
+    def build_probe(self, request: dict) -> dict:
+        """A probe built here and handed back (data as data, objects as handles): one round trip
+        for what a test gets from ``student.build_probe(Probe(...))``."""
+        try:
+            value = self.decode((request.get("args") or [None])[0])
+        except BaseException as exc:  # noqa: B902 - an unknown or failing probe must not take the worker down
+            return {"ok": False, "error": {"type": "BadArguments", "message": safe_str(exc)[:600]}}
+        return self.reply_value(value)
+
+    def get(self, request: dict) -> dict:
+        try:
+            value = self.target(request)
+        except LookupError as exc:
+            return {"ok": False, "error": {"type": "Missing", "message": str(exc)}}
+        except BaseException as exc:  # noqa: B902
+            return {"ok": False, "error": describe_exception(exc)}
+        return self.reply_value(value)
+
+    def reply_value(self, value, mutated=()) -> dict:
+        try:
+            return {"ok": True, "value": codec.encode(value, self.make_handle), "mutated": list(mutated)}
+        except BaseException as exc:  # noqa: B902 - hostile __array__, __len__, ...
+            return {"ok": False, "error": {"type": "Unsendable",
+                                           "message": f"the result could not be read: {safe_str(exc)}"}}
+
+    def serve(self) -> None:
+        self.send({"event": "ready", "cpu": round(time.process_time(), 4)})
+        while True:
+            try:
+                request = self.receive()
+            except EOFError:
+                return
+            op = request.get("op")
+            if op == "run_cells":
+                self.run_cells(request["cells"])
+            elif op == "call":
+                self.send(self.call(request))
+            elif op == "get":
+                self.send(self.get(request))
+            elif op == "build_probe":
+                self.send(self.build_probe(request))
+            elif op == "define_probes":
+                self.send(self.define_probes(request))
+            elif op == "exit":
+                return
+            else:
+                self.send({"ok": False, "error": {"type": "Protocol", "message": f"unknown op {op!r}"}})
+
+
+def timed(started: float, cpu: float) -> dict:
+    """How long the student's function ran (for the grader's timing counters), and this process's
+    CPU time so far."""
+    now = time.process_time()
+    return {"seconds": round(time.monotonic() - started, 4), "cpu": round(now - cpu, 4), "worker_cpu": round(now, 4)}
+
+
+# --- executing cells ---------------------------------------------------------------------------
+
+def make_shell():
+    try:
+        from IPython.core.interactiveshell import InteractiveShell
+    except ImportError:
+        return None
+    shell = InteractiveShell.instance()
+    # Plot and install magics have no meaning here; they must not break the cell they are in.
+    for magic in ("matplotlib", "pip", "conda"):
+        shell.register_magic_function(lambda line="", cell=None: None, "line", magic)
+    shell.system = lambda cmd: None
+    return shell
+
+
+def run_source(shell, namespace, source: str):
+    """Run one cell; return None or a one-line description of its error."""
+    if shell is None:
+        try:
+            exec(compile(source, "<cell>", "exec"), namespace)
+            return None
+        except BaseException as exc:  # noqa: B902
+            return format_error(exc)
+    try:
+        result = shell.run_cell(source, store_history=False, silent=True)
+    except BaseException as exc:  # noqa: B902
+        return format_error(exc)
+    error = result.error_before_exec or result.error_in_exec
+    return format_error(error) if error is not None else None
+
+
+def format_error(exc) -> str:
+    info = describe_exception(exc)
+    return f"{info['type']}: {info['message']}" if info["message"] else info["type"]
+
+
+def safe_str(obj) -> str:
+    try:
+        text = str(obj)
+    except BaseException:  # noqa: B902
+        text = "<unprintable>"
+    return text if isinstance(text, str) else "<unprintable>"
+
+
+def describe_type(obj) -> str:
+    try:
+        return type(obj).__name__
+    except BaseException:  # noqa: B902
+        return "an unknown"
+
+
+def describe_exception(exc) -> dict:
+    message = safe_str(exc)[:600]
+    line = None
+    try:
+        frames = traceback.extract_tb(exc.__traceback__)
+        cells = [f for f in frames if f.filename.startswith("<")]
+        if cells:
+            line = cells[-1].lineno
+    except BaseException:  # noqa: B902
+        pass
+    return {"type": describe_type(exc)[:80], "message": message, "line": line}
+
+
+# --- detecting changes to the caller's arrays ------------------------------------------------------
+
+def walk_arrays(value, path):
+    if type(value) in (list, tuple):
+        for i, v in enumerate(value):
+            yield from walk_arrays(v, f"{path}[{i}]")
+    elif type(value) is dict:
+        for k, v in value.items():
+            yield from walk_arrays(v, f"{path}[{k!r}]")
+    elif type(value).__name__ == "ndarray":
+        yield path, value
+
+
+def snapshot(args, kwargs):
+    return {path: array.copy() for path, array in walk_arrays({"args": list(args), "kwargs": kwargs}, "")}
+
+
+def changed(before, args, kwargs):
+    import numpy as np
+
+    now = dict(walk_arrays({"args": list(args), "kwargs": kwargs}, ""))
+    return [path.replace("['args']", "args").replace("['kwargs']", "kwargs")
+            for path, old in before.items()
+            if path in now and (now[path].shape != old.shape or not np.array_equal(now[path], old, equal_nan=True))]
+
+
+if __name__ == "__main__":
+    Worker(int(sys.argv[1]), int(sys.argv[2])).serve()
+    sys.stdout.flush()
+    os._exit(0)

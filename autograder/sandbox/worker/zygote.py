@@ -1,0 +1,309 @@
+"""The sandbox host: forks one child per run, which confine.py turns into the student's process.
+
+Warm, it imports the assignment's libraries once (the list arrives as JSON in argv) and serves
+many runs; cold, it preloads nothing and serves exactly one. Started by ``autograder.sandbox.host``
+inside the sandbox's namespaces (no network, hidden folders), but *not* with dropped privileges:
+each child drops to the slot's unprivileged uid right after the fork, so student code can
+neither signal nor trace this parent, and every run starts from the same clean copy of it. Control messages arrive on a Unix socket, with the child's pipe ends
+passed as file descriptors (SCM_RIGHTS).
+"""
+from __future__ import annotations
+
+import ctypes
+import gc
+import json
+import os
+import select
+import signal
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import confine  # noqa: E402
+from confine import CLONE_NEWIPC, CLONE_NEWNS  # noqa: E402
+
+CLONE_NEWNET, CLONE_NEWPID = 0x40000000, 0x20000000
+
+
+def preload(names: list[str]) -> list[str]:
+    """Import the libraries the assignment declared (its grading.toml), so each run starts warm."""
+    loaded = []
+    for name in names:
+        try:
+            __import__(name)
+            loaded.append(name)
+        except Exception:  # noqa: BLE001 - a missing optional library only costs speed
+            pass
+    return loaded
+
+
+def run_child(request: dict, fds: list[int]) -> None:
+    """In the forked child: become the student's process (confine.py), then serve as a worker."""
+    fd_in, fd_out, fd_output = fds
+    confine.enter(request, fd_output)
+    import main
+
+    main.Worker(fd_in, fd_out).serve()
+
+
+def kill_all(pid: int, uid: int | None, namespace: int | None = None, janitor: "Janitor | None" = None) -> None:
+    """Kill the run and everything it started, then empty its IPC namespace (``namespace``, held
+    since the fork) and any the run made for itself (an unprivileged user namespace can)."""
+    namespaces = ([namespace] if namespace is not None else []) + \
+        own_ipc_namespaces(processes_of(uid) if uid is not None else [], but=namespace)
+    try:
+        kill_processes(pid, uid, janitor)
+    finally:
+        for handle in namespaces:
+            if janitor is None or not janitor.empty_ipc(handle):
+                confine.empty_ipc_namespace(handle)
+            os.close(handle)
+
+
+def kill_processes(pid: int, uid: int | None, janitor: "Janitor | None" = None) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    await_exit(pid, seconds=2.0)
+    if uid is not None:
+        # Whatever the run started (daemons that left its process group too) runs as uid. Repeat
+        # until none is left, reaped included: a process forked while kill(-1) ran escapes one
+        # round, and an unreaped one still counts against the next run's process limit.
+        deadline = time.monotonic() + 3.0
+        while True:
+            if janitor is None or not janitor.kill_uid(uid):
+                kill_as(uid)
+            reap()
+            if not processes_of(uid) or time.monotonic() > deadline:
+                break
+            time.sleep(0.002)
+    reap()
+
+
+def await_exit(pid: int, seconds: float) -> None:
+    """Reap the killed run's first process as soon as it is gone (a process with a large memory
+    takes a few milliseconds to die); give up after ``seconds`` (the loop above goes on)."""
+    try:
+        handle = os.pidfd_open(pid)
+    except OSError:
+        return                                  # already reaped, or no pidfd: the loop handles it
+    try:
+        poller = select.poll()
+        poller.register(handle, select.POLLIN)
+        if poller.poll(seconds * 1000):
+            os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+    finally:
+        os.close(handle)
+
+
+def kill_as(uid: int) -> None:
+    """kill(-1, SIGKILL) as ``uid``: every process of that uid (in this PID namespace), from a fork."""
+    helper = os.fork()
+    if helper == 0:
+        try:
+            os.setuid(uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.waitpid(helper, 0)
+
+
+class Janitor:
+    """A small process, forked before the preload, that makes the clean-up forks after each run.
+
+    Killing as the run's uid and emptying its IPC namespace each need a forked helper; forked
+    from the host, every such fork copies the page tables of all preloaded libraries (tens of
+    milliseconds each, twice per run). Forked from this process, which never imports them, it
+    costs about a millisecond. It runs as root in the host's namespaces and serves only the host.
+    If it is gone, the host makes those forks itself (the same clean-up, slower).
+    """
+
+    def __init__(self, inherited: list) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                ours.close()
+                for other in inherited:    # the grader must see the host's end close when the host goes
+                    other.close()
+                self._serve(theirs)
+            finally:
+                os._exit(0)
+        theirs.close()
+        self.channel, self.pid = ours, pid
+
+    def close(self) -> None:
+        self.channel.close()
+
+    @staticmethod
+    def _serve(channel: socket.socket) -> None:
+        while True:
+            message, fds, _, _ = socket.recv_fds(channel, 4096, 1)
+            if not message:
+                return
+            request = json.loads(message)
+            if request["op"] == "kill":
+                kill_as(request["uid"])
+            elif request["op"] == "empty_ipc" and fds:
+                confine.empty_ipc_namespace(fds[0])
+            for fd in fds:
+                os.close(fd)
+            channel.send(b"done")
+
+    def _ask(self, request: dict, fds: list[int] = ()) -> bool:
+        try:
+            socket.send_fds(self.channel, [json.dumps(request).encode()], list(fds))
+            return self.channel.recv(16) == b"done"
+        except OSError:
+            return False
+
+    def kill_uid(self, uid: int) -> bool:
+        return self._ask({"op": "kill", "uid": uid})
+
+    def empty_ipc(self, handle: int) -> bool:
+        return self._ask({"op": "empty_ipc"}, [handle])
+
+
+def own_ipc_namespaces(pids: list[int], but: int | None) -> list[int]:
+    """Handles on the IPC namespaces these processes are in, other than this host's and ``but``."""
+    known = {os.stat("/proc/self/ns/ipc").st_ino} | ({os.fstat(but).st_ino} if but is not None else set())
+    handles = []
+    for pid in pids:
+        try:
+            handle = os.open(f"/proc/{pid}/ns/ipc", os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            continue
+        if os.fstat(handle).st_ino in known:
+            os.close(handle)
+        else:
+            known.add(os.fstat(handle).st_ino)
+            handles.append(handle)
+    return handles
+
+
+def processes_of(uid: int) -> list[int]:
+    """Processes (zombies included) of ``uid`` in this PID namespace: the zygote is its init."""
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/status") as status:
+                    owner = next((line.split()[1] for line in status if line.startswith("Uid:")), None)
+            except OSError:
+                continue
+            if owner == str(uid):
+                found.append(int(name))
+    return found
+
+
+def reap() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def serve(controls: list[socket.socket], names: list[str]) -> None:
+    """Serve runs on ``controls[0]``: one SOCK_SEQPACKET message per request, a spawn request carries
+    the child's three fds. Listening sockets instead (from ``warm.HostsForJobs``, one per grading
+    process): after the preload this host clones itself once per socket (``clone``), each clone in
+    namespaces of its own serving one, and only waits for them."""
+    janitors: list[Janitor] = []
+    for _ in controls:                      # before the preload: they stay small
+        janitors.append(Janitor(controls + janitors))
+    loaded = preload(names)
+    # Objects that exist before the fork are never collected by a run: its collector then leaves
+    # them (and the pages they are on, shared with this host) untouched.
+    gc.collect()
+    gc.freeze()
+    if not controls[0].getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
+        return run_host(controls[0], janitors[0], loaded)      # one grading process started this host
+    # Started by a class run for its grading processes: every one gets a clone, so that no run sits in
+    # a PID namespace that contains another's (this process would see the clones' runs in its /proc).
+    for index in range(len(controls)):
+        if clone() == 0:
+            keep(controls[index], janitors[index], controls + janitors)
+            return run_host(controls[index], janitors[index], loaded)
+    keep(None, None, controls + janitors)
+    while True:                             # the clones and janitors are this process's children
+        try:
+            os.wait()
+        except ChildProcessError:
+            return
+
+
+def keep(control: socket.socket, janitor: "Janitor", everything: list) -> None:
+    """Close every control and janitor channel of the other hosts."""
+    for other in everything:
+        if other is not control and other is not janitor:
+            other.close()
+
+
+def clone() -> int:
+    """Fork a copy of this host (libraries loaded) with network, IPC, mount and PID namespaces of its
+    own, as if ``sandbox.launch`` had started it: its runs can reach neither this host's runs nor
+    another clone's. Returns 0 in the copy (PID 1 of its namespace), its pid here. A clone dies
+    with this host (it is in this host's PID namespace too)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pid = os.fork()
+    if pid:
+        os.waitpid(pid, 0)              # the intermediate process exits once the copy is forked
+        return pid
+    try:
+        if libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWPID) != 0:
+            raise OSError(ctypes.get_errno(), "unshare")
+        if os.fork():
+            os._exit(0)                 # the copy is reparented to this host, which reaps it
+        # The copy: PID 1 of the new namespace; its own /proc shows only its own runs.
+        confine._mount(libc, "none", "/", None, confine.MS_REC | confine.MS_PRIVATE, None)
+        confine._mount(libc, "proc", "/proc", "proc", confine.MS_NOSUID | confine.MS_NODEV | confine.MS_NOEXEC, None)
+        return 0
+    except BaseException:
+        os._exit(70)
+
+
+def run_host(control: socket.socket, janitor: "Janitor", loaded: list[str]) -> None:
+    if control.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
+        # Started by a class run for one of its grading processes (warm.HostsForJobs): serve the
+        # first that connects, and nobody else.
+        listener = control
+        control, _ = listener.accept()
+        listener.close()
+    control.send(json.dumps({"ready": True, "preloaded": loaded}).encode())
+    namespaces: dict[int, int] = {}        # child pid -> handle on its IPC namespace
+    while True:
+        reap()
+        message, fds, _, _ = socket.recv_fds(control, 65536, 3)
+        if not message:
+            return
+        request = json.loads(message)
+        if request["op"] == "spawn":
+            # As root, each run is born in an IPC namespace of its own, which this host keeps a
+            # handle on until it has emptied it (kill_all).
+            pid, namespace = confine.fork(own_ipc=request.get("uid") is not None)
+            if pid == 0:
+                try:
+                    control.close()
+                    run_child(request, fds)
+                finally:
+                    os._exit(0)
+            for fd in fds:
+                os.close(fd)
+            if namespace is not None:
+                namespaces[pid] = namespace
+            control.send(json.dumps({"pid": pid}).encode())
+        elif request["op"] == "kill":
+            kill_all(request["pid"], request.get("uid"), namespaces.pop(request["pid"], None), janitor)
+            control.send(b'{"killed": true}')
+
+
+if __name__ == "__main__":
+    # argv: the control socket's fd (several, comma-separated: one host per grading process), the preload list
+    serve([socket.socket(fileno=int(fd)) for fd in sys.argv[1].split(",")], json.loads(sys.argv[2]) if len(sys.argv) > 2 else [])
