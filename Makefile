@@ -5,7 +5,7 @@ PYTHON ?= python3
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.learnathon-installed
 
-.PHONY: setup system-deps demo test test-e2e test-all bench clean
+.PHONY: setup system-deps demo test test-e2e test-all lint bench clean
 
 setup: $(STAMP)
 
@@ -36,6 +36,11 @@ test-e2e: setup system-deps
 
 test-all: setup system-deps
 	$(BIN)/pytest
+
+# ruff (lint and import order) and mypy, configured in pyproject.toml; CI runs both.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/python benchmarks/autograde_class.py

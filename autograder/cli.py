@@ -75,8 +75,9 @@ def init(directory, assignment_names, course_id, course_url):
     Every released notebook starts with a setup cell that installs missing packages and
     downloads missing files from --course-url (run init again on the course to change it).
     """
+    from .admin.course import CourseError
+    from .admin.course import init as init_course
     from .grading.discovery import UnknownAssignment
-    from .admin.course import CourseError, init as init_course
 
     try:
         course = init_course(directory, assignment_names=list(assignment_names) or None, course_id=course_id,
@@ -106,12 +107,12 @@ def autograde(assignment, course_dir, student, jobs, force, cluster, as_json):
     autograded/, HTML feedback to feedback/. A broken, hanging or hostile notebook gets the
     points its working parts earn; the run goes on. Rerunning skips what is already graded.
     """
-    from .sandbox import launcher as sandbox
-    from .grading.discovery import UnknownAssignment
-    from .classrun.autograde import autograde as run
     from .admin.course import CourseError
+    from .classrun.autograde import autograde as run
+    from .grading.discovery import UnknownAssignment
     from .outputs import JsonResults, OutputError, Progress, SummaryTable, standard_outputs
     from .results.summary import progress_line
+    from .sandbox import launcher as sandbox
 
     missing = sandbox.missing_protections()
     if missing:
@@ -173,7 +174,8 @@ def report(assignment, course_dir, out):
 
 @main.command()
 @click.argument("notebook", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--assignment", required=True, help="The assignment the notebook belongs to (its folder name under assignments/).")
+@click.option("--assignment", required=True, help="The assignment the notebook belongs to (its folder name under "
+                                                  "assignments/).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the score and every test.")
 def grade(notebook, assignment, as_json):
     """Grade one NOTEBOOK outside any course.
@@ -184,8 +186,8 @@ def grade(notebook, assignment, as_json):
     import dataclasses
 
     from .grading.discovery import UnknownAssignment, load
-    from .sandbox.session import prestart
     from .sandbox.host import notebook_preload
+    from .sandbox.session import prestart
 
     try:
         spec = load(assignment).notebook(notebook.name)
@@ -196,8 +198,8 @@ def grade(notebook, assignment, as_json):
     config = spec.session_config()
     preload = notebook_preload(config.preload, notebook)
     prestart(dataclasses.replace(config, preload=preload))
-    from .results.render import render_text
     from .grading.runner import grade_notebook
+    from .results.render import render_text
 
     report = grade_notebook(spec, notebook, preload=preload)
     click.echo(json.dumps(report.to_dict(), indent=1) if as_json else render_text(_printable_report(report)))
@@ -262,11 +264,12 @@ def collect(assignment, platform_name, archive, course_dir, mapping):
     student and notebook is kept. Platform ids, late flags and every file that could not be
     placed (with the reason) go to COURSE/collected/ASSIGNMENT/<platform>.json.
     """
+    from .admin.course import CourseError
     from .platforms import platform
     from .platforms.archive import ArchiveError
-    from .platforms.collect import CollectError, collect as run
+    from .platforms.collect import CollectError
+    from .platforms.collect import collect as run
     from .platforms.roster import RosterError
-    from .admin.course import CourseError
 
     try:
         report = run(course_dir=course_dir, assignment=assignment, platform=platform(platform_name),
@@ -313,7 +316,8 @@ def export_grades(assignment, target, course_dir, out, platform_assignment, out_
     from .admin.course import CourseError
     from .platforms import platform
     from .platforms.collect import CollectError
-    from .platforms.grades import GradesError, export_grades as run
+    from .platforms.grades import GradesError
+    from .platforms.grades import export_grades as run
     from .platforms.roster import RosterError
 
     try:
@@ -398,9 +402,10 @@ def audit(assignment, notebooks, seeds, mutants_per_notebook, jobs, json_path):
     failures, 0 flaky grades). Exceptions are reviewed in autograder/hidden/ASSIGNMENT/audit.toml.
     Prints a table and every finding; the last line holds the figures. Exits 1 if a target is missed.
     """
-    from .grading.discovery import UnknownAssignment
-    from .audit import audit as run, last_line, table
+    from .audit import audit as run
+    from .audit import last_line, table
     from .audit.review import ReviewError
+    from .grading.discovery import UnknownAssignment
 
     def progress(done, total, graded):
         if done == total or done % 10 == 0:

@@ -4,6 +4,7 @@ Nothing here knows the sandbox: the runner turns sandbox failures into ``GraderE
 """
 from __future__ import annotations
 
+
 class GradingFailure(AssertionError):
     """A check failed; the message is meant for the student."""
 

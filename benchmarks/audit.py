@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.grading import discovery  # noqa: E402
 from autograder.audit import audit, last_line, table  # noqa: E402
+from autograder.grading import discovery  # noqa: E402
 
 
 def main() -> int:

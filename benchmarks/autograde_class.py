@@ -17,11 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.grading import discovery
-from autograder.sandbox import launcher
-from autograder.classrun.autograde import autograde
 from autograder.admin.course import init
 from autograder.admin.fabricate import endless_loop, read_fixture, solved, truncated, with_cells
+from autograder.classrun.autograde import autograde
+from autograder.grading import discovery
+from autograder.sandbox import launcher
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "assignments"
 

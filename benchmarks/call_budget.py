@@ -28,8 +28,8 @@ def main() -> None:
     parser.add_argument("--assignment", action="append", help="only these (repeatable); default: all")
     args = parser.parse_args()
 
-    from autograder.grading import discovery as registry
     from autograder.admin.fabricate import solved
+    from autograder.grading import discovery as registry
     from autograder.grading.runner import grade_notebook
 
     rows = []

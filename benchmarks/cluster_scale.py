@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "autog
 
 import tiny_assignment as tiny  # noqa: E402
 
-from autograder.classrun.autograde import autograde  # noqa: E402
 from autograder.admin.course import init  # noqa: E402
+from autograder.classrun.autograde import autograde  # noqa: E402
 
 KINDS = {
     "correct": {},

@@ -90,9 +90,11 @@ def accuracy(ref, seeds: int) -> dict:
     (model, xs, ys, (X_test, Y_test)), seconds = timed(ref.train_reference_surrogate, n=1000, seed=0)
     r2_realistic = ref.r2_per_output(Y_test, ref.predict_original_units(model, xs, ys, X_test))
     names = vdv.OUTPUTS
-    return {f"hidden accuracy test: lowest R^2 over {seeds} seeds": {n: round(float(v), 4) for n, v in zip(names, worst.min(axis=0))},
+    return {f"hidden accuracy test: lowest R^2 over {seeds} "
+            "seeds": {n: round(float(v), 4) for n, v in zip(names, worst.min(axis=0))},
             "hidden accuracy test: training time, mean / max [s]": f"{np.mean(times):.2f} / {np.max(times):.2f}",
-            "realistic surrogate (1,000 points, 3 x 64): test R^2": {n: round(float(v), 4) for n, v in zip(names, r2_realistic)},
+            "realistic surrogate (1,000 points, 3 x 64): test "
+            "R^2": {n: round(float(v), 4) for n, v in zip(names, r2_realistic)},
             "realistic surrogate: training time [s]": seconds}
 
 

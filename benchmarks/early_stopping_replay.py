@@ -88,7 +88,8 @@ def measure(test, problems: int) -> dict:
         for name, train in SOLUTIONS.items():
             model = test.local_network(settings["sizes"], initial)
             history = train(model, X_train, y_train, X_val, y_val, max_epochs=settings["max_epochs"],
-                            batch_size=settings["n_train"], lr=settings["lr"], patience=settings["patience"], seed=accepted)
+                            batch_size=settings["n_train"], lr=settings["lr"], patience=settings["patience"],
+                            seed=accepted)
             val = np.array(history["val_loss"])
             same = len(val) == replay["stop"] and history["best_epoch"] == replay["best"]
             n = min(len(val), len(replay["val"]))
@@ -98,7 +99,8 @@ def measure(test, problems: int) -> dict:
             row = worst[name]
             row["val"], row["weights"] = max(row["val"], val_gap), max(row["weights"], weight_gap)
             row["different decisions"] += not same
-            row["failing"] += not (same and val_gap <= 1e-3 and test.same_state(after, replay["weights"][replay["best"]]))
+            row["failing"] += not (same and val_gap <= 1e-3 and test.same_state(after,
+                                                                                replay["weights"][replay["best"]]))
     return {"problems": problems, "drawn": drawn, "accepted": f"{accepted / drawn:.0%}",
             "stop epoch (min, median, max)": [int(np.min(stops)), int(np.median(stops)), int(np.max(stops))],
             "best epoch (min, median, max)": [int(np.min(bests)), int(np.median(bests)), int(np.max(bests))],
@@ -116,10 +118,13 @@ def main() -> None:
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["machine"] = platform.platform()
     print(f"{results['problems']} problems accepted of {results['drawn']} drawn ({results['accepted']}); "
-          f"stop epoch {results['stop epoch (min, median, max)']}, best epoch {results['best epoch (min, median, max)']}")
-    print(f"{'solution':20s} {'max val gap (rel)':>18s} {'max weight gap':>15s} {'other decisions':>16s} {'failing':>8s}")
+          f"stop epoch {results['stop epoch (min, median, max)']}, best epoch "
+          f"{results['best epoch (min, median, max)']}")
+    print(f"{'solution':20s} {'max val gap (rel)':>18s} {'max weight gap':>15s} {'other decisions':>16s} "
+          f"{'failing':>8s}")
     for name, row in results["solutions"].items():
-        print(f"{name:20s} {row['val']:18.1e} {row['weights']:15.1e} {row['different decisions']:16d} {row['failing']:8d}")
+        print(f"{name:20s} {row['val']:18.1e} {row['weights']:15.1e} {row['different decisions']:16d} "
+              f"{row['failing']:8d}")
     print(f"tolerances: {results['tolerances']}")
     out = ROOT / "benchmarks" / "results" / "early_stopping_replay.json"
     out.parent.mkdir(exist_ok=True)

@@ -42,9 +42,8 @@ def main() -> None:
 
     base = Path(tempfile.mkdtemp(prefix="learnathon-fuzz-"))
     base.chmod(0o755)
-    import tiny_assignment as tiny
-
     import pytest
+    import tiny_assignment as tiny
 
     roots = base / "assignments", base / "hidden"
     tiny.write_assignment(*roots)
@@ -85,7 +84,8 @@ def main() -> None:
             failures_dir.mkdir(parents=True, exist_ok=True)
             (failures_dir / f"seed{chosen_seed}-run{tally['class_runs']}.txt").write_text(
                 "\n".join(failures) + "\n\n" + "\n".join(repr(c) for c in cases))
-        print(f"run {tally['class_runs']}: {len(cases)} malformed + 2 honest in {time.monotonic() - run_started:.0f} s; "
+        print(f"run {tally['class_runs']}: {len(cases)} malformed + 2 honest in {time.monotonic() - run_started:.0f} "
+              "s; "
               f"{len(failures)} failures; total {tally['submissions']} submissions, "
               f"{tally['failed_runs']} failed runs", flush=True)
 

@@ -50,7 +50,8 @@ def load() -> str:
 
 def sandbox_ready(preload: tuple[str, ...]) -> dict:
     started = time.monotonic()
-    host = warm.Zygote(slot=900 + os.getpid() % 90, hide=discovery.hidden_paths(), preload=warm.GENERIC_PRELOAD + preload,
+    host = warm.Zygote(slot=900 + os.getpid() % 90, hide=discovery.hidden_paths(),
+                       preload=warm.GENERIC_PRELOAD + preload,
                        workdir=Path(tempfile.mkdtemp(dir=ZYGOTES.parent, prefix="latency-")))
     host.ready()
     wall = time.monotonic() - started
@@ -82,7 +83,8 @@ def main() -> None:
     narrowed = warm.notebook_preload(spec.preload, notebook)
     rows = {"sandbox ready (notebook's preload)": lambda: sandbox_ready(narrowed),
             "sandbox ready (assignment's preload)": lambda: sandbox_ready(spec.preload),
-            "learnathon grade": lambda: command([str(LEARNATHON), "grade", str(notebook), "--assignment", args.assignment]),
+            "learnathon grade": lambda: command([str(LEARNATHON), "grade", str(notebook), "--assignment",
+                                                 args.assignment]),
             "learnathon check": lambda: command([str(LEARNATHON), "check", str(notebook)])}
     report = {"notebook": f"{args.assignment}/{spec.filename} (reference solution)", "preload": list(narrowed),
               "runs": {}}

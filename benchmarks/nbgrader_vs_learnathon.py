@@ -38,10 +38,10 @@ import nbformat
 sys.path.insert(0, str(Path(__file__).parent))
 from autograde_class import FIXTURES, fabricate  # noqa: E402
 
-from autograder.classrun.autograde import autograde  # noqa: E402
 from autograder.admin.course import init  # noqa: E402
-from autograder.results.gradebook import ensure_tools_on_path  # noqa: E402
+from autograder.classrun.autograde import autograde  # noqa: E402
 from autograder.intake.notebook import SKIP_TAG  # noqa: E402
+from autograder.results.gradebook import ensure_tools_on_path  # noqa: E402
 
 BRIDGE = Path(__file__).parent / "nbgrader_bridge.py"
 

@@ -97,7 +97,8 @@ def measure(test, problems: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--problems", type=int, default=2000, help="problems drawn as the test draws them (4 models each)")
+    parser.add_argument("--problems", type=int, default=2000, help="problems drawn as the test draws them (4 models "
+                                                                   "each)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     started = time.perf_counter()
@@ -110,7 +111,8 @@ def main() -> None:
         print(f"{kind:30s} {row['largest weight change']:18.4f} {row['smallest MSE drop [%]']:15.3f} "
               f"{row['median MSE drop [%]']:14.2f} {row['models failing the thresholds']:8d}")
     print(f"seeded once: a later model lies at least "
-          f"{results['seeded once: smallest distance of a later model from its seeded start']:.3f} from its seeded start")
+          f"{results['seeded once: smallest distance of a later model from its seeded start']:.3f} from its seeded "
+          "start")
     out = ROOT / "benchmarks" / "results" / "sweep_training_margins.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2))

@@ -105,7 +105,8 @@ def results_command(file: Path, out: Path, quiz_name: str, seed: int) -> None:
 @click.option("--shuffle", is_flag=True, help="Shuffle the options of every question (order fixed by --seed).")
 @click.option("--seed", type=int, default=0, show_default=True, help="The order --shuffle uses.")
 @click.option("--out", required=True, type=click.Path(),
-              help="Output file, or a directory (existing or ending in /) to write <assignment>-follow-up<suffix> into.")
+              help="Output file, or a directory (existing or ending in /) to write <assignment>-follow-up<suffix> "
+                   "into.")
 def from_report_command(report: Path, top: int, format_: str, shuffle: bool, seed: int, out: str) -> None:
     """Turn a class report's top mistakes into a follow-up poll.
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import re
-from functools import lru_cache
+from functools import cache
 
 import matplotlib
 
@@ -31,7 +31,7 @@ FIGURES = {"rising-learning-curve": _rising_learning_curve}
 FIGURE_DESCRIPTIONS = {"rising-learning-curve": "Learning curve: the training loss rises over the epochs."}
 
 
-@lru_cache(maxsize=None)
+@cache
 def figure_svg(name: str) -> str:
     """The figure as an inline-able <svg> element (no XML prolog, no metadata that varies per run)."""
     if name not in FIGURES:

@@ -104,7 +104,8 @@ def follow_up_quiz(report: dict[str, Any], *, top: int = 5, source: str = "repor
                 continue
             share = f"{mistake['count']} of {students} students" if students else f"{mistake['count']} students"
             wrong.append(Option("A", entry["wrote"], False,
-                                f"{share} in effect wrote this. The grader told them: {_math_safe(mistake['message'])}"))
+                                f"{share} in effect wrote this. The grader told them: "
+                                f"{_math_safe(mistake['message'])}"))
             used.append(mistake["id"])
         for extra in questions_info.get(group, {}).get("distractors", []):
             if len(wrong) >= MIN_OPTIONS - 1:

@@ -26,8 +26,9 @@ per-participant answers (Vevox's results report has them) and is None otherwise.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from quizzes.model import Question
 

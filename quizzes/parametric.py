@@ -6,8 +6,8 @@ so quiz and assignment can never disagree; the wrong options are the results of 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -201,7 +201,8 @@ def gradient_step(seed: int) -> Question:
                     f"$\\alpha = {format_number(lr)}$, MSE. $w_4$ after one step?"),
         options=_assemble(correct, mistakes, rng), origin="parametric", time_limit=90,
         explanation="$w' = w - \\alpha \\, \\partial L / \\partial w$ with $\\partial L / \\partial w_4 = "
-                    "\\frac{\\partial L}{\\partial \\hat{y}} \\frac{\\partial \\hat{y}}{\\partial w_4} = 2 (\\hat{y} - y) a_1$.",
+                    "\\frac{\\partial L}{\\partial \\hat{y}} \\frac{\\partial \\hat{y}}{\\partial w_4} = 2 (\\hat{y} - "
+                    "y) a_1$.",
     )
 
 

@@ -26,8 +26,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from openpyxl import Workbook, load_workbook  # noqa: E402
 
 from quizzes import mathtext  # noqa: E402
-from quizzes.item_analysis import (MIN_RESPONDENTS_FOR_GROUPS, ItemStatistics, ResponseMatrix,  # noqa: E402
-                                   from_matrix, from_votes)
+from quizzes.item_analysis import MIN_RESPONDENTS_FOR_GROUPS, ItemStatistics, ResponseMatrix, from_matrix, from_votes  # noqa: E402
 from quizzes.model import Question, Quiz  # noqa: E402
 from quizzes.vevox import PollMatch, VevoxError, is_vevox_report, read_vevox  # noqa: E402
 

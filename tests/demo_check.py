@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from autograder.grading import discovery
 from autograder.admin.demo import demo_class
+from autograder.grading import discovery
 
 CLASS = re.compile(r"^== (\S+): a class of \d+$")
 ROW = re.compile(r"^(\S+)\s+([\d.]+) / ([\d.]+)(?:\s|$)")        # a summary table's row: student, score / max

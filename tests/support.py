@@ -51,7 +51,8 @@ def check_expectations(fixture: FixtureSubmission, report) -> list[str]:
     # of a fabricated class rest on that.
     declares = bool(fixture.mistakes) or fixture.full_marks
     for t in report.tests:
-        if declares and t.mistake and not any(fnmatch.fnmatch(t.name, p) and m == t.mistake for p, m in fixture.mistakes):
+        if declares and t.mistake and not any(fnmatch.fnmatch(t.name, p) and m == t.mistake for p,
+                                              m in fixture.mistakes):
             problems.append(f"{t.name} recognised the mistake {t.mistake!r}, which the fixture does not declare "
                             f"(add '# expect-mistake: {t.name} = {t.mistake}' if it is meant)")
     for pattern in fixture.must_pass:

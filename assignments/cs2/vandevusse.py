@@ -124,7 +124,8 @@ def rates(T):
 
 
 def rhs(state, inputs):
-    """Time derivatives [cA', cB', T', TK'] (per hour) of ``state`` = [cA, cB, T, TK] for ``inputs`` = [dilution, T0, QK, cA0]."""
+    """Time derivatives [cA', cB', T', TK'] (per hour) of ``state`` = [cA, cB, T, TK] for
+    ``inputs`` = [dilution, T0, QK, cA0]."""
     p = PARAMETERS
     cA, cB, T, TK = state
     dilution, T0, QK, cA0 = inputs
@@ -133,7 +134,8 @@ def rhs(state, inputs):
     return np.array([
         dilution * (cA0 - cA) - k1 * cA - k3 * cA * cA,
         -dilution * cB + k1 * cA - k2 * cB,
-        dilution * (T0 - T) + p["kw"] * p["AR"] * (TK - T) / (p["rho"] * p["Cp"] * p["VR"]) - heat / (p["rho"] * p["Cp"]),
+        dilution * (T0 - T) + p["kw"] * p["AR"] * (TK - T) / (p["rho"] * p["Cp"] * p["VR"])
+        - heat / (p["rho"] * p["Cp"]),
         (QK + p["kw"] * p["AR"] * (T - TK)) / (p["mK"] * p["CPK"]),
     ])
 

@@ -11,12 +11,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..grading import discovery
 from ..classrun.autograde import autograde
-from .course import init
-from .fabricate import endless_loop, read_fixture, solved, truncated, with_cells
+from ..grading import discovery
 from ..results.gradebook import db_url, ensure_tools_on_path
 from ..results.summary import progress_line, summary_table
+from .course import init
+from .fabricate import endless_loop, read_fixture, solved, truncated, with_cells
 
 # Typical mistakes come from the test suite's fixtures: tests/assignments/<name>/fixtures/<notebook>/.
 FIXTURES = discovery.PROJECT_ROOT / "tests" / "assignments"
@@ -96,7 +96,7 @@ def fabricate_class(course_root: Path, name: str) -> dict[str, str]:
         folder.mkdir(parents=True, exist_ok=True)
         named = [entry for nb in assignment.notebooks for entry in build(nb, release, folder / nb.filename)]
         kinds[student] = "mistakes: " + "; ".join(named) if named else kind
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
         (folder / "timestamp.txt").write_text(stamp)
     return kinds
 

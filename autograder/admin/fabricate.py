@@ -15,8 +15,8 @@ solution); everything else stays as in the solution. ``expect-fail`` lines name 
 (fnmatch patterns) that must lose points with a message containing the text after ``::``;
 ``expect-mistake`` lines name the named mistake (``testing.Mistake`` id) a matching test must
 recognise, and together they are every named mistake the submission makes (the class report's
-counts of a fabricated class are checked against them); ``expect-pass`` patterns must keep full points; ``# expect: full-marks`` marks a correct
-alternative that must score the maximum.
+counts of a fabricated class are checked against them); ``expect-pass`` patterns must keep full
+points; ``# expect: full-marks`` marks a correct alternative that must score the maximum.
 """
 from __future__ import annotations
 

@@ -20,8 +20,8 @@ import dataclasses
 import datetime as dt
 import re
 import statistics
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from quizzes.concepts import load_concepts
 
@@ -322,7 +322,8 @@ def concept_stats(latest: list[SubmissionRow]) -> list[ConceptStat]:
 
 
 def incidents(latest: list[SubmissionRow]) -> list[Incident]:
-    found = [Incident(row.student, notebook, kind, detail) for row in latest for notebook, kind, detail in row.incidents]
+    found = [Incident(row.student, notebook, kind, detail) for row in latest for notebook, kind,
+             detail in row.incidents]
     order = {kind: i for i, kind in enumerate(INCIDENT_KINDS)}
     return sorted(found, key=lambda i: (order.get(i.kind, 99), i.student, i.notebook))
 
@@ -354,5 +355,5 @@ def build(course: str, assignment: str, rows: list[SubmissionRow], hidden_root: 
     """The report of ``assignment``, with every other assignment of the record for the comparison of concepts."""
     names = [assignment] + sorted({r.assignment for r in rows} - {assignment})
     reports = tuple(analyse(name, rows, hidden_root / name if hidden_root else None) for name in names)
-    generated = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    generated = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     return ClassReport(course, generated, reports)

@@ -13,8 +13,8 @@ import io
 import json
 from pathlib import Path
 
-from .class_report import AssignmentReport, ClassReport
 from ..results.render import TEMPLATES
+from .class_report import AssignmentReport, ClassReport
 
 GREEN, RED, GREY, BLUE = "#2e7d32", "#c62828", "#9e9e9e", "#1565c0"
 
@@ -210,10 +210,10 @@ class ReportError(LookupError):
 
 def make_report(*, course_dir: Path, assignment: str, out: Path | None = None) -> ReportFiles:
     """Read the course's class record and write the report of ``assignment`` (default: COURSE/reports/NAME)."""
+    from ..admin.course import CourseError, open_course
     from ..grading import discovery
     from . import store
     from .class_report import build
-    from ..admin.course import CourseError, open_course
 
     try:
         course = open_course(Path(course_dir))

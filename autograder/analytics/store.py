@@ -20,8 +20,8 @@ import dataclasses
 import datetime as dt
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from .. import __version__
 from ..results.gradebook import locked
@@ -109,7 +109,7 @@ def transaction(store: Store) -> Iterator[sqlite3.Connection]:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def start_run(store: Store, assignment: str, students: int) -> int:

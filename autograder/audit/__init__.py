@@ -20,15 +20,16 @@ import dataclasses
 import os
 import random
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import nbformat
 
-from ..grading import discovery as registry
-from ..classrun import processes
 from ..admin.fabricate import read_fixture, with_cells
-from . import mutants as mutation, nulls, review
+from ..classrun import processes
+from ..grading import discovery as registry
+from . import mutants as mutation
+from . import nulls, review
 from .report import TARGET_KILL_RATE, NotebookAudit, last_line, table  # noqa: F401 - the public API
 
 
@@ -111,7 +112,8 @@ def plan(assignment: registry.Assignment, folder: Path, *, seeds: int, mutants_p
             add("mutant", f"{m.cell}: {m.mutation}", nb, detail=m)
         alternatives = [("source", None)] + [(f.id, f) for f in full_marks_fixtures(assignment.name, spec.name)]
         for name, fixture in alternatives:
-            nb_path = spec.source if fixture is None else with_cells(spec.source, fixture.cells, work / f"fixture-{name}.ipynb")
+            nb_path = spec.source if fixture is None else with_cells(spec.source, fixture.cells,
+                                                                     work / f"fixture-{name}.ipynb")
             nb = nbformat.read(nb_path, as_version=4)
             for seed in range(1, seeds + 1):
                 add("alternative", f"{name} (seed {seed})", nb, seed=seed, detail=(name, 0))

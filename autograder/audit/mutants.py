@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
@@ -162,11 +162,13 @@ def index(node):
 
 
 def swapped_arguments(node):
-    if isinstance(node, ast.Call) and len(node.args) >= 2 and not any(isinstance(a, ast.Starred) for a in node.args[:2]):
+    if isinstance(node, ast.Call) and len(node.args) >= 2 and not any(isinstance(a, ast.Starred)
+                                                                      for a in node.args[:2]):
         if ast.unparse(node.args[0]) != ast.unparse(node.args[1]):
             new = _copy(node)
             new.args[0], new.args[1] = new.args[1], new.args[0]
-            yield new, f"arguments swapped in `{_call_name(node)}({ast.unparse(node.args[0])}, {ast.unparse(node.args[1])}, ...)`"
+            first, second = ast.unparse(node.args[0]), ast.unparse(node.args[1])
+            yield new, f"arguments swapped in `{_call_name(node)}({first}, {second}, ...)`"
 
 
 def renamed_call(node):
@@ -187,7 +189,7 @@ def transpose(node):
 def range_bound(node):
     """``range(n)`` -> ``range(n + 1)`` / ``range(n - 1)``: a loop that runs once too often or too rarely."""
     if isinstance(node, ast.Call) and _call_name(node) == "range" and node.args:
-        for op, sign in ((ast.Add(), "+"), (ast.Sub(), "-")):
+        for op, _sign in ((ast.Add(), "+"), (ast.Sub(), "-")):
             new = _copy(node)
             stop = len(new.args) > 1
             new.args[1 if stop else 0] = ast.BinOp(new.args[1 if stop else 0], op, ast.Constant(1))
@@ -227,7 +229,8 @@ def _docstrings(tree: ast.AST) -> set[int]:
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Module)) and node.body:
             first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value,
+                                                                                                    str):
                 ids.add(id(first))
     return ids
 

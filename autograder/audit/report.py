@@ -30,7 +30,7 @@ class NotebookAudit:
     # --- judging ------------------------------------------------------------------------------
 
     @classmethod
-    def judge(cls, assignment, notebook, graded, facts, reviewed) -> "NotebookAudit":
+    def judge(cls, assignment, notebook, graded, facts, reviewed) -> NotebookAudit:
         by_kind = {}
         for g in graded:
             by_kind.setdefault(g.job.kind, []).append(g)
@@ -160,8 +160,10 @@ def table(audits: list[NotebookAudit]) -> str:
     head = ("notebook", "nulls at 0", "mutants killed", "kill rate", "equiv.", "false fail", "flaky", "targets")
     rows = [head]
     for a in audits:
-        rows.append((a.notebook, f"{a.nulls_ok}/{a.nulls_total}", f"{a.mutants_killed}/{a.mutants_sampled - a.mutants_equivalent}",
-                     f"{a.kill_rate:.1%}", str(a.mutants_equivalent), f"{len(a.false_failures)}/{a.alternatives_graded}",
+        rows.append((a.notebook, f"{a.nulls_ok}/{a.nulls_total}",
+                     f"{a.mutants_killed}/{a.mutants_sampled - a.mutants_equivalent}",
+                     f"{a.kill_rate:.1%}", str(a.mutants_equivalent),
+                     f"{len(a.false_failures)}/{a.alternatives_graded}",
                      str(len(a.flaky)), "met" if not a.missed() else "MISSED"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
@@ -169,7 +171,8 @@ def table(audits: list[NotebookAudit]) -> str:
         notes = []
         if not a.baseline_ok:
             notes.append(f"  ! {a.baseline_note}")
-        notes += [f"  null  {f['function']} ({f['variant']}) earns {f['points']:g} on {f['test']}" for f in a.null_findings]
+        notes += [f"  null  {f['function']} ({f['variant']}) earns {f['points']:g} on "
+                  f"{f['test']}" for f in a.null_findings]
         notes += [f"  untested  {fn}: no test loses points when it is the released stub" for fn in a.untested_functions]
         notes += [f"  survivor  {s['cell']} | {s['line']} | {s['mutation']}" for s in a.survivors]
         notes += [f"  false failure  {f['solution']} seed {f['seed']}: {f['score']:g}/{f['max_score']:g} "

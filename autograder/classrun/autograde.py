@@ -13,22 +13,23 @@ import contextlib
 import dataclasses
 import datetime as dt
 import os
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Callable, Iterator, NamedTuple, Sequence
+from typing import NamedTuple
 
-from ..grading import discovery
-from . import processes
-from ..sandbox import launcher, host
 from ..admin.course import Course, open_course
+from ..errors import GraderError
+from ..grading import discovery
+from ..grading.runner import UnreadableSession, grade_notebook, run_hidden_tests
 from ..intake.files import Folder, SubmissionError, read_submission, read_timestamp, student_id_problem
 from ..intake.notebook import instructor_copy_reason, parse_notebook, validated_notebook
 from ..outputs import ClassRun, Output, Outputs, standard_outputs
 from ..outputs.marker import fingerprint, is_marked
 from ..outputs.progress import Notify, Progress
 from ..results.records import NotebookReport, StudentResult
-from ..errors import GraderError
-from ..grading.runner import UnreadableSession, grade_notebook, run_hidden_tests
+from ..sandbox import host, launcher
 from ..sandbox.session import ZYGOTES
+from . import processes
 
 
 class Submission(NamedTuple):
@@ -62,7 +63,8 @@ def grade_files(spec: discovery.Assignment, files: dict[str, bytes | str], stude
 
 def grade_student(spec: discovery.Assignment, folder: Path, student: str, *, slot: int | None = None,
                   hide: tuple[Path, ...] = ()) -> list[NotebookReport]:
-    return grade_files(spec, read_submission(folder, [nb.filename for nb in spec.notebooks]), student, slot=slot, hide=hide)
+    return grade_files(spec, read_submission(folder, [nb.filename for nb in spec.notebooks]), student, slot=slot,
+                       hide=hide)
 
 
 def _grade_part_in_worker(assignment: str, folder: str, student: str, hide: tuple, part: str) -> list[NotebookReport]:
@@ -116,8 +118,10 @@ def grade_all(todo: list[Submission], spec: discovery.Assignment, *, hide: tuple
         from distributed import Client, as_completed
 
         with Client(cluster, timeout="30s") as client:
-            pending = {client.submit(_grade_on_cluster, spec.name, sub.student, read_submission(sub.folder, [nb.filename for nb in spec.notebooks]),
-                                     pure=False, key=f"learnathon-{spec.name}-{sub.student}-{sub.fingerprint[:12]}"): sub
+            pending = {client.submit(_grade_on_cluster, spec.name, sub.student,
+                                     read_submission(sub.folder, [nb.filename for nb in spec.notebooks]),
+                                     pure=False,
+                                     key=f"learnathon-{spec.name}-{sub.student}-{sub.fingerprint[:12]}"): sub
                        for sub in todo}
             for future in as_completed(pending):
                 yield graded(pending[future], future.result)
@@ -126,11 +130,13 @@ def grade_all(todo: list[Submission], spec: discovery.Assignment, *, hide: tuple
             yield graded(sub, lambda: grade_student(spec, sub.folder, sub.student, hide=hide))
     else:
         preload = spec.notebooks[0].preload if spec.notebooks else ()
-        with host.HostsForJobs(jobs, hide=discovery.hidden_paths() + tuple(hide), preload=preload, workdir=ZYGOTES) as hosts, \
+        with host.HostsForJobs(jobs, hide=discovery.hidden_paths() + tuple(hide), preload=preload,
+                               workdir=ZYGOTES) as hosts, \
                 concurrent.futures.ProcessPoolExecutor(
                     max_workers=jobs, mp_context=processes.context(preload),
                     initializer=processes.start, initargs=(dict(os.environ), hosts.offers)) as pool:
-            parts = {sub.student: [pool.submit(_grade_part_in_worker, spec.name, str(sub.folder), sub.student, hide, nb.name)
+            parts = {sub.student: [pool.submit(_grade_part_in_worker, spec.name, str(sub.folder), sub.student, hide,
+                                               nb.name)
                                    for nb in spec.notebooks] for sub in todo}
             owner = {future: sub for sub in todo for future in parts[sub.student]}
             waiting = {sub.student: len(spec.notebooks) for sub in todo}

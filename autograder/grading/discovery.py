@@ -92,7 +92,8 @@ def hidden_paths() -> tuple[Path, ...]:
     """Folders the sandbox must never see: sources with solutions, references, hidden tests."""
     root = PROJECT_ROOT
     # .git too: committed hidden tests and solutions can be read back from its objects.
-    candidates = [SOURCE_ROOT, HIDDEN_ROOT, root / "assignments", root / "autograder" / "hidden", root / "solutions", root / "tests", root / "benchmarks", *git_dirs(root)]
+    candidates = [SOURCE_ROOT, HIDDEN_ROOT, root / "assignments", root / "autograder" / "hidden", root / "solutions",
+                  root / "tests", root / "benchmarks", *git_dirs(root)]
     try:
         import solutions
 

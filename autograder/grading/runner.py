@@ -18,15 +18,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ..errors import GraderError, GradingFailure, StudentCodeError
+from ..intake.notebook import SubmissionError, plan_cells
+from ..results.records import NotebookReport, TestResult
 from ..sandbox import launcher
+from ..sandbox.host import ZygoteError
+from ..sandbox.session import SandboxError, StudentSession
+from ..sandbox.timings import Timings
 from . import tags
 from .discovery import NotebookSpec
-from ..intake.notebook import SubmissionError, plan_cells
-from ..errors import GraderError, GradingFailure, StudentCodeError
-from ..sandbox.timings import Timings
-from ..results.records import NotebookReport, TestResult
-from ..sandbox.session import SandboxError, StudentSession
-from ..sandbox.host import ZygoteError
 
 PYTEST_INI = Path(__file__).parent.parent / "hidden" / "pytest.ini"
 UNUSED_PLUGINS = ("capture", "warnings", "faulthandler", "doctest", "junitxml", "pastebin", "stepwise", "setuponly",

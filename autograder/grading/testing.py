@@ -41,7 +41,7 @@ class Mistake(str):
     """A named mistake: behaves as its message (a ``str``) and carries a stable ``id``."""
     id: str
 
-    def __new__(cls, id: str, message: str) -> "Mistake":
+    def __new__(cls, id: str, message: str) -> Mistake:
         if not isinstance(id, str) or not MISTAKE_ID.match(id):
             raise ValueError(f"mistake id {id!r} must look like 'topic.what_went_wrong' (lower case, digits, "
                              "underscores, at least one dot)")

@@ -4,12 +4,12 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from .discovery import hidden_paths, known_preload
-from ..intake.notebook import plan_cells
 from ..intake.cells import CellOutcome
+from ..intake.notebook import plan_cells
+from ..sandbox.host import notebook_preload
 from ..sandbox.session import SessionConfig, StudentSession, prestart
 from ..terminal import printable
-from ..sandbox.host import notebook_preload
+from .discovery import hidden_paths, known_preload
 
 
 @dataclasses.dataclass

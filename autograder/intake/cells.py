@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 
+
 @dataclasses.dataclass(frozen=True)
 class Cell:
     index: int

@@ -100,7 +100,7 @@ class Folder:
         self.fd, self.label = fd, label
 
     @classmethod
-    def open(cls, base: Path, *parts: str) -> "Folder":
+    def open(cls, base: Path, *parts: str) -> Folder:
         """Open ``base/parts...``; every component below ``base`` must be a real folder, not a link."""
         fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
         try:
@@ -113,8 +113,10 @@ class Folder:
                 except OSError as exc:
                     if _is_symlink(part, fd):
                         raise SubmissionError(f"the submission folder {part!r} is a symbolic link, not a folder: "
-                                              "links are not followed (it could point at someone else's work)") from None
-                    raise SubmissionError(f"the submission folder {part!r} could not be opened ({exc.strerror})") from None
+                                              "links are not followed (it could point at someone else's "
+                                              "work)") from None
+                    raise SubmissionError(f"the submission folder {part!r} could not be opened "
+                                          f"({exc.strerror})") from None
                 os.close(fd)
                 fd = child
         except BaseException:
@@ -163,7 +165,8 @@ def read_submission(folder: Path, filenames: list[str]) -> dict[str, bytes | str
         for name in filenames:
             if not opened.has(name):
                 others = [n for n in opened.names() if n.endswith(".ipynb")]
-                found[name] = f"{name} was not submitted" + (f" (found: {printable(', '.join(others))})" if others else "")
+                found[name] = f"{name} was not submitted" + (f" (found: {printable(', '.join(others))})"
+                                                             if others else "")
                 continue
             try:
                 found[name] = opened.read(name, max_bytes=MAX_NOTEBOOK_BYTES, what="the notebook file")

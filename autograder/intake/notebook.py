@@ -17,8 +17,8 @@ import math
 import re
 from pathlib import Path
 
-from .files import MAX_NOTEBOOK_BYTES, SubmissionError, read_regular_file
 from .cells import Cell
+from .files import MAX_NOTEBOOK_BYTES, SubmissionError, read_regular_file
 
 __all__ = ["SubmissionError", "read_json_notebook", "parse_notebook", "validated_notebook", "raw_cells",
            "instructor_copy_reason", "SOLUTION_DELIMITER",
@@ -171,7 +171,8 @@ def validated_notebook(data: dict) -> dict:
             if len(source) > MAX_CELL_CODE_CHARS:
                 raise SubmissionError(
                     f"cell {position + 1} holds {len(source) >> 20} MB of code, more than the "
-                    f"{MAX_CELL_CODE_CHARS >> 20} MB a cell may hold: load large data from a file instead of pasting it")
+                    f"{MAX_CELL_CODE_CHARS >> 20} MB a cell may hold: load large data from a file instead of pasting "
+                    "it")
             code_chars += len(source)
             clean.update(outputs=[], execution_count=None)
         cells.append(clean)

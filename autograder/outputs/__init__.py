@@ -24,7 +24,7 @@ defaults only, so that ``create(name)`` builds it.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from .base import ClassRun, Output, OutputError, Outputs, Stage
 from .feedback import Feedback

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Iterable
+from typing import TYPE_CHECKING, ClassVar
 
 from ..results.records import StudentResult
 
 if TYPE_CHECKING:
-    from ..grading.discovery import Assignment
     from ..admin.course import Course
+    from ..grading.discovery import Assignment
 
 
 @dataclasses.dataclass(frozen=True)

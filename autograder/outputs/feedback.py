@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 
-from ..results.render import graded_notebook, render_html
 from ..intake.files import read_nbgrader_records, read_submission
 from ..results.records import StudentResult
+from ..results.render import graded_notebook, render_html
 from .base import ClassRun, Output, Stage, atomic_write
 
 

@@ -29,7 +29,8 @@ def results_json(result: StudentResult, notes: tuple[str, ...] = ()) -> dict:
                 "name": f"{report.notebook}: {t.name}",
                 "score": t.points, "max_score": t.max_points,
                 "status": "passed" if t.passed else "failed",
-                "output": (t.description or t.name) + ("" if t.passed else " (failed; details when grades are published)"),
+                "output": (t.description or t.name) + ("" if t.passed else " (failed; details when grades are "
+                                                                           "published)"),
                 "visibility": "visible"})
             if not t.passed and t.message:
                 tests.append({"name": f"{report.notebook}: {t.name} (details)", "score": 0.0, "max_score": 0.0,

@@ -17,8 +17,8 @@ from ..results.records import StudentResult
 from .base import ClassRun, Output, Stage, atomic_write
 
 if TYPE_CHECKING:
-    from ..grading.discovery import Assignment
     from ..admin.course import Course
+    from ..grading.discovery import Assignment
 
 
 def fingerprint(folder: Path, assignment: Assignment) -> str:

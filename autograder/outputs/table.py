@@ -1,7 +1,7 @@
 """Summary table: one line per student and the class totals (what `autograde` prints without --json)."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..results.records import StudentResult
 from ..results.summary import summary_table

@@ -10,8 +10,8 @@ import dataclasses
 import datetime as dt
 import stat
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import Iterator
 
 MAX_MEMBER_BYTES = 64 * 1024 * 1024      # a notebook bigger than this is not a homework answer
 MAX_MEMBERS = 20_000

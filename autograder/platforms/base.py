@@ -39,7 +39,8 @@ class Platform:
         raise NotImplementedError
 
     def feedback_member(self, keys: dict, filename: str) -> str:
-        """Where a feedback file goes in the feedback upload zip, given the ``keys`` the student's upload was collected with."""
+        """Where a feedback file goes in the feedback upload zip, given the ``keys`` the student's upload was
+        collected with."""
         raise NotImplementedError
 
     def grade_table(self, rows: list[GradeRow], *, assignment: str, platform_assignment: str | None,

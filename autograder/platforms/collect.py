@@ -19,8 +19,8 @@ import datetime as dt
 import json
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from ..admin.course import Course, open_course
 from . import roster
@@ -214,7 +214,7 @@ def write_manifest(course: Course, assignment: str, platform: str, archive: Path
         record["late"] = any(f["late"] for f in record["files"].values()) if any(
             f["late"] is not None for f in record["files"].values()) else None
     data = {"platform": platform, "assignment": assignment, "archive": Path(archive).name,
-            "collected_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "collected_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "students": dict(sorted(students.items())),
             "unplaced": [dataclasses.asdict(u) for u in sorted(unplaced, key=lambda u: u.member)]}
     path.parent.mkdir(parents=True, exist_ok=True)

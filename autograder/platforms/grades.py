@@ -94,7 +94,7 @@ def export_grades(*, course_dir: Path, assignment: str, to: str, out: Path, plat
     if platform is None:
         header, body = plain_table(rows)
     else:
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
         header, body = platform.grade_table(rows, assignment=assignment, platform_assignment=platform_assignment,
                                             exported_at=stamp)
     text = io.StringIO()

@@ -94,7 +94,8 @@ def build_zip(assignment: str, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER.replace("{assignment}", assignment))):
+        for name, text in (("setup.sh", SETUP_SH), ("run_autograder", RUN_AUTOGRADER.replace("{assignment}",
+                                                                                             assignment))):
             info = zipfile.ZipInfo(name, (2026, 1, 1, 0, 0, 0))
             info.external_attr = (stat.S_IFREG | 0o755) << 16
             archive.writestr(info, text)
@@ -110,13 +111,15 @@ def build_zip(assignment: str, out: Path) -> Path:
 def place_submission(spec: registry.Assignment, submission: Path, into: Path) -> list[str]:
     """Copy the submitted notebooks into ``into`` under the released names (matched by content, as
     `collect` does); return notes on files that were not used."""
-    from .matching import Released, identify, notebook_ids
     import json
+
+    from .matching import Released, identify, notebook_ids
 
     released = [Released(nb.filename, notebook_ids(json.loads(nb.source.read_text(encoding="utf-8"))))
                 for nb in spec.notebooks]
     notes, chosen = [], {}
-    files = sorted(p for p in submission.rglob("*") if p.is_file() and not p.is_symlink()) if submission.is_dir() else []
+    files = sorted(p for p in submission.rglob("*") if p.is_file()
+                   and not p.is_symlink()) if submission.is_dir() else []
     for path in files:
         rel = path.relative_to(submission).as_posix()
         if path.stat().st_size > 64 * 1024 * 1024:

@@ -22,7 +22,8 @@ import re
 
 from .base import GradeRow, Platform, Upload, points
 
-FOLDER = re.compile(r"^(?P<name>[^_]*)_(?P<id>\d+)_(?P<plugin>assign(?:submission|feedback)_[A-Za-z0-9]+)_?(?P<rest>.*)$")
+FOLDER = re.compile(r"^(?P<name>[^_]*)_(?P<id>\d+)_"
+                    r"(?P<plugin>assign(?:submission|feedback)_[A-Za-z0-9]+)_?(?P<rest>.*)$")
 HEADER = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade", "Grade can be changed",
           "Last modified (submission)", "Last modified (grade)", "Feedback comments"]
 

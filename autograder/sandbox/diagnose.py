@@ -13,12 +13,12 @@ import dataclasses
 import os
 import sys
 import textwrap
-from pathlib import Path
 
-from ..grading import discovery
-from . import launcher, host as warm
-from ..intake.cells import Cell
 from ..errors import GraderError
+from ..grading import discovery
+from ..intake.cells import Cell
+from . import host as warm
+from . import launcher
 from .session import SessionConfig, StudentSession
 
 

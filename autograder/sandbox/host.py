@@ -20,8 +20,8 @@ import socket
 import tempfile
 from pathlib import Path
 
-from . import launcher
 from ..errors import GraderError
+from . import launcher
 
 ZYGOTE = Path(__file__).parent / "worker" / "zygote.py"
 # The host itself runs no student code; its limits only bound the grader's own mistakes.
@@ -48,7 +48,7 @@ def start_failure(log: str) -> str:
 class Child:
     """A forked worker, as the session sees it: it can be killed, with everything it started."""
 
-    def __init__(self, zygote: "Zygote", pid: int, uid: int | None, *, last: bool = False):
+    def __init__(self, zygote: Zygote, pid: int, uid: int | None, *, last: bool = False):
         self.zygote, self.pid, self.uid, self.last = zygote, pid, uid, last
 
     def kill(self) -> None:
@@ -101,7 +101,7 @@ class Zygote:
         self.workdir, self.preloaded = workdir, None   # None until its hello arrives (ready())
 
     @classmethod
-    def connect(cls, *, slot: int, hide: tuple[Path, ...], workdir: Path, address: Path) -> "Zygote":
+    def connect(cls, *, slot: int, hide: tuple[Path, ...], workdir: Path, address: Path) -> Zygote:
         """The host another process started for this slot (``HostsForJobs``), reached at ``address``."""
         zygote = cls.__new__(cls)
         zygote.slot, zygote.hide, zygote.workdir, zygote.preloaded = slot, tuple(hide), workdir, None
@@ -238,7 +238,7 @@ class HostsForJobs:
         self.offers = [HostOffer(slot, str(address), tuple(map(str, hide)), libraries, str(folder / "host"))
                        for (slot, _), address in zip(reserved, addresses)]
 
-    def __enter__(self) -> "HostsForJobs":
+    def __enter__(self) -> HostsForJobs:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -321,20 +321,23 @@ def reach_problems(folders=None) -> list[str]:
         if not real.is_dir():
             continue        # nothing to reach (a missing interpreter fails the start, which says so)
         for step in [*reversed(real.parents), real]:
-            inside_tmpfs = any(step.is_relative_to(r) for r in roots) and not any(step.is_relative_to(t) for t in targets)
+            inside_tmpfs = any(step.is_relative_to(r) for r in roots) and not any(step.is_relative_to(t)
+                                                                                  for t in targets)
             if step == Path("/") or inside_tmpfs:
                 continue
             mode = step.stat().st_mode
             wanted = 0o005 if step == real else 0o001
             if mode & wanted != wanted:
-                problems.setdefault(step, f"{step} (mode {mode & 0o777:o}) cannot be {'read' if step == real else 'entered'} "
+                problems.setdefault(step, f"{step} (mode {mode & 0o777:o}) cannot be "
+                                          f"{'read' if step == real else 'entered'} "
                                           f"by the sandbox's user, and it holds {what} ({folder}). Fix: "
                                           f"chmod o+{'rx' if step == real else 'x'} {step}, or install it elsewhere")
                 break
     interpreter = Path(sys.executable).resolve()
     if interpreter.exists() and not interpreter.stat().st_mode & 0o001:
         problems.setdefault(interpreter, f"the Python interpreter {interpreter} cannot be run by other users "
-                                         f"(mode {interpreter.stat().st_mode & 0o777:o}). Fix: chmod o+rx {interpreter}")
+                                         f"(mode {interpreter.stat().st_mode & 0o777:o}). Fix: chmod o+rx "
+                                         f"{interpreter}")
     return list(problems.values())
 
 

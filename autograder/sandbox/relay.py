@@ -6,7 +6,8 @@ would hand them back in the feedback. The grader therefore relays the exception'
 of the student's cell, and a message reduced to what explains the mistake without the data: one
 line, at most ``MAX_CHARS`` characters, with every number written with a decimal point or an
 exponent, every integer of five or more digits, every run of four or more integers and every
-long hex/base64-like run replaced by "...". Shapes, small counts, names and words survive ("shapes (5,3) and (4,4) not aligned").
+long hex/base64-like run replaced by "...". Shapes, small counts, names and words survive
+("shapes (5,3) and (4,4) not aligned").
 The message comes from the student's process, so this is done here, in the grader.
 """
 from __future__ import annotations

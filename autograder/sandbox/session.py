@@ -16,12 +16,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import launcher, host as warm
-from ..intake.cells import Cell, CellOutcome
 from ..errors import StudentCodeError
-from .timings import Timings
+from ..intake.cells import Cell, CellOutcome
+from . import host as warm
+from . import launcher
 from .relay import relayed_message
+from .timings import Timings
 from .worker import codec
+
 
 def _number(value) -> float:
     """A timing figure from the worker's message (untrusted: anything else counts as 0)."""
@@ -61,7 +63,7 @@ def prestart(config: SessionConfig) -> None:
 class RemoteObject:
     """An object that lives in the sandbox (e.g. a torch model); tests can call it or its methods."""
 
-    def __init__(self, session: "StudentSession", handle: int, type_name: str, generation: int):
+    def __init__(self, session: StudentSession, handle: int, type_name: str, generation: int):
         self._session, self._handle, self.type_name, self._generation = session, handle, type_name, generation
 
     def __call__(self, *args, **kwargs):
@@ -386,7 +388,8 @@ class StudentSession:
                 raise StudentCodeError(f"{what} returned something the grader cannot read ({exc})") from None
             mutated = reply.get("mutated") or []
             if mutated:
-                names = [relayed_message(str(m), limit=40) for m in (mutated if isinstance(mutated, list) else [mutated])[:3]]
+                names = [relayed_message(str(m), limit=40) for m in (mutated if isinstance(mutated,
+                                                                                           list) else [mutated])[:3]]
                 raise StudentCodeError(
                     f"{what} changed the arrays it was given ({', '.join(names)}); "
                     "work on copies (e.g. x = x.copy()) or build new arrays instead of modifying inputs in place")
@@ -398,11 +401,13 @@ class StudentSession:
         if kind == "Missing":
             stopped = [o for o in self.outcomes.values() if o.error and o.error.startswith("this cell")]
             cause = (f" (code cell {stopped[0].index + 1} {stopped[0].error.removeprefix('this cell ')}, "
-                     "so what it defines is missing)") if stopped else " Did you run the cell that defines it, and keep its name?"
+                     "so what it defines is "
+                     "missing)") if stopped else " Did you run the cell that defines it, and keep its name?"
             raise StudentCodeError(f"{what}: {text}.{cause}")
         if kind == "NotCallable":
             raise StudentCodeError(f"{what}: {text}; it should be a function")
-        line = f" (line {error['line']} of its cell)" if type(error.get("line")) is int and 0 < error["line"] < 10**6 else ""
+        known_line = type(error.get("line")) is int and 0 < error["line"] < 10**6
+        line = f" (line {error['line']} of its cell)" if known_line else ""
         raise StudentCodeError(f"{what} raised {kind}{line}: {text}" if text else f"{what} raised {kind}{line}")
 
     def _remote(self, handle: int, type_name: str) -> RemoteObject:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 
+
 @dataclasses.dataclass
 class Timings:
     """Where one notebook's grading time went: cheap counters the session and the runner keep.

@@ -1,8 +1,8 @@
 """One module per output format over one Jinja2 environment (see base.py); ``export_quiz`` picks one."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from quizzes.export import gift, handout, html_deck, kahoot, markdown, moodle_xml, particify, qti, vevox
 from quizzes.export.base import Adaptation, ExportError, ExportResult, prepare

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from quizzes.export.base import ExportResult, render, source_names, write_text
 from quizzes.export.weights import answer_weights
-from quizzes.mathtext import to_lms_html
 from quizzes.figures import FIGURE_DESCRIPTIONS, figure_svg
+from quizzes.mathtext import to_lms_html
 from quizzes.model import Question, Quiz
 
 

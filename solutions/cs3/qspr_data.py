@@ -133,7 +133,8 @@ def combine_sources(per_source: dict[str, dict[str, float]], log: BuildLog) -> d
         values = [v for _, v in found]
         if max(values) - min(values) <= MAX_DISAGREEMENT_K:
             combined[cas] = (float(statistics.median(values)), tuple(s for s, _ in found))
-    log.record("sources agree", len(combined), len(cas_numbers), f"sources differ by more than {MAX_DISAGREEMENT_K:g} K")
+    log.record("sources agree", len(combined), len(cas_numbers), f"sources differ by more than {MAX_DISAGREEMENT_K:g} "
+                                                                 "K")
     return combined
 
 
@@ -249,7 +250,8 @@ def build_rows(log: BuildLog) -> list[dict]:
     duplicates = len(kept) - len(groups)
     log.record("merge duplicate structures", len(groups), len(kept),
                f"{duplicates} rows share a canonical SMILES (stereoisomers, repeated CAS numbers)")
-    log.record("duplicates agree", len(rows), len(groups), f"same structure, labels differ by more than {MAX_DISAGREEMENT_K:g} K")
+    log.record("duplicates agree", len(rows), len(groups), "same structure, labels differ by more than "
+                                                           f"{MAX_DISAGREEMENT_K:g} K")
     return rows
 
 

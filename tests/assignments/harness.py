@@ -20,9 +20,10 @@ import tomllib
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from autograder.grading import discovery, runner
-from autograder.admin.fabricate import FixtureSubmission, read_fixture, with_cells
 from support import student_version
+
+from autograder.admin.fabricate import FixtureSubmission, read_fixture, with_cells
+from autograder.grading import discovery, runner
 
 DECLARATIONS = Path(os.environ.get("LEARNATHON_ASSIGNMENT_TESTS_DIR") or Path(__file__).parent)
 SKIP_TAG = "learnathon:skip-when-grading"
@@ -176,7 +177,8 @@ def structure_problems(nb, declaration: Declaration) -> list[str]:
             problems.append(f"{where}: every code cell is an nbgrader cell (solution, test or read-only)")
         if meta and meta.get("schema_version") != 3:
             problems.append(f"{where}: nbgrader schema_version must be 3")
-        if code and meta.get("solution") and not ("### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source):
+        if code and meta.get("solution") and not ("### BEGIN SOLUTION" in cell.source
+                                                  and "### END SOLUTION" in cell.source):
             problems.append(f"{where}: a solution cell needs ### BEGIN SOLUTION / ### END SOLUTION")
         if not code and meta.get("solution") and not meta.get("grade"):
             problems.append(f"{where}: a markdown answer must be a manually graded cell")

@@ -166,7 +166,8 @@ def test_visible_points_equal_hidden_points(grading, declaration):
 
 @by_notebook(NOTEBOOKS)
 def test_student_version_states_every_signature(declaration, tmp_path):
-    text = "\n".join(c.source for c in nbformat.read(student_version(declaration.source, tmp_path / "s.ipynb"), 4).cells)
+    text = "\n".join(c.source for c in nbformat.read(student_version(declaration.source, tmp_path / "s.ipynb"),
+                                                     4).cells)
     for secret in ("### BEGIN SOLUTION", *declaration.not_in_student_version):
         assert secret not in text, f"the student version shows {secret!r}"
     reference = declaration.reference_module()

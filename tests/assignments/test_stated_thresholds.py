@@ -46,14 +46,16 @@ def problems(spec, module, nb) -> list[str]:
         return [f"{spec.tests.name} declares no STATED_THRESHOLDS (use {{}} when its tests apply no pass mark)"]
     declared = module.STATED_THRESHOLDS
     found = [f"{spec.tests.name}: pass mark {n} is not in STATED_THRESHOLDS" for n in vars(module)
-             if n.isupper() and PASS_MARK_NAME.search(n) and n not in declared and isinstance(getattr(module, n), (int, float))]
+             if n.isupper() and PASS_MARK_NAME.search(n) and n not in declared and isinstance(getattr(module, n),
+                                                                                              (int, float))]
     for constant, entry in declared.items():
         if getattr(module, constant, None) != entry["value"] or float(entry["text"]) != float(entry["value"]):
             found.append(f"{constant} = {getattr(module, constant, None)}, declared {entry['value']} ({entry['text']})")
         markdown, check = section_text(nb, entry["check"])
         number = re.compile(rf"(?<![\d.]){re.escape(entry['text'])}(?![\d])")
         if not number.search(markdown):
-            found.append(f"{spec.name}: the section that sets the task of {entry['check']!r} does not state {entry['text']}")
+            found.append(f"{spec.name}: the section that sets the task of {entry['check']!r} does not state "
+                         f"{entry['text']}")
         if not number.search(check):
             found.append(f"{spec.name}: the visible check {entry['check']!r} does not apply {entry['text']}")
     return found

@@ -41,7 +41,8 @@ def test_mutants_change_only_the_solution_region():
     kinds = {m.operator for m in found}
     assert {"index", "comparison", "renamed-call", "constant"} <= kinds, kinds
     assert any(m.mutation == "index `[-1]` -> `[-2]`" for m in found)
-    assert len({m.key for m in found}) == len(found), "two mutants share a key: the reviewed file could not tell them apart"
+    assert len({m.key
+                for m in found}) == len(found), "two mutants share a key: the reviewed file could not tell them apart"
 
 
 def test_a_cell_without_solution_region_has_no_mutants():
@@ -148,7 +149,8 @@ def test_judging_counts_nulls_mutants_and_correct_solutions():
         graded("alternative", {"test_a": (0.0, 1.0), "test_b": (2.0, 2.0)}, seed=2, detail=("source", 0)),
         graded("alternative", full, seed=1, detail=("source", 1)),
     ]
-    reviewed = review.Review(None, (), (review.Equivalent("nb", "c", "z = a * b", "arguments swapped", "a * b == b * a"),))
+    reviewed = review.Review(None, (), (review.Equivalent("nb", "c", "z = a * b", "arguments swapped", "a * b == b * "
+                                                                                                       "a"),))
     facts = {"mutants_total": 3, "mutants_sampled": 3}
     audit = NotebookAudit.judge("x", "nb", results, facts, reviewed)
     assert (audit.nulls_total, audit.nulls_zero) == (3, 2)

@@ -1,14 +1,12 @@
 """Grading a class: gradebook, feedback, resume markers, isolation between students, --jobs."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
-
 import tiny_assignment as tiny
+
 from autograder.admin import course
-from autograder.results import gradebook
 from autograder.classrun.autograde import autograde
+from autograder.results import gradebook
 
 WRONG_FORWARD = "def forward(X, params):\n    return relu(X @ params['W'])\n"
 VANDAL = """
@@ -34,7 +32,8 @@ def fill_class(root) -> None:
     submit(root, "ben", lambda p: tiny.submission(p, forward=WRONG_FORWARD))
     submit(root, "eve", lambda p: p.write_text('{"cells": ['))
     submit(root, "mallory", lambda p: tiny.submission(p, relu="def relu(z):\n    return z\n",
-                                                     forward="def forward(X, params):\n    return np.maximum(X @ params['W'] + params['b'], 0)\n",
+                                                     forward="def forward(X, params):\n    return np.maximum(X @ "
+                                                             "params['W'] + params['b'], 0)\n",
                                                      extra_cells=[VANDAL.format(root=str(root))]))
 
 

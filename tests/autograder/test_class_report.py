@@ -10,11 +10,11 @@ import textwrap
 import pytest
 from click.testing import CliRunner
 
-from autograder.analytics import class_report, store
 from autograder.admin import course
+from autograder.analytics import class_report, store
+from autograder.analytics.report_files import ReportError, make_report, write_report
 from autograder.cli import main
 from autograder.intake.cells import CellOutcome
-from autograder.analytics.report_files import ReportError, make_report, write_report
 from autograder.results.records import NotebookReport, StudentResult, TestResult
 
 CONCEPTS = {"test_relu": ("activation-functions",), "test_forward": ("forward-pass", "matrix-form"),
@@ -160,7 +160,8 @@ def test_incidents_and_pass_rates(report):
     kinds = sorted((i.student, i.kind) for i in report.main.incidents)
     assert kinds == [("s33", "timeout"), ("s34", "missing"), ("s35", "timeout")]
     rates = {t.name: t for t in report.main.tests}
-    assert (rates["test_relu"].passed, rates["test_relu"].named_failures, rates["test_relu"].other_failures) == (27, 12, 1)
+    relu = rates["test_relu"]
+    assert (relu.passed, relu.named_failures, relu.other_failures) == (27, 12, 1)
 
 
 def test_concepts_across_assignments_when_several_are_graded(report):
@@ -194,7 +195,8 @@ def test_the_cli_reports_a_graded_course_and_explains_what_is_missing(module_reg
         store.record_student(db, store.start_run(db, "syn", 1), "syn", student_result("ada"))
     result = CliRunner().invoke(main, ["report", "tiny", "--course", str(tiny_course.root)])
     assert result.exit_code == 2 and "no graded submission of 'tiny' (graded: syn)" in result.output
-    result = CliRunner().invoke(main, ["report", "syn", "--course", str(tiny_course.root), "--out", str(tmp_path / "r")])
+    result = CliRunner().invoke(main, ["report", "syn", "--course", str(tiny_course.root), "--out",
+                                       str(tmp_path / "r")])
     assert result.exit_code == 0, result.output
     assert f"class report: {tmp_path / 'r' / 'report.html'}" in result.output
     with pytest.raises(ReportError, match="is not an nbgrader course directory"):

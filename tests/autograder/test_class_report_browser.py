@@ -12,9 +12,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "quizzes"))   # the project's CDP driver
 
+from test_class_report import CATALOGUE, CLASS, student_result  # noqa: E402
+
 from autograder.analytics import class_report, store  # noqa: E402
 from autograder.analytics.report_files import write_report  # noqa: E402
-from test_class_report import CATALOGUE, CLASS, student_result  # noqa: E402
 
 pytestmark = [
     pytest.mark.e2e,

@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 import pytest
+import tiny_assignment as tiny
 from click.testing import CliRunner
 
-import tiny_assignment as tiny
-from autograder.grading import discovery
 from autograder.cli import main
+from autograder.grading import discovery
 
 README = discovery.PROJECT_ROOT / "README.md"
 pytestmark = pytest.mark.usefixtures("cold_start")
@@ -59,12 +58,14 @@ def test_usage_errors_exit_2_with_a_one_line_reason(tmp_path, registered_tiny):
 
 
 def test_grade_json_prints_exactly_the_documented_keys(tmp_path, registered_tiny):
-    path = tiny.submission(tmp_path / "tiny.ipynb", forward="def forward(X, params):\n    return relu(X @ params['W'])\n")
+    path = tiny.submission(tmp_path / "tiny.ipynb", forward="def forward(X, params):\n    return relu(X @ "
+                                                            "params['W'])\n")
     result = invoke("grade", str(path), "--assignment", "tiny", "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert set(report) == {"assignment", "score", "max_score", "tests", "error"}
-    assert all(set(t) == {"name", "points", "max_points", "passed", "message", "mistake", "concepts"} for t in report["tests"])
+    assert all(set(t) == {"name", "points", "max_points", "passed", "message", "mistake", "concepts"}
+               for t in report["tests"])
     assert (report["assignment"], report["score"], report["max_score"], report["error"]) == ("tiny", 4.0, 6.0, None)
 
 

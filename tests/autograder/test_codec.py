@@ -193,4 +193,5 @@ def test_a_message_the_grader_cannot_read_is_a_codec_error(body):
 
 
 def test_numbers_a_reply_really_carries_are_read():
-    assert codec.parse_body(b'{"ok": true, "value": [12345678901234567890, NaN, -1.5e300]}')["value"][0] == 12345678901234567890
+    assert codec.parse_body(b'{"ok": true, "value": [12345678901234567890, NaN, '
+                            b'-1.5e300]}')["value"][0] == 12345678901234567890

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading import discovery
 from autograder.classrun import processes as grading_processes
-from autograder.sandbox import launcher, host as warm
+from autograder.grading import discovery
+from autograder.sandbox import host as warm
+from autograder.sandbox import launcher
 from autograder.sandbox.session import ZYGOTES
 
 as_root = pytest.mark.skipif(not launcher.namespaces_available(), reason="needs root with unshare")
@@ -42,7 +43,8 @@ def test_a_grading_process_sees_the_runs_environment_not_the_fork_servers(tmp_pa
 
 def slot_and_host(_):
     from autograder.grading import discovery
-    from autograder.sandbox import launcher, host as warm
+    from autograder.sandbox import host as warm
+    from autograder.sandbox import launcher
 
     slot = launcher.process_slot()
     hide = discovery.hidden_paths() + (Path("/nonexistent/course"),)
@@ -99,8 +101,8 @@ def run_side_by_side(_):
     """In a grading process: a run of the adopted host, looking around while the other process's run
     is alive too (the barrier)."""
     from autograder.grading import discovery
-    from autograder.sandbox import launcher
     from autograder.intake.cells import Cell
+    from autograder.sandbox import launcher
     from autograder.sandbox.session import SessionConfig, StudentSession
 
     config = SessionConfig(cell_timeout=30, call_timeout=30, limits=launcher.Limits(), slot=launcher.process_slot(),
@@ -131,7 +133,8 @@ def test_the_runs_of_two_grading_processes_cannot_see_or_reach_each_other(monkey
     with warm.HostsForJobs(2, hide=hide, preload=(), workdir=ZYGOTES) as hosts, \
             concurrent.futures.ProcessPoolExecutor(2, mp_context=context, initializer=keep_barrier,
                                                    initargs=(dict(os.environ), hosts.offers, barrier)) as processes:
-        first, second = [future.result(timeout=240) for future in [processes.submit(run_side_by_side, i) for i in range(2)]]
+        first, second = [future.result(timeout=240) for future in [processes.submit(run_side_by_side, i)
+                                                                   for i in range(2)]]
     assert first["uid"] != second["uid"]                          # two slots, two uids
     for key in ("net", "pid", "ipc"):                               # a clone of the host has namespaces of its own
         assert first[key] != second[key], key

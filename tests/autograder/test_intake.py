@@ -6,7 +6,14 @@ import stat
 
 import pytest
 
-from autograder.intake.files import Folder, SubmissionError, parse_timestamp, read_regular_file, read_timestamp, safe_file_stem
+from autograder.intake.files import (
+    Folder,
+    SubmissionError,
+    parse_timestamp,
+    read_regular_file,
+    read_timestamp,
+    safe_file_stem,
+)
 from autograder.terminal import printable
 
 

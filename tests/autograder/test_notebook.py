@@ -5,8 +5,8 @@ import json
 
 import nbformat
 import pytest
-
 import tiny_assignment as tiny
+
 from autograder.intake.notebook import SubmissionError, plan_cells, read_json_notebook
 
 
@@ -17,7 +17,7 @@ def source(tmp_path):
     return path
 
 
-def write(tmp_path, content) -> "Path":  # noqa: F821
+def write(tmp_path, content) -> Path:  # noqa: F821
     path = tmp_path / "tiny.ipynb"
     path.write_bytes(content if isinstance(content, bytes) else json.dumps(content).encode())
     return path

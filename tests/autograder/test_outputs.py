@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
+import tiny_assignment as tiny
 from click.testing import CliRunner
 
-import tiny_assignment as tiny
-from autograder.admin import course
-from autograder.results import gradebook
 from autograder import outputs
+from autograder.admin import course
 from autograder.classrun.autograde import autograde
 from autograder.cli import main
 from autograder.outputs import ClassRun, Output, OutputError, Outputs, Stage
 from autograder.outputs.marker import fingerprint, is_marked, marker_path
+from autograder.results import gradebook
 from autograder.results.records import NotebookReport, StudentResult, TestResult
 
 WRONG_SHAPE = "forward returns an array of the wrong shape"
@@ -171,7 +171,8 @@ def test_a_failing_output_names_itself_the_student_and_the_cause_and_stops_befor
 
 
 def test_an_unknown_output_name_lists_the_registered_ones():
-    with pytest.raises(ValueError, match="unknown output 'lms-csv'; choose from gradebook, feedback, results-store, marker"):
+    with pytest.raises(ValueError, match="unknown output 'lms-csv'; choose from gradebook, feedback, results-store, "
+                                         "marker"):
         outputs.create(["lms-csv"])
 
 
@@ -234,7 +235,8 @@ def test_a_registered_output_receives_every_student_s_record(module_registered_t
     assert log[0] == ("store", "begin", ("ada", "eve", "zoe")) and log[-1] == ("screen", "end", ["ada", "eve", "zoe"])
     assert sorted(s for o, hook, s in log if (o, hook) == ("store", "write")) == ["ada", "eve"]
     assert sorted(s for o, hook, s in log if (o, hook) == ("screen", "write")) == ["ada", "eve", "zoe"]
-    assert received["ada"].reports[0].score == 6.0 and received["ada"].folder == tiny_course.submission_dir("ada", "tiny")
+    assert received["ada"].reports[0].score == 6.0 and received["ada"].folder == tiny_course.submission_dir("ada",
+                                                                                                            "tiny")
     assert "not valid JSON" in received["eve"].errors[0]
     assert set(gradebook.class_scores(tiny_course.root, "tinycourse", "tiny")) == {"ada", "eve"}
 

@@ -1,9 +1,9 @@
 """Which libraries the warm sandbox preloads for one notebook graded or checked on its own."""
 from __future__ import annotations
 
-from autograder.sandbox.host import imported_modules, notebook_preload, preload_for
-
 import tiny_assignment as tiny
+
+from autograder.sandbox.host import imported_modules, notebook_preload, preload_for
 
 CANDIDATES = ("torch", "torch.optim", "pandas", "matplotlib.pyplot", "sklearn.preprocessing")
 

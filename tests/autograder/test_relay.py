@@ -24,7 +24,8 @@ def test_echoed_inputs_are_hidden(echo):
 
 @pytest.mark.parametrize("message", [
     "shapes (5,3) and (4,4) not aligned: 3 (dim 1) != 4 (dim 0)", "name 'np' is not defined",
-    "index 7 is out of bounds for axis 0 with size 6", "operands could not be broadcast together with shapes (6,4) (3,)",
+    "index 7 is out of bounds for axis 0 with size "
+    "6", "operands could not be broadcast together with shapes (6,4) (3,)",
 ])
 def test_messages_that_explain_a_mistake_survive(message):
     assert relayed_message(message) == message

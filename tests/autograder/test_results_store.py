@@ -7,12 +7,11 @@ import sqlite3
 
 import pytest
 
-import tiny_assignment as tiny
-from autograder.admin import course
 from autograder import outputs
+from autograder.admin import course
 from autograder.analytics import store
-from autograder.outputs import ClassRun, Outputs
 from autograder.intake.cells import CellOutcome
+from autograder.outputs import ClassRun, Outputs
 from autograder.results.records import NotebookReport, StudentResult, TestResult
 
 

@@ -5,10 +5,10 @@ import dataclasses
 import textwrap
 
 import pytest
-
 import tiny_assignment as tiny
-from autograder.grading.runner import grade_notebook, run_hidden_tests
+
 from autograder.errors import StudentCodeError
+from autograder.grading.runner import grade_notebook, run_hidden_tests
 
 HIDDEN = textwrap.dedent('''
     import numpy as np
@@ -141,7 +141,8 @@ def test_grade_notebook_of_the_honest_solution_gets_full_marks(tiny_spec, tmp_pa
 
 
 def test_grade_notebook_gives_partial_credit_and_names_the_mistake(tiny_spec, tmp_path, cold_start):
-    path = tiny.submission(tmp_path / "tiny.ipynb", forward="def forward(X, params):\n    return relu(X @ params['W'])\n")
+    path = tiny.submission(tmp_path / "tiny.ipynb", forward="def forward(X, params):\n    return relu(X @ "
+                                                            "params['W'])\n")
     report = grade_notebook(tiny_spec, path)
     forward = next(t for t in report.tests if t.name == "test_forward")
     assert forward.points == 1.0 and forward.message == "forward(X, params): the bias b is missing"
@@ -158,8 +159,8 @@ def test_grade_notebook_of_an_unreadable_file_scores_zero_with_the_reason(tiny_s
 
 
 def test_a_sandbox_that_cannot_start_is_a_grader_error_not_a_zero(tiny_spec, tmp_path, cold_start, monkeypatch):
-    from autograder.sandbox import host
     from autograder.errors import GraderError
+    from autograder.sandbox import host
 
     monkeypatch.setattr(host, "ZYGOTE", tmp_path / "missing_zygote.py")     # the sandbox host cannot start
     with pytest.raises(GraderError, match="the grading sandbox did not start"):

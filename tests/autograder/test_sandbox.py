@@ -10,14 +10,15 @@ import time
 from pathlib import Path
 
 import pytest
-
-from autograder.grading import discovery
-from autograder.sandbox import launcher
-from autograder.intake.cells import Cell
-from autograder.sandbox.session import SessionConfig, StudentSession
 from private_install import sandbox_problems
 
-SLOT = launcher.process_slot()  # a machine-wide slot of its own: no other sandbox (another test run, a grader) shares its uid
+from autograder.grading import discovery
+from autograder.intake.cells import Cell
+from autograder.sandbox import launcher
+from autograder.sandbox.session import SessionConfig, StudentSession
+
+# a machine-wide slot of its own: no other sandbox (another test run, a grader) shares its uid
+SLOT = launcher.process_slot()
 UID = launcher.BASE_UID + SLOT
 LIMITS = launcher.Limits(memory_mb=1024, cpu_seconds=30, max_processes=16, max_file_mb=4, max_open_files=64)
 as_root = pytest.mark.skipif(not launcher.namespaces_available(), reason="needs root with unshare")
@@ -196,7 +197,8 @@ def test_the_projects_git_history_is_hidden_too(probed):
 @as_root
 def test_the_environment_is_clean_and_only_its_own_processes_are_visible(probed):
     names = eval(probed["environment"].removeprefix("ok: "))   # a repr of a sorted list of names
-    assert set(names) <= {"PATH", "HOME", "TMPDIR", "LANG", "MPLBACKEND", "MPLCONFIGDIR", "IPYTHONDIR", "OMP_NUM_THREADS",
+    assert set(names) <= {"PATH", "HOME", "TMPDIR", "LANG", "MPLBACKEND", "MPLCONFIGDIR", "IPYTHONDIR",
+                          "OMP_NUM_THREADS",
                           "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
                           "PWD"}   # set by the /bin/sh that enters the namespaces
     assert probed["cwd_on_path"] == "ok: False"
@@ -633,7 +635,8 @@ def test_a_grader_that_cannot_start_its_sandbox_says_why_without_a_traceback(tmp
 
     from autograder.cli import main
 
-    monkeypatch.setattr(sys, "executable", str(tmp_path / "gone" / "bin" / "python3"))   # an interpreter that is not there
+    monkeypatch.setattr(sys, "executable",
+                        str(tmp_path / "gone" / "bin" / "python3"))   # an interpreter that is not there
     monkeypatch.setenv("LEARNATHON_COLD_START", "1")
     notebook = discovery.load("cs1").notebooks[0]
     result = CliRunner().invoke(main, ["grade", str(notebook.source), "--assignment", "cs1"])

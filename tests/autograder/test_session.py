@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from autograder.sandbox import launcher
-from autograder.intake.cells import Cell
 from autograder.errors import StudentCodeError
+from autograder.intake.cells import Cell
+from autograder.sandbox import launcher
 from autograder.sandbox.session import Probe, RemoteObject, SessionConfig, StudentSession
 
 # Some functions below return torch and pandas objects: the warm sandbox preloads them, as an
@@ -285,7 +285,8 @@ def test_writing_to_the_graders_channel_costs_the_cell_not_the_grader(warm):
     body = b'{"event": "cell", "index": 7}'
     forged = f"MESSAGE = {len(body).to_bytes(4, 'big') + body!r}\n" + to_every_fd
     nested = "MESSAGE = (200000).to_bytes(4, 'big') + b'[' * 200000\n" + to_every_fd
-    with StudentSession(cells("BEFORE = 1\n", forged, nested, "LAST = 1\n"), dataclasses.replace(FAST, warm=warm)) as session:
+    with StudentSession(cells("BEFORE = 1\n", forged, nested, "LAST = 1\n"), dataclasses.replace(FAST,
+                                                                                                 warm=warm)) as session:
         outcomes = session.start()
         assert outcomes[1].error == "this cell wrote to the grader's channel"
         assert outcomes[2].error is not None and outcomes[2].error.startswith("this cell")

@@ -18,7 +18,6 @@ import autograder.grading.discovery as registry
 from autograder.admin import course, setup_cell
 
 
-
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     """Serves files without logging every request to stderr."""
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading import discovery
-from autograder.classrun.autograde import autograde
 from autograder.admin.course import init
 from autograder.admin.fabricate import class_with_mistakes, expected_mistake_counts, read_fixture, with_cells
 from autograder.analytics.report_files import make_report
+from autograder.classrun.autograde import autograde
+from autograder.grading import discovery
 
 FIXTURES = Path(__file__).resolve().parents[1] / "assignments" / "cs1" / "fixtures"
 

@@ -1,13 +1,12 @@
 """`learnathon autograde --cluster`: the same grades on a Dask cluster as locally."""
 from __future__ import annotations
 
-
 import pytest
 
-from autograder.grading import discovery
-from autograder.classrun.autograde import autograde
 from autograder.admin.course import init
 from autograder.admin.fabricate import read_fixture, solved, truncated, with_cells
+from autograder.classrun.autograde import autograde
+from autograder.grading import discovery
 
 pytestmark = pytest.mark.e2e
 
@@ -33,7 +32,8 @@ def fill(course_root):
 def test_a_local_dask_cluster_gives_the_grades_of_a_local_run(tmp_path):
     from distributed import LocalCluster
 
-    local, remote = init(tmp_path / "local", assignment_names=["cs1"]), init(tmp_path / "remote", assignment_names=["cs1"])
+    local, remote = init(tmp_path / "local", assignment_names=["cs1"]), init(tmp_path / "remote",
+                                                                             assignment_names=["cs1"])
     fill(local.root)
     fill(remote.root)
     expected = {r.student: [t.to_dict() for rep in r.reports for t in rep.tests]

@@ -13,12 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
-
-from autograder.grading import discovery
-from autograder.sandbox import launcher
-from autograder.admin.fabricate import read_fixture, solved, with_cells
 from demo_check import check_demo_run
 from private_install import sandbox_problems
+
+from autograder.admin.fabricate import read_fixture, solved, with_cells
+from autograder.grading import discovery
+from autograder.sandbox import launcher
 
 pytestmark = pytest.mark.e2e
 
@@ -123,7 +123,8 @@ def test_hostile_four_are_bounded_and_leave_the_others_alone(tmp_path):
     done = run(LEARNATHON + ["autograde", "cs1", "--course", str(course), "--jobs", "2", "--json"], tmp_path)
     assert time.monotonic() - started < 300
     results = {r["student"]: r for r in json.loads(done.stdout)}
-    part_a = {name: next(n for n in r["notebooks"] if n["tests"] and n["max_score"] == 40) for name, r in results.items()}
+    part_a = {name: next(n for n in r["notebooks"] if n["tests"] and n["max_score"] == 40) for name,
+              r in results.items()}
     assert part_a["honest"]["score"] == part_a["honest"]["max_score"]
     for name in ("loops", "memory", "exits"):
         lost = [t for t in part_a[name]["tests"] if not t["passed"]]

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading import discovery
 from autograder.admin.fabricate import with_cells
+from autograder.grading import discovery
 
 pytestmark = [
     pytest.mark.e2e,
@@ -97,7 +97,8 @@ def jupyter(course):
             except OSError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"jupyter lab did not start:\n{(course.parent / 'jupyter.log').read_text()[-3000:]}")
+                raise AssertionError("jupyter lab did not "
+                                     f"start:\n{(course.parent / 'jupyter.log').read_text()[-3000:]}")
             time.sleep(0.5)
         yield base, token
     finally:

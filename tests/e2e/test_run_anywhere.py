@@ -19,7 +19,6 @@ import sys
 import threading
 import time
 import venv
-from pathlib import Path
 
 import nbformat
 import pytest

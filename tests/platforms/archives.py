@@ -37,7 +37,8 @@ def write_zip(path: Path, entries: list[Entry]) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive, warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Duplicate name")     # hostile archives repeat names
         for entry in entries:
-            info = _RawName(entry.name, date_time=entry.when) if entry.raw_name else zipfile.ZipInfo(entry.name, entry.when)
+            info = _RawName(entry.name, date_time=entry.when) if entry.raw_name else zipfile.ZipInfo(entry.name,
+                                                                                                     entry.when)
             if entry.raw_name:
                 info.raw = entry.raw_name
             info.compress_type = zipfile.ZIP_DEFLATED

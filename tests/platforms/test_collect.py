@@ -9,14 +9,14 @@ import zipfile
 
 import nbformat
 import pytest
-from click.testing import CliRunner
-
 from archives import Entry, canvas_name, moodle_folder, write_zip
-from autograder.cli import main
+from click.testing import CliRunner
+from tiny_assignment import source_notebook
+
 from autograder.admin.course import CONFIG_TEMPLATE
+from autograder.cli import main
 from autograder.platforms import platform
 from autograder.platforms.collect import collect
-from tiny_assignment import source_notebook
 
 ASSIGNMENT = "hw"
 
@@ -146,7 +146,8 @@ def test_hostile_archive_writes_nothing_outside_and_says_why(course, tmp_path):
         Entry(f"{folder}/not-json.ipynb", b"\xff\xfe\x00garbage"),
     ])
     before = {p for p in tmp_path.rglob("*")}
-    result = CliRunner().invoke(main, ["collect", ASSIGNMENT, "--from", "moodle", str(archive), "--course", str(course)])
+    result = CliRunner().invoke(main, ["collect", ASSIGNMENT, "--from", "moodle", str(archive), "--course",
+                                       str(course)])
     assert result.exit_code == 0, result.output
     created = {p for p in tmp_path.rglob("*")} - before
     assert all(p.is_relative_to(course) for p in created), created

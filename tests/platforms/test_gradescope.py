@@ -14,9 +14,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+import tiny_assignment as tiny
 from click.testing import CliRunner
 
-import tiny_assignment as tiny
 from autograder.cli import main
 
 # Gradescope's results.json (its autograder specification): what this autograder relies on.

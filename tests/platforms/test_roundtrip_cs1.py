@@ -10,11 +10,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from archives import Entry, canvas_name, cli, moodle_folder, read_csv, write_zip
+
 from autograder.admin import course
-from autograder.grading import discovery
 from autograder.admin.fabricate import read_fixture, solved, with_cells
+from autograder.grading import discovery
 
 pytestmark = pytest.mark.e2e
 
@@ -151,7 +151,8 @@ def test_cs1_feedback_goes_back_in_each_platforms_upload_layout(cs1_round_trip):
     stems = [Path(PART_A).stem, Path(PART_B).stem]
     moodle, canvas = exported["moodle"][1], exported["canvas"][1]
     assert sorted(moodle) == sorted(f"{folder}_assignsubmission_file_/{stem}.feedback.html"
-                                    for folder in ("José Müller_101", "Ben Okafor_102", "Cleo Park_103") for stem in stems)
+                                    for folder in ("José Müller_101", "Ben Okafor_102", "Cleo Park_103")
+                                    for stem in stems)
     # Each report is named after the upload it grades (Canvas attaches it to that file's submission comment).
     assert sorted(canvas) == sorted(f"{prefix}_{stem}.feedback.html" for prefix, stem in [
         ("müllerjosé_2001_9001", stems[0]), ("müllerjosé_2001_9002", stems[1]), ("okaforben_2002_9003", stems[0]),

@@ -65,7 +65,8 @@ class Browser:
     def _record(self, message: dict[str, Any]) -> None:
         method, params = message.get("method"), message.get("params", {})
         if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-            self.errors.append("console: " + " ".join(str(a.get("value", a.get("description"))) for a in params["args"]))
+            self.errors.append("console: " + " ".join(str(a.get("value", a.get("description")))
+                                                      for a in params["args"]))
         elif method == "Runtime.exceptionThrown":
             details = params["exceptionDetails"]
             self.errors.append("exception: " + details.get("exception", {}).get("description", details.get("text")))
@@ -129,7 +130,7 @@ class Browser:
                 self.process.wait()
             shutil.rmtree(self.profile, ignore_errors=True)
 
-    def __enter__(self) -> "Browser":
+    def __enter__(self) -> Browser:
         return self
 
     def __exit__(self, *exc) -> None:

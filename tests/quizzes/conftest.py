@@ -60,8 +60,9 @@ def lecture_quiz():
 @pytest.fixture(scope="session")
 def followup_quiz(tmp_path_factory):
     """The follow-up poll of a class that made every catalogued cs1 mistake: every catalogue text, exported."""
-    from autograder.grading import discovery, tags
     from class_report_fixture import class_report_json
+
+    from autograder.grading import discovery, tags
     from quizzes.from_report import follow_up_quiz
 
     ids = sorted(tags.mistake_catalogue(discovery.HIDDEN_ROOT / "cs1"))

@@ -5,8 +5,16 @@ from __future__ import annotations
 import pytest
 
 from quizzes.catalog import QUIZ_NAMES, get_quiz
-from quizzes.concepts import (SECTIONS, ConceptListError, UnknownConceptError, check_concepts, concept_ids,
-                              get_concept, load_concepts, parse_concepts)
+from quizzes.concepts import (
+    SECTIONS,
+    ConceptListError,
+    UnknownConceptError,
+    check_concepts,
+    concept_ids,
+    get_concept,
+    load_concepts,
+    parse_concepts,
+)
 from quizzes.model import BankError, parse_bank
 
 
@@ -62,7 +70,8 @@ questions:
 @pytest.mark.parametrize("text, message", [
     ("concepts: []", "non-empty list 'concepts'"),
     ("concepts:\n  - {id: a, title: A, section: Nowhere, source: s}", "section 'Nowhere' is not one of"),
-    ("concepts:\n  - {id: a, title: A, section: Neural network basics}", "concept 'a': missing or empty field(s) source"),
+    ("concepts:\n  - {id: a, title: A, section: Neural network "
+     "basics}", "concept 'a': missing or empty field(s) source"),
     ("concepts:\n  - {id: a, title: A, section: Neural network basics, source: s}\n"
      "  - {id: a, title: B, section: Neural network basics, source: s}", "concept 'a': duplicate id"),
     ("concepts:\n  - {id: A b, title: A, section: Neural network basics, source: s}", "id must be lower-case"),

@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+import quiz_readers as readers
 from pygiftparser import parser as pygift
 
-import quiz_readers as readers
 from quizzes.export import export_quiz
 from quizzes.export.base import gift_escape, gift_html
 from quizzes.export.weights import MOODLE_GRADES

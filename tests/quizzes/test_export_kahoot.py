@@ -21,7 +21,7 @@ def test_layout_and_limits(all_quiz, tmp_path):
     assert sheet["B2"].value == "Quiz template"
     rows = [r for r in sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if r[1]]
     assert [r[0] for r in rows] == list(range(1, len(result.exported) + 1))
-    for number, question, *answers, limit, correct in rows:
+    for _number, question, *answers, limit, correct in rows:
         filled = [a for a in answers if a]
         assert len(question) <= 120 and all(len(a) <= 75 for a in filled) and len(filled) >= 2
         assert limit in TIME_LIMITS

@@ -76,7 +76,8 @@ def test_meta_and_items(our_zip):
     items = list(root.iter(f"{QTI}item"))
     assert float(meta.findtext(f"{CANVAS}points_possible")) == len(items) == 29
     for item in items:
-        fields = {f.findtext(f"{QTI}fieldlabel"): f.findtext(f"{QTI}fieldentry") for f in item.iter(f"{QTI}qtimetadatafield")}
+        fields = {f.findtext(f"{QTI}fieldlabel"): f.findtext(f"{QTI}fieldentry")
+                  for f in item.iter(f"{QTI}qtimetadatafield")}
         response = item.find(f".//{QTI}response_lid")
         multiple = fields["question_type"] == "multiple_answers_question"
         assert response.get("rcardinality") == ("Multiple" if multiple else "Single")

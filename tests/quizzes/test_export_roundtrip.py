@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 import quiz_readers as readers
+
 from quizzes import mathtext
 from quizzes.export import FORMATS, default_filename, export_quiz
 from quizzes.export.base import prepare

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from class_report_fixture import class_report_json
 from click.testing import CliRunner
 
 from autograder.cli import main
-from class_report_fixture import class_report_json
 from quizzes.export import FORMATS
 from quizzes.from_report import ReportFileError, follow_up_quiz, read_report
 
@@ -29,7 +29,8 @@ def test_the_top_mistakes_become_questions_with_the_class_s_wrong_answers(report
     assert [o.text for o in forward.options if o.correct] == ["$\\hat{y} = f(X W_1 + b_1)\\, W_2 + b_2$"]
     wrong = {o.text: o.explanation for o in forward.options if not o.correct}
     assert wrong["$\\hat{y} = f(X W_1 + b_1)\\, W_2$"] == (
-        "9 of 40 students in effect wrote this. The grader told them: forward.missing_output_bias: what the grader said")
+        "9 of 40 students in effect wrote this. The grader told them: forward.missing_output_bias: what the grader "
+        "said")
     assert "4 of 40 students" in wrong["$\\hat{y} = f(X W_1)\\, W_2 + b_2$"]
     assert forward.concepts == ("forward-pass", "matrix-form") and forward.section == "Neural network basics"
     assert "forward.missing_output_bias: what the grader said" in forward.explanation

@@ -6,9 +6,19 @@ import csv
 import matplotlib.colors as mcolors
 import pytest
 
-from quizzes.results import (CORRECT_COLOUR, OTHER_COLOUR, QuestionVotes, ResultsError, build_chart,
-                             lecture_result_rows, read_results, report_results, smallest_class_size,
-                             write_rows, write_template)
+from quizzes.results import (
+    CORRECT_COLOUR,
+    OTHER_COLOUR,
+    QuestionVotes,
+    ResultsError,
+    build_chart,
+    lecture_result_rows,
+    read_results,
+    report_results,
+    smallest_class_size,
+    write_rows,
+    write_template,
+)
 
 
 @pytest.mark.parametrize("percentages, size", [

@@ -19,11 +19,10 @@ import json
 import os
 import stat
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import nbformat
-
 import tiny_assignment as tiny
 
 HONEST = 6.0
@@ -278,7 +277,8 @@ CHANNEL = AttackClass("channel", [
     Attack("reply-with-5000-digit-int", notebook(relu=forging_relu(
         "(lambda b: struct.pack('>I', len(b)) + b)(b'{\"ok\": true, \"value\": ' + b'9' * 5000 + b'}')")), 3, 3),
     Attack("reply-nested-200000-deep", notebook(relu=forging_relu(
-        "(lambda b: struct.pack('>I', len(b)) + b)(b'{\"ok\": true, \"value\": ' + b'[' * 200000 + b']' * 200000 + b'}')")),
+        "(lambda b: struct.pack('>I', len(b)) + b)(b'{\"ok\": true, \"value\": ' + b'[' * 200000 + b']' * 200000 + "
+        "b'}')")),
         3, 3),
     Attack("reply-with-nan-and-infinity", notebook(relu=forging_relu(
         "(lambda b: struct.pack('>I', len(b)) + b)(b'{\"ok\": true, \"value\": NaN, \"mutated\": [Infinity]}')")), 3),
@@ -318,7 +318,7 @@ METADATA = AttackClass("metadata", [
     Attack("grade-ids-are-numbers-and-points-strings", json_notebook(each_cell(
         lambda c: c["metadata"].get("nbgrader", {}).update(grade_id=7, points="1000", grade="yes"))), HONEST, HONEST),
     Attack("tags-are-a-string-an-int-and-dicts", json_notebook(each_cell(
-        lambda c, tags=iter(["learnathon:skip-when-grading", 5, {"a": 1}] * 9): c["metadata"].update(tags=next(tags)))),
+        lambda c, tags=iter(["learnathon:skip-when-grading", 5, {"a": 1}] * 9): c["metadata"].update(tags=next(tags)))),  # noqa: B008
         HONEST, HONEST),
     Attack("outputs-and-execution-count-of-wrong-types", json_notebook(each_cell(
         lambda c: c.update(outputs="x", execution_count=[1]) if c["cell_type"] == "code" else None)), HONEST, HONEST),
@@ -328,10 +328,12 @@ METADATA = AttackClass("metadata", [
     Attack("execution-count-with-5000-digits", json_notebook(
         lambda nb: None, raw=lambda t: t.replace('"execution_count": null', '"execution_count": ' + "9" * 5000, 1)),
         0, 0, note="digits"),
-    Attack("nan-token-in-metadata", json_notebook(lambda nb: None, raw=lambda t: t.replace('"metadata": {', '"metadata": {"x": NaN, ', 1)),
+    Attack("nan-token-in-metadata",
+           json_notebook(lambda nb: None, raw=lambda t: t.replace('"metadata": {', '"metadata": {"x": NaN, ', 1)),
            0, 0, note="NaN"),
     Attack("metadata-nested-100000-deep", json_notebook(
-        lambda nb: None, raw=lambda t: t.replace('"metadata": {', '"metadata": {"x": ' + "[" * 100000 + "]" * 100000 + ", ", 1)),
+        lambda nb: None, raw=lambda t: t.replace('"metadata": '
+                                                 '{', '"metadata": {"x": ' + "[" * 100000 + "]" * 100000 + ", ", 1)),
         0, 0, note="nested"),
     Attack("notebook-metadata-is-a-list", json_notebook(lambda nb: nb.update(metadata=[1])), HONEST, HONEST),
     Attack("nbformat-is-a-string", json_notebook(lambda nb: nb.update(nbformat="4")), 0, 0, note="format version"),
@@ -430,7 +432,8 @@ ECHO = AttackClass("echo", [
     Attack("library-echoes-argument", notebook(relu=echoing("return float(str(z.ravel()[:4]))")), 3, 3),
     Attack("keyerror-with-input", notebook(relu=echoing("return {}[tuple(z.ravel()[:6])]")), 3, 3),
     Attack("systemexit-with-input", notebook(relu=echoing("raise SystemExit(str(z))")), 3, 3),
-    Attack("integers-scaled-from-input", notebook(relu=echoing("raise ValueError(str((z * 1e6).astype(int).tolist()))")),
+    Attack("integers-scaled-from-input", notebook(relu=echoing("raise ValueError(str((z * "
+                                                               "1e6).astype(int).tolist()))")),
            3, 3),
 ])
 

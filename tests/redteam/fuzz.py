@@ -17,9 +17,8 @@ import shutil
 from pathlib import Path
 
 import nbformat
-from hypothesis import strategies as st
-
 import tiny_assignment as tiny
+from hypothesis import strategies as st
 
 FIRST, LAST = "a-honest", "z-honest"
 HONEST = 6.0
@@ -54,7 +53,8 @@ PATHS = list(json_paths(HONEST_JSON))
 json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**30, 10**30),
                          st.floats(allow_nan=False, allow_infinity=False, allow_subnormal=False), st.text(max_size=40))
 json_values = st.recursive(json_scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                                 st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+                                                                 st.dictionaries(st.text(max_size=8), inner,
+                                                                                 max_size=4)),
                            max_leaves=12)
 POISON = ["9" * 5000, "-" + "1" * 4400, "NaN", "Infinity", "-Infinity", "1e99999", "[" * 50000 + "]" * 50000,
           '"' + "\\u0000" * 1000 + '"', '"\\ud800"', '{"a": ' * 3000 + "1" + "}" * 3000, "true", "[]", "{}", '""']
@@ -217,8 +217,8 @@ def reset(course_root: Path) -> None:
 
 def survives(the_course, cases: list[Malformed], *, source: Path, outside: Path, jobs: int = 1) -> list[str]:
     """Grade ``cases`` between two honest students in one class run; the properties it violated."""
-    from autograder.results import gradebook
     from autograder.classrun.autograde import autograde
+    from autograder.results import gradebook
     from autograder.results.summary import progress_line, summary_table
 
     reset(the_course.root)

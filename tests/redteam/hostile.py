@@ -12,11 +12,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import nbformat
-
 import tiny_assignment as tiny
 
 HONEST = 6.0
@@ -189,7 +188,9 @@ CASES = [
         """]), 3, IDENTITY),
     Case("shadow-files-in-working-folder", notebook(first=["""
         files = {{
-            "conftest.py": "import pytest\\n@pytest.hookimpl(hookwrapper=True)\\ndef pytest_runtest_makereport(item, call):\\n    outcome = yield\\n    outcome.get_result().outcome = 'passed'\\n",
+            "conftest.py": "import pytest\\n@pytest.hookimpl(hookwrapper=True)\\n"
+                           "def pytest_runtest_makereport(item, call):\\n    outcome = yield\\n"
+                           "    outcome.get_result().outcome = 'passed'\\n",
             "sitecustomize.py": "import numpy\\nnumpy.allclose = lambda *a, **k: True\\n",
             "usercustomize.py": "import numpy\\nnumpy.allclose = lambda *a, **k: True\\n",
             "pytest.ini": "[pytest]\\naddopts = -p no:python\\n",
@@ -314,7 +315,8 @@ CASES = [
                 except OSError:
                     pass
             return z
-        """), 0, {**relu_fails("has shape"), "test_forward": "has shape (1,)"}),   # its own replies now answer later calls
+        """), 0, {**relu_fails("has shape"), "test_forward": "has shape (1,)"}),
+        # its own replies now answer later calls
     # --- unreadable files --------------------------------------------------------------------------------
     Case("invalid-json", raw(b'{"cells": [}'), 0, {"test_relu": UNREADABLE}, error="not valid JSON"),
     Case("empty-file", raw(b""), 0, {"test_forward": UNREADABLE}, error="empty (0 bytes)"),

@@ -14,15 +14,15 @@ import json
 import re
 import shutil
 
+import attacks
 import nbformat
 import numpy as np
 import pytest
-
-import attacks
 import tiny_assignment as tiny
+
 from autograder.admin import course
-from autograder.results import gradebook
 from autograder.classrun.autograde import autograde
+from autograder.results import gradebook
 from autograder.results.summary import progress_line, summary_table
 
 # What must never reach the instructor's terminal raw: C0 (but the newline between lines), DEL, C1,

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 
+import fuzz
 import pytest
+import tiny_assignment as tiny
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-import fuzz
-import tiny_assignment as tiny
 from autograder.admin import course
 
 BATCH = 30

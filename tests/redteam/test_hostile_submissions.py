@@ -11,10 +11,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import pytest
-
 import hostile
+import pytest
 import tiny_assignment as tiny
+
 from autograder.grading import discovery
 from autograder.grading.runner import grade_notebook
 

@@ -14,7 +14,18 @@ import numpy as np
 import pytest
 
 import solutions.cs1.forward_backward as ref
-from autograder.grading.testing import GradingFailure, Mistake, Probe, StudentCodeError, as_array, as_float, assignment_probes, expect_array, expect_float, fail
+from autograder.grading.testing import (
+    GradingFailure,
+    Mistake,
+    Probe,
+    StudentCodeError,
+    as_array,
+    as_float,
+    assignment_probes,
+    expect_array,
+    expect_float,
+    fail,
+)
 
 probes = assignment_probes(__file__)     # what the Probe("smooth", ...) handed to student code computes
 
@@ -110,7 +121,8 @@ def test_relu(student, rng):
     expect_array(student.relu(z), ref.relu(z), name="relu(z)", rtol=RTOL, atol=ATOL, mistakes={
         Mistake("relu.negatives_kept", "it returns z unchanged for negative inputs: ReLU maps every z < 0 to 0"): z,
         Mistake("relu.is_derivative", "it is the derivative, not ReLU itself: relu(z) = max(0, z)"): ref.relu_grad(z),
-        Mistake("relu.min_instead_of_max", "it keeps the negative values and zeroes the positive ones: max(0, z), not min(0, z)"): np.minimum(z, 0),
+        Mistake("relu.min_instead_of_max", "it keeps the negative values and zeroes the positive ones: max(0, z), not "
+                                           "min(0, z)"): np.minimum(z, 0),
     })
 
 
@@ -122,9 +134,12 @@ def test_relu_grad(student, rng):
     expect_array(student.relu_grad(z), ref.relu_grad(z), name="relu_grad(z)", rtol=RTOL, atol=ATOL, mistakes={
         Mistake("relu_grad.one_at_zero", "the ReLU derivative at exactly z = 0 is taken as 0 (use z > 0, not z >= 0)"):
             (z >= 0).astype(float),
-        Mistake("relu_grad.minus_one_below_zero", "the ReLU derivative for z < 0 is 0 (ReLU is flat there), not -1"): np.sign(z),
-        Mistake("relu_grad.is_relu", "this is ReLU itself; its derivative is 1 for z > 0 and 0 otherwise, not max(0, z)"): ref.relu(z),
-        Mistake("relu_grad.always_one", "the ReLU derivative is 0 for z <= 0 (ReLU is flat there), not 1 everywhere"): np.ones_like(z),
+        Mistake("relu_grad.minus_one_below_zero", "the ReLU derivative for z < 0 is 0 (ReLU is flat there), not "
+                                                  "-1"): np.sign(z),
+        Mistake("relu_grad.is_relu", "this is ReLU itself; its derivative is 1 for z > 0 and 0 otherwise, not max(0, "
+                                     "z)"): ref.relu(z),
+        Mistake("relu_grad.always_one", "the ReLU derivative is 0 for z <= 0 (ReLU is flat there), not 1 "
+                                        "everywhere"): np.ones_like(z),
     })
 
 
@@ -138,14 +153,19 @@ def test_leaky_relu(student, rng):
         a = 0.01 if alpha is None else alpha
         expect_array(student.leaky_relu(z, **kwargs), ref.leaky_relu(z, a), name=f"leaky_relu(z, alpha={a})",
                      rtol=RTOL, atol=ATOL, mistakes={
-                         Mistake("leaky_relu.ignores_alpha", "it ignores its alpha argument"): ref.leaky_relu(z, 0.01 if a != 0.01 else 0.2),
-                         Mistake("leaky_relu.plain_relu", "for z <= 0 it should be alpha * z, not 0 (that is plain ReLU)"): ref.relu(z),
+                         Mistake("leaky_relu.ignores_alpha", "it ignores its alpha "
+                                                             "argument"): ref.leaky_relu(z, 0.01 if a != 0.01 else 0.2),
+                         Mistake("leaky_relu.plain_relu", "for z <= 0 it should be alpha * z, not 0 (that is plain "
+                                                          "ReLU)"): ref.relu(z),
                      })
         expect_array(student.leaky_relu_grad(z, **kwargs), ref.leaky_relu_grad(z, a),
                      name=f"leaky_relu_grad(z, alpha={a})", rtol=RTOL, atol=ATOL, mistakes={
-                         Mistake("leaky_relu.ignores_alpha", "it ignores its alpha argument"): ref.leaky_relu_grad(z, 0.01 if a != 0.01 else 0.2),
-                         Mistake("leaky_relu_grad.zero_below_zero", "its derivative for z <= 0 is alpha (the slope there), not 0"): ref.relu_grad(z),
-                         Mistake("leaky_relu_grad.alpha_times_z", "its derivative for z <= 0 is alpha, not alpha * z"): np.where(z > 0, 1.0, a * z),
+                         Mistake("leaky_relu.ignores_alpha",
+                                 "it ignores its alpha argument"): ref.leaky_relu_grad(z, 0.01 if a != 0.01 else 0.2),
+                         Mistake("leaky_relu_grad.zero_below_zero", "its derivative for z <= 0 is alpha (the slope "
+                                                                    "there), not 0"): ref.relu_grad(z),
+                         Mistake("leaky_relu_grad.alpha_times_z", "its derivative for z <= 0 is alpha, not alpha * "
+                                                                  "z"): np.where(z > 0, 1.0, a * z),
                      })
 
 
@@ -161,7 +181,8 @@ def test_sigmoid(student, rng):
     expect_array(student.sigmoid(z), ref.sigmoid(z), name="sigmoid(z)", rtol=RTOL, atol=ATOL,
                  hint="for large |z| exp() overflows to inf and inf / inf is NaN: "
                       "use exp(z) / (1 + exp(z)) for z < 0 and 1 / (1 + exp(-z)) for z >= 0",
-                 mistakes={Mistake("sigmoid.sign_in_exponent", "it is 1 / (1 + exp(-z)), with a minus sign in the exponent"):
+                 mistakes={Mistake("sigmoid.sign_in_exponent", "it is 1 / (1 + exp(-z)), with a minus sign in the "
+                                                               "exponent"):
                            ref.sigmoid(-z)})
 
 
@@ -174,7 +195,8 @@ def test_sigmoid_grad(student, rng):
     expect_array(student.sigmoid_grad(z), ref.sigmoid_grad(z), name="sigmoid_grad(z)", rtol=RTOL, atol=ATOL,
                  hint="compute it from a stable sigmoid(z): s * (1 - s)",
                  mistakes={
-                     Mistake("sigmoid_grad.formula_on_z", "apply the formula to sigmoid(z), not to z: s * (1 - s) with s = sigmoid(z)"): z * (1 - z),
+                     Mistake("sigmoid_grad.formula_on_z", "apply the formula to sigmoid(z), not to z: s * (1 - s) with "
+                                                          "s = sigmoid(z)"): z * (1 - z),
                      Mistake("sigmoid_grad.is_sigmoid", "it is s * (1 - s), not s"): s,
                      Mistake("sigmoid_grad.one_minus_sigmoid", "it is s * (1 - s), not 1 - s"): 1 - s,
                  })
@@ -200,9 +222,11 @@ def test_softmax(student, rng):
     z = rng.normal(scale=2.0, size=(int(rng.integers(3, 9)), int(rng.integers(2, 8))))
     expect_array(student.softmax(z), ref.softmax(z), name="softmax(z) of an (n, k) batch", rtol=RTOL, atol=ATOL,
                  mistakes={
-                     Mistake("softmax.normalises_columns", "it normalises the columns; each row (the last axis) must sum to 1"):
+                     Mistake("softmax.normalises_columns", "it normalises the columns; each row (the last axis) must "
+                                                           "sum to 1"):
                          np.exp(z) / np.exp(z).sum(axis=0, keepdims=True),
-                     Mistake("softmax.normalises_whole_array", "it divides by the sum over the whole array; normalise each row separately"):
+                     Mistake("softmax.normalises_whole_array", "it divides by the sum over the whole array; normalise "
+                                                               "each row separately"):
                          np.exp(z) / np.exp(z).sum(),
                      Mistake("softmax.missing_exp", "it is missing the exponential: softmax = exp(z) / sum(exp(z))"):
                          z / z.sum(axis=1, keepdims=True),
@@ -253,13 +277,17 @@ def check_y_hat(y_hat, expected, X, params, activation, Z1, A1):
     W1, b1, W2, b2 = (params[k] for k in KEYS)
     mistakes = {
         Mistake("forward.missing_output_bias", "output off by exactly b2: did you add the output bias b2?"): A1 @ W2,
-        Mistake("forward.missing_hidden_bias", "the hidden layer is missing its bias: did you add b1 (Z1 = X W1 + b1)?"): f(X @ W1) @ W2 + b2,
-        Mistake("forward.missing_activation", "the activation is missing: A1 = f(Z1), then y_hat = A1 W2 + b2"): Z1 @ W2 + b2,
-        Mistake("forward.activation_on_output", "a regression network has a linear output: do not apply the activation to y_hat"):
+        Mistake("forward.missing_hidden_bias", "the hidden layer is missing its bias: did you add b1 (Z1 = X W1 + "
+                                               "b1)?"): f(X @ W1) @ W2 + b2,
+        Mistake("forward.missing_activation", "the activation is missing: A1 = f(Z1), then y_hat = A1 W2 + "
+                                              "b2"): Z1 @ W2 + b2,
+        Mistake("forward.activation_on_output", "a regression network has a linear output: do not apply the activation "
+                                                "to y_hat"):
             f(A1 @ W2 + b2),
     }
     if activation != "relu":
-        mistakes[Mistake("forward.ignores_activation_argument", "forward() ignores its activation argument (it used ReLU): "
+        mistakes[Mistake("forward.ignores_activation_argument", "forward() ignores its activation argument (it used "
+                                                                "ReLU): "
                  "use f, _ = ACTIVATIONS[activation]")] = ref.relu(Z1) @ W2 + b2
     expect_array(got, expected, name=f"forward(X, params, activation={activation!r}): y_hat",
                  rtol=RTOL, atol=ATOL, mistakes=mistakes)
@@ -286,7 +314,8 @@ def test_forward_cache(student, rng):
     cache = as_dict(cache, "forward()'s cache", keys=("X", "Z1", "A1"))
     expect_array(cache["X"], X, name="cache['X']", rtol=RTOL, atol=ATOL)
     expect_array(cache["Z1"], Z1, name="cache['Z1']", rtol=RTOL, atol=ATOL, mistakes={
-        Mistake("forward.cache_z1_is_a1", "Z1 = X W1 + b1 before the activation, not f(Z1) (or does your activation function "
+        Mistake("forward.cache_z1_is_a1", "Z1 = X W1 + b1 before the activation, not f(Z1) (or does your activation "
+                                          "function "
         "modify its input array in place?)"): A1,
         Mistake("forward.missing_hidden_bias", "Z1 is missing the hidden bias b1"): X @ params["W1"],
     })
@@ -322,14 +351,21 @@ def example_mistakes(X, params):
     wrong_bias = Mistake("lecture_example.missing_hidden_bias", "the hidden neurons' bias b1 is missing")
     return {
         "z1": {wrong_bias: z_hidden[0] - b1[0],
-               Mistake("lecture_example.wrong_neuron_weights", "it uses the weights of hidden neuron 2; neuron 1 uses column 0 of W1 (w11, w21, w31)"): z_hidden[1]},
+               Mistake("lecture_example.wrong_neuron_weights", "it uses the weights of hidden neuron 2; neuron 1 uses "
+                                                               "column 0 of W1 (w11, w21, w31)"): z_hidden[1]},
         "z2": {wrong_bias: z_hidden[1] - b1[1],
-               Mistake("lecture_example.wrong_neuron_weights", "it uses the weights of hidden neuron 1; neuron 2 uses column 1 of W1 (w12, w22, w32)"): z_hidden[0]},
+               Mistake("lecture_example.wrong_neuron_weights", "it uses the weights of hidden neuron 1; neuron 2 uses "
+                                                               "column 1 of W1 (w12, w22, w32)"): z_hidden[0]},
         "z3": {Mistake("lecture_example.missing_output_bias", "the output bias b2 is missing"): z_out - float(b2[0]),
-               Mistake("lecture_example.swapped_output_weights", "z3 = w4 a1 + w5 a2 + b2: did you swap w4 and w5?"): float(ref.relu(z_hidden[::-1]) @ W2[:, 0] + b2[0]),
-               Mistake("lecture_example.pre_activations_used", "z3 uses a1 = ReLU(z1) and a2 = ReLU(z2), not z1 and z2 themselves"): float(z_hidden @ W2[:, 0] + b2[0])},
-        "y_hat_relu_output": {Mistake("lecture_example.relu_output_not_applied", "a ReLU output gives max(0, z3), not z3 itself"): z_out,
-                              Mistake("lecture_example.abs_instead_of_relu", "it is ReLU(z3) = max(0, z3), not |z3|"): abs(z_out)},
+               Mistake("lecture_example.swapped_output_weights",
+                       "z3 = w4 a1 + w5 a2 + b2: did you swap w4 and w5?"):
+                   float(ref.relu(z_hidden[::-1]) @ W2[:, 0] + b2[0]),
+               Mistake("lecture_example.pre_activations_used", "z3 uses a1 = ReLU(z1) and a2 = ReLU(z2), not z1 and z2 "
+                                                               "themselves"): float(z_hidden @ W2[:, 0] + b2[0])},
+        "y_hat_relu_output": {Mistake("lecture_example.relu_output_not_applied", "a ReLU output gives max(0, z3), not "
+                                                                                 "z3 itself"): z_out,
+                              Mistake("lecture_example.abs_instead_of_relu", "it is ReLU(z3) = max(0, z3), not "
+                                                                             "|z3|"): abs(z_out)},
     }
 
 
@@ -341,7 +377,8 @@ def check_steps(value, X, params, what):
     slide = ref.worked_example(*ref.lecture_example())
     for name in ("z1", "z2", "z3", "y_hat_relu_output"):
         if not np.isclose(slide[name], expected[name]):
-            mistakes[name][Mistake("lecture_example.typed_slide_number", "this is the slide's number whatever the weights: compute it from X and params, "
+            mistakes[name][Mistake("lecture_example.typed_slide_number", "this is the slide's number whatever the "
+                                                                         "weights: compute it from X and params, "
                            "step by step, instead of typing it in")] = slide[name]
         if name not in value or value[name] is None:
             fail(f"worked_example's result has no number for {name!r} ({what})")
@@ -382,14 +419,19 @@ def test_mse_loss(student, rng):
         y_hat, y = regression_targets(rng, n, m)
         err = y_hat - y
         mistakes = {
-            Mistake("mse.sum_not_mean", "you summed the squared errors: the MSE is their mean (divide by the number of values)"):
+            Mistake("mse.sum_not_mean", "you summed the squared errors: the MSE is their mean (divide by the number of "
+                                        "values)"):
                 np.sum(err ** 2),
-            Mistake("mse.absolute_errors", "the errors must be squared, not taken as absolute values"): np.mean(np.abs(err)),
-            Mistake("mse.root_taken", "this is the root of the MSE (RMSE); the MSE has no square root"): np.sqrt(np.mean(err ** 2)),
-            Mistake("mse.divided_by_n_only", "with several outputs, divide by all n * m values (np.mean), not by n"): np.sum(err ** 2) / n,
+            Mistake("mse.absolute_errors", "the errors must be squared, not taken as absolute "
+                                           "values"): np.mean(np.abs(err)),
+            Mistake("mse.root_taken", "this is the root of the MSE (RMSE); the MSE has no square "
+                                      "root"): np.sqrt(np.mean(err ** 2)),
+            Mistake("mse.divided_by_n_only", "with several outputs, divide by all n * m values (np.mean), not by "
+                                             "n"): np.sum(err ** 2) / n,
         }
         if m == 1:
-            mistakes[Mistake("mse.broadcast_shapes", f"y_hat - y broadcast: {BROADCAST}")] = np.mean((y_hat.ravel() - y) ** 2)
+            mistakes[Mistake("mse.broadcast_shapes", "y_hat - y broadcast: "
+                                                     f"{BROADCAST}")] = np.mean((y_hat.ravel() - y) ** 2)
         expect_float(student.mse_loss(y_hat, y), ref.mse_loss(y_hat, y), name=f"mse_loss for (n, m) = ({n}, {m})",
                      rtol=RTOL, atol=ATOL, mistakes=mistakes)
 
@@ -403,13 +445,17 @@ def test_mse_loss_grad(student, rng):
         expected = ref.mse_loss_grad(y_hat, y)
         got = as_array(student.mse_loss_grad(y_hat, y), name="mse_loss_grad(y_hat, y)")
         if got.shape == (n, n) and m == 1:
-            fail(f"mse_loss_grad(y_hat, y) has shape {got.shape}, expected {expected.shape}: {BROADCAST}", mistake="mse_grad.broadcast_shapes")
+            fail(f"mse_loss_grad(y_hat, y) has shape {got.shape}, expected {expected.shape}: "
+                 f"{BROADCAST}", mistake="mse_grad.broadcast_shapes")
         err = y_hat - y
         expect_array(got, expected, name=f"mse_loss_grad for (n, m) = ({n}, {m})", rtol=RTOL, atol=ATOL, mistakes={
-            Mistake("mse_grad.missing_factor_2", "the factor 2 is missing: the derivative of (y_hat - y)**2 is 2 (y_hat - y)"): err / err.size,
-            Mistake("mse_grad.sign_flipped", "the sign is flipped: dL/dy_hat = 2 (y_hat - y) / (n m), not 2 (y - y_hat) / (n m)"): -expected,
+            Mistake("mse_grad.missing_factor_2", "the factor 2 is missing: the derivative of (y_hat - y)**2 is 2 "
+                                                 "(y_hat - y)"): err / err.size,
+            Mistake("mse_grad.sign_flipped", "the sign is flipped: dL/dy_hat = 2 (y_hat - y) / (n m), not 2 (y - "
+                                             "y_hat) / (n m)"): -expected,
             Mistake("mse_grad.missing_mean", "the 1 / (n m) of the mean is missing"): 2 * err,
-            Mistake("mse_grad.divided_by_n_only", "with several outputs, divide by all n * m values, not by n"): 2 * err / n,
+            Mistake("mse_grad.divided_by_n_only", "with several outputs, divide by all n * m values, not by "
+                                                  "n"): 2 * err / n,
         })
 
 
@@ -436,12 +482,15 @@ def test_backward_output_layer(student, rng):
     X, params, cache, dy, _, _, expected, grads = backward_case(student, rng, "relu")
     n = len(X)
     expect_param_shaped(grads["W2"], expected["W2"], name="the gradient of W2", mistakes={
-        Mistake("backward.dw2_averaged", "it is n times too small: dy_hat already contains the 1/n of the mean, so sum over the "
+        Mistake("backward.dw2_averaged", "it is n times too small: dy_hat already contains the 1/n of the mean, so sum "
+                                         "over the "
         "samples (A1.T @ dy_hat), do not average again"): expected["W2"] / n,
-        Mistake("backward.dw2_uses_z1", "use the hidden activations A1 (the output layer's input), not Z1"): cache["Z1"].T @ dy,
+        Mistake("backward.dw2_uses_z1", "use the hidden activations A1 (the output layer's input), not "
+                                        "Z1"): cache["Z1"].T @ dy,
     })
     expect_param_shaped(grads["b2"], expected["b2"], name="the gradient of b2", mistakes={
-        Mistake("backward.db2_averaged", "it is off by a factor of n: did you average over the batch? dy_hat already contains the "
+        Mistake("backward.db2_averaged", "it is off by a factor of n: did you average over the batch? dy_hat already "
+                                         "contains the "
         "1/n of the mean, so db2 is the sum over the samples"): expected["b2"] / n,
     })
 
@@ -453,23 +502,29 @@ def test_backward_hidden_layer(student, rng):
     for activation in ("relu", "tanh"):
         X, params, cache, dy, dA1, dZ1, expected, grads = backward_case(student, rng, activation)
         n, f_grad = len(X), ref.ACTIVATIONS[activation][1]
-        missing_derivative = Mistake("backward.missing_activation_derivative", "the chain rule is missing the activation's derivative: dZ1 = dA1 * f'(Z1)")
+        missing_derivative = Mistake("backward.missing_activation_derivative", "the chain rule is missing the "
+                                                                               "activation's derivative: dZ1 = dA1 * "
+                                                                               "f'(Z1)")
         mistakes_W1 = {
             missing_derivative: X.T @ dA1,
-            Mistake("backward.dw1_averaged", "it is n times too small: did you average over the batch? dy_hat already contains the "
+            Mistake("backward.dw1_averaged", "it is n times too small: did you average over the batch? dy_hat already "
+                                             "contains the "
             "1/n of the mean, so sum over the samples (X.T @ dZ1)"): expected["W1"] / n,
         }
         mistakes_b1 = {
             missing_derivative: dA1.sum(axis=0),
-            Mistake("backward.db1_averaged", "it is off by a factor of n: did you average over the batch? dy_hat already contains the "
+            Mistake("backward.db1_averaged", "it is off by a factor of n: did you average over the batch? dy_hat "
+                                             "already contains the "
             "1/n of the mean, so db1 is the sum of dZ1 over the samples"): expected["b1"] / n,
         }
         if activation != "relu":
-            ignores = (Mistake("backward.ignores_activation_argument", "backward() ignores its activation argument (it used ReLU's derivative): "
+            ignores = (Mistake("backward.ignores_activation_argument", "backward() ignores its activation argument (it "
+                                                                       "used ReLU's derivative): "
                        "use _, f_grad = ACTIVATIONS[activation]"))
             mistakes_W1[ignores] = X.T @ (dA1 * ref.relu_grad(cache["Z1"]))
             mistakes_b1[ignores] = (dA1 * ref.relu_grad(cache["Z1"])).sum(axis=0)
-            at_A1 = Mistake("backward.derivative_at_a1", "the derivative f' must be evaluated at Z1 (the activation's input), not at A1")
+            at_A1 = Mistake("backward.derivative_at_a1", "the derivative f' must be evaluated at Z1 (the activation's "
+                                                         "input), not at A1")
             mistakes_W1[at_A1] = X.T @ (dA1 * f_grad(cache["A1"]))
             mistakes_b1[at_A1] = (dA1 * f_grad(cache["A1"])).sum(axis=0)
         expect_param_shaped(grads["W1"], expected["W1"], name=f"the gradient of W1 ({activation})",
@@ -508,24 +563,32 @@ def chain_rule_mistakes(X, y, params):
     neuron_2 = dL * W2[1, 0] * relu2 * x[0]
     if np.isclose(w5, neuron_2):  # both neurons active: the two slips give the same number
         return {**slips_in_the_other_factors(dL, W1, W2, x, y_hat, relu1),
-                Mistake("chain_rule.wrong_weights", "dz3/da1 is w4 = W2[0, 0], not w5: w11 is the weight from x1 to hidden neuron 1 (W1[0, 0]), "
+                Mistake("chain_rule.wrong_weights", "dz3/da1 is w4 = W2[0, 0], not w5: w11 is the weight from x1 to "
+                                                    "hidden neuron 1 (W1[0, 0]), "
                 "not from x1 to hidden neuron 2 (W1[0, 1])"): w5}
     return {**slips_in_the_other_factors(dL, W1, W2, x, y_hat, relu1),
-            Mistake("chain_rule.w5_instead_of_w4", "dz3/da1 is w4 = W2[0, 0], the weight from hidden neuron 1 to the output, not w5"): w5,
-            Mistake("chain_rule.derivative_of_w12", "this is the derivative for the weight from x1 to hidden neuron 2 (W1[0, 1], the simple "
+            Mistake("chain_rule.w5_instead_of_w4", "dz3/da1 is w4 = W2[0, 0], the weight from hidden neuron 1 to the "
+                                                   "output, not w5"): w5,
+            Mistake("chain_rule.derivative_of_w12", "this is the derivative for the weight from x1 to hidden neuron 2 "
+                                                    "(W1[0, 1], the simple "
             "example's w12); w11 = W1[0, 0] leads to hidden neuron 1"): neuron_2}
 
 
 def slips_in_the_other_factors(dL, W1, W2, x, y_hat, relu1):
     return {
-        Mistake("chain_rule.missing_relu_derivative", "the factor da1/dz1 = ReLU'(z1) is missing: when hidden neuron 1 is inactive (z1 <= 0), "
+        Mistake("chain_rule.missing_relu_derivative", "the factor da1/dz1 = ReLU'(z1) is missing: when hidden neuron 1 "
+                                                      "is inactive (z1 <= 0), "
         "no gradient reaches w11"): dL * W2[0, 0] * x[0],
-        Mistake("chain_rule.sign_flipped", "the sign of dL/dy_hat is flipped: the derivative of (y_hat - y)**2 is 2 (y_hat - y)"):
+        Mistake("chain_rule.sign_flipped", "the sign of dL/dy_hat is flipped: the derivative of (y_hat - y)**2 is 2 "
+                                           "(y_hat - y)"):
             -dL * W2[0, 0] * relu1 * x[0],
-        Mistake("chain_rule.missing_factor_2", "the factor 2 of dL/dy_hat = 2 (y_hat - y) is missing"): 0.5 * dL * W2[0, 0] * relu1 * x[0],
-        Mistake("chain_rule.weight_instead_of_input", "dz1/dw11 is the input x1 = X[0, 0] that w11 multiplies, not w11 itself"):
+        Mistake("chain_rule.missing_factor_2", "the factor 2 of dL/dy_hat = 2 (y_hat - y) is "
+                                               "missing"): 0.5 * dL * W2[0, 0] * relu1 * x[0],
+        Mistake("chain_rule.weight_instead_of_input", "dz1/dw11 is the input x1 = X[0, 0] that w11 multiplies, not w11 "
+                                                      "itself"):
             dL * W2[0, 0] * relu1 * W1[0, 0],
-        Mistake("chain_rule.relu_derivative_on_output", "the output is linear (y_hat = z3): dy_hat/dz3 = 1, not ReLU'(z3)"):
+        Mistake("chain_rule.relu_derivative_on_output", "the output is linear (y_hat = z3): dy_hat/dz3 = 1, not "
+                                                        "ReLU'(z3)"):
             dL * float(y_hat > 0) * W2[0, 0] * relu1 * x[0],
     }
 
@@ -582,11 +645,14 @@ def test_numerical_gradient(student, rng):
     expected = ref.numerical_gradient(f, x, h=h)
     expect_array(student.numerical_gradient(Probe("smooth", a=a, w=w), x, h=h), expected,
                  name=f"numerical_gradient(f, x, h={h})", rtol=RTOL, atol=1e-6, mistakes={
-                     Mistake("numerical_gradient.one_sided", "this is a one-sided difference (f(x + h) - f(x)) / h; use the central difference "
+                     Mistake("numerical_gradient.one_sided", "this is a one-sided difference (f(x + h) - f(x)) / h; "
+                                                             "use the central difference "
                      "(f(x + h) - f(x - h)) / (2h)"): forward_difference(f, x, h),
                      Mistake("numerical_gradient.divided_by_h", "divide by 2h, not by h"): 2 * expected,
-                     Mistake("numerical_gradient.divided_by_2", "divide by 2h (the distance from x - h to x + h), not by 2"): expected * h,
-                     Mistake("numerical_gradient.entries_not_restored", "put each entry back after nudging it (x[i] = original), before the next entry"):
+                     Mistake("numerical_gradient.divided_by_2", "divide by 2h (the distance from x - h to x + h), not "
+                                                                "by 2"): expected * h,
+                     Mistake("numerical_gradient.entries_not_restored", "put each entry back after nudging it (x[i] = "
+                                                                        "original), before the next entry"):
                          without_restoring(f, x, h),
                  })
     exact = a * np.cos(x) + w * x
@@ -605,10 +671,13 @@ def test_relative_error(student, rng):
     diff = np.abs(a - b)
     expect_float(student.relative_error(a, b), ref.relative_error(a, b), name="relative_error(a, b)",
                  rtol=RTOL, atol=1e-9, mistakes={
-                     Mistake("relative_error.mean_not_max", "take the maximum over the entries, not the mean"): np.mean(diff / (np.abs(a) + np.abs(b))),
-                     Mistake("relative_error.abs_of_sum", "the denominator is |a| + |b| (absolute values first), not |a + b|"):
+                     Mistake("relative_error.mean_not_max", "take the maximum over the entries, not the "
+                                                            "mean"): np.mean(diff / (np.abs(a) + np.abs(b))),
+                     Mistake("relative_error.abs_of_sum", "the denominator is |a| + |b| (absolute values first), not "
+                                                          "|a + b|"):
                          np.max(diff / np.abs(a + b)),
-                     Mistake("relative_error.norms", "compare entry by entry and take the max, not norms of the whole arrays"):
+                     Mistake("relative_error.norms", "compare entry by entry and take the max, not norms of the whole "
+                                                     "arrays"):
                          np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)),
                  })
     # Gradients that agree to a few percent, all of one sign: the max ratio is small here, and
@@ -630,7 +699,8 @@ def test_relative_error(student, rng):
     tiny = rng.uniform(1e-10, 1e-9, size=(2, 2))
     expect_float(student.relative_error(tiny, -tiny), ref.relative_error(tiny, -tiny),
                  name="relative_error of two tiny arrays", rtol=RTOL, atol=1e-12, mistakes={
-                     Mistake("relative_error.no_floor", "the denominator needs its floor: guard the denominator with np.maximum(1e-8, |a| + |b|)"): 1.0},
+                     Mistake("relative_error.no_floor", "the denominator needs its floor: guard the denominator with "
+                                                        "np.maximum(1e-8, |a| + |b|)"): 1.0},
                  hint="the denominator is max(1e-8, |a| + |b|): exactly 1e-8 as its floor")
 
 
@@ -647,13 +717,18 @@ def cross_entropy_mistakes(z, y):
     log_p = ref.log_softmax(z)
     loss = ref.cross_entropy(z, y)
     return {
-        Mistake("cross_entropy.sum_not_mean", "it is n times too large: take the mean over the samples, not the sum"): loss * n,
-        Mistake("cross_entropy.divided_by_nk", "average over the n samples only (the sum over the classes picks the true class), "
+        Mistake("cross_entropy.sum_not_mean", "it is n times too large: take the mean over the samples, not the "
+                                              "sum"): loss * n,
+        Mistake("cross_entropy.divided_by_nk", "average over the n samples only (the sum over the classes picks the "
+                                               "true class), "
         "not over all n * k entries"): loss / k,
-        Mistake("cross_entropy.missing_minus", "the minus sign is missing: the cross-entropy is -sum y log p, a positive number"): -loss,
-        Mistake("cross_entropy.all_classes", "it sums the log-probabilities of all classes; the one-hot y picks the true class: -sum_c y_c log p_c"):
+        Mistake("cross_entropy.missing_minus", "the minus sign is missing: the cross-entropy is -sum y log p, a "
+                                               "positive number"): -loss,
+        Mistake("cross_entropy.all_classes", "it sums the log-probabilities of all classes; the one-hot y picks the "
+                                             "true class: -sum_c y_c log p_c"):
             -np.sum(log_p) / n,
-        Mistake("cross_entropy.log10", "the lecture's log is the natural logarithm (np.log), not log10"): loss / np.log(10),
+        Mistake("cross_entropy.log10", "the lecture's log is the natural logarithm (np.log), not "
+                                       "log10"): loss / np.log(10),
     }
 
 
@@ -663,7 +738,8 @@ def test_cross_entropy(student, rng):
     """cross_entropy is the mean over samples of -sum_c y log softmax(z), for any number of classes."""
     for n, k in ((6, 4), (5, 3)):
         z, y = classification_case(rng, n, k)
-        expect_float(student.cross_entropy(z, y), ref.cross_entropy(z, y), name=f"cross_entropy for (n, k) = ({n}, {k})",
+        expect_float(student.cross_entropy(z, y), ref.cross_entropy(z, y), name=f"cross_entropy for (n, k) = ({n}, "
+                                                                                f"{k})",
                      rtol=RTOL, atol=ATOL, mistakes=cross_entropy_mistakes(z, y))
 
 
@@ -694,11 +770,16 @@ def test_cross_entropy_grad(student, rng):
         expected = (p - y) / n
         expect_array(student.cross_entropy_grad(z, y), expected, name=f"cross_entropy_grad for (n, k) = ({n}, {k})",
                      rtol=RTOL, atol=ATOL, mistakes={
-                         Mistake("cross_entropy_grad.sign_flipped", "the sign is flipped: dL/dz = (p - y) / n, predicted minus true"): -expected,
-                         Mistake("cross_entropy_grad.missing_mean", "the 1/n of the mean over the samples is missing"): p - y,
-                         Mistake("cross_entropy_grad.divided_by_nk", "it is divided by n * k; the mean is over the n samples only"): expected / k,
-                         Mistake("cross_entropy_grad.missing_minus_y", "the - y is missing: dL/dz = (softmax(z) - y) / n"): p / n,
-                         Mistake("cross_entropy_grad.diagonal_only", "it uses only the diagonal of the softmax's derivative, p (1 - p); the full chain rule "
+                         Mistake("cross_entropy_grad.sign_flipped", "the sign is flipped: dL/dz = (p - y) / n, "
+                                                                    "predicted minus true"): -expected,
+                         Mistake("cross_entropy_grad.missing_mean", "the 1/n of the mean over the samples is "
+                                                                    "missing"): p - y,
+                         Mistake("cross_entropy_grad.divided_by_nk", "it is divided by n * k; the mean is over the n "
+                                                                     "samples only"): expected / k,
+                         Mistake("cross_entropy_grad.missing_minus_y", "the - y is missing: dL/dz = (softmax(z) - y) / "
+                                                                       "n"): p / n,
+                         Mistake("cross_entropy_grad.diagonal_only", "it uses only the diagonal of the softmax's "
+                                                                     "derivative, p (1 - p); the full chain rule "
                          "through softmax and log gives simply p - y"): -y * (1 - p) / n,
                      }, hint="dL/dz = (softmax(z) - y) / n; compare it with your numerical_gradient")
 
@@ -719,10 +800,13 @@ def test_torch_gradients(student, rng):
         grads = as_dict(student.torch_gradients(X, y, params, activation=activation), "torch_gradients()'s result")
         for key in KEYS:
             expect_param_shaped(grads[key], expected[key], name=f"torch's gradient of {key} ({activation})", mistakes={
-                Mistake("torch_gradients.sum_loss", "it is n * m times too large: the loss is the mean of the squared errors (torch.mean), "
+                Mistake("torch_gradients.sum_loss", "it is n * m times too large: the loss is the mean of the squared "
+                                                    "errors (torch.mean), "
                 "not their sum"): expected[key] * y.size,
-                Mistake("torch_gradients.half_mse", "it is half as large as it should be: did you divide the MSE by 2?"): expected[key] / 2,
-                Mistake("torch_gradients.sign_flipped", "the sign is flipped: the loss is mean((y_hat - y)**2), its gradient points uphill"):
+                Mistake("torch_gradients.half_mse", "it is half as large as it should be: did you divide the MSE by "
+                                                    "2?"): expected[key] / 2,
+                Mistake("torch_gradients.sign_flipped", "the sign is flipped: the loss is mean((y_hat - y)**2), its "
+                                                        "gradient points uphill"):
                     -expected[key],
             })
 
@@ -740,10 +824,13 @@ def test_sgd_step(student, rng):
     for key in KEYS:
         expected = params[key] - lr * grads[key]
         expect_param_shaped(new[key], expected, name=f"the updated {key}", mistakes={
-            Mistake("sgd.wrong_sign", "the sign is wrong: gradient descent steps against the gradient, w' = w - lr * dL/dw"):
+            Mistake("sgd.wrong_sign", "the sign is wrong: gradient descent steps against the gradient, w' = w - lr * "
+                                      "dL/dw"):
                 params[key] + lr * grads[key],
-            Mistake("sgd.missing_learning_rate", "the learning rate is missing: w' = w - lr * dL/dw"): params[key] - grads[key],
-            Mistake("sgd.returns_step", "it returns the step lr * dL/dw, not the updated parameter w - lr * dL/dw"): lr * grads[key],
+            Mistake("sgd.missing_learning_rate", "the learning rate is missing: w' = w - lr * "
+                                                 "dL/dw"): params[key] - grads[key],
+            Mistake("sgd.returns_step", "it returns the step lr * dL/dw, not the updated parameter w - lr * "
+                                        "dL/dw"): lr * grads[key],
             Mistake("sgd.returns_unchanged", "it returns the parameter unchanged: w' = w - lr * dL/dw"): params[key],
         })
 
@@ -874,14 +961,19 @@ def test_dead_unit_fraction(student, rng):
         expected = ref.dead_unit_fraction(X, params)
         expect_float(student.dead_unit_fraction(X, params), expected, name="dead_unit_fraction(X, params)",
                      rtol=1e-9, atol=1e-9, mistakes={
-                         Mistake("dead_units.any_sample", "it counts neurons inactive on SOME sample; a neuron is dead only if it is inactive "
+                         Mistake("dead_units.any_sample", "it counts neurons inactive on SOME sample; a neuron is dead "
+                                                          "only if it is inactive "
                          "on every sample (np.all over the rows)"): np.mean(np.any(Z1 <= 0, axis=0)),
-                         Mistake("dead_units.fraction_of_activations", "it is the fraction of zero activations over all samples and neurons; count the "
+                         Mistake("dead_units.fraction_of_activations", "it is the fraction of zero activations over "
+                                                                       "all samples and neurons; count the "
                          "neurons (columns) that are inactive on every sample"): np.mean(Z1 <= 0),
-                         Mistake("dead_units.count_not_fraction", "return the fraction of the hidden neurons, not their number"): expected * h,
-                         Mistake("dead_units.zero_counts_alive", "z = 0 counts as inactive (ReLU(0) = 0 and its derivative is 0): use Z1 <= 0, not Z1 < 0"):
+                         Mistake("dead_units.count_not_fraction", "return the fraction of the hidden neurons, not "
+                                                                  "their number"): expected * h,
+                         Mistake("dead_units.zero_counts_alive", "z = 0 counts as inactive (ReLU(0) = 0 and its "
+                                                                 "derivative is 0): use Z1 <= 0, not Z1 < 0"):
                              np.mean(np.all(Z1 < 0, axis=0)),
-                         Mistake("dead_units.alive_fraction", "this is the fraction of neurons that are alive; dead ones are asked for"): 1.0 - expected,
+                         Mistake("dead_units.alive_fraction", "this is the fraction of neurons that are alive; dead "
+                                                              "ones are asked for"): 1.0 - expected,
                      })
 
 
@@ -910,13 +1002,18 @@ def test_frozen_unit_fraction(student, rng):
     expected = ref.frozen_unit_fraction(before, after)
     expect_float(student.frozen_unit_fraction(before, after), expected, name="frozen_unit_fraction",
                  rtol=1e-9, atol=1e-9, mistakes={
-                     Mistake("frozen_units.biases_only", "it compares only the biases; a neuron whose bias stayed but a weight changed is not frozen"):
+                     Mistake("frozen_units.biases_only", "it compares only the biases; a neuron whose bias stayed but "
+                                                         "a weight changed is not frozen"):
                          np.mean(same_b),
-                     Mistake("frozen_units.weights_only", "it compares only the weights W1; a neuron whose bias changed is not frozen"): np.mean(same_w),
-                     Mistake("frozen_units.any_weight", "a neuron is frozen when ALL its incoming weights are unchanged, not when any one is"):
+                     Mistake("frozen_units.weights_only", "it compares only the weights W1; a neuron whose bias "
+                                                          "changed is not frozen"): np.mean(same_w),
+                     Mistake("frozen_units.any_weight", "a neuron is frozen when ALL its incoming weights are "
+                                                        "unchanged, not when any one is"):
                          np.mean(np.any(before["W1"] == after["W1"], axis=0) & same_b),
-                     Mistake("frozen_units.changed_fraction", "this is the fraction of neurons that changed; frozen ones are asked for"): 1.0 - expected,
-                     Mistake("frozen_units.count_not_fraction", "return the fraction of the hidden neurons, not their number"): expected * h,
+                     Mistake("frozen_units.changed_fraction", "this is the fraction of neurons that changed; frozen "
+                                                              "ones are asked for"): 1.0 - expected,
+                     Mistake("frozen_units.count_not_fraction", "return the fraction of the hidden neurons, not their "
+                                                                "number"): expected * h,
                  })
 
 
@@ -979,13 +1076,16 @@ def test_train_and_measure(student, rng):
 
         expected_frozen = frozen(params, trained)
         expect_float(result[0], dead(trained), name=f"dead ({activation})", rtol=1e-9, atol=1e-9, mistakes={
-            Mistake("train_and_measure.dead_on_initial", "dead is measured on the initial parameters; measure the trained network"): dead(params),
+            Mistake("train_and_measure.dead_on_initial", "dead is measured on the initial parameters; measure the "
+                                                         "trained network"): dead(params),
         })
         mistakes = {
-            Mistake("train_and_measure.frozen_self_compare", "frozen compares the trained parameters with themselves; compare params (before) with "
+            Mistake("train_and_measure.frozen_self_compare", "frozen compares the trained parameters with themselves; "
+                                                             "compare params (before) with "
             "the trained ones"): frozen(trained, trained),
         }
         if frozen(params, other) != expected_frozen:
-            mistakes[Mistake("train_and_measure.ignores_activation", "train_and_measure must pass its activation on to train()")] = frozen(params, other)
+            mistakes[Mistake("train_and_measure.ignores_activation", "train_and_measure must pass its activation on to "
+                                                                     "train()")] = frozen(params, other)
         expect_float(result[1], expected_frozen, name=f"frozen ({activation})", rtol=1e-9, atol=1e-9,
                      mistakes=mistakes)

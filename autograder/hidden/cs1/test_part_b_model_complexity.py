@@ -23,7 +23,17 @@ import pytest
 import torch
 
 import solutions.cs1.model_complexity as ref
-from autograder.grading.testing import Mistake, Probe, RemoteObject, as_array, as_float, assignment_probes, expect_array, expect_float, fail
+from autograder.grading.testing import (
+    Mistake,
+    Probe,
+    RemoteObject,
+    as_array,
+    as_float,
+    assignment_probes,
+    expect_array,
+    expect_float,
+    fail,
+)
 
 probes = assignment_probes(__file__)     # the same probes, built here in the grader for reference runs
 
@@ -148,17 +158,23 @@ def test_build_mlp_forward(student, rng):
         got = model(torch.tensor(x, dtype=torch.float32))
         others = [a for a in ACTIVATIONS if a != activation]
         mistakes = {
-            Mistake("build_mlp.activation_on_output", "there is an activation after the output layer: for regression the output layer must stay "
+            Mistake("build_mlp.activation_on_output", "there is an activation after the output layer: for regression "
+                                                      "the output layer must stay "
             "linear (no activation after the last Linear)"): numpy_forward(layers, x, activation, activation),
-            Mistake("build_mlp.no_hidden_activation", "there is no activation between the Linear layers: without it the whole network is one "
+            Mistake("build_mlp.no_hidden_activation", "there is no activation between the Linear layers: without it "
+                                                      "the whole network is one "
             "linear map"): numpy_forward(layers, x, activation, hidden=()),
-            Mistake("build_mlp.activation_only_first_layer", "the activation is only applied after the first hidden layer; every hidden layer needs one"):
+            Mistake("build_mlp.activation_only_first_layer", "the activation is only applied after the first hidden "
+                                                             "layer; every hidden layer needs one"):
                 numpy_forward(layers, x, activation, hidden=(0,)),
         }
         for other in others:
-            mistakes[Mistake("build_mlp.ignores_activation_argument", f"it uses {other}, not the activation named by the activation argument")] = \
+            mistakes[Mistake("build_mlp.ignores_activation_argument", f"it uses {other}, not the activation named by "
+                                                                      "the activation argument")] = \
                 numpy_forward(layers, x, other)
-            mistakes[Mistake("build_mlp.ignores_activation_argument_and_on_output", f"it uses {other} instead of the activation argument, and one after the output layer")] = \
+            mistakes[Mistake("build_mlp.ignores_activation_argument_and_on_output", f"it uses {other} instead of the "
+                                                                                    "activation argument, and one "
+                                                                                    "after the output layer")] = \
                 numpy_forward(layers, x, other, other)
         expect_array(got, numpy_forward(layers, x, activation), name=f"the output of build_mlp(..., "
                      f"activation={activation!r})", rtol=1e-4, atol=1e-5, mistakes=mistakes)
@@ -185,9 +201,12 @@ def test_count_parameters(student, rng):
         n_weights, n_biases = sum(w.size for w in weights), sum(b.size for b in biases)
         got = expect_float(student.count_parameters(model), n_weights + n_biases, name="count_parameters(model)",
                            mistakes={
-                               Mistake("count_parameters.weights_only", "it counts only the weights: the biases are parameters too"): n_weights,
-                               Mistake("count_parameters.biases_only", "it counts only the biases: the weight matrices are parameters too"): n_biases,
-                               Mistake("count_parameters.counts_tensors", "it counts parameter tensors, not the numbers in them (use p.numel())"):
+                               Mistake("count_parameters.weights_only", "it counts only the weights: the biases are "
+                                                                        "parameters too"): n_weights,
+                               Mistake("count_parameters.biases_only", "it counts only the biases: the weight matrices "
+                                                                       "are parameters too"): n_biases,
+                               Mistake("count_parameters.counts_tensors", "it counts parameter tensors, not the "
+                                                                          "numbers in them (use p.numel())"):
                                    2 * len(weights),
                            })
         if got != int(got):
@@ -204,13 +223,20 @@ def test_expected_parameter_count(student, rng):
         expect_float(student.expected_parameter_count(n_in, width, depth, n_outputs=n_out),
                      ref.expected_parameter_count(n_in, width, depth, n_out), name="expected_parameter_count",
                      mistakes={
-                         Mistake("parameter_count.missing_biases", "the biases are missing: each Linear(a, b) layer has a * b weights and b biases"):
+                         Mistake("parameter_count.missing_biases", "the biases are missing: each Linear(a, b) layer "
+                                                                   "has a * b weights and b biases"):
                              n_in * width + (depth - 1) * width * width + width * n_out,
-                         Mistake("parameter_count.hidden_layers_off_by_one", "the hidden-to-hidden layers are counted depth times; there are depth - 1 of them"):
+                         Mistake("parameter_count.hidden_layers_off_by_one", "the hidden-to-hidden layers are counted "
+                                                                             "depth times; there are depth - 1 of "
+                                                                             "them"):
                              ref.expected_parameter_count(n_in, width, depth + 1, n_out),
-                         Mistake("parameter_count.order_of_growth", "W**2 * D is only the order of growth, not the exact count"): width ** 2 * depth,
-                         Mistake("parameter_count.missing_output_biases", "the output layer's biases are missing"): ref.expected_parameter_count(n_in, width, depth, n_out) - n_out,
-                         Mistake("parameter_count.ignores_n_outputs", "it ignores n_outputs"): ref.expected_parameter_count(n_in, width, depth, 1),
+                         Mistake("parameter_count.order_of_growth", "W**2 * D is only the order of growth, not the "
+                                                                    "exact count"): width ** 2 * depth,
+                         Mistake("parameter_count.missing_output_biases",
+                                 "the output layer's biases are missing"):
+                             ref.expected_parameter_count(n_in, width, depth, n_out) - n_out,
+                         Mistake("parameter_count.ignores_n_outputs",
+                                 "it ignores n_outputs"): ref.expected_parameter_count(n_in, width, depth, 1),
                      })
 
 
@@ -386,7 +412,8 @@ def test_train_records_losses_per_epoch(student, rng):
     train_now, val_now = mse_numpy(w, b, run["x_tr"], run["y_tr"]), mse_numpy(w, b, run["x_va"], run["y_va"])
     if not np.isclose(curves["val"][-1], val_now, rtol=1e-4, atol=1e-7):
         if np.isclose(curves["val"][-1], train_now, rtol=1e-4, atol=1e-7):
-            fail("history['val'] holds the training loss: evaluate the model on x_val, y_val", mistake="train.val_history_is_training_loss")
+            fail("history['val'] holds the training loss: evaluate the model on x_val, "
+                 "y_val", mistake="train.val_history_is_training_loss")
         fail("history['val'][-1] is not the validation MSE of the trained model: after each epoch, "
              "evaluate the mean squared error on the whole validation set")
     if not np.isclose(curves["train"][-1], train_now, rtol=1e-4, atol=1e-7):
@@ -454,7 +481,8 @@ def test_train_keeps_validation_data_out_of_training(student, rng):
                   epochs=run["epochs"], lr=run["lr"])
     if not same_weights(final_weights(student, other)[0], final_weights(student, run["model"])[0]):
         fail("changing only the validation data changed the trained weights: validation data must not "
-             "influence training (no training on it, no early stopping on it)", mistake="train.validation_influences_training")
+             "influence training (no training on it, no early stopping on "
+             "it)", mistake="train.validation_influences_training")
 
 
 @pytest.mark.points(2)
@@ -477,7 +505,8 @@ def test_train_full_batch_follows_the_five_steps(student, rng):
     variants = {
         Mistake("train.plain_sgd", "it looks like plain SGD: use torch.optim.Adam(model.parameters(), lr=lr)"):
             replay(run["weights"], run["biases"], *args, run["lr"], optimizer="sgd")[0],
-        Mistake("train.ignores_lr", "the lr argument is ignored: pass lr=lr to the optimizer"): replay(run["weights"], run["biases"], *args, 1e-3)[0],
+        Mistake("train.ignores_lr", "the lr argument is ignored: pass lr=lr to the "
+                                    "optimizer"): replay(run["weights"], run["biases"], *args, 1e-3)[0],
         Mistake("train.no_zero_grad", "gradients accumulate over the steps: call optimizer.zero_grad() every step"):
             replay(run["weights"], run["biases"], *args, run["lr"], zero_grad=False)[0],
     }
@@ -516,9 +545,11 @@ def test_train_mini_batches(student, rng):
             fail("mini-batches should have batch_size rows (only the last one of an epoch may be smaller)")
     orders = [np.concatenate(group).tolist() for group in epochs_batches]
     if orders[0] == list(range(n_train)) and len({tuple(o) for o in orders}) == 1:
-        fail("the rows are not shuffled: draw a new random order every epoch (torch.randperm with the generator)", mistake="train.batches_not_shuffled")
+        fail("the rows are not shuffled: draw a new random order every epoch (torch.randperm with the "
+             "generator)", mistake="train.batches_not_shuffled")
     if len({tuple(o) for o in orders}) == 1:
-        fail("every epoch uses the same batches: reshuffle the rows at the start of every epoch", mistake="train.batches_not_reshuffled")
+        fail("every epoch uses the same batches: reshuffle the rows at the start of every "
+             "epoch", mistake="train.batches_not_reshuffled")
     # Seeding is judged on the trained weights the grader reads back, not on the histories or logs the
     # student's code returns (a history can be remembered from an earlier call with the same seed).
     trained = [w + b for w, b in (final_weights(student, m) for m, _, _ in runs)]
@@ -531,7 +562,8 @@ def test_train_mini_batches(student, rng):
     if not same_weights(trained[0], expected):
         if same_weights(trained[0], replay(weights, biases, epochs_batches, x_tr, y_tr, x_va, y_va, lr,
                                            zero_grad=False)[0]):
-            fail("gradients accumulate over the batches: call optimizer.zero_grad() for every batch", mistake="train.no_zero_grad")
+            fail("gradients accumulate over the batches: call optimizer.zero_grad() for every "
+                 "batch", mistake="train.no_zero_grad")
         fail("the weights after mini-batch training differ from Adam(lr) taking one step per batch on the "
              "MSE of that batch: check the five steps inside the batch loop")
 
@@ -581,7 +613,8 @@ def test_split_indices_seeded_and_shuffled(student, rng):
     first, again, other = (split_parts(student.split_indices(n, seed=s), n) for s in (seed, seed, seed + 7))
     if not all(np.array_equal(a, b) for a, b in zip(first, again)):
         fail("the split is not reproducible: the same seed gave two different splits; draw the order with "
-             "np.random.default_rng(seed) (not the global random state, and not without a seed)", mistake="split.not_reproducible")
+             "np.random.default_rng(seed) (not the global random state, and not without a "
+             "seed)", mistake="split.not_reproducible")
     if set(first[0].tolist()) == set(range(len(first[0]))):
         fail("the split is not shuffled: the training part is just the first rows, so data sorted by x (or "
              "by time) would leave whole regions out of training", mistake="split.not_shuffled")
@@ -614,12 +647,15 @@ def test_scale_inputs_fitted_on_training_rows_only(student, rng):
         fail("x_scaled should hold all rows of x (scaled with the training statistics), not only the "
              "training rows")
     expect_array(as_scaled, expected, name="x_scaled", rtol=1e-6, atol=1e-8, mistakes={
-        Mistake("scaling.fitted_on_all_rows", "the scaler was fitted on all rows: fit it on x[train_idx] only, otherwise statistics of the "
+        Mistake("scaling.fitted_on_all_rows", "the scaler was fitted on all rows: fit it on x[train_idx] only, "
+                                              "otherwise statistics of the "
         "validation and test rows leak into training"): (x - x.mean(axis=0)) / x.std(axis=0),
-        Mistake("scaling.rows_scaled_separately", "the non-training rows were scaled with their own statistics: transform every row with the "
+        Mistake("scaling.rows_scaled_separately", "the non-training rows were scaled with their own statistics: "
+                                                  "transform every row with the "
         "scaler fitted on the training rows"): separately,
         Mistake("scaling.not_scaled", "x is not scaled at all"): x,
-        Mistake("scaling.sample_std", "it divides by the sample std (ddof=1); StandardScaler uses the population std (ddof=0)"):
+        Mistake("scaling.sample_std", "it divides by the sample std (ddof=1); StandardScaler uses the population std "
+                                      "(ddof=0)"):
             (x - mean) / x[train_idx].std(axis=0, ddof=1),
     })
     if not isinstance(scaler, RemoteObject):
@@ -627,7 +663,8 @@ def test_scale_inputs_fitted_on_training_rows_only(student, rng):
     x_new = rng.normal(size=(5, x.shape[1]))
     expect_array(scaler.call_method("transform", x_new), (x_new - mean) / std, name="scaler.transform(x_new)",
                  rtol=1e-6, atol=1e-8, mistakes={
-                     Mistake("scaling.scaler_fitted_on_all_rows", "the returned scaler was fitted on all rows, not on the training rows"):
+                     Mistake("scaling.scaler_fitted_on_all_rows", "the returned scaler was fitted on all rows, not on "
+                                                                  "the training rows"):
                          (x_new - x.mean(axis=0)) / x.std(axis=0)})
 
 
@@ -658,7 +695,8 @@ def test_kfold_indices_partition(student, rng):
         validated = np.concatenate([va for _, va in folds]).tolist()
         if len(set(validated)) < len(validated):
             fail("the validation folds overlap: a row is validated in more than one fold; split one "
-                 "shuffled order into k consecutive pieces (np.array_split) instead of drawing each fold", mistake="kfold.overlapping_folds")
+                 "shuffled order into k consecutive pieces (np.array_split) instead of drawing each "
+                 "fold", mistake="kfold.overlapping_folds")
         if sorted(validated) != list(range(n)):
             fail("some rows are never in a validation fold: together the folds must cover every row")
         sizes = [len(va) for _, va in folds]
@@ -678,7 +716,8 @@ def test_kfold_indices_seeded_and_shuffled(student, rng):
     if all(np.array_equal(a[1], b[1]) for a, b in zip(first, other)):
         fail("two different seeds gave the same folds: the seed argument is ignored")
     if all(np.array_equal(np.sort(va), np.arange(va.min(), va.max() + 1)) for _, va in first):
-        fail("the folds are consecutive blocks of rows: shuffle before splitting into folds", mistake="kfold.not_shuffled")
+        fail("the folds are consecutive blocks of rows: shuffle before splitting into "
+             "folds", mistake="kfold.not_shuffled")
 
 
 @pytest.mark.points(2)
@@ -693,15 +732,21 @@ def test_cross_val_score(student, rng):
     per_fold = [score(x[tr], y[tr], x[va], y[va]) for tr, va in folds]
     expect_float(student.cross_val_score(Probe("linear_fit_score"), x, y, [tuple(f) for f in folds]),
                  float(np.mean(per_fold)), name="cross_val_score", rtol=1e-6, mistakes={
-                     Mistake("cross_val.train_val_swapped", "training and validation parts are swapped: call fit_and_score(x[train_idx], "
+                     Mistake("cross_val.train_val_swapped", "training and validation parts are swapped: call "
+                                                            "fit_and_score(x[train_idx], "
                      "y[train_idx], x[val_idx], y[val_idx])"):
                          np.mean([score(x[va], y[va], x[tr], y[tr]) for tr, va in folds]),
-                     Mistake("cross_val.scored_on_training_rows", "it scores the model on its own training rows; the score must come from the "
+                     Mistake("cross_val.scored_on_training_rows", "it scores the model on its own training rows; the "
+                                                                  "score must come from the "
                      "validation fold"): np.mean([score(x[tr], y[tr], x[tr], y[tr]) for tr, va in folds]),
-                     Mistake("cross_val.sum_not_mean", "it returns the sum of the fold scores; return their mean"): np.sum(per_fold),
-                     Mistake("cross_val.first_fold_only", "it uses only the first fold; average over all folds"): per_fold[0],
-                     Mistake("cross_val.last_fold_only", "it uses only the last fold; average over all folds"): per_fold[-1],
-                     Mistake("cross_val.median_not_mean", "it returns the median of the fold scores; return their mean"): np.median(per_fold),
+                     Mistake("cross_val.sum_not_mean", "it returns the sum of the fold scores; return their "
+                                                       "mean"): np.sum(per_fold),
+                     Mistake("cross_val.first_fold_only", "it uses only the first fold; average over all "
+                                                          "folds"): per_fold[0],
+                     Mistake("cross_val.last_fold_only", "it uses only the last fold; average over all "
+                                                         "folds"): per_fold[-1],
+                     Mistake("cross_val.median_not_mean", "it returns the median of the fold scores; return their "
+                                                          "mean"): np.median(per_fold),
                  })
 
 
@@ -905,7 +950,8 @@ def test_select_complexity(student, rng):
     """select_complexity picks the smallest model within rel_tol of the best validation loss, ignoring test loss."""
     for description, table, rel_tol in selection_cases(rng):
         tol = 0.1 if rel_tol is None else rel_tol
-        value = student.select_complexity(table) if rel_tol is None else student.select_complexity(table, rel_tol=rel_tol)
+        value = student.select_complexity(table) if rel_tol is None else student.select_complexity(table,
+                                                                                                   rel_tol=rel_tol)
         if isinstance(value, dict):
             fail("select_complexity should return (width, depth), not the whole row")
         got = tuple(int(v) for v in as_array(pair(value, "select_complexity", "width, depth"), name="(width, depth)"))
@@ -913,15 +959,21 @@ def test_select_complexity(student, rng):
         if got == tuple(expected):
             continue
         mistakes = {
-            Mistake("selection.by_test_loss", "it chose by the test loss: the test set must not be used for model selection, only for the "
+            Mistake("selection.by_test_loss", "it chose by the test loss: the test set must not be used for model "
+                                              "selection, only for the "
             "final report"): {argmin(table, "test_loss"), chosen_by(table, "test_loss", tol)},
-            Mistake("selection.by_training_loss", "it chose by the training loss, which keeps falling with size: choose by the validation loss"):
+            Mistake("selection.by_training_loss", "it chose by the training loss, which keeps falling with size: "
+                                                  "choose by the validation loss"):
                 {argmin(table, "train_loss"), chosen_by(table, "train_loss", tol)},
-            Mistake("selection.ignores_rel_tol", "it ignores the rel_tol argument"): {chosen_by(table, "val_loss", 0.1)},
-            Mistake("selection.lowest_validation_loss", "it picked the lowest validation loss; the elbow rule takes the model with the fewest "
+            Mistake("selection.ignores_rel_tol", "it ignores the rel_tol "
+                                                 "argument"): {chosen_by(table, "val_loss", 0.1)},
+            Mistake("selection.lowest_validation_loss", "it picked the lowest validation loss; the elbow rule takes "
+                                                        "the model with the fewest "
             "parameters among those within rel_tol of it"): {argmin(table, "val_loss")},
-            Mistake("selection.not_fewest_parameters", "among the models within rel_tol it did not take the one with the fewest parameters (n_params)"):
-                {(r["width"], r["depth"]) for r in table if r["val_loss"] <= (1 + tol) * min(t["val_loss"] for t in table)},
+            Mistake("selection.not_fewest_parameters", "among the models within rel_tol it did not take the one with "
+                                                       "the fewest parameters (n_params)"):
+                {(r["width"], r["depth"]) for r in table if r["val_loss"] <= (1 + tol) * min(t["val_loss"]
+                                                                                             for t in table)},
         }
         for message, choices in mistakes.items():
             if got in choices:
@@ -967,19 +1019,26 @@ def variant_labels(train, val, target, rise_tol=0.1, gap_ratio=2.0):
         return "underfitting" if under else "good fit"
 
     return {
-        Mistake("diagnose.overfitting_on_training_curve", "overfitting shows in the validation loss: compare val_losses[-1] with min(val_losses), not the "
+        Mistake("diagnose.overfitting_on_training_curve", "overfitting shows in the validation loss: compare "
+                                                          "val_losses[-1] with min(val_losses), not the "
         "training curve with its own minimum"): decide(t > (1 + rise_tol) * train.min(), gapped, under),
-        Mistake("diagnose.underfitting_checked_first", "apply the rules in the given order: check overfitting (rules 1 and 2) before underfitting"):
+        Mistake("diagnose.underfitting_checked_first", "apply the rules in the given order: check overfitting (rules 1 "
+                                                       "and 2) before underfitting"):
             decide(rose, gapped, under, under_first=True),
-        Mistake("diagnose.rise_from_first_value", "compare the final validation loss with the minimum of the validation curve, not with its first value"):
+        Mistake("diagnose.rise_from_first_value", "compare the final validation loss with the minimum of the "
+                                                  "validation curve, not with its first value"):
             decide(v > (1 + rise_tol) * val[0], gapped, under),
-        Mistake("diagnose.underfitting_on_validation_loss", "underfitting is judged on the training loss (rule 3), not on the validation loss"):
+        Mistake("diagnose.underfitting_on_validation_loss", "underfitting is judged on the training loss (rule 3), not "
+                                                            "on the validation loss"):
             decide(rose, gapped, v > target),
-        Mistake("diagnose.missing_gap_rule", "the gap rule is missing: a validation loss far above the training loss is overfitting too"):
+        Mistake("diagnose.missing_gap_rule", "the gap rule is missing: a validation loss far above the training loss "
+                                             "is overfitting too"):
             decide(rose, False, under),
-        Mistake("diagnose.ignores_thresholds", "it ignores the rise_tol and gap_ratio arguments (their defaults are 0.1 and 2.0)"):
+        Mistake("diagnose.ignores_thresholds", "it ignores the rise_tol and gap_ratio arguments (their defaults are "
+                                               "0.1 and 2.0)"):
             decide(v > 1.1 * val.min(), v > 2.0 * t, under),
-        Mistake("diagnose.earlier_epoch", "judge the curves by their final values (train_losses[-1], val_losses[-1]), not an earlier epoch"):
+        Mistake("diagnose.earlier_epoch", "judge the curves by their final values (train_losses[-1], val_losses[-1]), "
+                                          "not an earlier epoch"):
             decide(val[-2] > (1 + rise_tol) * val.min(), val[-2] > gap_ratio * train[-2], train[-2] > target),
     }
 
@@ -994,7 +1053,7 @@ DESCRIPTIONS = {
 def check_labels(student, cases, credit=None):
     """Ask the student for every case; fail on the first wrong label, naming a matching mistake."""
     answers = []
-    for train, val, target, kwargs, expected in cases:
+    for train, val, target, kwargs, _expected in cases:
         value = pair(student.diagnose_learning_curves(train, val, target, **kwargs), "diagnose_learning_curves",
                      "label, explanation")
         label = value[0]
@@ -1075,7 +1134,7 @@ def test_diagnose_learning_curves_explanation(student, rng):
     """The explanation is a sentence naming the loss that decided (validation or training)."""
     cases = clear_cases(rng)
     checked, kinds = 0, set()
-    for train, val, target, kwargs, expected in cases:
+    for train, val, target, _kwargs, expected in cases:
         label, explanation = pair(student.diagnose_learning_curves(train, val, target), "diagnose_learning_curves",
                                   "label, explanation")
         if label != expected:
@@ -1119,12 +1178,18 @@ def test_extrapolation_errors(student, rng):
             other = ~mask
             strict_mask = strict if key == "inside" else ~strict
             expect_float(value[key], err[mask].mean(), name=f"errors[{key!r}]", rtol=1e-6, mistakes={
-                Mistake("extrapolation.bounds_outside", "the bounds belong inside: use low <= x <= high"): err[strict_mask].mean(),
-                Mistake("extrapolation.inside_outside_swapped", "'inside' and 'outside' are swapped"): err[other].mean(),
-                Mistake("extrapolation.rmse_not_mse", "this is the root of the mean squared error; return the MSE itself"): math.sqrt(err[mask].mean()),
-                Mistake("extrapolation.mae_not_mse", "this is the mean absolute error; return the mean squared error"): np.abs(y_pred - y_true)[mask].mean(),
-                Mistake("extrapolation.sum_not_mean", "this is the sum of squared errors; return their mean"): err[mask].sum(),
-                Mistake("extrapolation.all_points", "this is the MSE over all points; split them by the range"): err.mean(),
+                Mistake("extrapolation.bounds_outside", "the bounds belong inside: use low <= x <= "
+                                                        "high"): err[strict_mask].mean(),
+                Mistake("extrapolation.inside_outside_swapped", "'inside' and 'outside' are "
+                                                                "swapped"): err[other].mean(),
+                Mistake("extrapolation.rmse_not_mse", "this is the root of the mean squared error; return the MSE "
+                                                      "itself"): math.sqrt(err[mask].mean()),
+                Mistake("extrapolation.mae_not_mse", "this is the mean absolute error; return the mean squared "
+                                                     "error"): np.abs(y_pred - y_true)[mask].mean(),
+                Mistake("extrapolation.sum_not_mean", "this is the sum of squared errors; return their "
+                                                      "mean"): err[mask].sum(),
+                Mistake("extrapolation.all_points", "this is the MSE over all points; split them by the "
+                                                    "range"): err.mean(),
                 Mistake("extrapolation.ignores_bounds", "it ignores the low and high arguments"):
                     err[((x >= 0) & (x <= 1)) == (key == "inside")].mean(),
             })

@@ -16,7 +16,16 @@ import numpy as np
 import pytest
 
 import solutions.cs2.surrogate as ref
-from autograder.grading.testing import GradingFailure, Mistake, Probe, RemoteObject, StudentCodeError, as_array, expect_array, fail
+from autograder.grading.testing import (
+    GradingFailure,
+    Mistake,
+    Probe,
+    RemoteObject,
+    StudentCodeError,
+    as_array,
+    expect_array,
+    fail,
+)
 
 vdv = ref.vandevusse
 SAMPLED = ref.ranges_as_bounds(vdv.SAMPLING_RANGES)
@@ -138,7 +147,8 @@ def test_split_indices(student, rng):
 
     def parts_of(value):
         parts = pair_of(value, "split_indices", ("train_idx", "val_idx", "test_idx"))
-        return [as_array(p, name=label).astype(int).reshape(-1) for p, label in zip(parts, ("train_idx", "val_idx", "test_idx"))]
+        return [as_array(p, name=label).astype(int).reshape(-1) for p, label in zip(parts, ("train_idx", "val_idx",
+                                                                                            "test_idx"))]
 
     try:
         train, val, test = parts_of(student.split_indices(n, fractions=fractions, seed=seed))
@@ -190,10 +200,12 @@ def test_scalers_are_fitted_on_the_training_rows_only(student, rng, credit):
         expected = scaled(A, train.mean(axis=0), train.std(axis=0))
         got = scaler.call_method("transform", A)
         expect_array(got, expected, name=f"{what}.transform", rtol=1e-6, atol=1e-8, mistakes={
-            Mistake("scaling.fitted_on_all_rows", "the scaler was fitted on all rows (training, validation and test): fit it on the training rows "
+            Mistake("scaling.fitted_on_all_rows", "the scaler was fitted on all rows (training, validation and test): "
+                                                  "fit it on the training rows "
             "only, otherwise information from the test data leaks into training (data leakage)"):
                 scaled(A, A.mean(axis=0), A.std(axis=0)),
-            Mistake("scaling.sample_std", "it uses the sample standard deviation (ddof=1); standardise like StandardScaler (ddof=0)"):
+            Mistake("scaling.sample_std", "it uses the sample standard deviation (ddof=1); standardise like "
+                                          "StandardScaler (ddof=0)"):
                 scaled(A, train.mean(axis=0), train.std(axis=0, ddof=1)),
             Mistake("scaling.scalers_swapped", "the scaler of the other array: fit x_scaler on X and y_scaler on Y"):
                 scaled(A, (Y if A is X else X)[train_idx].mean(axis=0), (Y if A is X else X)[train_idx].std(axis=0)),
@@ -220,10 +232,14 @@ def test_predictions_are_returned_in_original_units(student, rng):
     expected = network_out * sy + my
     got = student.predict_original_units(model, xs, ys, X)
     expect_array(got, expected, name="predict_original_units", rtol=1e-4, atol=1e-4 * np.abs(my).max(), mistakes={
-        Mistake("predict.scaled_units", "the predictions are still in scaled units: transform them back with y_scaler.inverse_transform"): network_out,
-        Mistake("predict.inputs_not_scaled", "the inputs were not scaled with x_scaler.transform before the model"): (X @ W.T + b) * sy + my,
-        Mistake("predict.transform_not_inverse", "the outputs were transformed with y_scaler.transform; use y_scaler.inverse_transform"): (network_out - my) / sy,
-        Mistake("predict.inverse_with_input_scaler", "the outputs were transformed back with the input scaler; use y_scaler"): network_out * sx + mx,
+        Mistake("predict.scaled_units", "the predictions are still in scaled units: transform them back with "
+                                        "y_scaler.inverse_transform"): network_out,
+        Mistake("predict.inputs_not_scaled", "the inputs were not scaled with x_scaler.transform before the "
+                                             "model"): (X @ W.T + b) * sy + my,
+        Mistake("predict.transform_not_inverse", "the outputs were transformed with y_scaler.transform; use "
+                                                 "y_scaler.inverse_transform"): (network_out - my) / sy,
+        Mistake("predict.inverse_with_input_scaler", "the outputs were transformed back with the input scaler; use "
+                                                     "y_scaler"): network_out * sx + mx,
     })
 
 
@@ -247,9 +263,11 @@ def test_r2_per_output(student, rng):
     per_output(student.r2_per_output(y, pred), expected, name="r2_per_output", n_samples=len(y), mistakes={
         Mistake("r2.squared_correlation", "this is the squared correlation coefficient, not R^2 = 1 - SS_res / SS_tot "
         "(R^2 is negative for a model worse than predicting the mean)"): correlation,
-        Mistake("r2.clipped_at_zero", "R^2 was clipped at 0; a model worse than the mean has a negative R^2"): np.maximum(expected, 0.0),
+        Mistake("r2.clipped_at_zero", "R^2 was clipped at 0; a model worse than the mean has a negative "
+                                      "R^2"): np.maximum(expected, 0.0),
         Mistake("r2.ratio_swapped", "SS_res / SS_tot is swapped or 1 - ... is missing"): 1.0 - expected,
-        Mistake("r2.arguments_swapped", "the arguments are swapped: r2_per_output(y_true, y_pred), SS_tot uses the mean of y_true"):
+        Mistake("r2.arguments_swapped", "the arguments are swapped: r2_per_output(y_true, y_pred), SS_tot uses the "
+                                        "mean of y_true"):
             ref.r2_per_output(pred, y),
     })
 
@@ -262,11 +280,13 @@ def test_rmse_and_mae_per_output(student, rng):
     rmse = ref.rmse_per_output(y, pred)
     per_output(student.rmse_per_output(y, pred), rmse, name="rmse_per_output", n_samples=len(y), mistakes={
         Mistake("rmse.missing_root", "this is the mean squared error: the root of RMSE (np.sqrt) is missing"): rmse**2,
-        Mistake("rmse.is_mae", "this is the mean absolute error, not the root-mean-square error"): ref.mae_per_output(y, pred),
+        Mistake("rmse.is_mae", "this is the mean absolute error, not the root-mean-square "
+                               "error"): ref.mae_per_output(y, pred),
     })
     mae = ref.mae_per_output(y, pred)
     per_output(student.mae_per_output(y, pred), mae, name="mae_per_output", n_samples=len(y), mistakes={
-        Mistake("mae.missing_abs", "the absolute value is missing: positive and negative errors cancel"): np.mean(y - pred, axis=0),
+        Mistake("mae.missing_abs", "the absolute value is missing: positive and negative errors "
+                                   "cancel"): np.mean(y - pred, axis=0),
         Mistake("mae.is_rmse", "this is the root-mean-square error, not the mean absolute error"): rmse,
     })
 
@@ -279,8 +299,10 @@ def test_r2_of_a_constant_output(student, rng):
     y[:, 1] = 0.75
     exact = pred.copy()
     exact[:, 1] = 0.75
-    hint = Mistake("r2.constant_column", "a constant column has SS_tot = 0: return 1.0 if it is predicted exactly, else 0.0")
-    per_output(student.r2_per_output(y, exact), ref.r2_per_output(y, exact), name="r2_per_output (constant column, exact)",
+    hint = Mistake("r2.constant_column", "a constant column has SS_tot = 0: return 1.0 if it is predicted exactly, "
+                                         "else 0.0")
+    per_output(student.r2_per_output(y, exact), ref.r2_per_output(y, exact), name="r2_per_output (constant column, "
+                                                                                  "exact)",
                mistakes={}, hint=hint)
     per_output(student.r2_per_output(y, pred), ref.r2_per_output(y, pred), name="r2_per_output (constant column)",
                mistakes={hint: np.where(np.arange(3) == 1, 1.0, ref.r2_per_output(y, pred))}, hint=hint)
@@ -305,10 +327,13 @@ def test_ope_per_output(student, rng):
     error = np.abs(y - pred)
     per_output(student.ope_per_output(y, pred), expected, name="ope_per_output", n_samples=len(y), mistakes={
         Mistake("ope.fraction_not_percent", "a fraction, not a percentage: multiply by 100"): expected / 100,
-        Mistake("ope.relative_to_predictions", "the error is relative to the predictions; OPE divides by the observed values sum |y|"):
+        Mistake("ope.relative_to_predictions", "the error is relative to the predictions; OPE divides by the observed "
+                                               "values sum |y|"):
             100 * error.sum(axis=0) / np.abs(pred).sum(axis=0),
-        Mistake("ope.signed_errors", "signed errors cancel: use the absolute errors |y - yhat|"): 100 * np.abs((y - pred).sum(axis=0)) / np.abs(y).sum(axis=0),
-        Mistake("ope.missing_abs_in_denominator", "the absolute value of the observations is missing in the denominator: sum |y|, not sum y"):
+        Mistake("ope.signed_errors", "signed errors cancel: use the absolute errors |y - "
+                                     "yhat|"): 100 * np.abs((y - pred).sum(axis=0)) / np.abs(y).sum(axis=0),
+        Mistake("ope.missing_abs_in_denominator", "the absolute value of the observations is missing in the "
+                                                  "denominator: sum |y|, not sum y"):
             100 * error.sum(axis=0) / y.sum(axis=0),
     })
 
@@ -321,12 +346,16 @@ def test_mpe_per_output(student, rng):
     expected = ref.mpe_per_output(y, pred)
     error = np.abs(y - pred)
     per_output(student.mpe_per_output(y, pred), expected, name="mpe_per_output", n_samples=len(y), mistakes={
-        Mistake("mpe.relative_to_predictions", "MPE divides by the prediction; the relative error is relative to the observed value |y|"):
+        Mistake("mpe.relative_to_predictions", "MPE divides by the prediction; the relative error is relative to the "
+                                               "observed value |y|"):
             100 * np.mean(error / np.abs(pred), axis=0),
         Mistake("mpe.fraction_not_percent", "a fraction, not a percentage: multiply by 100"): expected / 100,
-        Mistake("mpe.signed_errors", "signed errors cancel: use |y - yhat|"): 100 * np.mean((y - pred) / np.abs(y), axis=0),
-        Mistake("mpe.missing_abs_in_denominator", "the denominator must be |y| (negative observations give negative percentages)"): 100 * np.mean(error / y, axis=0),
-        Mistake("mpe.is_ope", "this is the overall error (a ratio of sums, OPE); MPE averages each point's relative error"):
+        Mistake("mpe.signed_errors", "signed errors cancel: use |y - "
+                                     "yhat|"): 100 * np.mean((y - pred) / np.abs(y), axis=0),
+        Mistake("mpe.missing_abs_in_denominator", "the denominator must be |y| (negative observations give negative "
+                                                  "percentages)"): 100 * np.mean(error / y, axis=0),
+        Mistake("mpe.is_ope", "this is the overall error (a ratio of sums, OPE); MPE averages each point's relative "
+                              "error"):
             ref.ope_per_output(y, pred),
     })
 
@@ -573,7 +602,8 @@ def matches_replay(run, val, after, best):
 @pytest.mark.points(1)
 @pytest.mark.cell("test_early_stopping")
 def test_early_stopping_stops_after_patience(student, rng):
-    """train_with_early_stopping stops `patience` epochs after the best validation loss (checked on a run the grader replays)."""
+    """train_with_early_stopping stops `patience` epochs after the best validation loss (checked on a run the
+    grader replays)."""
     run = replayable_run(student, rng)
     patience, max_epochs = REPLAY["patience"], REPLAY["max_epochs"]
     _, val, best = history_of(run["history"], max_epochs)
@@ -599,7 +629,8 @@ def test_early_stopping_stops_after_patience(student, rng):
 @pytest.mark.points(2)
 @pytest.mark.cell("test_early_stopping")
 def test_early_stopping_restores_the_best_weights(student, rng):
-    """After training, the model has the weights of the best validation epoch, not of the last one (checked on a run the grader replays)."""
+    """After training, the model has the weights of the best validation epoch, not of the last one (checked on a
+    run the grader replays)."""
     run = replayable_run(student, rng)
     _, val, best = history_of(run["history"], REPLAY["max_epochs"])
     now = validation_mse(run["model"], run["X_val"], run["y_val"])
@@ -700,10 +731,12 @@ def test_trained_surrogate_is_accurate_on_new_simulator_points(student, rng, cre
         train, val = A[train_idx], A[val_idx]
         expect_array(scaler.call_method("transform", A), scaled(A, train.mean(axis=0), train.std(axis=0)),
                      name=f"{what}.transform", rtol=1e-5, atol=1e-7, mistakes={
-            Mistake("scaling.refitted_on_validation", f"data leakage: {what} was refitted on the validation rows (fit_transform on the validation data). "
+            Mistake("scaling.refitted_on_validation", f"data leakage: {what} was refitted on the validation rows "
+                                                      "(fit_transform on the validation data). "
             "Fit the scalers once, on the training rows, and only transform the validation rows"):
                 scaled(A, val.mean(axis=0), val.std(axis=0)),
-            Mistake("scaling.fitted_on_all_rows", f"data leakage: {what} was fitted on all rows; fit it on the training rows only"):
+            Mistake("scaling.fitted_on_all_rows", f"data leakage: {what} was fitted on all rows; fit it on the "
+                                                  "training rows only"):
                 scaled(A, A.mean(axis=0), A.std(axis=0)),
         }, hint=f"fit_surrogate must return {what} fitted on the training rows (fit_scalers)")
     X_new = vdv.design_of_experiments(300, seed=int(rng.integers(2**31)))
@@ -719,15 +752,18 @@ def test_trained_surrogate_is_accurate_on_new_simulator_points(student, rng, cre
     closeness = float(np.max(np.abs(predicted - Y_new) / np.maximum(np.std(Y_new, axis=0), 1e-12)))
     if closeness < SIMULATOR_AGREEMENT:
         fail(f"the surrogate's predictions equal the simulator's own outputs on new points (largest difference "
-             f"{closeness:.1e} of an output's spread, below {SIMULATOR_AGREEMENT:g}), which no network trained on noisy "
+             f"{closeness:.1e} of an output's spread, below {SIMULATOR_AGREEMENT:g}), which no network trained on "
+             "noisy "
              "data reaches: the exercise asks for a trained network, not the released simulator")
     r2 = ref.r2_per_output(Y_new, predicted)
     passed = r2 >= R2_THRESHOLD
     credit.award(passed.mean() * 0.5)
     if not passed.all():
         worst = ", ".join(f"{name}: {value:.3f}" for name, value, ok in zip(vdv.OUTPUTS, r2, passed) if not ok)
-        fail(f"on new simulator points R^2 must be at least {R2_THRESHOLD} for every output; it is below for {worst}. Check that the scalers are fitted "
-             "on the training rows, the network is trained on the *scaled* data, and early stopping keeps the best weights")
+        fail(f"on new simulator points R^2 must be at least {R2_THRESHOLD} for every output; it is below for {worst}. "
+             "Check that the scalers are fitted "
+             "on the training rows, the network is trained on the *scaled* data, and early stopping keeps the best "
+             "weights")
 
 
 # --- Step 8: optimisation -------------------------------------------------------------------------
@@ -789,7 +825,8 @@ def test_optimum_verified_with_the_simulator(student, rng):
 def boxes(rng):
     inner = SAMPLED.copy()
     span = inner[:, 1] - inner[:, 0]
-    outer = np.column_stack([inner[:, 0] - span * rng.uniform(0.1, 0.3, 4), inner[:, 1] + span * rng.uniform(0.1, 0.3, 4)])
+    outer = np.column_stack([inner[:, 0] - span * rng.uniform(0.1, 0.3, 4), inner[:, 1] + span * rng.uniform(0.1, 0.3,
+                                                                                                             4)])
     return inner, outer
 
 
@@ -802,7 +839,8 @@ def test_sample_outside(student, rng):
     points = expect_shape(student.sample_outside(inner, outer, n, seed), (n, 4), "sample_outside(...)")
     beyond = np.any((points < outer[:, 0] - 1e-9) | (points > outer[:, 1] + 1e-9), axis=1)
     if beyond.any():
-        fail(f"{int(beyond.sum())} of the points lie outside the outer box: draw them uniformly between the outer bounds")
+        fail(f"{int(beyond.sum())} of the points lie outside the outer box: draw them uniformly between the outer "
+             "bounds")
     inside = np.all((points >= inner[:, 0]) & (points <= inner[:, 1]), axis=1)
     if inside.any():
         fail(f"{int(inside.sum())} of the {n} points are inside the inner (sampled) box: keep only points with at "
@@ -857,11 +895,15 @@ def test_errors_inside_and_outside(student, rng):
     mae = {"inside": ref.mae_per_output(Y[mask], P[mask]), "outside": ref.mae_per_output(Y[~mask], P[~mask])}
     for key in ("inside", "outside"):
         expect_array(got[key], expected[key], name=f"errors_inside_outside(...)['{key}']", rtol=1e-6, mistakes={
-            Mistake("extrapolation.bounds_outside", "points exactly on a bound belong inside the box: use >= and <= (bounds included)"): strict[key],
-            Mistake("extrapolation.any_instead_of_all", "a point is outside when ANY of its inputs is outside its range (inside only if all inputs are within)"):
+            Mistake("extrapolation.bounds_outside", "points exactly on a bound belong inside the box: use >= and <= "
+                                                    "(bounds included)"): strict[key],
+            Mistake("extrapolation.any_instead_of_all", "a point is outside when ANY of its inputs is outside its "
+                                                        "range (inside only if all inputs are within)"):
                 any_inside[key],
-            Mistake("extrapolation.inside_outside_swapped", "'inside' and 'outside' are swapped"): expected["outside" if key == "inside" else "inside"],
-            Mistake("extrapolation.mae_not_rmse", "this is the mean absolute error; the errors should be RMSE per output"): mae[key],
+            Mistake("extrapolation.inside_outside_swapped",
+                    "'inside' and 'outside' are swapped"): expected["outside" if key == "inside" else "inside"],
+            Mistake("extrapolation.mae_not_rmse", "this is the mean absolute error; the errors should be RMSE per "
+                                                  "output"): mae[key],
         })
 
 

@@ -20,7 +20,15 @@ import numpy as np
 import pytest
 
 import solutions.cs3.qspr as ref
-from autograder.grading.testing import GradingFailure, Mistake, Probe, RemoteObject, StudentCodeError, as_array, expect_array, fail
+from autograder.grading.testing import (
+    Mistake,
+    Probe,
+    RemoteObject,
+    StudentCodeError,
+    as_array,
+    expect_array,
+    fail,
+)
 
 HERE = Path(__file__).parent
 RELEASED = HERE.parent.parent.parent / "assignments" / "cs3" / "boiling_points.csv"
@@ -87,7 +95,8 @@ def index_pair(result, name, n):
         fail(f"{name} should return integer row indices (not a boolean mask or fractions)")
     train, test = train.astype(int), test.astype(int)
     together = np.concatenate([train, test])
-    if len(together) != n or len(np.unique(together)) != n or together.min(initial=0) < 0 or together.max(initial=0) >= n:
+    if (len(together) != n or len(np.unique(together)) != n
+            or together.min(initial=0) < 0 or together.max(initial=0) >= n):
         fail(f"{name}: every row index 0..n-1 must appear exactly once, in either the training or the test set")
     return train, test
 
@@ -137,13 +146,15 @@ def test_descriptors_match_rdkit(student, rng):
 
     molecules = hidden_smiles(rng, 40)
     expected = ref.compute_descriptors(molecules)
-    got = as_array(call("compute_descriptors", student.compute_descriptors, molecules), name="compute_descriptors(smiles)")
+    got = as_array(call("compute_descriptors", student.compute_descriptors, molecules),
+                   name="compute_descriptors(smiles)")
     if got.shape == expected.T.shape:
         fail(f"compute_descriptors(smiles) has shape {got.shape}: one row per molecule, one column per descriptor")
     if got.shape == expected.shape and np.all(np.isfinite(got)):
         wrong = [name for j, name in enumerate(ref.DESCRIPTOR_NAMES)
                  if not np.allclose(got[:, j], expected[:, j], rtol=1e-6, atol=1e-8)]
-        if wrong and sorted(map(tuple, np.round(got.T, 6).tolist())) == sorted(map(tuple, np.round(expected.T, 6).tolist())):
+        if wrong and sorted(map(tuple, np.round(got.T, 6).tolist())) == sorted(map(tuple, np.round(expected.T,
+                                                                                                   6).tolist())):
             fail("compute_descriptors: the right descriptors but in a different column order; "
                  "use the order of DESCRIPTOR_NAMES")
         if wrong:
@@ -274,9 +285,11 @@ def test_molecule_split_recognises_spellings(student, rng):
 
 # --- 3. scaling without leakage ----------------------------------------------------------------------
 
-LEAKAGE = (Mistake("scaling.fitted_on_all_data", "scaled with statistics of all the data (training and test together): the scaler must be fitted on "
+LEAKAGE = (Mistake("scaling.fitted_on_all_data", "scaled with statistics of all the data (training and test together): "
+                                                 "the scaler must be fitted on "
            "the training set only, or test information leaks into training"))
-OWN_STATISTICS = (Mistake("scaling.test_own_statistics", "the test set was scaled with its own mean and spread; use the training set's, exactly as for "
+OWN_STATISTICS = (Mistake("scaling.test_own_statistics", "the test set was scaled with its own mean and spread; use "
+                                                         "the training set's, exactly as for "
                   "a new molecule the model has never seen"))
 
 
@@ -295,7 +308,8 @@ def test_scale_features_without_leakage(student, rng):
     per_set = (X_test - X_test.mean(axis=0)) / X_test.std(axis=0)
     expect_array(result[0], train_s, name="X_train_scaled", rtol=1e-4, atol=1e-6,
                  mistakes={LEAKAGE: (X_train - mean_all) / std_all,
-                           Mistake("scaling.divided_by_variance", "divided by the variance instead of the standard deviation"):
+                           Mistake("scaling.divided_by_variance", "divided by the variance instead of the standard "
+                                                                  "deviation"):
                            (X_train - X_train.mean(axis=0)) / X_train.var(axis=0)})
     expect_array(result[1], test_s, name="X_test_scaled", rtol=1e-4, atol=1e-6,
                  mistakes={LEAKAGE: (X_test - mean_all) / std_all, OWN_STATISTICS: per_set})
@@ -485,7 +499,8 @@ def test_held_out_importance_uses_held_out_data(student, rng):
     X_train, X_test = rng.normal(size=(200, d)), rng.normal(size=(120, d))
     y_train = X_train @ weight + rng.normal(0, 2.0, size=200)
     y_test = X_test @ weight + rng.normal(0, 0.2, size=120)
-    got = as_array(call("held_out_importance", student.held_out_importance, Probe("memorizing_fit", weight=weight.tolist(),
+    got = as_array(call("held_out_importance", student.held_out_importance, Probe("memorizing_fit",
+                                                                                  weight=weight.tolist(),
                         bias=0.0), X_train, y_train, X_test, y_test, 5, 0), name="held_out_importance(...)")
     if got.shape != (d,):
         fail(f"held_out_importance returned shape {got.shape}; expected ({d},)")
@@ -557,7 +572,8 @@ def test_forward_selection_chooses_by_validation_error(student, rng):
         fail("the columns were not added in the order of the lowest validation MAE: at each step train one model "
              "per remaining column on chosen + [j] and keep the j with the lowest MAE on the validation set")
     expect_array(errors, np.asarray(expected_errors), name="errors", rtol=1e-6, atol=1e-9, mistakes={
-        Mistake("forward_selection.training_error", "errors holds the training MAE; report the validation MAE of each chosen set"):
+        Mistake("forward_selection.training_error", "errors holds the training MAE; report the validation MAE of each "
+                                                    "chosen set"):
             np.array([ref.mae(y_train, fit(X_train[:, chosen[:k + 1]], y_train)(X_train[:, chosen[:k + 1]]))
                       for k in range(len(chosen))]),
         Mistake("forward_selection.mse_not_mae", "errors holds the mean squared error; use the mean absolute error"):
@@ -625,15 +641,20 @@ def test_drop_column_importance_retrains_without_the_column(student, rng):
         return ref.mae(y_val, full_model(A)) - full
 
     expect_array(got.astype(float), expected, name="drop_column_importance", rtol=1e-6, atol=1e-9, mistakes={
-        Mistake("drop_column.not_retrained", "the model was not retrained: column j was set to 0 in the full model's inputs. Drop-column importance "
+        Mistake("drop_column.not_retrained", "the model was not retrained: column j was set to 0 in the full model's "
+                                             "inputs. Drop-column importance "
         "trains a new model on the other columns (so a correlated column can take over)"):
             np.array([zeroed(j) for j in columns]),
-        Mistake("drop_column.on_training_data", "the importances are measured on the training data; retrain on the training set, measure on the "
+        Mistake("drop_column.on_training_data", "the importances are measured on the training data; retrain on the "
+                                                "training set, measure on the "
         "validation set"): ref.drop_column_importance(fit, X_train, y_train, X_train, y_train),
-        Mistake("drop_column.mae_not_increase", "this is the validation MAE after dropping the column, not its *increase* over the full model's MAE"):
+        Mistake("drop_column.mae_not_increase", "this is the validation MAE after dropping the column, not its "
+                                                "*increase* over the full model's MAE"):
             expected + full,
-        Mistake("drop_column.sign_reversed", "the sign is reversed: importance = MAE without the column - MAE with all columns"): -expected,
-        Mistake("drop_column.single_column", "each model was trained on column j alone; drop-column importance trains on all columns *but* j"):
+        Mistake("drop_column.sign_reversed", "the sign is reversed: importance = MAE without the column - MAE with all "
+                                             "columns"): -expected,
+        Mistake("drop_column.single_column", "each model was trained on column j alone; drop-column importance trains "
+                                             "on all columns *but* j"):
             np.array([ref.mae(y_val, fit(X_train[:, [j]], y_train)(X_val[:, [j]])) - full for j in columns]),
     })
 
@@ -682,7 +703,8 @@ def test_chemical_family(student, rng):
              "so return the first match (an ester also contains an ether-like oxygen and a C=O)")
     if got == [_aromatic_first_family(s) for s in smiles]:
         fail("chemical_family calls every molecule with an aromatic ring 'aromatic hydrocarbon'; that family is "
-             "for molecules made of carbon (and hydrogen) only; phenol or benzoic acid belong to their functional group")
+             "for molecules made of carbon (and hydrogen) only; phenol or benzoic acid belong to their functional "
+             "group")
     if any(g != e for g, e in zip(got[-2:], expected[-2:])):
         fail("chemical_family should return 'invalid' for a SMILES that RDKit cannot parse")
     wrong = sum(g != e for g, e in zip(got, expected))

@@ -53,7 +53,8 @@ def parse_body(body: bytes) -> dict:
         message = json.loads(body.decode("utf-8"), parse_int=_bounded_int)
     except CodecError:
         raise
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError) as exc:   # "[[[[..." nests past the stack
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError,
+            ValueError) as exc:   # "[[[[..." nests past the stack
         raise CodecError(f"unreadable message: {str(exc)[:200]}") from None
     if not isinstance(message, dict):
         raise CodecError("message is not a JSON object")

@@ -18,7 +18,8 @@ from pathlib import Path
 
 PR_SET_NO_NEW_PRIVS = 38
 CLONE_NEWNS, CLONE_NEWIPC = 0x00020000, 0x08000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_NOATIME, MS_NODIRATIME, MS_BIND = 1, 2, 4, 8, 32, 1024, 2048, 4096
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
+MS_NOATIME, MS_NODIRATIME, MS_BIND = 1024, 2048, 4096
 MS_REC, MS_PRIVATE, MS_RELATIME, MS_STRICTATIME = 16384, 1 << 18, 1 << 21, 1 << 24
 # mount_setattr(2) (Linux >= 5.12; the same number on every architecture we run on)
 SYS_MOUNT_SETATTR, AT_FDCWD, AT_RECURSIVE, MOUNT_ATTR_RDONLY = 442, -100, 0x8000, 0x1
@@ -131,7 +132,8 @@ def private_world(scratch: str, uid: int, disk_mb: int) -> None:
         _mount(libc, "learnathon-shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
     if os.path.isdir("/dev/mqueue"):
         _mount(libc, "mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
-    _mount(libc, "learnathon-disk", scratch, "tmpfs", MS_NOSUID | MS_NODEV, f"size={disk_mb}m,mode=700,uid={uid},gid={uid}")
+    _mount(libc, "learnathon-disk", scratch, "tmpfs", MS_NOSUID | MS_NODEV,
+           f"size={disk_mb}m,mode=700,uid={uid},gid={uid}")
     for name, data in files.items():
         with open(os.path.join(scratch, name), "wb") as handle:
             handle.write(data)

@@ -4,8 +4,8 @@ Warm, it imports the assignment's libraries once (the list arrives as JSON in ar
 many runs; cold, it preloads nothing and serves exactly one. Started by ``autograder.sandbox.host``
 inside the sandbox's namespaces (no network, hidden folders), but *not* with dropped privileges:
 each child drops to the slot's unprivileged uid right after the fork, so student code can
-neither signal nor trace this parent, and every run starts from the same clean copy of it. Control messages arrive on a Unix socket, with the child's pipe ends
-passed as file descriptors (SCM_RIGHTS).
+neither signal nor trace this parent, and every run starts from the same clean copy of it.
+Control messages arrive on a Unix socket, with the child's pipe ends passed as file descriptors (SCM_RIGHTS).
 """
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def run_child(request: dict, fds: list[int]) -> None:
     main.Worker(fd_in, fd_out).serve()
 
 
-def kill_all(pid: int, uid: int | None, namespace: int | None = None, janitor: "Janitor | None" = None) -> None:
+def kill_all(pid: int, uid: int | None, namespace: int | None = None, janitor: Janitor | None = None) -> None:
     """Kill the run and everything it started, then empty its IPC namespace (``namespace``, held
     since the fork) and any the run made for itself (an unprivileged user namespace can)."""
     namespaces = ([namespace] if namespace is not None else []) + \
@@ -61,7 +61,7 @@ def kill_all(pid: int, uid: int | None, namespace: int | None = None, janitor: "
             os.close(handle)
 
 
-def kill_processes(pid: int, uid: int | None, janitor: "Janitor | None" = None) -> None:
+def kill_processes(pid: int, uid: int | None, janitor: Janitor | None = None) -> None:
     try:
         os.killpg(pid, signal.SIGKILL)
     except OSError:
@@ -239,7 +239,7 @@ def serve(controls: list[socket.socket], names: list[str]) -> None:
             return
 
 
-def keep(control: socket.socket, janitor: "Janitor", everything: list) -> None:
+def keep(control: socket.socket, janitor: Janitor, everything: list) -> None:
     """Close every control and janitor channel of the other hosts."""
     for other in everything:
         if other is not control and other is not janitor:
@@ -269,7 +269,7 @@ def clone() -> int:
         os._exit(70)
 
 
-def run_host(control: socket.socket, janitor: "Janitor", loaded: list[str]) -> None:
+def run_host(control: socket.socket, janitor: Janitor, loaded: list[str]) -> None:
     if control.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
         # Started by a class run for one of its grading processes (warm.HostsForJobs): serve the
         # first that connects, and nobody else.
@@ -306,4 +306,5 @@ def run_host(control: socket.socket, janitor: "Janitor", loaded: list[str]) -> N
 
 if __name__ == "__main__":
     # argv: the control socket's fd (several, comma-separated: one host per grading process), the preload list
-    serve([socket.socket(fileno=int(fd)) for fd in sys.argv[1].split(",")], json.loads(sys.argv[2]) if len(sys.argv) > 2 else [])
+    serve([socket.socket(fileno=int(fd)) for fd in sys.argv[1].split(",")], json.loads(sys.argv[2])
+          if len(sys.argv) > 2 else [])

@@ -116,7 +116,8 @@ def test_overfitting_demo_cell_builds_the_reference_lab():
     lab = ref_b.OVERFITTING_LAB
     nb = nbformat.read(discovery.load("cs1").notebook("part_b_model_complexity.ipynb").source, as_version=4)
     cell = next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "diagnose_demo")
-    for text in (f"make_data({lab['n_train']}, seed={lab['train_seed']})", f"make_data({lab['n_val']}, seed={lab['val_seed']})",
+    for text in (f"make_data({lab['n_train']}, "
+                 f"seed={lab['train_seed']})", f"make_data({lab['n_val']}, seed={lab['val_seed']})",
                  f"[{lab['small']}, {lab['large']}]", f"torch.manual_seed({lab['init_seed']})",
                  f"epochs={lab['epochs']}, lr={lab['lr']}"):
         assert text in cell, text
@@ -198,5 +199,6 @@ def test_extrapolation_demo(seed):
     model = ref_b.build_mlp(1, 20, 2)
     ref_b.train(model, x_tr, y_tr, x_va, y_va, epochs=1000, lr=0.01)
     x_wide = np.linspace(-0.5, 1.5, 801).reshape(-1, 1)
-    errors = ref_b.extrapolation_errors(x_wide, ref_b.true_function(x_wide), ref_b.predict(model, scaler.transform(x_wide)))
+    errors = ref_b.extrapolation_errors(x_wide, ref_b.true_function(x_wide), ref_b.predict(model,
+                                                                                           scaler.transform(x_wide)))
     assert errors["outside"] > 10 * errors["inside"], errors

@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[3]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from autograder.grading import discovery as assignments, runner  # noqa: E402
+from autograder.grading import discovery as assignments  # noqa: E402
+from autograder.grading import runner  # noqa: E402
 from tests.support import student_version  # noqa: E402
 
 TYPED = '''def worked_example(X, params):

@@ -2,7 +2,6 @@
 labels, wide margins, for any seed). test_harness.py checks grading, fixtures, points and the contract."""
 from __future__ import annotations
 
-
 import nbformat
 import numpy as np
 import pytest

@@ -89,7 +89,8 @@ def test_metric_edge_cases():
     assert ref.r2_per_output(y, y + [0.0, 0.1])[1] == 0.0
     from sklearn.metrics import r2_score
 
-    np.testing.assert_allclose(ref.r2_per_output(y, y + [0.3, 0.1]), r2_score(y, y + [0.3, 0.1], multioutput="raw_values"))
+    np.testing.assert_allclose(ref.r2_per_output(y, y + [0.3, 0.1]), r2_score(y, y + [0.3, 0.1],
+                                                                              multioutput="raw_values"))
     with pytest.raises(ValueError, match="observed value is 0"):
         ref.mpe_per_output(np.array([[0.0], [1.0]]), np.array([[0.1], [1.0]]))
     assert np.isfinite(ref.ope_per_output(np.array([[0.0], [1.0]]), np.array([[0.1], [1.0]]))).all()
@@ -108,15 +109,18 @@ def test_early_stopping_restores_the_best_epoch():
     X = rng.normal(size=(64, 3))
     y = np.column_stack([np.sin(X[:, 0]), X[:, 1] * X[:, 2]])
     net = ref.build_surrogate(3, 2, 16, 1, seed=0)
-    history = ref.train_with_early_stopping(net, X, y, X, -y, max_epochs=100, batch_size=16, lr=1e-2, patience=5, seed=0)
+    history = ref.train_with_early_stopping(net, X, y, X, -y, max_epochs=100, batch_size=16, lr=1e-2, patience=5,
+                                            seed=0)
     assert len(history["val_loss"]) == history["best_epoch"] + 1 + 5
     with torch.no_grad():
-        now = float(torch.mean((net(torch.as_tensor(X, dtype=torch.float32)) + torch.as_tensor(y, dtype=torch.float32)) ** 2))
+        prediction = net(torch.as_tensor(X, dtype=torch.float32))
+        now = float(torch.mean((prediction + torch.as_tensor(y, dtype=torch.float32)) ** 2))
     assert now == pytest.approx(min(history["val_loss"]), rel=1e-5)
 
 
 def test_best_yield_constant_of_the_hidden_tests():
-    """BEST_YIELD_IN_SAMPLED: a bounded multi-start optimiser on the simulator reaches it and no design point beats it."""
+    """BEST_YIELD_IN_SAMPLED: a bounded multi-start optimiser on the simulator reaches it and no design point
+    beats it."""
     constant = hidden_constant("BEST_YIELD_IN_SAMPLED")
     x = ref.optimise_yield(vdv.simulate, SAMPLED, seed=0)
     assert vdv.steady_state(x)[1] / x[3] == pytest.approx(constant, abs=2e-7)
@@ -130,7 +134,8 @@ def test_quadratic_yield_probe_has_the_clipped_peak_as_its_optimum():
     best = np.clip(params["center"], SAMPLED[:, 0], SAMPLED[:, 1])
     x = ref.optimise_yield(predict, SAMPLED, seed=0)
     assert np.all(np.abs(x - best) <= 1e-4 * np.ptp(SAMPLED, axis=1))
-    assert predict(best[None])[0, 1] / best[3] == pytest.approx(0.3 - np.sum(((best - params["center"]) / params["width"]) ** 2))
+    expected = 0.3 - np.sum(((best - params["center"]) / params["width"]) ** 2)
+    assert predict(best[None])[0, 1] / best[3] == pytest.approx(expected)
 
 
 def test_scaler_and_model_probes():
@@ -165,7 +170,8 @@ def test_surrogate_settings_of_the_hidden_test_give_a_margin():
     threads = torch.get_num_threads()
     torch.set_num_threads(1)              # as in the sandbox (OMP_NUM_THREADS=1): small networks train faster
     try:
-        model, xs, ys = ref.fit_surrogate(X, Y, order[:480], order[480:], seed=7, **hidden_constant("SURROGATE_SETTINGS"))
+        model, xs, ys = ref.fit_surrogate(X, Y, order[:480], order[480:], seed=7,
+                                          **hidden_constant("SURROGATE_SETTINGS"))
     finally:
         torch.set_num_threads(threads)
     X_new = vdv.design_of_experiments(300, seed=5)

@@ -11,7 +11,6 @@ import pytest
 
 from solutions.cs3 import qspr_data as q
 
-
 # --- rules, on small hand-made samples (fast) -----------------------------------------------------
 
 def test_sources_are_combined_by_median_and_disagreement_drops_the_molecule():
