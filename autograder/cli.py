@@ -265,8 +265,8 @@ def collect(assignment, platform_name, archive, course_dir, mapping):
     placed (with the reason) go to COURSE/collected/ASSIGNMENT/<platform>.json.
     """
     from .admin.course import CourseError
+    from .intake.inputs import InputError
     from .platforms import platform
-    from .platforms.archive import ArchiveError
     from .platforms.collect import CollectError
     from .platforms.collect import collect as run
     from .platforms.roster import RosterError
@@ -274,7 +274,7 @@ def collect(assignment, platform_name, archive, course_dir, mapping):
     try:
         report = run(course_dir=course_dir, assignment=assignment, platform=platform(platform_name),
                      archive=archive, mapping=mapping)
-    except (CourseError, CollectError, ArchiveError, RosterError) as exc:
+    except (CourseError, CollectError, InputError, RosterError) as exc:
         _usage(str(exc))
     for p in report.placed:
         late = " LATE" if p.late else ""

@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..admin.course import Course, open_course
+from ..intake.zips import Member, read_members
 from . import roster
-from .archive import Member, read_members
 from .base import Platform, Upload
 from .matching import Released, identify, released_notebooks
 

@@ -1,25 +1,67 @@
-"""Read a platform's "download all submissions" zip as hostile input.
+"""Zip archives as hostile input: platform downloads (``read_members``) and the zip an xlsx workbook is
+(``open_zip`` and ``check_members``, used by ``tables``).
 
-Nothing in an archive decides where anything is written: member names are only *parsed*
-(for the platform's ids and the student's file name), and the bytes are read with a bound.
-Every member that cannot be used comes back with the reason, so nothing is dropped silently.
+Nothing in an archive decides where anything is written: member names are only *parsed* (for the
+platform's ids and the student's file name), and the bytes are read with a bound. A member's size
+is bounded by what the central directory declares (Python's zip reader never returns more than
+that), which is checked before anything is unpacked. Every member of a download that cannot be used
+comes back with the reason, so nothing is dropped silently.
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import stat
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
+from .inputs import InputError, open_input_file
+
 MAX_MEMBER_BYTES = 64 * 1024 * 1024      # a notebook bigger than this is not a homework answer
 MAX_MEMBERS = 20_000
 MAX_TOTAL_BYTES = 4 * 1024 * 1024 * 1024  # what one archive may unpack to in total
+MAX_ARCHIVE_BYTES = 64 * 1024 * 1024 * 1024
 
 
-class ArchiveError(ValueError):
+class ArchiveError(InputError):
     """The archive as a whole cannot be read (not a zip, too many members, ...)."""
+
+
+def open_zip(path: Path, *, max_bytes: int = MAX_ARCHIVE_BYTES, max_members: int = MAX_MEMBERS,
+             what: str = "zip archive", advice: str = "") -> zipfile.ZipFile:
+    """``path`` opened as a zip (a regular file, at most ``max_bytes``, at most ``max_members``
+    members), or ``ArchiveError`` saying why not."""
+    fd = open_input_file(path, max_bytes=max_bytes)
+    stream = os.fdopen(fd, "rb")
+    try:
+        handle = zipfile.ZipFile(stream)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        stream.close()
+        raise ArchiveError(f"{path} is not a readable {what} ({type(exc).__name__}: {str(exc)[:120]}){advice}") \
+            from None
+    count = len(handle.infolist())
+    if count > max_members:
+        handle.close()
+        raise ArchiveError(f"{path} has {count} members, more than the {max_members} accepted")
+    return handle
+
+
+def read_member(handle: zipfile.ZipFile, info: zipfile.ZipInfo, max_bytes: int) -> bytes:
+    """The bytes of one member, at most ``max_bytes`` whatever its header says; ``InputError`` if damaged."""
+    if info.flag_bits & 0x1:
+        raise InputError("encrypted member (cannot be read)")
+    if info.file_size > max_bytes:
+        raise InputError(f"{info.file_size >> 20} MB, more than the {max_bytes >> 20} MB accepted per file")
+    try:
+        with handle.open(info) as stream:
+            data = stream.read(max_bytes + 1)   # the header's size may lie
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError, ValueError) as exc:
+        raise InputError(f"damaged member ({type(exc).__name__}: {str(exc)[:120]})") from None
+    if len(data) > max_bytes:
+        raise InputError(f"unpacks to more than the {max_bytes >> 20} MB accepted per file")
+    return data
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,20 +100,12 @@ def read_members(archive: Path, *, max_member_bytes: int = MAX_MEMBER_BYTES,
                  max_total_bytes: int = MAX_TOTAL_BYTES) -> Iterator[Member]:
     """Every file member of ``archive``, one at a time (a class's download need not fit in memory),
     with its bytes or the reason it was refused (``refused``)."""
-    try:
-        handle = zipfile.ZipFile(archive)
-    except FileNotFoundError:
-        raise ArchiveError(f"{archive} does not exist") from None
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise ArchiveError(f"{archive} is not a readable zip archive ({exc}); download the submissions "
-                           "again with the platform's \"Download all submissions\"") from None
+    handle = open_zip(archive, what="zip archive",
+                      advice="; download the submissions again with the platform's \"Download all submissions\"")
     seen: set[str] = set()
     total = 0
     with handle:
-        infos = handle.infolist()
-        if len(infos) > MAX_MEMBERS:
-            raise ArchiveError(f"{archive} has {len(infos)} members, more than the {MAX_MEMBERS} accepted")
-        for info in infos:
+        for info in handle.infolist():
             name, naming = decoded_name(info)
             if info.is_dir():
                 continue
@@ -92,20 +126,10 @@ def read_members(archive: Path, *, max_member_bytes: int = MAX_MEMBER_BYTES,
                 yield refuse("the archive holds this name twice; only the first copy was used")
                 continue
             seen.add(name)
-            if info.flag_bits & 0x1:
-                yield refuse("encrypted member (cannot be read)")
-                continue
-            if info.file_size > max_member_bytes:
-                yield refuse(f"{info.file_size >> 20} MB, more than the {max_member_bytes >> 20} MB accepted per file")
-                continue
             try:
-                with handle.open(info) as stream:
-                    data = stream.read(max_member_bytes + 1)   # the header's size may lie
-            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as exc:
-                yield refuse(f"damaged member ({exc})")
-                continue
-            if len(data) > max_member_bytes:
-                yield refuse(f"unpacks to more than the {max_member_bytes >> 20} MB accepted per file")
+                data = read_member(handle, info, max_member_bytes)
+            except InputError as exc:
+                yield refuse(str(exc))
                 continue
             total += len(data)
             if total > max_total_bytes:
