@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import os
 import stat
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from .inputs import InputError, open_input_file
 
@@ -29,22 +31,39 @@ class ArchiveError(InputError):
     """The archive as a whole cannot be read (not a zip, too many members, ...)."""
 
 
-def open_zip(path: Path, *, max_bytes: int = MAX_ARCHIVE_BYTES, max_members: int = MAX_MEMBERS,
-             what: str = "zip archive", advice: str = "") -> zipfile.ZipFile:
-    """``path`` opened as a zip (a regular file, at most ``max_bytes``, at most ``max_members``
-    members), or ``ArchiveError`` saying why not."""
-    fd = open_input_file(path, max_bytes=max_bytes)
-    stream = os.fdopen(fd, "rb")
+class _OwnedZip(zipfile.ZipFile):
+    """A zip over a stream it closes with itself (zipfile leaves a passed-in stream open)."""
+
+    def __init__(self, stream: BinaryIO):
+        self._stream = stream
+        super().__init__(stream)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._stream.close()
+
+
+def open_zip(source: Path | bytes, *, max_bytes: int = MAX_ARCHIVE_BYTES, max_members: int = MAX_MEMBERS,
+             what: str = "zip archive", advice: str = "", label: str | None = None) -> zipfile.ZipFile:
+    """``source`` (a file: regular, at most ``max_bytes``; or bytes already read) opened as a zip of at
+    most ``max_members`` members, or ``ArchiveError`` saying why not."""
+    label = label or str(source if isinstance(source, Path) else "the file")
+    if isinstance(source, (bytes, bytearray)):
+        stream: BinaryIO = io.BytesIO(source)
+    else:
+        stream = os.fdopen(open_input_file(source, max_bytes=max_bytes), "rb")
     try:
-        handle = zipfile.ZipFile(stream)
+        handle = _OwnedZip(stream)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         stream.close()
-        raise ArchiveError(f"{path} is not a readable {what} ({type(exc).__name__}: {str(exc)[:120]}){advice}") \
+        raise ArchiveError(f"{label} is not a readable {what} ({type(exc).__name__}: {str(exc)[:120]}){advice}") \
             from None
     count = len(handle.infolist())
     if count > max_members:
         handle.close()
-        raise ArchiveError(f"{path} has {count} members, more than the {max_members} accepted")
+        raise ArchiveError(f"{label} has {count} members, more than the {max_members} accepted")
     return handle
 
 
@@ -100,7 +119,7 @@ def read_members(archive: Path, *, max_member_bytes: int = MAX_MEMBER_BYTES,
                  max_total_bytes: int = MAX_TOTAL_BYTES) -> Iterator[Member]:
     """Every file member of ``archive``, one at a time (a class's download need not fit in memory),
     with its bytes or the reason it was refused (``refused``)."""
-    handle = open_zip(archive, what="zip archive",
+    handle = open_zip(Path(archive), what="zip archive",
                       advice="; download the submissions again with the platform's \"Download all submissions\"")
     seen: set[str] = set()
     total = 0

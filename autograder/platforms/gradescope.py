@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 
 from ..grading import discovery as registry
+from ..terminal import guarded_streams
 
 TORCH = "torch==2.13.0"     # as the Makefile: the CPU build, installed before the project
 PACKAGE = "learnathon"      # the project's folder inside source/
@@ -151,6 +152,7 @@ def run(assignment: str, root: Path) -> int:
     the instructor reruns, rather than a zero)."""
     from ..classrun.autograde import Submission, grade_student, graded
     from ..outputs.gradescope import write_results_json
+    from ..terminal import printable, say, warn
 
     spec = registry.load(assignment)
     results = root / "results"
@@ -164,11 +166,11 @@ def run(assignment: str, root: Path) -> int:
         result = graded(Submission("submission", folder, ""),
                         lambda: grade_student(spec, folder, "submission", hide=hide))
     if result.not_graded:
-        print(f"learnathon: NOT GRADED, the grading machine failed: {result.not_graded}", file=sys.stderr)
+        warn(f"learnathon: NOT GRADED, the grading machine failed: {printable(result.not_graded)}")
         return 1
     path = results / "results.json"
     write_results_json(result, path, tuple(notes))
-    print(f"learnathon: {result.score:g} / {result.max_score:g} points; results in {path}")
+    say(f"learnathon: {result.score:g} / {result.max_score:g} points; results in {path}")
     return 0
 
 
@@ -179,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     go.add_argument("assignment")
     go.add_argument("--root", type=Path, default=Path("/autograder"))
     args = parser.parse_args(argv)
-    return run(args.assignment, args.root)
+    with guarded_streams():
+        return run(args.assignment, args.root)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,7 @@
 """What every exporter shares: the Jinja2 environment, the Adaptation/ExportResult records and shuffling."""
 from __future__ import annotations
 
-import csv
 import html
-import io
 import random
 import re
 from dataclasses import dataclass, replace
@@ -13,6 +11,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from autograder.csvfiles import csv_row
 from quizzes import mathtext
 from quizzes.model import OPTION_KEYS, ClassResults, Question
 
@@ -123,13 +122,6 @@ def markdown_escape(text: str) -> str:
     """Escape Markdown syntax in the prose; math between $...$ is left for the renderer."""
     return "".join(_MD_SPECIAL.sub(r"\\\1", value) if kind == "text" else f"${value}$"
                    for kind, value in mathtext.segments(text))
-
-
-def csv_row(cells: list[Any]) -> str:
-    # The terminator must contain "\n": the writer only quotes cells holding terminator characters.
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
-    return buffer.getvalue()[:-2]
 
 
 def percent(value: float) -> str:
