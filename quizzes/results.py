@@ -373,6 +373,7 @@ def _write_summary(report: ResultsReport, questions: dict[str, Question]) -> Non
                          f"{groups}{functional}. Misconception: {mathtext.to_plain(d.misconception)}")
         lines.append("")
     report.summary_markdown.write_text("\n".join(lines), encoding="utf-8")
+    assert report.summary_json is not None      # report_results always names it
     report.summary_json.write_text(json.dumps(report.to_dict(), indent=1, ensure_ascii=False) + "\n",
                                    encoding="utf-8")
 

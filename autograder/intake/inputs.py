@@ -90,6 +90,8 @@ def parse_json(raw: bytes | str) -> Any:
         raise JsonRefused(f"invalid JSON ({exc.msg}; {where})", "syntax") from None
     except RecursionError:
         raise JsonRefused(f"nested more than {MAX_JSON_DEPTH} levels deep", "depth") from None
+    except JsonRefused:
+        raise
     except ValueError as exc:     # the interpreter's own digit limit on int(), should parse_int change
         raise JsonRefused(f"a value out of range ({str(exc)[:80]})") from None
     if not depth_within(value):

@@ -26,6 +26,7 @@ import warnings
 import zipfile
 from pathlib import Path
 
+from ..terminal import excerpt, printable
 from .inputs import InputError, open_input_file, read_input_file
 from .zips import open_zip, read_member
 
@@ -108,7 +109,7 @@ def _column_index(letters: str) -> int:
     return index
 
 
-def _scan_xml(data: bytes, member: str, source: str, sheet: _SheetScan | None) -> None:
+def _scan_xml(data: bytes, source: str, sheet: _SheetScan | None) -> None:
     """Parse one XML part with DTDs and entities forbidden; for a worksheet, find where its cells are."""
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import iterparse
@@ -128,7 +129,8 @@ def _scan_xml(data: bytes, member: str, source: str, sheet: _SheetScan | None) -
                     row + 1 if given is None else MAX_ROWS + 1)
                 column = 0
                 if row > MAX_ROWS:
-                    raise InputError(f"{source}: a row numbered {given or row}, beyond the {MAX_ROWS} rows accepted")
+                    raise InputError(f"{source}: a row numbered {excerpt(given or row, 20)}, beyond the {MAX_ROWS} "
+                                     "rows accepted")
             elif event == "start" and tag == "c":
                 cells += 1
                 if cells > MAX_CELLS:
@@ -138,23 +140,23 @@ def _scan_xml(data: bytes, member: str, source: str, sheet: _SheetScan | None) -
                 if ref is None:
                     column += 1
                 elif match is None:
-                    raise InputError(f"{source}: a cell with the position {ref[:20]!r}, which is not a cell")
+                    raise InputError(f"{source}: a cell with the position {excerpt(ref, 20)}, which is not a cell")
                 else:
                     column = _column_index(match[1])
                     row = max(row, int(match[2]))
                 if column > MAX_COLUMNS or row > MAX_ROWS:
-                    raise InputError(f"{source}: a cell at {ref or column}, beyond the {MAX_ROWS} rows and "
-                                     f"{MAX_COLUMNS} columns accepted")
+                    raise InputError(f"{source}: a cell at {excerpt(ref or column, 20)}, beyond the {MAX_ROWS} rows "
+                                     f"and {MAX_COLUMNS} columns accepted")
                 sheet.rows, sheet.columns = max(sheet.rows, row), max(sheet.columns, column)
             elif event == "end" and tag == "row":
                 element.clear()
     except InputError:
         raise
     except DefusedXmlException as exc:
-        raise InputError(f"{source}: {member} declares a DTD or XML entities ({type(exc).__name__}), which no "
-                         "spreadsheet writes; refused") from None
+        raise InputError(f"{source}: declares a DTD or XML entities ({type(exc).__name__}), which no spreadsheet "
+                         "writes; refused") from None
     except Exception as exc:          # expat's ParseError and whatever a damaged part raises
-        raise InputError(f"{source}: {member} is not readable XML ({type(exc).__name__}: {str(exc)[:100]})") from None
+        raise InputError(f"{source}: not readable XML ({type(exc).__name__}: {str(exc)[:100]})") from None
 
 
 def _cell_text(value: object) -> str:
@@ -202,9 +204,9 @@ class Workbook:
             try:
                 data = read_member(archive, info, MAX_XML_MEMBER_BYTES)
             except InputError as exc:
-                raise InputError(f"{self.path}: {name[:80]}: {exc}") from None
+                raise InputError(f"{self.path}: {printable(name[:80])}: {exc}") from None
             sheet = _SheetScan() if name.startswith("xl/worksheets/") and name.endswith(".xml") else None
-            _scan_xml(data, name[:80], f"{self.path}: {name[:80]}", sheet)
+            _scan_xml(data, f"{self.path}: {printable(name[:80])}", sheet)
             if sheet is not None:
                 self.scans["/" + name] = sheet
 

@@ -156,7 +156,8 @@ class Canvas(Platform):
         if "ID" not in header or not ({"Student"} <= set(header) or {"LastName", "FirstName"} <= set(header)):
             raise ValueError(f"{path}: not Canvas's gradebook export (no columns \"Student\" and \"ID\"); export it "
                              "in Canvas with Grades > Export > Export Entire Gradebook")
-        column = {name: header.index(name) for name in ("Student", "ID", "LastName", "FirstName") if name in header}
+        column: dict[str, int] = {name: header.index(name) for name in ("Student", "ID", "LastName", "FirstName")
+                                  if name in header}
 
         def cell(row: tuple[str, ...], name: str) -> str:
             value = row[column[name]].strip() if column[name] < len(row) else ""

@@ -50,7 +50,7 @@ def parse_notebook(data: bytes) -> dict | str:
         if exc.kind == "encoding":
             return "not a notebook (binary or not UTF-8 text)"
         if exc.kind == "syntax":
-            return f"not a readable notebook ({exc.reason})"
+            return f"not a readable notebook: {exc.reason}"
         return f"not a notebook Jupyter writes ({exc.reason})"
     if not isinstance(parsed, dict):
         return "not a notebook (JSON without a top-level object)"
