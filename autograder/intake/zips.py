@@ -12,9 +12,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import lzma
 import os
 import stat
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -76,7 +78,8 @@ def read_member(handle: zipfile.ZipFile, info: zipfile.ZipInfo, max_bytes: int) 
     try:
         with handle.open(info) as stream:
             data = stream.read(max_bytes + 1)   # the header's size may lie
-    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError, ValueError, zlib.error,
+            lzma.LZMAError) as exc:     # what the zip, zlib, bz2 and lzma readers raise on damaged data
         raise InputError(f"damaged member ({type(exc).__name__}: {str(exc)[:120]})") from None
     if len(data) > max_bytes:
         raise InputError(f"unpacks to more than the {max_bytes >> 20} MB accepted per file")
@@ -126,12 +129,16 @@ def read_members(archive: Path, *, max_member_bytes: int = MAX_MEMBER_BYTES,
     with handle:
         for info in handle.infolist():
             name, naming = decoded_name(info)
-            if info.is_dir():
-                continue
             stamp = _stamp(info)
 
             def refuse(reason: str) -> Member:
                 return Member(name, None, stamp, refused=reason, note=naming)
+
+            if not name:                # a name that was only a NUL byte (zipfile cuts names there)
+                yield refuse("a member without a name (refused)")
+                continue
+            if info.is_dir():
+                continue
 
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
