@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from typing import Any
 
 from .cells import Cell
 from .files import MAX_NOTEBOOK_BYTES, SubmissionError, read_regular_file
@@ -88,7 +87,7 @@ def _nbgrader(value) -> dict:
         if type(value.get(flag)) is bool:
             clean[flag] = value[flag]
     points = value.get("points")
-    if isinstance(points, (int, float)) and not isinstance(points, bool) and math.isfinite(points) and points >= 0:
+    if isinstance(points, int | float) and type(points) is not bool and math.isfinite(points) and points >= 0:
         clean["points"] = points
     if type(value.get("schema_version")) is int:
         clean["schema_version"] = value["schema_version"]
@@ -98,7 +97,7 @@ def _nbgrader(value) -> dict:
 def _metadata(value) -> dict:
     if not isinstance(value, dict):
         return {}
-    clean: dict[str, Any] = {}
+    clean: dict[str, dict | list[str]] = {}
     nbgrader = _nbgrader(value.get("nbgrader"))
     if nbgrader:
         clean["nbgrader"] = nbgrader
@@ -221,7 +220,7 @@ def plan_cells(submission: Path | bytes | dict, source: Path) -> list[Cell]:
     for cell in submitted:
         gid = grade_id(cell)
         original = by_id.get(gid) if gid is not None and gid not in seen else None
-        if original is None or gid is None:
+        if gid is None or original is None:
             plan.append(("code", cell["source"], None))
             continue
         seen.add(gid)

@@ -113,7 +113,7 @@ def sort_members(platform: Platform, members: Iterable[Member], released: list[R
             continue
         if class_list is not None and upload.platform_id not in class_list.students:
             notes.append(f"{member.name}: user {upload.platform_id} is not in {class_list.source}")
-        assert member.data is not None        # only refused members come without their bytes
+        assert member.data is not None, "a member that is not refused carries its bytes"
         found = identify(member.data, upload.file_name, released)
         if found.notebook is None:
             unplaced.append(Unplaced(member.name, f"{upload.name or 'student ' + upload.platform_id}: {found.how}"))

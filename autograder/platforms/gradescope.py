@@ -60,7 +60,7 @@ def project_files(assignment: str) -> list[tuple[Path, str]]:
     spec = registry.load(assignment)
     picked: list[tuple[Path, str]] = []
 
-    def add_tree(folder: Path, arcname: str, *, skip_dirs: set[Path] | frozenset[Path] = frozenset()) -> None:
+    def add_tree(folder: Path, arcname: str, *, skip_dirs: frozenset[Path] | set[Path] = frozenset()) -> None:
         for path in sorted(folder.rglob("*")):
             rel = path.relative_to(folder)
             if any(part in SKIP or part.startswith(".") for part in rel.parts) or not path.is_file():
