@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .platforms import PLATFORMS  # the platform registry: --from/--to take its names
 from .terminal import guarded_group, printable, say, warn
 
 
@@ -247,7 +248,7 @@ COURSE_OPTION = click.option("--course", "course_dir", type=click.Path(file_okay
 
 @main.command()
 @click.argument("assignment")
-@click.option("--from", "platform_name", required=True, type=click.Choice(["moodle", "canvas"]),
+@click.option("--from", "platform_name", required=True, type=click.Choice(list(PLATFORMS)),
               help="The platform the archive was downloaded from.")
 @click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
 @COURSE_OPTION
@@ -300,7 +301,7 @@ def collect(assignment, platform_name, archive, course_dir, mapping, class_list)
 
 @main.command("export-grades")
 @click.argument("assignment")
-@click.option("--to", "target", required=True, type=click.Choice(["moodle", "canvas", "csv"]),
+@click.option("--to", "target", required=True, type=click.Choice([*PLATFORMS, "csv"]),
               help="moodle: offline grading worksheet; canvas: gradebook import CSV; csv: one row per graded "
                    "student (with the platform id and name collect recorded).")
 @COURSE_OPTION
@@ -342,7 +343,7 @@ def export_grades(assignment, target, course_dir, out, platform_assignment, out_
 
 @main.command("feedback-archive")
 @click.argument("assignment")
-@click.option("--to", "target", required=True, type=click.Choice(["moodle", "canvas"]),
+@click.option("--to", "target", required=True, type=click.Choice(list(PLATFORMS)),
               help="moodle: \"Upload multiple feedback files in a zip\"; canvas: \"Re-Upload Submissions\".")
 @COURSE_OPTION
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The zip file to write.")
