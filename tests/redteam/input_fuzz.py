@@ -17,10 +17,8 @@ clear ``ResultsError`` line, a raw control character in that line, or honest par
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 import shutil
-import zipfile
 from pathlib import Path
 
 from archives import Entry, canvas_name, moodle_folder, write_zip
@@ -271,10 +269,3 @@ def results_survive(case: ResultsFile, quiz, folder: Path) -> list[str]:
             return [f"honest participants not all counted: {polled.participants} of {honest}"]
     return []
 
-
-def zip_is_intact(data: bytes) -> bool:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return archive.testzip() is None
-    except zipfile.BadZipFile:
-        return False
