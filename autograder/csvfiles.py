@@ -44,22 +44,28 @@ def read_cell(text: str) -> str:
     return text
 
 
-def csv_text(header: Sequence[object] | None, rows: Iterable[Sequence[object]], *, delimiter: str = ",") -> str:
+def csv_text(header: Sequence[object] | None, rows: Iterable[Sequence[object]], *, delimiter: str = ",",
+             neutralise: bool = True) -> str:
     """The CSV text of ``header`` (if any) and ``rows``, every cell neutralised. Lines end in CRLF (RFC 4180):
     Python's writer quotes only the cells holding a character of its line terminator, so with a bare LF
-    a carriage return inside a name would end the row for every reader (a forged row)."""
+    a carriage return inside a name would end the row for every reader (a forged row).
+
+    ``neutralise=False`` is for an import file that a platform's own importer reads as text, never a
+    spreadsheet (Particify's question import, written from the question bank): there a leading ``'``
+    would be shown to the class, e.g. before the option "-2"."""
+    cell = safe_cell if neutralise else (lambda value: "" if value is None else str(value))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n", delimiter=delimiter)
     if header is not None:
-        writer.writerow([safe_cell(cell) for cell in header])
+        writer.writerow([cell(value) for value in header])
     for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
+        writer.writerow([cell(value) for value in row])
     return buffer.getvalue()
 
 
-def csv_row(cells: Sequence[object]) -> str:
+def csv_row(cells: Sequence[object], *, neutralise: bool = True) -> str:
     """One row as CSV text without its line end (for templates that lay out a file row by row)."""
-    return csv_text(None, [cells])[:-2]
+    return csv_text(None, [cells], neutralise=neutralise)[:-2]
 
 
 def write_csv(path: Path, header: Sequence[object] | None, rows: Iterable[Sequence[object]], *,
