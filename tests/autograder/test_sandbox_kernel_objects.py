@@ -3,7 +3,8 @@ and the run holds no privileged or shared handle: one test per kind (the README'
 
 System V / POSIX IPC, /dev/shm and writable host folders: test_sandbox.py (``what a run leaves ...``);
 the memory it leaves charged to the slot's cgroup: test_sandbox.py (``3 GiB of shared memory ...``);
-processes that outlive it (daemons, fork bombs): test_sandbox.py; runs of two grading processes: test_grading_processes.py.
+processes that outlive it (daemons, fork bombs): test_sandbox.py; runs of two grading processes:
+test_grading_processes.py.
 """
 from __future__ import annotations
 

@@ -56,8 +56,8 @@ def test_the_closure_is_the_declared_libraries_and_what_they_require_at_this_pyt
     assert missing == ["nothere"]              # autograder is provided (by learnathon), which is never bound
     entries = sorted(os.path.relpath(e, site) for d in chosen for e in views.distribution_entries(d))
     assert entries == ["__pycache__/beta.cpython-311.pyc", "alpha", "alpha-1.0.dist-info", "beta-1.0.dist-info",
-                       "beta.py", "eps_module", "eps_module.libs", "epsilon-1.0.dist-info", "scikit_thing-1.0.dist-info",
-                       "thing"]
+                       "beta.py", "eps_module", "eps_module.libs", "epsilon-1.0.dist-info",
+                       "scikit_thing-1.0.dist-info", "thing"]
 
 
 # --- the view of this installation ----------------------------------------------------------------------------------
@@ -111,7 +111,7 @@ def test_the_whole_visible_tree_is_exactly_the_allowlist(walked):
     assert hidden and not [p for p in seen if Path(p).name in hidden or Path(p).suffix == ".ipynb"]
 
 
-# --- what the sandbox's user cannot read is named, with the fix ----------------------------------------------------------
+# --- what the sandbox's user cannot read is named, with the fix -----------------------------------------------------
 
 def test_a_bound_folder_its_user_cannot_read_is_named_with_the_fix(tmp_path):
     closed = tmp_path / "closed-site"
