@@ -132,3 +132,41 @@ def test_only_the_sandboxs_own_import_path_counts_not_the_graders(tmp_path, monk
     view = views.build(())
     assert not [s for s, _ in view.binds if s.startswith(str(elsewhere))]
     assert any(inside.endswith("/numpy") for _, inside in view.binds)
+
+
+# --- every command that runs student code gives it this root -----------------------------------------------------------
+# (the Gradescope runner: tests/platforms/test_gradescope.py; a non-editable install: test_sandbox.py, e2e)
+
+@as_root
+@pytest.mark.parametrize("command", ["grade", "check", "autograde --jobs 2"])
+def test_grade_check_and_autograde_run_student_code_in_exactly_the_allowlist_root(command, registered_tiny, tmp_path):
+    from sandbox_walk import expected_digest, walking_submission
+    from tiny_assignment import PART
+
+    spec = registered_tiny.notebooks[0]
+    walker = walking_submission(tmp_path / f"{PART}.ipynb", expected_digest(spec.libraries))
+    wrong = walking_submission(tmp_path / "wrong" / f"{PART}.ipynb", "0" * 64)    # the control: it can fail
+    if command == "grade":
+        from autograder.grading.runner import grade_notebook
+
+        scores = [grade_notebook(spec, path).score for path in (walker, wrong)]
+    elif command == "check":
+        from autograder.grading.visible import check_notebook
+
+        scores = [float(check_notebook(path).passed) for path in (walker, wrong)]
+        assert scores == [2.0, 0.0]            # without the match relu is wrong, and so is forward, which uses it
+        return
+    else:
+        import shutil
+
+        from autograder.admin import course
+        from autograder.classrun.autograde import autograde
+
+        the_course = course.init(tmp_path / "course", course_id="walk")
+        for student, path in (("ada", walker), ("bob", walker), ("eve", wrong)):
+            shutil.copy(path, the_course.submission_dir(student, "tiny").mkdir(parents=True) or
+                        the_course.submission_dir(student, "tiny"))
+        results = {r.student: r.score for r in autograde(course_dir=the_course.root, assignment="tiny", jobs=2)}
+        scores = [results["ada"], results["eve"]]
+        assert results["bob"] == results["ada"]
+    assert scores == [6.0, 1.0]                # the control keeps only forward's credit for the right shape
