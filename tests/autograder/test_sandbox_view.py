@@ -134,7 +134,7 @@ def test_only_the_sandboxs_own_import_path_counts_not_the_graders(tmp_path, monk
     assert any(inside.endswith("/numpy") for _, inside in view.binds)
 
 
-# --- every command that runs student code gives it this root -----------------------------------------------------------
+# --- every command that runs student code gives it this root ------------------------------------------------------
 # (the Gradescope runner: tests/platforms/test_gradescope.py; a non-editable install: test_sandbox.py, e2e)
 
 @as_root
