@@ -531,6 +531,52 @@ def test_a_checkout_and_venv_in_a_private_folder_grade_with_every_protection(pri
 
 @pytest.mark.e2e
 @as_root
+def test_installed_non_editably_the_project_is_in_site_packages_and_nowhere_in_any_commands_sandbox(
+        site_install, tiny_roots, tmp_path):
+    """grade, check, autograde and the Gradescope runner from a venv holding the project (hidden tests,
+    sources, solutions) in its site-packages: the walk from inside is exactly the allowlist."""
+    import json
+    import shutil
+
+    from sandbox_walk import expected_digest, walking_submission
+
+    packages = site_install.packages
+    assert (packages / "autograder" / "hidden" / "cs1" / "grading.toml").is_file()
+    assert (packages / "solutions" / "cs1").is_dir() and (packages / "assignments" / "cs1").is_dir()
+    python = str(site_install.venv / "bin" / "python")
+    env = {"LEARNATHON_ASSIGNMENTS_DIR": str(tiny_roots[0]), "LEARNATHON_HIDDEN_TESTS_DIR": str(tiny_roots[1])}
+    walker = walking_submission(tmp_path / "tiny.ipynb", expected_digest(("torch", "pandas"), executable=python))
+    graded = site_install.run([site_install.learnathon, "grade", walker, "--assignment", "tiny", "--json"], **env)
+    assert graded.returncode == 0 and json.loads(graded.stdout)["score"] == 6.0, graded.stdout + graded.stderr
+    checked = site_install.run([site_install.learnathon, "check", walker], **env)
+    assert "2 of 2 visible test cells pass" in checked.stdout, checked.stdout + checked.stderr
+    course = site_install.home / "course"
+    assert site_install.run([site_install.learnathon, "init", course, "--assignment", "tiny"], **env).returncode == 0
+    assert course.stat().st_mode & 0o077 == 0                  # the instructor's alone
+    for student in ("ada", "bob"):
+        (course / "submitted" / student / "tiny").mkdir(parents=True)
+        shutil.copy(walker, course / "submitted" / student / "tiny" / "tiny.ipynb")
+    ran = site_install.run([site_install.learnathon, "autograde", "tiny", "--course", course, "--jobs", "2"], **env)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    from autograder.results import gradebook
+
+    assert gradebook.class_scores(course, "learnathon", "tiny") == {"ada": 6.0, "bob": 6.0}
+    # Gradescope: its run_autograder with this venv (setup.sh installs the project into it just so).
+    zipped = site_install.run([site_install.learnathon, "gradescope", "tiny", "--out", tmp_path / "gs.zip"], **env)
+    assert zipped.returncode == 0, zipped.stderr
+    root = site_install.home / "autograder"
+    shutil.unpack_archive(tmp_path / "gs.zip", root / "source")
+    (root / "submission").mkdir()
+    (root / "results").mkdir()
+    shutil.copy(walker, root / "submission" / "tiny.ipynb")
+    done = site_install.run(["bash", root / "source" / "run_autograder"], LEARNATHON_GRADESCOPE_ROOT=str(root),
+                            LEARNATHON_PYTHON=python)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads((root / "results" / "results.json").read_text())["score"] == 6.0
+
+
+@pytest.mark.e2e
+@as_root
 def test_learnathon_sandbox_and_the_grader_name_a_library_its_user_cannot_read(private_install):
     """A closed site-packages folder no longer matters (its entries are bound, the folder on the way is made
     open); a closed library folder itself, as umask 077 leaves it, still would: it is named, nothing graded."""
