@@ -182,7 +182,7 @@ def check(echo) -> bool:
             continue   # already reported missing above; only what must work everywhere is checked
         echo(f"  {'ok' if f.ok else 'FAIL':<4} {f.name:<24} {f.detail}")
         if not f.ok:
-            echo(f"  {'':<4} {'':<24} fix: {FIXES.get(f.name, 'run as root with util-linux unshare')}")
+            echo(f"  {'':<4} {'':<24} fix: {FIXES.get(f.name, 'run as root with bubblewrap installed')}")
         ok &= f.ok
     echo("Every protection holds." if ok else "The sandbox does NOT give every protection here: see NO and FAIL above.")
     return ok

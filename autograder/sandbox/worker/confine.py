@@ -133,7 +133,7 @@ def read_only_everywhere(libc) -> None:
             _mount(libc, None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, None)
         except OSError:
             # Fine only if what that path reaches now is read-only anyway, or nothing (a mount
-            # covered by another, e.g. under a hidden folder, cannot be reached at all).
+            # covered by another cannot be reached at all).
             try:
                 if not os.statvfs(target).f_flag & os.ST_RDONLY:
                     raise
