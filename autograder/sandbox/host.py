@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import socket
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -80,7 +81,8 @@ class Zygote:
             theirs = [pair]
         else:
             ours, theirs = None, [socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in addresses]
-        self.control = ours
+        self.control: socket.socket | None = ours
+        self.process: subprocess.Popen | None = None
         try:
             workdir.mkdir(parents=True, exist_ok=True)
             for listener, address in zip(theirs, addresses):
@@ -121,14 +123,19 @@ class Zygote:
                                             zygote.libraries)) from exc
         return zygote
 
+    def _channel(self) -> socket.socket:
+        if self.control is None:
+            raise ZygoteError("this sandbox host serves the grading processes of a class run, not this one")
+        return self.control
+
     def ready(self) -> None:
         """Wait for the host's hello: its libraries are loaded. Not in __init__, so the grader
         goes on (reading the notebook, importing pytest) while the host imports torch."""
         if self.preloaded is not None:
             return
-        self.control.settimeout(120)
+        self._channel().settimeout(120)
         try:
-            hello = json.loads(self.control.recv(65536) or b"{}")
+            hello = json.loads(self._channel().recv(65536) or b"{}")
         except (OSError, ValueError):
             hello = {}
         if not hello.get("ready"):
@@ -153,8 +160,8 @@ class Zygote:
             request = {"op": "spawn", "scratch": str(scratch), "env": launcher.clean_environment(scratch),
                        "limits": dataclasses.asdict(limits), "cgroups": len(cgroups),
                        "files": [path.name for path in files]}
-            socket.send_fds(self.control, [json.dumps(request).encode()], [*fds, *opened])
-            reply = self.control.recv(65536)
+            socket.send_fds(self._channel(), [json.dumps(request).encode()], [*fds, *opened])
+            reply = self._channel().recv(65536)
         except OSError:
             reply = b""
         finally:
@@ -167,8 +174,8 @@ class Zygote:
 
     def kill(self, child: Child) -> None:
         try:
-            self.control.send(json.dumps({"op": "kill", "pid": child.pid}).encode())
-            self.control.recv(65536)
+            self._channel().send(json.dumps({"op": "kill", "pid": child.pid}).encode())
+            self._channel().recv(65536)
         except OSError:
             pass
 
@@ -301,7 +308,7 @@ _claims: list = []
 def imported_modules(sources) -> set[str]:
     """The modules code cells import, with their parent packages (``import matplotlib.pyplot``:
     matplotlib.pyplot and matplotlib); cells that do not parse are skipped."""
-    names = set()
+    names: set[str] = set()
     for source in sources:
         try:
             tree = ast.parse(source)

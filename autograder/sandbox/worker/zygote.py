@@ -183,7 +183,7 @@ class Janitor:
                 for fd in fds:
                     os.close(fd)
 
-    def _ask(self, request: dict, fds: list[int] = ()) -> bool:
+    def _ask(self, request: dict, fds: tuple[int, ...] = ()) -> bool:
         try:
             socket.send_fds(self.channel, [json.dumps(request).encode()], list(fds))
             return self.channel.recv(16) == b"done"
@@ -194,7 +194,7 @@ class Janitor:
         return self._ask({"op": "kill"})
 
     def empty_ipc(self, handle: int) -> bool:
-        return self._ask({"op": "empty_ipc"}, [handle])
+        return self._ask({"op": "empty_ipc"}, (handle,))
 
 
 def own_ipc_namespaces(pids: list[int], but: int | None) -> list[int]:
@@ -269,7 +269,7 @@ def serve(controls: list[socket.socket], uids: list[int | None], names: list[str
             return
 
 
-def keep(control: socket.socket, janitor: Janitor, everything: list) -> None:
+def keep(control: socket.socket | None, janitor: Janitor | None, everything: list) -> None:
     """Close every control and janitor channel of the other hosts."""
     for other in everything:
         if other is not control and other is not janitor:
