@@ -279,6 +279,7 @@ def ask_as(uid: int, channel: socket.socket, request: bytes) -> bytes:
 def test_the_janitor_refuses_a_student_holding_its_channel_and_kills_only_its_own_slots_uid():
     own, neighbour = launcher.BASE_UID + 990, launcher.BASE_UID + 991
     janitor = start_janitor(own)
+    assert janitor.kill_uid()              # answered once its own start-up clean-up of the uid is done
     victims = {own: sleeper(own), neighbour: sleeper(neighbour), 0: sleeper(0)}
     try:
         for forged in (b'{"op": "kill", "uid": 0}', b'{"op": "kill", "uid": %d}' % neighbour, b'{"op": "kill"}'):

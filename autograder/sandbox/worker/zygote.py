@@ -138,6 +138,8 @@ class Janitor:
 
     def __init__(self, uid: int | None, inherited: list) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # Before anything can be sent: the kernel attaches a message's credentials only while this is set.
+        theirs.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
         pid = os.fork()
         if pid == 0:
             try:
@@ -157,7 +159,6 @@ class Janitor:
 
     @staticmethod
     def _serve(channel: socket.socket, uid: int | None) -> None:
-        channel.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
         space = socket.CMSG_SPACE(struct.calcsize("3i")) + socket.CMSG_SPACE(4 * 1)
         while True:
             message, ancillary, _, _ = channel.recvmsg(4096, space)
