@@ -1,0 +1,211 @@
+"""The Starlette application: two pages, a small JSON API and server-sent events.
+
+Participants (no account): ``POST /api/join`` with the session code gives a random token; votes and
+``/api/me`` carry it as ``Authorization: Bearer``; ``/api/events`` streams the public state. The
+lecturer: every control action, the lecturer's stream and the exports carry the secret printed in the
+lecturer's terminal as ``Authorization: Bearer``. No cookie is ever set, so no other site can act with
+anybody's credentials (no CSRF by construction), and no response carries another participant's vote.
+Every error is JSON ``{"error": "..."}`` with a status that says what happened; the session goes on.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import json
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from quizzes.live.limits import Guard, RateLimiter
+from quizzes.live.rules import Refused
+from quizzes.live.session import LiveSession
+
+HERE = Path(__file__).parent
+KEEPALIVE_SECONDS = 15.0
+
+
+@dataclass(frozen=True)
+class Rates:
+    join: tuple[float, float] = (200.0, 1000.0)       # per second, burst: the whole server
+    vote: tuple[float, float] = (2.0, 10.0)           # per participant
+    bad_secret: tuple[float, float] = (2.0, 20.0)     # the whole server: guessing the secret is pointless
+    streams_over_participants: int = 200              # open event streams beyond the participant cap
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    return header[7:].strip() if header[:7].lower() == "bearer " else None
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers={"cache-control": "no-store"})
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        raise Refused(415, "send JSON (Content-Type: application/json)")
+    try:
+        data = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise Refused(400, "the body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise Refused(400, "the body must be a JSON object")
+    return data
+
+
+def create_app(session: LiveSession, join_url: str, rates: Rates = Rates()) -> Starlette:
+    join_limit = RateLimiter(*rates.join)
+    vote_limit = RateLimiter(*rates.vote)
+    secret_limit = RateLimiter(*rates.bad_secret)
+    max_streams = session.limits.max_participants + rates.streams_over_participants
+
+    def lecturer_only(request: Request) -> None:
+        if not session.is_lecturer(_bearer(request)):
+            if not secret_limit.allow("lecturer"):
+                raise Refused(429, "too many attempts without the lecturer's secret; wait a moment")
+            raise Refused(403, "this needs the lecturer's secret (printed in the lecturer's terminal)")
+
+    async def stream(request: Request, streams, snapshot) -> Response:
+        if len(session.participant_streams) + len(session.lecturer_streams) >= max_streams:
+            raise Refused(503, "too many open connections; reload in a moment")
+        return StreamingResponse(_events(streams, snapshot), media_type="text/event-stream",
+                                 headers={"cache-control": "no-store", "x-accel-buffering": "no"})
+
+    async def participant_page(request: Request) -> Response:
+        return FileResponse(HERE / "pages" / "participant.html", headers={"cache-control": "no-cache"})
+
+    async def lecturer_page(request: Request) -> Response:
+        return FileResponse(HERE / "pages" / "lecturer.html", headers={"cache-control": "no-cache"})
+
+    async def figure(request: Request) -> Response:
+        from quizzes.figures import FIGURES, figure_svg
+
+        name = request.path_params["name"]
+        if name not in FIGURES:
+            raise Refused(404, "no such figure")
+        return Response(figure_svg(name), media_type="image/svg+xml", headers={"cache-control": "max-age=3600"})
+
+    async def qr(request: Request) -> Response:
+        import segno
+
+        buffer = io.BytesIO()
+        segno.make(join_url, error="m").save(buffer, kind="svg", scale=8, border=2, xmldecl=False)
+        return Response(buffer.getvalue(), media_type="image/svg+xml", headers={"cache-control": "no-cache"})
+
+    async def info(request: Request) -> Response:
+        return JSONResponse({"join_url": join_url, "code": session.code, "title": session.quiz.title})
+
+    async def state(request: Request) -> Response:
+        return Response(session.public_json()[1], media_type="application/json",
+                        headers={"cache-control": "no-store"})
+
+    async def join(request: Request) -> Response:
+        data = await _json_object(request)
+        if not join_limit.allow("join"):
+            raise Refused(429, "many people are joining right now; try again in a second")
+        token, number = session.join(data.get("code"))
+        return JSONResponse({"token": token, "participant": session.participant_label(number)})
+
+    async def vote(request: Request) -> Response:
+        participant = session.participant(_bearer(request))
+        data = await _json_object(request)
+        if not vote_limit.allow(participant):
+            raise Refused(429, "too many votes in a short time; wait a second")
+        chosen, seq = session.vote(participant, data.get("question"), data.get("options"))
+        return JSONResponse({"counted": True, "question": data["question"], "options": list(chosen), "seq": seq})
+
+    async def me(request: Request) -> Response:
+        participant = session.participant(_bearer(request))
+        return JSONResponse({"participant": session.participant_label(participant),
+                             "votes": session.own_votes(participant)}, headers={"cache-control": "no-store"})
+
+    async def events(request: Request) -> Response:
+        return await stream(request, session.participant_streams, session.public_json)
+
+    async def control(request: Request) -> Response:
+        lecturer_only(request)
+        data = await _json_object(request)
+        session.control(data.get("action"), data.get("index"))
+        return Response(session.lecturer_json()[1], media_type="application/json")
+
+    async def lecturer_events(request: Request) -> Response:
+        lecturer_only(request)
+        return await stream(request, session.lecturer_streams, session.lecturer_json)
+
+    async def export(request: Request) -> Response:
+        lecturer_only(request)
+        from quizzes.live.export import export_session
+
+        name = request.path_params["name"]
+        if name not in ("answers.csv", "votes.csv"):
+            raise Refused(404, "the exports are answers.csv and votes.csv")
+        with tempfile.TemporaryDirectory() as folder:
+            files = dict(zip(("answers.csv", "votes.csv"),
+                             export_session(session.store.path, Path(folder), session.code)))
+            content = files[name].read_bytes()
+        return Response(content, media_type="text/csv", headers={
+            "content-disposition": f'attachment; filename="{session.code}-{name}"', "cache-control": "no-store"})
+
+    async def refused(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Refused)
+        return _error(exc.status, str(exc))
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 404)
+        return _error(status, "no such page" if status == 404 else "method not allowed" if status == 405
+                      else "bad request")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        pusher = asyncio.create_task(session.push_charts())
+        try:
+            yield
+        finally:
+            pusher.cancel()
+
+    routes = [
+        Route("/", participant_page), Route("/lecturer", lecturer_page),
+        Route("/figure/{name}.svg", figure), Route("/qr.svg", qr),
+        Route("/api/info", info), Route("/api/state", state), Route("/api/events", events),
+        Route("/api/join", join, methods=["POST"]), Route("/api/vote", vote, methods=["POST"]),
+        Route("/api/me", me), Route("/api/control", control, methods=["POST"]),
+        Route("/api/lecturer/events", lecturer_events), Route("/api/lecturer/export/{name}", export),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    exception_handlers={Refused: refused, 404: not_found, 405: not_found, 400: not_found})
+    app.state.session = session
+    return app
+
+
+def guarded(app: Starlette) -> Guard:
+    """The application behind the request-size bound and the security headers (what the server runs)."""
+    return Guard(app)
+
+
+async def _events(streams, snapshot) -> AsyncIterator[str]:
+    wake = streams.subscribe()
+    try:
+        last = None
+        yield "retry: 2000\n\n"
+        while True:
+            wake.clear()
+            version, data = snapshot()
+            if version != last:
+                last = version
+                yield f"event: state\ndata: {data}\n\n"
+            try:
+                await asyncio.wait_for(wake.wait(), KEEPALIVE_SECONDS)
+            except TimeoutError:
+                yield ": keepalive\n\n"
+    finally:
+        streams.unsubscribe(wake)

@@ -1,0 +1,148 @@
+"""The running session: the rules applied to the stored state, kept in memory for fast reads.
+
+Every change goes through here in the server's event loop, one at a time: checked by ``rules``, written
+to the store (committed), and only then applied in memory and announced. Participants are known by a
+random token (only its hash is stored); the server, not the page, decides who voted what and when.
+"""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import secrets
+from collections import Counter
+from dataclasses import dataclass
+
+from quizzes.live import render
+from quizzes.live.rules import LiveState, Refused, apply_action, check_vote
+from quizzes.live.store import LiveStore, SessionRecord, participant_label, token_hash
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_participants: int = 3000
+    chart_interval: float = 0.1  # the lecturer's chart is pushed at most this often (seconds)
+
+
+class Broadcast:
+    """Wakes every subscribed stream; each stream then sends the latest snapshot (never a backlog)."""
+
+    def __init__(self) -> None:
+        self._events: set[asyncio.Event] = set()
+
+    def subscribe(self) -> asyncio.Event:
+        event = asyncio.Event()
+        self._events.add(event)
+        return event
+
+    def unsubscribe(self, event: asyncio.Event) -> None:
+        self._events.discard(event)
+
+    def notify(self) -> None:
+        for event in self._events:
+            event.set()
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+
+class LiveSession:
+    def __init__(self, store: LiveStore, record: SessionRecord, limits: Limits = Limits()):
+        self.store, self.record, self.limits = store, record, limits
+        self.quiz, self.code, self.state = record.quiz, record.code, record.state
+        self.participants = store.participants(record.id)
+        self.answers = store.votes(record.id)
+        self.counts: dict[str, Counter[str]] = {q.id: Counter() for q in self.quiz.questions}
+        for (question_id, _), keys in self.answers.items():
+            self.counts[question_id].update(keys)
+        self.seq = store.last_seq(record.id)
+        self.version = 0  # of the public state
+        self.participant_streams, self.lecturer_streams = Broadcast(), Broadcast()
+        self._public: tuple[int, str] | None = None
+        self._lecturer: tuple[tuple[int, int, int], str] | None = None
+        self._chart_dirty = False
+
+    # --- who is asking ---------------------------------------------------------------------------
+
+    def is_lecturer(self, secret: str | None) -> bool:
+        return secret is not None and hmac.compare_digest(secret.encode("utf-8", "replace"),
+                                                          self.record.secret.encode())
+
+    def participant(self, token: str | None) -> int:
+        number = self.participants.get(token_hash(token)) if token else None
+        if number is None:
+            raise Refused(401, "you are not in this session (it may have been restarted as a new one): "
+                               "join again with the code")
+        return number
+
+    # --- changes -----------------------------------------------------------------------------------
+
+    def join(self, code: object) -> tuple[str, int]:
+        if not isinstance(code, str) or not hmac.compare_digest(code.strip().upper().encode("utf-8", "replace"),
+                                                                self.code.encode()):
+            raise Refused(404, "no session with this code; check the code on the lecturer's screen")
+        if len(self.participants) >= self.limits.max_participants:
+            raise Refused(503, f"the session is full ({self.limits.max_participants} participants)")
+        token = secrets.token_urlsafe(24)
+        hashed = token_hash(token)
+        number = self.store.add_participant(self.record.id, hashed)
+        self.participants[hashed] = number
+        self._chart_dirty = True
+        return token, number
+
+    def vote(self, participant: int, question_id: object, keys: object) -> tuple[tuple[str, ...], int]:
+        chosen = check_vote(self.quiz, self.state, question_id, keys)
+        assert isinstance(question_id, str)
+        seq = self.store.record_vote(self.record.id, question_id, participant, chosen)
+        previous = self.answers.get((question_id, participant))
+        if previous:
+            self.counts[question_id].subtract(previous)
+        self.counts[question_id].update(chosen)
+        self.answers[(question_id, participant)] = chosen
+        self.seq = seq
+        self._chart_dirty = True
+        return chosen, seq
+
+    def control(self, action: object, index: object = None) -> LiveState:
+        state = apply_action(self.quiz, self.state, action, index)
+        if state != self.state:
+            self.store.save_state(self.record.id, state)
+            self.state = state
+            self.version += 1
+            self.participant_streams.notify()
+            self.lecturer_streams.notify()
+        return state
+
+    def own_votes(self, participant: int) -> dict[str, list[str]]:
+        return {qid: list(keys) for (qid, number), keys in self.answers.items() if number == participant}
+
+    # --- what the pages see --------------------------------------------------------------------------
+
+    def public_json(self) -> tuple[int, str]:
+        if self._public is None or self._public[0] != self.version:
+            snapshot = render.public_snapshot(self.quiz, self.code, self.state)
+            self._public = (self.version, json.dumps(snapshot, ensure_ascii=False))
+        return self._public
+
+    def lecturer_json(self) -> tuple[tuple[int, int, int], str]:
+        key = (self.version, self.seq, len(self.participants))
+        if self._lecturer is None or self._lecturer[0] != key:
+            question = self.quiz.questions[self.state.current]
+            counts = self.counts[question.id]
+            respondents = sum(1 for (qid, _) in self.answers if qid == question.id)
+            snapshot = render.lecturer_snapshot(self.quiz, self.code, self.state, dict(counts), respondents,
+                                                len(self.participants), self.seq)
+            self._lecturer = (key, json.dumps(snapshot, ensure_ascii=False))
+        return self._lecturer
+
+    async def push_charts(self) -> None:
+        """Runs for the server's lifetime: votes reach the lecturer's chart at most every ``chart_interval``
+        (a burst of 1,000 votes is a handful of updates, not 1,000)."""
+        while True:
+            await asyncio.sleep(self.limits.chart_interval)
+            if self._chart_dirty:
+                self._chart_dirty = False
+                self.lecturer_streams.notify()
+
+    def participant_label(self, number: int) -> str:
+        return participant_label(number)
