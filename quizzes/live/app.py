@@ -77,7 +77,7 @@ def create_app(session: LiveSession, join_url: str, rates: Rates = Rates()) -> S
     async def stream(request: Request, streams, snapshot) -> Response:
         if len(session.participant_streams) + len(session.lecturer_streams) >= max_streams:
             raise Refused(503, "too many open connections; reload in a moment")
-        return StreamingResponse(_events(streams, snapshot), media_type="text/event-stream",
+        return StreamingResponse(_events(request, streams, snapshot), media_type="text/event-stream",
                                  headers={"cache-control": "no-store", "x-accel-buffering": "no"})
 
     async def participant_page(request: Request) -> Response:
@@ -192,12 +192,22 @@ def guarded(app: Starlette) -> Guard:
     return Guard(app)
 
 
-async def _events(streams, snapshot) -> AsyncIterator[str]:
-    wake = streams.subscribe()
+async def _events(request: Request, streams, snapshot) -> AsyncIterator[str]:
+    """The latest snapshot whenever it changes, a comment every ``KEEPALIVE_SECONDS``; ends as soon as the
+    client goes away (its slot among the bounded streams is free again at once)."""
+    wake, gone = streams.subscribe(), asyncio.Event()
+
+    async def watch_disconnect() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+        gone.set()
+        wake.set()
+
+    watcher = asyncio.create_task(watch_disconnect())
     try:
         last = None
         yield "retry: 2000\n\n"
-        while True:
+        while not gone.is_set():
             wake.clear()
             version, data = snapshot()
             if version != last:
@@ -208,4 +218,5 @@ async def _events(streams, snapshot) -> AsyncIterator[str]:
             except TimeoutError:
                 yield ": keepalive\n\n"
     finally:
+        watcher.cancel()
         streams.unsubscribe(wake)

@@ -33,10 +33,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
 def error_body(message: str) -> bytes:
     return json.dumps({"error": message}).encode()
 
@@ -49,12 +45,9 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal started
             if message["type"] == "http.response.start":
-                started = True
                 names = {name for name, _ in SECURITY_HEADERS}
                 message["headers"] = [h for h in message.get("headers", []) if h[0].lower() not in names] \
                     + SECURITY_HEADERS
@@ -64,22 +57,30 @@ class Guard:
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
             await self._too_large(send_with_headers)
             return
-        received = 0
-
-        async def counting_receive() -> Message:
-            nonlocal received
+        if scope["method"] in ("GET", "HEAD"):  # no handler reads their body; streams need the disconnect
+            await self.app(scope, receive, send_with_headers)
+            return
+        # The body is read here, counted as it arrives whatever the headers claim, and handed on whole.
+        body, more = b"", True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise _BodyTooLarge
-            return message
-
-        try:
-            await self.app(scope, counting_receive, send_with_headers)
-        except _BodyTooLarge:
-            if not started:
+            if message["type"] != "http.request":
+                return  # the client went away
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_body:
                 await self._too_large(send_with_headers)
+                return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send_with_headers)
 
     async def _too_large(self, send: Send) -> None:
         body = error_body(f"request too large (at most {self.max_body} bytes)")

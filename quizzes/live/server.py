@@ -25,6 +25,7 @@ from quizzes.model import Quiz
 # idle keep-alive, and the size of a request's headers.
 MAX_CONNECTIONS_OVER_PARTICIPANTS = 500
 KEEP_ALIVE_SECONDS = 5
+SHUTDOWN_SECONDS = 3  # the event streams never end by themselves: Ctrl-C closes them after this
 MAX_HEADER_BYTES = 16 * 1024
 
 
@@ -93,7 +94,7 @@ def uvicorn_config(app, limits: Limits) -> uvicorn.Config:
     return uvicorn.Config(guarded(app), log_level="warning", access_log=False, lifespan="on",
                           limit_concurrency=limits.max_participants + MAX_CONNECTIONS_OVER_PARTICIPANTS,
                           timeout_keep_alive=KEEP_ALIVE_SECONDS, h11_max_incomplete_event_size=MAX_HEADER_BYTES,
-                          server_header=False)
+                          timeout_graceful_shutdown=SHUTDOWN_SECONDS, server_header=False)
 
 
 def announce(opened: Opened, url: str, qr: bool = True) -> list[str]:
@@ -129,13 +130,17 @@ def serve(opened: Opened, host: str, port: int, public_url: str | None, limits: 
 
 
 @contextmanager
-def running(quiz: Quiz, db: Path, limits: Limits | None = None, new: bool = False) -> Iterator[tuple[str, Opened]]:
-    """A server on loopback in a background thread (tests): yields its base URL and the session."""
+def running(quiz: Quiz, db: Path, limits: Limits | None = None, new: bool = False,
+            session_out: list[LiveSession] | None = None) -> Iterator[tuple[str, Opened]]:
+    """A server on loopback in a background thread (tests): yields its base URL and the opened session
+    (``session_out``, when given, receives the running LiveSession)."""
     limits = limits or Limits()
     opened = open_session(quiz, db, new)
     sock = bind("127.0.0.1", 0)
     url = base_url("127.0.0.1", sock.getsockname()[1], None)
     session = LiveSession(opened.store, opened.record, limits)
+    if session_out is not None:
+        session_out.append(session)
     server = _Server(uvicorn_config(create_app(session, f"{url}/?code={opened.record.code}"), limits))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
