@@ -113,9 +113,20 @@ def announce(opened: Opened, url: str, qr: bool = True) -> list[str]:
     return lines
 
 
+def raise_open_files_limit(needed: int) -> None:
+    """Every phone holds a connection (its event stream): the usual soft limit of 1,024 files is too few."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
 def serve(opened: Opened, host: str, port: int, public_url: str | None, limits: Limits,
           echo: Callable[[str], None] = print) -> None:
     """Run until Ctrl-C; the caller exports the session afterwards."""
+    raise_open_files_limit(limits.max_participants + MAX_CONNECTIONS_OVER_PARTICIPANTS + 100)
     sock = bind(host, port)
     url = base_url(host, sock.getsockname()[1], public_url)
     session = LiveSession(opened.store, opened.record, limits)
