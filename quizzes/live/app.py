@@ -28,6 +28,7 @@ from starlette.staticfiles import StaticFiles
 from quizzes.live.limits import Guard, RateLimiter
 from quizzes.live.rules import Refused
 from quizzes.live.session import LiveSession
+from quizzes.live.writer import GroupCommit, WriteFailed
 
 HERE = Path(__file__).parent
 KEEPALIVE_SECONDS = 15.0
@@ -67,6 +68,14 @@ def create_app(session: LiveSession, join_url: str, rates: Rates = Rates()) -> S
     vote_limit = RateLimiter(*rates.vote)
     secret_limit = RateLimiter(*rates.bad_secret)
     max_streams = session.limits.max_participants + rates.streams_over_participants
+
+    writer = session.writer = GroupCommit(session.store, on_failure=session.reload)
+
+    async def durable(ticket: int) -> None:
+        try:
+            await writer.durable(ticket)
+        except WriteFailed as exc:
+            raise Refused(503, str(exc)) from exc
 
     def lecturer_only(request: Request) -> None:
         if not session.is_lecturer(_bearer(request)):
@@ -112,7 +121,8 @@ def create_app(session: LiveSession, join_url: str, rates: Rates = Rates()) -> S
         data = await _json_object(request)
         if not join_limit.allow("join"):
             raise Refused(429, "many people are joining right now; try again in a second")
-        token, number = session.join(data.get("code"))
+        token, number, ticket = session.join(data.get("code"))
+        await durable(ticket)
         return JSONResponse({"token": token, "participant": session.participant_label(number)})
 
     async def vote(request: Request) -> Response:
@@ -120,7 +130,8 @@ def create_app(session: LiveSession, join_url: str, rates: Rates = Rates()) -> S
         data = await _json_object(request)
         if not vote_limit.allow(participant):
             raise Refused(429, "too many votes in a short time; wait a second")
-        chosen, seq = session.vote(participant, data.get("question"), data.get("options"))
+        chosen, seq, ticket = session.vote(participant, data.get("question"), data.get("options"))
+        await durable(ticket)
         return JSONResponse({"counted": True, "question": data["question"], "options": list(chosen), "seq": seq})
 
     async def me(request: Request) -> Response:
@@ -134,7 +145,8 @@ def create_app(session: LiveSession, join_url: str, rates: Rates = Rates()) -> S
     async def control(request: Request) -> Response:
         lecturer_only(request)
         data = await _json_object(request)
-        session.control(data.get("action"), data.get("index"))
+        _, ticket = session.control(data.get("action"), data.get("index"))
+        await durable(ticket)
         return Response(session.lecturer_json()[1], media_type="application/json")
 
     async def lecturer_events(request: Request) -> Response:
@@ -166,11 +178,12 @@ def create_app(session: LiveSession, join_url: str, rates: Rates = Rates()) -> S
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        pusher = asyncio.create_task(session.push_charts())
+        tasks = [asyncio.create_task(session.push_charts()), asyncio.create_task(writer.run())]
         try:
             yield
         finally:
-            pusher.cancel()
+            for task in tasks:
+                task.cancel()
 
     routes = [
         Route("/", participant_page), Route("/lecturer", lecturer_page),

@@ -21,8 +21,8 @@ from quizzes.live.session import Limits, LiveSession
 from quizzes.live.store import LiveStore, SessionRecord
 from quizzes.model import Quiz
 
-# Bounds uvicorn enforces before our code runs: concurrent connections (the event streams included),
-# idle keep-alive, and the size of a request's headers.
+# Bounds uvicorn enforces before our code runs: concurrent connections (a phone holds two: its event stream
+# and its requests), idle keep-alive, and the size of a request's headers.
 MAX_CONNECTIONS_OVER_PARTICIPANTS = 500
 KEEP_ALIVE_SECONDS = 5
 SHUTDOWN_SECONDS = 3  # the event streams never end by themselves: Ctrl-C closes them after this
@@ -92,7 +92,7 @@ def terminal_qr(url: str) -> str:
 
 def uvicorn_config(app, limits: Limits) -> uvicorn.Config:
     return uvicorn.Config(guarded(app), log_level="warning", access_log=False, lifespan="on",
-                          limit_concurrency=limits.max_participants + MAX_CONNECTIONS_OVER_PARTICIPANTS,
+                          limit_concurrency=2 * limits.max_participants + MAX_CONNECTIONS_OVER_PARTICIPANTS,
                           timeout_keep_alive=KEEP_ALIVE_SECONDS, h11_max_incomplete_event_size=MAX_HEADER_BYTES,
                           timeout_graceful_shutdown=SHUTDOWN_SECONDS, server_header=False)
 
@@ -126,7 +126,7 @@ def raise_open_files_limit(needed: int) -> None:
 def serve(opened: Opened, host: str, port: int, public_url: str | None, limits: Limits,
           echo: Callable[[str], None] = print) -> None:
     """Run until Ctrl-C; the caller exports the session afterwards."""
-    raise_open_files_limit(limits.max_participants + MAX_CONNECTIONS_OVER_PARTICIPANTS + 100)
+    raise_open_files_limit(2 * limits.max_participants + MAX_CONNECTIONS_OVER_PARTICIPANTS + 100)
     sock = bind(host, port)
     url = base_url(host, sock.getsockname()[1], public_url)
     session = LiveSession(opened.store, opened.record, limits)

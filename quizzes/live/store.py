@@ -3,9 +3,9 @@ the participants (anonymous numbers; only a hash of their token is kept) and eve
 
 Every accepted vote is one append-only row in ``ballots`` (so a changed vote leaves its history) and the
 participant's current answer in ``votes`` (one row per participant and question, the database enforces
-it), written in one transaction and committed with ``synchronous=FULL`` before the participant is told
-that the vote counted: a vote acknowledged is on disk, and a restarted server resumes the session with
-every vote, the same code, the same secret and the question it was on.
+it), committed with ``synchronous=FULL`` before the participant is told that the vote counted: a vote
+acknowledged is on disk, and a restarted server resumes the session with every vote, the same code, the
+same secret and the question it was on.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import hashlib
 import json
 import secrets
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +41,9 @@ CREATE TABLE IF NOT EXISTS votes (
     session INTEGER NOT NULL, question_id TEXT NOT NULL, participant INTEGER NOT NULL, options TEXT NOT NULL,
     seq INTEGER NOT NULL, PRIMARY KEY (session, question_id, participant));
 """
+
+
+Write = Callable[[sqlite3.Connection], object]
 
 
 class StoreError(ValueError):
@@ -143,47 +147,51 @@ class LiveStore:
         quiz = quiz_from_dict(json.loads(row[3]))
         return SessionRecord(row[0], row[1], row[2], quiz, LiveState(row[5], bool(row[6]), bool(row[7])), row[4])
 
-    def save_state(self, session_id: int, state: LiveState) -> None:
-        with self._transaction():
-            self.connection.execute("UPDATE sessions SET current = ?, voting_open = ?, revealed = ? WHERE id = ?",
-                                    (state.current, int(state.voting_open), int(state.revealed), session_id))
+    # Writes are functions of the connection, applied in one transaction by ``apply``: the server
+    # commits every write that arrived while the previous commit ran together (``writer.GroupCommit``).
 
-    def add_participant(self, session_id: int, hashed_token: str) -> int:
+    @staticmethod
+    def state_write(session_id: int, state: LiveState) -> Write:
+        return lambda c: c.execute("UPDATE sessions SET current = ?, voting_open = ?, revealed = ? WHERE id = ?",
+                                   (state.current, int(state.voting_open), int(state.revealed), session_id))
+
+    @staticmethod
+    def participant_write(session_id: int, number: int, hashed_token: str) -> Write:
+        joined = now()
+        return lambda c: c.execute("INSERT INTO participants VALUES (?, ?, ?, ?)",
+                                   (session_id, number, hashed_token, joined))
+
+    @staticmethod
+    def vote_write(session_id: int, seq: int, question_id: str, participant: int, keys: tuple[str, ...]) -> Write:
+        """Append the ballot (number ``seq``) and make it the participant's answer."""
+        options, at = ",".join(keys), now()
+
+        def write(c: sqlite3.Connection) -> None:
+            c.execute("INSERT INTO ballots (seq, session, question_id, participant, options, at) "
+                      "VALUES (?, ?, ?, ?, ?, ?)", (seq, session_id, question_id, participant, options, at))
+            c.execute("INSERT INTO votes VALUES (?, ?, ?, ?, ?) ON CONFLICT (session, question_id, participant) "
+                      "DO UPDATE SET options = excluded.options, seq = excluded.seq",
+                      (session_id, question_id, participant, options, seq))
+        return write
+
+    def apply(self, writes: list[Write]) -> None:
         with self._transaction():
-            row = self.connection.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM participants WHERE session = ?",
-                                          (session_id,)).fetchone()
-            self.connection.execute("INSERT INTO participants VALUES (?, ?, ?, ?)",
-                                    (session_id, row[0], hashed_token, now()))
-        return int(row[0])
+            for write in writes:
+                write(self.connection)
 
     def participants(self, session_id: int) -> dict[str, int]:
         """token hash -> participant number."""
         return {row[0]: row[1] for row in self.connection.execute(
             "SELECT token_hash, number FROM participants WHERE session = ?", (session_id,))}
 
-    def record_vote(self, session_id: int, question_id: str, participant: int, keys: tuple[str, ...]) -> int:
-        """Append the ballot and make it the participant's answer; returns its sequence number."""
-        options = ",".join(keys)
-        with self._transaction():
-            cursor = self.connection.execute(
-                "INSERT INTO ballots (session, question_id, participant, options, at) VALUES (?, ?, ?, ?, ?)",
-                (session_id, question_id, participant, options, now()))
-            seq = int(cursor.lastrowid or 0)
-            self.connection.execute(
-                "INSERT INTO votes VALUES (?, ?, ?, ?, ?) ON CONFLICT (session, question_id, participant) "
-                "DO UPDATE SET options = excluded.options, seq = excluded.seq",
-                (session_id, question_id, participant, options, seq))
-        return seq
-
     def votes(self, session_id: int) -> dict[tuple[str, int], tuple[str, ...]]:
         """(question id, participant) -> the options of the participant's current answer."""
         return {(row[0], row[1]): tuple(row[2].split(",")) for row in self.connection.execute(
             "SELECT question_id, participant, options FROM votes WHERE session = ?", (session_id,))}
 
-    def last_seq(self, session_id: int) -> int:
-        row = self.connection.execute("SELECT COALESCE(MAX(seq), 0) FROM ballots WHERE session = ?",
-                                      (session_id,)).fetchone()
-        return int(row[0])
+    def last_seq(self) -> int:
+        """Ballot numbers run across the file's sessions (the table's key)."""
+        return int(self.connection.execute("SELECT COALESCE(MAX(seq), 0) FROM ballots").fetchone()[0])
 
 
 class _Transaction:
