@@ -33,8 +33,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import httpx
-
 RESULTS = Path(__file__).resolve().parent / "results"
 LEARNATHON = Path(sys.executable).with_name("learnathon")
 RUN_LIMIT_SECONDS = 300
@@ -65,86 +63,150 @@ def start_server(db: Path, participants: int) -> tuple[subprocess.Popen, str, st
     return process, base, code, lecturer.group(1).split("#", 1)[1]
 
 
-async def read_stream(client: httpx.AsyncClient, path: str, headers: dict[str, str], on_snapshot) -> None:
-    async with client.stream("GET", path, headers=headers, timeout=httpx.Timeout(30, read=None)) as response:
-        response.raise_for_status()
-        async for line in response.aiter_lines():
-            if line.startswith("data: "):
-                on_snapshot(time.perf_counter(), json.loads(line[6:]))
+class Connection:
+    """One keep-alive HTTP/1.1 connection, as a phone holds one: small and cheap, so that the simulated
+    participants cost the 2 cores less than the server they load (httpx's pool does not scale to
+    2,000 connections in one process here)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, port: int):
+        self.reader, self.writer, self.host, self.port = reader, writer, host, port
+
+    @classmethod
+    async def open(cls, base: str) -> Connection:
+        host, port = base.removeprefix("http://").rsplit(":", 1)
+        reader, writer = await asyncio.open_connection(host, int(port), limit=1 << 20)
+        return cls(reader, writer, host, int(port))
+
+    def send(self, method: str, path: str, body: dict | None = None, token: str | None = None) -> None:
+        data = json.dumps(body).encode() if body is not None else b""
+        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n"
+        if token:
+            head += f"Authorization: Bearer {token}\r\n"
+        if body is not None:
+            head += f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+        self.writer.write(head.encode() + b"\r\n" + data)
+
+    async def head(self) -> tuple[int, dict[str, str]]:
+        lines = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+        return int(lines[0].split()[1]), {k.lower(): v for k, v in headers.items()}
+
+    async def request(self, method: str, path: str, body: dict | None = None,
+                      token: str | None = None) -> tuple[int, dict]:
+        self.send(method, path, body, token)
+        try:
+            status, headers = await self.head()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            # The server closed the idle keep-alive connection: a browser opens a new one and resends.
+            self.writer.close()
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port, limit=1 << 20)
+            self.send(method, path, body, token)
+            status, headers = await self.head()
+        payload = await self.reader.readexactly(int(headers.get("content-length", "0")))
+        return status, json.loads(payload) if payload else {}
+
+    async def events(self, path: str, token: str | None, on_snapshot) -> None:
+        """Follow a server-sent event stream (chunked) until cancelled."""
+        self.send("GET", path, token=token)
+        status, _ = await self.head()
+        if status != 200:
+            raise RuntimeError(f"{path}: {status}")
+        buffer = b""
+        while True:
+            size = int((await self.reader.readuntil(b"\r\n")).strip(), 16)
+            chunk = await self.reader.readexactly(size + 2)
+            buffer += chunk[:-2]
+            while b"\n\n" in buffer:
+                block, buffer = buffer.split(b"\n\n", 1)
+                for line in block.split(b"\n"):
+                    if line.startswith(b"data: "):
+                        on_snapshot(time.perf_counter(), json.loads(line[6:]))
+
+    def close(self) -> None:
+        self.writer.close()
 
 
 async def run(participants: int, window: float, seed: int, streams: bool) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="learnathon-live-load-"))
     process, base, code, secret = start_server(folder / "load.sqlite", participants)
-    lecturer_headers = {"authorization": f"Bearer {secret}"}
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+    connections: list[Connection] = []
+    tasks: list[asyncio.Task] = []
     try:
-        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-            started = time.perf_counter()
-            gate = asyncio.Semaphore(100)
+        started = time.perf_counter()
+        gate = asyncio.Semaphore(100)
 
-            async def join() -> str:
+        async def join() -> tuple[Connection, str]:
+            async with gate:
+                connection = await Connection.open(base)
+                connections.append(connection)
+                status, body = await connection.request("POST", "/api/join", {"code": code})
+                if status != 200:
+                    raise RuntimeError(f"join: {status} {body}")
+                return connection, body["token"]
+
+        phones = await asyncio.gather(*(join() for _ in range(participants)))
+        join_seconds = time.perf_counter() - started
+
+        chart: list[tuple[float, int]] = []  # (received, latest ballot number in it)
+
+        def on_chart(received: float, snapshot: dict) -> None:
+            chart.append((received, snapshot["seq"]))
+
+        lecturer_stream, control = await Connection.open(base), await Connection.open(base)
+        connections += [lecturer_stream, control]
+        tasks.append(asyncio.create_task(lecturer_stream.events("/api/lecturer/events", secret, on_chart)))
+        opened_at: dict[int, float] = {}
+        if streams:
+            def on_state(index: int):
+                def record(received: float, snapshot: dict) -> None:
+                    if snapshot["state"]["voting_open"] and index not in opened_at:
+                        opened_at[index] = received
+                return record
+
+            async def follow(index: int) -> None:
                 async with gate:
-                    response = await client.post("/api/join", json={"code": code})
-                    response.raise_for_status()
-                    return response.json()["token"]
+                    stream = await Connection.open(base)
+                connections.append(stream)
+                await stream.events("/api/events", None, on_state(index))
 
-            tokens = await asyncio.gather(*(join() for _ in range(participants)))
-            join_seconds = time.perf_counter() - started
-
-            chart: list[tuple[float, int]] = []  # (received, latest ballot number in it)
-            final: dict = {}
-
-            def on_chart(received: float, snapshot: dict) -> None:
-                chart.append((received, snapshot["seq"]))
-                final.update(snapshot)
-
-            tasks = [asyncio.create_task(read_stream(client, "/api/lecturer/events", lecturer_headers, on_chart))]
-            opened_at: dict[int, float] = {}
-            if streams:
-                def on_state(index: int):
-                    def record(received: float, snapshot: dict) -> None:
-                        if snapshot["state"]["voting_open"] and index not in opened_at:
-                            opened_at[index] = received
-                    return record
-
-                tasks += [asyncio.create_task(read_stream(client, "/api/events", {}, on_state(i)))
-                          for i in range(participants)]
-            await asyncio.sleep(2.0)  # the streams are open
-            question = (await client.get("/api/state")).json()["question"]
-            open_sent = time.perf_counter()
-            (await client.post("/api/control", json={"action": "open"}, headers=lecturer_headers)).raise_for_status()
-            if streams:
-                deadline = time.perf_counter() + 30
-                while len(opened_at) < participants and time.perf_counter() < deadline:
-                    await asyncio.sleep(0.05)
-
-            rng = random.Random(seed)
-            keys = [o["key"] for o in question["options"]]
-            plan = [(rng.uniform(0, window), rng.choice(keys)) for _ in range(participants)]
-            sent: list[dict] = []
-            vote_start = time.perf_counter()
-
-            async def vote(token: str, at: float, key: str) -> None:
-                await asyncio.sleep(max(0.0, vote_start + at - time.perf_counter()))
-                t0 = time.perf_counter()
-                response = await client.post("/api/vote", json={"question": question["id"], "options": [key]},
-                                             headers={"authorization": f"Bearer {token}"})
-                record = {"key": key, "sent": t0, "acked": time.perf_counter(), "status": response.status_code}
-                if response.status_code == 200:
-                    record["seq"] = response.json()["seq"]
-                sent.append(record)
-
-            await asyncio.gather(*(vote(t, at, k) for t, (at, k) in zip(tokens, plan)))
-            last_seq = max((r.get("seq", 0) for r in sent), default=0)
-            deadline = time.perf_counter() + 10
-            while (not chart or chart[-1][1] < last_seq) and time.perf_counter() < deadline:
+            tasks += [asyncio.create_task(follow(i)) for i in range(participants)]
+        await asyncio.sleep(3.0)  # the streams are open
+        question = (await control.request("GET", "/api/state"))[1]["question"]
+        open_sent = time.perf_counter()
+        await control.request("POST", "/api/control", {"action": "open"}, secret)
+        if streams:
+            deadline = time.perf_counter() + 30
+            while len(opened_at) < participants and time.perf_counter() < deadline:
                 await asyncio.sleep(0.05)
-            closed = (await client.post("/api/control", json={"action": "close"}, headers=lecturer_headers)).json()
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+
+        rng = random.Random(seed)
+        keys = [o["key"] for o in question["options"]]
+        plan = [(rng.uniform(0, window), rng.choice(keys)) for _ in range(participants)]
+        sent: list[dict] = []
+        vote_start = time.perf_counter()
+
+        async def vote(phone: tuple[Connection, str], at: float, key: str) -> None:
+            await asyncio.sleep(max(0.0, vote_start + at - time.perf_counter()))
+            t0 = time.perf_counter()
+            status, body = await phone[0].request("POST", "/api/vote", {"question": question["id"], "options": [key]},
+                                                  phone[1])
+            record = {"key": key, "sent": t0, "acked": time.perf_counter(), "status": status}
+            if status == 200:
+                record["seq"] = body["seq"]
+            sent.append(record)
+
+        await asyncio.gather(*(vote(phone, at, k) for phone, (at, k) in zip(phones, plan)))
+        last_seq = max((r.get("seq", 0) for r in sent), default=0)
+        deadline = time.perf_counter() + 10
+        while (not chart or chart[-1][1] < last_seq) and time.perf_counter() < deadline:
+            await asyncio.sleep(0.05)
+        closed = (await control.request("POST", "/api/control", {"action": "close"}, secret))[1]
     finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for connection in connections:
+            connection.close()
         process.send_signal(signal.SIGINT)
         try:
             process.communicate(timeout=60)
