@@ -73,10 +73,22 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def lan_address() -> str:
+    """This machine's address as phones on its network reach it: a non-loopback address its name
+    resolves to, else its name (asks the local resolver only; no packet leaves the machine)."""
+    name = socket.gethostname()
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(name, None, socket.AF_INET)}
+    except OSError:
+        return name
+    outside = sorted(a for a in addresses if not a.startswith("127."))
+    return str(outside[0]) if outside else name
+
+
 def base_url(host: str, port: int, public_url: str | None) -> str:
     if public_url:
         return public_url.rstrip("/")
-    shown = socket.gethostname() if host in ("0.0.0.0", "::") else host
+    shown = lan_address() if host in ("0.0.0.0", "::") else host
     return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
 
 
