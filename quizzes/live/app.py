@@ -56,7 +56,7 @@ async def _json_object(request: Request) -> dict[str, Any]:
         raise Refused(415, "send JSON (Content-Type: application/json)")
     try:
         data = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # 2 KB of "[" nests deeper than the parser goes
         raise Refused(400, "the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise Refused(400, "the body must be a JSON object")

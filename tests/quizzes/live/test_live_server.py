@@ -111,6 +111,8 @@ def test_hostile_requests_cost_only_themselves_and_an_honest_participant_keeps_v
     assert streamed.status_code == 413
     bad = {
         "not json": raw.post("/api/vote", content=b"{nope", headers={**auth, "content-type": "application/json"}),
+        "deep json": raw.post("/api/vote", content=b"[" * 1000 + b"]" * 1000,
+                              headers={**auth, "content-type": "application/json"}),
         "form": raw.post("/api/vote", data={"question": question}, headers=auth),
         "list": raw.post("/api/vote", json=["A"], headers=auth),
         "types": raw.post("/api/vote", json={"question": question, "options": "C"}, headers=auth),
@@ -123,7 +125,7 @@ def test_hostile_requests_cost_only_themselves_and_an_honest_participant_keeps_v
         "method": raw.delete("/api/vote"),
     }
     statuses = {name: response.status_code for name, response in bad.items()}
-    assert statuses == {"not json": 400, "form": 415, "list": 400, "types": 400, "no token": 401,
+    assert statuses == {"not json": 400, "deep json": 400, "form": 415, "list": 400, "types": 400, "no token": 401,
                         "forged token": 401, "wrong code": 404, "no route": 404, "static escape": 404, "method": 405}
     for response in bad.values():
         assert response.json()["error"] and response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
