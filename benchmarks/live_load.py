@@ -134,12 +134,16 @@ async def run(participants: int, window: float, seed: int, streams: bool) -> dic
     try:
         started = time.perf_counter()
         gate = asyncio.Semaphore(100)
+        rng = random.Random(seed)
 
         async def join() -> tuple[Connection, str]:
             async with gate:
                 connection = await Connection.open(base)
                 connections.append(connection)
                 status, body = await connection.request("POST", "/api/join", {"code": code})
+                while status == 429:  # as the page does: come back in a second or two
+                    await asyncio.sleep(rng.uniform(1.0, 3.0))
+                    status, body = await connection.request("POST", "/api/join", {"code": code})
                 if status != 200:
                     raise RuntimeError(f"join: {status} {body}")
                 return connection, body["token"]

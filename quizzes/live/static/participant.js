@@ -39,6 +39,8 @@
       start();
     } catch (error) {
       showJoin(error.message);
+      // Many phones joining at once: the server says when to come back; try again by itself.
+      if (error.status === 429 || error.status === 503) setTimeout(join, 1000 + Math.random() * 2000);
     }
   }
 
