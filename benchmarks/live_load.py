@@ -171,7 +171,7 @@ async def run(participants: int, window: float, seed: int, streams: bool) -> dic
                 async with gate:
                     stream = await Connection.open(base)
                 connections.append(stream)
-                await stream.events("/api/events", None, on_state(index))
+                await stream.events(f"/api/events?token={phones[index][1]}", None, on_state(index))
 
             tasks += [asyncio.create_task(follow(i)) for i in range(participants)]
         await asyncio.sleep(3.0)  # the streams are open

@@ -1,7 +1,8 @@
 """The Starlette application: two pages, a small JSON API and server-sent events.
 
 Participants (no account): ``POST /api/join`` with the session code gives a random token; votes and
-``/api/me`` carry it as ``Authorization: Bearer``; ``/api/events`` streams the public state. The
+``/api/me`` carry it as ``Authorization: Bearer``; ``/api/events?token=`` streams the public state (a
+few streams per participant, so connections are tied to joined participants, whose number is capped). The
 lecturer: every control action, the lecturer's stream and the exports carry the secret printed in the
 lecturer's terminal as ``Authorization: Bearer``. No cookie is ever set, so no other site can act with
 anybody's credentials (no CSRF by construction), and no response carries another participant's vote.
@@ -14,6 +15,7 @@ import contextlib
 import io
 import json
 import tempfile
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +42,7 @@ class Rates:
     vote: tuple[float, float] = (2.0, 10.0)           # per participant
     bad_secret: tuple[float, float] = (2.0, 20.0)     # the whole server: guessing the secret is pointless
     streams_over_participants: int = 200              # open event streams beyond the participant cap
+    streams_per_participant: int = 3                  # a participant's tabs
 
 
 def _bearer(request: Request) -> str | None:
@@ -83,10 +86,15 @@ def create_app(session: LiveSession, join_url: str, rates: Rates = Rates()) -> S
                 raise Refused(429, "too many attempts without the lecturer's secret; wait a moment")
             raise Refused(403, "this needs the lecturer's secret (printed in the lecturer's terminal)")
 
-    async def stream(request: Request, streams, snapshot) -> Response:
+    open_streams: Counter[int] = Counter()  # per participant (0: the lecturer)
+
+    async def stream(request: Request, streams, snapshot, holder: int) -> Response:
         if len(session.participant_streams) + len(session.lecturer_streams) >= max_streams:
             raise Refused(503, "too many open connections; reload in a moment")
-        return StreamingResponse(_events(request, streams, snapshot), media_type="text/event-stream",
+        if holder and open_streams[holder] >= rates.streams_per_participant:
+            raise Refused(429, "this page is open in too many tabs; close one")
+        return StreamingResponse(_events(request, streams, snapshot, open_streams, holder),
+                                 media_type="text/event-stream",
                                  headers={"cache-control": "no-store", "x-accel-buffering": "no"})
 
     async def participant_page(request: Request) -> Response:
@@ -140,7 +148,9 @@ def create_app(session: LiveSession, join_url: str, rates: Rates = Rates()) -> S
                              "votes": session.own_votes(participant)}, headers={"cache-control": "no-store"})
 
     async def events(request: Request) -> Response:
-        return await stream(request, session.participant_streams, session.public_json)
+        # EventSource sends no headers: the token comes as a query parameter (no access log is written).
+        participant = session.participant(request.query_params.get("token"))
+        return await stream(request, session.participant_streams, session.public_json, participant)
 
     async def control(request: Request) -> Response:
         lecturer_only(request)
@@ -151,7 +161,7 @@ def create_app(session: LiveSession, join_url: str, rates: Rates = Rates()) -> S
 
     async def lecturer_events(request: Request) -> Response:
         lecturer_only(request)
-        return await stream(request, session.lecturer_streams, session.lecturer_json)
+        return await stream(request, session.lecturer_streams, session.lecturer_json, 0)
 
     async def export(request: Request) -> Response:
         lecturer_only(request)
@@ -205,10 +215,11 @@ def guarded(app: Starlette) -> Guard:
     return Guard(app)
 
 
-async def _events(request: Request, streams, snapshot) -> AsyncIterator[str]:
+async def _events(request: Request, streams, snapshot, open_streams: Counter[int], holder: int) -> AsyncIterator[str]:
     """The latest snapshot whenever it changes, a comment every ``KEEPALIVE_SECONDS``; ends as soon as the
     client goes away (its slot among the bounded streams is free again at once)."""
     wake, gone = streams.subscribe(), asyncio.Event()
+    open_streams[holder] += 1
 
     async def watch_disconnect() -> None:
         while (await request.receive())["type"] != "http.disconnect":
@@ -233,3 +244,4 @@ async def _events(request: Request, streams, snapshot) -> AsyncIterator[str]:
     finally:
         watcher.cancel()
         streams.unsubscribe(wake)
+        open_streams[holder] -= 1

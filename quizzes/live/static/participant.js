@@ -48,8 +48,16 @@
     try {
       mine = (await api("/api/me")).votes;
     } catch (error) {
-      if (error.status === 401) { localStorage.removeItem("learnathon-live:" + code); token = null; showJoin(error.message); }
+      if (error.status === 401) { forget(error.message); }
     }
+  }
+
+  // The session no longer knows this phone (restarted as a new session): join again.
+  function forget(message) {
+    localStorage.removeItem("learnathon-live:" + code);
+    token = null;
+    if (stream) stream.close();
+    showJoin(message);
   }
 
   function start() {
@@ -57,17 +65,20 @@
     $("quiz").hidden = false;
     loadMine().then(render);
     if (stream) stream.close();
-    stream = new EventSource("/api/events");
+    stream = new EventSource("/api/events?token=" + encodeURIComponent(token));
     stream.addEventListener("state", (event) => {
       $("connection").textContent = "";
       const next = JSON.parse(event.data);
-      if (next.code !== code) { localStorage.removeItem("learnathon-live:" + code); token = null; stream.close(); showJoin("This session has ended; join the new one with its code."); return; }
+      if (next.code !== code) { forget("This session has ended; join the new one with its code."); return; }
       const moved = !snapshot || snapshot.question.id !== next.question.id;
       snapshot = next;
       if (moved) picked = new Set();
       render();
     });
-    stream.onerror = () => { $("connection").textContent = "Connection lost, reconnecting…"; };
+    stream.onerror = () => {
+      $("connection").textContent = "Connection lost, reconnecting…";
+      loadMine();  // a 401 here means the session was replaced: back to the join form
+    };
   }
 
   function render() {
@@ -133,7 +144,7 @@
       picked = new Set();
     } catch (error) {
       $("feedback").textContent = error.message;
-      if (error.status === 401) { localStorage.removeItem("learnathon-live:" + code); token = null; showJoin(error.message); }
+      if (error.status === 401) forget(error.message);
       return;
     }
     render();

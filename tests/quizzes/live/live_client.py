@@ -65,3 +65,9 @@ class EventStream:
     def close(self) -> None:
         self._response.close()
         self._client.close()
+
+    def __enter__(self) -> EventStream:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -40,10 +40,11 @@ def test_a_question_round_from_join_to_reveal(server, lecture_quiz):
     url, record, db = server
     lecturer = Lecturer(url, record.secret)
     board = EventStream(url, "/api/lecturer/events", {"authorization": f"Bearer {record.secret}"})
-    room = EventStream(url, "/api/events")
-    assert board.next()["counts"] == {"A": 0, "B": 0, "C": 0, "D": 0}
-    assert "counts" not in room.next() and "correct" not in room.snapshots.queue  # nothing secret
     ada, ben, cem = (Participant(url, code) for code in (record.code, record.code.lower(), f" {record.code} "))
+    room = EventStream(url, f"/api/events?token={ada.token}")
+    assert board.next()["counts"] == {"A": 0, "B": 0, "C": 0, "D": 0}
+    first = room.next()
+    assert "counts" not in first and "correct" not in first["question"]  # nothing secret
     question = lecture_quiz.questions[0]
 
     assert ada.vote(question.id, ["C"]).status_code == 409  # voting not open yet
@@ -186,7 +187,7 @@ def test_a_restarted_server_resumes_the_session_with_every_vote(lecture_quiz, tm
         assert connection.execute("SELECT COUNT(*) FROM votes").fetchone()[0] == 5
 
 
-def test_a_closed_event_stream_frees_its_slot_at_once(lecture_quiz, tmp_path):
+def test_event_streams_need_a_participant_are_bounded_and_free_their_slot_at_once(lecture_quiz, tmp_path):
     import socket
     import time
 
@@ -194,18 +195,27 @@ def test_a_closed_event_stream_frees_its_slot_at_once(lecture_quiz, tmp_path):
     with running(lecture_quiz, tmp_path / "s.sqlite", session_out=sessions) as (url, _):
         port = int(url.rsplit(":", 1)[1])
         sockets = []
-        for _ in range(5):
-            connection = socket.create_connection(("127.0.0.1", port))
-            connection.sendall(b"GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            assert b"200 OK" in connection.recv(200)
-            sockets.append(connection)
+        people = [Participant(url, sessions[0].code) for _ in range(2)]
+        for person in people:
+            for _ in range(3):
+                connection = socket.create_connection(("127.0.0.1", port))
+                connection.sendall(f"GET /api/events?token={person.token} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                                   .encode())
+                assert b"200 OK" in connection.recv(200)
+                sockets.append(connection)
         def streams_become(count: int) -> bool:
             deadline = time.monotonic() + 10
             while len(sessions[0].participant_streams) != count and time.monotonic() < deadline:
                 time.sleep(0.02)
             return len(sessions[0].participant_streams) == count
 
-        assert streams_become(5)
+        assert streams_become(6)
+        fourth = httpx.get(f"{url}/api/events?token={people[0].token}", timeout=10)
+        assert fourth.status_code == 429 and "tabs" in fourth.json()["error"]
+        anonymous = [httpx.get(f"{url}/api/events{query}", timeout=10) for query in ("", "?token=forged")]
+        assert [r.status_code for r in anonymous] == [401, 401]  # no stream without joining
         for connection in sockets:
             connection.close()
         assert streams_become(0)
+        with EventStream(url, f"/api/events?token={people[0].token}") as again:  # the slots are free
+            assert again.status == 200 and again.next()["code"] == sessions[0].code
