@@ -188,6 +188,10 @@ def create_app(session: LiveSession, join_url: str, rates: Rates = Rates()) -> S
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        from quizzes.figures import figure_svg
+
+        for name in {q.figure for q in session.quiz.questions if q.figure}:  # drawn once, before any phone asks
+            await asyncio.to_thread(figure_svg, name)
         tasks = [asyncio.create_task(session.push_charts()), asyncio.create_task(writer.run())]
         try:
             yield
