@@ -78,11 +78,11 @@ def lan_address() -> str:
     resolves to, else its name (asks the local resolver only; no packet leaves the machine)."""
     name = socket.gethostname()
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(name, None, socket.AF_INET)}
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(name, None, socket.AF_INET)}
     except OSError:
         return name
     outside = sorted(a for a in addresses if not a.startswith("127."))
-    return str(outside[0]) if outside else name
+    return outside[0] if outside else name
 
 
 def base_url(host: str, port: int, public_url: str | None) -> str:
