@@ -61,3 +61,53 @@ def test_a_port_in_use_is_a_clear_error(tmp_path):
         port = taken.getsockname()[1]
         result = CliRunner().invoke(main, ["live", "lecture", "--port", str(port), "--db", str(tmp_path / "s.sqlite")])
     assert result.exit_code == 1 and f"cannot listen on 127.0.0.1:{port}" in result.output
+
+
+def start_live(db, *extra):
+    import os
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    command = [str(Path(sys.executable).with_name("learnathon")), "live", "lecture", "--port", "0", "--db", str(db),
+               *extra]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    output = ""
+    assert process.stdout is not None
+    for line in process.stdout:
+        output += line
+        if "lecturer's page" in line:
+            break
+    join = re.search(r"join address: (\S+)/\?code=(\w+)", output)
+    secret = re.search(r"lecturer#(\S+)", output)
+    assert join and secret, output
+    return process, join.group(1), join.group(2), secret.group(1), output
+
+
+def test_a_killed_server_loses_no_acknowledged_vote(lecture_quiz, tmp_path):
+    """SIGKILL (no shutdown at all) right after the votes were acknowledged: the same command resumes them."""
+    import signal
+
+    from live_client import Lecturer, Participant
+
+    db = tmp_path / "s.sqlite"
+    process, url, code, secret, _ = start_live(db)
+    try:
+        Lecturer(url, secret).act("open")
+        people = [Participant(url, code) for _ in range(20)]
+        for index, person in enumerate(people):
+            assert person.vote(lecture_quiz.questions[0].id, ["ABCD"[index % 4]]).status_code == 200
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    process, url, again, secret_again, output = start_live(db)
+    try:
+        assert "Resumed live session" in output and "20 vote(s) kept" in output
+        assert (again, secret_again) == (code, secret)
+        assert Lecturer(url, secret).act("close")["counts"] == {"A": 5, "B": 5, "C": 5, "D": 5}
+    finally:
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=60)
+    assert process.returncode == 0 and "answers.csv" in rest
