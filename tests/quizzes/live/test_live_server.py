@@ -1,6 +1,7 @@
 """The live server over real HTTP on loopback: a question round, the lecturer's secret, hostile requests, restart."""
 from __future__ import annotations
 
+import socket
 import sqlite3
 
 import httpx
@@ -131,6 +132,16 @@ def test_hostile_requests_cost_only_themselves_and_an_honest_participant_keeps_v
     for response in bad.values():
         assert response.json()["error"] and response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
 
+    port = int(url.rsplit(":", 1)[1])
+    for head in (b"X-Big: " + b"a" * 100_000, b"X-Many: a\r\n" * 20_000, b"a" * 100_000):
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+            try:
+                connection.sendall(b"GET /api/state HTTP/1.1\r\nHost: x\r\n" + head + b"\r\n\r\n")
+                answer = connection.recv(100)
+            except ConnectionResetError:  # closed while the rest was still being sent
+                answer = b"431"
+        assert b"431" in answer
+
     flood = [attacker.vote(question, ["D"]).status_code for _ in range(30)]
     assert 429 in flood and flood.count(200) <= 12  # the burst, then the participant's own bucket is empty
     assert honest.vote(question, ["C"]).status_code == 200
@@ -188,7 +199,6 @@ def test_a_restarted_server_resumes_the_session_with_every_vote(lecture_quiz, tm
 
 
 def test_event_streams_need_a_participant_are_bounded_and_free_their_slot_at_once(lecture_quiz, tmp_path):
-    import socket
     import time
 
     sessions: list = []
