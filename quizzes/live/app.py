@@ -150,7 +150,7 @@ def create_app(session: LiveSession, join_url: str, rates: Rates = Rates()) -> S
     async def events(request: Request) -> Response:
         # EventSource sends no headers: the token comes as a query parameter (no access log is written).
         participant = session.participant(request.query_params.get("token"))
-        return await stream(request, session.participant_streams, session.public_json, participant)
+        return await stream(request, session.participant_streams, session.public_frame, participant)
 
     async def control(request: Request) -> Response:
         lecturer_only(request)
@@ -161,7 +161,7 @@ def create_app(session: LiveSession, join_url: str, rates: Rates = Rates()) -> S
 
     async def lecturer_events(request: Request) -> Response:
         lecturer_only(request)
-        return await stream(request, session.lecturer_streams, session.lecturer_json, 0)
+        return await stream(request, session.lecturer_streams, session.lecturer_frame, 0)
 
     async def export(request: Request) -> Response:
         lecturer_only(request)
@@ -219,7 +219,7 @@ def guarded(app: Starlette) -> Guard:
     return Guard(app)
 
 
-async def _events(request: Request, streams, snapshot, open_streams: Counter[int], holder: int) -> AsyncIterator[str]:
+async def _events(request: Request, streams, frame, open_streams: Counter[int], holder: int) -> AsyncIterator[bytes]:
     """The latest snapshot whenever it changes, a comment every ``KEEPALIVE_SECONDS``; ends as soon as the
     client goes away (its slot among the bounded streams is free again at once)."""
     wake, gone = streams.subscribe(), asyncio.Event()
@@ -234,17 +234,18 @@ async def _events(request: Request, streams, snapshot, open_streams: Counter[int
     watcher = asyncio.create_task(watch_disconnect())
     try:
         last = None
-        yield "retry: 2000\n\n"
+        yield b"retry: 2000\n\n"
         while not gone.is_set():
             wake.clear()
-            version, data = snapshot()
+            version, data = frame()
             if version != last:
                 last = version
-                yield f"event: state\ndata: {data}\n\n"
+                yield data
             try:
-                await asyncio.wait_for(wake.wait(), KEEPALIVE_SECONDS)
+                async with asyncio.timeout(KEEPALIVE_SECONDS):
+                    await wake.wait()
             except TimeoutError:
-                yield ": keepalive\n\n"
+                yield b": keepalive\n\n"
     finally:
         watcher.cancel()
         streams.unsubscribe(wake)

@@ -58,6 +58,7 @@ class LiveSession:
         self.participant_streams, self.lecturer_streams = Broadcast(), Broadcast()
         self._public: tuple[int, str] | None = None
         self._lecturer: tuple[tuple[int, int, int], str] | None = None
+        self._frames: dict[str, tuple[object, bytes]] = {}
         self._chart_dirty = False
         self.reload()
 
@@ -154,6 +155,19 @@ class LiveSession:
                                                 len(self.participants), self.seq)
             self._lecturer = (key, json.dumps(snapshot, ensure_ascii=False))
         return self._lecturer
+
+    def public_frame(self) -> tuple[object, bytes]:
+        """The public snapshot as a server-sent event, encoded once for every stream."""
+        return self._frame("public", *self.public_json())
+
+    def lecturer_frame(self) -> tuple[object, bytes]:
+        return self._frame("lecturer", *self.lecturer_json())
+
+    def _frame(self, kind: str, version: object, data: str) -> tuple[object, bytes]:
+        cached = self._frames.get(kind)
+        if cached is None or cached[0] != version:
+            cached = self._frames[kind] = (version, b"event: state\ndata: " + data.encode() + b"\n\n")
+        return cached
 
     async def push_charts(self) -> None:
         """Runs for the server's lifetime: votes reach the lecturer's chart at most every ``chart_interval``
