@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import socket
 import sqlite3
+import time
 
 import httpx
 import pytest
 from live_client import EventStream, Lecturer, Participant
 
+from quizzes.live.app import Rates
 from quizzes.live.export import read_session
 from quizzes.live.limits import CONTENT_SECURITY_POLICY, MAX_BODY_BYTES
 from quizzes.live.server import running
@@ -142,8 +144,11 @@ def test_hostile_requests_cost_only_themselves_and_an_honest_participant_keeps_v
                 answer = b"431"
         assert b"431" in answer
 
+    started = time.monotonic()
     flood = [attacker.vote(question, ["D"]).status_code for _ in range(30)]
-    assert 429 in flood and flood.count(200) <= 12  # the burst, then the participant's own bucket is empty
+    rate, burst = Rates().vote
+    # The burst, then what the participant's own bucket refilled meanwhile (however slow the machine is).
+    assert 429 in flood and flood.count(200) <= burst + rate * (time.monotonic() - started) + 1
     assert honest.vote(question, ["C"]).status_code == 200
     assert honest.me()["votes"] == {question: ["C"]}
     counts = Lecturer(url, record.secret).act("close")["counts"]
@@ -199,8 +204,6 @@ def test_a_restarted_server_resumes_the_session_with_every_vote(lecture_quiz, tm
 
 
 def test_event_streams_need_a_participant_are_bounded_and_free_their_slot_at_once(lecture_quiz, tmp_path):
-    import time
-
     sessions: list = []
     with running(lecture_quiz, tmp_path / "s.sqlite", session_out=sessions) as (url, _):
         port = int(url.rsplit(":", 1)[1])
