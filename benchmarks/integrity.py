@@ -246,11 +246,12 @@ def population(tmp: Path) -> dict:
 
 # --- measuring -----------------------------------------------------------------------------------------
 
-def measure(pop: dict, thresholds, seed: int) -> dict:
+def compared(pop: dict, k: int, seed: int) -> dict:
+    """Every (original, disguised copy) pair and every independent pair, compared with K = ``k``."""
     from autograder.analytics.integrity import similarity
 
-    copies = {kind: [0, 0] for kind in DISGUISES}
-    misses, false_positives, independent_pairs, closest = [], [], 0, []
+    thresholds = similarity.Thresholds(k=k)
+    copies, independent = [], []
     for (name, _), (spec, works) in pop.items():
         known = similarity.known_fingerprints(spec.source, thresholds)
 
@@ -260,30 +261,35 @@ def measure(pop: dict, thresholds, seed: int) -> dict:
         docs = {w.name: similarity.document(w.name, w.answers) for w in works}
         fps = {n: prints(d) for n, d in docs.items()}
         for index, work in enumerate(works):
-            for k, kind in enumerate(DISGUISES):
-                copy = similarity.document(f"{work.name}~{kind}", copy_of(work, kind, seed + 7919 * index + k))
+            for number, kind in enumerate(DISGUISES):
+                copy = similarity.document(f"{work.name}~{kind}", copy_of(work, kind, seed + 7919 * index + number))
                 pair = similarity.compare(docs[work.name], fps[work.name], copy, prints(copy), spec.name)
-                copies[kind][1] += 1
-                if similarity.reported(pair, thresholds):
-                    copies[kind][0] += 1
-                else:
-                    misses.append({"notebook": f"{name}/{spec.name}", "original": work.name, "disguise": kind,
-                                   "score": pair.score, "shared": pair.shared})
+                copies.append({"notebook": f"{name}/{spec.name}", "original": work.name, "disguise": kind,
+                               "score": pair.score, "shared": pair.shared})
         for a, b in itertools.combinations([w for w in works if w.independent], 2):
             pair = similarity.compare(docs[a.name], fps[a.name], docs[b.name], fps[b.name], spec.name)
-            independent_pairs += 1
-            closest.append({"notebook": f"{name}/{spec.name}", "a": a.name, "b": b.name, "score": pair.score,
-                            "shared": pair.shared})
-            if similarity.reported(pair, thresholds):
-                false_positives.append(closest[-1])
-    found = sum(v[0] for v in copies.values())
-    total = sum(v[1] for v in copies.values())
-    return {"thresholds": dataclasses.asdict(thresholds), "copies": total, "found": found,
-            "recall": round(found / total, 4) if total else None,
-            "recall_by_disguise": {k: round(v[0] / v[1], 4) for k, v in copies.items() if v[1]},
-            "independent_pairs": independent_pairs, "false_positives": len(false_positives),
-            "false_positive_pairs": false_positives, "misses": misses,
-            "closest_independent": sorted(closest, key=lambda c: (-c["score"], -c["shared"]))[:5]}
+            independent.append({"notebook": f"{name}/{spec.name}", "a": a.name, "b": b.name, "score": pair.score,
+                                "shared": pair.shared})
+    return {"copies": copies, "independent": independent}
+
+
+def evaluate(pairs: dict, thresholds) -> dict:
+    """Recall on the copies and false positives on the independent pairs under ``thresholds``."""
+    from autograder.analytics.integrity import similarity
+
+    def reported(row: dict) -> bool:
+        return similarity.reported(similarity.Pair("", "", "", row["score"], 0, 0, row["shared"], ()), thresholds)
+
+    found = [c for c in pairs["copies"] if reported(c)]
+    by_kind = {kind: [c for c in pairs["copies"] if c["disguise"] == kind] for kind in DISGUISES}
+    false_positives = [p for p in pairs["independent"] if reported(p)]
+    total = len(pairs["copies"])
+    return {"thresholds": dataclasses.asdict(thresholds), "copies": total, "found": len(found),
+            "recall": round(len(found) / total, 4) if total else None,
+            "recall_by_disguise": {k: round(sum(map(reported, v)) / len(v), 4) for k, v in by_kind.items() if v},
+            "independent_pairs": len(pairs["independent"]), "false_positives": len(false_positives),
+            "false_positive_pairs": false_positives, "misses": [c for c in pairs["copies"] if not reported(c)],
+            "closest_independent": sorted(pairs["independent"], key=lambda c: (-c["score"], -c["shared"]))[:5]}
 
 
 def main() -> None:
@@ -295,22 +301,24 @@ def main() -> None:
     from autograder.analytics.integrity import similarity
 
     chosen = similarity.Thresholds()
-    grid = [chosen]
+    grid = {chosen.k: [chosen]}
     if args.grid:
-        grid += [similarity.Thresholds(k=k, min_shared=s, min_share=r) for k in (15, 20, 25, 30)
-                 for s in (60, 120, 200) for r in (0.3, 0.4, 0.5, 0.6) if (k, s, r) != (chosen.k, chosen.min_shared,
-                                                                                      chosen.min_share)]
+        for k in (20, 25, 30):
+            grid.setdefault(k, []).extend(similarity.Thresholds(k=k, min_shared=s, min_share=r)
+                                          for s in (60, 120, 200) for r in (0.3, 0.4, 0.5, 0.6))
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         pop = population(Path(tmp))
-        rows = []
-        for thresholds in grid:
-            result = measure(pop, thresholds, args.seed)
-            rows.append(result)
-            print(f"K={thresholds.k:>3} shared>={thresholds.min_shared:>4} share>={thresholds.min_share:.2f}: "
-                  f"copies found {result['found']}/{result['copies']} ({100 * result['recall']:.1f} %; "
-                  + ", ".join(f"{k} {100 * v:.0f} %" for k, v in result["recall_by_disguise"].items())
-                  + f"), independent pairs reported {result['false_positives']}/{result['independent_pairs']}",
-                  flush=True)
+        for k, settings in grid.items():
+            pairs = compared(pop, k, args.seed)
+            for thresholds in settings:
+                result = evaluate(pairs, thresholds)
+                rows.append(result)
+                print(f"K={thresholds.k:>3} shared>={thresholds.min_shared:>4} share>={thresholds.min_share:.2f}: "
+                      f"copies found {result['found']}/{result['copies']} ({100 * result['recall']:.1f} %; "
+                      + ", ".join(f"{d} {100 * v:.0f} %" for d, v in result["recall_by_disguise"].items())
+                      + f"), independent pairs reported {result['false_positives']}/{result['independent_pairs']}",
+                      flush=True)
     main_result = rows[0]
     print("closest independent pairs:", json.dumps(main_result["closest_independent"], indent=1))
     if main_result["misses"]:
