@@ -112,8 +112,10 @@ def parse(answers: Answers) -> tuple[list[Parsed], list[tuple[CodeCell, str]]]:
     return parsed, unreadable
 
 
-def collect(parsed: list[Parsed]) -> Names:
-    names = Names()
+def collect(parsed: list[Parsed], names: Names | None = None) -> Names:
+    """What the cells bind; assignments of a module or one of its objects are aliases too
+    (``run = os.popen``, ``s = __import__("subprocess")``), wherever they are (read flow-insensitively)."""
+    names = names or Names()
     for item in parsed:
         for node in ast.walk(item.tree):
             if isinstance(node, ast.Import):
@@ -142,4 +144,12 @@ def collect(parsed: list[Parsed]) -> Names:
                 elif isinstance(node.value, (ast.Tuple, ast.List)) and node.value.elts and all(
                         literal(e) is not None for e in node.value.elts):
                     names.string_lists[target.id] = tuple(literal(e) or "" for e in node.value.elts)
+    assignments = [(t.id, node.value) for item in parsed for node in ast.walk(item.tree) if isinstance(node, ast.Assign)
+                   for t in node.targets if isinstance(t, ast.Name)]
+    for _ in range(3):                  # aliases of aliases
+        for name, value in assignments:
+            if name not in names.imports and isinstance(value, (ast.Name, ast.Attribute, ast.Call)):
+                reached = names.qualify(value)
+                if reached and not reached.startswith("builtins."):
+                    names.imports[name] = reached
     return names

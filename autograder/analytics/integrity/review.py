@@ -173,3 +173,14 @@ def _check_time(student: str, folder: Path, release: Moment | None, collected: d
     if problem:
         found.flags.append(Flag(student, "", "submission_time", problem))
 
+
+
+def review_and_record(*, course_dir: Path, assignment: str, released: dt.datetime | None = None,
+                      collected: dt.datetime | None = None) -> Review:
+    """Review the class and store the review in the class record, beside the grades."""
+    from .. import store
+
+    review = review_class(course_dir=course_dir, assignment=assignment, released=released, collected=collected)
+    with store.open_store(Path(course_dir).resolve()) as db:
+        store.record_review(db, review)
+    return review

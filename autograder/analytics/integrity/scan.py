@@ -14,7 +14,7 @@ import dataclasses
 import re
 
 from .answers import CodeCell
-from .names import Names, Parsed, literal
+from .names import Names, Parsed, collect, literal
 
 # Dotted names (and what is under them) whose mere use is a finding: (prefix, kind, what it does).
 REACHES: tuple[tuple[str, str, str], ...] = (
@@ -143,7 +143,7 @@ def _function_like(node: ast.AST, names: Names) -> bool:
     if isinstance(node, ast.Lambda):
         return True
     if isinstance(node, ast.Name):
-        return node.id in names.functions or node.id in names.classes or node.id in names.imports
+        return node.id in names.functions or node.id in names.classes or names.qualify(node) is not None
     if isinstance(node, ast.Attribute):
         return names.qualify(node) is not None or node.attr in names.functions
     if isinstance(node, ast.Call):
@@ -193,6 +193,10 @@ class Scanner:
                 if isinstance(node, ast.Attribute):
                     self.attribute_chain(node, cell, where(node))
             if isinstance(node, ast.Call):
+                reached = names.qualify(node)       # getattr(m, "x"), __import__("m"), import_module("m")
+                found = _rule(reached) if reached else None
+                if found:
+                    self.add(found[0], f"{found[1]}: {reached}", cell, where(node))
                 self.call(node, item, where(node), depth)
             elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
                 self.assignment(node, cell, where(node))
@@ -263,7 +267,9 @@ class Scanner:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return
         parents = {child: n for n in ast.walk(tree) for child in ast.iter_child_nodes(n)}
-        self.scan(Parsed(item.cell, tree, parents), offset=at, depth=depth + 1)
+        inner = Parsed(item.cell, tree, parents)
+        collect([inner], self.names)                # what the literal code imports, it names
+        self.scan(inner, offset=at, depth=depth + 1)
 
     def attribute_call(self, which: str, node: ast.Call, item: Parsed, at: ast.AST) -> None:
         if len(node.args) < 2:

@@ -69,12 +69,12 @@ def definitions(parsed: list[Parsed]) -> dict[str, list[Definition]]:
 
 
 def references(definition: Definition, defined: dict[str, list[Definition]], names: Names) -> list[tuple[str, ast.AST]]:
-    """(what, where) for every function or class of the notebook and every dotted name this one names."""
+    """(what, where) for every name this one uses and every dotted name it reaches."""
     found: list[tuple[str, ast.AST]] = []
     for node in ast.walk(definition.node):
         if node is definition.node:
             continue
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in defined:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in names.imports:
             found.append((node.id, node))
         if isinstance(node, (ast.Name, ast.Attribute)) and not isinstance(definition.item.parents.get(node),
                                                                             ast.Attribute):
