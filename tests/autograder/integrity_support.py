@@ -36,5 +36,6 @@ def correct_fixtures() -> list[tuple[str, str, Path]]:
 def cells_of(*sources: str, given: tuple[str, ...] = ()) -> Answers:
     """Answers made of plain code cells (the student's), after ``given`` cells (the instructor's)."""
     cells = [CodeCell(i + 1, None, text, as_python(text), True) for i, text in enumerate(given)]
-    cells += [CodeCell(len(given) + i + 1, f"answer{i}", text, as_python(text), False) for i, text in enumerate(sources)]
+    cells += [CodeCell(len(given) + i + 1, f"answer{i}", text, as_python(text), False)
+              for i, text in enumerate(sources)]
     return Answers("nb", tuple(cells))

@@ -4,10 +4,16 @@ through aliases and say what they cannot read; honest idioms stay unflagged."""
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
-from integrity_support import FIXTURES, cells_of, correct_fixtures, integrity_fixture, notebook_answers
+from integrity_support import (
+    ASSIGNMENT_FIXTURES,
+    FIXTURES,
+    cells_of,
+    correct_fixtures,
+    integrity_fixture,
+    notebook_answers,
+)
 
 from autograder.analytics.integrity.answers import solution_answers
 from autograder.analytics.integrity.records import KINDS
@@ -46,10 +52,9 @@ def test_every_cell_kind_has_a_fixture_and_the_simulator_surrogate_is_flagged(tm
     made = {integrity_fixture(p)[0] for p in CELL_FIXTURES}
     assert made | {"surrogate_calls_simulator", "submission_time"} == set(KINDS)
     spec = discovery.load("cs2").notebook("surrogate.ipynb")
-    fixture = ASSIGNMENT = Path(__file__).parents[1] / "assignments" / "cs2" / "fixtures" / "surrogate"
     from autograder.admin.fabricate import read_fixture
 
-    fixture = read_fixture(ASSIGNMENT / "simulator_as_surrogate.py")
+    fixture = read_fixture(ASSIGNMENT_FIXTURES / "cs2" / "fixtures" / "surrogate" / "simulator_as_surrogate.py")
     flags = flags_of(notebook_answers(spec, fixture.cells, tmp_path), load_shortcuts(spec.tests.parent))
     assert [f.kind for f in flags] == ["surrogate_calls_simulator"]
     assert "fit_surrogate() reaches vandevusse.simulate" in flags[0].found
@@ -151,7 +156,8 @@ def test_rules_see_through_aliases_and_literal_code(code, kind):
     "NAMES = ('MolWt', 'TPSA')\nfrom rdkit.Chem import Descriptors\nfs = [getattr(Descriptors, n) for n in NAMES]",
     "import warnings\nwarnings.filterwarnings('ignore')",
     "%matplotlib inline\nimport copy\nbest = copy.deepcopy({'a': 1})",
-    "class Layer:\n    def __init__(self, f):\n        self.f = f\n    def __call__(self, x):\n        return self.f(x)",
+    "class Layer:\n    def __init__(self, f):\n        self.f = f\n"
+    "    def __call__(self, x):\n        return self.f(x)",
     "def f(x):\n    return x\nf.__doc__ = 'identity'",
 ])
 def test_honest_idioms_are_not_flagged(code):
