@@ -20,9 +20,11 @@ def integrity_fixture(path: Path) -> tuple[str, dict[str, str]]:
     return kind, {sections[i]: sections[i + 1].strip("\n") + "\n" for i in range(0, len(sections), 2)}
 
 
-def notebook_answers(spec: discovery.NotebookSpec, cells: dict[str, str], folder: Path) -> Answers:
-    """The source notebook with ``cells`` replaced, written as a student hands it in and read back."""
-    path = with_cells(spec.source, cells, folder / f"{spec.name}-{len(list(folder.iterdir()))}.ipynb")
+def notebook_answers(spec: discovery.NotebookSpec, cells: dict[str, str], folder: Path,
+                     base: Path | None = None) -> Answers:
+    """The source notebook (or ``base``: the released one) with ``cells`` replaced, written as a student hands
+    it in and read back."""
+    path = with_cells(base or spec.source, cells, folder / f"{spec.name}-{len(list(folder.iterdir()))}.ipynb")
     return read_answers(validated_notebook(parse_notebook(path.read_bytes())), spec.source, spec.name)
 
 
