@@ -289,7 +289,8 @@ def evaluate(pairs: dict, thresholds) -> dict:
             "recall_by_disguise": {k: round(sum(map(reported, v)) / len(v), 4) for k, v in by_kind.items() if v},
             "independent_pairs": len(pairs["independent"]), "false_positives": len(false_positives),
             "false_positive_pairs": false_positives, "misses": [c for c in pairs["copies"] if not reported(c)],
-            "closest_independent": sorted(pairs["independent"], key=lambda c: (-c["score"], -c["shared"]))[:5]}
+            "closest_independent": sorted(pairs["independent"], key=lambda c: (-c["score"], -c["shared"]))[:5],
+            "weakest_found_copies": sorted(found, key=lambda c: (c["score"], c["shared"]))[:5]}
 
 
 def main() -> None:
@@ -320,7 +321,8 @@ def main() -> None:
                       + f"), independent pairs reported {result['false_positives']}/{result['independent_pairs']}",
                       flush=True)
     main_result = rows[0]
-    print("closest independent pairs:", json.dumps(main_result["closest_independent"], indent=1))
+    print("closest independent pairs:", json.dumps(main_result["closest_independent"][:3], indent=1))
+    print("weakest copies found:", json.dumps(main_result["weakest_found_copies"][:3], indent=1))
     if main_result["misses"]:
         print(f"missed copies ({len(main_result['misses'])}):", json.dumps(main_result["misses"][:20], indent=1))
     done = main_result["recall"] >= 0.95 and main_result["false_positives"] == 0

@@ -28,11 +28,12 @@ from .records import Excerpt, Pair, Passage
 
 # Measured by benchmarks/integrity.py (see benchmarks/README.md): K characters of normalised code make a
 # fingerprint; a pair is reported when it shares at least MIN_SHARED characters of normalised code and
-# that is at least MIN_SHARE of one side's own answer code (known code removed).
-K = 25
+# that is at least MIN_SHARE of one side's own answer code (known code removed). With these, every one of
+# 775 disguised copies was found, and the closest of 54 pairs of independent correct solutions scored 0.52.
+K = 20
 WINDOW = 1
 MIN_SHARED = 120
-MIN_SHARE = 0.5
+MIN_SHARE = 0.6
 # An honest notebook's answers are a few kB; past this only the first part takes part in the comparison.
 MAX_DOCUMENT_CHARS = 256 * 1024
 
