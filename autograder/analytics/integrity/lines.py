@@ -17,10 +17,14 @@ def review_lines(review: Review, course: str) -> list[str]:
     for cluster in review.clusters:
         lines.append(f"  group: {', '.join(printable(owner_label(m)) for m in cluster.members)} "
                      f"({', '.join(cluster.notebooks)}; up to {100 * cluster.top_score:.0f} %)")
-    for pair in review.pairs:
-        lines.append(f"    {printable(owner_label(pair.a))} ~ {printable(owner_label(pair.b))}  {pair.notebook}  "
-                     f"{100 * pair.share_a:.0f} % / {100 * pair.share_b:.0f} %, {pair.shared} characters, "
-                     f"{len(pair.passages)} passages")
+        inside = [p for p in review.pairs if p.a in cluster.members]
+        if len(cluster.members) > 2:     # every pair of a large group is in the report, with its lines
+            lines.append(f"    {len(inside)} pairs among them: see the class report")
+            continue
+        for pair in inside:
+            lines.append(f"    {printable(owner_label(pair.a))} ~ {printable(owner_label(pair.b))}  {pair.notebook}  "
+                         f"{100 * pair.share_a:.0f} % / {100 * pair.share_b:.0f} %, {pair.shared} characters, "
+                         f"{len(pair.passages)} passages")
     if not review.pairs:
         lines.append("  none")
     lines.append(f"flags ({len(review.flags)}):")
