@@ -135,7 +135,8 @@ def start_run(store: Store, assignment: str, students: int) -> int:
     with transaction(store) as db:
         cursor = db.execute("INSERT INTO runs (assignment, started, grader_version, students) VALUES (?, ?, ?, ?)",
                             (assignment, _now(), __version__, students))
-        return int(cursor.lastrowid or 0)
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
 
 
 def incidents_of(report: NotebookReport) -> list[tuple[str, str]]:
@@ -168,7 +169,8 @@ def record_student(store: Store, run_id: int, assignment: str, result: StudentRe
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (run_id, assignment, result.student, _now(), result.fingerprint, result.score, result.max_score,
              result.seconds))
-        submission = int(cursor.lastrowid or 0)
+        assert cursor.lastrowid is not None
+        submission = cursor.lastrowid
         for report in result.reports:
             db.executemany(
                 "INSERT INTO tests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -235,8 +237,10 @@ def load_submissions(course_root: Path, assignment: str | None = None) -> list[S
         raise StoreError(f"{path} cannot be read: {exc}") from exc
     finally:
         db.close()
-    return [SubmissionRow(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8],
-                          tuple(tests.get(row[0], ())), tuple(incidents.get(row[0], ()))) for row in subs]
+    return [SubmissionRow(sub_id, run_id, name, student, graded_at, fingerprint, score, max_score, seconds,
+                          tuple(tests.get(sub_id, ())), tuple(incidents.get(sub_id, ())))
+            for sub_id, run_id, name, student, graded_at, fingerprint, score, max_score, seconds in subs]
+
 
 
 # --- integrity reviews (learnathon integrity), beside the grades ---------------------------------------
@@ -250,7 +254,8 @@ def record_review(store: Store, review: Review) -> int:
             "VALUES (?, ?, ?, ?, ?, ?)",
             (review.assignment, review.started, __version__, json.dumps(list(review.students)),
              json.dumps(review.settings), json.dumps(list(review.notes))))
-        review_id = int(cursor.lastrowid or 0)
+        assert cursor.lastrowid is not None
+        review_id = cursor.lastrowid
         db.executemany("INSERT INTO integrity_flags VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        [(review_id, f.student, review.fingerprints.get(f.student), f.notebook, f.kind, f.found, f.cell,
                          f.grade_id, f.first_line, f.last_line, f.code) for f in review.flags])
