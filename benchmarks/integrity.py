@@ -211,7 +211,10 @@ def copy_of(work: Work, kind: str, seed: int):
     own = [c for c in work.answers.cells if not c.given]
     disguised = disguise(kind, [c.source for c in own], given, seed)
     cells = [c for c in work.answers.cells if c.given]
-    cells += [CodeCell(1000 + i, None, text, as_python(text), False) for i, text in enumerate(disguised)]
+    if len(disguised) == len(own):      # the same cells, reworded: they keep their grade ids
+        cells += [CodeCell(c.number, c.grade_id, text, as_python(text), False) for c, text in zip(own, disguised)]
+    else:                               # split or merged: new cells, as a student adds them
+        cells += [CodeCell(1000 + i, None, text, as_python(text), False) for i, text in enumerate(disguised)]
     return Answers(work.answers.notebook, tuple(cells))
 
 
@@ -256,13 +259,14 @@ def compared(pop: dict, k: int, seed: int) -> dict:
         known = similarity.known_fingerprints(spec.source, thresholds)
 
         def prints(doc):
-            return similarity._fingerprint(doc.text, thresholds, known, boundaries=doc.boundaries)
+            return similarity.fingerprint(doc, thresholds, known)
 
-        docs = {w.name: similarity.document(w.name, w.answers) for w in works}
+        docs = {w.name: similarity.document(w.name, w.answers, spec.source) for w in works}
         fps = {n: prints(d) for n, d in docs.items()}
         for index, work in enumerate(works):
             for number, kind in enumerate(DISGUISES):
-                copy = similarity.document(f"{work.name}~{kind}", copy_of(work, kind, seed + 7919 * index + number))
+                copy = similarity.document(f"{work.name}~{kind}", copy_of(work, kind, seed + 7919 * index + number),
+                                           spec.source)
                 pair = similarity.compare(docs[work.name], fps[work.name], copy, prints(copy), spec.name)
                 copies.append({"notebook": f"{name}/{spec.name}", "original": work.name, "disguise": kind,
                                "score": pair.score, "shared": pair.shared})

@@ -18,7 +18,7 @@ LOOPS = read_fixture(discovery.PROJECT_ROOT / "tests" / "assignments" / "cs1" / 
 
 
 def pairs(*owned, every_pair=False):
-    docs = [similarity.document(owner, answers) for owner, answers in owned]
+    docs = [similarity.document(owner, answers, SPEC.source) for owner, answers in owned]
     return similarity.similar_pairs(docs, SPEC.source, SPEC.name, every_pair=every_pair)
 
 
@@ -84,3 +84,10 @@ def test_a_huge_answer_is_compared_on_its_first_part_only():
     huge = cells_of("x = [" + ", ".join(str(i) for i in range(100_000)) + "]\n")
     doc = similarity.document("h", huge)
     assert doc.truncated and len(doc.text) == similarity.MAX_DOCUMENT_CHARS
+
+
+def test_cutting_a_copy_into_one_line_cells_hides_nothing():
+    original = cells_of(*LOOPS.values())
+    one_per_cell = cells_of(*[line for text in LOOPS.values() for line in text.splitlines() if line.strip()])
+    found = pairs(("ori", original), ("cut", one_per_cell))
+    assert [(p.a, p.b) for p in found] == [("cut", "ori")] and found[0].score > 0.9

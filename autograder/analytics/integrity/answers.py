@@ -89,17 +89,39 @@ def solution_answers(source: Path, name: str) -> Answers:
 
 
 @functools.lru_cache(maxsize=16)
-def known_code(source: Path) -> tuple[str, ...]:
-    """The code every student of this notebook has, in parts read one by one (a quote in a text cell's
-    snippet must not turn the rest into one string): the released notebook (nbgrader's own ClearSolutions
-    on the source: stubs, docstrings, given cells), the code its text cells quote, and the lecture's."""
+def _released(source: Path):
+    """The released notebook: nbgrader's own ClearSolutions on the source."""
     import nbformat
     from nbgrader.preprocessors import ClearSolutions
 
     nb = nbformat.read(str(source), as_version=4)
     released, _ = ClearSolutions().preprocess(copy.deepcopy(nb), {})
+    return released
+
+
+@functools.lru_cache(maxsize=16)
+def released_cells(source: Path) -> dict[str, str]:
+    """{grade id: the cell as released} of the notebook's code cells (answer cells hold the stubs)."""
+    return {c.metadata["nbgrader"]["grade_id"]: as_python(c.source) for c in _released(source).cells
+            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade_id")}
+
+
+def unanswered(cell: CodeCell, released: dict[str, str]) -> bool:
+    """Whether the cell holds nothing but lines of its released version (the stub, its docstring)."""
+    template = released.get(cell.grade_id or "")
+    if template is None:
+        return False
+    own = {line.strip() for line in template.splitlines()}
+    return all(line.strip() in own for line in cell.python.splitlines())
+
+
+@functools.lru_cache(maxsize=16)
+def known_code(source: Path) -> tuple[str, ...]:
+    """The code every student of this notebook has, in parts read one by one (a quote in a text cell's
+    snippet must not turn the rest into one string): the released notebook (stubs, docstrings, given
+    cells), the code its text cells quote, and the lecture's."""
     parts = []
-    for cell in released.cells:
+    for cell in _released(source).cells:
         if cell.cell_type == "code":
             parts.append(as_python(cell.source))
         elif cell.cell_type == "markdown":

@@ -113,7 +113,8 @@ def review_class(*, course_dir: Path, assignment: str, released: dt.datetime | N
     release = Moment(released, "given with --released") if released else exchange_release(
         course.root, course.course_id, assignment, _exchange_root(course.root))
     from_platform = platform_students(course.root, assignment)
-    found = _Class({nb.name: [document(SOLUTION, solution_answers(nb.source, nb.name))] for nb in spec.notebooks})
+    found = _Class({nb.name: [document(SOLUTION, solution_answers(nb.source, nb.name), nb.source)]
+                    for nb in spec.notebooks})
     if release is None:
         found.notes.append("the release time is unknown (no release through nbgrader's exchange): submission times "
                            "were checked against the collection only; give it with --released")
@@ -161,7 +162,7 @@ def _review_student(student: str, folder: Path, spec, shortcuts: list[Shortcut],
         flags, notes = notebook_flags(student, answers, shortcuts)
         found.flags += flags
         found.notes += notes
-        found.documents[nb.name].append(document(student, answers))
+        found.documents[nb.name].append(document(student, answers, nb.source))
 
 
 def _check_time(student: str, folder: Path, release: Moment | None, collected: dt.datetime | None,

@@ -1,7 +1,8 @@
 """Similar answer code: MOSS's winnowing (Schleimer, Wilkerson, Aiken 2003) through copydetect.
 
-Per notebook, each submission's answer cells are one document, in notebook order (so splitting or
-merging cells changes nothing). copydetect normalises it (pygments tokens: every name becomes ``V``,
+Per notebook, each submission's answer cells are one document, in notebook order, without the cells
+left as released (so splitting or merging cells changes nothing, and unanswered stubs side by side
+make no code of their own). copydetect normalises it (pygments tokens: every name becomes ``V``,
 function names ``F``, strings ``S``; comments and layout dropped), takes the hashes of every K
 characters of what remains, keeps a winnowed sample of them, and drops those that also occur in the
 *known code* (the released notebook and the lecture: ``answers.known_code``). Two documents that
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .answers import Answers, known_code
+from .answers import Answers, known_code, released_cells, unanswered
 from .records import Excerpt, Pair, Passage
 
 # Measured by benchmarks/integrity.py (see benchmarks/README.md): K characters of normalised code make a
@@ -53,26 +54,18 @@ class Document:
     answers: Answers
     text: str
     origin: tuple[tuple[int, int], ...]      # per line of text: (index into answers.cells, line in that cell)
-    boundaries: tuple[str, ...] = ()         # the numbers between its cells, in order
     truncated: bool = False
 
 
-# Between two cells of a document a line with a number of its own: the fingerprints that overlap it are
-# dropped, so that none spans two cells (two students' stubs of neighbouring unanswered cells would
-# otherwise share the code across them).
-_BOUNDARIES = itertools.count(10**15)
-
-
-def document(owner: str, answers: Answers) -> Document:
+def document(owner: str, answers: Answers, source: Path | None = None) -> Document:
+    """The student's cells of ``answers`` in order; with the ``source`` notebook, cells left as released
+    (an unanswered stub) are left out."""
+    released = released_cells(Path(source)) if source else {}
     lines: list[str] = []
     origin: list[tuple[int, int]] = []
-    boundaries: list[str] = []
     for index, cell in enumerate(answers.cells):
-        if cell.given:
+        if cell.given or unanswered(cell, released):
             continue
-        boundaries.append(str(next(_BOUNDARIES)))
-        lines.append(boundaries[-1])
-        origin.append((-1, 0))
         for number, line in enumerate(cell.python.split("\n"), start=1):
             lines.append(line)
             origin.append((index, number))
@@ -81,13 +74,11 @@ def document(owner: str, answers: Answers) -> Document:
     if truncated:
         text = text[:MAX_DOCUMENT_CHARS]
         origin = origin[:text.count("\n") + 1]
-    return Document(owner, answers, text, tuple(origin), tuple(boundaries), truncated)
+    return Document(owner, answers, text, tuple(origin), truncated)
 
 
-def _fingerprint(text: str, thresholds: Thresholds, known: frozenset | None = None, window: int | None = None,
-                 boundaries: tuple[str, ...] = ()):
-    """copydetect's fingerprint of ``text`` without the fingerprints of the known code and without
-    those that overlap one of the ``boundaries`` (numbers that separate cells).
+def _fingerprint(text: str, thresholds: Thresholds, known: frozenset | None = None, window: int | None = None):
+    """copydetect's fingerprint of ``text`` without the fingerprints of the known code.
 
     The known code is removed here rather than through copydetect's ``boilerplate`` argument: that
     one intersects with ``assume_unique=True`` although a document repeats fingerprints (every
@@ -99,28 +90,17 @@ def _fingerprint(text: str, thresholds: Thresholds, known: frozenset | None = No
 
     fp = CodeFingerprint("answers.py", thresholds.k, thresholds.window if window is None else window,
                          language="python", fp=io.StringIO(text))
-    spans, at = [], 0
-    for number in boundaries:
-        start = fp.filtered_code.find(number, at)
-        if start >= 0:
-            at = start + len(number)
-            spans.append((start, at))
-    if spans:
-        starts, ends = np.array(spans).T
-        for h in list(fp.hash_idx):
-            kept = [i for i in fp.hash_idx[h] if not np.any((starts < i + thresholds.k) & (ends > i))]
-            if kept:
-                fp.hash_idx[h] = kept
-            else:
-                del fp.hash_idx[h]
-                fp.hashes.discard(h)
     if known:
         for h in fp.hashes & known:
             del fp.hash_idx[h]
         fp.hashes -= known
-    if spans or known:
         fp.token_coverage = get_token_coverage(fp.hash_idx, thresholds.k, len(fp.filtered_code))
     return fp
+
+
+def fingerprint(doc: Document, thresholds: Thresholds, known: frozenset):
+    """The document's fingerprints (copydetect's CodeFingerprint), the known code removed."""
+    return _fingerprint(doc.text, thresholds, known)
 
 
 @functools.lru_cache(maxsize=16)
@@ -144,8 +124,6 @@ def _excerpts(doc: Document, start: int, end: int) -> tuple[Excerpt, ...]:
     spans: dict[int, list[int]] = {}
     for line in range(first, min(last, len(doc.origin) - 1) + 1):
         index, number = doc.origin[line]
-        if index < 0:
-            continue
         spans.setdefault(index, []).append(number)
     found = []
     for index, numbers in spans.items():
@@ -205,16 +183,19 @@ def similar_pairs(documents: Iterable[Document], source: Path, notebook: str,
     ``every_pair``: every pair that shares any fingerprint, reported or not (for the benchmark)."""
     known = known_fingerprints(Path(source), thresholds)
     docs = [d for d in documents if d.text.strip()]
-    prints = [_fingerprint(d.text, thresholds, known, boundaries=d.boundaries) for d in docs]
+    prints = [fingerprint(d, thresholds, known) for d in docs]
     holders: dict[int, list[int]] = {}
     for i, fp in enumerate(prints):
         for h in fp.hashes:
             holders.setdefault(h, []).append(i)
-    candidates = {(a, b) for owners in holders.values() for a, b in itertools.combinations(owners, 2)}
+    if sum(len(owners) ** 2 for owners in holders.values()) > len(docs) ** 2:    # code most of them share
+        candidates = set(itertools.combinations(range(len(docs)), 2))
+    else:
+        candidates = {(a, b) for owners in holders.values() for a, b in itertools.combinations(owners, 2)}
     pairs = []
     for a, b in sorted(candidates):
         first, second = sorted((a, b), key=lambda i: docs[i].owner)
         pair = compare(docs[first], prints[first], docs[second], prints[second], notebook)
-        if every_pair or reported(pair, thresholds):
+        if pair.shared and (every_pair or reported(pair, thresholds)):
             pairs.append(pair)
     return sorted(pairs, key=lambda p: (-p.score, -p.shared, p.a, p.b))
