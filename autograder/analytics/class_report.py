@@ -132,6 +132,7 @@ class AssignmentReport:
     incidents: tuple[Incident, ...]
     questions: dict                              # catalogue questions of the mistakes seen: id -> stem, correct, ...
     integrity: Review | None = None              # the latest integrity review, if one was made
+    integrity_stale: bool = False                # a submission was graded after that review
 
     def integrity_kinds(self) -> list[dict]:
         """The kinds of flag the review found, with how many and why they may matter (the report's legend)."""
@@ -182,7 +183,7 @@ class AssignmentReport:
             "incidents": [dataclasses.asdict(i) for i in self.incidents],
             "questions": self.questions,
             "integrity": None if self.integrity is None else self.integrity.to_dict() | {
-                "kinds": self.integrity_kinds()},
+                "kinds": self.integrity_kinds(), "graded_since": self.integrity_stale},
         }
 
 
@@ -367,7 +368,8 @@ def analyse(assignment: str, rows: list[SubmissionRow], hidden_dir: Path | None,
     mistakes = mistake_stats(latest, catalogue)
     return AssignmentReport(assignment, tuple(student_scores(history)), tuple(test_stats(latest)), tuple(mistakes),
                             tuple(unmatched_failures(latest)), tuple(concept_stats(latest)), tuple(incidents(latest)),
-                            catalogue_questions(mistakes, catalogue), integrity)
+                            catalogue_questions(mistakes, catalogue), integrity,
+                            integrity is not None and any(r.graded_at > integrity.started for r in latest))
 
 
 def build(course: str, assignment: str, rows: list[SubmissionRow], hidden_root: Path | None,

@@ -130,7 +130,9 @@ def test_the_report_section_shows_the_evidence_escaped(course, review, tmp_path)
     assert "&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in section
     assert "&lt;img src=x onerror=alert(1)&gt;" in section
     assert "ada ↔ bob" in section and "code cell 3 (relu), line 5" in section and "before the release" in section
+    assert 'id="integrity-stale"' in section                 # graded after the review: the report says so
     data = json.loads(files.json.read_text())
+    assert data["integrity"]["graded_since"] is True
     assert data["summary"]["integrity"] == {"similar_pairs": 1, "groups": 1, "flags": 2, "flagged_students": 2}
     assert {k["id"] for k in data["integrity"]["kinds"]} == {"processes", "submission_time"}
     assert files.csv["integrity_pairs"].read_text().splitlines()[1].startswith(f"{NOTEBOOK},ada,bob,")
