@@ -4,6 +4,7 @@ independent work is not, hostile names, code and files cost only themselves, and
 before and after them come out clean."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -121,8 +122,12 @@ def test_the_report_section_shows_the_evidence_escaped(course, review, tmp_path)
         run = store.start_run(db, "cs1", 2)
         for student in ("ada", HOSTILE):
             store.record_student(db, run, "cs1", student_result(student))
+    stored = store.load_review(course, "cs1")
+    later = class_report.build("integrity", "cs1", store.load_submissions(course), discovery.HIDDEN_ROOT,
+                               dataclasses.replace(stored, started="2999-01-01T00:00:00+00:00"))
+    assert not later.main.integrity_stale
     report = class_report.build("integrity", "cs1", store.load_submissions(course), discovery.HIDDEN_ROOT,
-                                store.load_review(course, "cs1"))
+                                dataclasses.replace(stored, started="2000-01-01T00:00:00+00:00"))
     files = write_report(report, tmp_path)
     html = files.html.read_text()
     section = html[html.index('id="integrity"'):html.index('id="students"')]
