@@ -24,7 +24,7 @@ def review_lines(review: Review, course: str) -> list[str]:
         for pair in inside:
             lines.append(f"    {printable(owner_label(pair.a))} ~ {printable(owner_label(pair.b))}  {pair.notebook}  "
                          f"{100 * pair.share_a:.0f} % / {100 * pair.share_b:.0f} %, {pair.shared} characters, "
-                         f"{len(pair.passages)} passages")
+                         f"{len(pair.passages)} passage{'s' if len(pair.passages) != 1 else ''}")
     if not review.pairs:
         lines.append("  none")
     lines.append(f"flags ({len(review.flags)}):")
