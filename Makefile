@@ -5,7 +5,7 @@ PYTHON ?= python3
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.learnathon-installed
 
-.PHONY: setup system-deps sandbox-deps demo test test-e2e test-all lint bench clean
+.PHONY: setup system-deps sandbox-deps demo live test test-e2e test-all lint bench clean
 
 setup: $(STAMP)
 
@@ -32,6 +32,12 @@ sandbox-deps:
 
 demo: setup sandbox-deps
 	$(BIN)/learnathon demo
+
+# The lecture's quiz live, reachable from the phones on this machine's network (README: Live session).
+LIVE_QUIZ ?= lecture
+LIVE_HOST ?= 0.0.0.0
+live: setup
+	$(BIN)/learnathon live $(LIVE_QUIZ) --host $(LIVE_HOST)
 
 test: setup system-deps
 	$(BIN)/pytest -m "not e2e"
