@@ -340,6 +340,8 @@ def main() -> None:
     parser.add_argument("--otter", action=argparse.BooleanOptionalAction, default=True,
                         help="the second anchor at the smallest size: otter-grader's `otter run` (pip install "
                              "otter-grader)")
+    parser.add_argument("--skip", type=int, default=0, metavar="K",
+                        help="classes start at the mix's K-th kind (e.g. 90: part B fixtures and the endless loop)")
     parser.add_argument("--label", default="", help="a name for this run's JSON file")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--decompose", type=Path, help=argparse.SUPPRESS)
@@ -352,7 +354,7 @@ def main() -> None:
     print(f"{datetime.datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, load {load_average()}", flush=True)
     root = Path(tempfile.mkdtemp(prefix="learnathon-vs-nbgrader-"))
     pool = init(root / "pool", assignment_names=[args.assignment]).root
-    roster = fabricate(pool, args.assignment, max(sizes), with_slow=True)
+    roster = fabricate(pool, args.assignment, args.skip + max(sizes), with_slow=True)
     spec = discovery.load(args.assignment)
     imports = import_seconds(spec.notebooks[0].preload, n)
     print(f"one import of the libraries per core ({n} side by side): {imports:.1f} CPU s", flush=True)
@@ -360,7 +362,7 @@ def main() -> None:
                     "processes": n, "assignment": args.assignment, "imports_seconds": round(imports, 2),
                     "classes": {}}
     for size in sizes:
-        students = sorted(roster)[:size]
+        students = sorted(roster)[args.skip:args.skip + size]
         print(f"\n== class of {size} ==", flush=True)
         ours_course = course_with(root / f"learnathon{size}", args.assignment, pool, students)
         ours = run_learnathon(ours_course, args.assignment, n)
@@ -382,7 +384,7 @@ def main() -> None:
               f"{stock.cpu:.1f} s CPU ({stock.load()})", flush=True)
         entry = {"students": size, "kinds": {s: roster[s] for s in students},
                  "learnathon": {"wall": round(ours.wall, 1), "cpu": round(ours.cpu, 1), "load": ours.load()},
-                 "limit": bound, "scores": ours_scores,
+                 "limit": bound, "scores": ours_scores, "stock_scores": stock_scores,
                  "stock_parallel": {"measured": len(measured), "wall": round(stock.wall, 1),
                                     "cpu": round(stock.cpu, 1), "load": stock.load()}}
         stock_wall, stock_cpu = stock.wall, stock.cpu
