@@ -8,7 +8,10 @@ is the first students of the larger one), in fresh processes only (no fork serve
   stock       N `nbgrader autograde` processes on disjoint sets of students (`student_id_exclude`, one
               math thread each: the best an instructor can do with stock nbgrader on N cores), the same
               hidden tests run in the student's kernel after all of its cells (stock_nbgrader.py,
-              in_kernel_checks.py); at the smallest size also one serial `nbgrader autograde` for reference.
+              in_kernel_checks.py); at the smallest size also one serial `nbgrader autograde` for reference;
+  otter       at the smallest size, otter-grader's `otter run` per notebook, N at a time, the same checks as
+              OK-format tests (stock_otter.py; `pip install otter-grader`; endless loops left out: otter has
+              no cell timeout).
 
 Both graders' points are read from their nbgrader gradebooks and compared grade cell by grade cell for
 every student stock grades; any difference ends the script with an error before any ratio is printed.
@@ -349,6 +352,8 @@ def main() -> None:
     if args.decompose:
         args.out.write_text(json.dumps(decompose(args.decompose, args.assignment, args.processes)))
         return
+    if args.otter and not (BIN / "otter").exists():
+        raise SystemExit(f"otter-grader is not installed: {BIN / 'pip'} install otter-grader (or --no-otter)")
     become_subreaper()
     sizes, n = sorted(set(args.students)), args.processes
     print(f"{datetime.datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, load {load_average()}", flush=True)
