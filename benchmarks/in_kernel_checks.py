@@ -6,9 +6,9 @@ kernel. ``results(notebook, namespace)`` runs one notebook's hidden pytest tests
 sandbox worker's own code for every call (argument and result conversions, handles for objects
 that are not data, probes built from the assignment's probes.py, arrays changed in place
 reported), learnathon's call timeout and call budget -- against the kernel's globals instead of
-a sandboxed worker, once per kernel. ``cell_points`` and ``otter_case`` turn the results into what
-each grader scores. There is no sandbox here: student code shares the kernel with the checks, as
-in stock nbgrader and otter. Never grade with this.
+a sandboxed worker, once per kernel. ``cell_points`` turns them into what nbgrader's test cell and
+otter's cases score (stock_nbgrader.py, stock_otter.py). There is no sandbox here: student code
+shares the kernel with the checks, as in stock nbgrader and otter. Never grade with this.
 """
 # ruff: noqa: E402  (the clock starts before the imports it measures)
 from __future__ import annotations
@@ -169,10 +169,3 @@ def results(notebook: str, namespace: dict) -> list:
 def cell_points(notebook: str, grade_id: str, namespace: dict) -> float:
     """An nbgrader test cell's last expression: its points (nbgrader scores a number as partial credit)."""
     return round(sum(t.points for t in results(notebook, namespace) if t.cell == grade_id), 6)
-
-
-def otter_case(notebook: str, test: str, at_least: float, namespace: dict) -> None:
-    """An otter test case: passes when the hidden test ``test`` earned at least ``at_least`` points."""
-    earned = [t.points for t in results(notebook, namespace) if t.name == test]
-    if not earned or earned[0] < at_least - 1e-9:
-        raise AssertionError(f"{test}: {earned[0] if earned else 'not run'} points")

@@ -401,7 +401,9 @@ def main() -> None:
             means = {k: sum(v) / len(v) for k, v in by_stratum.items()}
             total = sum(per.get(s, means.get(stratum(roster[s], args.assignment), 0.0)) for s in students)
             scale = total / max(1e-9, sum(per.values()))
-            stock_wall, stock_cpu = stock.wall * scale, stock.cpu * scale
+            # nbgrader's start (before its first student) is paid once, not once per sample's worth
+            startup = min((lines[0][0] for lines in stock.lines if lines), default=0.0)
+            stock_wall, stock_cpu = startup + (stock.wall - startup) * scale, stock.cpu * scale
             entry["stock_parallel"].update({"extrapolated_wall": round(stock_wall, 1),
                                             "extrapolated_cpu": round(stock_cpu, 1),
                                             "seconds_by_stratum": {k: round(v, 2) for k, v in sorted(means.items())}})
