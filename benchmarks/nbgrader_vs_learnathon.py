@@ -82,6 +82,14 @@ def reap_orphans(patience: float = 30.0) -> None:
             time.sleep(0.05)
 
 
+def machine_busy_cpu() -> float:
+    """CPU seconds all cores spent busy since boot (/proc/stat): on an idle machine, a cross-check that the
+    process tree's CPU misses nothing (on a busy one it counts the others' work too)."""
+    with open("/proc/stat") as stat:
+        fields = [int(x) for x in stat.readline().split()[1:]]
+    return (fields[0] + fields[1] + fields[2] + fields[5] + fields[6]) / os.sysconf("SC_CLK_TCK")
+
+
 def tree_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -95,14 +103,15 @@ class Run:
     load_after: str
     returncodes: list[int]
     lines: list[list[tuple[float, str]]] = field(default_factory=list)   # (seconds since start, line) per command
+    machine_cpu: float = 0.0    # every core's busy time meanwhile (/proc/stat), whoever used it
 
     def load(self) -> str:
-        return f"load {self.load_before} -> {self.load_after}"
+        return f"load {self.load_before} -> {self.load_after}; machine busy {self.machine_cpu:.0f} CPU s"
 
 
 def run_commands(commands: list[list[str]], cwd: Path, env: dict[str, str]) -> Run:
     """Start the commands together; wall until the last ends; CPU of every process they started."""
-    load_before, cpu_before = load_average(), tree_cpu()
+    load_before, cpu_before, machine_before = load_average(), tree_cpu(), machine_busy_cpu()
     started = time.monotonic()
     processes = [subprocess.Popen(c, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                  for c in commands]
@@ -120,12 +129,13 @@ def run_commands(commands: list[list[str]], cwd: Path, env: dict[str, str]) -> R
     for reader in readers:
         reader.join()
     reap_orphans()
-    return Run(wall, tree_cpu() - cpu_before, load_before, load_average(), codes, lines)
+    return Run(wall, tree_cpu() - cpu_before, load_before, load_average(), codes, lines,
+               machine_busy_cpu() - machine_before)
 
 
 def run_queue(commands: list[list[str]], processes: int, cwd: Path, env: dict[str, str]) -> Run:
     """The commands on ``processes`` workers, each taking the next command when its last one ends."""
-    load_before, cpu_before = load_average(), tree_cpu()
+    load_before, cpu_before, machine_before = load_average(), tree_cpu(), machine_busy_cpu()
     started, queue, codes = time.monotonic(), list(commands), []
     lock = threading.Lock()
 
@@ -146,7 +156,8 @@ def run_queue(commands: list[list[str]], processes: int, cwd: Path, env: dict[st
         worker.join()
     wall = time.monotonic() - started
     reap_orphans()
-    return Run(wall, tree_cpu() - cpu_before, load_before, load_average(), codes)
+    return Run(wall, tree_cpu() - cpu_before, load_before, load_average(), codes,
+               machine_cpu=machine_busy_cpu() - machine_before)
 
 
 def environment(one_math_thread: bool) -> dict[str, str]:
