@@ -45,20 +45,17 @@ def read_cell(text: str) -> str:
 
 
 def csv_text(header: Sequence[object] | None, rows: Iterable[Sequence[object]], *, delimiter: str = ",",
-             verbatim: bool = False) -> str:
+             neutralise: bool = True) -> str:
     """The CSV text of ``header`` (if any) and ``rows``, every cell neutralised. Lines end in CRLF (RFC 4180):
     Python's writer quotes only the cells holding a character of its line terminator, so with a bare LF
     a carriage return inside a name would end the row for every reader (a forged row).
 
-    ``verbatim``: cells as they are, for a file only a program imports and whose text is ours (a quiz
-    export from the question bank for Particify): there the neutralising ``'`` would be part of the text,
-    e.g. of an answer option ``-2``, and would break the importer's match of correct options by text."""
+    ``neutralise=False`` is for an import file that a platform's own importer reads as text, never a
+    spreadsheet (Particify's question import, written from the question bank): there a leading ``'``
+    would be shown to the class, e.g. before the option "-2"."""
+    cell = safe_cell if neutralise else (lambda value: "" if value is None else str(value))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n", delimiter=delimiter)
-
-    def cell(value: object) -> str:
-        return ("" if value is None else str(value)) if verbatim else safe_cell(value)
-
     if header is not None:
         writer.writerow([cell(value) for value in header])
     for row in rows:
@@ -66,9 +63,9 @@ def csv_text(header: Sequence[object] | None, rows: Iterable[Sequence[object]], 
     return buffer.getvalue()
 
 
-def csv_row(cells: Sequence[object], *, verbatim: bool = False) -> str:
+def csv_row(cells: Sequence[object], *, neutralise: bool = True) -> str:
     """One row as CSV text without its line end (for templates that lay out a file row by row)."""
-    return csv_text(None, [cells], verbatim=verbatim)[:-2]
+    return csv_text(None, [cells], neutralise=neutralise)[:-2]
 
 
 def write_csv(path: Path, header: Sequence[object] | None, rows: Iterable[Sequence[object]], *,

@@ -124,6 +124,12 @@ def markdown_escape(text: str) -> str:
                    for kind, value in mathtext.segments(text))
 
 
+def import_row(cells: list[Any]) -> str:
+    """A row of a platform's import CSV (Particify), which its importer reads as text: verbatim, no
+    spreadsheet neutralisation (the option "-2" must stay "-2")."""
+    return csv_row(cells, neutralise=False)
+
+
 def percent(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".") + "%"
 
@@ -135,7 +141,7 @@ def _autoescape(name: str | None) -> bool:
 ENV = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=_autoescape,
                   undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
 ENV.filters.update(gift=gift_html, gift_escape=gift_escape, lms_html=mathtext.to_lms_html, cdata=cdata,
-                   mathml=mathml, md=markdown_escape, csv_row=csv_row, percent=percent,
+                   mathml=mathml, md=markdown_escape, csv_row=import_row, percent=percent,
                    plain=mathtext.to_plain, html_escape=html.escape)
 
 
