@@ -128,3 +128,87 @@ def test_the_golden_file_is_what_this_run_produced(moodle_trip):
     for key in ("download_members", "grades_header", "grades_rows", "import", "import_before_fix", "feedback_members",
                 "feedback_import", "sources"):
         assert recorded[key] == result[key], key
+
+
+# --- Canvas --------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def canvas_trip(module_registered_tiny, tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("LEARNATHON_COLD_START", "1")
+        tmp = tmp_path_factory.mktemp("canvas-upstream")
+        notebooks = {"full": tiny.submission(tmp / "full.ipynb").read_bytes(),
+                     "wrong": tiny.submission(tmp / "wrong.ipynb", forward=WRONG_FORWARD).read_bytes(),
+                     "untouched": tiny.submission(tmp / "untouched.ipynb", relu="", forward="").read_bytes()}
+        download = tmp / "download.zip"
+        written = runs.canvas({"action": "download", "zip": str(download),
+                               "students": runs.canvas_students(notebooks)})
+        root = course.init(tmp / "course", course_id="tinycourse").root
+        collected = cli("collect", "tiny", "--from", "canvas", str(download), "--course", str(root))
+        cli("autograde", "tiny", "--course", str(root))
+        grades, titled = tmp / "grades.csv", tmp / "grades-titled.csv"
+        exported = cli("export-grades", "tiny", "--to", "canvas", "--course", str(root), "--out", str(grades),
+                       "--platform-assignment", "Tiny (4711)")
+        cli("export-grades", "tiny", "--to", "canvas", "--course", str(root), "--out", str(titled))
+        header, *rows = read_csv(grades)
+        # The import file as export-grades wrote it before issue 23: a row with an empty grade for a student of the
+        # mapping without a graded submission (here Zoë, whom Canvas has a score for).
+        before = write_csv(tmp / "grades-before.csv", header, rows + [["ngzoe", "2005", "", "", "", ""]])
+        state = {"students": runs.canvas_students(), "assignments": runs.CANVAS_ASSIGNMENTS,
+                 "scores": runs.canvas_scores()}
+        imported = {name: runs.canvas({"action": "import_grades", "csv": str(path), **state})
+                    for name, path in (("import", grades), ("import_titled", titled), ("import_before_fix", before))}
+        feedback = tmp / "feedback.zip"
+        cli("feedback-archive", "tiny", "--to", "canvas", "--course", str(root), "--out", str(feedback))
+        reuploaded = runs.canvas({"action": "reupload", "zip": str(feedback), "students": runs.canvas_students()})
+    result = {"download_members": written["members"], "collected": collected, "exported": exported,
+              "grades_header": header, "grades_rows": rows, **imported,
+              "reupload": sorted(reuploaded["files"], key=lambda f: f["file"]),
+              "reupload_ignored": reuploaded["ignored"],
+              "sources": [f"{e['folder']}/{e['path']}@{e['commit']}" for e in _sources("canvas-lms")]}
+    if os.environ.get("LEARNATHON_UPDATE_GOLDEN") == "1":
+        runs.write_golden("canvas", {k: v for k, v in result.items() if k not in ("collected", "exported")})
+    return result
+
+
+def test_canvas_download_written_by_canvas_is_collected_completely(canvas_trip):
+    collected = canvas_trip["collected"]
+    assert "collected 4 notebook(s) of 4 student(s)" in collected, collected
+    assert "an online text entry of user 2004" in collected                  # Dan's entry, listed as such
+    assert "okaforben_LATE_2002_9002_tiny.ipynb" in collected                # Ben's earlier upload, not graded
+
+
+def test_canvas_grade_import_matches_every_row_to_its_student_and_assignment(canvas_trip):
+    imported = canvas_trip["import"]
+    assert imported["assignments"] == [{"id": 4711, "previous_id": 4711, "title": "Tiny"}]
+    assert imported["new_assignments"] == [] and imported["missing_students"] == []
+    changes = {s["id"]: [(sub["assignment_id"], sub["grade"], sub["original_grade"]) for sub in s["submissions"]]
+               for s in imported["students"]}
+    assert changes == {2001: [(4711, "6", None)], 2002: [(4711, "4", "2.0")], 2003: [(4711, "0", None)],
+                       2006: [(4711, "6", None)]}                         # Zoë and Dan: not in the file, untouched
+
+
+def test_canvas_a_title_without_an_id_updates_the_assignment_with_that_exact_title(canvas_trip):
+    titled = canvas_trip["import_titled"]
+    assert titled["assignments"] == [{"id": 4712, "previous_id": 4712, "title": "tiny"}]
+    assert not titled["new_assignments"]
+
+
+def test_canvas_the_old_empty_grade_row_would_have_cleared_a_score(canvas_trip):
+    """An empty cell is a change to Canvas: the score it had for Zoë would have been posted as nothing."""
+    before = {s["id"]: s["submissions"] for s in canvas_trip["import_before_fix"]["students"]}
+    assert before[2005] == [{"assignment_id": 4711, "grade": None, "original_grade": "5.0", "gradeable": True}]
+
+
+def test_canvas_reupload_attaches_each_report_to_the_graded_upload(canvas_trip):
+    assert sorted((f["user_id"], f["display_name"]) for f in canvas_trip["reupload"]) == [
+        (2001, "tiny-1.ipynb"), (2002, "tiny.ipynb"), (2003, "tiny.ipynb"), (2006, "Copy of tiny.ipynb")]
+    assert canvas_trip["reupload_ignored"] == []
+    assert all("_9003_" in f["file"] for f in canvas_trip["reupload"] if f["user_id"] == 2002)   # the latest upload
+
+
+def test_the_canvas_golden_file_is_what_this_run_produced(canvas_trip):
+    recorded = runs.golden("canvas")
+    for key in ("download_members", "grades_header", "grades_rows", "import", "import_titled", "import_before_fix",
+                "reupload", "reupload_ignored", "sources"):
+        assert recorded[key] == canvas_trip[key], key

@@ -31,6 +31,47 @@ MOODLE_CLASS = [
 ]
 
 
+# Canvas's side: users (sortable names), their submissions (uploads with attachment ids, or an online text entry),
+# late flags, and the scores Canvas already has for assignment 4711 ("Tiny"); the course also has an assignment
+# titled exactly "tiny" (4712), which a column titled "tiny" updates.
+CANVAS_ASSIGNMENTS = [{"id": 4711, "title": "Tiny", "points_possible": 6},
+                      {"id": 4712, "title": "tiny", "points_possible": 6}]
+CANVAS_CLASS = [
+    {"user_id": 2001, "name": "José Müller", "sortable_name": "Müller, José", "submission_type": "online_upload",
+     "files": [(9001, "tiny-1.ipynb", "full")]},
+    {"user_id": 2002, "name": "Ben Okafor", "sortable_name": "Okafor, Ben", "submission_type": "online_upload",
+     "late": True, "files": [(9002, "tiny.ipynb", "untouched"), (9003, "tiny.ipynb", "wrong")], "score": 2.0},
+    {"user_id": 2003, "name": "Cleo Park", "sortable_name": "Park, Cleo", "submission_type": "online_upload",
+     "files": [(9005, "tiny.ipynb", "untouched")]},
+    {"user_id": 2004, "name": "Dan Lee", "sortable_name": "Lee, Dan", "submission_type": "online_text_entry"},
+    {"user_id": 2005, "name": "Zoë Ng", "sortable_name": "Ng, Zoë", "score": 5.0},
+    {"user_id": 2006, "name": "Ann O'Neil-Smith", "sortable_name": "O'Neil-Smith, Ann_2_",
+     "submission_type": "online_upload", "files": [(9006, "Copy of tiny.ipynb", "full")]},
+]
+
+
+def canvas_students(notebooks: dict[str, bytes] | None = None) -> list[dict]:
+    """CANVAS_CLASS as the harness takes it (with the uploads' bytes when ``notebooks`` is given)."""
+    out = []
+    for s in CANVAS_CLASS:
+        entry = {k: v for k, v in s.items() if k not in ("files", "score")}
+        entry["files"] = [{"attachment_id": aid, "display_name": name,
+                           **({"content_b64": base64.b64encode(notebooks[kind]).decode()} if notebooks else {})}
+                          for aid, name, kind in s.get("files", [])]
+        out.append(entry)
+    return out
+
+
+def canvas_scores() -> list[dict]:
+    return [{"user_id": s["user_id"], "assignment_id": 4711, "score": s["score"]} for s in CANVAS_CLASS if "score" in s]
+
+
+def canvas(job: dict) -> dict:
+    ruby = shutil.which("ruby")
+    assert ruby, "ruby is needed (Debian: ruby ruby-zip ruby-activesupport)"
+    return run_harness([ruby, str(HERE / "canvas_harness.rb"), str(upstream_dir())], {"assignment_id": 4711, **job})
+
+
 def upstream_dir() -> Path | None:
     value = os.environ.get(ENV)
     return Path(value) if value else None
