@@ -35,6 +35,7 @@ from autograder.intake.tables import first_table  # noqa: E402
 from autograder.terminal import excerpt  # noqa: E402
 from quizzes import mathtext  # noqa: E402
 from quizzes.item_analysis import MIN_RESPONDENTS_FOR_GROUPS, ItemStatistics, ResponseMatrix, from_matrix, from_votes  # noqa: E402
+from quizzes.live.export import SessionFileError, is_session_file, read_session  # noqa: E402
 from quizzes.model import Question, Quiz  # noqa: E402
 from quizzes.vevox import PollMatch, VevoxError, is_vevox_report, read_vevox  # noqa: E402
 
@@ -91,7 +92,7 @@ class ResultsReport:
     items: tuple[ItemStatistics, ...] = field(default_factory=tuple)  # same order as summaries
     item_chart: Path | None = None
     summary_json: Path | None = None
-    source: str = "votes"  # "votes" (counts per option) or "vevox" (per participant)
+    source: str = "votes"  # "votes" (counts per option), "vevox" or "live" (per participant)
     participants: int | None = None
     polls: tuple[PollMatch, ...] = field(default_factory=tuple)  # Vevox: every poll column and its match
 
@@ -105,7 +106,8 @@ class ResultsReport:
         if self.item_chart:
             lines.append(f"item analysis chart: {self.item_chart}")
         if self.participants is not None:
-            lines.append(f"{self.participants} participant(s) in the Vevox report")
+            origin = "live session" if self.source == "live" else "Vevox report"
+            lines.append(f"{self.participants} participant(s) in the {origin}")
         for summary, item in zip(self.summaries, self.items):
             lines.append(f"  {summary.question_id}: {summary.correct_votes}/{summary.responses} chose a correct "
                          f"answer ({summary.percent_correct:.1f}%)")
@@ -414,6 +416,19 @@ def vevox_source(path: Path, quiz: Quiz) -> Polled | None:
                   list(vevox.not_polled), len(vevox.matrix.participants), vevox.polls)
 
 
+def live_source(path: Path, quiz: Quiz) -> Polled | None:
+    """A `learnathon live` session file (per participant, with the quiz it asked), or None for any other file."""
+    if not is_session_file(path):
+        return None
+    try:
+        live = read_session(path)
+    except SessionFileError as exc:
+        raise ResultsError(str(exc)) from None
+    questions = [live.quiz.question(qid) for qid in live.matrix.answers]
+    return Polled("live", questions, _votes_from_matrix(questions, live.matrix), from_matrix(questions, live.matrix),
+                  list(live.not_polled), len(live.matrix.participants))
+
+
 def votes_source(path: Path, quiz: Quiz) -> Polled:
     """Vote counts per option (CSV or xlsx): takes every file no other source took."""
     all_votes, not_polled = read_results(path, quiz)
@@ -423,7 +438,7 @@ def votes_source(path: Path, quiz: Quiz) -> Polled:
 
 
 # The results sources, tried in order; the last takes every file.
-SOURCES: list[Callable[[Path, Quiz], Polled | None]] = [vevox_source, votes_source]
+SOURCES: list[Callable[[Path, Quiz], Polled | None]] = [vevox_source, live_source, votes_source]
 
 
 def read_polled(path: Path, quiz: Quiz) -> Polled:
