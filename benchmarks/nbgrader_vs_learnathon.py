@@ -10,7 +10,7 @@ is the first students of the larger one), in fresh processes only (no fork serve
               hidden tests run in the student's kernel after all of its cells (stock_nbgrader.py,
               in_kernel_checks.py); at the smallest size also one serial `nbgrader autograde` for reference;
   otter       at the smallest size, otter-grader's `otter run` per notebook, N at a time, the same checks as
-              OK-format tests (stock_otter.py; `pip install otter-grader`; endless loops left out: otter has
+              OK-format tests (stock_otter.py; `pip install -e '.[bench]'`; endless loops left out: otter has
               no cell timeout).
 
 Both graders' points are read from their nbgrader gradebooks and compared grade cell by grade cell for
