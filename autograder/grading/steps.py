@@ -18,7 +18,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
+HEADING = re.compile(r"^(#{1,6})[ \t]+(\S.*)$", re.M)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,7 +66,8 @@ def is_written_answer(cell) -> bool:
 def headings(markdown: str) -> list[str]:
     """The heading texts of a markdown cell, in order (code fences are not markdown headings)."""
     text = re.sub(r"```.*?```", "", markdown, flags=re.S)
-    return [m.group(2).strip() for m in HEADING.finditer(text)]
+    found = [m.group(2).strip().rstrip("#").strip() for m in HEADING.finditer(text)]
+    return [h for h in found if h]
 
 
 def defined_names(source: str) -> list[str]:
