@@ -67,7 +67,9 @@ if "_learnathon_variant_answers" not in globals():
             new = value.tolist()
         elif kind == "0-d" and top and isinstance(value, (int, float, _np.number, _np.ndarray)) \\
                 and _np.ndim(value) == 0:
-            new = _torch.tensor(value.item() if hasattr(value, "item") else value)
+            # as_tensor keeps NumPy's dtype; a Python float becomes float64, like the number it was
+            new = _torch.as_tensor(value) if isinstance(value, (_np.generic, _np.ndarray)) else \\
+                _torch.tensor(value, dtype=_torch.float64 if isinstance(value, float) else None)
         elif kind == "float32" and isinstance(value, _np.ndarray) and value.dtype.kind == "f":
             new = value.astype(_np.float32)
         elif kind == "float32" and isinstance(value, (float, _np.floating)):

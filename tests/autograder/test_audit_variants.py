@@ -63,7 +63,7 @@ def test_a_converted_result_handed_to_another_answer_comes_back_as_it_was():
 def test_0d_and_float32_variants():
     ns = cell_namespace("loss", "0-d")
     got = ns["loss"](np.ones(3), np.zeros(3))
-    assert isinstance(got, torch.Tensor) and got.ndim == 0 and float(got) == 1.0
+    assert isinstance(got, torch.Tensor) and got.ndim == 0 and float(got) == 1.0 and got.dtype == torch.float64
     ns = cell_namespace("relu", "float32")
     assert ns["relu"](np.array([-1.0, 2.5])).dtype == np.float32
     assert ns["forward"](np.array([[1.0]]))["h"].dtype == np.float32   # float32 everywhere, as such a student's
