@@ -60,6 +60,15 @@ def test_domain_operators():
     assert any(".T dropped" in d for d in described)
 
 
+def test_arguments_of_a_symmetric_call_are_not_swapped_other_calls_are():
+    cell = ("def f(z, a, b):\n    ### BEGIN SOLUTION\n    top = max(0.0, z) + np.maximum(z, 1.0) + torch.add(a, b)\n"
+            "    return top + np.subtract(a, b) + torch.add(a, b, alpha=2) + loss_fn(a, b)\n"
+            "    ### END SOLUTION\n")
+    swapped = {m.mutation for m in mutants.mutants_of_cell("f", cell) if m.operator == "swapped-arguments"}
+    assert swapped == {"arguments swapped in `subtract(a, b, ...)`", "arguments swapped in `add(a, b, ...)`",
+                       "arguments swapped in `loss_fn(a, b, ...)`"}, sorted(swapped)
+
+
 # --- null implementations --------------------------------------------------------------------------
 
 def run_cell(source: str) -> dict:
