@@ -9,7 +9,7 @@ from ..intake.notebook import plan_cells
 from ..sandbox.host import notebook_preload
 from ..sandbox.session import SessionConfig, StudentSession, prestart
 from ..terminal import printable
-from .discovery import hidden_paths, known_preload
+from .discovery import available, hidden_paths, known_preload, load
 
 
 @dataclasses.dataclass
@@ -52,7 +52,7 @@ def check_notebook(path: Path, *, cell_timeout: float = 120.0) -> CheckReport:
     # The sandbox starts loading what the notebook imports (among the libraries the assignments
     # declare) while the notebook is read and checked.
     config = SessionConfig(cell_timeout=cell_timeout, total_timeout=cell_timeout * 5, hide=hidden_paths(),
-                           preload=notebook_preload(known_preload(), path))
+                           preload=notebook_preload(known_preload(), path), files=released_files_beside(path))
     prestart(config)
     cells = plan_cells(path, path)   # its own metadata says which cells are tests
     with StudentSession(cells, config, run_tests=True) as session:
@@ -61,3 +61,10 @@ def check_notebook(path: Path, *, cell_timeout: float = 120.0) -> CheckReport:
     tests = [o for o in outcomes if o.role == "test"]
     broken = [o for o in outcomes if o.role != "test" and not o.ok]
     return CheckReport(path.name, tests, broken, fatal)
+
+
+def released_files_beside(path: Path) -> tuple[Path, ...]:
+    """The files next to the notebook that an assignment releases with its notebooks (a simulator, a data
+    file): the notebook reads them from its own folder, as in Jupyter. Nothing else of the folder is copied."""
+    released = {f.name for name in available() for f in load(name).files}
+    return tuple(sorted(p for p in path.parent.iterdir() if p.name in released and p.is_file() and not p.is_symlink()))
