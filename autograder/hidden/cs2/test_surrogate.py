@@ -727,9 +727,13 @@ def test_trained_surrogate_is_accurate_on_new_simulator_points(student, rng, cre
     model = remote_object(result[0], "the model returned by fit_surrogate", "a torch model")
     x_scaler = remote_object(result[1], "x_scaler", "a fitted scaler")
     y_scaler = remote_object(result[2], "y_scaler", "a fitted scaler")
+    own = own_scalers(student, X, Y, train_idx)
     for what, scaler, A in (("x_scaler", x_scaler, X), ("y_scaler", y_scaler, Y)):
         train, val = A[train_idx], A[val_idx]
-        expect_array(scaler.call_method("transform", A), scaled(A, train.mean(axis=0), train.std(axis=0)),
+        transformed = scaler.call_method("transform", A)
+        if own is not None and same_transform(transformed, own[what], A):
+            continue    # the scalers of your own fit_scalers: a mistake there costs its own test only
+        expect_array(transformed, scaled(A, train.mean(axis=0), train.std(axis=0)),
                      name=f"{what}.transform", rtol=1e-5, atol=1e-7, mistakes={
             Mistake("scaling.refitted_on_validation", f"data leakage: {what} was refitted on the validation rows "
                                                       "(fit_transform on the validation data). "
@@ -760,10 +764,54 @@ def test_trained_surrogate_is_accurate_on_new_simulator_points(student, rng, cre
     credit.award(passed.mean() * 0.5)
     if not passed.all():
         worst = ", ".join(f"{name}: {value:.3f}" for name, value, ok in zip(vdv.OUTPUTS, r2, passed) if not ok)
+        broken = broken_architecture(student)
+        if broken:
+            fail(f"on new simulator points R^2 must be at least {R2_THRESHOLD} for every output; it is below for "
+                 f"{worst}. fit_surrogate builds its network with your build_surrogate, which {broken}: fix "
+                 "build_surrogate first (its check in step 5), then run this check again")
         fail(f"on new simulator points R^2 must be at least {R2_THRESHOLD} for every output; it is below for {worst}. "
              "Check that the scalers are fitted "
              "on the training rows, the network is trained on the *scaled* data, and early stopping keeps the best "
-             "weights")
+             "weights (fit_surrogate trains with your train_with_early_stopping: if its check fails, fix it first)")
+
+
+def own_scalers(student, X, Y, train_idx):
+    """The scalers the student's own fit_scalers returns for these rows, or None if it fails."""
+    try:
+        result = student.fit_scalers(X, Y, train_idx)
+    except GradingFailure:
+        return None
+    if not isinstance(result, (tuple, list)) or len(result) != 2 or not all(isinstance(r, RemoteObject)
+                                                                            for r in result):
+        return None
+    return {"x_scaler": result[0], "y_scaler": result[1]}
+
+
+def same_transform(transformed, scaler, A) -> bool:
+    try:
+        mine = as_array(transformed, name="transform").astype(float)
+        theirs = as_array(scaler.call_method("transform", A), name="transform").astype(float)
+    except GradingFailure:
+        return False
+    return mine.shape == theirs.shape and bool(np.all(np.isfinite(mine))) and np.allclose(mine, theirs, rtol=1e-9,
+                                                                                         atol=1e-12)
+
+
+def broken_architecture(student) -> str:
+    """What is wrong with the student's build_surrogate for fit_surrogate's settings ('' when nothing the
+    grader can see at a glance): the message of a surrogate that fails because of it says "fix it first"."""
+    try:
+        modules = modules_of(student.build_surrogate(4, 4, SURROGATE_SETTINGS["width"], SURROGATE_SETTINGS["depth"],
+                                                     0))
+    except GradingFailure:
+        return "fails for these settings"
+    if not modules[-1].type_name.endswith(".Linear"):
+        return "ends with an activation after the output layer"
+    linear = [i for i, m in enumerate(modules) if m.type_name.endswith(".Linear")]
+    if any(not any(m.type_name.startswith(ACTIVATION_MODULE) for m in modules[a + 1:b])
+           for a, b in zip(linear[:-1], linear[1:])):
+        return "has no activation between two Linear layers"
+    return ""
 
 
 # --- Step 8: optimisation -------------------------------------------------------------------------
