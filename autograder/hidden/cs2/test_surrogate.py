@@ -728,11 +728,15 @@ def test_trained_surrogate_is_accurate_on_new_simulator_points(student, rng, cre
     x_scaler = remote_object(result[1], "x_scaler", "a fitted scaler")
     y_scaler = remote_object(result[2], "y_scaler", "a fitted scaler")
     own = own_scalers(student, X, Y, train_idx)
+    broken_scalers = False      # the student's own fit_scalers, used here, is wrong (step 2 loses its points)
     for what, scaler, A in (("x_scaler", x_scaler, X), ("y_scaler", y_scaler, Y)):
         train, val = A[train_idx], A[val_idx]
         transformed = scaler.call_method("transform", A)
         if own is not None and same_transform(transformed, own[what], A):
-            continue    # the scalers of your own fit_scalers: a mistake there costs its own test only
+            # the scalers of the student's own fit_scalers: a mistake there costs its own test only
+            broken_scalers |= not np.allclose(as_array(transformed, name="transform").astype(float),
+                                              scaled(A, train.mean(axis=0), train.std(axis=0)), rtol=1e-5, atol=1e-7)
+            continue
         expect_array(transformed, scaled(A, train.mean(axis=0), train.std(axis=0)),
                      name=f"{what}.transform", rtol=1e-5, atol=1e-7, mistakes={
             Mistake("scaling.refitted_on_validation", f"data leakage: {what} was refitted on the validation rows "
@@ -764,6 +768,11 @@ def test_trained_surrogate_is_accurate_on_new_simulator_points(student, rng, cre
     credit.award(passed.mean() * 0.5)
     if not passed.all():
         worst = ", ".join(f"{name}: {value:.3f}" for name, value, ok in zip(vdv.OUTPUTS, r2, passed) if not ok)
+        if broken_scalers:
+            fail(f"on new simulator points R^2 must be at least {R2_THRESHOLD} for every output; it is below for "
+                 f"{worst}. fit_surrogate scales the data with your fit_scalers, whose scalers are not the "
+                 "standardisation of the training rows: fix fit_scalers first (its check in step 2), then run this "
+                 "check again")
         broken = broken_architecture(student)
         if broken:
             fail(f"on new simulator points R^2 must be at least {R2_THRESHOLD} for every output; it is below for "
