@@ -34,7 +34,7 @@ class LazyGroup(_Commands):
     """Subcommand groups imported only when used: ``quiz`` pulls in the exporters (matplotlib),
     which cost every other command seconds of start-up (``python -X importtime``)."""
 
-    lazy = {"quiz": ("quizzes.cli", "quiz")}
+    lazy = {"quiz": ("quizzes.cli", "quiz"), "live": ("quizzes.live.cli", "live")}
 
     def list_commands(self, ctx):
         return sorted([*super().list_commands(ctx), *self.lazy])
@@ -170,6 +170,45 @@ def report(assignment, course_dir, out):
         _usage(str(exc))
     click.echo(f"class report: {files.html}")
     click.echo(f"data:         {files.json}, {', '.join(p.name for p in files.csv.values())}")
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The nbgrader course directory.")
+@click.option("--released", type=click.DateTime(), default=None, metavar="TIME",
+              help="When the assignment was released (UTC)  [default: when nbgrader's exchange received it]")
+@click.option("--collected", type=click.DateTime(), default=None, metavar="TIME",
+              help="When the submissions were collected (UTC)  [default: when each arrived in submitted/]")
+@click.option("--json", "as_json", is_flag=True, help="Print the review as JSON instead of lines.")
+def integrity(assignment, course_dir, released, collected, as_json):
+    """Review ASSIGNMENT's submissions for copied work, grader detection and shortcuts.
+
+    Similar answer code (after normalisation, the released notebook and the lecture's code removed,
+    the instructor's solution compared too), static flags of each student's cells (call stacks,
+    gc, sys.modules, patched functions, swapped methods, files outside the folder, processes,
+    sockets, code built at run time), the assignment's declared shortcuts, and submission times
+    before the release or after the collection. Stored in the class record; `learnathon report`
+    shows the evidence. Never a penalty: the instructor decides.
+    """
+    import datetime as dt
+
+    from .analytics.integrity.lines import review_lines
+    from .analytics.integrity.review import IntegrityError, review_and_record
+
+    def utc(when):
+        return when.replace(tzinfo=dt.UTC) if when is not None else None
+
+    try:
+        review = review_and_record(course_dir=course_dir, assignment=assignment, released=utc(released),
+                                   collected=utc(collected))
+    except IntegrityError as exc:
+        _usage(str(exc))
+    if as_json:
+        click.echo(json.dumps(review.to_dict(), indent=1))
+        return
+    for line in review_lines(review, str(course_dir)):
+        click.echo(line)
 
 
 @main.command()

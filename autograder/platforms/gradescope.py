@@ -30,8 +30,8 @@ SETUP_SH = f"""\
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-# python3.11 (the project needs >= 3.11); util-linux gives the sandbox unshare/setpriv.
-apt-get install -y --no-install-recommends python3.11 python3.11-venv util-linux
+# python3.11 (the project needs >= 3.11); bubblewrap builds the sandbox's root (only what student code needs).
+apt-get install -y --no-install-recommends python3.11 python3.11-venv bubblewrap
 python3.11 -m venv /autograder/venv
 /autograder/venv/bin/pip install --upgrade pip
 /autograder/venv/bin/pip install {TORCH} --index-url https://download.pytorch.org/whl/cpu
@@ -155,11 +155,9 @@ def run(assignment: str, root: Path) -> int:
         folder = Path(tmp) / "submission" / assignment
         folder.mkdir(parents=True)
         notes = place_submission(spec, root / "submission", folder)
-        # results/ and the submission folder are hidden from the sandbox too: student code can neither
-        # read nor forge what Gradescope will show.
-        hide = tuple(p for p in (results, root / "submission") if p.is_dir())
-        result = graded(Submission("submission", folder, ""),
-                        lambda: grade_student(spec, folder, "submission", hide=hide))
+        # The sandbox's root holds nothing of /autograder but the libraries of the venv (sandbox/view.py):
+        # student code can neither read the source, the submission nor results/, nor forge what Gradescope shows.
+        result = graded(Submission("submission", folder, ""), lambda: grade_student(spec, folder, "submission"))
     if result.not_graded:
         print(f"learnathon: NOT GRADED, the grading machine failed: {result.not_graded}", file=sys.stderr)
         return 1

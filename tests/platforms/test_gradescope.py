@@ -1,6 +1,7 @@
 """The Gradescope autograder zip, unpacked into a fake /autograder and run as Gradescope runs it, on the
-reference solution, the untouched student version and a hostile submission: a valid results.json with
-the expected scores, failure details only after publication, nothing the submission forged."""
+reference solution, the untouched student version, a hostile submission and one that walks its sandbox's
+whole file tree: a valid results.json with the expected scores, failure details only after publication,
+nothing the submission forged, student code in exactly the allowlist root."""
 from __future__ import annotations
 
 import json
@@ -88,9 +89,16 @@ def run_autograder(root: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def graded(autograder_zip, tmp_path_factory):
+    from sandbox_walk import expected_digest, walking_submission
+
+    from autograder.grading import discovery
+    from autograder.sandbox import launcher
+
     work = tmp_path_factory.mktemp("submissions")
+    walk = expected_digest(discovery.load("tiny").notebooks[0].libraries) if launcher.namespaces_available() else ""
     submissions = {
         "reference": tiny.submission(work / "reference" / "tiny.ipynb"),
+        "walk": walking_submission(work / "walk" / "tiny.ipynb", walk),
         "untouched": tiny.submission(work / "untouched" / "my notebook.ipynb", relu="", forward=""),
         "hostile": tiny.submission(work / "hostile" / "tiny-1.ipynb", forward=WRONG_FORWARD, extra_cells=[HOSTILE]),
     }
@@ -117,8 +125,12 @@ def test_the_zip_holds_setup_run_autograder_and_only_this_assignment(autograder_
     assert "learnathon/assignments/tiny/tiny.ipynb" in names
 
 
-@pytest.mark.parametrize("kind, score", [("reference", 6.0), ("untouched", 0.0), ("hostile", 4.0)])
+@pytest.mark.parametrize("kind, score", [("reference", 6.0), ("untouched", 0.0), ("hostile", 4.0), ("walk", 6.0)])
 def test_results_json_is_valid_with_the_expected_score(graded, kind, score):
+    from autograder.sandbox import launcher
+
+    if kind == "walk" and not launcher.namespaces_available():
+        pytest.skip("the allowlist root needs root and bubblewrap")
     done, results, _ = graded[kind]
     assert done.returncode == 0, done.stderr[-3000:]
     assert results is not None
