@@ -12,7 +12,7 @@ from ..intake.notebook import plan_cells, read_json_notebook, validated_notebook
 from ..sandbox.host import notebook_preload
 from ..sandbox.session import SessionConfig, StudentSession, prestart
 from ..terminal import printable
-from .discovery import known_libraries, known_preload
+from .discovery import available, known_libraries, known_preload, load
 from .steps import outline_of
 
 
@@ -62,7 +62,7 @@ def check_notebook(path: Path, *, cell_timeout: float = 120.0) -> CheckReport:
     # The sandbox starts loading what the notebook imports (among the libraries the assignments
     # declare) while the notebook is read and checked.
     config = SessionConfig(cell_timeout=cell_timeout, total_timeout=cell_timeout * 5, libraries=known_libraries(),
-                           preload=notebook_preload(known_preload(), path))
+                           preload=notebook_preload(known_preload(), path), files=released_files_beside(path))
     prestart(config)
     notebook = validated_notebook(read_json_notebook(path))
     cells = plan_cells(notebook, path)   # its own metadata says which cells are tests
@@ -72,3 +72,10 @@ def check_notebook(path: Path, *, cell_timeout: float = 120.0) -> CheckReport:
     tests = [o for o in outcomes if o.role == "test"]
     broken = [o for o in outcomes if o.role != "test" and not o.ok]
     return CheckReport(path.name, tests, broken, fatal, outline_of(notebook["cells"]).titles())
+
+
+def released_files_beside(path: Path) -> tuple[Path, ...]:
+    """The files next to the notebook that an assignment releases with its notebooks (a simulator, a data
+    file): the notebook reads them from its own folder, as in Jupyter. Nothing else of the folder is copied."""
+    released = {f.name for name in available() for f in load(name).files}
+    return tuple(sorted(p for p in path.parent.iterdir() if p.name in released and p.is_file() and not p.is_symlink()))

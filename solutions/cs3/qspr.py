@@ -1,7 +1,7 @@
 """Reference solution for cs3 (QSPR): boiling temperatures from RDKit descriptors.
 
 The notebook's public contract (names, signatures, return types):
-    canonical_smiles(smiles) -> str | None                 RDKit canonical SMILES, None if invalid
+    canonical_smiles(smiles) -> str | None                 RDKit canonical SMILES, None if invalid (unparsable or "")
     compute_descriptors(smiles_list) -> (n, 10) floats     DESCRIPTOR_NAMES; a NaN row if invalid
     usable_columns(X) -> (d,) bool                         finite in every row and not constant
     split_by_group(groups, test_fraction=0.2, seed=0) -> (train_idx, test_idx)
@@ -16,7 +16,7 @@ The notebook's public contract (names, signatures, return types):
     chemical_family(smiles) -> str                         one of FAMILIES (or "invalid")
     error_by_family(families, y_true, y_pred) -> {family: MAE}
     murcko_scaffold(smiles) -> str | None                  "" for molecules without rings
-    scaffold_split(smiles_list, test_fraction=0.2, seed=0) -> (train_idx, test_idx)
+    scaffold_split(smiles_list, test_fraction=0.2, seed=0) -> (train_idx, test_idx)   the scaffold itself is the key
 Every function is pure: it never modifies its arguments.
 """
 from __future__ import annotations

@@ -246,9 +246,10 @@ def test_predictions_are_returned_in_original_units(student, rng):
 # --- Step 3: metrics ------------------------------------------------------------------------------
 
 def metric_data(rng, n=25):
-    y = rng.normal(loc=[2.0, 1.0, 110.0], scale=[0.8, 0.3, 8.0], size=(n, 3))
+    # the middle column varies little (SS_tot well below 1): R^2's guard is SS_tot > 0, not SS_tot > 1
+    y = rng.normal(loc=[2.0, 1.0, 110.0], scale=[0.8, 0.12, 8.0], size=(n, 3))
     pred = np.column_stack([y[:, 0] + rng.normal(scale=0.05, size=n),       # good
-                            y[:, 1] + rng.normal(scale=0.25, size=n),       # fair
+                            y[:, 1] + rng.normal(scale=0.07, size=n),       # fair
                             y[::-1, 2] + rng.normal(scale=2.0, size=n)])    # worse than the mean: R^2 < 0
     return y, pred
 
@@ -320,7 +321,8 @@ def percentage_data(rng, n=20):
 @pytest.mark.points(1)
 @pytest.mark.cell("test_paper_metrics")
 def test_ope_per_output(student, rng):
-    """ope_per_output: 100 * sum|y - yhat| / sum|y| per column (also when one observation is 0)."""
+    """ope_per_output: 100 * sum|y - yhat| / sum|y| per column (also when one observation is 0); ValueError for a
+    column of zeros."""
     y, pred = percentage_data(rng)
     y[4, 0] = 0.0                                 # OPE stays defined; only MPE is not
     expected = ref.ope_per_output(y, pred)
@@ -336,6 +338,19 @@ def test_ope_per_output(student, rng):
                                                   "denominator: sum |y|, not sum y"):
             100 * error.sum(axis=0) / y.sum(axis=0),
     })
+    zero_column = int(rng.integers(3))
+    y[:, zero_column] = 0.0                       # the text: OPE is undefined (ValueError) for a column of zeros
+    try:
+        value = student.ope_per_output(y, pred)
+    except StudentCodeError as exc:
+        if "raised ValueError" in str(exc):
+            return
+        fail("ope_per_output should raise ValueError when a whole column of observed values is 0, "
+             f"but: {str(exc).split(': ', 1)[-1][:200]}")
+    array = np.asarray(value, dtype=float) if not isinstance(value, RemoteObject) else None
+    what = "inf or NaN" if array is not None and not np.all(np.isfinite(array)) else "a number"
+    fail(f"ope_per_output returned {what} for an output whose observed values are all 0: sum |y| is 0 there, "
+         "raise ValueError (check np.any(np.sum(np.abs(y_true), axis=0) == 0) first)")
 
 
 @pytest.mark.points(1)
@@ -727,9 +742,17 @@ def test_trained_surrogate_is_accurate_on_new_simulator_points(student, rng, cre
     model = remote_object(result[0], "the model returned by fit_surrogate", "a torch model")
     x_scaler = remote_object(result[1], "x_scaler", "a fitted scaler")
     y_scaler = remote_object(result[2], "y_scaler", "a fitted scaler")
+    own = own_scalers(student, X, Y, train_idx)
+    broken_scalers = False      # the student's own fit_scalers, used here, is wrong (step 2 loses its points)
     for what, scaler, A in (("x_scaler", x_scaler, X), ("y_scaler", y_scaler, Y)):
         train, val = A[train_idx], A[val_idx]
-        expect_array(scaler.call_method("transform", A), scaled(A, train.mean(axis=0), train.std(axis=0)),
+        transformed = scaler.call_method("transform", A)
+        if own is not None and same_transform(transformed, own[what], A):
+            # the scalers of the student's own fit_scalers: a mistake there costs its own test only
+            broken_scalers |= not np.allclose(as_array(transformed, name="transform").astype(float),
+                                              scaled(A, train.mean(axis=0), train.std(axis=0)), rtol=1e-5, atol=1e-7)
+            continue
+        expect_array(transformed, scaled(A, train.mean(axis=0), train.std(axis=0)),
                      name=f"{what}.transform", rtol=1e-5, atol=1e-7, mistakes={
             Mistake("scaling.refitted_on_validation", f"data leakage: {what} was refitted on the validation rows "
                                                       "(fit_transform on the validation data). "
@@ -760,10 +783,59 @@ def test_trained_surrogate_is_accurate_on_new_simulator_points(student, rng, cre
     credit.award(passed.mean() * 0.5)
     if not passed.all():
         worst = ", ".join(f"{name}: {value:.3f}" for name, value, ok in zip(vdv.OUTPUTS, r2, passed) if not ok)
+        if broken_scalers:
+            fail(f"on new simulator points R^2 must be at least {R2_THRESHOLD} for every output; it is below for "
+                 f"{worst}. fit_surrogate scales the data with your fit_scalers, whose scalers are not the "
+                 "standardisation of the training rows: fix fit_scalers first (its check in step 2), then run this "
+                 "check again")
+        broken = broken_architecture(student)
+        if broken:
+            fail(f"on new simulator points R^2 must be at least {R2_THRESHOLD} for every output; it is below for "
+                 f"{worst}. fit_surrogate builds its network with your build_surrogate, which {broken}: fix "
+                 "build_surrogate first (its check in step 5), then run this check again")
         fail(f"on new simulator points R^2 must be at least {R2_THRESHOLD} for every output; it is below for {worst}. "
              "Check that the scalers are fitted "
              "on the training rows, the network is trained on the *scaled* data, and early stopping keeps the best "
-             "weights")
+             "weights (fit_surrogate trains with your train_with_early_stopping: if its check fails, fix it first)")
+
+
+def own_scalers(student, X, Y, train_idx):
+    """The scalers the student's own fit_scalers returns for these rows, or None if it fails."""
+    try:
+        result = student.fit_scalers(X, Y, train_idx)
+    except GradingFailure:
+        return None
+    if not isinstance(result, (tuple, list)) or len(result) != 2 or not all(isinstance(r, RemoteObject)
+                                                                            for r in result):
+        return None
+    return {"x_scaler": result[0], "y_scaler": result[1]}
+
+
+def same_transform(transformed, scaler, A) -> bool:
+    try:
+        mine = as_array(transformed, name="transform").astype(float)
+        theirs = as_array(scaler.call_method("transform", A), name="transform").astype(float)
+    except GradingFailure:
+        return False
+    return mine.shape == theirs.shape and bool(np.all(np.isfinite(mine))) and np.allclose(mine, theirs, rtol=1e-9,
+                                                                                         atol=1e-12)
+
+
+def broken_architecture(student) -> str:
+    """What is wrong with the student's build_surrogate for fit_surrogate's settings ('' when nothing the
+    grader can see at a glance): the message of a surrogate that fails because of it says "fix it first"."""
+    try:
+        modules = modules_of(student.build_surrogate(4, 4, SURROGATE_SETTINGS["width"], SURROGATE_SETTINGS["depth"],
+                                                     0))
+    except GradingFailure:
+        return "fails for these settings"
+    if not modules[-1].type_name.endswith(".Linear"):
+        return "ends with an activation after the output layer"
+    linear = [i for i, m in enumerate(modules) if m.type_name.endswith(".Linear")]
+    if any(not any(m.type_name.startswith(ACTIVATION_MODULE) for m in modules[a + 1:b])
+           for a, b in zip(linear[:-1], linear[1:])):
+        return "has no activation between two Linear layers"
+    return ""
 
 
 # --- Step 8: optimisation -------------------------------------------------------------------------
@@ -861,6 +933,13 @@ def test_sample_outside(student, rng):
     again = expect_shape(student.sample_outside(inner, outer, n, seed), (n, 4), "sample_outside(...)")
     if not np.array_equal(again, points):
         fail("the same seed gave different points: draw them from np.random.default_rng(seed)")
+    # A thin shell (about 1 in 9 draws lands outside): one round of draws is not enough, the rounds add up.
+    span = inner[:, 1] - inner[:, 0]
+    shell = np.column_stack([inner[:, 0] - 0.015 * span, inner[:, 1] + 0.015 * span])
+    thin = expect_shape(student.sample_outside(inner, shell, 60, seed), (60, 4), "sample_outside(...) (thin shell)")
+    if np.all((thin >= inner[:, 0]) & (thin <= inner[:, 1]), axis=1).any():
+        fail("with an outer box only slightly wider than the inner one, some points are inside the inner box: "
+             "draw again until you have n points outside, stacking the rows of every round (np.vstack)")
 
 
 @pytest.mark.points(1)
@@ -871,7 +950,8 @@ def test_errors_inside_and_outside(student, rng):
     low, high, span = inner[:, 0], inner[:, 1], inner[:, 1] - inner[:, 0]
     strictly_inside = low + span * rng.uniform(0.05, 0.95, size=(10, 4))
     on_bound = low + span * rng.uniform(0.1, 0.9, size=(4, 4))
-    on_bound[np.arange(4), np.arange(4)] = np.where(rng.random(4) < 0.5, low, high)   # one input exactly on a bound
+    on_lower = rng.permutation([True, True, False, False])           # two rows on a lower, two on an upper bound
+    on_bound[np.arange(4), np.arange(4)] = np.where(on_lower, low, high)   # one input exactly on a bound
     one_outside = low + span * rng.uniform(0.1, 0.9, size=(8, 4))
     for i, j in enumerate(rng.integers(0, 4, size=8)):
         one_outside[i, j] = high[j] + span[j] * 0.2 if i % 2 else low[j] - span[j] * 0.2

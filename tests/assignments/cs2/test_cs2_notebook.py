@@ -34,3 +34,13 @@ def test_released_files_are_the_simulator_only():
     """The sandbox and the students get vandevusse.py (importable next to the notebook), nothing hidden."""
     assignment = discovery.load(ASSIGNMENT)
     assert [p.name for p in assignment.notebook(f"{PART}.ipynb").files] == ["vandevusse.py"]
+
+
+def test_check_gives_the_notebook_the_released_files_beside_it(tmp_path):
+    """`learnathon check` runs the notebook with the released files of its folder (the simulator it imports),
+    and with nothing else of that folder."""
+    from autograder.grading.visible import released_files_beside
+
+    for name in ("surrogate.ipynb", "vandevusse.py", "notes.txt", "boiling_points.csv.bak"):
+        (tmp_path / name).write_text("x")
+    assert [p.name for p in released_files_beside(tmp_path / "surrogate.ipynb")] == ["vandevusse.py"]
