@@ -25,7 +25,7 @@ from pathlib import Path
 
 import nbformat
 
-from ..admin.fabricate import read_fixture, with_cells
+from ..admin.fabricate import read_fixture, student_version, with_cells
 from ..classrun import processes
 from ..grading import discovery as registry
 from . import mutants as mutation
@@ -87,7 +87,7 @@ def plan(assignment: registry.Assignment, folder: Path, *, seeds: int, mutants_p
         if only and spec.name not in only:
             continue
         source_nb = nbformat.read(spec.source, as_version=4)
-        released = nulls.released_notebook(source_nb)
+        released = student_version(source_nb)
         work = folder / spec.name
         work.mkdir(parents=True, exist_ok=True)
 
