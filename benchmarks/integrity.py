@@ -220,13 +220,11 @@ def copy_of(work: Work, kind: str, seed: int):
 
 def population(tmp: Path) -> dict:
     """{(assignment, notebook spec): [Work, ...]} from the fixtures."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from support import student_version
-
     from autograder.admin.fabricate import read_fixture, with_cells
     from autograder.analytics.integrity.answers import read_answers, solution_answers
     from autograder.grading import discovery
     from autograder.intake.notebook import parse_notebook, validated_notebook
+    from tests.support import student_version
 
     found = {}
     for name in discovery.available():

@@ -20,10 +20,9 @@ import tomllib
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from support import student_version
-
 from autograder.admin.fabricate import FixtureSubmission, read_fixture, with_cells
 from autograder.grading import discovery, runner
+from tests.support import student_version
 
 DECLARATIONS = Path(os.environ.get("LEARNATHON_ASSIGNMENT_TESTS_DIR") or Path(__file__).parent)
 SKIP_TAG = "learnathon:skip-when-grading"

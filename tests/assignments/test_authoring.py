@@ -18,8 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "autograder"))
-import tiny_assignment as tiny  # noqa: E402
+from tests.autograder import tiny_assignment as tiny
 
 HARNESS = Path(__file__).parent / "test_harness.py"
 PROJECT = Path(__file__).resolve().parents[2]

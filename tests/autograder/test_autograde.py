@@ -4,11 +4,11 @@ from __future__ import annotations
 import json
 
 import pytest
-import tiny_assignment as tiny
 
 from autograder.admin import course
 from autograder.classrun.autograde import autograde
 from autograder.results import gradebook
+from tests.autograder import tiny_assignment as tiny
 
 WRONG_FORWARD = "def forward(X, params):\n    return relu(X @ params['W'])\n"
 VANDAL = """

@@ -6,7 +6,13 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from integrity_support import (
+
+from autograder.analytics.integrity.answers import solution_answers
+from autograder.analytics.integrity.records import KINDS
+from autograder.analytics.integrity.review import MAX_FLAGS_PER_KIND, notebook_flags
+from autograder.analytics.integrity.shortcuts import Shortcut, load_shortcuts
+from autograder.grading import discovery
+from tests.autograder.integrity_support import (
     ASSIGNMENT_FIXTURES,
     FIXTURES,
     cells_of,
@@ -14,12 +20,6 @@ from integrity_support import (
     integrity_fixture,
     notebook_answers,
 )
-
-from autograder.analytics.integrity.answers import solution_answers
-from autograder.analytics.integrity.records import KINDS
-from autograder.analytics.integrity.review import MAX_FLAGS_PER_KIND, notebook_flags
-from autograder.analytics.integrity.shortcuts import Shortcut, load_shortcuts
-from autograder.grading import discovery
 
 
 def flags_of(answers, shortcuts=()):

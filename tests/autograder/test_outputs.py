@@ -6,7 +6,6 @@ import dataclasses
 import json
 
 import pytest
-import tiny_assignment as tiny
 from click.testing import CliRunner
 
 from autograder import outputs
@@ -17,6 +16,7 @@ from autograder.outputs import ClassRun, Output, OutputError, Outputs, Stage
 from autograder.outputs.marker import fingerprint, is_marked, marker_path
 from autograder.results import gradebook
 from autograder.results.records import NotebookReport, StudentResult, TestResult
+from tests.autograder import tiny_assignment as tiny
 
 WRONG_SHAPE = "forward returns an array of the wrong shape"
 

@@ -168,7 +168,13 @@ def cell_by_id(nb, grade_id: str):
     raise KeyError(grade_id)
 
 
-# --- fixtures (imported by the conftest.py of tests/autograder and tests/redteam) ---------------
+# --- fixtures: this module is a pytest plugin of the whole suite (tests/conftest.py) ---------------
+
+@pytest.fixture(scope="session")
+def tiny_spec(tmp_path_factory):
+    """A NotebookSpec for the tiny notebook with fast limits (source and hidden tests in tmp)."""
+    return make_spec(tmp_path_factory.mktemp("tiny"))
+
 
 @pytest.fixture(scope="session")
 def tiny_roots(tmp_path_factory):

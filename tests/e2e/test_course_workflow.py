@@ -13,12 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
-from demo_check import check_demo_run
-from private_install import sandbox_problems
 
 from autograder.admin.fabricate import read_fixture, solved, with_cells
 from autograder.grading import discovery
 from autograder.sandbox import launcher
+from tests.demo_check import check_demo_run
+from tests.private_install import sandbox_problems
 
 pytestmark = pytest.mark.e2e
 

@@ -9,14 +9,14 @@ import zipfile
 
 import nbformat
 import pytest
-from archives import Entry, canvas_name, moodle_folder, write_zip
 from click.testing import CliRunner
-from tiny_assignment import source_notebook
 
 from autograder.admin.course import CONFIG_TEMPLATE
 from autograder.cli import main
 from autograder.platforms import platform
 from autograder.platforms.collect import collect
+from tests.autograder.tiny_assignment import source_notebook
+from tests.platforms.archives import Entry, canvas_name, moodle_folder, write_zip
 
 ASSIGNMENT = "hw"
 

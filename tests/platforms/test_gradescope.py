@@ -15,10 +15,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-import tiny_assignment as tiny
 from click.testing import CliRunner
 
 from autograder.cli import main
+from tests.autograder import tiny_assignment as tiny
 
 # Gradescope's results.json (its autograder specification): what this autograder relies on.
 RESULTS_SCHEMA = {
@@ -89,10 +89,9 @@ def run_autograder(root: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def graded(autograder_zip, tmp_path_factory):
-    from sandbox_walk import expected_digest, walking_submission
-
     from autograder.grading import discovery
     from autograder.sandbox import launcher
+    from tests.sandbox_walk import expected_digest, walking_submission
 
     work = tmp_path_factory.mktemp("submissions")
     walk = expected_digest(discovery.load("tiny").notebooks[0].libraries) if launcher.namespaces_available() else ""

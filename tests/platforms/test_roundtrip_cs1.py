@@ -10,11 +10,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from archives import Entry, canvas_name, cli, moodle_folder, read_csv, write_zip
 
 from autograder.admin import course
 from autograder.admin.fabricate import read_fixture, solved, with_cells
 from autograder.grading import discovery
+from tests.platforms.archives import Entry, canvas_name, cli, moodle_folder, read_csv, write_zip
 
 pytestmark = pytest.mark.e2e
 
