@@ -15,6 +15,7 @@ from ..classrun.autograde import autograde
 from ..grading import discovery
 from ..results.gradebook import db_url, ensure_tools_on_path
 from ..results.summary import progress_line, summary_table
+from ..terminal import say
 from .course import init
 from .fabricate import SECTION, endless_loop, read_fixture, solved, truncated, with_cells
 
@@ -179,7 +180,7 @@ def export_grades(course_root: Path, course_id: str, out: Path) -> Path:
     return out
 
 
-def run_demo(*, directory: Path | None = None, jobs: int = 2, echo=print) -> Path:
+def run_demo(*, directory: Path | None = None, jobs: int = 2, echo=say) -> Path:
     started = time.monotonic()
     released = dt.datetime.now(dt.UTC)          # the demo releases its course now (no nbgrader exchange)
     root = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="learnathon-demo-"))

@@ -7,12 +7,12 @@ resource, a Content-Security-Policy that forbids loading any) plus the data as J
 from __future__ import annotations
 
 import base64
-import csv
 import dataclasses
 import io
 import json
 from pathlib import Path
 
+from ..csvfiles import write_csv
 from ..results.render import TEMPLATES
 from .class_report import AssignmentReport, ClassReport
 from .integrity.records import Review
@@ -139,11 +139,7 @@ class ReportFiles:
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
+    return write_csv(path, header, rows)
 
 
 def write_csvs(report: ClassReport, out: Path) -> dict[str, Path]:

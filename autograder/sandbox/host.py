@@ -329,14 +329,14 @@ def preload_for(candidates, sources) -> tuple[str, ...]:
 
 def notebook_preload(candidates, notebook: Path) -> tuple[str, ...]:
     """``preload_for`` the notebook file's code cells; nothing if it cannot be read (it will not
-    run: the grader reports why)."""
+    run: the grader reports why). Read by the intake layer, as the grader reads it."""
+    from ..intake.notebook import SubmissionError, raw_cells, read_json_notebook
+
     try:
-        cells = json.loads(notebook.read_text(errors="replace")).get("cells", [])
-        sources = ["".join(c["source"]) if isinstance(c.get("source"), list) else str(c.get("source", ""))
-                   for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"]
-    except (OSError, ValueError, AttributeError, TypeError, KeyError):
+        cells = raw_cells(read_json_notebook(notebook))
+    except SubmissionError:
         return ()
-    return preload_for(candidates, sources)
+    return preload_for(candidates, [c["source"] for c in cells if c["cell_type"] == "code"])
 
 
 def one_shot(slot: int, libraries: tuple[str, ...], workdir: Path, *, scratch: Path, fds: tuple[int, int, int],

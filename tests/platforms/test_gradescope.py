@@ -87,6 +87,19 @@ def run_autograder(root: Path) -> subprocess.CompletedProcess:
                           timeout=600)
 
 
+def plant_hostile_files(upload: Path) -> None:
+    """Beside the honest notebook: files nested past any stack, numbers past any int, links, a pipe,
+    folders nested 40 deep, a name with escape sequences (issue 21: one of them stopped the run)."""
+    (upload / "deep.ipynb").write_bytes(b'{"cells": ' + b"[" * 50_000 + b"]" * 50_000 + b"}")
+    (upload / "digits.ipynb").write_bytes(b'{"cells": [], "nbformat": ' + b"9" * 5000 + b"}")
+    (upload / "\x1b[2Jescape.ipynb").write_bytes(b"{")
+    os.symlink("/etc/passwd", upload / "link.ipynb")
+    os.mkfifo(upload / "pipe.ipynb")
+    deep = upload.joinpath(*["d"] * 40)
+    deep.mkdir(parents=True)
+    (deep / "x.ipynb").write_bytes(b"{}")
+
+
 @pytest.fixture(scope="module")
 def graded(autograder_zip, tmp_path_factory):
     from autograder.grading import discovery
@@ -101,9 +114,12 @@ def graded(autograder_zip, tmp_path_factory):
         "untouched": tiny.submission(work / "untouched" / "my notebook.ipynb", relu="", forward=""),
         "hostile": tiny.submission(work / "hostile" / "tiny-1.ipynb", forward=WRONG_FORWARD, extra_cells=[HOSTILE]),
     }
+    submissions["hostile-upload"] = submissions["reference"]
     runs = {}
     for kind, path in submissions.items():
         root = fake_autograder(autograder_zip, path)
+        if kind == "hostile-upload":
+            plant_hostile_files(root / "submission")
         try:
             done = run_autograder(root)
             results = root / "results" / "results.json"
@@ -161,6 +177,19 @@ def test_a_renamed_notebook_is_graded_and_noted_files_are_listed(graded):
     _, results, _ = graded["untouched"]
     assert "Files not graded" not in results["output"]     # "my notebook.ipynb" was recognised by content
     assert len([t for t in results["tests"] if t["visibility"] == "visible"]) == 3
+
+
+def test_hostile_files_beside_the_notebook_cost_only_themselves(graded):
+    done, results, _ = graded["hostile-upload"]
+    assert done.returncode == 0, done.stderr[-3000:]
+    jsonschema.validate(results, RESULTS_SCHEMA)
+    assert results["score"] == pytest.approx(6.0)
+    notes = results["output"]
+    assert "deep.ipynb: not a notebook Jupyter writes (nested more than 100 levels deep)" in notes
+    assert "digits.ipynb: not a notebook Jupyter writes (a number with 5000 digits)" in notes
+    assert "link.ipynb: a symbolic link, not read" in notes and "pipe.ipynb is a named pipe (FIFO)" in notes
+    assert "folders nested more than 16 deep, not read" in notes and "\\x1b[2Jescape.ipynb" in notes
+    assert "\x1b" not in notes and "\x1b" not in done.stdout + done.stderr
 
 
 def test_an_empty_submission_still_gets_a_result(autograder_zip, tmp_path):
