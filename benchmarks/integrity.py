@@ -1,7 +1,7 @@
 """The similarity thresholds of `learnathon integrity`, measured: recall on disguised copies, false
 positives on independently written correct solutions.
 
-Copies: every fixture notebook of every assignment (``tests/assignments/*/fixtures/``: the solution
+Copies: every fixture notebook of every assignment (``autograder/hidden/*/fixtures/``: the solution
 with the fixture's cells), every correct alternative alone (its own cells, the released stubs
 elsewhere) and the instructor's solution, each disguised five ways (seeded):
 
@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "benchmarks" / "results"
-FIXTURES = ROOT / "tests" / "assignments"
+FIXTURES = ROOT / "autograder" / "hidden"   # NAME/fixtures/PART/
 DISGUISES = ("rename", "reorder", "format", "cells", "all")
 
 

@@ -19,10 +19,9 @@ from ..terminal import say
 from .course import init
 from .fabricate import SECTION, endless_loop, read_fixture, solved, truncated, with_cells
 
-# Typical mistakes come from the test suite's fixtures: tests/assignments/<name>/fixtures/<notebook>/, and the
-# integrity review's flagged student from tests/autograder/integrity_fixtures/<name>/<notebook>/.
-FIXTURES = discovery.PROJECT_ROOT / "tests" / "assignments"
-INTEGRITY_FIXTURES = discovery.PROJECT_ROOT / "tests" / "autograder" / "integrity_fixtures"
+# Typical mistakes and correct alternatives come from the assignment's fixture submissions, the integrity
+# review's flagged student from its integrity fixtures: package data beside the hidden tests
+# (discovery.Assignment.fixture_folder, .integrity_fixture_folder), never the test tree.
 
 
 class DemoError(ValueError):
@@ -31,7 +30,7 @@ class DemoError(ValueError):
 
 def fixtures(assignment: str, notebook: str) -> list:
     """The fixture submissions of a notebook: typical mistakes and correct alternatives."""
-    folder = FIXTURES / assignment / "fixtures" / notebook
+    folder = discovery.load(assignment).fixture_folder(notebook)
     return [read_fixture(p) for p in sorted(folder.glob("*.py"))] if folder.is_dir() else []
 
 
@@ -56,7 +55,8 @@ def _with_mistakes(skip: int):
         chosen = mistakes(nb.assignment, nb.name, 4)[skip:][:2]
         if not chosen:     # never a correct notebook under the name of a typical mistake
             raise DemoError(f"{nb.assignment}/{nb.name}: the demo needs {skip + 1} or more typical-mistake fixtures "
-                            f"(found {len(mistakes(nb.assignment, nb.name, 4))} in {FIXTURES / nb.assignment})")
+                            f"(found {len(mistakes(nb.assignment, nb.name, 4))} in "
+                            f"{discovery.load(nb.assignment).fixture_folder(nb.name)})")
         cells: dict[str, str] = {}
         for fixture in chosen:
             cells.update(fixture.cells)
@@ -70,7 +70,7 @@ def own_style(nb) -> dict[str, str]:
     correct = [f for f in fixtures(nb.assignment, nb.name) if f.full_marks]
     if not correct:
         raise DemoError(f"{nb.assignment}/{nb.name}: the demo needs a correct-alternative fixture "
-                        f"(none in {FIXTURES / nb.assignment})")
+                        f"(none in {discovery.load(nb.assignment).fixture_folder(nb.name)})")
     return max(correct, key=lambda f: sum(map(len, f.cells.values()))).cells
 
 
@@ -99,7 +99,7 @@ FLAGGED = ("backward_calls_forward", "frames")
 def flagged_kinds(assignment: discovery.Assignment) -> tuple[str, ...]:
     """The FLAGGED kinds some notebook of the assignment has an integrity fixture for."""
     return tuple(kind for kind in FLAGGED
-                 if any((INTEGRITY_FIXTURES / assignment.name / nb.name / f"{kind}.py").is_file()
+                 if any((assignment.integrity_fixture_folder(nb.name) / f"{kind}.py").is_file()
                         for nb in assignment.notebooks))
 
 
@@ -108,10 +108,10 @@ def _flagged(nb, release: Path, out: Path) -> list[str]:
     the instructor (a notebook without any is handed in as solved: the other notebook carries the flags)."""
     if not flagged_kinds(discovery.load(nb.assignment)):
         raise DemoError(f"{nb.assignment}: the demo's flagged student needs an integrity fixture "
-                        f"({', '.join(FLAGGED)}) in {INTEGRITY_FIXTURES / nb.assignment}")
+                        f"({', '.join(FLAGGED)}) in {discovery.load(nb.assignment).hidden_dir / 'integrity_fixtures'}")
     cells: dict[str, str] = {}
     for kind in FLAGGED:
-        path = INTEGRITY_FIXTURES / nb.assignment / nb.name / f"{kind}.py"
+        path = discovery.load(nb.assignment).integrity_fixture_folder(nb.name) / f"{kind}.py"
         if path.is_file():
             _, *sections = SECTION.split(path.read_text())
             cells.update({sections[i]: sections[i + 1].strip("\n") + "\n" for i in range(0, len(sections), 2)})

@@ -60,8 +60,8 @@ class Graded:
 
 
 def fixture_folders(assignment: str, notebook: str) -> list[Path]:
-    """Where an assignment's fixture submissions live: tests/assignments/NAME/fixtures/PART/."""
-    folder = registry.PROJECT_ROOT / "tests" / "assignments" / assignment / "fixtures" / notebook
+    """Where an assignment's fixture submissions live (package data beside its hidden tests)."""
+    folder = registry.load(assignment).fixture_folder(notebook)
     return [folder] if folder.is_dir() else []
 
 

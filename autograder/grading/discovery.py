@@ -78,6 +78,17 @@ class Assignment:
     notebooks: tuple[NotebookSpec, ...]
     files: tuple[Path, ...] = ()
     demo: dict = dataclasses.field(default_factory=dict)   # grading.toml's [demo] table (autograder/admin/demo.py)
+    hidden_dir: Path = Path()      # hidden tests, settings and the assignment's fixture submissions
+
+    def fixture_folder(self, notebook: str) -> Path:
+        """The notebook's fixture submissions, typical mistakes and correct alternatives (format:
+        admin/fabricate.py): package data beside the hidden tests, so the demo and the audit find them in
+        an installed copy too, and the sandbox never shows them."""
+        return self.hidden_dir / "fixtures" / notebook
+
+    def integrity_fixture_folder(self, notebook: str) -> Path:
+        """The notebook's submissions made to raise one integrity flag each (``KIND.py``; AUTHORING.md)."""
+        return self.hidden_dir / "integrity_fixtures" / notebook
 
     def notebook(self, filename: str) -> NotebookSpec:
         stem = Path(filename).name.removesuffix(".ipynb")
@@ -143,4 +154,4 @@ def load(name: str) -> Assignment:
         specs.append(NotebookSpec(name, notebook.stem, notebook, tests, files, settings, preload, libraries))
     if not specs:
         raise UnknownAssignment(f"assignment {name!r} has no notebooks in {source_dir}")
-    return Assignment(name, source_dir, tuple(specs), files, config.get("demo", {}))
+    return Assignment(name, source_dir, tuple(specs), files, config.get("demo", {}), hidden_dir)

@@ -27,7 +27,7 @@ from autograder.grading import discovery
 from tests.support import student_version
 
 NOTEBOOK = "part_a_forward_backward"
-FIXTURES = discovery.PROJECT_ROOT / "tests" / "assignments" / "cs1" / "fixtures" / NOTEBOOK
+FIXTURES = discovery.load("cs1").fixture_folder(NOTEBOOK)
 HOSTILE = "<img src=x onerror=alert(1)>"
 ESCAPES = "\x1b[2Jmallory"
 NOW = dt.datetime.now(dt.UTC)

@@ -13,8 +13,7 @@ from tests.autograder.integrity_support import cells_of, notebook_answers
 from tests.support import student_version
 
 SPEC = discovery.load("cs1").notebook("part_a_forward_backward.ipynb")
-LOOPS = read_fixture(discovery.PROJECT_ROOT / "tests" / "assignments" / "cs1" / "fixtures" / SPEC.name /
-                     "ok_loops.py").cells
+LOOPS = read_fixture(discovery.load("cs1").fixture_folder(SPEC.name) / "ok_loops.py").cells
 
 
 def pairs(*owned, every_pair=False):

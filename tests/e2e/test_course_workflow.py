@@ -26,7 +26,7 @@ BIN = Path(sys.executable).parent
 LEARNATHON = [str(BIN / "learnathon")]
 ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
 PART_A = discovery.load("cs1").notebook("part_a_forward_backward.ipynb")
-FIXTURES = Path(__file__).parent.parent / "assignments" / "cs1" / "fixtures" / "part_a_forward_backward"
+FIXTURES = discovery.load("cs1").fixture_folder("part_a_forward_backward")
 
 
 def run(args, cwd, check=True, timeout=600):

@@ -20,8 +20,7 @@ pytestmark = pytest.mark.e2e
 
 CS1 = discovery.load("cs1")
 PART_A, PART_B = (nb.filename for nb in CS1.notebooks)
-MISTAKE = read_fixture(Path(__file__).parents[1] / "assignments" / "cs1" / "fixtures" / "part_a_forward_backward"
-                       / "mse_sum.py")
+MISTAKE = read_fixture(CS1.fixture_folder("part_a_forward_backward") / "mse_sum.py")
 # Course ids collect gives them: (Moodle, Canvas).
 STUDENTS = {"solution": ("jose-muller-101", "mullerjose-2001"), "untouched": ("ben-okafor-102", "okaforben-2002"),
             "mistake": ("cleo-park-103", "parkcleo-2003")}
