@@ -169,7 +169,7 @@ def grade_all(assignment: str, jobs: list[Job], workers: int, progress: Callable
         spec = registry.load(assignment)
         with concurrent.futures.ProcessPoolExecutor(
                 max_workers=workers, mp_context=processes.context(spec.notebooks[0].preload if spec.notebooks else ()),
-                initializer=processes.start, initargs=(dict(os.environ),)) as pool:
+                initializer=processes.start, initargs=(dict(os.environ), registry.configured())) as pool:
             for future in concurrent.futures.as_completed([pool.submit(_grade, assignment, job) for job in jobs]):
                 finished(future.result())
     order = {job.path: i for i, job in enumerate(jobs)}

@@ -150,7 +150,8 @@ def grade_all(todo: list[Submission], spec: discovery.Assignment, *, jobs: int,
         with host.HostsForJobs(jobs, libraries=libraries, preload=preload, workdir=ZYGOTES) as hosts, \
                 concurrent.futures.ProcessPoolExecutor(
                     max_workers=jobs, mp_context=processes.context(preload),
-                    initializer=processes.start, initargs=(dict(os.environ), hosts.offers)) as pool:
+                    initializer=processes.start,
+                    initargs=(dict(os.environ), discovery.configured(), hosts.offers)) as pool:
             parts = {sub.student: [pool.submit(_grade_part_in_worker, spec.name, str(sub.folder), sub.student, nb.name)
                                    for nb in spec.notebooks] for sub in todo}
             owner = {future: sub for sub in todo for future in parts[sub.student]}

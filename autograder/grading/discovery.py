@@ -9,28 +9,26 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
-import os
 import tomllib
 from pathlib import Path
 
 import assignments as assignments_package
 
+from ..config import Config
 from ..sandbox import launcher, session
 
 PROJECT_ROOT = Path(assignments_package.__file__).parent.parent
-# Where assignments live; the environment can point elsewhere (a course's own assignments, tests).
-# Read at import, so grading processes for --jobs see the same folders (``read_environment``).
-SOURCE_ROOT = HIDDEN_ROOT = Path()
+# Where assignments live: the run's configuration (autograder/config.py sets them; a test registers
+# its own assignment here).
+_AT_IMPORT = Config.from_environment()
+SOURCE_ROOT, HIDDEN_ROOT = _AT_IMPORT.assignments_root, _AT_IMPORT.hidden_root
 
 
-def read_environment() -> None:
-    """Set SOURCE_ROOT and HIDDEN_ROOT from LEARNATHON_ASSIGNMENTS_DIR / LEARNATHON_HIDDEN_TESTS_DIR."""
-    global SOURCE_ROOT, HIDDEN_ROOT
-    SOURCE_ROOT = Path(os.environ.get("LEARNATHON_ASSIGNMENTS_DIR") or Path(assignments_package.__file__).parent)
-    HIDDEN_ROOT = Path(os.environ.get("LEARNATHON_HIDDEN_TESTS_DIR") or Path(__file__).parent.parent / "hidden")
+def configured() -> Config:
+    """The roots in use, as the Config a grading process receives (``classrun.processes.start``)."""
+    return Config(assignments_root=SOURCE_ROOT, hidden_root=HIDDEN_ROOT)
 
 
-read_environment()
 LIMIT_KEYS = {f.name for f in dataclasses.fields(launcher.Limits)}
 SESSION_KEYS = {"cell_timeout", "call_timeout", "total_timeout", "max_restarts", "call_budget"}
 

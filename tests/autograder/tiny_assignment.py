@@ -190,7 +190,7 @@ def register(monkeypatch, roots):
 
     monkeypatch.setattr(discovery, "SOURCE_ROOT", roots[0])
     monkeypatch.setattr(discovery, "HIDDEN_ROOT", roots[1])
-    # Grading processes spawned for --jobs read the roots from the environment.
+    # The `learnathon` command configures the run from the environment when it starts (config.py).
     monkeypatch.setenv("LEARNATHON_ASSIGNMENTS_DIR", str(roots[0]))
     monkeypatch.setenv("LEARNATHON_HIDDEN_TESTS_DIR", str(roots[1]))
     return discovery.load(NAME)
