@@ -59,6 +59,9 @@ def main():
     Instructors: `init` a course, release it with stock nbgrader, `autograde` the class.
     Students: `check` a notebook before submitting. `demo` runs it all on a built-in class.
     """
+    from .config import Config, configure
+
+    configure(Config.from_environment())     # the one read of the environment (autograder/config.py)
 
 
 @main.command()

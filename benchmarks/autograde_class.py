@@ -23,7 +23,7 @@ from autograder.classrun.autograde import autograde
 from autograder.grading import discovery
 from autograder.sandbox import launcher
 
-FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "assignments"
+FIXTURES = Path(__file__).resolve().parent.parent / "autograder" / "hidden"   # NAME/fixtures/PART/
 
 
 def class_mix(assignment: str, with_slow: bool):

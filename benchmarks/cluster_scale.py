@@ -28,12 +28,11 @@ os.environ["LEARNATHON_SCALE_ROOT"] = str(ROOT)
 # discovery reads these at import, here and in every cluster worker and grading process.
 os.environ["LEARNATHON_ASSIGNMENTS_DIR"] = str(ROOT / "assignments")
 os.environ["LEARNATHON_HIDDEN_TESTS_DIR"] = str(ROOT / "hidden")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "autograder"))
-
-import tiny_assignment as tiny  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # the project: its tests/ helpers
 
 from autograder.admin.course import init  # noqa: E402
 from autograder.classrun.autograde import autograde  # noqa: E402
+from tests.autograder import tiny_assignment as tiny  # noqa: E402
 
 KINDS = {
     "correct": {},

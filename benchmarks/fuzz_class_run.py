@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "tests" / "redteam"), str(ROOT / "tests" / "autograder"), str(ROOT)]
+sys.path.insert(0, str(ROOT))   # the project: its tests/ helpers
 
 RESULTS = ROOT / "benchmarks" / "results"
 DRAW = 50      # malformed folders hypothesis draws per example
@@ -43,17 +43,18 @@ def main() -> None:
     base = Path(tempfile.mkdtemp(prefix="learnathon-fuzz-"))
     base.chmod(0o755)
     import pytest
-    import tiny_assignment as tiny
+
+    from tests.autograder import tiny_assignment as tiny
 
     roots = base / "assignments", base / "hidden"
     tiny.write_assignment(*roots)
     tiny.register(pytest.MonkeyPatch(), roots)     # the registry and the environment of --jobs processes
 
-    import fuzz
     from hypothesis import HealthCheck, Phase, given, seed, settings
     from hypothesis import strategies as st
 
     from autograder.admin import course
+    from tests.redteam import fuzz
 
     the_course = course.init(base / "course", course_id="fuzz")
     source = the_course.root / "source" / tiny.NAME / f"{tiny.PART}.ipynb"

@@ -1,7 +1,7 @@
 """The similarity thresholds of `learnathon integrity`, measured: recall on disguised copies, false
 positives on independently written correct solutions.
 
-Copies: every fixture notebook of every assignment (``tests/assignments/*/fixtures/``: the solution
+Copies: every fixture notebook of every assignment (``autograder/hidden/*/fixtures/``: the solution
 with the fixture's cells), every correct alternative alone (its own cells, the released stubs
 elsewhere) and the instructor's solution, each disguised five ways (seeded):
 
@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "benchmarks" / "results"
-FIXTURES = ROOT / "tests" / "assignments"
+FIXTURES = ROOT / "autograder" / "hidden"   # NAME/fixtures/PART/
 DISGUISES = ("rename", "reorder", "format", "cells", "all")
 
 
@@ -220,13 +220,11 @@ def copy_of(work: Work, kind: str, seed: int):
 
 def population(tmp: Path) -> dict:
     """{(assignment, notebook spec): [Work, ...]} from the fixtures."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from support import student_version
-
     from autograder.admin.fabricate import read_fixture, with_cells
     from autograder.analytics.integrity.answers import read_answers, solution_answers
     from autograder.grading import discovery
     from autograder.intake.notebook import parse_notebook, validated_notebook
+    from tests.support import student_version
 
     found = {}
     for name in discovery.available():

@@ -1,8 +1,10 @@
 """Seeded numeric questions: the same seed gives the same question, another seed another variant.
 
-The right answer always comes from the project's reference code (solutions/cs1/forward_backward.py),
-so quiz and assignment can never disagree; the wrong options are the results of typical mistakes
+The right answer is computed with the lecture's formulas as the question states them (one sample, one
+hidden layer: ``hidden``, ``relu``, ``output``), the wrong options are the results of typical mistakes
 (forgot the bias, ReLU not applied, sum instead of mean, missing factor 2, wrong sign in the update).
+The quizzes need no assignment: tests/quizzes/test_parametric.py checks every answer against cs1's
+reference (solutions/cs1/forward_backward.py), so quiz and assignment never disagree.
 """
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ import numpy as np
 
 from quizzes.concepts import check_concepts
 from quizzes.model import OPTION_KEYS, Option, Question, Quiz
-from solutions.cs1.forward_backward import backward, forward, mse_loss, mse_loss_grad, relu, sgd_step
 
 N_OPTIONS = 4
 
@@ -61,6 +62,21 @@ def _ints(rng: np.random.Generator, shape, low: int = -3, high: int = 3, nonzero
     return values
 
 
+def relu(z):
+    return np.maximum(z, 0.0)
+
+
+def hidden(X: np.ndarray, params: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The hidden layer's pre-activations z and ReLU outputs a: z = x W1 + b1, a = max(0, z)."""
+    z = X @ params["W1"] + params["b1"]
+    return z, relu(z)
+
+
+def output(a: np.ndarray, params: dict) -> np.ndarray:
+    """The linear output layer: y_hat = a W2 + b2."""
+    return a @ params["W2"] + params["b2"]
+
+
 def _hidden_setup(rng: np.random.Generator):
     X = _ints(rng, (1, 3))
     params = {"W1": _ints(rng, (3, 2)), "b1": _ints(rng, (2,)), "W2": _ints(rng, (2, 1)), "b2": _ints(rng, (1,))}
@@ -84,8 +100,8 @@ def hidden_preactivation(seed: int) -> Question:
     """z1 of the lecture's worked example, with seeded numbers."""
     rng = np.random.default_rng([seed, 1])
     X, params = _hidden_setup(rng)
-    _, cache = forward(X, params, activation="relu")
-    z1, z2 = float(cache["Z1"][0, 0]), float(cache["Z1"][0, 1])
+    z, _ = hidden(X, params)
+    z1, z2 = float(z[0, 0]), float(z[0, 1])
     b1 = float(params["b1"][0])
     products = X[0] * params["W1"][:, 0]
     correct = Candidate(z1, f"$z_1 = {' + '.join(f'({format_number(p)})' for p in products)} + "
@@ -111,8 +127,8 @@ def relu_output(seed: int) -> Question:
     if rng.random() < 0.6:
         # Mostly negative pre-activations: that is where "ReLU not applied" becomes a visible mistake.
         params["b1"][0] = -abs(params["b1"][0]) - float(np.sum(np.abs(X[0] * params["W1"][:, 0])))
-    _, cache = forward(X, params, activation="relu")
-    z1, a1 = float(cache["Z1"][0, 0]), float(cache["A1"][0, 0])
+    z, a = hidden(X, params)
+    z1, a1 = float(z[0, 0]), float(a[0, 0])
     b1 = float(params["b1"][0])
     correct = Candidate(a1, f"$z_1 = {format_number(z1)}$, and $a_1 = \\max(0, z_1) = {format_number(a1)}$.")
     mistakes = [
@@ -140,8 +156,8 @@ def mse_value(seed: int) -> Question:
     y = _ints(rng, (3, 1), -4, 4, nonzero=False)
     if np.array_equal(y_hat, y):
         y[0, 0] += 2.0
-    loss = mse_loss(y_hat, y)
     diff = (y_hat - y)[:, 0]
+    loss = float(np.mean(diff ** 2))
     correct = Candidate(loss, f"Squared errors ${', '.join(format_number(d * d) for d in diff)}$; "
                               f"their mean is ${format_number(loss)}$.")
     mistakes = [
@@ -171,13 +187,13 @@ def gradient_step(seed: int) -> Question:
     params["b1"][:] = 2 * np.abs(params["W1"]).sum(axis=0) + 1
     y = _ints(rng, (1, 1), -3, 3)
     lr = float(rng.choice([0.01, 0.005, 0.001]))
-    y_hat, cache = forward(X, params, activation="relu")
+    _, a = hidden(X, params)
+    y_hat = output(a, params)
     if y_hat[0, 0] == y[0, 0]:
         y = y + 1.0
-    grads = backward(mse_loss_grad(y_hat, y), cache, params, activation="relu")
-    updated = sgd_step(params, grads, lr)
-    w, g, new_w = float(params["W2"][0, 0]), float(grads["W2"][0, 0]), float(updated["W2"][0, 0])
-    a1 = float(cache["A1"][0, 0])
+    a1, w = float(a[0, 0]), float(params["W2"][0, 0])
+    g = 2 * float(y_hat[0, 0] - y[0, 0]) * a1       # dL/dw4 = dL/dy_hat * dy_hat/dw4 (MSE of one sample)
+    new_w = w - lr * g
     correct = Candidate(new_w, f"$\\partial L / \\partial w_4 = 2 (\\hat{{y}} - y) a_1 = {format_number(g)}$, "
                                f"so $w_4' = {format_number(w)} - {format_number(lr)} \\cdot ({format_number(g)}) "
                                f"= {format_number(new_w)}$.")

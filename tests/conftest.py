@@ -1,19 +1,18 @@
-import sys
-from pathlib import Path
+"""The suite's plugins and session fixtures.
 
+Shared helpers are modules of the ``tests`` package tree (the checkout is on pytest's ``pythonpath``):
+``from tests import support``, ``from tests.autograder import tiny_assignment as tiny``. Fixtures the
+whole suite shares come from the plugins below, never from re-exports in a folder's conftest.py.
+"""
 import pytest
 
-TESTS = Path(__file__).parent
-# Both `import support` and `from tests.support import ...` work in every test module.
-for path in (str(TESTS), str(TESTS.parent)):
-    if path not in sys.path:
-        sys.path.insert(0, path)
+pytest_plugins = ("tests.autograder.tiny_assignment",)
 
 
 @pytest.fixture(scope="session")
 def private_install(tmp_path_factory):
     """This checkout and a self-contained venv in a mode-700 home (tests/private_install.py)."""
-    import private_install as install
+    from tests import private_install as install
 
     return install.build(tmp_path_factory.mktemp("private-home"))
 
@@ -21,6 +20,6 @@ def private_install(tmp_path_factory):
 @pytest.fixture(scope="session")
 def site_install(tmp_path_factory):
     """The same, with the project installed non-editably into the venv's site-packages."""
-    import private_install as install
+    from tests import private_install as install
 
     return install.build(tmp_path_factory.mktemp("site-home"), editable=False)

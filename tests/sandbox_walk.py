@@ -5,15 +5,12 @@ notebook stays small); the worker's own ``__pycache__`` is left out, as it diffe
 from __future__ import annotations
 
 import hashlib
-import sys
 from pathlib import Path
 
 import nbformat
 
 from autograder.sandbox import view as views
-
-sys.path.insert(0, str(Path(__file__).parent / "autograder"))
-import tiny_assignment as tiny  # noqa: E402
+from tests.autograder import tiny_assignment as tiny
 
 SKIPPED = f"{views.WORKER_INSIDE}/__pycache__"
 

@@ -6,24 +6,19 @@ fixture against its expect lines. Fixtures are found by tests/assignments/harnes
 """
 from __future__ import annotations
 
-import copy
 import fnmatch
 import json
 from pathlib import Path
 
 import nbformat
 
+from autograder.admin import fabricate
 from autograder.admin.fabricate import FixtureSubmission, grade_ids, read_fixture, with_cells  # noqa: F401 - re-exported
 
 
 def student_version(source: Path, out: Path) -> Path:
-    """What students receive: nbgrader's own ClearSolutions and ClearOutput on the source."""
-    from nbgrader.preprocessors import ClearOutput, ClearSolutions
-
-    nb = nbformat.read(source, as_version=4)
-    nb, _ = ClearSolutions().preprocess(copy.deepcopy(nb), {})
-    nb, _ = ClearOutput().preprocess(nb, {})
-    nbformat.write(nb, out)
+    """The student version of ``source`` (``autograder.admin.fabricate.student_version``), written to ``out``."""
+    nbformat.write(fabricate.student_version(nbformat.read(source, as_version=4)), out)
     return out
 
 

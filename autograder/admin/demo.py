@@ -19,21 +19,24 @@ from ..terminal import say
 from .course import init
 from .fabricate import SECTION, endless_loop, read_fixture, solved, truncated, with_cells
 
-# Typical mistakes come from the test suite's fixtures: tests/assignments/<name>/fixtures/<notebook>/, and the
-# integrity review's flagged student from tests/autograder/integrity_fixtures/<name>/<notebook>/.
-FIXTURES = discovery.PROJECT_ROOT / "tests" / "assignments"
-INTEGRITY_FIXTURES = discovery.PROJECT_ROOT / "tests" / "autograder" / "integrity_fixtures"
+# Typical mistakes and correct alternatives come from the assignment's fixture submissions, the integrity
+# review's flagged student from its integrity fixtures: package data beside the hidden tests
+# (discovery.Assignment.fixture_folder, .integrity_fixture_folder), never the test tree.
 
 
 class DemoError(ValueError):
     pass
 
 
+def fixtures(assignment: str, notebook: str) -> list:
+    """The fixture submissions of a notebook: typical mistakes and correct alternatives."""
+    folder = discovery.load(assignment).fixture_folder(notebook)
+    return [read_fixture(p) for p in sorted(folder.glob("*.py"))] if folder.is_dir() else []
+
+
 def mistakes(assignment: str, notebook: str, count: int) -> list:
-    """The first ``count`` typical-mistake fixtures of a notebook (from the test suite)."""
-    folder = FIXTURES / assignment / "fixtures" / notebook
-    found = [read_fixture(p) for p in sorted(folder.glob("*.py"))] if folder.is_dir() else []
-    return [f for f in found if not f.full_marks][:count]
+    """The first ``count`` typical-mistake fixtures of a notebook."""
+    return [f for f in fixtures(assignment, notebook) if not f.full_marks][:count]
 
 
 def _solved(nb, release: Path, out: Path) -> list[str]:
@@ -50,6 +53,10 @@ def _with_mistakes(skip: int):
     """Two typical mistakes per notebook, after the first ``skip`` of them."""
     def build(nb, release: Path, out: Path) -> list[str]:
         chosen = mistakes(nb.assignment, nb.name, 4)[skip:][:2]
+        if not chosen:     # never a correct notebook under the name of a typical mistake
+            raise DemoError(f"{nb.assignment}/{nb.name}: the demo needs {skip + 1} or more typical-mistake fixtures "
+                            f"(found {len(mistakes(nb.assignment, nb.name, 4))} in "
+                            f"{discovery.load(nb.assignment).fixture_folder(nb.name)})")
         cells: dict[str, str] = {}
         for fixture in chosen:
             cells.update(fixture.cells)
@@ -59,10 +66,12 @@ def _with_mistakes(skip: int):
 
 
 def own_style(nb) -> dict[str, str]:
-    """The answers of the notebook's largest correct alternative (tests' fixtures): work in another style."""
-    folder = FIXTURES / nb.assignment / "fixtures" / nb.name
-    correct = [f for f in map(read_fixture, sorted(folder.glob("*.py"))) if f.full_marks] if folder.is_dir() else []
-    return max(correct, key=lambda f: sum(map(len, f.cells.values()))).cells if correct else {}
+    """The answers of the notebook's largest correct alternative (a fixture): work in another style."""
+    correct = [f for f in fixtures(nb.assignment, nb.name) if f.full_marks]
+    if not correct:
+        raise DemoError(f"{nb.assignment}/{nb.name}: the demo needs a correct-alternative fixture "
+                        f"(none in {discovery.load(nb.assignment).fixture_folder(nb.name)})")
+    return max(correct, key=lambda f: sum(map(len, f.cells.values()))).cells
 
 
 def reworded(cells: dict[str, str]) -> dict[str, str]:
@@ -83,12 +92,26 @@ def _in_own_style(copy: bool):
     return build
 
 
+# The integrity flags the demo's flagged student raises: a numerical backward pass, a relu that reads its callers.
+FLAGGED = ("backward_calls_forward", "frames")
+
+
+def flagged_kinds(assignment: discovery.Assignment) -> tuple[str, ...]:
+    """The FLAGGED kinds some notebook of the assignment has an integrity fixture for."""
+    return tuple(kind for kind in FLAGGED
+                 if any((assignment.integrity_fixture_folder(nb.name) / f"{kind}.py").is_file()
+                        for nb in assignment.notebooks))
+
+
 def _flagged(nb, release: Path, out: Path) -> list[str]:
-    """The solution with the integrity fixtures of the notebook (a numerical backward pass, a relu that
-    reads its callers): full marks or nearly, and flagged for the instructor."""
-    folder = INTEGRITY_FIXTURES / nb.assignment / nb.name
+    """The solution with the notebook's FLAGGED integrity fixtures: full marks or nearly, and flagged for
+    the instructor (a notebook without any is handed in as solved: the other notebook carries the flags)."""
+    if not flagged_kinds(discovery.load(nb.assignment)):
+        raise DemoError(f"{nb.assignment}: the demo's flagged student needs an integrity fixture "
+                        f"({', '.join(FLAGGED)}) in {discovery.load(nb.assignment).hidden_dir / 'integrity_fixtures'}")
     cells: dict[str, str] = {}
-    for path in [folder / "backward_calls_forward.py", folder / "frames.py"]:
+    for kind in FLAGGED:
+        path = discovery.load(nb.assignment).integrity_fixture_folder(nb.name) / f"{kind}.py"
         if path.is_file():
             _, *sections = SECTION.split(path.read_text())
             cells.update({sections[i]: sections[i + 1].strip("\n") + "\n" for i in range(0, len(sections), 2)})

@@ -1,4 +1,5 @@
-"""Build submissions from an instructor's source notebook: for the demo class and the tests.
+"""Build notebooks from an instructor's source notebook: the student version, and submissions for the
+demo class and the tests.
 
 A *fixture submission* is a small text file:
 
@@ -20,6 +21,7 @@ points; ``# expect: full-marks`` marks a correct alternative that must score the
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 from pathlib import Path
@@ -76,6 +78,17 @@ def read_fixture(path: Path) -> FixtureSubmission:
     if not (must_fail or full):
         raise ValueError(f"{path}: says neither expect-fail nor expect: full-marks")
     return FixtureSubmission(path, " ".join(description), cells, must_fail, must_pass, full, mistakes)
+
+
+def student_version(source_nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """What students receive, as a new notebook: the source through the preprocessors of ``nbgrader
+    generate_assignment`` that need no gradebook (a course's release runs the command itself)."""
+    from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme, ClearOutput, ClearSolutions, LockCells
+
+    nb = copy.deepcopy(source_nb)
+    for preprocessor in (LockCells(), ClearSolutions(), ClearOutput(), ClearHiddenTests(), ClearMarkScheme()):
+        nb, _ = preprocessor.preprocess(nb, {})
+    return nb
 
 
 def grade_ids(nb) -> list[str]:

@@ -68,7 +68,7 @@ def render(assignment: str, packages: dict[str, str], files: list[str], course_u
     return TEMPLATE.format(assignment=assignment, packages=dict(packages), files=list(files), course_url=course_url)
 
 
-def imported_modules(code: str) -> list[str]:
+def top_level_imports(code: str) -> list[str]:
     """Top-level module names imported by ``code`` (in order of first appearance; magics ignored)."""
     from IPython.core.inputtransformer2 import TransformerManager
 
@@ -89,12 +89,12 @@ def third_party_packages(codes: list[str], local_modules: set[str]) -> dict[str,
     """{import name: pip name} for the modules ``codes`` import that neither Python nor the released
     files provide."""
     skip = set(sys.stdlib_module_names) | PROVIDED_BY_JUPYTER | local_modules | {"__future__"}
-    modules = [m for code in codes for m in imported_modules(code) if m not in skip]
+    modules = [m for code in codes for m in top_level_imports(code) if m not in skip]
     return {m: PIP_NAMES.get(m, m) for m in dict.fromkeys(modules)}
 
 
 def packages_of(codes: list[str]) -> set[str]:
-    return {m for code in codes for m in imported_modules(code)}
+    return {m for code in codes for m in top_level_imports(code)}
 
 
 def is_setup_cell(cell) -> bool:

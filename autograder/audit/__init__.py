@@ -31,7 +31,7 @@ from pathlib import Path
 
 import nbformat
 
-from ..admin.fabricate import read_fixture, with_cells
+from ..admin.fabricate import read_fixture, student_version, with_cells
 from ..classrun import processes
 from ..grading import discovery as registry
 from . import mutants as mutation
@@ -78,8 +78,8 @@ class Graded:
 
 
 def fixture_folders(assignment: str, notebook: str) -> list[Path]:
-    """Where an assignment's fixture submissions live: tests/assignments/NAME/fixtures/PART/."""
-    folder = registry.PROJECT_ROOT / "tests" / "assignments" / assignment / "fixtures" / notebook
+    """Where an assignment's fixture submissions live (package data beside its hidden tests)."""
+    folder = registry.load(assignment).fixture_folder(notebook)
     return [folder] if folder.is_dir() else []
 
 
@@ -107,7 +107,7 @@ def plan(assignment: registry.Assignment, folder: Path, *, seeds: int, mutants_p
         if only and spec.name not in only:
             continue
         source_nb = nbformat.read(spec.source, as_version=4)
-        released = nulls.released_notebook(source_nb)
+        released = student_version(source_nb)
         work = folder / spec.name
         work.mkdir(parents=True, exist_ok=True)
 
@@ -207,7 +207,7 @@ def grade_all(assignment: str, jobs: list[Job], workers: int, progress: Callable
         spec = registry.load(assignment)
         with concurrent.futures.ProcessPoolExecutor(
                 max_workers=workers, mp_context=processes.context(spec.notebooks[0].preload if spec.notebooks else ()),
-                initializer=processes.start, initargs=(dict(os.environ),)) as pool:
+                initializer=processes.start, initargs=(dict(os.environ), registry.configured())) as pool:
             for future in concurrent.futures.as_completed([pool.submit(_grade, assignment, job) for job in jobs]):
                 finished(future.result())
     order = {job.path: i for i, job in enumerate(jobs)}

@@ -207,15 +207,6 @@ def graded_functions(source_nb, released_nb) -> list[GradedFunction]:
     return found
 
 
-def released_notebook(source_nb):
-    """What students receive: nbgrader's own ClearSolutions and ClearOutput."""
-    from nbgrader.preprocessors import ClearOutput, ClearSolutions
-
-    nb, _ = ClearSolutions().preprocess(copy.deepcopy(source_nb), {})
-    nb, _ = ClearOutput().preprocess(nb, {})
-    return nb
-
-
 def null_cell(source: str, function: str, variant: str) -> str:
     """The solution cell with ``function`` renamed away and a ``variant`` stand-in defined in its place."""
     tree = ast.parse(source)

@@ -21,10 +21,17 @@ from ..admin.course import Course, open_course
 from ..errors import GraderError
 from ..grading import discovery
 from ..grading.runner import UnreadableSession, grade_notebook, run_hidden_tests
-from ..intake.files import Folder, SubmissionError, read_submission, read_timestamp, student_id_problem
+from ..intake.files import (
+    Folder,
+    SubmissionError,
+    read_nbgrader_records,
+    read_submission,
+    student_id_problem,
+    submission_time,
+)
 from ..intake.notebook import instructor_copy_reason, parse_notebook, validated_notebook
 from ..outputs import ClassRun, Output, Outputs, standard_outputs
-from ..outputs.marker import fingerprint, is_marked
+from ..outputs.marker import fingerprint, folder_fingerprint, is_marked
 from ..outputs.progress import Notify, Progress
 from ..results.records import NotebookReport, StudentResult
 from ..sandbox import host, launcher
@@ -35,9 +42,10 @@ from . import processes
 class Submission(NamedTuple):
     student: str
     folder: Path
-    fingerprint: str     # taken before grading: a resubmission during the run is graded by the next one
+    fingerprint: str     # of the folder before grading: decides whether to grade (the marker gets what was graded)
     submitted_at: dt.datetime | None = None
     notes: tuple[str, ...] = ()
+    nbgrader_records: dict[str, bytes] = {}     # timestamp.txt and submission_secret.txt, read with submitted_at
 
 
 def grade_files(spec: discovery.Assignment, files: dict[str, bytes | str], student: str, *,
@@ -55,9 +63,10 @@ def grade_files(spec: discovery.Assignment, files: dict[str, bytes | str], stude
                 raise SubmissionError(copied)
         except SubmissionError as exc:
             reports.append(NotebookReport(spec.name, nb.name, run_hidden_tests(nb, UnreadableSession(str(exc))),
-                                          error=str(exc), student=student))
+                                          error=str(exc), student=student, graded_file=content))
             continue
-        reports.append(grade_notebook(nb, notebook, slot=slot, student=student))
+        report = grade_notebook(nb, notebook, slot=slot, student=student)
+        reports.append(dataclasses.replace(report, graded_file=content))
     return reports
 
 
@@ -80,13 +89,16 @@ def _grade_on_cluster(assignment: str, student: str, files: dict[str, bytes | st
     return grade_files(discovery.load(assignment), files, student)
 
 
-def submission_time(folder: Path) -> tuple[dt.datetime | None, str | None]:
-    """nbgrader's timestamp.txt, read like any submitted file; (None, why) when it is not usable."""
+def submission(name: str, folder: Path, spec: discovery.Assignment) -> Submission:
+    """A student's submission as the run finds it before grading: the folder's fingerprint, and nbgrader's
+    records (timestamp.txt and submission_secret.txt, read like any submitted file) with the time they hold."""
     try:
         with Folder.open(folder.parent.parent, folder.parent.name, folder.name) as opened:
-            return read_timestamp(opened)
+            records, refused = read_nbgrader_records(opened)
     except SubmissionError:
-        return None, None       # the folder itself is refused: its notebooks say why
+        records, refused = {}, {}       # the folder itself is refused: its notebooks say why
+    submitted_at, note = submission_time(records, refused)
+    return Submission(name, folder, folder_fingerprint(folder, spec), submitted_at, (note,) if note else (), records)
 
 
 def select_students(course: Course, assignment: str, student: str | None) -> list[str]:
@@ -98,7 +110,8 @@ def select_students(course: Course, assignment: str, student: str | None) -> lis
     return [student]
 
 
-def graded(submission: Submission, grade: Callable[[], list[NotebookReport]]) -> StudentResult:
+def graded(submission: Submission, spec: discovery.Assignment,
+           grade: Callable[[], list[NotebookReport]]) -> StudentResult:
     """Run one student's grading. The one place where a failure of the grading machine (not of the
     student) is caught: it becomes NOT GRADED, which no recording output ever sees, never a zero."""
     try:
@@ -106,8 +119,12 @@ def graded(submission: Submission, grade: Callable[[], list[NotebookReport]]) ->
     except GraderError as exc:
         return StudentResult(submission.student, [], not_graded=str(exc).splitlines()[0],
                              folder=submission.folder, fingerprint=submission.fingerprint)
-    return StudentResult(submission.student, reports, folder=submission.folder, fingerprint=submission.fingerprint,
-                         submitted_at=submission.submitted_at, notes=list(submission.notes))
+    # The marker records what was graded: a notebook resubmitted after the folder's fingerprint was taken
+    # was graded as the new one, and a rerun must then skip it.
+    graded_files = {f"{r.notebook}.ipynb": r.graded_file for r in reports if r.graded_file is not None}
+    return StudentResult(submission.student, reports, folder=submission.folder,
+                         fingerprint=fingerprint(graded_files, spec), submitted_at=submission.submitted_at,
+                         notes=list(submission.notes), nbgrader_records=dict(submission.nbgrader_records))
 
 
 def grade_all(todo: list[Submission], spec: discovery.Assignment, *, jobs: int,
@@ -123,17 +140,18 @@ def grade_all(todo: list[Submission], spec: discovery.Assignment, *, jobs: int,
                                      key=f"learnathon-{spec.name}-{sub.student}-{sub.fingerprint[:12]}"): sub
                        for sub in todo}
             for future in as_completed(pending):
-                yield graded(pending[future], future.result)
+                yield graded(pending[future], spec, future.result)
     elif jobs <= 1 or len(todo) <= 1:
         for sub in todo:
-            yield graded(sub, lambda: grade_student(spec, sub.folder, sub.student))
+            yield graded(sub, spec, lambda: grade_student(spec, sub.folder, sub.student))
     else:
         preload = spec.notebooks[0].preload if spec.notebooks else ()
         libraries = spec.notebooks[0].libraries if spec.notebooks else ()
         with host.HostsForJobs(jobs, libraries=libraries, preload=preload, workdir=ZYGOTES) as hosts, \
                 concurrent.futures.ProcessPoolExecutor(
                     max_workers=jobs, mp_context=processes.context(preload),
-                    initializer=processes.start, initargs=(dict(os.environ), hosts.offers)) as pool:
+                    initializer=processes.start,
+                    initargs=(dict(os.environ), discovery.configured(), hosts.offers)) as pool:
             parts = {sub.student: [pool.submit(_grade_part_in_worker, spec.name, str(sub.folder), sub.student, nb.name)
                                    for nb in spec.notebooks] for sub in todo}
             owner = {future: sub for sub in todo for future in parts[sub.student]}
@@ -143,7 +161,8 @@ def grade_all(todo: list[Submission], spec: discovery.Assignment, *, jobs: int,
                     sub = owner[future]
                     waiting[sub.student] -= 1
                     if not waiting[sub.student]:       # every part of this student is back
-                        yield graded(sub, lambda: [report for part in parts[sub.student] for report in part.result()])
+                        yield graded(sub, spec,
+                                     lambda: [report for part in parts[sub.student] for report in part.result()])
             finally:
                 for future in owner:       # stopped early (an output failed): drop what has not started
                     future.cancel()
@@ -167,7 +186,7 @@ def autograde(*, course_dir: Path, assignment: str, student: str | None = None, 
     results: list[StudentResult] = []
 
     def deliver(result: StudentResult) -> None:
-        results.append(result)
+        results.append(result.without_graded_files())
         sink.write(result)
 
     sink.begin()
@@ -178,12 +197,11 @@ def autograde(*, course_dir: Path, assignment: str, student: str | None = None, 
         if problem:     # not an id the gradebook, terminals and exports can hold: the instructor renames it
             deliver(StudentResult(name, [], not_graded=problem, folder=folder))
             continue
-        submitted_at, note = submission_time(folder)
-        submission = Submission(name, folder, fingerprint(folder, spec), submitted_at, (note,) if note else ())
-        if not force and is_marked(course, assignment, name, submission.fingerprint):
-            deliver(StudentResult(name, [], skipped=True, folder=folder, fingerprint=submission.fingerprint))
+        found = submission(name, folder, spec)
+        if not force and is_marked(course, assignment, name, found.fingerprint):
+            deliver(StudentResult(name, [], skipped=True, folder=folder, fingerprint=found.fingerprint))
         else:
-            todo.append(submission)
+            todo.append(found)
     # closing(): if an output fails, queued grading is dropped and the pool or cluster client closed now,
     # not whenever the traceback (which holds this generator) is released.
     with contextlib.closing(grade_all(todo, spec, jobs=jobs, cluster=cluster)) as arriving:

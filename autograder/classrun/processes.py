@@ -7,7 +7,7 @@ spawned fresh. Forked from a server that imported them once, a process starts wa
 is never this process (a fork of a process whose torch/OpenMP threads already ran deadlocks): it
 is started fresh, imports with one math thread (so no library thread pool exists when it forks)
 and runs no library code. Its environment is the one of its start, so each grading process takes
-the run's current environment first thing (``start``).
+the run's current environment and its configuration (``autograder.config``) first thing (``start``).
 
 This module imports nothing heavy: unpickling its initializer in a fresh process must not import
 the engine before the run's environment is in place.
@@ -17,9 +17,12 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.forkserver
 import os
-import sys
 import tempfile
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 # One BLAS/OpenMP/torch thread per grading process, so N jobs use N cores.
 ONE_MATH_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
@@ -50,16 +53,17 @@ def context(libraries: tuple[str, ...] = ()) -> multiprocessing.context.BaseCont
     return context
 
 
-def start(environment: dict[str, str], hosts: Sequence = ()) -> None:
-    """First thing in each grading process: the run's environment, one math thread each, and one
-    of the sandbox hosts the run started for its grading processes (``warm.HostsForJobs``)."""
+def start(environment: dict[str, str], config: Config, hosts: Sequence = ()) -> None:
+    """First thing in each grading process: the run's environment and configuration (given, never
+    re-read from the environment), one math thread each, and one of the sandbox hosts the run started
+    for its grading processes (``warm.HostsForJobs``)."""
+    from ..config import configure
+
     os.environ.clear()
     os.environ.update(environment)
     os.environ.update(ONE_MATH_THREAD)
     tempfile.tempdir = None                  # the server's cached temporary folder may be another
-    discovery = sys.modules.get("autograder.grading.discovery")
-    if discovery is not None:               # imported before this ran (the run's main module): re-read
-        discovery.read_environment()
+    configure(config)
     if hosts:
         from ..sandbox import host
 

@@ -9,28 +9,26 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
-import os
 import tomllib
 from pathlib import Path
 
 import assignments as assignments_package
 
+from ..config import Config
 from ..sandbox import launcher, session
 
 PROJECT_ROOT = Path(assignments_package.__file__).parent.parent
-# Where assignments live; the environment can point elsewhere (a course's own assignments, tests).
-# Read at import, so grading processes for --jobs see the same folders (``read_environment``).
-SOURCE_ROOT = HIDDEN_ROOT = Path()
+# Where assignments live: the run's configuration (autograder/config.py sets them; a test registers
+# its own assignment here).
+_AT_IMPORT = Config.from_environment()
+SOURCE_ROOT, HIDDEN_ROOT = _AT_IMPORT.assignments_root, _AT_IMPORT.hidden_root
 
 
-def read_environment() -> None:
-    """Set SOURCE_ROOT and HIDDEN_ROOT from LEARNATHON_ASSIGNMENTS_DIR / LEARNATHON_HIDDEN_TESTS_DIR."""
-    global SOURCE_ROOT, HIDDEN_ROOT
-    SOURCE_ROOT = Path(os.environ.get("LEARNATHON_ASSIGNMENTS_DIR") or Path(assignments_package.__file__).parent)
-    HIDDEN_ROOT = Path(os.environ.get("LEARNATHON_HIDDEN_TESTS_DIR") or Path(__file__).parent.parent / "hidden")
+def configured() -> Config:
+    """The roots in use, as the Config a grading process receives (``classrun.processes.start``)."""
+    return Config(assignments_root=SOURCE_ROOT, hidden_root=HIDDEN_ROOT)
 
 
-read_environment()
 LIMIT_KEYS = {f.name for f in dataclasses.fields(launcher.Limits)}
 SESSION_KEYS = {"cell_timeout", "call_timeout", "total_timeout", "max_restarts", "call_budget"}
 
@@ -78,6 +76,17 @@ class Assignment:
     notebooks: tuple[NotebookSpec, ...]
     files: tuple[Path, ...] = ()
     demo: dict = dataclasses.field(default_factory=dict)   # grading.toml's [demo] table (autograder/admin/demo.py)
+    hidden_dir: Path = Path()      # hidden tests, settings and the assignment's fixture submissions
+
+    def fixture_folder(self, notebook: str) -> Path:
+        """The notebook's fixture submissions, typical mistakes and correct alternatives (format:
+        admin/fabricate.py): package data beside the hidden tests, so the demo and the audit find them in
+        an installed copy too, and the sandbox never shows them."""
+        return self.hidden_dir / "fixtures" / notebook
+
+    def integrity_fixture_folder(self, notebook: str) -> Path:
+        """The notebook's submissions made to raise one integrity flag each (``KIND.py``; AUTHORING.md)."""
+        return self.hidden_dir / "integrity_fixtures" / notebook
 
     def notebook(self, filename: str) -> NotebookSpec:
         stem = Path(filename).name.removesuffix(".ipynb")
@@ -143,4 +152,4 @@ def load(name: str) -> Assignment:
         specs.append(NotebookSpec(name, notebook.stem, notebook, tests, files, settings, preload, libraries))
     if not specs:
         raise UnknownAssignment(f"assignment {name!r} has no notebooks in {source_dir}")
-    return Assignment(name, source_dir, tuple(specs), files, config.get("demo", {}))
+    return Assignment(name, source_dir, tuple(specs), files, config.get("demo", {}), hidden_dir)

@@ -180,22 +180,17 @@ def read_submission(folder: Path, filenames: list[str]) -> dict[str, bytes | str
 NBGRADER_RECORDS = ("timestamp.txt", "submission_secret.txt")
 
 
-def read_nbgrader_records(folder: Path) -> dict[str, bytes]:
-    """{file name: bytes} of the NBGRADER_RECORDS a submission folder holds, read like its notebooks
-    (no links, regular files only) and at most MAX_TIMESTAMP_BYTES each; any other is left out."""
-    try:
-        opened = Folder.open(folder.parent.parent, folder.parent.name, folder.name)
-    except SubmissionError:
-        return {}
-    with opened:
-        found = {}
-        for name in NBGRADER_RECORDS:
+def read_nbgrader_records(folder: Folder) -> tuple[dict[str, bytes], dict[str, str]]:
+    """The NBGRADER_RECORDS an opened submission folder holds, read like its notebooks (no links, regular
+    files only, at most MAX_TIMESTAMP_BYTES each): ({file name: bytes}, {file name: why it was refused})."""
+    found, refused = {}, {}
+    for name in NBGRADER_RECORDS:
+        if folder.has(name):
             try:
-                if opened.has(name):
-                    found[name] = opened.read(name, max_bytes=MAX_TIMESTAMP_BYTES)
-            except SubmissionError:
-                continue
-        return found
+                found[name] = folder.read(name, max_bytes=MAX_TIMESTAMP_BYTES)
+            except SubmissionError as exc:
+                refused[name] = str(exc)
+    return found, refused
 
 
 def parse_timestamp(data: bytes) -> tuple[dt.datetime | None, str | None]:
@@ -219,13 +214,14 @@ def parse_timestamp(data: bytes) -> tuple[dt.datetime | None, str | None]:
 
 
 def read_timestamp(folder: Folder) -> tuple[dt.datetime | None, str | None]:
-    if not folder.has("timestamp.txt"):
-        return None, None
-    try:
-        data = folder.read("timestamp.txt", max_bytes=MAX_TIMESTAMP_BYTES)
-    except SubmissionError as exc:
-        return None, f"{exc}; the submission is recorded without a submission time"
-    return parse_timestamp(data)
+    return submission_time(*read_nbgrader_records(folder))
+
+
+def submission_time(records: dict[str, bytes], refused: dict[str, str]) -> tuple[dt.datetime | None, str | None]:
+    """The time in ``read_nbgrader_records``'s timestamp.txt, or (None, why it is not usable; None if absent)."""
+    if "timestamp.txt" in refused:
+        return None, f"{refused['timestamp.txt']}; the submission is recorded without a submission time"
+    return parse_timestamp(records["timestamp.txt"]) if "timestamp.txt" in records else (None, None)
 
 
 def printable_excerpt(text: str, limit: int = 40) -> str:

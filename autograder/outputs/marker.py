@@ -1,18 +1,21 @@
 """Resume marker: once a student is recorded, a file with the fingerprint of what was graded.
 
-The fingerprint hashes the submitted notebooks, the assignment's sources and hidden tests, and the
-grader's version; ``autograde`` skips a student whose marker holds the current fingerprint, so a
-rerun grades only what changed and a killed run resumes where it stopped.
+The fingerprint hashes the notebooks as grading took them, the assignment's sources and hidden tests,
+and the grader's version; ``autograde`` skips a student whose marker holds the fingerprint of the
+folder as it is now, so a rerun grades only what changed and a killed run resumes where it stopped.
+A marker holds what was graded, not what the folder held before: a notebook resubmitted while its
+student waited to be graded is graded and marked as the new one.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..intake.files import MAX_NOTEBOOK_BYTES, Folder, SubmissionError, safe_file_stem
+from ..intake.files import read_submission, safe_file_stem
 from ..results.records import StudentResult
 from .base import ClassRun, Output, Stage, atomic_write
 
@@ -21,31 +24,25 @@ if TYPE_CHECKING:
     from ..grading.discovery import Assignment
 
 
-def fingerprint(folder: Path, assignment: Assignment) -> str:
-    """The submission's notebooks, read as grading reads them (a link, FIFO or oversized file is hashed
-    as the reason it is refused: never followed, never waited for), the sources, tests and version."""
+def fingerprint(files: Mapping[str, bytes | str], assignment: Assignment) -> str:
+    """What was graded: each notebook as ``intake.files.read_submission`` took it (its bytes, or why it was
+    refused: a link, FIFO or oversized file is never followed, never waited for), the sources, tests and version."""
     digest = hashlib.sha256(__version__.encode())
-    try:
-        opened = Folder.open(folder.parent.parent, folder.parent.name, folder.name)
-    except (SubmissionError, OSError) as exc:
-        opened, refused = None, str(exc)
     for nb in assignment.notebooks:
         digest.update(nb.filename.encode())
-        if opened is None:
-            digest.update(f"<refused: {refused}>".encode())
-        elif not opened.has(nb.filename):
-            digest.update(b"<missing>")
-        else:
-            try:
-                digest.update(opened.read(nb.filename, max_bytes=MAX_NOTEBOOK_BYTES))
-            except SubmissionError as exc:
-                digest.update(f"<refused: {exc}>".encode())
+        content = files.get(nb.filename, "not graded")
+        # Tagged and length-prefixed: no file's bytes can read as a refusal or run into the next notebook.
+        data = content if isinstance(content, bytes) else content.encode("utf-8", "backslashreplace")
+        digest.update(b"%s %d:" % (b"file" if isinstance(content, bytes) else b"refused", len(data)) + data)
         for path in (nb.source, nb.tests):
             digest.update(path.name.encode())
             digest.update(path.read_bytes() if path.is_file() else b"<missing>")
-    if opened is not None:
-        opened.close()
     return digest.hexdigest()
+
+
+def folder_fingerprint(folder: Path, assignment: Assignment) -> str:
+    """The fingerprint of a submission folder as it is now (whether it changed since it was graded)."""
+    return fingerprint(read_submission(folder, [nb.filename for nb in assignment.notebooks]), assignment)
 
 
 def marker_path(course: Course, assignment: str, student: str) -> Path:

@@ -162,7 +162,7 @@ def run(assignment: str, root: Path) -> int:
         notes = place_submission(spec, root / "submission", folder)
         # The sandbox's root holds nothing of /autograder but the libraries of the venv (sandbox/view.py):
         # student code can neither read the source, the submission nor results/, nor forge what Gradescope shows.
-        result = graded(Submission("submission", folder, ""), lambda: grade_student(spec, folder, "submission"))
+        result = graded(Submission("submission", folder, ""), spec, lambda: grade_student(spec, folder, "submission"))
     if result.not_graded:
         warn(f"learnathon: NOT GRADED, the grading machine failed: {printable(result.not_graded)}")
         return 1

@@ -75,6 +75,10 @@ class NotebookReport:
     seconds: float = 0.0
     call_seconds: float = 0.0        # spent in calls of the student's functions (the notebook's call budget)
     timings: Timings | None = None    # where the seconds went (benchmarks/); never part of a grade
+    # The notebook file exactly as grading took it (``intake.files.read_submission``: its bytes, or why it could
+    # not be read). Feedback and the resume marker are built from it, never from a second read of the folder,
+    # so a resubmission during a run never gets these results. None: not graded from a submission folder.
+    graded_file: bytes | str | None = dataclasses.field(default=None, repr=False)
 
     @property
     def score(self) -> float:
@@ -122,9 +126,16 @@ class StudentResult:
     skipped: bool = False          # already graded, unchanged since
     not_graded: str | None = None  # the grading machine failed (not the student): nothing recorded
     folder: Path | None = None     # the submission folder these reports grade
-    fingerprint: str | None = None  # of the submission and the grader when grading started (resume marker)
+    fingerprint: str | None = None  # of what was graded and the grader (resume marker; outputs.marker.fingerprint)
     submitted_at: dt.datetime | None = None   # from nbgrader's timestamp.txt, when it holds a usable date
     notes: list[str] = dataclasses.field(default_factory=list)   # about the submission folder (timestamp.txt)
+    # nbgrader's timestamp.txt and submission_secret.txt as read with ``submitted_at`` (intake.files.NBGRADER_RECORDS)
+    nbgrader_records: dict[str, bytes] = dataclasses.field(default_factory=dict, repr=False)
+
+    def without_graded_files(self) -> StudentResult:
+        """This result without its notebooks' bytes (``NotebookReport.graded_file``): what a class run keeps
+        once every output has written the student, so a whole class's notebooks are never held at once."""
+        return dataclasses.replace(self, reports=[dataclasses.replace(r, graded_file=None) for r in self.reports])
 
     @property
     def graded(self) -> bool:

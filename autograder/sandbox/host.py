@@ -157,7 +157,7 @@ class Zygote:
             cgroups = [os.open(path, os.O_WRONLY | os.O_CLOEXEC) for path in launcher.slot_cgroups(self.slot, limits)]
             opened += cgroups
             opened += [os.open(path, os.O_RDONLY | os.O_CLOEXEC) for path in files]
-            request = {"op": "spawn", "scratch": str(scratch), "env": launcher.clean_environment(scratch),
+            request = {"op": "spawn", "scratch": str(scratch), "env": launcher.student_environment(scratch),
                        "limits": dataclasses.asdict(limits), "cgroups": len(cgroups),
                        "files": [path.name for path in files]}
             socket.send_fds(self._channel(), [json.dumps(request).encode()], [*fds, *opened])
@@ -282,14 +282,9 @@ class HostsForJobs:
 def adopt(offers: list[HostOffer]) -> None:
     """In a grading process: take over the first host no other process has taken (a lock next
     to its address), with its slot. Without one, the process starts its own host when needed."""
-    import fcntl
-
     for offer in offers:
-        claim = open(f"{offer.address}.claim", "a")
-        try:
-            fcntl.flock(claim, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            claim.close()
+        claim = launcher.try_lock(f"{offer.address}.claim")
+        if claim is None:
             continue
         _claims.append(claim)                      # held while this process lives
         try:
@@ -305,7 +300,7 @@ def adopt(offers: list[HostOffer]) -> None:
 _claims: list = []
 
 
-def imported_modules(sources) -> set[str]:
+def imported_modules_with_parents(sources) -> set[str]:
     """The modules code cells import, with their parent packages (``import matplotlib.pyplot``:
     matplotlib.pyplot and matplotlib); cells that do not parse are skipped."""
     names: set[str] = set()
@@ -328,7 +323,7 @@ def preload_for(candidates, sources) -> tuple[str, ...]:
     for grading one notebook, the host need not import what only another part imports. The
     notebook only selects among ``candidates``; it never names what the root-owned host imports.
     Submodules it does not import itself (torch._dynamo) are left to be imported when used."""
-    used = imported_modules(sources)
+    used = imported_modules_with_parents(sources)
     return tuple(name for name in candidates if name in used)
 
 

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import IO
 
 from ..errors import GraderError
 from . import view as views
@@ -80,23 +81,31 @@ def process_slot() -> int:
     return slot
 
 
-def _free_slot() -> tuple[int, object]:
-    """A slot no living process holds, and the open lock file that holds it (closed: released)."""
+def try_lock(path: Path | str) -> IO | None:
+    """The open file holding an exclusive lock on ``path`` (closing it, or the process ending, releases
+    it), or None at once when another process holds it: slots and offered hosts are claimed this way."""
     import fcntl
 
+    handle = open(path, "a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle
+
+
+def _free_slot() -> tuple[int, IO]:
+    """A slot no living process holds, and the open lock file that holds it (closed: released)."""
     base = slot_locks()
     for slot in range(1, 1000):
-        handle = open(base / f"{slot}.lock", "a")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            continue
-        return slot, handle
+        handle = try_lock(base / f"{slot}.lock")
+        if handle is not None:
+            return slot, handle
     raise RuntimeError("all 999 sandbox slots on this machine are taken")
 
 
-def reserve_slots(count: int) -> list[tuple[int, object]]:
+def reserve_slots(count: int) -> list[tuple[int, IO]]:
     """``count`` more slots for this process to hand to its grading processes (``adopt_slot``);
     each is held until its lock file is closed."""
     return [_free_slot() for _ in range(count)]
@@ -181,7 +190,9 @@ def cgroups_available() -> bool:
     return bool(slot_cgroups(0, Limits()))
 
 
-def clean_environment(scratch: Path) -> dict[str, str]:
+def student_environment(scratch: Path) -> dict[str, str]:
+    """The whole environment student code runs with (nothing of the grader's but two OpenBLAS settings),
+    its home and temporary folder the run's scratch folder (``confine.switch_environment`` applies it)."""
     return {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": str(scratch),
@@ -253,10 +264,10 @@ def launch(script: str, args: list[str], *, workdir: Path, limits: Limits, view:
     namespaced = view is not None
     if view is not None:
         argv = views.bwrap_argv(view, [view.argv0, "-I", view.worker_script(script), *args])
-        environment = clean_environment(views.SCRATCH_INSIDE)
+        environment = student_environment(views.SCRATCH_INSIDE)
     else:
         argv = python_argv(views.WORKER / script, *args)
-        environment = clean_environment(workdir)
+        environment = student_environment(workdir)
     out = open(output, "wb")
     try:
         return subprocess.Popen(

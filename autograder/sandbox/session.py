@@ -107,7 +107,7 @@ class StudentSession:
         self.restarts = 0
         self.generation = 0
         self.deadline = time.monotonic() + config.total_timeout
-        self.process = None
+        self.process: warm.Child | None = None
         self.fatal: str | None = None
         self.call_seconds = 0.0             # spent waiting for the student's functions, counted against call_budget
         self._uses_probes, self._probes_defined = False, 0
@@ -132,7 +132,7 @@ class StudentSession:
                 os.close(fd)
             except OSError:
                 pass
-        self._fds = ()
+        self._fds: tuple[int, ...] = ()
         shutil.rmtree(self._tmp, ignore_errors=True)
 
     def __enter__(self):
@@ -193,8 +193,9 @@ class StudentSession:
                 return
         except (TimeoutError, EOFError, codec.CodecError):
             pass
-        self.process.kill()
-        self.process = None
+        if self.process is not None:
+            self.process.kill()
+            self.process = None
         tail = output.read_text(errors="replace")[-2000:] if output.exists() else ""
         raise SandboxError(warm.start_failure(tail))
 
@@ -361,7 +362,7 @@ class StudentSession:
                     "filename": self.config.probes.name})
         reply = self._receive(timeout)
         if reply.get("ok") is not True:
-            error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+            error: dict = reply["error"] if isinstance(reply.get("error"), dict) else {}
             raise RuntimeError(f"{self.config.probes} could not be defined in the sandbox: "
                                f"{error.get('type')}: {error.get('message')}")
         self._probes_defined = self.generation
@@ -392,13 +393,13 @@ class StudentSession:
                     f"{what} changed the arrays it was given ({', '.join(names)}); "
                     "work on copies (e.g. x = x.copy()) or build new arrays instead of modifying inputs in place")
             return value
-        error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+        error: dict = reply["error"] if isinstance(reply.get("error"), dict) else {}
         # Student-controlled text: one line, and nothing that echoes the hidden inputs (relay.py).
         kind = relayed_message(str(error.get("type", "Error"))[:200], limit=80) or "Error"
         text = relayed_message(str(error.get("message", ""))[:20000])
         if kind == "Missing":
             stopped = [o for o in self.outcomes.values() if o.error and o.error.startswith("this cell")]
-            cause = (f" (code cell {stopped[0].index + 1} {stopped[0].error.removeprefix('this cell ')}, "
+            cause = (f" (code cell {stopped[0].index + 1} {(stopped[0].error or '').removeprefix('this cell ')}, "
                      "so what it defines is "
                      "missing)") if stopped else " Did you run the cell that defines it, and keep its name?"
             raise StudentCodeError(f"{what}: {text}.{cause}")

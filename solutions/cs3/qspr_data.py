@@ -77,7 +77,11 @@ class BuildLog:
 # --- cache ------------------------------------------------------------------------------------
 
 def versions() -> dict:
-    import chemicals
+    try:
+        import chemicals
+    except ModuleNotFoundError:
+        raise ModuleNotFoundError("rebuilding cs3's data set needs the package chemicals, which grading never needs: "
+                                  "pip install 'learnathon[cs3-data]'") from None
     import rdkit
 
     return {"build": BUILD_VERSION, "chemicals": chemicals.__version__, "rdkit": rdkit.__version__}

@@ -1,8 +1,9 @@
 """The shared assignment harness: declarations, grading once per session, and the checks.
 
 Every assignment declares what the harness checks in ``tests/assignments/<name>/harness.toml``
-(one ``[notebooks.<stem>]`` table per notebook; keys below, in ``Declaration``) and keeps its
-fixture submissions in ``tests/assignments/<name>/fixtures/<stem>/*.py``. The test functions are
+(one ``[notebooks.<stem>]`` table per notebook; keys below, in ``Declaration``); its fixture
+submissions are package data beside its hidden tests (``autograder/hidden/<name>/fixtures/<stem>/*.py``),
+found through discovery. The test functions are
 in ``test_harness.py``; adding an assignment adds data here, not test code.
 
 ``LEARNATHON_ASSIGNMENT_TESTS_DIR`` points the harness at another folder of declarations (with
@@ -20,10 +21,9 @@ import tomllib
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from support import student_version
-
 from autograder.admin.fabricate import FixtureSubmission, read_fixture, with_cells
 from autograder.grading import discovery, runner
+from tests.support import student_version
 
 DECLARATIONS = Path(os.environ.get("LEARNATHON_ASSIGNMENT_TESTS_DIR") or Path(__file__).parent)
 SKIP_TAG = "learnathon:skip-when-grading"
@@ -67,7 +67,7 @@ class Declaration:
         return importlib.import_module(self.reference)
 
     def fixture_submissions(self) -> list[FixtureSubmission]:
-        folder = DECLARATIONS / self.assignment / "fixtures" / self.notebook
+        folder = discovery.load(self.assignment).fixture_folder(self.notebook)
         return [read_fixture(p) for p in sorted(folder.glob("*.py"))]
 
 

@@ -3,7 +3,7 @@ graded and checked by the shared harness, without a line of test code.
 
 The assignment ("tiny", from tests/autograder/tiny_assignment.py) is written into a temporary copy of
 the project's layout: assignments/tiny/, autograder/hidden/tiny/ (hidden tests, grading.toml with
-limits and a [demo] table), solutions/tiny/, tests/assignments/tiny/ (harness.toml, fixtures). The
+limits and a [demo] table, fixtures), solutions/tiny/, tests/assignments/tiny/ (harness.toml). The
 environment variables of AUTHORING.md point the engine and the harness there; the harness then runs
 in its own pytest process, as `pytest tests/assignments` would run it for a real assignment.
 """
@@ -18,8 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "autograder"))
-import tiny_assignment as tiny  # noqa: E402
+from tests.autograder import tiny_assignment as tiny
 
 HARNESS = Path(__file__).parent / "test_harness.py"
 PROJECT = Path(__file__).resolve().parents[2]
@@ -93,7 +92,7 @@ def add_tiny_assignment(root: Path) -> dict[str, str]:
     """Every file AUTHORING.md asks for, in a project-shaped folder; returns the environment to find them."""
     source, hidden = root / "assignments" / "tiny", root / "autograder" / "hidden" / "tiny"
     reference, declarations = root / "solutions" / "tiny", root / "tests" / "assignments" / "tiny"
-    for folder in (source, hidden, reference, declarations / "fixtures" / "tiny"):
+    for folder in (source, hidden / "fixtures" / "tiny", reference, declarations):
         folder.mkdir(parents=True)
     nbformat.write(source_notebook(), source / "tiny.ipynb")
     (hidden / "test_tiny.py").write_text(HIDDEN_TESTS)
@@ -104,7 +103,7 @@ def add_tiny_assignment(root: Path) -> dict[str, str]:
     (reference / "reference.py").write_text(REFERENCE)
     (declarations / "harness.toml").write_text(HARNESS_TOML)
     for name, text in FIXTURES.items():
-        (declarations / "fixtures" / "tiny" / name).write_text(textwrap.dedent(text).lstrip())
+        (hidden / "fixtures" / "tiny" / name).write_text(textwrap.dedent(text).lstrip())
     return {"LEARNATHON_ASSIGNMENTS_DIR": str(root / "assignments"),
             "LEARNATHON_HIDDEN_TESTS_DIR": str(root / "autograder" / "hidden"),
             "LEARNATHON_ASSIGNMENT_TESTS_DIR": str(root / "tests" / "assignments"),
@@ -140,11 +139,9 @@ def test_a_new_assignment_is_discovered_graded_and_harness_tested(tiny_project):
 
 def test_the_harness_fails_a_wrong_declaration(tiny_project, tmp_path):
     """The same run with a declared maximum the hidden tests do not give: the harness says so."""
-    declarations = Path(tiny_project["LEARNATHON_ASSIGNMENT_TESTS_DIR"])
     wrong = tmp_path / "assignments"
     (wrong / "tiny").mkdir(parents=True)
     (wrong / "tiny" / "harness.toml").write_text(HARNESS_TOML.replace("max_score = 6", "max_score = 7"))
-    (wrong / "tiny" / "fixtures").symlink_to(declarations / "tiny" / "fixtures")
     result = run_harness({**tiny_project, "LEARNATHON_ASSIGNMENT_TESTS_DIR": str(wrong)},
                          "-k", "test_source_notebook_scores_full_marks")
     assert result.returncode == 1, result.stdout[-3000:]

@@ -16,10 +16,10 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-from support import student_version
 
 from autograder.grading import discovery
 from autograder.grading.steps import headings
+from tests.support import student_version
 
 ROOT = Path(__file__).resolve().parents[2]
 MAP = ROOT / "assignments" / "README.md"

@@ -19,8 +19,16 @@ import time
 
 import nbformat
 import pytest
-from harness import all_declarations, failures, grade_all, nbgrader, structure_problems, visible_points
-from support import check_expectations, student_version
+
+from tests.assignments.harness import (
+    all_declarations,
+    failures,
+    grade_all,
+    nbgrader,
+    structure_problems,
+    visible_points,
+)
+from tests.support import check_expectations, student_version
 
 NOTEBOOKS = all_declarations()
 WRONG = [(d, f) for d in NOTEBOOKS for f in d.fixture_submissions() if not f.full_marks]

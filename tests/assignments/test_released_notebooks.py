@@ -1,19 +1,20 @@
 """What students receive: no rubric, model answer or other solution text in any released notebook.
 
-The released version is made here with stock nbgrader's own preprocessors, the ones
-``nbgrader generate_assignment`` runs that need no gradebook (the e2e course workflow runs the
-real command). Rubrics live inside ``### BEGIN SOLUTION`` / ``### END SOLUTION`` of the written
-answer cells of the source (see autograder/AUTHORING.md), so they reach the instructor only.
+The released version is made with stock nbgrader's own preprocessors, the ones
+``nbgrader generate_assignment`` runs that need no gradebook (``autograder.admin.fabricate.student_version``;
+the e2e course workflow runs the real command). Rubrics live inside ``### BEGIN SOLUTION`` /
+``### END SOLUTION`` of the written answer cells of the source (see autograder/AUTHORING.md), so they
+reach the instructor only.
 """
 from __future__ import annotations
 
-import copy
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from autograder.admin.fabricate import student_version
 from autograder.grading import discovery
 
 SOURCES = sorted(spec.source for name in discovery.available() for spec in discovery.load(name).notebooks)
@@ -23,12 +24,7 @@ RUBRIC_WORDS = re.compile(r"rubric|model answer|mark scheme|\b(?:\d+(?:\.\d+)?|h
 
 
 def released(source: Path):
-    from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme, ClearOutput, ClearSolutions, LockCells
-
-    nb = copy.deepcopy(nbformat.read(source, as_version=4))
-    for preprocessor in (LockCells(), ClearSolutions(), ClearOutput(), ClearHiddenTests(), ClearMarkScheme()):
-        nb, _ = preprocessor.preprocess(nb, {})
-    return nb
+    return student_version(nbformat.read(source, as_version=4))
 
 
 def solution_lines(source: Path) -> list[str]:

@@ -8,17 +8,14 @@ student who passes every visible check must not lose points to a stricter hidden
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from autograder.grading import discovery as assignments
 
-from autograder.grading import discovery as assignments  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 # Module constants that are pass marks by their name: each must be declared (and so stated).
 PASS_MARK_NAME = re.compile(r"(THRESHOLD|PASS_MARK|MAX_LOSS|MIN_SCORE|MAX_ERROR)")

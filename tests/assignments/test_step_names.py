@@ -10,11 +10,11 @@ import re
 
 import nbformat
 import pytest
-from support import student_version
 
 from autograder.grading import discovery, runner
 from autograder.grading.steps import outline_of, outline_of_notebook
 from autograder.intake.notebook import plan_cells
+from tests.support import student_version
 
 SPECS = [spec for name in discovery.available() for spec in discovery.load(name).notebooks]
 IDS = [f"{s.assignment}/{s.name}" for s in SPECS]

@@ -8,8 +8,11 @@ from autograder.analytics.integrity.answers import Answers, CodeCell, as_python,
 from autograder.grading import discovery
 from autograder.intake.notebook import parse_notebook, validated_notebook
 
-FIXTURES = Path(__file__).parent / "integrity_fixtures"
-ASSIGNMENT_FIXTURES = Path(__file__).parents[1] / "assignments"
+
+def integrity_fixtures() -> list[Path]:
+    """Every assignment's integrity fixtures (``KIND.py`` in its integrity_fixtures/NOTEBOOK/, AUTHORING.md)."""
+    return [path for name in discovery.available() for spec in discovery.load(name).notebooks
+            for path in sorted(discovery.load(name).integrity_fixture_folder(spec.name).glob("*.py"))]
 
 
 def integrity_fixture(path: Path) -> tuple[str, dict[str, str]]:
@@ -31,7 +34,7 @@ def notebook_answers(spec: discovery.NotebookSpec, cells: dict[str, str], folder
 def correct_fixtures() -> list[tuple[str, str, Path]]:
     """(assignment, notebook, path) of every correct alternative of the assignments' own fixtures."""
     return [(name, spec.name, path) for name in discovery.available() for spec in discovery.load(name).notebooks
-            for path in sorted((ASSIGNMENT_FIXTURES / name / "fixtures" / spec.name).glob("*.py"))
+            for path in sorted(discovery.load(name).fixture_folder(spec.name).glob("*.py"))
             if read_fixture(path).full_marks]
 
 

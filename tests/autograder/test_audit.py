@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from autograder.admin.fabricate import student_version
 from autograder.audit import Graded, Job, mutants, nulls, review
 from autograder.audit.report import NotebookAudit, last_line, table
 
@@ -90,7 +91,7 @@ def test_untouched_null_returns_the_answer_but_leaves_the_argument_alone():
     cell = ("def train(params, steps):\n    ### BEGIN SOLUTION\n    for _ in range(steps):\n"
             "        params['w'] -= 0.5 * params['w']\n    return [float(params['w'])]\n    ### END SOLUTION\n")
     source = nbformat_notebook(cell)
-    fn = nulls.graded_functions(source, nulls.released_notebook(source))[0]
+    fn = nulls.graded_functions(source, student_version(source))[0]
     assert fn.acts_on == ("params",) and "untouched" in fn.variants()
     train = run_cell(nulls.null_cell(cell, "train", "untouched"))["train"]
     params = {"w": np.array(4.0)}

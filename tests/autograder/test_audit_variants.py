@@ -192,9 +192,9 @@ def test_relu_returns_an_array(student):
 
 def test_the_audit_reports_a_variant_the_text_allows_that_loses_points(tmp_path, monkeypatch):
     import nbformat
-    import tiny_assignment as tiny
 
     from autograder.audit import audit
+    from tests.autograder import tiny_assignment as tiny
 
     roots = tmp_path / "assignments", tmp_path / "hidden"
     tiny.write_assignment(*roots, tests=tiny.HIDDEN_TESTS + STRICT)

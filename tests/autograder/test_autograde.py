@@ -1,12 +1,14 @@
 """Grading a class: gradebook, feedback, resume markers, isolation between students, --jobs."""
 from __future__ import annotations
 
+import json
+
 import pytest
-import tiny_assignment as tiny
 
 from autograder.admin import course
 from autograder.classrun.autograde import autograde
 from autograder.results import gradebook
+from tests.autograder import tiny_assignment as tiny
 
 WRONG_FORWARD = "def forward(X, params):\n    return relu(X @ params['W'])\n"
 VANDAL = """
@@ -154,3 +156,39 @@ def test_a_grader_failure_is_reported_and_never_recorded_as_a_zero(module_regist
     monkeypatch.setattr(stage, "grade_student", real)   # the rerun grades zoe: no marker was written
     rerun = {r.student: r for r in autograde(course_dir=tiny_course.root, assignment="tiny")}
     assert rerun["ada"].skipped and rerun["zoe"].score == 6.0
+
+
+def test_a_resubmission_during_the_run_never_gets_the_results_of_other_bytes(module_registered_tiny, cold_module,
+                                                                              tmp_path):
+    """Feedback and the resume marker come from the bytes that were graded, never from the folder read again.
+
+    ben fixes his notebook after it was graded and before it is recorded: his feedback shows the code that
+    earned 4 points, and the rerun grades the fix. cleo fixes hers after the run looked at her folder and
+    before she was graded: she is graded and marked as the fixed one, and the rerun skips her.
+    """
+    from autograder.outputs import Output, Stage, standard_outputs
+
+    tiny_course = course.init(tmp_path / "course", course_id="tinycourse")
+    for student in ("ada", "ben", "cleo"):
+        submit(tiny_course.root, student, lambda p, s=student: tiny.submission(p, **({} if s == "ada" else
+                                                                                    {"forward": WRONG_FORWARD})))
+
+    class Resubmits(Output):       # recorded first: it acts between grading and the other outputs
+        name, stage = "resubmits", Stage.RECORD
+
+        def write(self, result, run):
+            fixer = {"ada": "cleo", "ben": "ben"}.get(result.student)
+            if fixer:
+                tiny.submission(tiny_course.submission_dir(fixer, "tiny") / "tiny.ipynb")
+
+    results = autograde(course_dir=tiny_course.root, assignment="tiny", jobs=1,
+                        outputs=[Resubmits(), *standard_outputs()])
+    assert scores(results) == {"ada": 6.0, "ben": 4.0, "cleo": 6.0}
+    handed_back = json.loads(tiny_course.autograded_notebook("ben", "tiny", "tiny").read_text())
+    cells = {c["metadata"].get("nbgrader", {}).get("grade_id"): c for c in handed_back["cells"]}
+    assert cells["forward"]["source"].strip() == WRONG_FORWARD.strip()
+    assert cells["forward_tests"]["outputs"][0]["text"].startswith("FAIL test_forward")
+
+    rerun = autograde(course_dir=tiny_course.root, assignment="tiny")
+    assert [(r.student, r.skipped) for r in rerun] == [("ada", True), ("ben", False), ("cleo", True)]
+    assert gradebook.class_scores(tiny_course.root, "tinycourse", "tiny") == {"ada": 6.0, "ben": 6.0, "cleo": 6.0}

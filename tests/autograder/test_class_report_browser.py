@@ -5,17 +5,12 @@ from __future__ import annotations
 
 import base64
 import os
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "quizzes"))   # the project's CDP driver
-
-from test_class_report import CATALOGUE, CLASS, student_result  # noqa: E402
-
-from autograder.analytics import class_report, store  # noqa: E402
-from autograder.analytics.report_files import write_report  # noqa: E402
+from autograder.analytics import class_report, store
+from autograder.analytics.report_files import write_report
+from tests.autograder.test_class_report import CATALOGUE, CLASS, student_result
 
 pytestmark = [
     pytest.mark.e2e,
@@ -40,7 +35,7 @@ def page(tmp_path_factory):
 
 
 def test_the_report_page_renders_cleanly_with_its_charts_first(page):
-    from cdp import Browser
+    from tests.quizzes.cdp import Browser
 
     with Browser() as browser:
         browser.open(page.as_uri())
@@ -69,7 +64,7 @@ def test_the_report_page_renders_cleanly_with_its_charts_first(page):
 
 
 def test_the_harness_would_catch_a_page_that_loads_something(tmp_path):
-    from cdp import Browser
+    from tests.quizzes.cdp import Browser
 
     bad = tmp_path / "bad.html"
     bad.write_text('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:">'

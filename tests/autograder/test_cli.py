@@ -5,11 +5,11 @@ import json
 
 import click
 import pytest
-import tiny_assignment as tiny
 from click.testing import CliRunner
 
 from autograder.cli import main
 from autograder.grading import discovery
+from tests.autograder import tiny_assignment as tiny
 
 README = discovery.PROJECT_ROOT / "README.md"
 pytestmark = pytest.mark.usefixtures("cold_start")

@@ -8,6 +8,7 @@ import os
 import pytest
 
 from autograder.classrun import processes as grading_processes
+from autograder.config import Config
 from autograder.grading import discovery
 from autograder.sandbox import host as warm
 from autograder.sandbox import launcher
@@ -22,18 +23,18 @@ def what_the_process_sees(_):
             "source_root": str(discovery.SOURCE_ROOT)}
 
 
-def pool(environment: dict, hosts=(), workers: int = 1):
+def pool(environment: dict, hosts=(), workers: int = 1, config: Config | None = None):
     return concurrent.futures.ProcessPoolExecutor(workers, mp_context=grading_processes.context(),
                                                   initializer=grading_processes.start,
-                                                  initargs=(environment, list(hosts)))
+                                                  initargs=(environment, config or discovery.configured(), list(hosts)))
 
 
 def test_a_grading_process_sees_the_runs_environment_not_the_fork_servers(tmp_path, monkeypatch):
     grading_processes.context()                       # the server runs (maybe since an earlier test)
     monkeypatch.setenv("LEARNATHON_TEST_MARKER", "set after the server started")
-    monkeypatch.setenv("LEARNATHON_ASSIGNMENTS_DIR", str(tmp_path))
+    monkeypatch.setenv("LEARNATHON_ASSIGNMENTS_DIR", str(tmp_path / "not read"))   # the configuration is given
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
-    with pool(dict(os.environ)) as processes:
+    with pool(dict(os.environ), config=Config(assignments_root=tmp_path)) as processes:
         seen = processes.submit(what_the_process_sees, None).result()
     assert seen == {"marker": "set after the server started", "threads": "1", "source_root": str(tmp_path)}
     assert os.environ.get("OMP_NUM_THREADS") is None          # this process keeps its own
@@ -115,7 +116,7 @@ BARRIER = None
 def keep_barrier(environment, hosts, barrier):
     global BARRIER
     BARRIER = barrier
-    grading_processes.start(environment, hosts)
+    grading_processes.start(environment, discovery.configured(), hosts)
 
 
 @as_root

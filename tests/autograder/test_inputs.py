@@ -91,8 +91,7 @@ def test_a_csv_at_its_bounds(tmp_path):
 
 
 def test_an_xlsx_is_read_within_its_cells_whatever_it_declares(tmp_path):
-    sys.path.insert(0, str(tables.Path(__file__).parent.parent / "redteam"))
-    from hostile_inputs import honest_xlsx, rewrite_parts
+    from tests.redteam.hostile_inputs import honest_xlsx, rewrite_parts
 
     honest = honest_xlsx([["a", "b"], [1, None, None], [None], ["x"]])
     lying = rewrite_parts(honest, lambda name, data: re.sub(rb'<dimension ref="[^"]*"/>',

@@ -6,20 +6,19 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from integrity_support import (
-    ASSIGNMENT_FIXTURES,
-    FIXTURES,
-    cells_of,
-    correct_fixtures,
-    integrity_fixture,
-    notebook_answers,
-)
 
 from autograder.analytics.integrity.answers import solution_answers
 from autograder.analytics.integrity.records import KINDS
 from autograder.analytics.integrity.review import MAX_FLAGS_PER_KIND, notebook_flags
 from autograder.analytics.integrity.shortcuts import Shortcut, load_shortcuts
 from autograder.grading import discovery
+from tests.autograder.integrity_support import (
+    cells_of,
+    correct_fixtures,
+    integrity_fixture,
+    integrity_fixtures,
+    notebook_answers,
+)
 
 
 def flags_of(answers, shortcuts=()):
@@ -31,13 +30,13 @@ def kinds_of(*sources, given=(), shortcuts=()):
     return sorted({f.kind for f in flags_of(cells_of(*map(textwrap.dedent, sources), given=given), shortcuts)})
 
 
-CELL_FIXTURES = sorted(FIXTURES.glob("*/*/*.py"))
+CELL_FIXTURES = integrity_fixtures()
 
 
-@pytest.mark.parametrize("path", CELL_FIXTURES, ids=lambda p: f"{p.parts[-3]}/{p.stem}")
+@pytest.mark.parametrize("path", CELL_FIXTURES, ids=lambda p: f"{p.parts[-4]}/{p.stem}")
 def test_each_flag_kind_is_found_in_the_fixture_made_for_it_naming_cell_and_lines(path, tmp_path):
     kind, cells = integrity_fixture(path)
-    assignment = discovery.load(path.parts[-3])
+    assignment = discovery.load(path.parts[-4])      # NAME/integrity_fixtures/NOTEBOOK/KIND.py
     spec = assignment.notebook(f"{path.parts[-2]}.ipynb")
     flags = flags_of(notebook_answers(spec, cells, tmp_path), load_shortcuts(spec.tests.parent))
     found = [f for f in flags if f.kind == kind]
@@ -54,7 +53,7 @@ def test_every_cell_kind_has_a_fixture_and_the_simulator_surrogate_is_flagged(tm
     spec = discovery.load("cs2").notebook("surrogate.ipynb")
     from autograder.admin.fabricate import read_fixture
 
-    fixture = read_fixture(ASSIGNMENT_FIXTURES / "cs2" / "fixtures" / "surrogate" / "simulator_as_surrogate.py")
+    fixture = read_fixture(discovery.load("cs2").fixture_folder("surrogate") / "simulator_as_surrogate.py")
     flags = flags_of(notebook_answers(spec, fixture.cells, tmp_path), load_shortcuts(spec.tests.parent))
     assert [f.kind for f in flags] == ["surrogate_calls_simulator"]
     assert "fit_surrogate() reaches vandevusse.simulate" in flags[0].found

@@ -6,18 +6,13 @@ from __future__ import annotations
 import base64
 import json
 import os
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "quizzes"))   # the project's CDP driver
-
-from test_class_report import student_result  # noqa: E402
-
-from autograder.analytics import class_report, store  # noqa: E402
-from autograder.analytics.integrity.records import SOLUTION, Excerpt, Flag, Pair, Passage, Review  # noqa: E402
-from autograder.analytics.report_files import write_report  # noqa: E402
+from autograder.analytics import class_report, store
+from autograder.analytics.integrity.records import SOLUTION, Excerpt, Flag, Pair, Passage, Review
+from autograder.analytics.report_files import write_report
+from tests.autograder.test_class_report import student_result
 
 pytestmark = [
     pytest.mark.e2e,
@@ -52,7 +47,7 @@ def page(tmp_path_factory):
 
 
 def test_the_integrity_section_renders_as_text_with_its_evidence(page):
-    from cdp import Browser
+    from tests.quizzes.cdp import Browser
 
     with Browser() as browser:
         browser.open(page.as_uri())

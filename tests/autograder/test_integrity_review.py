@@ -13,7 +13,6 @@ import sqlite3
 
 import pytest
 from click.testing import CliRunner
-from support import student_version
 from test_class_report import student_result
 
 from autograder.admin.course import CONFIG_TEMPLATE
@@ -25,9 +24,10 @@ from autograder.analytics.integrity.times import Moment, time_problem
 from autograder.analytics.report_files import write_report
 from autograder.cli import main
 from autograder.grading import discovery
+from tests.support import student_version
 
 NOTEBOOK = "part_a_forward_backward"
-FIXTURES = discovery.PROJECT_ROOT / "tests" / "assignments" / "cs1" / "fixtures" / NOTEBOOK
+FIXTURES = discovery.load("cs1").fixture_folder(NOTEBOOK)
 HOSTILE = "<img src=x onerror=alert(1)>"
 ESCAPES = "\x1b[2Jmallory"
 NOW = dt.datetime.now(dt.UTC)

@@ -3,18 +3,17 @@ code, and what a reported pair shows. The thresholds themselves are measured by 
 from __future__ import annotations
 
 import pytest
-from integrity_support import cells_of, notebook_answers
-from support import student_version
 
 from autograder.admin.fabricate import read_fixture
 from autograder.analytics.integrity import similarity
 from autograder.analytics.integrity.answers import known_code
 from autograder.analytics.integrity.records import SOLUTION
 from autograder.grading import discovery
+from tests.autograder.integrity_support import cells_of, notebook_answers
+from tests.support import student_version
 
 SPEC = discovery.load("cs1").notebook("part_a_forward_backward.ipynb")
-LOOPS = read_fixture(discovery.PROJECT_ROOT / "tests" / "assignments" / "cs1" / "fixtures" / SPEC.name /
-                     "ok_loops.py").cells
+LOOPS = read_fixture(discovery.load("cs1").fixture_folder(SPEC.name) / "ok_loops.py").cells
 
 
 def pairs(*owned, every_pair=False):

@@ -5,11 +5,11 @@ import textwrap
 
 import numpy as np
 import pytest
-import tiny_assignment as tiny
 
 from autograder.grading import tags
 from autograder.grading.runner import run_hidden_tests
 from autograder.grading.testing import GradingFailure, Mistake, expect_array, expect_float, fail
+from tests.autograder import tiny_assignment as tiny
 
 HIDDEN = textwrap.dedent('''
     import numpy as np

@@ -5,9 +5,9 @@ import json
 
 import nbformat
 import pytest
-import tiny_assignment as tiny
 
 from autograder.intake.notebook import SubmissionError, plan_cells, read_json_notebook
+from tests.autograder import tiny_assignment as tiny
 
 
 @pytest.fixture

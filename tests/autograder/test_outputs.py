@@ -2,20 +2,21 @@
 a new output registered in a test, and `learnathon autograde` printing through them."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
-import tiny_assignment as tiny
 from click.testing import CliRunner
 
 from autograder import outputs
 from autograder.admin import course
-from autograder.classrun.autograde import autograde
+from autograder.classrun.autograde import autograde, submission
 from autograder.cli import main
 from autograder.outputs import ClassRun, Output, OutputError, Outputs, Stage
 from autograder.outputs.marker import fingerprint, is_marked, marker_path
 from autograder.results import gradebook
 from autograder.results.records import NotebookReport, StudentResult, TestResult
+from tests.autograder import tiny_assignment as tiny
 
 WRONG_SHAPE = "forward returns an array of the wrong shape"
 
@@ -44,7 +45,7 @@ def graded(tiny_course, student: str, forward_points: float = 0.0) -> StudentRes
         TestResult("test_relu", 3.0, 3.0, True, "", "relu_tests"),
         TestResult("test_forward", forward_points, 3.0, forward_points == 3.0,
                    "" if forward_points == 3.0 else WRONG_SHAPE, "forward_tests"),
-    ], student=student, seconds=1.25)
+    ], student=student, seconds=1.25, graded_file=(folder / "tiny.ipynb").read_bytes())
     return StudentResult(student, [report], folder=folder, fingerprint=f"fp-of-{student}")
 
 
@@ -85,15 +86,19 @@ def test_the_feedback_output_writes_the_report_and_the_graded_notebook(tiny_cour
 
 
 def test_the_feedback_output_carries_nbgraders_submission_records_as_nbgrader_does(tiny_course, run, tmp_path):
-    """`nbgrader release_feedback` reads timestamp.txt and submission_secret.txt beside the feedback."""
+    """`nbgrader release_feedback` reads timestamp.txt and submission_secret.txt beside the feedback; they are
+    the ones read with the submission time, before grading."""
     result = graded(tiny_course, "cleo")
     (result.folder / "timestamp.txt").write_text("2026-01-02 10:00:00.000000 UTC")
     (result.folder / "submission_secret.txt").write_text("4f2a9c")
-    Outputs(outputs.create(["feedback"]), run).write(result)
+    found = submission("cleo", result.folder, run.assignment)
+    assert found.submitted_at is not None and found.notes == ()
+    Outputs(outputs.create(["feedback"]), run).write(
+        dataclasses.replace(result, nbgrader_records=found.nbgrader_records))
     for folder in (tiny_course.feedback_dir("cleo", "tiny"), tiny_course.autograded_dir("cleo", "tiny")):
         assert (folder / "timestamp.txt").read_text() == "2026-01-02 10:00:00.000000 UTC"
         assert (folder / "submission_secret.txt").read_text() == "4f2a9c"
-    # A record that is a link (to someone else's file) or oversized is not carried over.
+    # A record that is a link (to someone else's file) or oversized is not carried over; the time says why.
     other = tmp_path / "someone-elses-secret.txt"
     other.write_text("not yours")
     (result.folder / "submission_secret.txt").unlink()
@@ -101,8 +106,21 @@ def test_the_feedback_output_carries_nbgraders_submission_records_as_nbgrader_do
     (result.folder / "timestamp.txt").write_text("x" * 5000)
     for name in ("timestamp.txt", "submission_secret.txt"):
         (tiny_course.feedback_dir("cleo", "tiny") / name).unlink()
-    Outputs(outputs.create(["feedback"]), run).write(result)
+    found = submission("cleo", result.folder, run.assignment)
+    assert found.nbgrader_records == {} and found.submitted_at is None
+    assert found.notes and "recorded without a submission time" in found.notes[0]
+    Outputs(outputs.create(["feedback"]), run).write(
+        dataclasses.replace(result, nbgrader_records=found.nbgrader_records))
     assert sorted(p.name for p in tiny_course.feedback_dir("cleo", "tiny").iterdir()) == ["tiny.html"]
+
+
+def test_the_feedback_output_hands_back_the_bytes_that_were_graded(tiny_course, run):
+    """Not the folder as it is when the feedback is written (a resubmission since then is the next run's)."""
+    result = graded(tiny_course, "dev")
+    tiny.submission(result.folder / "tiny.ipynb", forward=tiny.FORWARD + "# resubmitted after grading\n")
+    Outputs(outputs.create(["feedback"]), run).write(result)
+    handed_back = tiny_course.autograded_notebook("dev", "tiny", "tiny").read_text()
+    assert "resubmitted after grading" not in handed_back and "def forward" in handed_back
 
 
 def test_the_marker_output_marks_the_fingerprint_that_was_graded(tiny_course, run):
@@ -117,10 +135,14 @@ def test_the_marker_output_marks_the_fingerprint_that_was_graded(tiny_course, ru
 def test_the_fingerprint_changes_with_the_submission(tiny_course, module_registered_tiny):
     folder = tiny_course.submission_dir("dana", "tiny")
     tiny.submission(folder / "tiny.ipynb")
-    before = fingerprint(folder, module_registered_tiny)
-    assert fingerprint(folder, module_registered_tiny) == before
+    before = submission("dana", folder, module_registered_tiny).fingerprint
+    assert submission("dana", folder, module_registered_tiny).fingerprint == before
+    assert fingerprint({"tiny.ipynb": (folder / "tiny.ipynb").read_bytes()}, module_registered_tiny) == before
     tiny.submission(folder / "tiny.ipynb", forward=tiny.FORWARD + "# changed\n")
-    assert fingerprint(folder, module_registered_tiny) != before
+    assert submission("dana", folder, module_registered_tiny).fingerprint != before
+    # A file's bytes never hash like a refusal that reads the same.
+    assert fingerprint({"tiny.ipynb": b"not submitted"}, module_registered_tiny) != fingerprint(
+        {"tiny.ipynb": "not submitted"}, module_registered_tiny)
 
 
 def test_progress_json_and_table_show_every_result(tiny_course, run):

@@ -1,9 +1,8 @@
 """Which libraries the warm sandbox preloads for one notebook graded or checked on its own."""
 from __future__ import annotations
 
-import tiny_assignment as tiny
-
-from autograder.sandbox.host import imported_modules, notebook_preload, preload_for
+from autograder.sandbox.host import imported_modules_with_parents, notebook_preload, preload_for
+from tests.autograder import tiny_assignment as tiny
 
 CANDIDATES = ("torch", "torch.optim", "pandas", "matplotlib.pyplot", "sklearn.preprocessing")
 
@@ -11,7 +10,7 @@ CANDIDATES = ("torch", "torch.optim", "pandas", "matplotlib.pyplot", "sklearn.pr
 def test_the_modules_a_notebook_imports_are_read_from_its_code_cells():
     cells = ["import numpy as np, torch.nn as nn\n", "from sklearn.preprocessing import StandardScaler\n",
              "from . import sibling\n", "def f(:\n    import pandas\n", "x = __import__('os')\n"]
-    assert imported_modules(cells) == {"numpy", "torch", "torch.nn", "sklearn", "sklearn.preprocessing"}
+    assert imported_modules_with_parents(cells) == {"numpy", "torch", "torch.nn", "sklearn", "sklearn.preprocessing"}
 
 
 def test_only_the_trusted_candidates_the_notebook_uses_are_preloaded():

@@ -5,10 +5,10 @@ import dataclasses
 import textwrap
 
 import pytest
-import tiny_assignment as tiny
 
 from autograder.errors import StudentCodeError
 from autograder.grading.runner import grade_notebook, run_hidden_tests
+from tests.autograder import tiny_assignment as tiny
 
 HIDDEN = textwrap.dedent('''
     import numpy as np

@@ -10,12 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
-from private_install import sandbox_problems
 
 from autograder.grading import discovery
 from autograder.intake.cells import Cell
 from autograder.sandbox import launcher
 from autograder.sandbox.session import SessionConfig, StudentSession
+from tests.private_install import sandbox_problems
 
 # a machine-wide slot of its own: no other sandbox (another test run, a grader) shares its uid
 SLOT = launcher.process_slot()
@@ -538,7 +538,7 @@ def test_installed_non_editably_the_project_is_in_site_packages_and_nowhere_in_a
     import json
     import shutil
 
-    from sandbox_walk import expected_digest, walking_submission
+    from tests.sandbox_walk import expected_digest, walking_submission
 
     packages = site_install.packages
     assert (packages / "autograder" / "hidden" / "cs1" / "grading.toml").is_file()

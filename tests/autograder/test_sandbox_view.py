@@ -141,7 +141,7 @@ def test_only_the_sandboxs_own_import_path_counts_not_the_graders(tmp_path, monk
 @pytest.fixture
 def walking_tiny(tmp_path, monkeypatch):
     """The tiny assignment with time for a walk of ~50,000 paths on a loaded machine (its usual limits are 3 s)."""
-    import tiny_assignment as tiny
+    from tests.autograder import tiny_assignment as tiny
 
     roots = tmp_path / "assignments", tmp_path / "hidden"
     tiny.write_assignment(*roots, settings={"cell_timeout": 120, "call_timeout": 30, "total_timeout": 600,
@@ -152,8 +152,8 @@ def walking_tiny(tmp_path, monkeypatch):
 @as_root
 @pytest.mark.parametrize("command", ["grade", "check", "autograde --jobs 2"])
 def test_grade_check_and_autograde_run_student_code_in_exactly_the_allowlist_root(command, walking_tiny, tmp_path):
-    from sandbox_walk import expected_digest, walking_submission
-    from tiny_assignment import PART
+    from tests.autograder.tiny_assignment import PART
+    from tests.sandbox_walk import expected_digest, walking_submission
 
     spec = walking_tiny.notebooks[0]
     walker = walking_submission(tmp_path / f"{PART}.ipynb", expected_digest(spec.libraries))

@@ -96,7 +96,7 @@ def test_packages_are_what_the_notebook_and_its_helper_modules_import():
     assert namespace["FILES"] == ["boiling_points.csv"] and namespace["PACKAGES"]["rdkit"] == "rdkit"
 
 
-@pytest.mark.parametrize("name", ["cs1", "cs2", "cs3"])
+@pytest.mark.parametrize("name", registry.available())
 def test_every_source_notebook_has_its_current_setup_cell_after_its_title(name):
     """One template for all notebooks: refresh them with `python -m autograder.admin.setup_cell`.
     The first screen is the title and introduction; the setup cell, collapsed, is the first code cell."""

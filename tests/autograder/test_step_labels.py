@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-from tiny_assignment import code_cell, solution_block
 
 from autograder.admin import step_labels
 from autograder.grading import runner
+from tests.autograder.tiny_assignment import code_cell, solution_block
 
 
 def two_step_notebook(*, written_points: int | None = None):

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import nbformat
-from tiny_assignment import code_cell, solution_block
 
 from autograder.grading import steps
+from tests.autograder.tiny_assignment import code_cell, solution_block
 
 
 def cells():

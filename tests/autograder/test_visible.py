@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 
-import tiny_assignment as tiny
 from click.testing import CliRunner
 
 from autograder.cli import main
+from tests.autograder import tiny_assignment as tiny
 
 NEGATED = "def forward(X, params):\n    return -relu(X @ params['W'] + params['b'])\n"
 

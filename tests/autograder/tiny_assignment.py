@@ -168,7 +168,13 @@ def cell_by_id(nb, grade_id: str):
     raise KeyError(grade_id)
 
 
-# --- fixtures (imported by the conftest.py of tests/autograder and tests/redteam) ---------------
+# --- fixtures: this module is a pytest plugin of the whole suite (tests/conftest.py) ---------------
+
+@pytest.fixture(scope="session")
+def tiny_spec(tmp_path_factory):
+    """A NotebookSpec for the tiny notebook with fast limits (source and hidden tests in tmp)."""
+    return make_spec(tmp_path_factory.mktemp("tiny"))
+
 
 @pytest.fixture(scope="session")
 def tiny_roots(tmp_path_factory):
@@ -184,7 +190,7 @@ def register(monkeypatch, roots):
 
     monkeypatch.setattr(discovery, "SOURCE_ROOT", roots[0])
     monkeypatch.setattr(discovery, "HIDDEN_ROOT", roots[1])
-    # Grading processes spawned for --jobs read the roots from the environment.
+    # The `learnathon` command configures the run from the environment when it starts (config.py).
     monkeypatch.setenv("LEARNATHON_ASSIGNMENTS_DIR", str(roots[0]))
     monkeypatch.setenv("LEARNATHON_HIDDEN_TESTS_DIR", str(roots[1]))
     return discovery.load(NAME)

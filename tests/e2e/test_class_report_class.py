@@ -17,7 +17,7 @@ from autograder.analytics.report_files import make_report
 from autograder.classrun.autograde import autograde
 from autograder.grading import discovery
 
-FIXTURES = Path(__file__).resolve().parents[1] / "assignments" / "cs1" / "fixtures"
+FIXTURES = discovery.load("cs1").hidden_dir / "fixtures"
 
 
 def reported_counts(report_json: Path) -> dict[str, int]:

@@ -10,7 +10,7 @@ from autograder.grading import discovery
 
 pytestmark = pytest.mark.e2e
 
-FIXTURES = discovery.PROJECT_ROOT / "tests" / "assignments" / "cs1" / "fixtures"
+FIXTURES = discovery.load("cs1").hidden_dir / "fixtures"
 
 
 def fill(course_root):

@@ -13,12 +13,12 @@ import time
 from pathlib import Path
 
 import pytest
-from demo_check import check_demo_run
-from private_install import sandbox_problems
 
 from autograder.admin.fabricate import read_fixture, solved, with_cells
 from autograder.grading import discovery
 from autograder.sandbox import launcher
+from tests.demo_check import check_demo_run
+from tests.private_install import sandbox_problems
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +26,7 @@ BIN = Path(sys.executable).parent
 LEARNATHON = [str(BIN / "learnathon")]
 ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
 PART_A = discovery.load("cs1").notebook("part_a_forward_backward.ipynb")
-FIXTURES = Path(__file__).parent.parent / "assignments" / "cs1" / "fixtures" / "part_a_forward_backward"
+FIXTURES = discovery.load("cs1").fixture_folder("part_a_forward_backward")
 
 
 def run(args, cwd, check=True, timeout=600):

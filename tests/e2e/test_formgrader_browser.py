@@ -128,11 +128,10 @@ def wait_until(condition, timeout: float = 60.0, what: str = "condition"):
 
 
 def test_a_manual_grade_entered_in_formgrader_survives_export_and_regrade(course, jupyter, tmp_path):
-    sys.path.insert(0, str(Path(__file__).parent.parent / "quizzes"))   # the project's CDP driver
-    from cdp import Browser
     from nbgrader.api import Gradebook
 
     from autograder.results.gradebook import db_url
+    from tests.quizzes.cdp import Browser
 
     base, token = jupyter
     auto, manual, needs = grade(course)

@@ -98,7 +98,7 @@ def with_reference_solutions(released, source):
     return released
 
 
-NOTEBOOKS = [(name, part.name) for name in ("cs1", "cs2", "cs3") for part in registry.load(name).notebooks]
+NOTEBOOKS = [(name, part.name) for name in registry.available() for part in registry.load(name).notebooks]
 
 
 @pytest.mark.parametrize("assignment, notebook", NOTEBOOKS, ids=[f"{a}-{n}" for a, n in NOTEBOOKS])

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
-from tiny_assignment import source_notebook
 
 from autograder.admin.course import CONFIG_TEMPLATE
+from tests.autograder.tiny_assignment import source_notebook
 
 ASSIGNMENT = "hw"
 

@@ -7,14 +7,14 @@ import csv
 import io
 
 import pytest
-from archives import Entry, canvas_entry, canvas_name, write_zip
 from click.testing import CliRunner
-from hw_course import ASSIGNMENT, part, submitted
 
 from autograder.cli import main
 from autograder.platforms import platform
 from autograder.platforms.canvas import name_token, readings
 from autograder.platforms.collect import collect
+from tests.platforms.archives import Entry, canvas_entry, canvas_name, write_zip
+from tests.platforms.hw_course import ASSIGNMENT, part, submitted
 
 # The attacker's sortable name survives Canvas's guard: the commas go after it, the underscores stay.
 ATTACKER = "x_,2002,_,9003,_y"              # -> "x_2002_9003_y", user 3001

@@ -9,14 +9,14 @@ import zipfile
 
 import nbformat
 import pytest
-from archives import Entry, canvas_name, moodle_folder, write_zip
 from click.testing import CliRunner
-from hw_course import ASSIGNMENT, part, submitted
 
 from autograder.admin.course import CONFIG_TEMPLATE
 from autograder.cli import main
 from autograder.platforms import platform
 from autograder.platforms.collect import collect
+from tests.platforms.archives import Entry, canvas_name, moodle_folder, write_zip
+from tests.platforms.hw_course import ASSIGNMENT, part, submitted
 
 
 def test_moodle_download_lands_under_released_names_with_latest_attempt(course, tmp_path):

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-import tiny_assignment as tiny
 from click.testing import CliRunner
 
 from autograder.cli import main
 from autograder.outputs.gradescope import results_schema
+from tests.autograder import tiny_assignment as tiny
 
 RESULTS_SCHEMA = results_schema()      # written from Gradescope's specification (test_gradescope_results.py)
 WRONG_FORWARD = "def forward(X, params):\n    return relu(X @ params['W'])\n"
@@ -87,10 +87,9 @@ def plant_hostile_files(upload: Path) -> None:
 
 @pytest.fixture(scope="module")
 def graded(autograder_zip, tmp_path_factory):
-    from sandbox_walk import expected_digest, walking_submission
-
     from autograder.grading import discovery
     from autograder.sandbox import launcher
+    from tests.sandbox_walk import expected_digest, walking_submission
 
     work = tmp_path_factory.mktemp("submissions")
     walk = expected_digest(discovery.load("tiny").notebooks[0].libraries) if launcher.namespaces_available() else ""

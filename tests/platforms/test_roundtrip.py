@@ -7,13 +7,13 @@ from __future__ import annotations
 import zipfile
 
 import pytest
-import tiny_assignment as tiny
-from archives import Entry, canvas_name, cli, moodle_folder, read_csv, write_zip
 from click.testing import CliRunner
 
 from autograder.admin import course
 from autograder.cli import main
 from autograder.results import gradebook
+from tests.autograder import tiny_assignment as tiny
+from tests.platforms.archives import Entry, canvas_name, cli, moodle_folder, read_csv, write_zip
 
 WRONG_FORWARD = "def forward(X, params):\n    return relu(X @ params['W'])\n"   # forgets the bias: 4 of 6
 

@@ -10,18 +10,17 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from archives import Entry, canvas_name, cli, moodle_folder, read_csv, write_zip
 
 from autograder.admin import course
 from autograder.admin.fabricate import read_fixture, solved, with_cells
 from autograder.grading import discovery
+from tests.platforms.archives import Entry, canvas_name, cli, moodle_folder, read_csv, write_zip
 
 pytestmark = pytest.mark.e2e
 
 CS1 = discovery.load("cs1")
 PART_A, PART_B = (nb.filename for nb in CS1.notebooks)
-MISTAKE = read_fixture(Path(__file__).parents[1] / "assignments" / "cs1" / "fixtures" / "part_a_forward_backward"
-                       / "mse_sum.py")
+MISTAKE = read_fixture(CS1.fixture_folder("part_a_forward_backward") / "mse_sum.py")
 # Course ids collect gives them: (Moodle, Canvas).
 STUDENTS = {"solution": ("jose-muller-101", "mullerjose-2001"), "untouched": ("ben-okafor-102", "okaforben-2002"),
             "mistake": ("cleo-park-103", "parkcleo-2003")}

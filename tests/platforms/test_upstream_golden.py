@@ -6,10 +6,10 @@ run is repeated (LEARNATHON_UPSTREAM_DIR, LEARNATHON_UPDATE_GOLDEN=1)."""
 from __future__ import annotations
 
 import pytest
-from upstream import runs
-from upstream.list_sources import sources
 
 from autograder.platforms import GradeRow, Moodle, Upload
+from tests.platforms.upstream import runs
+from tests.platforms.upstream.list_sources import sources
 
 MOODLE = runs.golden("moodle")
 BY_PARTICIPANT = {str(p["participant"]): p for p in runs.MOODLE_CLASS}

@@ -14,12 +14,12 @@ import sys
 import zipfile
 
 import pytest
-import tiny_assignment as tiny
-from archives import cli, read_csv
-from upstream import runs
 
 from autograder.admin import course
 from autograder.csvfiles import write_csv
+from tests.autograder import tiny_assignment as tiny
+from tests.platforms.archives import cli, read_csv
+from tests.platforms.upstream import runs
 
 UPSTREAM = runs.upstream_dir()
 WRONG_FORWARD = "def forward(X, params):\n    return relu(X @ params['W'])\n"   # forgets the bias: 4 of 6
@@ -77,7 +77,7 @@ def moodle_trip(module_registered_tiny, tmp_path_factory):
 
 
 def _sources(folder: str) -> list[dict]:
-    from upstream.list_sources import sources
+    from tests.platforms.upstream.list_sources import sources
 
     return [e for e in sources() if e["folder"] == folder]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from upstream import list_sources
+from tests.platforms.upstream import list_sources
 
 
 def test_every_source_is_pinned_to_a_commit_and_says_what_of_it_runs():

@@ -60,10 +60,9 @@ def lecture_quiz():
 @pytest.fixture(scope="session")
 def followup_quiz(tmp_path_factory):
     """The follow-up poll of a class that made every catalogued cs1 mistake: every catalogue text, exported."""
-    from class_report_fixture import class_report_json
-
     from autograder.grading import discovery, tags
     from quizzes.from_report import follow_up_quiz
+    from tests.quizzes.class_report_fixture import class_report_json
 
     ids = sorted(tags.mistake_catalogue(discovery.HIDDEN_ROOT / "cs1"))
     report = class_report_json(tmp_path_factory.mktemp("followup"), {m: 1 + i % 5 for i, m in enumerate(ids)})

@@ -17,7 +17,7 @@ ACTIVE = "document.querySelector('.slide.active')"
 
 @pytest.fixture(scope="module")
 def browser():
-    from cdp import Browser
+    from tests.quizzes.cdp import Browser
     with Browser() as instance:
         yield instance
 

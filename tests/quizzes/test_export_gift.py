@@ -6,12 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
-import quiz_readers as readers
 from pygiftparser import parser as pygift
 
 from quizzes.export import export_quiz
 from quizzes.export.base import gift_escape, gift_html
 from quizzes.export.weights import MOODLE_GRADES
+from tests.quizzes import quiz_readers as readers
 
 GOLDEN = Path(__file__).parent / "golden" / "lecture.gift.txt"
 

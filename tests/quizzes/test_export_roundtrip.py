@@ -4,12 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import quiz_readers as readers
 
 from quizzes import mathtext
 from quizzes.export import FORMATS, default_filename, export_quiz
 from quizzes.export.base import prepare
 from quizzes.export.kahoot import MAX_ANSWER, MAX_QUESTION
+from tests.quizzes import quiz_readers as readers
 
 READERS = {
     "gift": lambda path: readers.read_gift(path.read_text(encoding="utf-8")),

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from class_report_fixture import class_report_json
 from click.testing import CliRunner
 
 from autograder.cli import main
 from quizzes.export import FORMATS
 from quizzes.from_report import ReportFileError, follow_up_quiz, read_report
+from tests.quizzes.class_report_fixture import class_report_json
 
 MADE = {"forward.missing_output_bias": 9, "forward.missing_hidden_bias": 4, "mse.sum_not_mean": 6,
         "sgd.wrong_sign": 2, "relu.negatives_kept": 1}

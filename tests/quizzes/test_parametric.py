@@ -84,6 +84,34 @@ def test_answers_match_an_independent_computation_from_the_question_text(seed):
     assert wrong_sign is None or wrong_sign == pytest.approx(w4 + lr * gradient, abs=1e-4)
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_answer_is_what_cs1_s_reference_computes(seed):
+    """Quiz and assignment never disagree: the numbers of each question through solutions/cs1's reference."""
+    import numpy as np
+
+    from solutions.cs1 import forward_backward as ref
+
+    z1_question, relu_question, mse_question, step_question = parametric_quiz(seed).questions
+    for question, node in ((z1_question, "Z1"), (relu_question, "A1")):
+        x = numbers(r"x_1 = (-?[\d.]+), x_2 = (-?[\d.]+), x_3 = (-?[\d.]+)", question.text)
+        w = numbers(r"w_\{11\} = (-?[\d.]+), w_\{21\} = (-?[\d.]+), w_\{31\} = (-?[\d.]+)", question.text)
+        [b] = numbers(r"b_1 = (-?[\d.]+)\$", question.text)
+        params = {"W1": np.array(w)[:, None], "b1": np.array([b]), "W2": np.ones((1, 1)), "b2": np.zeros(1)}
+        _, cache = ref.forward(np.array([x]), params, activation="relu")
+        assert correct_value(question) == pytest.approx(cache[node][0, 0], abs=1e-4)
+    y_hat = numbers(r"\\hat\{y\} = \((-?[\d.]+), (-?[\d.]+), (-?[\d.]+)\)", mse_question.text)
+    y = numbers(r"targets \$y = \((-?[\d.]+), (-?[\d.]+), (-?[\d.]+)\)", mse_question.text)
+    assert correct_value(mse_question) == pytest.approx(ref.mse_loss(np.array(y_hat), np.array(y)), abs=1e-4)
+    [target] = numbers(r"target \$y = (-?[\d.]+)\$", step_question.text)
+    [a1] = numbers(r"\$a_1 = (-?[\d.]+)\$", step_question.text)
+    [prediction] = numbers(r"\\hat\{y\} = (-?[\d.]+)\$", step_question.text)
+    [w4, lr] = numbers(r"\$w_4 = (-?[\d.]+)\$ and \$\\alpha = ([\d.]+)\$", step_question.text)
+    params = {"W1": np.ones((1, 1)), "b1": np.zeros(1), "W2": np.array([[w4]]), "b2": np.zeros(1)}
+    cache = {"X": np.ones((1, 1)), "Z1": np.array([[a1]]), "A1": np.array([[a1]])}
+    grads = ref.backward(ref.mse_loss_grad(np.array([[prediction]]), np.array([[target]])), cache, params)
+    assert correct_value(step_question) == pytest.approx(ref.sgd_step(params, grads, lr)["W2"][0, 0], abs=1e-4)
+
+
 def test_every_variant_fits_kahoot_without_being_skipped():
     for seed in SEEDS:
         for question in parametric_quiz(seed).questions:

@@ -8,18 +8,18 @@ import math
 
 import pytest
 from click.testing import CliRunner
-from vevox_fixture import (
+
+from quizzes.cli import quiz as quiz_cli
+from quizzes.item_analysis import ResponseMatrix, from_matrix, from_votes, pearson
+from quizzes.results import QuestionVotes, ResultsError, build_chart, report_results, write_rows
+from quizzes.vevox import MIN_SIMILARITY, is_vevox_report, match_poll, read_vevox, text_key
+from tests.quizzes.vevox_fixture import (
     CLASS_LETTERS,
     CLASS_QUESTIONS,
     UNMATCHED_TEXT,
     write_class_report,
     write_vevox_report,
 )
-
-from quizzes.cli import quiz as quiz_cli
-from quizzes.item_analysis import ResponseMatrix, from_matrix, from_votes, pearson
-from quizzes.results import QuestionVotes, ResultsError, build_chart, report_results, write_rows
-from quizzes.vevox import MIN_SIMILARITY, is_vevox_report, match_poll, read_vevox, text_key
 
 
 @pytest.fixture

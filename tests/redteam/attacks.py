@@ -23,7 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
-import tiny_assignment as tiny
+
+from tests.autograder import tiny_assignment as tiny
 
 HONEST = 6.0
 FIRST, LAST = "a-honest", "z-honest"

@@ -17,8 +17,9 @@ import shutil
 from pathlib import Path
 
 import nbformat
-import tiny_assignment as tiny
 from hypothesis import strategies as st
+
+from tests.autograder import tiny_assignment as tiny
 
 FIRST, LAST = "a-honest", "z-honest"
 HONEST = 6.0

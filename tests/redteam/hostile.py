@@ -16,7 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
-import tiny_assignment as tiny
+
+from tests.autograder import tiny_assignment as tiny
 
 HONEST = 6.0
 RELU_TESTS = ("test_relu", "test_relu_scalar_shape")

@@ -21,11 +21,12 @@ import json
 import shutil
 from pathlib import Path
 
-from archives import Entry, canvas_name, moodle_folder, write_zip
-from fuzz import PATHS, _replace, json_values
-from hostile_inputs import ESCAPES, FORMULAS, POISON_JSON, RAW_CONTROL, honest_xlsx, rewrite_parts
-from hw_course import ASSIGNMENT, part
 from hypothesis import strategies as st
+
+from tests.platforms.archives import Entry, canvas_name, moodle_folder, write_zip
+from tests.platforms.hw_course import ASSIGNMENT, part
+from tests.redteam.fuzz import PATHS, _replace, json_values
+from tests.redteam.hostile_inputs import ESCAPES, FORMULAS, POISON_JSON, RAW_CONTROL, honest_xlsx, rewrite_parts
 
 HONEST_IDS = {"moodle": (8675301, 8675399), "canvas": (8675301, 8675399)}     # Ada, Zed: ids no draw reaches
 HONEST_PART = part("one", "def relu(z):\n    return z  # honest\n")
@@ -201,7 +202,8 @@ def honest_workbook() -> bytes:
 def write_results_file(case: ResultsFile, quiz, folder: Path) -> tuple[Path, int]:
     """The file, and how many honest participants it holds (0 where the file is not per participant)."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from vevox_fixture import write_vevox_report
+
+    from tests.quizzes.vevox_fixture import write_vevox_report
 
     if case.kind == "votes-csv":
         text = "\r\n".join(",".join('"' + c.replace('"', '""') + '"' for c in row)

@@ -14,16 +14,16 @@ import json
 import re
 import shutil
 
-import attacks
 import nbformat
 import numpy as np
 import pytest
-import tiny_assignment as tiny
 
 from autograder.admin import course
 from autograder.classrun.autograde import autograde
 from autograder.results import gradebook
 from autograder.results.summary import progress_line, summary_table
+from tests.autograder import tiny_assignment as tiny
+from tests.redteam import attacks
 
 # What must never reach the instructor's terminal raw: C0 (but the newline between lines), DEL, C1,
 # bidi overrides, lone surrogates of undecodable names.

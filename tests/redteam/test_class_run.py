@@ -1,13 +1,13 @@
 """Hostile students in a class run: the honest student graded alongside still gets full marks."""
 from __future__ import annotations
 
-import hostile
 import pytest
-import tiny_assignment as tiny
 
 from autograder.admin import course
 from autograder.classrun.autograde import autograde
 from autograder.results import gradebook
+from tests.autograder import tiny_assignment as tiny
+from tests.redteam import hostile
 
 REPRESENTATIVES = ["os-exit-at-import", "fork-bomb", "allocate-100GB", "daemon-ignoring-sigterm",
                    "shadow-files-in-working-folder", "patched-numpy-comparisons", "segfault", "truncated-file"]

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 
-import fuzz
 import pytest
-import tiny_assignment as tiny
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from autograder.admin import course
+from tests.autograder import tiny_assignment as tiny
+from tests.redteam import fuzz
 
 BATCH = 30
 

@@ -16,15 +16,23 @@ import os
 import shutil
 
 import pytest
-import tiny_assignment as tiny
-from archives import Entry, moodle_folder, write_zip
 from click.testing import CliRunner
-from hostile_inputs import ESCAPES, FORMULAS, POISON_JSON, RAW_CONTROL, honest_xlsx, hostile_csv, hostile_xlsx
 
 from autograder.admin import course
 from autograder.cli import main
 from autograder.csvfiles import FORMULA_START, NUMBER
 from autograder.platforms import roster
+from tests.autograder import tiny_assignment as tiny
+from tests.platforms.archives import Entry, moodle_folder, write_zip
+from tests.redteam.hostile_inputs import (
+    ESCAPES,
+    FORMULAS,
+    POISON_JSON,
+    RAW_CONTROL,
+    honest_xlsx,
+    hostile_csv,
+    hostile_xlsx,
+)
 
 HONEST = 6.0
 
@@ -136,7 +144,7 @@ def test_the_honest_students_keep_full_marks_after_the_hostile_download(collecte
     ("platform;platform_id;student;name\r\nmoodle;101;s\x1b[2J;x\r\n", "is not a safe folder name"),
 ])
 def test_a_hostile_mapping_file_is_one_line_and_writes_nothing(tmp_path, content, message):
-    from hw_course import ASSIGNMENT, make_course, part
+    from tests.platforms.hw_course import ASSIGNMENT, make_course, part
 
     root = make_course(tmp_path)
     mapping = tmp_path / "students.csv"
@@ -224,9 +232,9 @@ def test_each_hostile_results_file_costs_one_line_between_two_honest_runs(honest
 
 def test_hostile_participants_between_honest_ones_are_counted_and_escaped(tmp_path):
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from vevox_fixture import write_vevox_report
 
     from quizzes.catalog import get_quiz
+    from tests.quizzes.vevox_fixture import write_vevox_report
 
     question = get_quiz("all", 0).question("sigmoid-binary")
     right = next(o.text for o in question.options if o.correct)

@@ -11,12 +11,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import hostile
 import pytest
-import tiny_assignment as tiny
 
 from autograder.grading import discovery
 from autograder.grading.runner import grade_notebook
+from tests.autograder import tiny_assignment as tiny
+from tests.redteam import hostile
 
 FIRST_SLOT = 20
 _slot = None

@@ -2,18 +2,18 @@
 the long run of 10,000 inputs is benchmarks/fuzz_inputs.py."""
 from __future__ import annotations
 
-import input_fuzz
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from quizzes.catalog import get_quiz
+from tests.redteam import input_fuzz
 
 FAST = settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 
 
 @pytest.fixture(scope="module")
 def hw(tmp_path_factory):
-    from hw_course import make_course
+    from tests.platforms.hw_course import make_course
 
     base = tmp_path_factory.mktemp("fuzz-collect")
     return make_course(base), base

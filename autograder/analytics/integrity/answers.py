@@ -12,7 +12,6 @@ cells) and the lecture's own examples (``lecture_code.txt``).
 """
 from __future__ import annotations
 
-import copy
 import dataclasses
 import functools
 import re
@@ -90,13 +89,12 @@ def solution_answers(source: Path, name: str) -> Answers:
 
 @functools.lru_cache(maxsize=16)
 def _released(source: Path):
-    """The released notebook: nbgrader's own ClearSolutions on the source."""
+    """The released notebook of the source (``admin.fabricate.student_version``)."""
     import nbformat
-    from nbgrader.preprocessors import ClearSolutions
 
-    nb = nbformat.read(str(source), as_version=4)
-    released, _ = ClearSolutions().preprocess(copy.deepcopy(nb), {})
-    return released
+    from ...admin.fabricate import student_version
+
+    return student_version(nbformat.read(str(source), as_version=4))
 
 
 @functools.lru_cache(maxsize=16)

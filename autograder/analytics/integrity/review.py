@@ -101,7 +101,7 @@ def review_class(*, course_dir: Path, assignment: str, released: dt.datetime | N
                  collected: dt.datetime | None = None, thresholds: Thresholds | None = None) -> Review:
     from ...admin.course import CourseError, open_course
     from ...grading import discovery
-    from ...outputs.marker import fingerprint
+    from ...outputs.marker import folder_fingerprint
 
     try:
         course = open_course(Path(course_dir))
@@ -127,7 +127,7 @@ def review_class(*, course_dir: Path, assignment: str, released: dt.datetime | N
         folder = course.submission_dir(student, assignment)
         try:
             _review_student(student, folder, spec, shortcuts, found)
-            found.fingerprints[student] = fingerprint(folder, spec)
+            found.fingerprints[student] = folder_fingerprint(folder, spec)
         except Exception as exc:     # noqa: BLE001 - one submission never stops the review of the class
             found.notes.append(f"{student}: not reviewed ({type(exc).__name__}: {printable(str(exc))[:200]})")
             continue

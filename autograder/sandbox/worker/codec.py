@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import json
 import struct
+from collections.abc import Callable
+from typing import Any
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 # A reply is student-controlled: Python refuses ints of more than 4,300 digits with a ValueError
@@ -120,7 +122,9 @@ def encode(value, make_handle=None, depth: int = 0):
         # A subclass of a primitive (np.str_, np.float64, or something hostile): keep only the
         # primitive value, taken with the base type's own method so no override can run.
         if isinstance(value, base) and kind is not bool:
-            return {str: str.__str__, float: float.__float__, int: int.__int__}[base](value)
+            primitive: dict[type, Callable[[Any], object]] = {str: str.__str__, float: float.__float__,
+                                                              int: int.__int__}
+            return primitive[base](value)
     module = getattr(kind, "__module__", "") or ""
     if module.startswith("numpy"):
         import numpy as np

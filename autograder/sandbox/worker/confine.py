@@ -237,7 +237,8 @@ def own_output(fd_output: int) -> None:
     os.close(fd_output)
 
 
-def clean_environment(scratch: str, env: dict) -> None:
+def switch_environment(scratch: str, env: dict) -> None:
+    """In the student's process: work in the scratch folder with exactly ``env`` (launcher.student_environment)."""
     os.chdir(scratch)
     os.environ.clear()
     os.environ.update(env)
@@ -301,7 +302,7 @@ def enter(request: dict, fds: list[int]) -> None:
         private_world(request["scratch"], uid, request["limits"]["disk_mb"], files)
     else:
         write_files(request["scratch"], files, None)
-    clean_environment(request["scratch"], request["env"])
+    switch_environment(request["scratch"], request["env"])
     fresh_session_keyring()
     apply_limits(request["limits"], on_top_of=address_space_in_use(), count_processes=uid is not None)
     if uid is not None:

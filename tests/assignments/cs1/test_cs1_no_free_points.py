@@ -6,18 +6,11 @@ into the released notebook must not earn a single point.
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from autograder.grading import discovery as assignments  # noqa: E402
-from autograder.grading import runner  # noqa: E402
-from tests.support import student_version  # noqa: E402
+from autograder.grading import discovery as assignments
+from autograder.grading import runner
+from tests.support import student_version
 
 TYPED = '''def worked_example(X, params):
     return {"z1": 1.0, "z2": 43.0, "z3": -50.0, "y_hat_relu_output": 0.0}

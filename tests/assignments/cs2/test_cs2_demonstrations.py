@@ -9,18 +9,15 @@ notebook. Measured figures: ``benchmarks/cs2_small_data.py``.
 from __future__ import annotations
 
 import functools
-import sys
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import solutions.cs2.surrogate as ref
 
-import solutions.cs2.surrogate as ref  # noqa: E402
+ROOT = Path(__file__).resolve().parents[3]
 
 SOURCE = ROOT / "assignments" / "cs2" / "surrogate.ipynb"
 SEEDS = range(10)

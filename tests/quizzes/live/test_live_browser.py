@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from live_client import Participant
+
+from tests.quizzes.live.live_client import Participant
 
 pytestmark = [
     pytest.mark.e2e,
@@ -58,7 +59,7 @@ def live_server(tmp_path_factory):
 
 
 def phone(slow: bool = False):
-    from cdp import Browser
+    from tests.quizzes.cdp import Browser
 
     browser = Browser()
     browser.call("Emulation.setDeviceMetricsOverride", **PHONE)
@@ -79,7 +80,7 @@ def bars(browser) -> dict[str, float]:
 
 
 def test_a_lecturer_and_phones_run_the_lecture_quiz(live_server, lecture_quiz):
-    from cdp import Browser
+    from tests.quizzes.cdp import Browser
 
     base = live_server["join"].split("/?")[0]
     code = live_server["join"].rsplit("=", 1)[1]
@@ -187,7 +188,7 @@ def test_math_renders_on_a_phone(all_quiz, tmp_path):
     index = [q.id for q in all_quiz.questions].index("loss-for-regression")
     with running(all_quiz, tmp_path / "all.sqlite") as (url, opened), phone() as browser:
         Participant(url, opened.record.code)  # the server is up
-        from live_client import Lecturer
+        from tests.quizzes.live.live_client import Lecturer
         Lecturer(url, opened.record.secret).act("goto", index)
         browser.open(f"{url}/?code={opened.record.code}")
         wait_until(browser, "document.querySelector('.question-text math, .option math') !== null")

@@ -19,9 +19,8 @@ def test_live_is_a_command_and_names_what_it_runs():
 
 
 def test_a_follow_up_poll_from_a_class_report_runs_live(tmp_path):
-    from class_report_fixture import class_report_json
-
     from autograder.grading import discovery, tags
+    from tests.quizzes.class_report_fixture import class_report_json
 
     mistakes = sorted(tags.mistake_catalogue(discovery.HIDDEN_ROOT / "cs1"))[:3]
     report = tmp_path / "report.json"
@@ -90,7 +89,7 @@ def test_a_killed_server_loses_no_acknowledged_vote(lecture_quiz, tmp_path):
     """SIGKILL (no shutdown at all) right after the votes were acknowledged: the same command resumes them."""
     import signal
 
-    from live_client import Lecturer, Participant
+    from tests.quizzes.live.live_client import Lecturer, Participant
 
     db = tmp_path / "s.sqlite"
     process, url, code, secret, _ = start_live(db)

@@ -7,13 +7,13 @@ import time
 
 import httpx
 import pytest
-from live_client import EventStream, Lecturer, Participant
 
 from quizzes.live.app import Rates
 from quizzes.live.export import read_session
 from quizzes.live.limits import CONTENT_SECURITY_POLICY, MAX_BODY_BYTES
 from quizzes.live.server import running
 from quizzes.model import parse_bank
+from tests.quizzes.live.live_client import EventStream, Lecturer, Participant
 
 HOSTILE_BANK = r'''
 quiz: hostile
