@@ -328,11 +328,13 @@ def test_forward_cache(student, rng):
 
 def other_example(rng, *, output_positive):
     """Small integer inputs and weights like the slide's, drawn anew: one hidden neuron below zero (so
-    its ReLU matters), the output's sign chosen (so ReLU(z3) differs from z3 or not)."""
+    its ReLU matters), the output's sign chosen (so ReLU(z3) differs from z3 or not), and two different
+    hidden biases (the slide's are both 1), so that every index of b1 matters."""
     while True:
         X = rng.integers(-3, 4, size=(1, 3)).astype(float)
         params = {"W1": rng.integers(-5, 6, size=(3, 2)).astype(float),
-                  "b1": np.full(2, float(rng.integers(-2, 3))),
+                  "b1": rng.choice([-3.0, -2.0, -1.0, 1.0, 2.0, 3.0], size=2, replace=False),   # non-zero:
+                  # a missing bias and a wrong neuron's bias give different numbers
                   "W2": rng.integers(-4, 5, size=(2, 1)).astype(float),
                   "b2": rng.integers(-9, 10, size=1).astype(float)}
         steps = ref.worked_example(X, params)
@@ -352,10 +354,16 @@ def example_mistakes(X, params):
     return {
         "z1": {wrong_bias: z_hidden[0] - b1[0],
                Mistake("lecture_example.wrong_neuron_weights", "it uses the weights of hidden neuron 2; neuron 1 uses "
-                                                               "column 0 of W1 (w11, w21, w31)"): z_hidden[1]},
+                                                               "column 0 of W1 (w11, w21, w31)"): z_hidden[1],
+               Mistake("lecture_example.wrong_neuron_bias", "hidden neuron 1 adds its own bias b1[0], not b1[1] "
+                                                            "(b1 holds one bias per hidden neuron)"):
+                   z_hidden[0] - b1[0] + b1[1]},
         "z2": {wrong_bias: z_hidden[1] - b1[1],
                Mistake("lecture_example.wrong_neuron_weights", "it uses the weights of hidden neuron 1; neuron 2 uses "
-                                                               "column 1 of W1 (w12, w22, w32)"): z_hidden[0]},
+                                                               "column 1 of W1 (w12, w22, w32)"): z_hidden[0],
+               Mistake("lecture_example.shared_bias", "hidden neuron 2 adds its own bias b1[1], not b1[0]: b1 holds "
+                                                      "one bias per hidden neuron (on the slide both happen to be 1)"):
+                   z_hidden[1] - b1[1] + b1[0]},
         "z3": {Mistake("lecture_example.missing_output_bias", "the output bias b2 is missing"): z_out - float(b2[0]),
                Mistake("lecture_example.swapped_output_weights",
                        "z3 = w4 a1 + w5 a2 + b2: did you swap w4 and w5?"):
@@ -561,17 +569,25 @@ def chain_rule_mistakes(X, y, params):
     relu1, relu2 = float(z1 > 0), float(z2 > 0)
     w5 = dL * W2[1, 0] * relu1 * x[0]
     neuron_2 = dL * W2[1, 0] * relu2 * x[0]
+    shared_bias = {Mistake("chain_rule.shared_bias", "hidden neuron 2 adds its own bias b1[1], not b1[0]: b1 holds "
+                                                     "one bias per hidden neuron, so z2 (and with it y_hat) changes"):
+                   shared_bias_value(X, y, params)}
     if np.isclose(w5, neuron_2):  # both neurons active: the two slips give the same number
-        return {**slips_in_the_other_factors(dL, W1, W2, x, y_hat, relu1),
+        return {**slips_in_the_other_factors(dL, W1, W2, x, y_hat, relu1), **shared_bias,
                 Mistake("chain_rule.wrong_weights", "dz3/da1 is w4 = W2[0, 0], not w5: w11 is the weight from x1 to "
                                                     "hidden neuron 1 (W1[0, 0]), "
                 "not from x1 to hidden neuron 2 (W1[0, 1])"): w5}
-    return {**slips_in_the_other_factors(dL, W1, W2, x, y_hat, relu1),
+    return {**slips_in_the_other_factors(dL, W1, W2, x, y_hat, relu1), **shared_bias,
             Mistake("chain_rule.w5_instead_of_w4", "dz3/da1 is w4 = W2[0, 0], the weight from hidden neuron 1 to the "
                                                    "output, not w5"): w5,
             Mistake("chain_rule.derivative_of_w12", "this is the derivative for the weight from x1 to hidden neuron 2 "
                                                     "(W1[0, 1], the simple "
             "example's w12); w11 = W1[0, 0] leads to hidden neuron 1"): neuron_2}
+
+
+def shared_bias_value(X, y, params):
+    """dL/dw11 when hidden neuron 2 adds b1[0] instead of its own b1[1] (the slide writes one b1 for both)."""
+    return ref.chain_rule_dL_dw11(X, y, {**params, "b1": np.full(2, params["b1"][0])})
 
 
 def slips_in_the_other_factors(dL, W1, W2, x, y_hat, relu1):

@@ -299,13 +299,28 @@ class Log:
     def uses_validation(self) -> bool:
         return any(float(v) in self.val_rows for c in self.steps for v in np.asarray(c["rows"]).reshape(-1))
 
+    def optimizer_steps(self) -> list[np.ndarray]:
+        """The input values of each optimizer step: consecutive backward passes that saw the same weights
+        belong to one step (gradients accumulated over chunks of a batch, then one step), so a step is
+        known by the weights changing, not by the number of forward calls. Believed only as far as the
+        replay of these steps reproduces the weights the grader reads back (verified_log)."""
+        steps: list[list] = []
+        previous = object()
+        for call in self.steps:
+            if steps and call.get("weights") == previous:
+                steps[-1].append(call["rows"])
+            else:
+                steps.append([call["rows"]])
+            previous = call.get("weights")
+        return [np.concatenate([np.asarray(rows, dtype=float).reshape(-1) for rows in step]) for step in steps]
+
     def batches(self) -> list[np.ndarray]:
+        """Row indices of x_train used by each optimizer step."""
         batches = []
         if self.uses_validation():
             fail("validation rows were used in training steps: the validation set may only be evaluated, "
                  "never trained on", mistake="train.validation_in_training")
-        for call in self.steps:
-            values = np.asarray(call["rows"], dtype=float).reshape(-1)
+        for values in self.optimizer_steps():
             if not all(float(v) in self.train_rows for v in values):
                 fail("the model was trained on inputs that are not the training rows: pass x_train to the "
                      "model as given (only converted with as_tensor), without scaling or reordering columns")
@@ -349,14 +364,13 @@ def same_weights(got, expected) -> bool:
 
 
 def step_rows(log, run):
-    """(x_all, y_all, the rows of x_all each logged step used): the training rows followed by the
+    """(x_all, y_all, the rows of x_all each optimizer step used): the training rows followed by the
     validation rows, since rows of either set may have been used (training on validation rows is
     another test's mistake)."""
     x_all, y_all = np.vstack([run["x_tr"], run["x_va"]]), np.vstack([run["y_tr"], run["y_va"]])
     rows = {float(v): i for i, v in enumerate(x_all[:, 0])}
     batches = []
-    for call in log.steps:
-        values = np.asarray(call["rows"], dtype=float).reshape(-1)
+    for values in log.optimizer_steps():
         if not all(float(v) in rows for v in values):
             fail("the model was trained on inputs that are not the given rows: pass x_train to the model as given "
                  "(only converted with as_tensor), without scaling or reordering columns")
