@@ -115,10 +115,10 @@ def follow_up_quiz(report: dict[str, Any], *, top: int = 5, source: str = "repor
                                     f"A typical mistake ({extra['id']}) that nobody in this class made."))
         if not wrong:
             continue
-        options = [correct, *wrong]
+        shuffled = [correct, *wrong]
         # A fixed order per question (not the correct answer always first); --shuffle reorders for each export.
-        random.Random(hashlib.sha256(f"{assignment}/{group}".encode()).digest()).shuffle(options)
-        options = tuple(Option(OPTION_KEYS[i], o.text, o.correct, o.explanation) for i, o in enumerate(options))
+        random.Random(hashlib.sha256(f"{assignment}/{group}".encode()).digest()).shuffle(shuffled)
+        options = tuple(Option(OPTION_KEYS[i], o.text, o.correct, o.explanation) for i, o in enumerate(shuffled))
         top_mistake = mistakes[0]
         questions.append(Question(
             id=_slug(f"{assignment}-{group}"), section=_section(list(first["concepts"])), text=first["stem"],

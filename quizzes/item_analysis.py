@@ -122,7 +122,7 @@ class ItemStatistics:
 # --- the figures ----------------------------------------------------------------------------------
 
 def is_correct(question: Question, chosen: frozenset[str] | None) -> bool:
-    return bool(chosen) and set(chosen) <= set(question.correct_keys)
+    return chosen is not None and bool(chosen) and chosen <= set(question.correct_keys)
 
 
 def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
@@ -196,7 +196,7 @@ def from_matrix(questions: Sequence[Question], matrix: ResponseMatrix) -> list[I
             upper, lower = groups
             upper_lower = (sum(is_correct(question, column[i]) for i in upper)
                            - sum(is_correct(question, column[i]) for i in lower)) / len(upper)
-        chosen_by = {o.key: {i for i in respondents if o.key in column[i]} for o in question.options}
+        chosen_by = {o.key: {i for i in respondents if o.key in (column[i] or ())} for o in question.options}
         votes = {key: len(who) for key, who in chosen_by.items()}
         items.append(ItemStatistics(
             question.id, len(respondents), sum(right),

@@ -368,6 +368,7 @@ def _write_summary(report: ResultsReport, questions: dict[str, Question]) -> Non
             lines.append(f"- {d.key}) {mathtext.to_plain(d.text)}: {d.votes} vote(s), {100 * d.share:.1f}%"
                          f"{groups}{functional}. Misconception: {mathtext.to_plain(d.misconception)}")
         lines.append("")
+    assert report.summary_markdown is not None and report.summary_json is not None
     report.summary_markdown.write_text("\n".join(lines), encoding="utf-8")
     report.summary_json.write_text(json.dumps(report.to_dict(), indent=1, ensure_ascii=False) + "\n",
                                    encoding="utf-8")

@@ -159,7 +159,7 @@ def _parse_answer(raw: str, question: Question, lookup: dict[str, str], where: s
     parts = [p for p in _ANSWER_SEPARATORS.split(raw) if p]
     keys = [lookup.get(text_key(p)) for p in parts]
     if len(parts) > 1 and all(keys):
-        return frozenset(keys)
+        return frozenset(k for k in keys if k is not None)
     options = "; ".join(f"{o.key}) {o.text}" for o in question.options)
     raise VevoxError(f"{where}: answer {raw!r} is none of the options of question {question.id!r} ({options})")
 
@@ -194,7 +194,10 @@ def read_vevox(path: Path, quiz: Quiz) -> VevoxResults:
         " ".join(p for p in (row[first] if first < len(row) else "", row[last] if last < len(row) else "") if p)
         or f"participant in row {number}" for number, row in body)
 
-    polls, answers, not_polled, used = [], {}, [], {}
+    polls: list = []
+    answers: dict = {}
+    not_polled: list = []
+    used: dict = {}
     for column in poll_columns:
         letter = get_column_letter(column + 1)
         question_id, similarity, closest = match_poll(header[column], quiz)

@@ -208,7 +208,8 @@ def _as_inputs(inputs) -> tuple[float, float, float, float]:
             raise ValueError(f"expected 4 inputs ({', '.join(INPUTS)}), got {len(values)}")
     values = [float(v) if isinstance(v, (np.floating, np.integer)) else v for v in values]
     _check_inputs(*values)
-    return tuple(float(v) for v in values)
+    dilution, T0, QK, cA0 = (float(v) for v in values)
+    return dilution, T0, QK, cA0
 
 
 # --- steady states -----------------------------------------------------------------------------------
@@ -308,7 +309,7 @@ def simulate(X) -> np.ndarray:
         block = X[start:start + _CHUNK]
         g = _energy_balance(_GRID[None, :], *(block[:, [j]] for j in range(4)))
         changes = np.signbit(g[:, :-1]) != np.signbit(g[:, 1:])
-        for row in np.flatnonzero(changes.sum(axis=1) != 1):
+        for row in map(int, np.flatnonzero(changes.sum(axis=1) != 1)):
             try:
                 steady_state(block[row])          # raises the specific error with its message
             except SteadyStateError as exc:
@@ -328,7 +329,7 @@ def simulate(X) -> np.ndarray:
     scaled = np.abs(residual(out.T, X.T)).max(axis=0)
     suspicious = ~np.isfinite(out).all(axis=1) | (scaled > RESIDUAL_TOLERANCE) | (cA < -1e-9) | (cB < -1e-9) \
         | (cA + cB > cA0 * (1 + 1e-9))
-    for row in np.flatnonzero(suspicious):
+    for row in map(int, np.flatnonzero(suspicious)):
         try:
             _check_physical(out[row], tuple(X[row]))
         except SteadyStateError as exc:

@@ -50,7 +50,11 @@ def read_fixture(path: Path) -> FixtureSubmission:
     text = path.read_text()
     head, *sections = SECTION.split(text)
     cells = {sections[i]: sections[i + 1].strip("\n") + "\n" for i in range(0, len(sections), 2)}
-    description, must_fail, must_pass, mistakes, full = [], [], [], [], False
+    description: list[str] = []
+    must_fail: list[tuple[str, str]] = []
+    must_pass: list[str] = []
+    mistakes: list[tuple[str, str]] = []
+    full = False
     for line in head.splitlines():
         body = line.lstrip("# ").rstrip()
         if body.startswith("expect-fail:"):
@@ -143,15 +147,17 @@ def class_with_mistakes(course_root: Path, assignment, fixtures_dir: Path, size:
     notebook only, so the mistakes of different notebooks cannot interact: a student's named mistakes
     are exactly the union of their fixtures' ``expect-mistake`` ids.
     """
-    choices = {nb.name: ["solution", *(read_fixture(p) for p in sorted((fixtures_dir / nb.name).glob("*.py")))]
-               for nb in assignment.notebooks}
+    choices: dict[str, list[str | FixtureSubmission]] = {
+        nb.name: ["solution", *(read_fixture(p) for p in sorted((fixtures_dir / nb.name).glob("*.py")))]
+        for nb in assignment.notebooks}
     strides = [1, 7, 11, 13]
     roster = []
     for i in range(size):
         student = f"s{i:03d}"
         folder = Path(course_root) / "submitted" / student / assignment.name
         folder.mkdir(parents=True, exist_ok=True)
-        parts, mistakes = {}, set()
+        parts: dict[str, str] = {}
+        mistakes: set[str] = set()
         for k, nb in enumerate(assignment.notebooks):
             out = folder / nb.filename
             options = choices[nb.name]
@@ -162,7 +168,7 @@ def class_with_mistakes(course_root: Path, assignment, fixtures_dir: Path, size:
             elif release is not None and k == len(assignment.notebooks) - 1 and i % 25 == 12:
                 out.write_bytes((release / nb.filename).read_bytes())
                 parts[nb.name] = "untouched student version"
-            elif choice == "solution":
+            elif isinstance(choice, str):       # "solution"
                 out.write_bytes(nb.source.read_bytes())
                 parts[nb.name] = "solution"
             else:

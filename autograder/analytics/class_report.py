@@ -234,7 +234,7 @@ def test_stats(latest: list[SubmissionRow]) -> list[TestStat]:
     return stats
 
 
-test_stats.__test__ = False
+test_stats.__test__ = False  # type: ignore[attr-defined]
 
 
 def mistake_stats(latest: list[SubmissionRow], catalogue: dict[str, tags.CatalogueEntry]) -> list[MistakeStat]:

@@ -116,7 +116,8 @@ def start_run(store: Store, assignment: str, students: int) -> int:
     with transaction(store) as db:
         cursor = db.execute("INSERT INTO runs (assignment, started, grader_version, students) VALUES (?, ?, ?, ?)",
                             (assignment, _now(), __version__, students))
-        return int(cursor.lastrowid)
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
 
 
 def incidents_of(report: NotebookReport) -> list[tuple[str, str]]:
@@ -149,7 +150,8 @@ def record_student(store: Store, run_id: int, assignment: str, result: StudentRe
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (run_id, assignment, result.student, _now(), result.fingerprint, result.score, result.max_score,
              result.seconds))
-        submission = int(cursor.lastrowid)
+        assert cursor.lastrowid is not None
+        submission = cursor.lastrowid
         for report in result.reports:
             db.executemany(
                 "INSERT INTO tests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -216,4 +218,6 @@ def load_submissions(course_root: Path, assignment: str | None = None) -> list[S
         raise StoreError(f"{path} cannot be read: {exc}") from exc
     finally:
         db.close()
-    return [SubmissionRow(*row, tuple(tests.get(row[0], ())), tuple(incidents.get(row[0], ()))) for row in subs]
+    return [SubmissionRow(sub_id, run_id, name, student, graded_at, fingerprint, score, max_score, seconds,
+                          tuple(tests.get(sub_id, ())), tuple(incidents.get(sub_id, ())))
+            for sub_id, run_id, name, student, graded_at, fingerprint, score, max_score, seconds in subs]

@@ -81,7 +81,8 @@ def sample(items: list, size: int | None, salt: str) -> list:
 def plan(assignment: registry.Assignment, folder: Path, *, seeds: int, mutants_per_notebook: int | None,
          only: tuple[str, ...] = ()) -> tuple[list[Job], dict]:
     """Every notebook to grade, written to ``folder``; and what each notebook's audit needs to know."""
-    jobs, context = [], {}
+    jobs: list[Job] = []
+    context: dict = {}
     for spec in assignment.notebooks:
         if only and spec.name not in only:
             continue
@@ -126,7 +127,7 @@ def plan(assignment: registry.Assignment, folder: Path, *, seeds: int, mutants_p
 def plan_variants(graded: list[Graded], context: dict, start: int) -> list[Job]:
     """Second round: every null variant of a function, graded on the tests that depend on it (those
     its released stub loses points on); a function no test depends on is reported, not varied."""
-    jobs = []
+    jobs: list[Job] = []
     for g in graded:
         if g.job.kind != "null" or g.job.detail[1] != "released":
             continue

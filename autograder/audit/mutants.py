@@ -217,7 +217,7 @@ OPERATORS: dict[str, Callable] = {
 # --- applying them ------------------------------------------------------------------------------
 
 def _inside_fstring(tree: ast.AST) -> set[int]:
-    ids = set()
+    ids: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.JoinedStr):
             ids.update(id(n) for n in ast.walk(node))
@@ -225,7 +225,7 @@ def _inside_fstring(tree: ast.AST) -> set[int]:
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
-    ids = set()
+    ids: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Module)) and node.body:
             first = node.body[0]
@@ -237,7 +237,7 @@ def _docstrings(tree: ast.AST) -> set[int]:
 
 def _literal_indices(tree: ast.AST) -> set[int]:
     """Constants used as an index: the ``index`` operator already mutates them (once, not twice)."""
-    ids = set()
+    ids: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Subscript):
             key = node.slice
@@ -254,9 +254,10 @@ def _offset(lines: list[str], lineno: int, col: int) -> int:
     return prefix + len(lines[lineno - 1].encode()[:col].decode(errors="ignore"))
 
 
-def _replace(source: str, node: ast.AST, replacement: str) -> str:
+def _replace(source: str, node: ast.expr | ast.stmt, replacement: str) -> str:
     lines = source.splitlines(keepends=True)
     start = _offset(lines, node.lineno, node.col_offset)
+    assert node.end_lineno is not None and node.end_col_offset is not None
     end = _offset(lines, node.end_lineno, node.end_col_offset)
     return source[:start] + replacement + source[end:]
 
@@ -272,9 +273,9 @@ def mutants_of_cell(grade_id: str, source: str) -> Iterator[Mutant]:
         return  # IPython syntax (magics) in a solution cell: nothing to mutate safely
     skip = _inside_fstring(tree) | _docstrings(tree) | _literal_indices(tree)
     lines = source.splitlines()
-    seen, count = {source}, {}
+    seen, count = {source}, dict[tuple[str, str], int]()
     for node in ast.walk(tree):
-        if id(node) in skip or not hasattr(node, "lineno"):
+        if id(node) in skip or not isinstance(node, ast.expr | ast.stmt) or node.end_lineno is None:
             continue
         if not set(range(node.lineno, node.end_lineno + 1)) <= inside:
             continue
@@ -301,7 +302,7 @@ def mutants_of_cell(grade_id: str, source: str) -> Iterator[Mutant]:
 
 def mutants_of_notebook(nb) -> list[Mutant]:
     """Mutants of every solution code cell of a source notebook (nbformat node)."""
-    found = []
+    found: list[Mutant] = []
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type == "code" and meta.get("solution") and meta.get("grade_id"):

@@ -190,7 +190,7 @@ def acted_on(function: ast.FunctionDef) -> tuple[str, ...]:
             if isinstance(node.func, ast.Attribute) and node.func.attr in {"fit", "partial_fit"} and \
                     _root_name(node.func.value) in params:
                 found.add(_root_name(node.func.value))
-    return tuple(sorted(found))
+    return tuple(sorted(name for name in found if name is not None))
 
 
 def graded_functions(source_nb, released_nb) -> list[GradedFunction]:
@@ -230,6 +230,7 @@ def null_cell(source: str, function: str, variant: str) -> str:
                 "args, kwargs)\n")
     stand_in = f"\n\ndef {function}(*args, **kwargs):\n{body}\n"
     end = node.end_lineno
+    assert end is not None
     if lines[end - 1] and not lines[end - 1].endswith("\n"):
         lines[end - 1] += "\n"
     return HELPER + "\n" + "".join(lines[:end]) + stand_in + "".join(lines[end:])

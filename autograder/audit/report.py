@@ -31,7 +31,7 @@ class NotebookAudit:
 
     @classmethod
     def judge(cls, assignment, notebook, graded, facts, reviewed) -> NotebookAudit:
-        by_kind = {}
+        by_kind: dict[str, list] = {}
         for g in graded:
             by_kind.setdefault(g.job.kind, []).append(g)
         baseline = by_kind["baseline"][0]
@@ -100,7 +100,9 @@ class NotebookAudit:
         stale += [f"null entry matches no finding: {e.function} | {e.variant} | {e.test}"
                   for e in excuses if e not in used]
 
-        false_failures, flaky, grades = [], [], {}
+        false_failures: list = []
+        flaky: list = []
+        grades: dict = {}
         alternatives = by_kind.get("alternative", [])
         for g in alternatives:
             name, repeat = g.job.detail

@@ -13,7 +13,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -112,7 +112,7 @@ def graded(submission: Submission, grade: Callable[[], list[NotebookReport]]) ->
 
 
 def grade_all(todo: list[Submission], spec: discovery.Assignment, *, hide: tuple[Path, ...], jobs: int,
-              cluster: str | None) -> Iterator[StudentResult]:
+              cluster: str | None) -> Generator[StudentResult, None, None]:
     """Each submission's result as it completes: here, in a process pool, or on a Dask cluster."""
     if cluster is not None:
         from distributed import Client, as_completed

@@ -19,6 +19,7 @@ import multiprocessing.forkserver
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 
 # One BLAS/OpenMP/torch thread per grading process, so N jobs use N cores.
 ONE_MATH_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
@@ -49,7 +50,7 @@ def context(libraries: tuple[str, ...] = ()) -> multiprocessing.context.BaseCont
     return context
 
 
-def start(environment: dict[str, str], hosts: list = ()) -> None:
+def start(environment: dict[str, str], hosts: Sequence = ()) -> None:
     """First thing in each grading process: the run's environment, one math thread each, and one
     of the sandbox hosts the run started for its grading processes (``warm.HostsForJobs``)."""
     os.environ.clear()

@@ -62,7 +62,8 @@ class UnreadableSession:
     """Stands in for a notebook that could not be read: every call fails with the reason."""
 
     def __init__(self, reason: str):
-        self.reason, self.outcomes = reason, {}
+        self.reason = reason
+        self.outcomes: dict = {}
 
     def call(self, name, *args, **kwargs):
         raise StudentCodeError(f"{name}() could not be checked: {self.reason}")

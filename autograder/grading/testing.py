@@ -24,6 +24,7 @@ from __future__ import annotations
 import importlib.util
 import re
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 
@@ -57,12 +58,12 @@ def mistake_id(message) -> str | None:
     return message.id if isinstance(message, Mistake) else None
 
 
-def fail(message: str, *, mistake: str | None = None):
+def fail(message: str, *, mistake: str | None = None) -> NoReturn:
     """Fail the test with ``message`` for the student; ``mistake`` (or a ``Mistake`` message) names it."""
     if mistake is not None and not MISTAKE_ID.match(mistake):
         raise ValueError(f"mistake id {mistake!r} must look like 'topic.what_went_wrong'")
     error = GradingFailure(str(message))
-    error.mistake = mistake or mistake_id(message)
+    error.mistake = mistake or mistake_id(message)  # type: ignore[attr-defined]
     raise error
 
 
@@ -72,6 +73,8 @@ def assignment_probes(where) -> object:
     In the sandbox the same file is shipped to the worker when a test first hands over a probe."""
     folder = Path(where) if Path(where).is_dir() else Path(where).parent
     spec = importlib.util.spec_from_file_location(f"learnathon_probes_{folder.name}", folder / "probes.py")
+    if spec is None or spec.loader is None:
+        raise ImportError(f"no probes.py in {folder}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

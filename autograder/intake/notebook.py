@@ -113,7 +113,7 @@ def _nbgrader(value) -> dict:
         if type(value.get(flag)) is bool:
             clean[flag] = value[flag]
     points = value.get("points")
-    if type(points) in (int, float) and math.isfinite(points) and points >= 0:
+    if isinstance(points, int | float) and type(points) is not bool and math.isfinite(points) and points >= 0:
         clean["points"] = points
     if type(value.get("schema_version")) is int:
         clean["schema_version"] = value["schema_version"]
@@ -123,7 +123,7 @@ def _nbgrader(value) -> dict:
 def _metadata(value) -> dict:
     if not isinstance(value, dict):
         return {}
-    clean = {}
+    clean: dict[str, dict | list[str]] = {}
     nbgrader = _nbgrader(value.get("nbgrader"))
     if nbgrader:
         clean["nbgrader"] = nbgrader
@@ -245,8 +245,8 @@ def plan_cells(submission: Path | bytes | dict, source: Path) -> list[Cell]:
     plan: list[tuple[str, str, str | None]] = []  # (role, source, grade_id)
     for cell in submitted:
         gid = grade_id(cell)
-        original = by_id.get(gid) if gid not in seen else None
-        if original is None:
+        original = by_id.get(gid) if gid is not None and gid not in seen else None
+        if gid is None or original is None:
             plan.append(("code", cell["source"], None))
             continue
         seen.add(gid)

@@ -17,6 +17,7 @@ class Feedback(Output):
 
     def write(self, result: StudentResult, run: ClassRun) -> None:
         course, assignment = run.course, run.assignment
+        assert result.folder is not None, "a graded result knows its submission folder"
         # Read as grading read it: a link, FIFO or copy of the source is never handed back.
         files = read_submission(result.folder, [nb.filename for nb in assignment.notebooks])
         for report in result.reports:

@@ -25,5 +25,6 @@ class ResultsStore(Output):
     def write(self, result: StudentResult, run: ClassRun) -> None:
         if self.run_id is None:
             self.begin(run)
+        assert self.run_id is not None
         with store.open_store(run.course.root) as db:
             store.record_student(db, self.run_id, run.assignment.name, result)

@@ -107,6 +107,7 @@ def sort_members(platform: Platform, members: Iterable[Member], released: list[R
         if isinstance(upload, str):
             unplaced.append(Unplaced(member.name, upload))
             continue
+        assert member.data is not None, "a member that is not refused carries its bytes"
         found = identify(member.data, upload.file_name, released)
         if found.notebook is None:
             unplaced.append(Unplaced(member.name, f"{upload.name or 'student ' + upload.platform_id}: {found.how}"))

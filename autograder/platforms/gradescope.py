@@ -60,7 +60,7 @@ def project_files(assignment: str) -> list[tuple[Path, str]]:
     spec = registry.load(assignment)
     picked: list[tuple[Path, str]] = []
 
-    def add_tree(folder: Path, arcname: str, *, skip_dirs: set[Path] = frozenset()) -> None:
+    def add_tree(folder: Path, arcname: str, *, skip_dirs: frozenset[Path] | set[Path] = frozenset()) -> None:
         for path in sorted(folder.rglob("*")):
             rel = path.relative_to(folder)
             if any(part in SKIP or part.startswith(".") for part in rel.parts) or not path.is_file():
@@ -117,7 +117,8 @@ def place_submission(spec: registry.Assignment, submission: Path, into: Path) ->
 
     released = [Released(nb.filename, notebook_ids(json.loads(nb.source.read_text(encoding="utf-8"))))
                 for nb in spec.notebooks]
-    notes, chosen = [], {}
+    notes: list[str] = []
+    chosen: dict = {}
     files = sorted(p for p in submission.rglob("*") if p.is_file()
                    and not p.is_symlink()) if submission.is_dir() else []
     for path in files:

@@ -41,7 +41,7 @@ def graded_notebook(report: NotebookReport, submitted: bytes | str | None, fallb
     """The submission (``intake.read_submission``'s bytes for it; if unusable, the released notebook)
     with the results in its test cells. Written back as a valid nbformat-4 notebook, outputs cleared."""
     nb = _handed_back(submitted) or validated_notebook(parse_notebook(Path(fallback).read_bytes()))
-    by_cell: dict[str, list] = {}
+    by_cell: dict[str | None, list] = {}
     for test in report.tests:
         by_cell.setdefault(test.cell, []).append(test)
     for cell in nb["cells"]:

@@ -137,7 +137,7 @@ def percent(value: float) -> str:
 
 
 def _autoescape(name: str | None) -> bool:
-    return bool(name) and any(name.endswith(f".{ext}.j2") for ext in ("html", "xml"))
+    return name is not None and any(name.endswith(f".{ext}.j2") for ext in ("html", "xml"))
 
 
 ENV = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=_autoescape,

@@ -74,8 +74,9 @@ def kahoot_row(question: Question) -> tuple[KahootRow | None, list[Adaptation]]:
         return None, [Adaptation(question.id, "skipped",
                                  f"{len(question.options)} options; Kahoot allows {MAX_ANSWERS}")]
     text = _fit(question.text, question.short_text, MAX_QUESTION, "question text", question.id, notes)
-    answers = [_fit(o.text, o.short, MAX_ANSWER, f"option {o.key}", question.id, notes) for o in question.options]
-    if text is None or any(a is None for a in answers):
+    fitted = [_fit(o.text, o.short, MAX_ANSWER, f"option {o.key}", question.id, notes) for o in question.options]
+    answers = [a for a in fitted if a is not None]
+    if text is None or len(answers) < len(fitted):
         return None, [n for n in notes if n.action == "skipped"]
     if len(set(answers)) < len(answers):
         return None, [Adaptation(question.id, "skipped", "two answers become identical in plain text")]
@@ -116,8 +117,8 @@ def export(quiz: Quiz, questions: list[Question], out: Path) -> ExportResult:
         values = [number, row.question, *answers, row.time_limit, ",".join(map(str, row.correct))]
         for column, value in enumerate(values, start=1):
             write_cell(sheet, HEADER_ROW + number, column, value)
-    for column, width in zip("ABCDEFGH", (5, 60, 30, 30, 30, 30, 20, 20)):
-        sheet.column_dimensions[column].width = width
+    for letter, width in zip("ABCDEFGH", (5, 60, 30, 30, 30, 30, 20, 20)):
+        sheet.column_dimensions[letter].width = width
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(out)

@@ -157,7 +157,7 @@ def rejection_reason(smiles: str) -> str | None:
     """Why a structure is not in the data set (None: it is in). Order matters for the log."""
     from rdkit import Chem, RDLogger
 
-    RDLogger.DisableLog("rdApp.*")
+    RDLogger.DisableLog("rdApp.*")  # type: ignore[attr-defined]
     mol = Chem.MolFromSmiles(smiles)
     if mol is None:
         return "RDKit cannot parse the SMILES"
@@ -394,7 +394,7 @@ def small_descriptors(smiles_list) -> np.ndarray:
     from rdkit import Chem, RDLogger
     from rdkit.Chem import Descriptors
 
-    RDLogger.DisableLog("rdApp.*")
+    RDLogger.DisableLog("rdApp.*")  # type: ignore[attr-defined]
     functions = [getattr(Descriptors, name) for name in SMALL_DESCRIPTORS]
     out = np.full((len(smiles_list), len(functions)), np.nan)
     for i, smiles in enumerate(smiles_list):
@@ -408,7 +408,7 @@ def _full_descriptor_rows(smiles_list) -> np.ndarray:
     from rdkit import Chem, RDLogger
     from rdkit.Chem import Descriptors
 
-    RDLogger.DisableLog("rdApp.*")
+    RDLogger.DisableLog("rdApp.*")  # type: ignore[attr-defined]
     names = [name for name, _ in Descriptors.descList]
     out = np.full((len(smiles_list), len(names)), np.nan)
     for i, smiles in enumerate(smiles_list):
