@@ -340,3 +340,87 @@ def test_dying_relu_demo_prints_what_the_text_reads():
     assert "leaky_relu: after 300 epochs" in printed and "0% frozen" in printed
     relu_line = next(line for line in printed.splitlines() if line.strip().startswith("relu:"))
     assert relu_line.endswith("moved by at most 0")
+
+
+# --- part B: the sweep and the elbow (section 8, written question 1) ----------------------------------------
+
+PART_B = discovery.load("cs1").notebook("part_b_model_complexity.ipynb").source
+
+
+def test_sweep_demo_cell_is_the_reference_sweep():
+    """The notebook's cell is the experiment the tests below check (grid, epochs, learning rate, fresh points)."""
+    import nbformat
+
+    ref_b = part_b()
+    cfg = ref_b.SWEEP_DEMO
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in nbformat.read(PART_B, 4).cells}
+    assert (f"widths={cfg['widths']}, depths={cfg['depths']},\n                         epochs={cfg['epochs']}, "
+            f"lr={cfg['lr']})") in cells["sweep_demo"]
+    assert f"make_data({cfg['n_fresh']}, seed={cfg['fresh_seed']})" in cells["sweep_demo"]
+    assert f"make_data({cfg['n']}, seed=0)" in cells["setup"]
+    assert "split_indices(len(x_all), seed=0)" in cells["pipeline"]
+
+
+def elbow_claims(table):
+    """What section 8 and the rubric of written question 1 say about a sweep, checked on its table."""
+    ref_b = part_b()
+    smallest = min(table, key=lambda r: r["n_params"])
+    past = [r for r in table if r["n_params"] >= 40]
+    best = min(r["generalisation"] for r in table)
+    # "the smallest network's error on new data is about twice that of the best model"
+    assert 1.6 <= smallest["generalisation"] / best <= 3.0, smallest
+    # "from about fifty parameters on, the errors lie close together, a little above the noise variance"
+    assert ref_b.NOISE ** 2 < best <= 1.6 * ref_b.NOISE ** 2
+    median_train = float(np.median([r["train_loss"] for r in past]))
+    # "a model that 2,000 epochs do not train well ends above smaller ones, and then its training loss is high too"
+    for r in past:
+        assert r["generalisation"] <= 1.5 * best or r["train_loss"] >= 1.3 * median_train, r
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("seed", SEEDS)
+def test_elbow_claims_hold_for_other_data(seed):
+    elbow_claims(part_b().sweep_demo(seed))
+
+
+@pytest.mark.e2e
+def test_elbow_in_the_notebooks_own_run():
+    table = part_b().sweep_demo(0)
+    elbow_claims(table)
+    ref_b = part_b()
+    # the rubric: "the lowest validation loss belongs to W=50, D=2, and no smaller model comes within 10 % of it"
+    best = min(table, key=lambda r: r["val_loss"])
+    assert (best["width"], best["depth"]) == (50, 2) == ref_b.select_complexity(table)
+
+
+@pytest.mark.e2e
+def test_lowest_validation_loss_past_the_elbow_is_largely_chance():
+    """"which of them comes out lowest is largely chance": over ten data sets, the model with the lowest validation
+    loss is the one with the lowest generalisation error in at most a third of them."""
+    hits = 0
+    for seed in SEEDS:
+        table = part_b().sweep_demo(seed)
+        hits += min(table, key=lambda r: r["val_loss"]) is min(table, key=lambda r: r["generalisation"])
+    assert hits <= len(SEEDS) // 3
+
+
+def test_extrapolation_plot_keeps_its_legend_off_the_region_outside_the_data():
+    """The legend sat over the extrapolation region (issue 22): it is drawn beside the axes now."""
+    import matplotlib.pyplot as plt
+    import nbformat
+    import torch
+    from cs1_cells import run_notebook
+
+    run = run_notebook(PART_B)
+    namespace = run.namespace
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in nbformat.read(PART_B, 4).cells}
+    exec(cells["pipeline"], namespace)
+    torch.manual_seed(0)
+    namespace.update(chosen_model=namespace["build_mlp"](1, 5, 1), width=5, depth=1)   # any model: the layout is tested
+    plt.close("all")
+    exec(cells["extrapolation_demo"], namespace)
+    figure = plt.gcf()
+    figure.canvas.draw()
+    ax = figure.axes[0]
+    legend = ax.get_legend().get_window_extent()
+    assert legend.x0 >= ax.get_window_extent().x1, "the legend covers part of the plot"
