@@ -5,7 +5,7 @@ PYTHON ?= python3
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.learnathon-installed
 
-.PHONY: setup system-deps demo test test-e2e test-all lint bench clean
+.PHONY: setup system-deps demo live test test-e2e test-all lint bench clean
 
 setup: $(STAMP)
 
@@ -27,6 +27,12 @@ system-deps:
 
 demo: setup
 	$(BIN)/learnathon demo
+
+# The lecture's quiz live, reachable from the phones on this machine's network (README: Live session).
+LIVE_QUIZ ?= lecture
+LIVE_HOST ?= 0.0.0.0
+live: setup
+	$(BIN)/learnathon live $(LIVE_QUIZ) --host $(LIVE_HOST)
 
 test: setup system-deps
 	$(BIN)/pytest -m "not e2e"

@@ -34,7 +34,7 @@ class LazyGroup(_Commands):
     """Subcommand groups imported only when used: ``quiz`` pulls in the exporters (matplotlib),
     which cost every other command seconds of start-up (``python -X importtime``)."""
 
-    lazy = {"quiz": ("quizzes.cli", "quiz")}
+    lazy = {"quiz": ("quizzes.cli", "quiz"), "live": ("quizzes.live.cli", "live")}
 
     def list_commands(self, ctx):
         return sorted([*super().list_commands(ctx), *self.lazy])

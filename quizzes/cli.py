@@ -85,8 +85,9 @@ def results_command(file: Path, out: Path, quiz_name: str, seed: int) -> None:
 
     FILE is vote counts (CSV or xlsx: question_id, option, option_text, votes) or Vevox's poll-results
     report (xlsx with a "Polling Results" sheet, one row per participant; layout unverified, see the
-    README), whose polls are matched to bank questions by text. Per-participant data adds the
-    discrimination (point-biserial, upper-lower 27%).
+    README), whose polls are matched to bank questions by text, or the session file of `learnathon
+    live` (the quiz it asked). Per-participant data adds the discrimination (point-biserial,
+    upper-lower 27%).
     """
     try:
         report = results_main(file=file, out=out, quiz_name=quiz_name, seed=seed)

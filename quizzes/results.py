@@ -27,6 +27,7 @@ from openpyxl import Workbook, load_workbook  # noqa: E402
 
 from quizzes import mathtext  # noqa: E402
 from quizzes.item_analysis import MIN_RESPONDENTS_FOR_GROUPS, ItemStatistics, ResponseMatrix, from_matrix, from_votes  # noqa: E402
+from quizzes.live.export import SessionFileError, is_session_file, read_session  # noqa: E402
 from quizzes.model import Question, Quiz  # noqa: E402
 from quizzes.vevox import PollMatch, VevoxError, is_vevox_report, read_vevox  # noqa: E402
 
@@ -82,7 +83,7 @@ class ResultsReport:
     items: tuple[ItemStatistics, ...] = field(default_factory=tuple)  # same order as summaries
     item_chart: Path | None = None
     summary_json: Path | None = None
-    source: str = "votes"  # "votes" (counts per option) or "vevox" (per participant)
+    source: str = "votes"  # "votes" (counts per option), "vevox" or "live" (per participant)
     participants: int | None = None
     polls: tuple[PollMatch, ...] = field(default_factory=tuple)  # Vevox: every poll column and its match
 
@@ -96,7 +97,8 @@ class ResultsReport:
         if self.item_chart:
             lines.append(f"item analysis chart: {self.item_chart}")
         if self.participants is not None:
-            lines.append(f"{self.participants} participant(s) in the Vevox report")
+            origin = "live session" if self.source == "live" else "Vevox report"
+            lines.append(f"{self.participants} participant(s) in the {origin}")
         for summary, item in zip(self.summaries, self.items):
             lines.append(f"  {summary.question_id}: {summary.correct_votes}/{summary.responses} chose a correct "
                          f"answer ({summary.percent_correct:.1f}%)")
@@ -400,6 +402,15 @@ def report_results(path: Path, quiz: Quiz, out_dir: Path) -> ResultsReport:
         items = from_matrix(questions, vevox.matrix)
         not_polled, polls, source = list(vevox.not_polled), vevox.polls, "vevox"
         participants = len(vevox.matrix.participants)
+    elif is_session_file(path):  # a `learnathon live` session: per participant, the quiz it asked
+        try:
+            live = read_session(path)
+        except SessionFileError as exc:
+            raise ResultsError(str(exc)) from exc
+        questions = [live.quiz.question(qid) for qid in live.matrix.answers]
+        all_votes = _votes_from_matrix(questions, live.matrix)
+        items = from_matrix(questions, live.matrix)
+        not_polled, source, participants = list(live.not_polled), "live", len(live.matrix.participants)
     else:
         all_votes, not_polled = read_results(path, quiz)
         questions = [quiz.question(v.question_id) for v in all_votes]

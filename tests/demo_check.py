@@ -46,3 +46,4 @@ def check_demo_run(out: str, demo: Path) -> None:
     assert f"class report: {report}" in out and report.is_file()             # the demo ends with the report
     assert (demo / "quizzes" / "cs1-follow-up.deck.html").is_file()
     assert "demo finished" in out
+    assert f"learnathon live {demo / 'course' / 'reports' / 'cs1' / 'report.json'}" in out  # how to go live

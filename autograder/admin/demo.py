@@ -134,7 +134,16 @@ def run_demo(*, directory: Path | None = None, jobs: int = 2, echo=print) -> Pat
     _quiz_demo(root / "quizzes", echo)
     _report_demo(course.root, names[0], root / "quizzes", echo)
     echo(f"\ndemo finished in {time.monotonic() - started:.0f} s; try: cd {course.root} && nbgrader export")
+    _live_hint(course.root, names[0], echo)
     return root
+
+
+def _live_hint(course_root: Path, assignment: str, echo) -> None:
+    """How to run the lecture quiz live (nothing is started: a demo must end by itself)."""
+    echo("\n== run the lecture quiz live (phones vote; see README, Live session)")
+    echo("   learnathon live lecture                 # this machine only; --host 0.0.0.0 for the lecture hall")
+    echo(f"   learnathon live {course_root / 'reports' / assignment / 'report.json'}   # the follow-up poll")
+    echo("   learnathon quiz results live-sessions/lecture.sqlite --out results/   # charts, item analysis")
 
 
 def _report_demo(course_root: Path, assignment: str, quizzes: Path, echo) -> None:
