@@ -396,12 +396,12 @@ def test_elbow_in_the_notebooks_own_run():
 @pytest.mark.e2e
 def test_lowest_validation_loss_past_the_elbow_is_largely_chance():
     """"which of them comes out lowest is largely chance": over ten data sets, the model with the lowest validation
-    loss is the one with the lowest generalisation error in at most a third of them."""
+    loss is the one with the lowest generalisation error in at most half of them (3 of 10 when measured)."""
     hits = 0
     for seed in SEEDS:
         table = part_b().sweep_demo(seed)
         hits += min(table, key=lambda r: r["val_loss"]) is min(table, key=lambda r: r["generalisation"])
-    assert hits <= len(SEEDS) // 3
+    assert hits <= len(SEEDS) // 2
 
 
 def test_extrapolation_plot_keeps_its_legend_off_the_region_outside_the_data():
