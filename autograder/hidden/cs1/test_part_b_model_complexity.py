@@ -8,7 +8,9 @@ reference solution in the trusted process. Independence and speed:
   model logs every forward call: which rows it saw, whether a backward pass went through it, and
   whether an old gradient was still there. That shows a missing ``zero_grad`` and validation rows
   in a gradient directly; the trained weights are then compared with Adam replayed here on the
-  very batches the student used (so any shuffling scheme is fine).
+  very batches the student used (so any shuffling scheme is fine). An optimizer step is known by the
+  weights changing between forward calls, not by the number of calls, so gradients accumulated over
+  chunks of a batch before one step (allowed by the notebook) count as one step on the whole batch.
 - Everything is tiny (networks of a few dozen weights, at most 40 steps), so a correct solution
   passes with a wide margin on every run and every test takes well under a second.
 - Recomputing the student's model from its own parameters (``parameter_arrays``) checks layer
