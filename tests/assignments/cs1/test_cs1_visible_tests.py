@@ -84,3 +84,40 @@ def test_a_wrong_variant_fails_only_the_visible_cells_of_what_it_changed(noteboo
     run = run_notebook(source(notebook), fixture.cells)
     own = {f"test_{cell}" for cell in fixture.cells}
     assert set(run.failed()) <= own, {g: run.cells[g].error for g in run.failed()}
+
+
+# --- the hidden grader names every planted mistake, in the test cell it belongs to ---------------------------
+
+def _grade_planted(notebook: str, mistake: str, folder: str):
+    from cs1_cells import code_cells
+
+    from autograder.admin.fabricate import with_cells
+    from autograder.grading import runner
+
+    spec = CS1.notebook(f"{notebook}.ipynb")
+    plants = PLANTED[notebook][mistake]
+    cell = cell_of(plants)
+    text = next(c.source for c in code_cells(spec.source) if c.metadata.get("nbgrader", {}).get("grade_id") == cell)
+    for plant in plants:
+        text = plant.apply(text)
+    path = with_cells(spec.source, {cell: text}, Path(folder) / f"{notebook}-{mistake}.ipynb")
+    report = runner.grade_notebook(spec, path)
+    return [(t.name, t.cell, t.passed, t.mistake) for t in report.tests]
+
+
+@pytest.mark.e2e
+def test_the_hidden_grader_names_every_planted_mistake_in_its_own_cell(tmp_path):
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = int(os.environ.get("LEARNATHON_TEST_JOBS", min(4, os.cpu_count() or 1)))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        graded = {case: pool.submit(_grade_planted, *case, str(tmp_path)) for case in CASES}
+        results = {case: future.result() for case, future in graded.items()}
+    unnamed = {}
+    for (notebook, mistake), tests in results.items():
+        own = f"test_{cell_of(PLANTED[notebook][mistake])}"
+        if not any(cell == own and not passed and named == mistake for _, cell, passed, named in tests):
+            unnamed[mistake] = [(name, named) for name, cell, passed, named in tests if not passed]
+    assert unnamed == {}, unnamed
