@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 
+from autograder.terminal import say
 from quizzes.catalog import QUIZ_NAMES, get_quiz
 from quizzes.model import BankError, Quiz
 
@@ -76,12 +77,12 @@ def live(quiz_name: str, host: str, port: int, public_url: str | None, db: Path 
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
-        serve(opened, host, port, public_url, Limits(max_participants=max_participants), echo=click.echo)
+        serve(opened, host, port, public_url, Limits(max_participants=max_participants), echo=say)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
     finally:
         opened.store.close()
     out = db.with_name(f"{db.stem}-{opened.record.code}")
     answers, votes = export_session(db, out, opened.record.code)
-    click.echo(f"session {opened.record.code} stopped; answers: {answers}, vote counts: {votes}")
-    click.echo(f"charts and item analysis: learnathon quiz results {db} --out {out / 'results'}")
+    say(f"session {opened.record.code} stopped; answers: {answers}, vote counts: {votes}")
+    say(f"charts and item analysis: learnathon quiz results {db} --out {out / 'results'}")

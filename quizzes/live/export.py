@@ -9,17 +9,19 @@ so a bad file is one clear error naming the file and the row, never a wrong char
 """
 from __future__ import annotations
 
-import csv
-import json
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.csvfiles import write_csv
+from autograder.intake.inputs import InputError, open_input_file, parse_json
 from quizzes.item_analysis import ResponseMatrix, is_correct
 from quizzes.live.store import SCHEMA_VERSION, participant_label, quiz_from_dict
 from quizzes.model import Quiz
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+MAX_SESSION_BYTES = 4 << 30         # SQLite reads the file in pages; this only bounds what is taken for one
 ANSWER_COLUMNS = ("participant", "question_id", "options", "correct")
 
 
@@ -38,11 +40,18 @@ class LiveResults:
 
 
 def is_session_file(path: Path) -> bool:
+    """Whether ``path`` starts like an SQLite file (opened as the input layer opens files: a FIFO is not
+    waited on)."""
     try:
-        with Path(path).open("rb") as handle:
-            return handle.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+        fd = open_input_file(path, max_bytes=MAX_SESSION_BYTES)
+    except InputError:
+        return False
+    try:
+        return os.read(fd, len(SQLITE_MAGIC)) == SQLITE_MAGIC
     except OSError:
         return False
+    finally:
+        os.close(fd)
 
 
 def _open_read_only(path: Path) -> sqlite3.Connection:
@@ -84,7 +93,7 @@ def _read(connection: sqlite3.Connection, path: Path, code: str | None) -> LiveR
                                if code else f"{path}: the file holds no session")
     session_id, session_code, created = row[0], str(row[1]), str(row[2])
     try:
-        quiz = quiz_from_dict(json.loads(row[3]))
+        quiz = quiz_from_dict(parse_json(row[3]))       # the capped reader: the file is from outside
     except (TypeError, ValueError, KeyError) as exc:
         raise SessionFileError(f"{path}: session {session_code}: the stored quiz cannot be read ({exc!r})") from exc
     numbers = [int(r[0]) for r in connection.execute(
@@ -122,19 +131,15 @@ def vote_rows(results: LiveResults) -> list[list[object]]:
 
 def write_answers(results: LiveResults, path: Path) -> Path:
     """One row per participant and answered question, participants in joining order."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(ANSWER_COLUMNS)
-        for index, participant in enumerate(results.matrix.participants):
-            for question_id, column in results.matrix.answers.items():
-                chosen = column[index]
-                if chosen is not None:
-                    question = results.quiz.question(question_id)
-                    writer.writerow([participant, question_id, ",".join(sorted(chosen)),
-                                     int(is_correct(question, chosen))])
-    return path
+    rows = []
+    for index, participant in enumerate(results.matrix.participants):
+        for question_id, column in results.matrix.answers.items():
+            chosen = column[index]
+            if chosen is not None:
+                question = results.quiz.question(question_id)
+                rows.append([participant, question_id, ",".join(sorted(chosen)), int(is_correct(question, chosen))])
+    # Participants name themselves on their phones: the one CSV writer neutralises a name like "=cmd|...".
+    return write_csv(Path(path), ANSWER_COLUMNS, rows)
 
 
 def export_session(path: Path, out_dir: Path, code: str | None = None) -> tuple[Path, Path]:

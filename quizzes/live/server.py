@@ -17,6 +17,7 @@ from pathlib import Path
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from autograder.terminal import say
 from quizzes.live.app import create_app, guarded
 from quizzes.live.session import Limits, LiveSession
 from quizzes.live.store import LiveStore, SessionRecord
@@ -169,7 +170,7 @@ def raise_open_files_limit(needed: int) -> None:
 
 
 def serve(opened: Opened, host: str, port: int, public_url: str | None, limits: Limits,
-          echo: Callable[[str], None] = print) -> None:
+          echo: Callable[[str], None] = say) -> None:
     """Run until Ctrl-C; the caller exports the session afterwards."""
     raise_open_files_limit(2 * limits.max_participants + MAX_CONNECTIONS_OVER_PARTICIPANTS + 100)
     sock = bind(host, port)
