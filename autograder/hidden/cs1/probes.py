@@ -9,15 +9,17 @@ inside the function, so that defining the module costs nothing.
 from __future__ import annotations
 
 
-def smooth(a, w):
-    """f(x) = sum(a * sin(x) + w * x**2 / 2); gradient a * cos(x) + w * x."""
+def smooth(a, w, c=0.0):
+    """f(x) = sum(a * sin(x) + w * x**2 / 2) + c * sum(x)**2 / 2; gradient a * cos(x) + w * x + c * sum(x).
+    With c != 0 every partial derivative depends on every entry (a numerical gradient that leaves an
+    entry nudged changes the next ones); with c = 0 the entries are independent."""
     import numpy as np
 
     a, w = np.asarray(a, dtype=float), np.asarray(w, dtype=float)
 
     def f(x):
         x = np.asarray(x, dtype=float)
-        return float(np.sum(a * np.sin(x) + 0.5 * w * x * x))
+        return float(np.sum(a * np.sin(x) + 0.5 * w * x * x) + 0.5 * c * np.sum(x) ** 2)
 
     return f
 

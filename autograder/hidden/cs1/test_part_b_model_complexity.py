@@ -1141,6 +1141,13 @@ def test_diagnose_learning_curves_borderline(student, rng):
     for ratio, label in ((0.97, "good fit"), (1.03, "underfitting")):         # rule 3 around target_loss
         train, val = curve_pair(rng, "good fit", target, gap=1.2, train_ratio=ratio)
         cases.append((train, val, target, kwargs, label))
+    # Exactly on each threshold (exact in floating point): the rules say "greater than", so none of them applies.
+    exact = {"rise_tol": 0.5, "gap_ratio": 2.0}
+    falling = np.linspace(2.0, 0.5, 50)
+    cases += [(falling, np.concatenate([np.linspace(2.0, 0.5, 40), np.linspace(0.5, 0.75, 10)]), 1.0, exact,
+               "good fit"),                                               # v = 1.5 * min(v): not a rise above it
+              (falling / 2, falling, 1.0, exact, "good fit"),            # v = 2 * t: not above it
+              (falling / 2, 0.6 * falling, 0.25, exact, "good fit")]     # t = target: not above it
     check_labels(student, cases)
 
 

@@ -125,6 +125,8 @@ PART_A: dict[str, tuple[Plant, ...]] = {
                                        "dz3_da1 = w5\n    da1_dz1 = 1.0 if z2 > 0 else 0.0"),),
     "chain_rule.missing_relu_derivative": (P("chain_rule_dL_dw11", "da1_dz1 = 1.0 if z1 > 0 else 0.0",
                                              "da1_dz1 = 1.0"),),
+    "chain_rule.relu_derivative_at_zero": (P("chain_rule_dL_dw11", "da1_dz1 = 1.0 if z1 > 0 else 0.0",
+                                             "da1_dz1 = 1.0 if z1 >= 0 else 0.0"),),
     "chain_rule.sign_flipped": (P("chain_rule_dL_dw11", "2.0 * (y_hat - float(np.ravel(y)[0]))",
                                   "2.0 * (float(np.ravel(y)[0]) - y_hat)"),),
     "chain_rule.missing_factor_2": (P("chain_rule_dL_dw11", "2.0 * (y_hat - float(np.ravel(y)[0]))",
