@@ -198,9 +198,12 @@ def known_weights(rng, sizes, scale=1.0):
 def test_count_parameters(student, rng):
     """count_parameters counts every weight and every bias of any torch model."""
     for _ in range(2):
-        weights, biases = known_weights(rng, random_layer_sizes(rng))
+        while True:   # sizes where every slip below gives its own count (so each is named right)
+            weights, biases = known_weights(rng, random_layer_sizes(rng))
+            n_weights, n_biases = sum(w.size for w in weights), sum(b.size for b in biases)
+            if len({n_weights + n_biases, n_weights, n_biases, 2 * len(weights)}) == 4:
+                break
         model = sandbox_value(student, Probe("recording_mlp", weights=weights, biases=biases))
-        n_weights, n_biases = sum(w.size for w in weights), sum(b.size for b in biases)
         got = expect_float(student.count_parameters(model), n_weights + n_biases, name="count_parameters(model)",
                            mistakes={
                                Mistake("count_parameters.weights_only", "it counts only the weights: the biases are "
