@@ -442,18 +442,28 @@ def gradescope(assignment, out):
 @click.option("--seeds", type=click.IntRange(1, 100), default=3, show_default=True,
               help="Grader seeds (sets of hidden inputs) each correct solution is graded with.")
 @click.option("--mutants-per-notebook", type=click.IntRange(0), default=0, show_default=True,
-              help="Grade a fixed random sample of this many mutants per notebook; 0 grades every mutant.")
+              help="A quick look: grade a fixed random sample of this many mutants per notebook (no kill rate is "
+                   "printed and the targets count as missed); 0 grades every mutant.")
+@click.option("--demos/--no-demos", default=True, show_default=True,
+              help="Run the demonstration cells with every contract variant that reaches them (slow: they train "
+                   "realistic models); --no-demos runs the visible tests and given cells only.")
+@click.option("--variants/--no-variants", default=True, show_default=True,
+              help="Grade the contract variants declared in audit.toml; --no-variants is a quick look (no verdict).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Grade this many notebooks in parallel.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the full report (every finding) as JSON to this file.")
-def audit(assignment, notebooks, seeds, mutants_per_notebook, jobs, json_path):
+def audit(assignment, notebooks, seeds, mutants_per_notebook, demos, variants, jobs, json_path):
     """Measure how far ASSIGNMENT's hidden tests can be trusted.
 
     Grades, as one class: do-nothing versions of every graded function (each must get 0 on
     every test that depends on it), mutants of the solution regions (each must lose points:
-    target 97% killed), and the correct fixtures under SEEDS other grader seeds (0 false
-    failures, 0 flaky grades). Exceptions are reviewed in autograder/hidden/ASSIGNMENT/audit.toml.
+    target 97% killed), the correct fixtures under SEEDS other grader seeds (0 false
+    failures, 0 flaky grades), and contract variants of the solutions that the released text
+    allows (tensor/list/float32 results, chunked gradient accumulation, statements in another
+    order): each must keep full marks and, run top to bottom with the visible tests and the
+    demonstrations, fail no cell. Exceptions and variants are declared in
+    autograder/hidden/ASSIGNMENT/audit.toml.
     Prints a table and every finding; the last line holds the figures. Exits 1 if a target is missed.
     """
     from .audit import audit as run
@@ -467,7 +477,7 @@ def audit(assignment, notebooks, seeds, mutants_per_notebook, jobs, json_path):
 
     try:
         audits = run(assignment, seeds=seeds, mutants_per_notebook=mutants_per_notebook or None, jobs=jobs,
-                     only=tuple(notebooks), progress=progress)
+                     only=tuple(notebooks), progress=progress, demos=demos, variants=variants)
     except (UnknownAssignment, ReviewError) as exc:
         _usage(str(exc))
     if not audits:

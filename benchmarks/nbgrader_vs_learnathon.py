@@ -1,25 +1,31 @@
-"""Stock `nbgrader autograde` versus `learnathon autograde` on the same classes of cs1 submissions.
+"""`learnathon autograde` versus the best stock nbgrader setup, on the same submissions with the same checks.
 
-For each class size (default 20 and 100) one class is fabricated (a realistic mix: correct,
-typical mistakes of both parts, untouched, truncated files, endless loops; the smaller class is
-the first students of the larger one) and graded
-  (a) by `learnathon autograde --jobs J` (sandboxed), and
-  (b) by stock `nbgrader autograde`, the same hidden checks expressed as nbgrader test cells
-      (benchmarks/nbgrader_bridge.py runs them inside the student's kernel),
-on this machine in one run. Stock nbgrader is slow, so it grades one *stratified sample*: the
-whole smallest class plus, for the larger ones, submissions of every kind it lacks (fixtures of
-each part, endless loops); its time per submission is taken from its own log, one mean per
-stratum, and a class's stock time is the sum over its submissions of their stratum's mean.
-learnathon's time per submission is decomposed (``autograder.sandbox.timings.Timings``): the student's
-cells, the hidden tests' compute inside the sandbox (the student's functions they call) and in
-the grader (reference runs, comparisons), and learnathon's own overhead (sandbox start, IPC,
-pytest harness) -- in wall and in CPU seconds, since the machine's load moves wall times.
+For each class size (default 20 and 100) of cs1 submissions (a realistic mix: full solutions, every
+typical-mistake fixture of both parts, untouched, truncated files, one endless loop; the smaller class
+is the first students of the larger one), in fresh processes only (no fork server or host carried over):
 
-    .venv/bin/python benchmarks/nbgrader_vs_learnathon.py --students 20 100 --jobs 2
+  learnathon  the `learnathon autograde --jobs N` command a user runs, start-up included;
+  stock       N `nbgrader autograde` processes on disjoint sets of students (`student_id_exclude`, one
+              math thread each: the best an instructor can do with stock nbgrader on N cores), the same
+              hidden tests run in the student's kernel after all of its cells (stock_nbgrader.py,
+              in_kernel_checks.py); at the smallest size also one serial `nbgrader autograde` for reference;
+  otter       at the smallest size, otter-grader's `otter run` per notebook, N at a time, the same checks as
+              OK-format tests (stock_otter.py; `pip install -e '.[bench]'`; endless loops left out: otter has
+              no cell timeout).
+
+Both graders' points are read from their nbgrader gradebooks and compared grade cell by grade cell for
+every student stock grades; any difference ends the script with an error before any ratio is printed.
+Wall time, CPU of the whole process tree (this process is a child subreaper, so orphaned processes are
+reaped and counted too) and the machine's load go with every figure. The limit: the lowest wall time this
+machine allows for the class, from learnathon's decomposition of the same class (the student's cells and
+the checks' own compute, in CPU seconds) spread over N cores, plus one import of the libraries per core.
+
+    .venv/bin/python benchmarks/nbgrader_vs_learnathon.py --students 20 100
 """
 from __future__ import annotations
 
 import argparse
+import ctypes
 import datetime
 import json
 import os
@@ -31,38 +37,136 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-
 sys.path.insert(0, str(Path(__file__).parent))
+import stock_nbgrader  # noqa: E402
+import stock_otter  # noqa: E402
 from autograde_class import FIXTURES, fabricate  # noqa: E402
 
 from autograder.admin.course import init  # noqa: E402
-from autograder.classrun.autograde import autograde  # noqa: E402
-from autograder.intake.notebook import SKIP_TAG  # noqa: E402
-from autograder.results.gradebook import ensure_tools_on_path  # noqa: E402
+from autograder.grading import discovery  # noqa: E402
 
-BRIDGE = Path(__file__).parent / "nbgrader_bridge.py"
+BIN = Path(sys.executable).parent
+ONE_MATH_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+PR_SET_CHILD_SUBREAPER = 36
+TOLERANCE = 1e-6
 
 
 def load_average() -> str:
-    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+# --- timing a command's whole process tree --------------------------------------------------------
+
+def become_subreaper() -> None:
+    """Orphaned descendants (daemons, double forks) are re-parented to this process, so that reaping
+    them brings their CPU time into RUSAGE_CHILDREN with everything else the commands ran."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+
+
+def reap_orphans(patience: float = 30.0) -> None:
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            if time.monotonic() > deadline:
+                print("warning: descendants still running after the commands ended; their CPU is not counted")
+                return
+            time.sleep(0.05)
 
 
 def machine_busy_cpu() -> float:
-    """CPU seconds all cores spent busy since boot (/proc/stat: user, nice, system, irq, softirq)."""
+    """CPU seconds all cores spent busy since boot (/proc/stat): on an idle machine, a cross-check that the
+    process tree's CPU misses nothing (on a busy one it counts the others' work too)."""
     with open("/proc/stat") as stat:
         fields = [int(x) for x in stat.readline().split()[1:]]
     return (fields[0] + fields[1] + fields[2] + fields[5] + fields[6]) / os.sysconf("SC_CLK_TCK")
 
 
-# --- the class and its strata -----------------------------------------------------------------
+def tree_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    load_before: str
+    load_after: str
+    returncodes: list[int]
+    lines: list[list[tuple[float, str]]] = field(default_factory=list)   # (seconds since start, line) per command
+    machine_cpu: float = 0.0    # every core's busy time meanwhile (/proc/stat), whoever used it
+
+    def load(self) -> str:
+        return f"load {self.load_before} -> {self.load_after}; machine busy {self.machine_cpu:.0f} CPU s"
+
+
+def run_commands(commands: list[list[str]], cwd: Path, env: dict[str, str]) -> Run:
+    """Start the commands together; wall until the last ends; CPU of every process they started."""
+    load_before, cpu_before, machine_before = load_average(), tree_cpu(), machine_busy_cpu()
+    started = time.monotonic()
+    processes = [subprocess.Popen(c, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                 for c in commands]
+    lines: list[list[tuple[float, str]]] = [[] for _ in processes]
+
+    def read(i: int) -> None:
+        for line in processes[i].stdout:
+            lines[i].append((time.monotonic() - started, line))
+
+    readers = [threading.Thread(target=read, args=(i,)) for i in range(len(processes))]
+    for reader in readers:
+        reader.start()
+    codes = [p.wait() for p in processes]
+    wall = time.monotonic() - started
+    for reader in readers:
+        reader.join()
+    reap_orphans()
+    return Run(wall, tree_cpu() - cpu_before, load_before, load_average(), codes, lines,
+               machine_busy_cpu() - machine_before)
+
+
+def run_queue(commands: list[list[str]], processes: int, cwd: Path, env: dict[str, str]) -> Run:
+    """The commands on ``processes`` workers, each taking the next command when its last one ends."""
+    load_before, cpu_before, machine_before = load_average(), tree_cpu(), machine_busy_cpu()
+    started, queue, codes = time.monotonic(), list(commands), []
+    lock = threading.Lock()
+
+    def work() -> None:
+        while True:
+            with lock:
+                if not queue:
+                    return
+                command = queue.pop(0)
+            done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+            with lock:
+                codes.append(done.returncode)
+
+    workers = [threading.Thread(target=work) for _ in range(processes)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    wall = time.monotonic() - started
+    reap_orphans()
+    return Run(wall, tree_cpu() - cpu_before, load_before, load_average(), codes,
+               machine_cpu=machine_busy_cpu() - machine_before)
+
+
+def environment(one_math_thread: bool) -> dict[str, str]:
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+           "PYTHONPATH": str(Path(__file__).parent.parent)}
+    return {**env, **ONE_MATH_THREAD} if one_math_thread else env
+
+
+# --- the class ------------------------------------------------------------------------------------
 
 def stratum(kind: str, assignment: str) -> str:
     """full solution / untouched / truncated file / endless loop / fixture of <part>."""
@@ -73,218 +177,279 @@ def stratum(kind: str, assignment: str) -> str:
     return f"fixture of {parts[0]}" if parts else "fixture"
 
 
-def stock_sample(rosters: dict[int, dict[str, str]], assignment: str, extra: int) -> list[str]:
-    """The whole smallest class, plus up to ``extra`` students per stratum that it lacks or has
-    fewer than two of (spread over the largest class)."""
-    smallest, largest = rosters[min(rosters)], rosters[max(rosters)]
-    chosen = list(smallest)
-    have = defaultdict(int)
+def stock_sample(roster: dict[str, str], smallest: int, assignment: str, extra: int) -> list[str]:
+    """The whole smallest class, plus up to ``extra`` students of each stratum it has fewer than two of."""
+    students = sorted(roster)
+    chosen = students[:smallest]
+    have: dict[str, int] = defaultdict(int)
     for student in chosen:
-        have[stratum(largest[student], assignment)] += 1
+        have[stratum(roster[student], assignment)] += 1
     by_stratum = defaultdict(list)
-    for student, kind in sorted(largest.items()):
-        if student not in smallest:
-            by_stratum[stratum(kind, assignment)].append(student)
-    for name, students in sorted(by_stratum.items()):
-        wanted = min(max(0, 2 - have[name]) if have[name] else extra, len(students))
-        step = max(1, len(students) // max(1, wanted))
-        chosen += students[::step][:wanted]
+    for student in students[smallest:]:
+        by_stratum[stratum(roster[student], assignment)].append(student)
+    for name, members in sorted(by_stratum.items()):
+        wanted = min(max(0, 2 - have[name]) if have[name] else extra, len(members))
+        step = max(1, len(members) // max(1, wanted))
+        chosen += members[::step][:wanted]
     return chosen
 
 
-# --- stock nbgrader -----------------------------------------------------------------------------
-
-def skip_demonstrations(nb) -> None:
-    """Blank the cells learnathon skips when grading, so both graders execute the same code."""
-    for cell in nb.cells:
-        if SKIP_TAG in cell.metadata.get("tags", []):
-            cell.source = "# demonstration: not run when grading (as learnathon does)"
+def course_with(root: Path, assignment: str, pool: Path, students: list[str]) -> Path:
+    course = init(root, assignment_names=[assignment]).root
+    for student in students:
+        shutil.copytree(pool / "submitted" / student, course / "submitted" / student)
+    return course
 
 
-def bridge_source(course_root: Path, assignment: str) -> None:
-    """Turn the course's source test cells into calls of the bridge (same checks, in-kernel)."""
-    for path in sorted((course_root / "source" / assignment).glob("*.ipynb")):
-        nb = nbformat.read(path, as_version=4)
-        skip_demonstrations(nb)
-        for cell in nb.cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
-                cell.source = (f"import nbgrader_bridge\nnbgrader_bridge.check({path.stem!r}, "
-                               f"{meta['grade_id']!r}, globals(), {assignment!r})")
-        nbformat.write(nb, path)
-    shutil.copy2(BRIDGE, course_root / "source" / assignment / BRIDGE.name)
-    for path in (course_root / "submitted").glob(f"*/{assignment}/*.ipynb"):
-        try:
-            nb = nbformat.read(path, as_version=4)
-        except Exception:  # noqa: BLE001 - the deliberately broken submissions stay as they are
-            continue
-        skip_demonstrations(nb)
-        nbformat.write(nb, path)
+# --- learnathon -----------------------------------------------------------------------------------
+
+def run_learnathon(course: Path, assignment: str, jobs: int) -> Run:
+    run = run_commands([[str(BIN / "learnathon"), "autograde", assignment, "--course", str(course),
+                         "--jobs", str(jobs)]], course, environment(one_math_thread=False))
+    if run.returncodes != [0]:
+        print("".join(line for _, line in run.lines[0][-40:]))
+        raise SystemExit(f"learnathon autograde failed ({run.returncodes[0]})")
+    return run
 
 
-def run_stock_nbgrader(course_root: Path, assignment: str, students: list[str]) -> dict:
-    """One `nbgrader autograde` over the sample; each student's seconds from its log's timestamps
-    (the line that starts a student ends the previous one), app start-up apart."""
-    ensure_tools_on_path()
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
-    subprocess.run(["nbgrader", "generate_assignment", assignment, "--force"], cwd=course_root, env=env,
-                   check=True, capture_output=True)
-    cpu_before = children_cpu()
-    started = time.monotonic()
-    process = subprocess.Popen(["nbgrader", "autograde", assignment, "--force"], cwd=course_root, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    marks, log = [], []
+def decompose(course: Path, assignment: str, jobs: int) -> dict:
+    """Where learnathon's time goes, per notebook (run in a fresh process by ``main``: --decompose)."""
+    from autograder.classrun.autograde import autograde
 
-    def read() -> None:
-        for line in process.stdout:
-            log.append(line)
+    results = autograde(course_dir=course, assignment=assignment, jobs=jobs, force=True, outputs=[])
+    notebooks = []
+    for result in results:
+        for report in result.reports:
+            t = report.timings
+            if t is None:
+                continue
+            notebooks.append({
+                "student": result.student, "notebook": report.notebook,
+                # a cell stopped at its time limit spins its whole limit: its wall time is its work
+                "cells": max(t.cells_cpu, t.cells if report.error or any(c.error for c in report.cells) else 0.0),
+                "checks_in_sandbox": t.worker_calls_cpu, "checks_in_grader": t.test_bodies_cpu,
+                "overhead_cpu": t.overhead_cpu, "total_wall": t.total})
+    return {"notebooks": notebooks}
+
+
+def learnathon_decomposition(course: Path, assignment: str, jobs: int) -> dict:
+    out = course / "decomposition.json"
+    subprocess.run([sys.executable, __file__, "--decompose", str(course), "--assignment", assignment,
+                    "--processes", str(jobs), "--out", str(out)], check=True, env=environment(False))
+    return json.loads(out.read_text())
+
+
+def import_seconds(libraries: tuple[str, ...], processes: int) -> float:
+    """CPU seconds of one fresh interpreter importing the grader's libraries (the mean of ``processes``
+    side by side: one per core). In CPU, so that the machine's load does not move it."""
+    code = f"import {', '.join(('pytest', 'nbformat') + libraries)}"
+    run = run_commands([[sys.executable, "-c", code]] * processes, Path.cwd(), environment(True))
+    return run.cpu / processes
+
+
+def limit(decomposition: dict, cores: int, imports: float) -> dict:
+    work = [n["cells"] + n["checks_in_sandbox"] + n["checks_in_grader"] for n in decomposition["notebooks"]]
+    spread = max(sum(work) / cores, max(work, default=0.0))
+    return {"seconds": round(imports + spread, 1), "imports": round(imports, 1), "work_cpu": round(sum(work), 1),
+            "longest_notebook": round(max(work, default=0.0), 1),
+            "overhead_cpu_per_notebook": round(sum(n["overhead_cpu"] for n in decomposition["notebooks"])
+                                               / max(1, len(work)), 3)}
+
+
+# --- stock nbgrader -------------------------------------------------------------------------------
+
+def seconds_per_student(run: Run, assignment: str, students: list[str]) -> dict[str, float]:
+    """From each process's log: a student's first line ends the previous student's time."""
+    seconds: dict[str, float] = {}
+    for lines in run.lines:
+        marks: list[tuple[str, float]] = []
+        for at, line in lines:
             for student in students:
                 if f"submitted/{student}/{assignment}" in line and (not marks or marks[-1][0] != student):
-                    marks.append((student, time.monotonic()))
-
-    reader = threading.Thread(target=read)
-    reader.start()
-    process.wait()
-    reader.join()
-    ended = time.monotonic()
-    seconds = {}
-    for (student, at), (_, following) in zip(marks, marks[1:] + [(None, ended)]):
-        seconds[student] = seconds.get(student, 0.0) + following - at
-    if process.returncode != 0 or len(seconds) != len(students):
-        print("".join(log[-40:]))
-    return {"wall": ended - started, "startup": (marks[0][1] - started) if marks else 0.0,
-            "cpu": children_cpu() - cpu_before, "seconds": seconds}
+                    marks.append((student, at))
+        ends = [at for _, at in marks[1:]] + [lines[-1][0] if lines else run.wall]
+        for (student, at), end in zip(marks, ends):
+            seconds[student] = seconds.get(student, 0.0) + end - at
+    return seconds
 
 
-# --- learnathon ---------------------------------------------------------------------------------
+def run_stock(course: Path, assignment: str, students: list[str], processes: int) -> Run:
+    run = run_commands(stock_nbgrader.commands(course, assignment, students, processes), course,
+                       environment(one_math_thread=processes > 1))
+    if any(run.returncodes):    # nbgrader exits 1 when any notebook failed (an unreadable file does): the
+        print(f"nbgrader autograde exited {run.returncodes} (it does when a notebook cannot be graded, e.g. an "
+              "unreadable file); the grade comparison says whether anything else went wrong")
+    return run
 
-def run_learnathon(course_root: Path, assignment: str, jobs: int) -> dict:
-    machine_before, load = machine_busy_cpu(), load_average()
-    started = time.monotonic()
-    results = autograde(course_dir=course_root, assignment=assignment, jobs=jobs, force=True)
-    wall = time.monotonic() - started
-    reports = [rep for r in results for rep in r.reports]
-    timings = [rep.timings for rep in reports if rep.timings is not None]
-    n = len(results)
 
-    def per_submission(value: float) -> float:
-        return round(value / n, 3)
+def run_otter(root: Path, assignment: str, pool: Path, roster: dict[str, str], students: list[str], processes: int,
+              ours_scores: dict) -> dict:
+    """`otter run` on every notebook of the students (the endless loops left out: otter never stops them),
+    ``processes`` at a time, one math thread each; grades compared with learnathon's."""
+    graded = [s for s in students if stratum(roster[s], assignment) != "endless loop"]
+    left_out = sorted(set(students) - set(graded))
+    zips = stock_otter.build(root, assignment, pool / "submitted", graded)
+    otter = run_queue(stock_otter.commands(root, zips, graded, BIN / "otter"), processes, root,
+                      environment(one_math_thread=True))
+    compare(roster, ours_scores, stock_otter.scores(root, zips, graded), graded,
+            f"learnathon vs otter run x{processes}")
+    print(f"otter run, {processes} at a time, {len(graded)} students ({len(zips) * len(graded)} notebooks"
+          f"{'; left out, endless loop: ' + ', '.join(left_out) if left_out else ''}): {otter.wall:.1f} s wall, "
+          f"{otter.cpu:.1f} s CPU ({otter.load()})", flush=True)
+    return {"students": len(graded), "left_out_endless_loops": left_out, "wall": round(otter.wall, 1),
+            "cpu": round(otter.cpu, 1), "load": otter.load()}
 
-    graded = sum(t.total for t in timings)
-    decomposition = {
-        "student_cells": per_submission(sum(t.cells for t in timings)),
-        "hidden_tests_in_sandbox": per_submission(sum(t.worker_calls for t in timings)),
-        "hidden_tests_in_grader": per_submission(sum(t.tests_in_grader for t in timings)),
-        "overhead_per_submission": per_submission(sum(t.overhead for t in timings)),
-        "of_which_sandbox_start": per_submission(sum(t.start for t in timings)),
-        "of_which_ipc": per_submission(sum(max(0.0, t.round_trips - t.worker_calls) for t in timings)),
-        "of_which_pytest_harness": per_submission(sum(max(0.0, t.tests - t.test_bodies) for t in timings)),
-        "round_trips_per_submission": per_submission(sum(t.calls for t in timings)),
-        # Time of the grading processes not inside any notebook's grading: pool and sandbox
-        # start, outputs (gradebook, feedback), amortised over the class.
-        "outside_notebooks_amortised": per_submission(max(0.0, wall * jobs - graded)),
-    }
-    cpu = {
-        "student_cells": per_submission(sum(t.cells_cpu for t in timings)),
-        "hidden_tests_in_sandbox": per_submission(sum(t.worker_calls_cpu for t in timings)),
-        "hidden_tests_in_grader": per_submission(sum(t.test_bodies_cpu for t in timings)),
-        "overhead_per_submission": per_submission(sum(t.overhead_cpu for t in timings)),
-        # Every process of the run (this one, the fork server and its grading processes, the
-        # sandbox hosts and their workers) is in no single rusage: the machine's busy CPU time
-        # while the run lasted, on an otherwise idle machine (see the load).
-        "all_processes_total": round(machine_busy_cpu() - machine_before, 1),
-    }
-    return {"wall": wall, "load_before": load, "load_after": load_average(), "decomposition_wall": decomposition,
-            "decomposition_cpu": cpu, "scores": {r.student: r.score for r in results},
-            "not_graded": [r.student for r in results if r.not_graded]}
+
+# --- the comparison -------------------------------------------------------------------------------
+
+def points(scores: dict[str, float | None], cell: str) -> float | None:
+    """A grade cell's points as nbgrader counts them (``Grade.score``: no automatic grade counts 0, as for a
+    notebook nbgrader could not read); None when the gradebook has no such cell for the student."""
+    return (scores[cell] or 0.0) if cell in scores else None
+
+
+def differences(ours: dict, theirs: dict, students: list[str]) -> list[str]:
+    found = []
+    for student in students:
+        mine, stock = ours.get(student, {}), theirs.get(student, {})
+        for cell in sorted(set(mine) | set(stock)):
+            a, b = points(mine, cell), points(stock, cell)
+            if a is None or b is None or abs(a - b) > TOLERANCE:
+                found.append(f"{student} {cell}: learnathon {a}, stock nbgrader {b}")
+    return found
+
+
+def grade_table(roster: dict[str, str], ours: dict, theirs: dict, students: list[str]) -> list[str]:
+    rows = [f"{'student':<8} {'kind':<46} {'cells':>5} {'learnathon':>10} {'stock':>7}  same"]
+    for student in students:
+        mine, stock = ours.get(student, {}), theirs.get(student, {})
+        same = not differences(ours, theirs, [student])
+        total_ours, total_stock = sum(v or 0 for v in mine.values()), sum(v or 0 for v in stock.values())
+        rows.append(f"{student:<8} {roster[student][:46]:<46} {len(mine):>5} {total_ours:>10.2f} "
+                    f"{total_stock:>7.2f}  {'yes' if same else 'NO'}")
+    return rows
+
+
+def compare(roster, ours, theirs, students, label) -> None:
+    print("\n".join(grade_table(roster, ours, theirs, students)))
+    found = differences(ours, theirs, students)
+    if found:
+        print(f"\nGRADES DIFFER ({label}): {len(found)} grade cells", *found[:60], sep="\n  ")
+        raise SystemExit("the two graders did not do the same work: no ratio is printed")
+    cells = sum(len(ours[s]) for s in students)
+    print(f"grades identical ({label}): {cells} grade cells of {len(students)} students, cell by cell")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--assignment", default="cs1")
     parser.add_argument("--students", type=int, nargs="+", default=[20, 100])
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--extra-per-stratum", type=int, default=2, metavar="K",
-                        help="stock nbgrader also grades K submissions of each kind the smallest class lacks")
-    parser.add_argument("--no-stock", action="store_true", help="time learnathon only")
-    parser.add_argument("--stock-only", action="store_true", help="time stock nbgrader only (its sample)")
-    parser.add_argument("--label", default="", help="a name for this run in the JSON file (e.g. before, after)")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                        help="learnathon's --jobs and the number of stock nbgrader processes (default: the cores)")
+    parser.add_argument("--stock-all", action="store_true",
+                        help="stock grades every student of every class (default: all of the smallest class, "
+                             "a stratified sample of the larger ones, the rest from their stratum's mean)")
+    parser.add_argument("--extra-per-stratum", type=int, default=2, metavar="K")
+    parser.add_argument("--no-serial", action="store_true", help="skip the serial stock run (reference only)")
+    parser.add_argument("--otter", action=argparse.BooleanOptionalAction, default=True,
+                        help="the second anchor at the smallest size: otter-grader's `otter run` (pip install "
+                             "otter-grader)")
+    parser.add_argument("--skip", type=int, default=0, metavar="K",
+                        help="classes start at the mix's K-th kind (e.g. 90: part B fixtures and the endless loop)")
+    parser.add_argument("--label", default="", help="a name for this run's JSON file")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--decompose", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.decompose:
+        args.out.write_text(json.dumps(decompose(args.decompose, args.assignment, args.processes)))
+        return
+    if args.otter and not (BIN / "otter").exists():
+        raise SystemExit(f"otter-grader is not installed: {BIN / 'pip'} install otter-grader (or --no-otter)")
+    become_subreaper()
+    sizes, n = sorted(set(args.students)), args.processes
+    print(f"{datetime.datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} cores, load {load_average()}", flush=True)
     root = Path(tempfile.mkdtemp(prefix="learnathon-vs-nbgrader-"))
-    sizes = sorted(set(args.students))
-    print(f"{datetime.datetime.now():%Y-%m-%d %H:%M}, load {load_average()}", flush=True)
-
-    courses, rosters = {}, {}
+    pool = init(root / "pool", assignment_names=[args.assignment]).root
+    roster = fabricate(pool, args.assignment, args.skip + max(sizes), with_slow=True)
+    spec = discovery.load(args.assignment)
+    imports = import_seconds(spec.notebooks[0].preload, n)
+    print(f"one import of the libraries per core ({n} side by side): {imports:.1f} CPU s", flush=True)
+    report: dict = {"date": f"{datetime.datetime.now():%Y-%m-%d %H:%M}", "label": args.label, "cores": os.cpu_count(),
+                    "processes": n, "assignment": args.assignment, "imports_seconds": round(imports, 2),
+                    "classes": {}}
     for size in sizes:
-        courses[size] = init(root / f"ours{size}", assignment_names=[args.assignment])
-        rosters[size] = fabricate(courses[size].root, args.assignment, size, with_slow=True)
-
-    ours = {}
-    for size in sizes if not args.stock_only else ():
-        ours[size] = run_learnathon(courses[size].root, args.assignment, args.jobs)
-        print(f"learnathon, {size} submissions: {ours[size]['wall']:.1f} s (load {ours[size]['load_after']})",
+        students = sorted(roster)[args.skip:args.skip + size]
+        print(f"\n== class of {size} ==", flush=True)
+        ours_course = course_with(root / f"learnathon{size}", args.assignment, pool, students)
+        ours = run_learnathon(ours_course, args.assignment, n)
+        ours_scores = stock_nbgrader.scores(ours_course, args.assignment)
+        print(f"learnathon autograde --jobs {n}: {ours.wall:.1f} s wall, {ours.cpu:.1f} s CPU ({ours.load()})",
               flush=True)
+        bound = limit(learnathon_decomposition(ours_course, args.assignment, n), n, imports)
+        print(f"limit on this machine: {bound['seconds']} s (imports {bound['imports']} s + work "
+              f"{bound['work_cpu']} CPU s over {n} cores, longest notebook {bound['longest_notebook']} s); "
+              f"learnathon at {ours.wall / bound['seconds']:.2f}x the limit", flush=True)
 
-    args.out.mkdir(parents=True, exist_ok=True)      # learnathon's figures are kept even if stock is stopped
-    (args.out / f"learnathon_part{'_' + args.label if args.label else ''}.json").write_text(json.dumps(
-        {size: {k: v for k, v in run.items()} for size, run in ours.items()}, indent=1))
-    stock = None
-    if not args.no_stock:
-        sample = stock_sample(rosters, args.assignment, args.extra_per_stratum)
-        largest = courses[max(sizes)].root
-        stock_course = init(root / "stock", assignment_names=[args.assignment])
-        for student in sample:
-            shutil.copytree(largest / "submitted" / student, stock_course.root / "submitted" / student)
-        bridge_source(stock_course.root, args.assignment)
-        load = load_average()
-        stock = run_stock_nbgrader(stock_course.root, args.assignment, sample)
-        stock["load_before"], stock["load_after"] = load, load_average()
-        print(f"stock nbgrader, {len(sample)} sampled submissions: {stock['wall']:.1f} s "
-              f"(load {stock['load_after']})", flush=True)
-
-    report = {"date": f"{datetime.datetime.now():%Y-%m-%d %H:%M}", "label": args.label,
-              "assignment": args.assignment, "jobs": args.jobs, "cores": os.cpu_count(), "classes": {}}
-    for size in sizes:
-        roster, mine = rosters[size], ours.get(size)
-        entry = {"submissions": size} if mine is None else {
-                 "submissions": size, "learnathon_seconds": round(mine["wall"], 1),
-                 "learnathon_load": f"{mine['load_before']} -> {mine['load_after']}",
-                 "learnathon_per_submission_wall": round(mine["wall"] / size, 3),
-                 "learnathon_decomposition_wall_seconds": mine["decomposition_wall"],
-                 "learnathon_decomposition_cpu_seconds": mine["decomposition_cpu"],
-                 "not_graded": mine["not_graded"], "scores": mine["scores"]}
-        if stock is not None:
-            means = defaultdict(list)
-            for student, seconds in stock["seconds"].items():
-                means[stratum(rosters[max(sizes)][student], args.assignment)].append(seconds)
-            means = {k: sum(v) / len(v) for k, v in means.items()}
-            overall = sum(stock["seconds"].values()) / max(1, len(stock["seconds"]))
-            measured = [s for s in roster if s in stock["seconds"]]
-            estimate = stock["startup"] + sum(stock["seconds"][s] if s in stock["seconds"]
-                                              else means.get(stratum(k, args.assignment), overall)
-                                              for s, k in roster.items())
-            cpu_per_submission = stock["cpu"] / max(1, len(stock["seconds"]))
-            entry.update({
-                "stock_nbgrader_seconds": round(estimate, 1),
-                "stock_measured_on": f"{len(measured)} of {size} (the rest from their stratum's mean)",
-                "stock_load": f"{stock['load_before']} -> {stock['load_after']}",
-                "stock_seconds_per_submission_by_stratum": {k: round(v, 2) for k, v in sorted(means.items())},
-                "stock_cpu_seconds_per_submission": round(cpu_per_submission, 2),
-            })
-            if mine is not None:
-                entry["speedup_wall"] = round(estimate / mine["wall"], 2)
-                entry["speedup_cpu"] = round(cpu_per_submission * size
-                                             / max(1e-9, mine["decomposition_cpu"]["all_processes_total"]), 2)
+        measured = students if args.stock_all or size == sizes[0] else \
+            stock_sample({s: roster[s] for s in students}, sizes[0], args.assignment, args.extra_per_stratum)
+        stock_course = stock_nbgrader.build(root / f"stock{size}", args.assignment, pool / "submitted", measured)
+        stock = run_stock(stock_course, args.assignment, measured, n)
+        stock_scores = stock_nbgrader.scores(stock_course, args.assignment)
+        compare(roster, ours_scores, stock_scores, measured, f"learnathon vs {n} stock processes")
+        print(f"stock nbgrader, {n} processes on {len(measured)} students: {stock.wall:.1f} s wall, "
+              f"{stock.cpu:.1f} s CPU ({stock.load()})", flush=True)
+        entry = {"students": size, "kinds": {s: roster[s] for s in students},
+                 "learnathon": {"wall": round(ours.wall, 1), "cpu": round(ours.cpu, 1), "load": ours.load()},
+                 "limit": bound, "scores": ours_scores, "stock_scores": stock_scores,
+                 "stock_parallel": {"measured": len(measured), "wall": round(stock.wall, 1),
+                                    "cpu": round(stock.cpu, 1), "load": stock.load()}}
+        stock_wall, stock_cpu = stock.wall, stock.cpu
+        if len(measured) < size:   # the class from the sample: each student at their stratum's mean
+            per = seconds_per_student(stock, args.assignment, measured)
+            by_stratum = defaultdict(list)
+            for student, seconds in per.items():
+                by_stratum[stratum(roster[student], args.assignment)].append(seconds)
+            means = {k: sum(v) / len(v) for k, v in by_stratum.items()}
+            total = sum(per.get(s, means.get(stratum(roster[s], args.assignment), 0.0)) for s in students)
+            scale = total / max(1e-9, sum(per.values()))
+            # nbgrader's start (before its first student) is paid once, not once per sample's worth
+            startup = min((lines[0][0] for lines in stock.lines if lines), default=0.0)
+            stock_wall, stock_cpu = startup + (stock.wall - startup) * scale, stock.cpu * scale
+            entry["stock_parallel"].update({"extrapolated_wall": round(stock_wall, 1),
+                                            "extrapolated_cpu": round(stock_cpu, 1),
+                                            "seconds_by_stratum": {k: round(v, 2) for k, v in sorted(means.items())}})
+            print(f"  the class of {size} from the sample (each student at their stratum's mean, shares perfectly "
+                  f"balanced): {stock_wall:.1f} s wall, {stock_cpu:.1f} s CPU", flush=True)
+        if not args.no_serial and size == sizes[0]:
+            serial_course = stock_nbgrader.build(root / f"serial{size}", args.assignment, pool / "submitted",
+                                                 measured)
+            serial = run_stock(serial_course, args.assignment, measured, 1)
+            compare(roster, ours_scores, stock_nbgrader.scores(serial_course, args.assignment), measured,
+                    "learnathon vs serial stock")
+            print(f"stock nbgrader, serial (reference): {serial.wall:.1f} s wall, {serial.cpu:.1f} s CPU "
+                  f"({serial.load()})", flush=True)
+            entry["stock_serial"] = {"wall": round(serial.wall, 1), "cpu": round(serial.cpu, 1), "load": serial.load()}
+        costs = stock_nbgrader.check_costs(stock_course, args.assignment)
+        harness_import = sum(c.get("import_seconds", 0.0) for c in costs) * stock_wall / max(1e-9, stock.wall)
+        entry["stock_parallel"]["kernels_importing_the_checks_harness"] = round(harness_import, 1)
+        if args.otter and size == sizes[0]:
+            entry["otter"] = run_otter(root / f"otter{size}", args.assignment, pool, roster, measured, n, ours_scores)
+            # otter never ends an endless loop: its ratio leaves those students out (in its favour)
+            entry["ratio_otter_wall"] = round(entry["otter"]["wall"] / ours.wall, 2)
+            print(f"RATIO, class of {size}: otter run ({n} at a time, without the endless loops) "
+                  f"{entry['otter']['wall']:.1f} s vs learnathon {ours.wall:.1f} s: {entry['ratio_otter_wall']}x wall",
+                  flush=True)
+        entry["ratio_wall"] = round(stock_wall / ours.wall, 2)
+        # A stock course with its tests written inline would not import pytest and learnathon's runner in
+        # each kernel: the ratio with that import taken out of stock's time (spread over its processes).
+        entry["ratio_wall_without_harness_import"] = round((stock_wall - harness_import / n) / ours.wall, 2)
+        entry["ratio_cpu"] = round(stock_cpu / max(1e-9, ours.cpu), 2)
+        print(f"RATIO, class of {size}: learnathon {ours.wall:.1f} s vs stock ({n} processes) {stock_wall:.1f} s: "
+              f"{entry['ratio_wall']}x wall ({entry['ratio_wall_without_harness_import']}x without the kernels' "
+              f"{harness_import:.0f} s of importing the checks' harness), {entry['ratio_cpu']}x CPU; "
+              f"limit {bound['seconds']} s "
+              f"({ours.load()}; stock {stock.load()})", flush=True)
         report["classes"][size] = entry
-        print(f"\n== {size} submissions ==")
-        for key, value in entry.items():
-            if key != "scores":
-                print(f"{key:<45} {value}")
-    if stock is not None:
-        report["stock"] = {"startup_seconds": round(stock["startup"], 2), "cpu_seconds": round(stock["cpu"], 1),
-                           "seconds_by_student": {k: round(v, 2) for k, v in stock["seconds"].items()},
-                           "kinds": {k: rosters[max(sizes)][k] for k in stock["seconds"]}}
     args.out.mkdir(parents=True, exist_ok=True)
     out = args.out / f"nbgrader_vs_learnathon{'_' + args.label if args.label else ''}.json"
     out.write_text(json.dumps(report, indent=1))

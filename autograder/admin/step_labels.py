@@ -16,6 +16,8 @@ from __future__ import annotations
 import copy
 import re
 
+from ..grading.steps import is_test_cell, is_written_answer, nbgrader
+
 TEST_MARKER = "# --- Locked test cell: run it to check your answer above (edits here are undone when grading) ---"
 RESTART = "*Kernel → Restart Kernel and Run All Cells…*"
 RESTART_COLAB = "*Runtime → Restart session and run all*"
@@ -25,22 +27,6 @@ INTRO_BLOCK = re.compile(r"\n*^\*\*Points:\*\* .*\Z", re.M | re.S)
 
 class LabelError(ValueError):
     """The notebook and its hidden tests' marks do not fit together (the message says how)."""
-
-
-def nbgrader(cell) -> dict:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return meta if isinstance(meta, dict) else {}
-
-
-def is_test_cell(cell) -> bool:
-    """A locked, autograded code cell: the visible tests of one step."""
-    meta = nbgrader(cell)
-    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
-
-
-def is_written_answer(cell) -> bool:
-    meta = nbgrader(cell)
-    return bool(meta.get("grade")) and bool(meta.get("solution"))
 
 
 def points_text(points: float) -> str:

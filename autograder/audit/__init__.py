@@ -8,10 +8,16 @@ sandbox and all), in ``jobs`` parallel grading processes:
 2. mutants (``mutants``): slips in the solution regions must lose points somewhere;
 3. alternative correct solutions: the full-marks fixtures and the source, regraded under other
    grader seeds (other hidden inputs), must keep full marks, and the same seed twice must give
-   the same grade.
+   the same grade;
+4. contract variants (``variants``): the source's answers written another way the released text
+   allows (tensor, list or float32 results, chunked gradient accumulation, independent statements in
+   another order) must keep full marks, and the notebook run top to bottom with such a variant (its
+   visible tests and demonstrations) must not fail where the source notebook does not.
 
 Anything a test cannot tell apart, and every mutant that cannot change behaviour, is listed
-with a reason in ``autograder/hidden/<assignment>/audit.toml`` (``review``).
+with a reason in ``autograder/hidden/<assignment>/audit.toml`` (``review``), with the variants the
+text allows. Every mutant is graded: a sample (``mutants_per_notebook``, for a quick look while
+writing tests) prints no figures and misses the targets.
 """
 from __future__ import annotations
 
@@ -30,18 +36,29 @@ from ..classrun import processes
 from ..grading import discovery as registry
 from . import mutants as mutation
 from . import nulls, review
+from . import variants as contract
 from .report import TARGET_KILL_RATE, NotebookAudit, last_line, table  # noqa: F401 - the public API
 
 
 @dataclasses.dataclass(frozen=True)
 class Job:
     notebook: str          # spec name
-    kind: str              # baseline | released | null | mutant | alternative
+    kind: str              # baseline | released | null | mutant | alternative | variant | run
     label: str
     path: str
     seed: int | None = None
-    detail: tuple = ()     # (function, variant) for nulls, the Mutant for mutants, (fixture, repeat) for alternatives
+    detail: tuple = ()     # (function, variant) for nulls, the Mutant for mutants, (fixture, repeat) for
+    #                        alternatives, (Variant,) for variants and their runs, () for the source's run
     only: tuple[str, ...] = ()   # just these tests (a null variant needs only the tests that depend on its function)
+    demos: bool = True     # a run: with the demonstration cells (else the visible tests and given cells only)
+
+
+@dataclasses.dataclass(frozen=True)
+class FailedCell:
+    """A cell that raised when a notebook was run top to bottom (a ``run`` job)."""
+    label: str             # its grade_id, or "cell N"
+    role: str              # "visible test" | "demonstration" | "cell"
+    error: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +66,7 @@ class Graded:
     job: Job
     points: dict[str, tuple[float, float]]   # test name -> (points, max points)
     error: str | None
+    failed_cells: tuple[FailedCell, ...] = ()   # run jobs only
 
     @property
     def score(self) -> float:
@@ -79,10 +97,12 @@ def sample(items: list, size: int | None, salt: str) -> list:
 
 
 def plan(assignment: registry.Assignment, folder: Path, *, seeds: int, mutants_per_notebook: int | None,
-         only: tuple[str, ...] = ()) -> tuple[list[Job], dict]:
+         only: tuple[str, ...] = (), reviewed: review.Review | None = None,
+         demos: bool = True, variants: bool = True) -> tuple[list[Job], dict]:
     """Every notebook to grade, written to ``folder``; and what each notebook's audit needs to know."""
     jobs: list[Job] = []
     context: dict = {}
+    declared = list(reviewed.variants) if reviewed else []
     for spec in assignment.notebooks:
         if only and spec.name not in only:
             continue
@@ -91,11 +111,11 @@ def plan(assignment: registry.Assignment, folder: Path, *, seeds: int, mutants_p
         work = folder / spec.name
         work.mkdir(parents=True, exist_ok=True)
 
-        def add(kind, label, nb, seed=None, detail=()):
+        def add(kind, label, nb, seed=None, detail=(), demos=demos):
             path = work / f"{len(jobs):05d}" / spec.filename
             path.parent.mkdir()
             nbformat.write(nb, str(path))
-            jobs.append(Job(spec.name, kind, label, str(path), seed, detail))
+            jobs.append(Job(spec.name, kind, label, str(path), seed, detail, demos=demos))
 
         add("baseline", "source notebook", source_nb)
         add("released", "released notebook, untouched", released)
@@ -119,8 +139,24 @@ def plan(assignment: registry.Assignment, folder: Path, *, seeds: int, mutants_p
             for seed in range(1, seeds + 1):
                 add("alternative", f"{name} (seed {seed})", nb, seed=seed, detail=(name, 0))
             add("alternative", f"{name} (seed 1 again)", nb, seed=1, detail=(name, 1))
+        mine = [d for d in declared if d.notebook == spec.name]
+        text = "\n".join(cell.source for cell in released.cells)
+        found = contract.variants_of(source_nb, functions, spec.name,
+                                     [d for d in mine if contract.stated(d, text)]) if variants else []
+        runs = set()
+        for variant, nb in found:
+            add("variant", variant.label, nb, detail=(variant,))
+            in_tests, in_demos = contract.shown_in(source_nb, variant.function)
+            if in_tests or (in_demos and demos):
+                runs.add(demos and in_demos)
+                add("run", f"{variant.label} (run top to bottom)", nb, detail=(variant,), demos=demos and in_demos)
+        for with_demos in sorted(runs):     # what the variants' runs are compared with
+            add("run", "source notebook, run top to bottom" + ("" if with_demos else " (no demonstrations)"),
+                source_nb, demos=with_demos)
         context[spec.name] = {"functions": functions, "mutants_total": len(everything), "mutants_sampled": len(chosen),
-                              "source": source_nb, "work": work}
+                              "source": source_nb, "work": work, "variants_total": len(found),
+                              "variants_graded": variants,
+                              "unstated": [d for d in mine if not contract.stated(d, text)]}
     return jobs, context
 
 
@@ -149,6 +185,8 @@ def _grade(assignment: str, job: Job) -> Graded:
     from ..grading.runner import grade_notebook
 
     spec = registry.load(assignment).notebook(Path(job.path).name)
+    if job.kind == "run":
+        return run_notebook(spec, job)
     report = grade_notebook(spec, Path(job.path), seed=job.seed, only=job.only)
     return Graded(job, {t.name: (t.points, t.max_points) for t in report.tests}, report.error)
 
@@ -176,14 +214,62 @@ def grade_all(assignment: str, jobs: list[Job], workers: int, progress: Callable
     return sorted(done, key=lambda g: order[g.job.path])
 
 
+# A run top to bottom trains the demonstrations' realistic models: limits of a student's own session.
+RUN_CELL_SECONDS = 1800
+RUN_TOTAL_SECONDS = 4 * 3600
+RUN_CPU_SECONDS = 4 * 3600
+
+
+def run_cells(nb, *, demos: bool) -> list:
+    """The code cells of a (trusted, generated) notebook as a student runs them: visible tests included,
+    demonstrations too if ``demos``; never the setup cell, which installs packages."""
+    from ..admin.setup_cell import is_setup_cell
+    from ..intake.cells import Cell
+    from ..intake.notebook import SKIP_TAG
+
+    cells = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or is_setup_cell(cell):
+            continue
+        meta = cell.metadata.get("nbgrader", {})
+        demo = SKIP_TAG in cell.metadata.get("tags", [])
+        if demo and not demos:
+            continue
+        role = "test" if meta.get("grade") and not meta.get("solution") else "demo" if demo else "code"
+        cells.append(Cell(index, cell.source, role, meta.get("grade_id")))
+    return cells
+
+
+def run_notebook(spec: registry.NotebookSpec, job: Job) -> Graded:
+    """Run a notebook top to bottom in the sandbox, visible tests (and demonstrations) included: the
+    cells that raise. It is generated from the source, so its locked cells are the source's."""
+    from ..sandbox.session import StudentSession
+
+    cells = run_cells(nbformat.read(job.path, as_version=4), demos=job.demos)
+    config = spec.session_config()
+    config = dataclasses.replace(config, cell_timeout=RUN_CELL_SECONDS, total_timeout=RUN_TOTAL_SECONDS,
+                                 call_budget=None, max_restarts=0,
+                                 limits=dataclasses.replace(config.limits, cpu_seconds=RUN_CPU_SECONDS))
+    with StudentSession(cells, config, run_tests=True) as session:
+        outcomes = session.start()
+        fatal = session.fatal
+    roles = {"test": "visible test", "demo": "demonstration"}
+    failed = tuple(FailedCell(o.grade_id or f"cell {o.index + 1}", roles.get(o.role, "cell"), o.error or "")
+                   for o in outcomes if not o.ok)
+    return Graded(job, {}, fatal, failed)
+
+
 def audit(name: str, *, seeds: int = 3, mutants_per_notebook: int | None = None, jobs: int = 1,
-          only: tuple[str, ...] = (), progress: Callable | None = None) -> list[NotebookAudit]:
-    """Audit assignment ``name``; one ``NotebookAudit`` per notebook (``only``: these notebooks)."""
+          only: tuple[str, ...] = (), progress: Callable | None = None, demos: bool = True,
+          variants: bool = True) -> list[NotebookAudit]:
+    """Audit assignment ``name``; one ``NotebookAudit`` per notebook (``only``: these notebooks;
+    ``demos``: run the demonstrations too with every contract variant that reaches them; ``variants``:
+    grade the contract variants at all)."""
     assignment = registry.load(name)
     reviewed = review.load(registry.HIDDEN_ROOT / name / "audit.toml")
     with tempfile.TemporaryDirectory(prefix="learnathon-audit-") as tmp:
         planned, context = plan(assignment, Path(tmp), seeds=seeds, mutants_per_notebook=mutants_per_notebook,
-                                only=only)
+                                only=only, reviewed=reviewed, demos=demos, variants=variants)
         graded = grade_all(name, planned, jobs, progress)
         graded += grade_all(name, plan_variants(graded, context, len(planned)), jobs, progress)
     audits = []

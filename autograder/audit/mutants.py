@@ -161,9 +161,28 @@ def index(node):
         yield new, f"index `[{key.id}]` -> `[{key.id} - 1]`"
 
 
+# Calls whose value does not depend on the order of their first two arguments: ``max(0.0, z)`` for
+# ``max(z, 0.0)`` is another way to write the answer, not a slip, so it is never a mutant (else every
+# such line is a survivor to review by hand). Built-ins by name; NumPy, torch and math by module.
+SYMMETRIC_BUILTINS = {"max", "min"}
+SYMMETRIC_FUNCTIONS = {"maximum", "minimum", "fmax", "fmin", "hypot", "add", "multiply", "logical_and",
+                       "logical_or", "logical_xor"}
+NUMERIC_MODULES = {"np", "numpy", "torch", "math"}
+
+
+def is_symmetric(node: ast.Call) -> bool:
+    func = node.func
+    if node.keywords:                   # torch.add(a, b, alpha=2), max(a, b, key=f): order may matter
+        return False
+    if isinstance(func, ast.Name):
+        return func.id in SYMMETRIC_BUILTINS
+    return isinstance(func, ast.Attribute) and func.attr in SYMMETRIC_FUNCTIONS \
+        and isinstance(func.value, ast.Name) and func.value.id in NUMERIC_MODULES
+
+
 def swapped_arguments(node):
-    if isinstance(node, ast.Call) and len(node.args) >= 2 and not any(isinstance(a, ast.Starred)
-                                                                      for a in node.args[:2]):
+    if isinstance(node, ast.Call) and len(node.args) >= 2 and not is_symmetric(node) \
+            and not any(isinstance(a, ast.Starred) for a in node.args[:2]):
         if ast.unparse(node.args[0]) != ast.unparse(node.args[1]):
             new = _copy(node)
             new.args[0], new.args[1] = new.args[1], new.args[0]

@@ -16,7 +16,15 @@ Two lists, every entry with a ``reason`` a reviewer has read:
     mutation = "`0` -> `1` (off by one)"
     reason = "..."
 
-Entries that no longer match anything are reported as stale, so the file stays true.
+    [[variant]]         # correct answers written another way, which the released text allows (variants.py)
+    notebook = "part_a_forward_backward"
+    kind = "tensor"                    # tensor | list | 0-d | float32 | chunked | reordered
+    functions = ["*"]                  # fnmatch patterns over the graded functions
+    exclude = ["build_mlp"]            # optional
+    text = "Your functions may return NumPy arrays, Python lists, torch tensors"   # quoted from the notebook
+
+Entries that no longer match anything are reported as stale, so the file stays true; a variant's
+``text`` must be found in the released notebook (emphasis and spacing aside).
 """
 from __future__ import annotations
 
@@ -24,6 +32,8 @@ import dataclasses
 import fnmatch
 import tomllib
 from pathlib import Path
+
+from .variants import KINDS, Declaration
 
 
 class ReviewError(ValueError):
@@ -60,6 +70,34 @@ class Review:
     path: Path | None
     nulls: tuple[NullExcuse, ...] = ()
     equivalents: tuple[Equivalent, ...] = ()
+    variants: tuple[Declaration, ...] = ()
+
+
+def _patterns(value, where: str) -> tuple[str, ...]:
+    value = [value] if isinstance(value, str) else value
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ReviewError(f"{where}: expected a list of function name patterns")
+    return tuple(value)
+
+
+def _variants(data: dict, path: Path) -> tuple[Declaration, ...]:
+    entries = []
+    for number, entry in enumerate(data.get("variant", []), start=1):
+        where = f"{path}: [[variant]] entry {number}"
+        if not isinstance(entry, dict):
+            raise ReviewError(f"{where} is not a table")
+        unknown = set(entry) - {"notebook", "kind", "functions", "exclude", "text"}
+        if unknown:
+            raise ReviewError(f"{where} has unknown key(s) {sorted(unknown)}")
+        missing = [k for k in ("notebook", "kind", "functions", "text")
+                   if not entry.get(k) or (isinstance(entry.get(k), str) and not entry[k].strip())]
+        if missing:
+            raise ReviewError(f"{where} has no {', '.join(missing)} (text: the released sentence that allows it)")
+        if entry["kind"] not in KINDS:
+            raise ReviewError(f"{where}: unknown kind {entry['kind']!r} (one of {', '.join(KINDS)})")
+        entries.append(Declaration(str(entry["notebook"]), entry["kind"], _patterns(entry["functions"], where),
+                                   str(entry["text"]), _patterns(entry.get("exclude", []), where)))
+    return tuple(entries)
 
 
 def _entries(data: dict, key: str, cls, path: Path):
@@ -86,7 +124,9 @@ def load(path: Path) -> Review:
         data = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise ReviewError(f"{path}: {exc}") from None
-    unknown = set(data) - {"null", "equivalent"}
+    unknown = set(data) - {"null", "equivalent", "variant"}
     if unknown:
-        raise ReviewError(f"{path}: unknown section(s) {sorted(unknown)}; expected [[null]] and [[equivalent]]")
-    return Review(path, _entries(data, "null", NullExcuse, path), _entries(data, "equivalent", Equivalent, path))
+        raise ReviewError(f"{path}: unknown section(s) {sorted(unknown)}; expected [[null]], [[equivalent]] "
+                          "and [[variant]]")
+    return Review(path, _entries(data, "null", NullExcuse, path), _entries(data, "equivalent", Equivalent, path),
+                  _variants(data, path))

@@ -32,6 +32,37 @@ class TestResult:
                 "concepts": list(self.concepts)}
 
 
+@dataclasses.dataclass(frozen=True)
+class StepResult:
+    """The results of one step (one nbgrader grade cell), as check, grade and the feedback list them."""
+    grade_id: str | None
+    title: str                       # grading.steps.Step.title: the same name everywhere
+    section: str                     # the heading of the step's section, for a link ("" if unknown)
+    tests: tuple[TestResult, ...]
+
+    @property
+    def points(self) -> float:
+        return round(sum(t.points for t in self.tests), 6)
+
+    @property
+    def max_points(self) -> float:
+        return round(sum(t.max_points for t in self.tests), 6)
+
+    @property
+    def passed(self) -> bool:
+        return all(t.passed for t in self.tests)
+
+    @property
+    def failed(self) -> list[TestResult]:
+        return [t for t in self.tests if not t.passed]
+
+    @property
+    def concepts(self) -> tuple[str, ...]:
+        """The lecture concepts of the checks it failed (all of its checks if it failed none)."""
+        chosen = self.failed or list(self.tests)
+        return tuple(dict.fromkeys(c for t in chosen for c in t.concepts))
+
+
 @dataclasses.dataclass
 class NotebookReport:
     """The grade of one submitted notebook (one part of an assignment)."""
@@ -61,6 +92,22 @@ class NotebookReport:
                 got, most = scores.get(t.cell, (0.0, 0.0))
                 scores[t.cell] = (round(got + t.points, 6), round(most + t.max_points, 6))
         return scores
+
+    @property
+    def ran(self) -> bool:
+        """Whether any of the notebook's code ran (False: missing, unreadable or refused before running)."""
+        return bool(self.cells)
+
+    def by_step(self, steps=()) -> list[StepResult]:
+        """The tests grouped by step, in the notebook's order. ``steps``: the notebook's
+        ``grading.steps.Step``s (their titles name the groups); tests of another cell follow, by cell."""
+        groups: dict[str | None, list[TestResult]] = {}
+        for t in self.tests:
+            groups.setdefault(t.cell, []).append(t)
+        results = [StepResult(s.grade_id, s.title, s.section, tuple(groups.pop(s.grade_id)))
+                   for s in steps if s.grade_id in groups]
+        results += [StepResult(cell, cell or "other checks", "", tuple(tests)) for cell, tests in groups.items()]
+        return results
 
     def to_dict(self) -> dict:
         return {"assignment": self.assignment, "score": self.score, "max_score": self.max_score,

@@ -4,9 +4,13 @@ Written into a course by the feedback output (``autograder/outputs/feedback.py``
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 import jinja2
 
+from quizzes.concepts import load_concepts
+
+from ..grading.steps import Outline, outline_of_part
 from ..intake.notebook import SubmissionError, instructor_copy_reason, parse_notebook, validated_notebook
 from .records import NotebookReport
 
@@ -17,12 +21,39 @@ TEMPLATES = jinja2.Environment(
 )
 
 
-def render_html(report: NotebookReport) -> str:
-    return TEMPLATES.get_template("feedback.html.j2").render(report=report)
+def _view(report: NotebookReport, outline: Outline | None) -> dict:
+    """What both templates show: the report's steps (named as ``check`` names them), and whether the
+    part was graded at all (a notebook missing or refused before it ran is one line, not a row per test)."""
+    if outline is None:
+        outline = outline_of_part(report.assignment, report.notebook) or Outline(())
+    steps = report.by_step(outline.steps)
+    return {"report": report, "steps": steps, "full": sum(s.passed for s in steps),
+            "not_graded": bool(report.error) and not report.ran and not any(t.passed for t in report.tests),
+            "written_points": outline.written_points}
 
 
-def render_text(report: NotebookReport) -> str:
-    return TEMPLATES.get_template("feedback.txt.j2").render(report=report)
+def lecture_sources(concepts: tuple[str, ...]) -> list[str]:
+    """Where the lecture teaches these concepts: "Title (slide: ...)" per concept the list knows."""
+    known = load_concepts()
+    return [f"{known[c].title} ({known[c].source})" for c in concepts if c in known]
+
+
+def render_html(report: NotebookReport, outline: Outline | None = None) -> str:
+    """The feedback page. Failed steps first, each with its messages, a link to its section of the
+    notebook (the heading's anchor, for the page kept next to the notebook) and the lecture slides of
+    its concepts; then the steps with full marks. Every text is escaped (autoescape)."""
+    view = _view(report, outline)
+    steps = view["steps"]
+    view["ordered"] = [s for s in steps if not s.passed] + [s for s in steps if s.passed]
+    return TEMPLATES.get_template("feedback.html.j2").render(**view, lecture=lecture_sources,
+                                                              href=lambda step: f"{report.notebook}.ipynb#"
+                                                              + quote(step.section.replace(" ", "-")))
+
+
+def render_text(report: NotebookReport, outline: Outline | None = None) -> str:
+    """The report in the terminal (``learnathon grade``): one line per step in the notebook's order, the
+    failed checks under it; the same step names and count as ``learnathon check``."""
+    return TEMPLATES.get_template("feedback.txt.j2").render(**_view(report, outline))
 
 
 def _handed_back(submitted: bytes | str | None) -> dict | None:

@@ -60,6 +60,15 @@ def test_domain_operators():
     assert any(".T dropped" in d for d in described)
 
 
+def test_arguments_of_a_symmetric_call_are_not_swapped_other_calls_are():
+    cell = ("def f(z, a, b):\n    ### BEGIN SOLUTION\n    top = max(0.0, z) + np.maximum(z, 1.0) + torch.add(a, b)\n"
+            "    return top + np.subtract(a, b) + torch.add(a, b, alpha=2) + loss_fn(a, b)\n"
+            "    ### END SOLUTION\n")
+    swapped = {m.mutation for m in mutants.mutants_of_cell("f", cell) if m.operator == "swapped-arguments"}
+    assert swapped == {"arguments swapped in `subtract(a, b, ...)`", "arguments swapped in `add(a, b, ...)`",
+                       "arguments swapped in `loss_fn(a, b, ...)`"}, sorted(swapped)
+
+
 # --- null implementations --------------------------------------------------------------------------
 
 def run_cell(source: str) -> dict:
@@ -181,16 +190,33 @@ def test_an_excused_null_and_a_flaky_grade():
 
 # --- the real thing, bounded: cs1 part A is the cheapest notebook we ship ---------------------------
 
-def test_audit_of_cs1_part_a_meets_the_targets(tmp_path):
-    """`learnathon audit` on cs1 part A (every null implementation, a sample of 25 mutants, one extra seed)."""
+def test_a_quick_look_at_cs1_part_a_finds_nothing_but_prints_no_figures(tmp_path):
+    """`learnathon audit` on cs1 part A (every null implementation, a sample of 25 mutants, one extra seed,
+    no contract variants): nothing found, and no kill rate or verdict from a sample."""
     report = tmp_path / "audit.json"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     run = subprocess.run([sys.executable, "-c", "from autograder.cli import main; main()", "audit", "cs1",
                           "--notebook", "part_a_forward_backward", "--mutants-per-notebook", "25", "--seeds", "1",
-                          "--jobs", "2", "--json", str(report)], capture_output=True, text=True, env=env,
-                         timeout=1200)
-    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    assert run.stdout.strip().splitlines()[-1].endswith("-> targets met")
+                          "--no-variants", "--jobs", "2", "--json", str(report)], capture_output=True, text=True,
+                         env=env, timeout=1200)
+    assert run.returncode == 1, run.stdout[-4000:] + run.stderr[-2000:]
+    assert run.stdout.strip().splitlines()[-1].endswith("-> TARGETS MISSED")
+    assert "= not measured (a sample)" in run.stdout
     (notebook,) = json.loads(report.read_text())["notebooks"]
-    assert notebook["targets_missed"] == [] and notebook["mutants_sampled"] == 25
+    assert notebook["mutants_sampled"] == 25 and notebook["kill_rate"] is None
+    assert [m for m in notebook["targets_missed"] if "a sample" not in m and "not graded" not in m] == []
+    assert notebook["survivors"] == [] and notebook["null_findings"] == [] and notebook["false_failures"] == []
     assert notebook["nulls_total"] > 50 and notebook["nulls_ok"] == notebook["nulls_total"]
+
+
+def test_a_sample_of_mutants_is_never_a_figure():
+    full = {"test_a": (1.0, 1.0)}
+    results = [graded("baseline", full), graded("released", {"test_a": (0.0, 1.0)}),
+               graded("mutant", {"test_a": (0.0, 1.0)},
+                      detail=mutants.Mutant("c", "x = 1", "`1` -> `2` (off by one)", "constant", "x = 2"))]
+    sampled = NotebookAudit.judge("x", "nb", results, {"mutants_total": 40, "mutants_sampled": 1}, review.Review(None))
+    assert sampled.kill_rate_text() == "not measured (a sample)" and "100" not in sampled.figures()
+    assert any("a sample gives no kill rate" in m for m in sampled.missed())
+    assert sampled.to_dict()["kill_rate"] is None
+    every = NotebookAudit.judge("x", "nb", results, {"mutants_total": 1, "mutants_sampled": 1}, review.Review(None))
+    assert every.kill_rate_text() == "100.0%" and every.missed() == []

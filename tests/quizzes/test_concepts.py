@@ -80,3 +80,9 @@ def test_a_malformed_concept_list_is_refused(text, message):
     with pytest.raises(ConceptListError) as caught:
         parse_concepts(text, "concepts.yaml")
     assert message in str(caught.value) and str(caught.value).startswith("concepts.yaml: ")
+
+
+def test_every_concept_is_asked_by_a_question_of_the_bank():
+    """Each lecture concept has at least one question of its own in the bank (lecture or extra quiz)."""
+    asked = {c for name in ("lecture", "extra") for q in get_quiz(name, 0).questions for c in q.concepts}
+    assert [c for c in concept_ids() if c not in asked] == []

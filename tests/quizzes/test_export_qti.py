@@ -74,7 +74,7 @@ def test_meta_and_items(our_zip):
         root = etree.fromstring(archive.read(items_name))
     assert meta.tag == f"{CANVAS}quiz"
     items = list(root.iter(f"{QTI}item"))
-    assert float(meta.findtext(f"{CANVAS}points_possible")) == len(items) == 29
+    assert float(meta.findtext(f"{CANVAS}points_possible")) == len(items) == 44
     for item in items:
         fields = {f.findtext(f"{QTI}fieldlabel"): f.findtext(f"{QTI}fieldentry")
                   for f in item.iter(f"{QTI}qtimetadatafield")}

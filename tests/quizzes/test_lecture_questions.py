@@ -32,7 +32,7 @@ LECTURE = [
       "Second-order derivatives do not exist for deep networks because of the ReLU activation function",
       "Gradient descent is less computationally intensive.",
       "Second-order methods can be computationally expensive due to Hessian calculations and storage, making "
-      "them less practical for large-scale neural networks."], ("D",), None),
+      "them less practical for large-scale neural networks."], ("C", "D"), None),
     ("overfitting-meaning",
      "If your neural network has overfit the training set in modelling a product quality based on historical "
      "data, what does it mean?",
