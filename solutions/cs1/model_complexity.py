@@ -273,3 +273,36 @@ def overfitting_lab(width, depth, *, train_seed, val_seed, init_seed, n_train=40
     torch.manual_seed(init_seed)
     return train(build_mlp(1, width, depth), scaler.transform(x), y, scaler.transform(x_val), y_val,
                  epochs=epochs, lr=lr)
+
+
+# The sweep of the notebook's cell "sweep_demo": the grid and training of the lecture's settings, and each model's
+# generalisation error on fresh points of the same process (affordable because the data are simulated).
+SWEEP_DEMO = {"n": 200, "widths": (5, 50, 200), "depths": (1, 2, 4), "epochs": 2000, "lr": 0.01, "n_fresh": 5000,
+              "fresh_seed": 99}
+
+
+def sweep_demo(data_seed=0):
+    """The demonstration's table for the data and split drawn with ``data_seed`` (0: the notebook's own): per model
+    width, depth, n_params, train_loss, val_loss, its generalisation error, and what the extrapolation
+    demonstration measures (MSE against the true function inside and outside [0, 1], and how much the prediction
+    and the true function move outside)."""
+    cfg = SWEEP_DEMO
+    x, y = make_data(cfg["n"], seed=data_seed)
+    train_idx, val_idx, _ = split_indices(cfg["n"], seed=data_seed)
+    x_scaled, scaler = scale_inputs(x, train_idx)
+    sweep = sweep_complexity(x_scaled[train_idx], y[train_idx], x_scaled[val_idx], y[val_idx], cfg["widths"],
+                             cfg["depths"], epochs=cfg["epochs"], lr=cfg["lr"])
+    x_fresh, y_fresh = make_data(cfg["n_fresh"], seed=cfg["fresh_seed"])
+    x_wide = np.linspace(-0.5, 1.5, 801).reshape(-1, 1)        # the extrapolation demonstration's range
+    outside = (x_wide[:, 0] < 0) | (x_wide[:, 0] > 1)
+    table = []
+    for r in sweep:
+        wide = predict(r["model"], scaler.transform(x_wide))
+        errors = extrapolation_errors(x_wide, true_function(x_wide), wide)
+        table.append({**{k: r[k] for k in ("width", "depth", "n_params", "train_loss", "val_loss")},
+                      "generalisation": float(np.mean((predict(r["model"], scaler.transform(x_fresh)) - y_fresh) ** 2)),
+                      "inside": errors["inside"], "outside": errors["outside"],
+                      # how much the prediction and the true function move outside [0, 1] (total variation)
+                      "moves_outside": float(np.sum(np.abs(np.diff(wide[outside, 0])))),
+                      "true_moves_outside": float(np.sum(np.abs(np.diff(true_function(x_wide[outside, 0])))))})
+    return table

@@ -9,15 +9,17 @@ inside the function, so that defining the module costs nothing.
 from __future__ import annotations
 
 
-def smooth(a, w):
-    """f(x) = sum(a * sin(x) + w * x**2 / 2); gradient a * cos(x) + w * x."""
+def smooth(a, w, c=0.0):
+    """f(x) = sum(a * sin(x) + w * x**2 / 2) + c * sum(x)**2 / 2; gradient a * cos(x) + w * x + c * sum(x).
+    With c != 0 every partial derivative depends on every entry (a numerical gradient that leaves an
+    entry nudged changes the next ones); with c = 0 the entries are independent."""
     import numpy as np
 
     a, w = np.asarray(a, dtype=float), np.asarray(w, dtype=float)
 
     def f(x):
         x = np.asarray(x, dtype=float)
-        return float(np.sum(a * np.sin(x) + 0.5 * w * x * x))
+        return float(np.sum(a * np.sin(x) + 0.5 * w * x * x) + 0.5 * c * np.sum(x) ** 2)
 
     return f
 
@@ -27,7 +29,9 @@ def recording_mlp(weights, biases, activation="tanh"):
 
     Every forward call appends {"rows": its first input column, "backward": a backward pass went
     through this call, "stale": at that moment some parameter still held a gradient from an earlier
-    backward pass}. The grader reads ``calls`` afterwards.
+    backward pass, "weights": a fingerprint of the weights this call saw}. The grader reads ``calls``
+    afterwards; calls that saw the same weights lie within one optimizer step (gradients accumulated
+    over chunks of a batch before one step, a technique the notebook allows).
     """
     import numpy as np
     import torch
@@ -46,7 +50,9 @@ def recording_mlp(weights, biases, activation="tanh"):
         def forward(self, x):
             if not isinstance(x, torch.Tensor) or x.dim() != 2:
                 raise ValueError("the model expects a 2-D float32 tensor of shape (n, d)")
-            record = {"rows": x.detach().cpu().numpy()[:, 0].copy(), "backward": False, "stale": False}
+            weights = hash(b"".join(p.detach().cpu().numpy().tobytes() for p in self.parameters()))
+            record = {"rows": x.detach().cpu().numpy()[:, 0].copy(), "backward": False, "stale": False,
+                      "weights": weights}
             self.calls.append(record)
             h = x
             for i, (w, b) in enumerate(zip(self.weights, self.biases)):

@@ -328,11 +328,14 @@ def test_forward_cache(student, rng):
 
 def other_example(rng, *, output_positive):
     """Small integer inputs and weights like the slide's, drawn anew: one hidden neuron below zero (so
-    its ReLU matters), the output's sign chosen (so ReLU(z3) differs from z3 or not)."""
+    its ReLU matters), the output's sign chosen (so ReLU(z3) differs from z3 or not), and two different
+    hidden biases (the slide's are both 1), so that every index of b1 matters."""
     while True:
-        X = rng.integers(-3, 4, size=(1, 3)).astype(float)
-        params = {"W1": rng.integers(-5, 6, size=(3, 2)).astype(float),
-                  "b1": np.full(2, float(rng.integers(-2, 3))),
+        # no zero input or hidden weight: every term of z1 and z2 counts
+        X = rng.choice([-3.0, -2.0, -1.0, 1.0, 2.0, 3.0], size=(1, 3))
+        params = {"W1": rng.choice([-5.0, -4.0, -3.0, -2.0, -1.0, 1.0, 2.0, 3.0, 4.0, 5.0], size=(3, 2)),
+                  "b1": rng.choice([-3.0, -2.0, -1.0, 1.0, 2.0, 3.0], size=2, replace=False),   # non-zero:
+                  # a missing bias and a wrong neuron's bias give different numbers
                   "W2": rng.integers(-4, 5, size=(2, 1)).astype(float),
                   "b2": rng.integers(-9, 10, size=1).astype(float)}
         steps = ref.worked_example(X, params)
@@ -352,10 +355,16 @@ def example_mistakes(X, params):
     return {
         "z1": {wrong_bias: z_hidden[0] - b1[0],
                Mistake("lecture_example.wrong_neuron_weights", "it uses the weights of hidden neuron 2; neuron 1 uses "
-                                                               "column 0 of W1 (w11, w21, w31)"): z_hidden[1]},
+                                                               "column 0 of W1 (w11, w21, w31)"): z_hidden[1],
+               Mistake("lecture_example.wrong_neuron_bias", "hidden neuron 1 adds its own bias b1[0], not b1[1] "
+                                                            "(b1 holds one bias per hidden neuron)"):
+                   z_hidden[0] - b1[0] + b1[1]},
         "z2": {wrong_bias: z_hidden[1] - b1[1],
                Mistake("lecture_example.wrong_neuron_weights", "it uses the weights of hidden neuron 1; neuron 2 uses "
-                                                               "column 1 of W1 (w12, w22, w32)"): z_hidden[0]},
+                                                               "column 1 of W1 (w12, w22, w32)"): z_hidden[0],
+               Mistake("lecture_example.shared_bias", "hidden neuron 2 adds its own bias b1[1], not b1[0]: b1 holds "
+                                                      "one bias per hidden neuron (on the slide both happen to be 1)"):
+                   z_hidden[1] - b1[1] + b1[0]},
         "z3": {Mistake("lecture_example.missing_output_bias", "the output bias b2 is missing"): z_out - float(b2[0]),
                Mistake("lecture_example.swapped_output_weights",
                        "z3 = w4 a1 + w5 a2 + b2: did you swap w4 and w5?"):
@@ -535,17 +544,21 @@ def test_backward_hidden_layer(student, rng):
 
 # --- 5a. the lecture's chain rule for w11, by hand ----------------------------------------------------
 
-def lecture_network(rng, neuron_1_active):
-    """Hidden weights for the lecture's 3-2-1 network, with hidden neuron 1 active or not."""
+NEURON_2 = {"active": (1.0, 2.0), "weakly active": (0.2, 0.8), "inactive": (-2.0, -0.5)}   # where z2 lies
+
+
+def lecture_network(rng, neuron_1_active, neuron_2="active"):
+    """Hidden weights for the lecture's 3-2-1 network, with hidden neuron 1 active or not and z2 in the range
+    NEURON_2 names (so that a2 = ReLU(z2) matters: below 0, between 0 and 1, above 1)."""
     X = rng.normal(size=(1, 3))
     X[0, 0] = rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 2.0)      # x1 clearly non-zero
     params = {"W1": rng.normal(size=(3, 2)), "b1": rng.normal(size=2),
               "W2": rng.normal(size=(2, 1)), "b2": rng.normal(size=1)}
     params["W2"][:, 0] = rng.choice([-1.0, 1.0], size=2) * rng.uniform(0.5, 2.0, size=2)  # w4, w5 differ clearly
     z = X[0] @ params["W1"]
-    # place z1 (and z2) at +-(0.5..2) whatever the weights: the bias sets the neuron's state
+    # place z1 at +-(0.5..2) and z2 in its range whatever the weights: the bias sets the neuron's state
     params["b1"][0] = (1.0 if neuron_1_active else -1.0) * rng.uniform(0.5, 2.0) - z[0]
-    params["b1"][1] = rng.uniform(0.5, 2.0) - z[1]                   # neuron 2 active
+    params["b1"][1] = rng.uniform(*NEURON_2[neuron_2]) - z[1]
     y = rng.normal(size=(1, 1)) * 3.0
     return X, y, params
 
@@ -561,17 +574,25 @@ def chain_rule_mistakes(X, y, params):
     relu1, relu2 = float(z1 > 0), float(z2 > 0)
     w5 = dL * W2[1, 0] * relu1 * x[0]
     neuron_2 = dL * W2[1, 0] * relu2 * x[0]
+    shared_bias = {Mistake("chain_rule.shared_bias", "hidden neuron 2 adds its own bias b1[1], not b1[0]: b1 holds "
+                                                     "one bias per hidden neuron, so z2 (and with it y_hat) changes"):
+                   shared_bias_value(X, y, params)}
     if np.isclose(w5, neuron_2):  # both neurons active: the two slips give the same number
-        return {**slips_in_the_other_factors(dL, W1, W2, x, y_hat, relu1),
+        return {**slips_in_the_other_factors(dL, W1, W2, x, y_hat, relu1), **shared_bias,
                 Mistake("chain_rule.wrong_weights", "dz3/da1 is w4 = W2[0, 0], not w5: w11 is the weight from x1 to "
                                                     "hidden neuron 1 (W1[0, 0]), "
                 "not from x1 to hidden neuron 2 (W1[0, 1])"): w5}
-    return {**slips_in_the_other_factors(dL, W1, W2, x, y_hat, relu1),
+    return {**slips_in_the_other_factors(dL, W1, W2, x, y_hat, relu1), **shared_bias,
             Mistake("chain_rule.w5_instead_of_w4", "dz3/da1 is w4 = W2[0, 0], the weight from hidden neuron 1 to the "
                                                    "output, not w5"): w5,
             Mistake("chain_rule.derivative_of_w12", "this is the derivative for the weight from x1 to hidden neuron 2 "
                                                     "(W1[0, 1], the simple "
             "example's w12); w11 = W1[0, 0] leads to hidden neuron 1"): neuron_2}
+
+
+def shared_bias_value(X, y, params):
+    """dL/dw11 when hidden neuron 2 adds b1[0] instead of its own b1[1] (the slide writes one b1 for both)."""
+    return ref.chain_rule_dL_dw11(X, y, {**params, "b1": np.full(2, params["b1"][0])})
 
 
 def slips_in_the_other_factors(dL, W1, W2, x, y_hat, relu1):
@@ -598,15 +619,25 @@ def slips_in_the_other_factors(dL, W1, W2, x, y_hat, relu1):
 def test_chain_rule_dL_dw11(student, rng):
     """chain_rule_dL_dw11 is the product of the slide's five factors, on the slide's and on hidden networks."""
     X, params = ref.lecture_example()
-    cases = [("the lecture's network", X, np.array([[2.0]]), params)]
-    for active in rng.permutation([True, True, False]):
-        X, y, params = lecture_network(rng, bool(active))
-        cases.append((f"a network with hidden neuron 1 {'active' if active else 'inactive'}", X, y, params))
-    for what, X, y, params in cases:
+    cases = [("the lecture's network", X, np.array([[2.0]]), params, {})]
+    states = [(True, "weakly active"), (True, "inactive"), (False, "active")]
+    for index in rng.permutation(len(states)):
+        active, neuron_2 = states[index]
+        X, y, params = lecture_network(rng, active, neuron_2)
+        cases.append((f"a network with hidden neuron 1 {'active' if active else 'inactive'}", X, y, params, {}))
+    # last: z1 exactly 0 (the slide's network with b1 = [0, 1]): ReLU'(0) is 0, as the notebook says
+    X, params = ref.lecture_example()
+    params = {**params, "b1": np.array([0.0, 1.0])}
+    y = np.array([[2.0]])
+    cases.append(("the lecture's network with z1 = 0 exactly", X, y, params, {
+        Mistake("chain_rule.relu_derivative_at_zero", "at z1 = 0 exactly, ReLU'(z1) is taken as 0 (section 1a): use "
+                                                      "z1 > 0, not z1 >= 0"):
+            2.0 * (ref.worked_example(X, params)["z3"] - 2.0) * params["W2"][0, 0] * X[0, 0]}))
+    for what, X, y, params, extra in cases:
         expected = ref.chain_rule_dL_dw11(X, y, params)
         assert np.isclose(expected, ref.loss_and_gradients(X, y, params)[1]["W1"][0, 0])  # guards the test
         expect_float(student.chain_rule_dL_dw11(X, y, params), expected, name=f"chain_rule_dL_dw11 for {what}",
-                     rtol=RTOL, atol=ATOL, mistakes=chain_rule_mistakes(X, y, params))
+                     rtol=RTOL, atol=ATOL, mistakes={**extra, **chain_rule_mistakes(X, y, params)})
 
 
 # --- 6. gradient checking ---------------------------------------------------------------------------
@@ -640,10 +671,11 @@ def test_numerical_gradient(student, rng):
     """numerical_gradient uses central differences with the given h, for x of any shape."""
     shape = (3, 4)
     a, w, x = rng.normal(size=shape), rng.uniform(0.5, 2.0, size=shape), rng.normal(size=shape)
-    f = probes.smooth(a=a, w=w)
+    c = float(rng.uniform(0.5, 1.0))   # couples the entries: an entry left nudged changes the later partials
+    f = probes.smooth(a=a, w=w, c=c)
     h = 1e-2  # large enough that a one-sided difference is visibly worse than a central one
     expected = ref.numerical_gradient(f, x, h=h)
-    expect_array(student.numerical_gradient(Probe("smooth", a=a, w=w), x, h=h), expected,
+    expect_array(student.numerical_gradient(Probe("smooth", a=a, w=w, c=c), x, h=h), expected,
                  name=f"numerical_gradient(f, x, h={h})", rtol=RTOL, atol=1e-6, mistakes={
                      Mistake("numerical_gradient.one_sided", "this is a one-sided difference (f(x + h) - f(x)) / h; "
                                                              "use the central difference "
@@ -655,8 +687,8 @@ def test_numerical_gradient(student, rng):
                                                                         "original), before the next entry"):
                          without_restoring(f, x, h),
                  })
-    exact = a * np.cos(x) + w * x
-    expect_array(student.numerical_gradient(Probe("smooth", a=a, w=w), x), exact,
+    exact = a * np.cos(x) + w * x + c * np.sum(x)
+    expect_array(student.numerical_gradient(Probe("smooth", a=a, w=w, c=c), x), exact,
                  name="numerical_gradient(f, x) with the default h", rtol=1e-4, atol=1e-6,
                  hint="with the default h = 1e-5 the central difference is accurate to about 1e-9")
 
@@ -878,6 +910,25 @@ def test_classify_loss_curve(student, rng, credit):
             "the rule is *more than* 5 % of the drop (>), so exactly 5 % is converging"),
         "a flat curve": ("converging", np.full(int(rng.integers(30, 60)), float(rng.integers(1, 5))),
                          "a curve whose last loss equals its first is not higher than it: not diverging (use >)"),
+        # the window k = max(2, len // 10) of the rule, exactly: each curve below changes its label when k is
+        # one epoch longer or shorter, or 1 for a short curve
+        "a 12-epoch curve still falling steadily": ("converging slowly", np.linspace(12.0, 1.0, 12),
+                                                    "with fewer than 20 losses, k = max(2, len // 10) is 2"),
+        "a curve that fell for 91 epochs and stayed flat for 9": (
+            "converging slowly", np.concatenate([np.linspace(10.0, 2.0, 91), np.full(9, 1.0)]),
+            "k = len // 10 = 10 losses: losses[-10] - losses[-1] is more than 5 % of the drop"),
+        "a curve that fell for 90 epochs and stayed flat for 10": (
+            "converging", np.concatenate([np.linspace(10.0, 2.0, 90), np.full(10, 1.0)]),
+            "k = len // 10 = 10 losses: the last 10 are flat"),
+        "a flat tail whose very last loss drops": (
+            "converging slowly", np.concatenate([np.linspace(10.0, 2.0, 90), np.full(9, 2.0), [1.0]]),
+            "the tail drop runs to the last loss, losses[-k] - losses[-1]"),
+        "a falling curve whose last loss jumps above the first": (
+            "diverging", np.concatenate([np.linspace(3.0, 1.0, 99), [3.5]]),
+            "diverging compares the last loss, losses[-1], with the first"),
+        "a curve that dips and climbs back, ending below its start": (
+            "converging", np.concatenate([[3.0], np.linspace(1.0, 2.0, 99)]),
+            "diverging compares the last loss with the first one, losses[0]"),
     }
     for name, (label, losses, lesson) in boundaries.items():
         assert ref.classify_loss_curve(losses) == label  # guards the test itself
@@ -981,12 +1032,12 @@ def test_dead_unit_fraction(student, rng):
 @pytest.mark.cell("test_frozen_unit_fraction")
 def test_frozen_unit_fraction(student, rng):
     """frozen_unit_fraction counts hidden neurons whose incoming weights and bias are all unchanged."""
-    d, h = 3, 8
+    d, h = 3, 11
     before = {"W1": rng.normal(size=(d, h)), "b1": rng.normal(size=h), "W2": rng.normal(size=(h, 1)),
               "b2": rng.normal(size=1)}
     after = {k: v + rng.normal(size=v.shape) for k, v in before.items()}   # every neuron changed, and W2, b2
-    # counts chosen so that every mistake below gives a different fraction
-    states = rng.permutation(["frozen"] * 2 + ["bias only"] * 2 + ["one weight only"] + ["weights, not bias"] * 2
+    # counts chosen so that every mistake below, and == read as != in either comparison, gives its own fraction
+    states = rng.permutation(["frozen"] * 4 + ["bias only"] * 2 + ["one weight only"] + ["weights, not bias"] * 3
                              + ["all"])
     for j, state in enumerate(states):
         if state in ("frozen", "bias only", "one weight only"):

@@ -8,7 +8,9 @@ reference solution in the trusted process. Independence and speed:
   model logs every forward call: which rows it saw, whether a backward pass went through it, and
   whether an old gradient was still there. That shows a missing ``zero_grad`` and validation rows
   in a gradient directly; the trained weights are then compared with Adam replayed here on the
-  very batches the student used (so any shuffling scheme is fine).
+  very batches the student used (so any shuffling scheme is fine). An optimizer step is known by the
+  weights changing between forward calls, not by the number of calls, so gradients accumulated over
+  chunks of a batch before one step (allowed by the notebook) count as one step on the whole batch.
 - Everything is tiny (networks of a few dozen weights, at most 40 steps), so a correct solution
   passes with a wide margin on every run and every test takes well under a second.
 - Recomputing the student's model from its own parameters (``parameter_arrays``) checks layer
@@ -196,9 +198,12 @@ def known_weights(rng, sizes, scale=1.0):
 def test_count_parameters(student, rng):
     """count_parameters counts every weight and every bias of any torch model."""
     for _ in range(2):
-        weights, biases = known_weights(rng, random_layer_sizes(rng))
+        while True:   # sizes where every slip below gives its own count (so each is named right)
+            weights, biases = known_weights(rng, random_layer_sizes(rng))
+            n_weights, n_biases = sum(w.size for w in weights), sum(b.size for b in biases)
+            if len({n_weights + n_biases, n_weights, n_biases, 2 * len(weights)}) == 4:
+                break
         model = sandbox_value(student, Probe("recording_mlp", weights=weights, biases=biases))
-        n_weights, n_biases = sum(w.size for w in weights), sum(b.size for b in biases)
         got = expect_float(student.count_parameters(model), n_weights + n_biases, name="count_parameters(model)",
                            mistakes={
                                Mistake("count_parameters.weights_only", "it counts only the weights: the biases are "
@@ -299,13 +304,28 @@ class Log:
     def uses_validation(self) -> bool:
         return any(float(v) in self.val_rows for c in self.steps for v in np.asarray(c["rows"]).reshape(-1))
 
+    def optimizer_steps(self) -> list[np.ndarray]:
+        """The input values of each optimizer step: consecutive backward passes that saw the same weights
+        belong to one step (gradients accumulated over chunks of a batch, then one step), so a step is
+        known by the weights changing, not by the number of forward calls. Believed only as far as the
+        replay of these steps reproduces the weights the grader reads back (verified_log)."""
+        steps: list[list] = []
+        previous = object()
+        for call in self.steps:
+            if steps and call.get("weights") == previous:
+                steps[-1].append(call["rows"])
+            else:
+                steps.append([call["rows"]])
+            previous = call.get("weights")
+        return [np.concatenate([np.asarray(rows, dtype=float).reshape(-1) for rows in step]) for step in steps]
+
     def batches(self) -> list[np.ndarray]:
+        """Row indices of x_train used by each optimizer step."""
         batches = []
         if self.uses_validation():
             fail("validation rows were used in training steps: the validation set may only be evaluated, "
                  "never trained on", mistake="train.validation_in_training")
-        for call in self.steps:
-            values = np.asarray(call["rows"], dtype=float).reshape(-1)
+        for values in self.optimizer_steps():
             if not all(float(v) in self.train_rows for v in values):
                 fail("the model was trained on inputs that are not the training rows: pass x_train to the "
                      "model as given (only converted with as_tensor), without scaling or reordering columns")
@@ -349,14 +369,13 @@ def same_weights(got, expected) -> bool:
 
 
 def step_rows(log, run):
-    """(x_all, y_all, the rows of x_all each logged step used): the training rows followed by the
+    """(x_all, y_all, the rows of x_all each optimizer step used): the training rows followed by the
     validation rows, since rows of either set may have been used (training on validation rows is
     another test's mistake)."""
     x_all, y_all = np.vstack([run["x_tr"], run["x_va"]]), np.vstack([run["y_tr"], run["y_va"]])
     rows = {float(v): i for i, v in enumerate(x_all[:, 0])}
     batches = []
-    for call in log.steps:
-        values = np.asarray(call["rows"], dtype=float).reshape(-1)
+    for values in log.optimizer_steps():
         if not all(float(v) in rows for v in values):
             fail("the model was trained on inputs that are not the given rows: pass x_train to the model as given "
                  "(only converted with as_tensor), without scaling or reordering columns")
@@ -1125,6 +1144,13 @@ def test_diagnose_learning_curves_borderline(student, rng):
     for ratio, label in ((0.97, "good fit"), (1.03, "underfitting")):         # rule 3 around target_loss
         train, val = curve_pair(rng, "good fit", target, gap=1.2, train_ratio=ratio)
         cases.append((train, val, target, kwargs, label))
+    # Exactly on each threshold (exact in floating point): the rules say "greater than", so none of them applies.
+    exact = {"rise_tol": 0.5, "gap_ratio": 2.0}
+    falling = np.linspace(2.0, 0.5, 50)
+    cases += [(falling, np.concatenate([np.linspace(2.0, 0.5, 40), np.linspace(0.5, 0.75, 10)]), 1.0, exact,
+               "good fit"),                                               # v = 1.5 * min(v): not a rise above it
+              (falling / 2, falling, 1.0, exact, "good fit"),            # v = 2 * t: not above it
+              (falling / 2, 0.6 * falling, 0.25, exact, "good fit")]     # t = target: not above it
     check_labels(student, cases)
 
 

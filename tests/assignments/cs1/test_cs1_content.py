@@ -65,3 +65,26 @@ def test_growth_factors_the_notebook_states_hold_for_wide_networks(n_in, n_out):
             assert 0.5 <= stated_count(n_in, width, depth, n_out) / (width ** 2 * depth) <= 1.02
     # ... and the lecture's "doubling the depth roughly doubles it" is wrong for shallow networks
     assert growth(1, 200, 2, 1, depth_factor=2) > 2.9
+
+
+# --- run times and the contract table ------------------------------------------------------------------
+
+PART_A = discovery.load("cs1").notebook("part_a_forward_backward.ipynb").source
+
+
+@pytest.mark.parametrize("path", [PART_A, PART_B], ids=["part_a", "part_b"])
+def test_no_run_time_is_promised(path):
+    """Run times depend on the machine (a run said "about a minute" for 2 s): the text states the work instead."""
+    import re
+
+    assert re.findall(r"\b(?:minutes?|seconds|hours?)\b|\b\d+(?:\.\d+)? ?s\b", markdown(path).lower()) == []
+
+
+def test_part_a_contract_table_lists_every_function_it_grades():
+    """The introduction's table names every function of the contract (worked_example was missing, issue 22)."""
+    import tomllib
+
+    contract = tomllib.loads((Path(__file__).parent / "harness.toml").read_text())["notebooks"][
+        "part_a_forward_backward"]["contract"]
+    intro = nbformat.read(PART_A, as_version=4).cells[0].source
+    assert [name for name in contract if f"`{name}(" not in intro] == []

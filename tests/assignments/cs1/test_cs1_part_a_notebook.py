@@ -3,6 +3,7 @@ checks grading, fixtures, points and the contract from harness.toml)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import solutions.cs1.forward_backward as ref
 from autograder.grading import discovery
@@ -50,3 +51,33 @@ def test_reference_learning_rates_fall_in_the_three_regimes():
     labels = {lr: ref.classify_loss_curve(ref.lr_experiment_losses(lr)) for lr in (1e-4, 0.1, 0.8)}
     assert labels == {1e-4: "converging slowly", 0.1: "converging", 0.8: "diverging"}
     assert ref.lr_experiment_losses(0.1)[-1] < ref.LR_EXPERIMENT["about_right_max_loss"]
+
+
+# --- the hidden tests' own inputs: every index and sign matters, for any seed ---------------------------
+
+SPEC = discovery.load("cs1").notebook("part_a_forward_backward.ipynb")
+
+
+@pytest.fixture(scope="module")
+def hidden(pytestconfig):
+    """The hidden test module, imported for its case generators (it is not on the path)."""
+    for line in ("points(n): points of a hidden test", "cell(grade_id): grade cell of a hidden test"):
+        pytestconfig.addinivalue_line("markers", line)
+    return SPEC.tests_module()
+
+
+def test_hidden_worked_examples_tell_every_slip_apart(hidden):
+    """The hidden examples have two different, non-zero biases (the slide's are equal, so b1[1] for neuron 1 kept
+    full marks), and every named slip is clearly off the right number on at least one of the examples the test
+    uses (the slide's, one with a positive and one with a negative output), for any seed."""
+    for seed in range(200):
+        rng = np.random.default_rng(seed)
+        examples = [ref.lecture_example()] + [hidden.other_example(rng, output_positive=p) for p in (True, False)]
+        assert all(b1[0] != b1[1] and np.all(b1 != 0) for b1 in (P["b1"] for _, P in examples[1:])), seed
+        off: dict[str, float] = {}
+        for X, params in examples:
+            expected = ref.worked_example(X, params)
+            for name, slips in hidden.example_mistakes(X, params).items():
+                for mistake, value in slips.items():
+                    off[mistake.id] = max(off.get(mistake.id, 0.0), abs(value - expected[name]))
+        assert {m for m, d in off.items() if d <= 0.5} == set(), seed
