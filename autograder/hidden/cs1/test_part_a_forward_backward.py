@@ -81,12 +81,17 @@ def expect_param_shaped(value, expected, *, name, mistakes=None, hint=""):
     expected = np.asarray(expected, dtype=float)
     got = as_array(value, name=name)
     if expected.ndim == 2 and got.shape == expected.T.shape and expected.shape[0] != expected.shape[1]:
-        fail(f"{name} has shape {got.shape}, the transpose of the expected {expected.shape}: "
+        fail(f"{name} has the shape of the transpose of the expected one: "
              "a gradient has the shape of its parameter, so check the order of the matrix product "
              "and where the .T goes", mistake="gradient.transposed")
     shapes = ((1, expected.shape[0]),) if expected.ndim == 1 else ()
     return expect_array(got, expected, name=name, rtol=RTOL, atol=ATOL, shapes=shapes,
                         mistakes=mistakes, hint=hint)
+
+
+def outputs(m: int) -> str:
+    """Which case of a loss test failed, without the sizes of its hidden inputs."""
+    return "for one output (m = 1)" if m == 1 else "for several outputs (m > 1)"
 
 
 def unset(name):
@@ -271,7 +276,7 @@ def check_y_hat(y_hat, expected, X, params, activation, Z1, A1):
     expected = np.asarray(expected)
     got = as_array(y_hat, name="y_hat")
     if got.shape == expected.shape[:1] and expected.shape[1] == 1:
-        fail(f"y_hat has shape {got.shape}, expected {expected.shape}: keep it 2-D also for m = 1; "
+        fail("y_hat is a 1-D array, expected a column of shape (n, 1): keep it 2-D also for m = 1; "
              f"{BROADCAST}", mistake="forward.flat_output")
     f, _ = ref.ACTIVATIONS[activation]
     W1, b1, W2, b2 = (params[k] for k in KEYS)
@@ -432,7 +437,7 @@ def test_mse_loss(student, rng):
         if m == 1:
             mistakes[Mistake("mse.broadcast_shapes", "y_hat - y broadcast: "
                                                      f"{BROADCAST}")] = np.mean((y_hat.ravel() - y) ** 2)
-        expect_float(student.mse_loss(y_hat, y), ref.mse_loss(y_hat, y), name=f"mse_loss for (n, m) = ({n}, {m})",
+        expect_float(student.mse_loss(y_hat, y), ref.mse_loss(y_hat, y), name=f"mse_loss {outputs(m)}",
                      rtol=RTOL, atol=ATOL, mistakes=mistakes)
 
 
@@ -445,10 +450,10 @@ def test_mse_loss_grad(student, rng):
         expected = ref.mse_loss_grad(y_hat, y)
         got = as_array(student.mse_loss_grad(y_hat, y), name="mse_loss_grad(y_hat, y)")
         if got.shape == (n, n) and m == 1:
-            fail(f"mse_loss_grad(y_hat, y) has shape {got.shape}, expected {expected.shape}: "
+            fail("mse_loss_grad(y_hat, y) is an (n, n) matrix, expected the shape of y_hat (n, 1): "
                  f"{BROADCAST}", mistake="mse_grad.broadcast_shapes")
         err = y_hat - y
-        expect_array(got, expected, name=f"mse_loss_grad for (n, m) = ({n}, {m})", rtol=RTOL, atol=ATOL, mistakes={
+        expect_array(got, expected, name=f"mse_loss_grad {outputs(m)}", rtol=RTOL, atol=ATOL, mistakes={
             Mistake("mse_grad.missing_factor_2", "the factor 2 is missing: the derivative of (y_hat - y)**2 is 2 "
                                                  "(y_hat - y)"): err / err.size,
             Mistake("mse_grad.sign_flipped", "the sign is flipped: dL/dy_hat = 2 (y_hat - y) / (n m), not 2 (y - "
@@ -736,10 +741,9 @@ def cross_entropy_mistakes(z, y):
 @pytest.mark.cell("test_cross_entropy")
 def test_cross_entropy(student, rng):
     """cross_entropy is the mean over samples of -sum_c y log softmax(z), for any number of classes."""
-    for n, k in ((6, 4), (5, 3)):
+    for case, (n, k) in enumerate(((6, 4), (5, 3)), start=1):
         z, y = classification_case(rng, n, k)
-        expect_float(student.cross_entropy(z, y), ref.cross_entropy(z, y), name=f"cross_entropy for (n, k) = ({n}, "
-                                                                                f"{k})",
+        expect_float(student.cross_entropy(z, y), ref.cross_entropy(z, y), name=f"cross_entropy (case {case})",
                      rtol=RTOL, atol=ATOL, mistakes=cross_entropy_mistakes(z, y))
 
 
@@ -764,11 +768,11 @@ def test_cross_entropy_large_scores(student, rng):
 @pytest.mark.cell("test_cross_entropy_grad")
 def test_cross_entropy_grad(student, rng):
     """cross_entropy_grad is (softmax(z) - y) / n, also for large scores."""
-    for n, k, scale in ((6, 4, 2.0), (4, 3, 300.0)):
+    for case, (n, k, scale) in enumerate(((6, 4, 2.0), (4, 3, 300.0)), start=1):
         z, y = classification_case(rng, n, k, scale=scale)
         p = own(student, "softmax", z, ref.softmax(z))   # a wrong softmax costs points in test_softmax only
         expected = (p - y) / n
-        expect_array(student.cross_entropy_grad(z, y), expected, name=f"cross_entropy_grad for (n, k) = ({n}, {k})",
+        expect_array(student.cross_entropy_grad(z, y), expected, name=f"cross_entropy_grad (case {case})",
                      rtol=RTOL, atol=ATOL, mistakes={
                          Mistake("cross_entropy_grad.sign_flipped", "the sign is flipped: dL/dz = (p - y) / n, "
                                                                     "predicted minus true"): -expected,

@@ -68,7 +68,7 @@ def pair(value, what, names):
 def index_array(value, name):
     array = as_array(value, name=name)
     if array.ndim != 1:
-        fail(f"{name} should be a 1-D array of row indices, but has shape {array.shape}")
+        fail(f"{name} should be a 1-D array of row indices, but it has {array.ndim} axes")
     if array.dtype.kind not in "iu":
         if array.size and not np.all(array == np.round(array)):
             fail(f"{name} should contain integer row indices")
@@ -794,7 +794,8 @@ def measured_mse(model, x, y, what) -> float:
     """The MSE of a sandboxed model on (x, y), computed here from its predictions."""
     prediction = as_array(model(ref.as_tensor(x)), name=f"{what}(x)").astype(float)
     if prediction.size != y.size:
-        fail(f"{what} should predict one value per row of x, but returned shape {prediction.shape}")
+        fail(f"{what} should predict one value per row of x, but returned "
+             f"{'more' if prediction.size > y.size else 'fewer'} values")
     return float(np.mean((prediction.reshape(y.shape) - y) ** 2))
 
 

@@ -25,6 +25,7 @@ from autograder.grading.testing import (
     as_array,
     expect_array,
     fail,
+    shape_mismatch,
 )
 
 vdv = ref.vandevusse
@@ -118,7 +119,7 @@ def check_inside(x, bounds, what):
 def expect_shape(value, shape, what):
     array = as_array(value, name=what).astype(float)
     if array.shape != shape:
-        fail(f"{what} has shape {array.shape}, expected {shape}")
+        fail(f"{what} has the wrong shape: {shape_mismatch(array.shape, shape)}")
     if not np.all(np.isfinite(array)):
         fail(f"{what} contains NaN or infinite values")
     return array
@@ -745,7 +746,8 @@ def test_trained_surrogate_is_accurate_on_new_simulator_points(student, rng, cre
     predicted = as_array(y_scaler.call_method("inverse_transform", remote_predict(model, inputs)),
                          name="y_scaler.inverse_transform(...)").astype(float)
     if predicted.shape != Y_new.shape or not np.all(np.isfinite(predicted)):
-        fail(f"the surrogate's predictions have shape {predicted.shape} (or contain NaN); expected {Y_new.shape}")
+        fail("the surrogate's predictions do not have one row per input and one column per output "
+             "(or contain NaN)")
     # The released simulator wrapped as a module is right to float32 rounding on points it never saw
     # (measured: 4.8e-07 of an output's spread, fixture simulator_as_surrogate); a network trained on
     # data with 1% noise is nowhere near 1e-4 everywhere (the reference passes this check).

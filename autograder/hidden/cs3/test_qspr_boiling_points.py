@@ -28,6 +28,7 @@ from autograder.grading.testing import (
     as_array,
     expect_array,
     fail,
+    shape_mismatch,
 )
 
 HERE = Path(__file__).parent
@@ -149,7 +150,7 @@ def test_descriptors_match_rdkit(student, rng):
     got = as_array(call("compute_descriptors", student.compute_descriptors, molecules),
                    name="compute_descriptors(smiles)")
     if got.shape == expected.T.shape:
-        fail(f"compute_descriptors(smiles) has shape {got.shape}: one row per molecule, one column per descriptor")
+        fail("compute_descriptors(smiles) is transposed: one row per molecule, one column per descriptor")
     if got.shape == expected.shape and np.all(np.isfinite(got)):
         wrong = [name for j, name in enumerate(ref.DESCRIPTOR_NAMES)
                  if not np.allclose(got[:, j], expected[:, j], rtol=1e-6, atol=1e-8)]
@@ -184,7 +185,8 @@ def test_descriptors_of_invalid_smiles_are_nan_rows(student, rng):
     got = as_array(result, name="compute_descriptors(smiles)").astype(float)
     expected = ref.compute_descriptors(smiles)
     if got.shape != expected.shape:
-        fail(f"compute_descriptors(smiles) has shape {got.shape}, expected {expected.shape}: keep one row per input "
+        fail(f"compute_descriptors(smiles) has the wrong shape ({shape_mismatch(got.shape, expected.shape)}): "
+             "keep one row per input "
              "SMILES (also for invalid ones), so that rows still line up with the labels")
     if np.all(got[bad] == 0):
         fail("compute_descriptors: rows of invalid SMILES should be NaN, not 0 (a row of zeros looks like a "
@@ -217,7 +219,7 @@ def test_usable_columns(student, rng):
     expected = ref.usable_columns(X)
     got = as_mask(call("usable_columns", student.usable_columns, X), name="usable_columns(X)")
     if got.shape != expected.shape:
-        fail(f"usable_columns(X) has shape {got.shape}: one True/False per column of X")
+        fail("usable_columns(X) has the wrong shape: one True/False per column of X")
     if np.array_equal(got, ~expected):
         fail("usable_columns: True should mark the columns to KEEP")
     infinite = np.any(np.isinf(X), axis=0) & ~np.any(np.isnan(X), axis=0)
@@ -369,7 +371,7 @@ def test_train_network_returns_a_torch_model_in_kelvin(student, rng):
     call("train_network's model", model.call_method, "eval")
     out = as_array(call("the trained model", model, torch.tensor(X, dtype=torch.float32)), name="model(X)")
     if out.shape not in ((300,), (300, 1)):
-        fail(f"model(X) has shape {out.shape}; expected one prediction per row, (n,) or (n, 1)")
+        fail("model(X) has the wrong shape; expected one prediction per row, (n,) or (n, 1)")
     out = out.reshape(-1).astype(float)
     if not np.all(np.isfinite(out)):
         fail("model(X) contains NaN or infinite values: is the learning rate far too high?")
