@@ -32,7 +32,8 @@ from ..errors import GradingFailure, StudentCodeError  # noqa: F401 - re-exporte
 from ..sandbox.session import Probe, RemoteObject  # noqa: F401 - re-exported
 
 __all__ = ["GradingFailure", "StudentCodeError", "Probe", "RemoteObject", "Mistake", "MISTAKE_ID", "assignment_probes",
-           "fail", "as_array", "as_float", "shape_mismatch", "expect_array", "expect_float", "expect_close_to_one_of"]
+           "fail", "seeded_runs", "identify", "REFERENCE", "reject_altered", "as_array", "as_float", "shape_mismatch",
+           "expect_array", "expect_float", "expect_close_to_one_of"]
 
 # topic.what_went_wrong: stable, lower case; the catalogue (mistakes.toml) and the class report key on it.
 MISTAKE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
@@ -78,6 +79,58 @@ def assignment_probes(where) -> object:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def seeded_runs(student, run, seed, other_seed) -> tuple:
+    """``(run(seed), run(seed) again, run(other_seed))`` for a check of seeding. The repeat is made in a
+    fresh worker (``student.fresh()``) after the other seed's run: the student's process can neither
+    answer it from memory of the first call nor make an unseeded function look reproducible through a
+    global random state its cells seeded once. ``run`` must return plain data (remote objects do not
+    survive the fresh worker)."""
+    first = run(seed)
+    student.fresh()
+    other = run(other_seed)
+    return first, run(seed), other
+
+
+REFERENCE = "reference"
+
+
+def identify(ask, candidates, cases, close) -> str | None:
+    """Which known function a student helper computes, judged on several inputs, for a test that builds on
+    the helper (so that a helper's mistake costs points in its own test only) without taking it as the
+    oracle: ``cases`` are inputs, the later test's own among them and others of other shapes that the
+    grader drew; ``candidates(case)`` is the grader's {name: value} for ``REFERENCE`` and each named mistake
+    of the helper; ``ask(case)`` the student's value; ``close(value, candidate)`` compares. Returns the name
+    on which every case agrees (``REFERENCE`` first), else None: a helper right where it is tested but
+    wrong where a later test uses it is not believed there. The later test then computes its expected
+    value itself, from the name."""
+    agreed: list | None = None
+    for case in cases:
+        try:
+            value = ask(case)
+        except (GradingFailure, StudentCodeError):
+            return None
+        names = [name for name, candidate in candidates(case).items() if close(value, candidate)]
+        agreed = names if agreed is None else [name for name in agreed if name in names]
+        if not agreed:
+            return None
+    if not agreed:
+        return None
+    return REFERENCE if REFERENCE in agreed else agreed[0]
+
+
+def reject_altered(model, what: str) -> None:
+    """Fail for a model whose methods were replaced on the object itself, or that carries forward hooks:
+    what the grader measures must be what the model's class computes. (The report comes from the
+    student's process; verdicts rest on the grader's own computation, this names the mistake.)"""
+    seen = model.inspect()
+    if seen["replaced"]:
+        fail(f"{what} had {', '.join(seen['replaced'][:3])} replaced on the object itself: hand back the model as "
+             "your class defines it (no method assigned to a model, e.g. model.forward = ...)")
+    if seen["hooks"]:
+        fail(f"{what} carries forward hooks ({', '.join(seen['hooks'][:3])}), which change what it computes: "
+             "remove them")
 
 
 def as_array(value, *, name: str) -> np.ndarray:

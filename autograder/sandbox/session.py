@@ -173,14 +173,15 @@ class StudentSession:
     @contextlib.contextmanager
     def grader_work(self, what: str):
         """The grader's own computation on data the student's code supplied (a replay of its training
-        log): bounded by the notebook's clock and charged to its call budget, like the calls. The body
+        log): bounded by the notebook's deadline and charged to its call budget with the CPU time it
+        costs the grader (wall time would charge a loaded machine's slowness to the student). The body
         calls ``clock.tick()`` in its loops; past the deadline or the budget that raises
         ``StudentCodeError``, so a forged log costs the check, never the grader's time."""
         clock = GraderClock(self, what)
         try:
             yield clock
         finally:
-            self.call_seconds += clock.elapsed()
+            self.call_seconds += clock.cost()
 
     def _end_worker(self) -> None:
         if self.process is not None:
@@ -475,16 +476,17 @@ class GraderClock:
     """Times one piece of the grader's work for ``StudentSession.grader_work``."""
 
     def __init__(self, session: StudentSession, what: str):
-        self.session, self.what, self.started = session, what, time.monotonic()
+        self.session, self.what, self.started = session, what, time.process_time()
 
-    def elapsed(self) -> float:
-        return time.monotonic() - self.started
+    def cost(self) -> float:
+        """The grader's CPU seconds spent so far."""
+        return time.process_time() - self.started
 
     def tick(self) -> None:
         session = self.session
         if time.monotonic() > session.deadline:
             session.fatal = f"grading time for this notebook ({session.config.total_timeout:.0f} s) ran out"
-        elif session._budget_left() - self.elapsed() <= 0:
+        elif session._budget_left() - self.cost() <= 0:
             session.fatal = session._budget_spent()
         else:
             return

@@ -49,3 +49,46 @@ def test_values_that_differ_are_counted_but_the_array_size_is_not_told():
     with pytest.raises(GradingFailure) as failure:
         expect_array(got, expected, name="relu(z)")
     assert "3 values differ" in str(failure.value) and "24" not in str(failure.value), str(failure.value)
+
+
+def _candidates(z):
+    return {"reference": np.maximum(z, 0.0), "relu.negatives_kept": z, "relu.min_instead_of_max": np.minimum(z, 0.0)}
+
+
+def _close(value, candidate):
+    return value.shape == candidate.shape and bool(np.allclose(value, candidate))
+
+
+CASES = [np.random.default_rng(k).normal(size=shape) for k, shape in enumerate([(7, 5), (9, 8), (3, 4, 2)])]
+
+
+def test_a_helper_is_identified_when_every_case_agrees():
+    from autograder.grading.testing import REFERENCE, identify
+
+    assert identify(lambda z: np.maximum(z, 0.0), _candidates, CASES, _close) == REFERENCE
+    assert identify(lambda z: z.copy(), _candidates, CASES, _close) == "relu.negatives_kept"   # a mistake everywhere
+
+
+def test_a_helper_right_only_where_it_is_tested_is_not_believed_where_it_is_used():
+    from autograder.grading.testing import identify
+
+    def shaped(z):          # identity at the shape of the later test's inputs, ReLU at every other shape
+        return z.copy() if z.shape == (7, 5) else np.maximum(z, 0.0)
+
+    assert identify(shaped, _candidates, CASES, _close) is None
+    assert identify(lambda z: z * 2.0, _candidates, CASES, _close) is None       # nothing known
+
+
+def test_seeded_runs_repeats_in_a_fresh_worker_after_the_other_seed():
+    from autograder.grading.testing import seeded_runs
+
+    events = []
+
+    class Student:
+        def fresh(self):
+            events.append("fresh")
+            return self
+
+    first, again, other = seeded_runs(Student(), lambda seed: events.append(seed) or seed * 10, 3, 4)
+    assert (first, again, other) == (30, 30, 40)
+    assert events == [3, "fresh", 4, 3]
