@@ -7,12 +7,16 @@ that fail) and downloads missing files from the course's web address, where the 
 the contents of nbgrader's ``release/`` folder (``COURSE_URL/<assignment>/<file>``). Where
 everything is present (Jupyter next to the released files, the grader's sandbox) it does nothing.
 
-One template for every notebook: ``render`` writes the cell, ``with_setup_cell`` puts it at the top
-of a notebook (replacing an older one). The source notebooks carry it with an empty address
-(``python -m autograder.admin.setup_cell`` refreshes them; a project test checks they are current), and
-``learnathon init --course-url URL`` writes the course's address into the copies nbgrader releases.
-The grader never runs it (it is tagged ``learnathon:skip-when-grading``): the sandbox has the
-packages and the files, and no network.
+One template for every notebook: ``render`` writes the cell, ``with_setup_cell`` puts it right after
+the title and introduction, before every other code cell (replacing an older one), with its code
+collapsed (JupyterLab's ``source_hidden``, Colab's form view with an ``@title``): the first screen of a
+notebook is its title, and the setup is still the first cell to run. The source notebooks carry it with
+an empty address, and ``learnathon init --course-url URL`` writes the course's address into the copies
+nbgrader releases. The grader never runs it (it is tagged ``learnathon:skip-when-grading``): the
+sandbox has the packages and the files, and no network.
+
+``python -m autograder.admin.setup_cell`` refreshes every generated part of the source notebooks: this
+cell and the points and markers of ``step_labels`` (project tests check both are current).
 """
 from __future__ import annotations
 
@@ -32,8 +36,9 @@ PIP_NAMES = {"sklearn": "scikit-learn", "PIL": "pillow", "yaml": "pyyaml"}
 PROVIDED_BY_JUPYTER = {"IPython", "ipykernel", "ipywidgets"}
 
 TEMPLATE = '''\
-# Setup (run me first; do not change me). Where everything is installed and the course files lie next
-# to this notebook (your course's JupyterHub, a laptop set up for the course) this cell does nothing.
+# @title Setup: run me first (do not change me)
+# Where everything is installed and the course files lie next to this notebook (your course's
+# JupyterHub, a laptop set up for the course) this cell does nothing.
 # Elsewhere (e.g. Google Colab) it installs the missing packages and downloads the course files.
 import importlib.util
 import pathlib
@@ -108,24 +113,40 @@ def setup_cell_for(nb, assignment: str, files: list[Path], course_url: str = "")
     cell.metadata["nbgrader"] = {"grade": False, "grade_id": GRADE_ID, "locked": True, "schema_version": 3,
                                  "solution": False, "task": False}
     cell.metadata["tags"] = [SKIP_TAG]
+    # Collapsed where students work: JupyterLab/Notebook 7 hide the source, Colab shows the @title form.
+    cell.metadata["jupyter"] = {"source_hidden": True}
+    cell.metadata["cellView"] = "form"
     return cell
 
 
 def with_setup_cell(nb, assignment: str, files: list[Path], course_url: str = ""):
-    """A copy of ``nb`` whose first cell is its setup cell (an existing one is replaced, keeping its id)."""
+    """A copy of ``nb`` with its setup cell right before its first other code cell, i.e. after the title
+    and introduction (an existing setup cell is replaced, keeping its id)."""
     nb = copy.deepcopy(nb)
     cell = setup_cell_for(nb, assignment, files, course_url)
-    if nb.cells and is_setup_cell(nb.cells[0]):
-        cell["id"] = nb.cells[0].get("id", cell.get("id"))
-        nb.cells[0] = cell
-    else:
-        nb.cells.insert(0, cell)
+    old = [c for c in nb.cells if is_setup_cell(c)]
+    if old:
+        cell["id"] = old[0].get("id", cell.get("id"))
+    nb.cells = [c for c in nb.cells if not is_setup_cell(c)]
+    first_code = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells))
+    nb.cells.insert(first_code, cell)
     return nb
 
 
+def setup_index(nb) -> int:
+    """Where a notebook's setup cell is (``ValueError`` if it has none)."""
+    for index, cell in enumerate(nb.cells):
+        if is_setup_cell(cell):
+            return index
+    raise ValueError("the notebook has no setup cell")
+
+
 def refresh_sources() -> list[Path]:
-    """Rewrite the setup cell of every registered assignment's source notebook; return those changed."""
+    """Rewrite the generated parts (setup cell, step labels) of every registered assignment's source
+    notebook; return those changed."""
     from ..grading import discovery as registry
+    from ..grading.runner import points_by_cell
+    from . import step_labels
 
     changed = []
     for name in registry.available():
@@ -133,6 +154,7 @@ def refresh_sources() -> list[Path]:
         for part in spec.notebooks:
             nb = nbformat.read(part.source, as_version=4)
             updated = with_setup_cell(nb, name, list(spec.files))
+            updated = step_labels.labelled(updated, points_by_cell(part))
             if updated != nb:
                 nbformat.write(updated, part.source)
                 changed.append(part.source)

@@ -121,6 +121,15 @@ def mistake_of(exc: BaseException | None) -> str | None:
     return mistake if isinstance(mistake, str) else None
 
 
+def register_marks(config) -> None:
+    config.addinivalue_line("markers", "points(n): points the test is worth")
+    config.addinivalue_line("markers", "cell(grade_id): the nbgrader grade cell the points go to")
+
+
+def first_doc_line(item) -> str:
+    return (getattr(getattr(item, "function", None), "__doc__", None) or "").strip().split("\n")[0]
+
+
 class GradingPlugin:
     def __init__(self, session, salt: str, concepts: dict[str, tuple[str, ...]] | None = None,
                  timings: Timings | None = None):
@@ -137,8 +146,7 @@ class GradingPlugin:
         self.timings.test_bodies_cpu += time.process_time() - cpu
 
     def pytest_configure(self, config):
-        config.addinivalue_line("markers", "points(n): points the test is worth")
-        config.addinivalue_line("markers", "cell(grade_id): the nbgrader grade cell the points go to")
+        register_marks(config)
 
     @pytest.fixture(scope="session")
     def student(self):
@@ -165,7 +173,7 @@ class GradingPlugin:
             raise pytest.UsageError(f"hidden test {item.nodeid} has no @pytest.mark.points(n)")
         max_points = float(marker.args[0])
         cell = item.get_closest_marker("cell")
-        doc = (getattr(item.function, "__doc__", None) or "").strip().split("\n")[0]
+        doc = first_doc_line(item)
         mistake = None
         if report.passed:
             points, message = max_points, ""
@@ -218,6 +226,61 @@ def run_hidden_tests(spec: NotebookSpec, session, *, seed: int | None = None,
     plugin = GradingPlugin(session, salt=salt, concepts=tags.concepts_of(spec.tests), timings=timings)
     started = time.monotonic()
     targets = [f"{spec.tests}::{name}" for name in only] or [str(spec.tests)]
+    code, out = _run_pytest(spec, targets, plugin)
+    plugin.timings.tests += time.monotonic() - started
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise RuntimeError(f"hidden tests for {spec.assignment}/{spec.filename} could not run "
+                           f"(pytest exit {int(code)}):\n{out[-3000:]}")
+    return plugin.results
+
+
+@dataclasses.dataclass(frozen=True)
+class HiddenTest:
+    """A hidden test as its marks declare it, before anything runs."""
+    name: str
+    cell: str | None
+    points: float
+    description: str = ""
+
+
+class CollectPlugin:
+    def __init__(self):
+        self.tests: list[HiddenTest] = []
+
+    def pytest_configure(self, config):
+        register_marks(config)
+
+    def pytest_collection_modifyitems(self, items):
+        for item in items:
+            points, cell = item.get_closest_marker("points"), item.get_closest_marker("cell")
+            if points is None or not points.args:
+                raise pytest.UsageError(f"hidden test {item.nodeid} has no @pytest.mark.points(n)")
+            self.tests.append(HiddenTest(item.name, cell.args[0] if cell and cell.args else None,
+                                         float(points.args[0]), first_doc_line(item)))
+
+
+def hidden_tests(spec: NotebookSpec) -> list[HiddenTest]:
+    """The hidden tests of one notebook with their points and grade cells, in file order: what their
+    marks declare (collected by pytest, nothing run), for the texts that state points."""
+    plugin = CollectPlugin()
+    code, out = _run_pytest(spec, [str(spec.tests), "--collect-only"], plugin)
+    if code != pytest.ExitCode.OK:
+        raise RuntimeError(f"hidden tests for {spec.assignment}/{spec.filename} could not be collected "
+                           f"(pytest exit {int(code)}):\n{out[-3000:]}")
+    return plugin.tests
+
+
+def points_by_cell(spec: NotebookSpec) -> dict[str, float]:
+    """{grade cell: the points its hidden tests are worth}, from the marks."""
+    points: dict[str, float] = {}
+    for test in hidden_tests(spec):
+        if test.cell is not None:
+            points[test.cell] = points.get(test.cell, 0.0) + test.points
+    return points
+
+
+def _run_pytest(spec: NotebookSpec, targets: list[str], plugin) -> tuple[int, str]:
+    """pytest on the hidden test module, isolated from the project's configuration and quiet."""
     args = [*targets, "-c", str(PYTEST_INI), "--rootdir", str(spec.tests.parent),
             "-p", "no:cacheprovider", "--assert=plain", "-q", "--import-mode=importlib", "-W", "ignore",
             # Its end-of-run gc.collect() passes cost ~0.7 s per graded notebook; warnings are off anyway.
@@ -228,15 +291,11 @@ def run_hidden_tests(spec: NotebookSpec, session, *, seed: int | None = None,
             "--tb=native", "-p", "no:logging",
             # Plugins the hidden tests never use, each costing set-up or per-test hooks (grader CPU per cs1
             # student 0.345 -> 0.300 s): the student's output is captured in the sandbox, not here.
-            *[arg for plugin in UNUSED_PLUGINS for arg in ("-p", f"no:{plugin}")]]
+            *[arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")]]
     with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()), \
             fresh_module(spec.tests), no_outer_assertion_rewriting():
         code = pytest.main(args, plugins=[plugin])
-    plugin.timings.tests += time.monotonic() - started
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        raise RuntimeError(f"hidden tests for {spec.assignment}/{spec.filename} could not run "
-                           f"(pytest exit {int(code)}):\n{out.getvalue()[-3000:]}")
-    return plugin.results
+    return int(code), out.getvalue()
 
 
 def grade_notebook(spec: NotebookSpec, submission: Path | bytes | dict, *, slot: int | None = None,

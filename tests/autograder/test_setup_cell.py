@@ -97,16 +97,37 @@ def test_packages_are_what_the_notebook_and_its_helper_modules_import():
 
 
 @pytest.mark.parametrize("name", ["cs1", "cs2", "cs3"])
-def test_every_source_notebook_starts_with_its_current_setup_cell(name):
-    """One template for all notebooks: refresh them with `python -m autograder.admin.setup_cell`."""
+def test_every_source_notebook_has_its_current_setup_cell_after_its_title(name):
+    """One template for all notebooks: refresh them with `python -m autograder.admin.setup_cell`.
+    The first screen is the title and introduction; the setup cell, collapsed, is the first code cell."""
     spec = registry.load(name)
     for part in spec.notebooks:
         nb = nbformat.read(part.source, 4)
         expected = setup_cell.setup_cell_for(nb, name, list(spec.files))
-        first = nb.cells[0]
-        assert setup_cell.is_setup_cell(first), f"{part.source.name}: run `python -m autograder.admin.setup_cell`"
-        assert first.source == expected.source and first.metadata == expected.metadata, \
+        index = setup_cell.setup_index(nb)
+        cell = nb.cells[index]
+        assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# "), part.source.name
+        assert all(c.cell_type == "markdown" for c in nb.cells[:index]), \
+            f"{part.source.name}: the setup cell must run first; run `python -m autograder.admin.setup_cell`"
+        assert cell.source == expected.source and cell.metadata == expected.metadata, \
             f"{part.source.name}: the setup cell is out of date; run `python -m autograder.admin.setup_cell`"
+        assert cell.metadata["jupyter"]["source_hidden"] and cell.metadata["cellView"] == "form"
+        assert cell.source.startswith("# @title ")
+
+
+def test_the_setup_cell_moves_below_the_title_and_replaces_an_old_one():
+    nb = nbformat.v4.new_notebook()
+    old = setup_cell.setup_cell_for(nb, "cs9", [])
+    old.source, old["id"] = "# an outdated setup cell", "keepme"
+    nb.cells = [old, nbformat.v4.new_markdown_cell("# Title"), nbformat.v4.new_markdown_cell("intro"),
+                nbformat.v4.new_code_cell("import numpy as np")]
+    updated = setup_cell.with_setup_cell(nb, "cs9", [])
+    assert [c.cell_type for c in updated.cells] == ["markdown", "markdown", "code", "code"]
+    assert setup_cell.setup_index(updated) == 2 and updated.cells[2]["id"] == "keepme"
+    assert updated.cells[2].source.startswith("# @title Setup") and updated.cells[3].source == "import numpy as np"
+    assert setup_cell.with_setup_cell(updated, "cs9", []) == updated
+    with pytest.raises(ValueError, match="no setup cell"):
+        setup_cell.setup_index(nbformat.v4.new_notebook())
 
 
 def test_the_grader_never_runs_the_setup_cell(tmp_path):
@@ -125,7 +146,7 @@ def test_init_carries_the_course_url_into_the_released_notebooks(module_register
 
     def first_cell():
         nb = nbformat.read(root / "release" / "tiny" / "tiny.ipynb", 4)
-        return nb.cells[0].source
+        return nb.cells[setup_cell.setup_index(nb)].source
 
     assert "COURSE_URL = 'https://example.org/nn-course'" in first_cell()
     assert "/tiny/{name}" in first_cell()
@@ -146,5 +167,6 @@ def test_release_notebooks_without_a_course_url_still_get_the_cell(module_regist
     root = tmp_path / "course"
     course.init(root)
     nb = nbformat.read(root / "release" / "tiny" / "tiny.ipynb", 4)
-    assert setup_cell.is_setup_cell(nb.cells[0]) and "COURSE_URL = ''" in nb.cells[0].source
+    cell = nb.cells[setup_cell.setup_index(nb)]
+    assert setup_cell.is_setup_cell(cell) and "COURSE_URL = ''" in cell.source
     assert Path(root / "release" / "tiny" / "tiny.ipynb").is_file()
