@@ -1123,10 +1123,12 @@ def trained_by_student(student, X, y, params, lr, n_epochs, activation, rng):
         trained = as_dict(result[0], "the parameters train() returned")
         return {key: as_array(trained[key], name=f"the trained {key}").astype(float) for key in KEYS}
 
-    def candidates(case):
-        with np.errstate(all="ignore"):
-            return {mistake or REFERENCE: given_train(*case, lr, n_epochs, activation, mistake)
-                    for mistake in (None, *TRAINING_MISTAKES)}
+    def candidates(combinations):
+        def replays(case):
+            with np.errstate(all="ignore"):
+                return {" + ".join(mistakes) or REFERENCE: given_train(*case, lr, n_epochs, activation, mistakes)
+                        for mistakes in combinations}
+        return replays
 
     def close(value, candidate):
         return all(value[key].size == candidate[key].size and
@@ -1136,7 +1138,11 @@ def trained_by_student(student, X, y, params, lr, n_epochs, activation, rng):
     problem = (X, y, params)
     other = bad_initialisation(rng, lr, n_epochs, n=int(rng.integers(25, 35)), h=int(rng.integers(8, 11)))
     answers = {id(case): ask(case) for case in (problem, other)}     # a failure here names its cause
-    if identify(lambda case: answers[id(case)], candidates, [problem, other], close) is None:
+    singles = [(), *((m,) for m in TRAINING_MISTAKES)]
+    pairs = [(a, b) for k, a in enumerate(TRAINING_MISTAKES) for b in TRAINING_MISTAKES[k + 1:]
+             if a.split(".")[0] != b.split(".")[0]]
+    if all(identify(lambda case: answers[id(case)], candidates(combinations), [problem, other], close) is None
+           for combinations in (singles, pairs)):
         fail(f"the given train() with your forward(), backward() and sgd_step() does not train this network "
              f"({activation}) as gradient descent does, nor consistently as it would with one of the mistakes their "
              "tests name, so what train_and_measure measures cannot be checked: fix the functions their own tests "
@@ -1146,7 +1152,7 @@ def trained_by_student(student, X, y, params, lr, n_epochs, activation, rng):
 
 # The named mistakes of the parts of the given train() (the activation, forward, mse_loss_grad, backward,
 # sgd_step), each of which the part's own test names: trained_by_student believes a student's training
-# when it is gradient descent with none or one of them, replayed here by given_train.
+# when it is gradient descent with none, one or two of them (in different parts), replayed here by given_train.
 TRAINING_MISTAKES = (
     "relu.negatives_kept", "relu.is_derivative", "relu.min_instead_of_max", "relu_grad.one_at_zero",
     "relu_grad.minus_one_below_zero", "relu_grad.is_relu", "relu_grad.always_one", "leaky_relu.plain_relu",
@@ -1160,11 +1166,13 @@ TRAINING_MISTAKES = (
 )
 
 
-def given_train(X, y, params, lr, n_epochs, activation, mistake=None):
+def given_train(X, y, params, lr, n_epochs, activation, mistakes=()):
     """The notebook's given train() (full-batch gradient descent through loss_and_gradients and sgd_step),
-    computed here, with the parts as the reference has them or with the named ``mistake`` in one of them."""
-    helpers = {name: (lambda z, name=name: {m.id: v for m, v in helper_mistakes(name, z).items()}[mistake])
-               if mistake and mistake.split(".")[0] == name else getattr(ref, name)
+    computed here, with the parts as the reference has them or with the named ``mistakes`` (at most one
+    per part: an activation, its derivative, forward, mse_loss_grad, backward, sgd_step) in them."""
+    part = {m.split(".")[0]: m for m in mistakes}
+    helpers = {name: (lambda z, name=name: {m.id: v for m, v in helper_mistakes(name, z).items()}[part[name]])
+               if name in part else getattr(ref, name)
                for name in ("relu", "relu_grad", "leaky_relu", "leaky_relu_grad", "sigmoid", "sigmoid_grad", "tanh",
                             "tanh_grad")}
     f, f_grad = helpers[activation], helpers[f"{activation}_grad"]
@@ -1172,29 +1180,29 @@ def given_train(X, y, params, lr, n_epochs, activation, mistake=None):
     params = {k: np.asarray(v, dtype=float) for k, v in params.items()}
     for _ in range(n_epochs):
         W1, b1, W2, b2 = (params[k] for k in KEYS)
-        act = relu if mistake == "forward.ignores_activation_argument" else f
-        Z1 = X @ W1 + (0.0 if mistake == "forward.missing_hidden_bias" else b1)
-        A1 = Z1 if mistake == "forward.missing_activation" else act(Z1)
-        y_hat = A1 @ W2 + (0.0 if mistake == "forward.missing_output_bias" else b2)
-        if mistake == "forward.activation_on_output":
+        act = relu if "forward.ignores_activation_argument" in mistakes else f
+        Z1 = X @ W1 + (0.0 if "forward.missing_hidden_bias" in mistakes else b1)
+        A1 = Z1 if "forward.missing_activation" in mistakes else act(Z1)
+        y_hat = A1 @ W2 + (0.0 if "forward.missing_output_bias" in mistakes else b2)
+        if "forward.activation_on_output" in mistakes:
             y_hat = act(y_hat)
         n, err = len(X), y_hat - y
         dy = {"mse_grad.missing_factor_2": err / err.size, "mse_grad.sign_flipped": -2 * err / err.size,
-              "mse_grad.missing_mean": 2 * err, "mse_grad.divided_by_n_only": 2 * err / n}.get(mistake,
+              "mse_grad.missing_mean": 2 * err, "mse_grad.divided_by_n_only": 2 * err / n}.get(part.get("mse_grad", ""),
                                                                                                2 * err / err.size)
-        dW2 = (Z1 if mistake == "backward.dw2_uses_z1" else A1).T @ dy
+        dW2 = (Z1 if "backward.dw2_uses_z1" in mistakes else A1).T @ dy
         db2 = dy.sum(axis=0)
         dA1 = dy @ W2.T
-        derivative = relu_grad if mistake == "backward.ignores_activation_argument" else f_grad
-        dZ1 = dA1 if mistake == "backward.missing_activation_derivative" else dA1 * derivative(Z1)
+        derivative = relu_grad if "backward.ignores_activation_argument" in mistakes else f_grad
+        dZ1 = dA1 if "backward.missing_activation_derivative" in mistakes else dA1 * derivative(Z1)
         dW1, db1 = X.T @ dZ1, dZ1.sum(axis=0)
-        grads = {"W1": dW1 / (n if mistake == "backward.dw1_averaged" else 1),
-                 "b1": db1 / (n if mistake == "backward.db1_averaged" else 1),
-                 "W2": dW2 / (n if mistake == "backward.dw2_averaged" else 1),
-                 "b2": db2 / (n if mistake == "backward.db2_averaged" else 1)}
+        grads = {"W1": dW1 / (n if "backward.dw1_averaged" in mistakes else 1),
+                 "b1": db1 / (n if "backward.db1_averaged" in mistakes else 1),
+                 "W2": dW2 / (n if "backward.dw2_averaged" in mistakes else 1),
+                 "b2": db2 / (n if "backward.db2_averaged" in mistakes else 1)}
         step = {k: {"sgd.wrong_sign": params[k] + lr * grads[k], "sgd.missing_learning_rate": params[k] - grads[k],
-                    "sgd.returns_step": lr * grads[k], "sgd.returns_unchanged": params[k]}.get(mistake, params[k]
-                                                                                                - lr * grads[k])
+                    "sgd.returns_step": lr * grads[k], "sgd.returns_unchanged": params[k]}.get(
+                        part.get("sgd", ""), params[k] - lr * grads[k])
                 for k in KEYS}
         params = {k: np.asarray(v, dtype=float) for k, v in step.items()}
     return params

@@ -102,7 +102,7 @@ def built_model(student, n_in, width, depth, activation, n_out):
     model = student.build_mlp(n_in, width, depth, activation=activation, n_outputs=n_out)
     if not isinstance(model, RemoteObject):
         fail(f"build_mlp should return a torch.nn.Sequential, but it returned {kind(model)}")
-    if not model.type_name.endswith(".Sequential"):
+    if not model.type_is("torch.nn.modules.container.Sequential"):
         fail(f"build_mlp should return a torch.nn.Sequential (the notebook's contract), "
              f"not a {kind(model)}")
     return model
