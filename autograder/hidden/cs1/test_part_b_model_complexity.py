@@ -912,17 +912,20 @@ def sweep_replays(start, x_tr, y_tr, clock) -> list[list[np.ndarray]]:
     return replays
 
 
-def sweep_problem(records, trained, starts, x_tr, y_tr, replays=None) -> GradingFailure | None:
+def sweep_position(index: int) -> str:
+    """Which model of the sweep, by its place: the widths and depths are the hidden test's inputs."""
+    return f"the sweep's model number {index + 1} (widths in the outer loop, depths in the inner one)"
+
+
+def sweep_problem(trained, starts, x_tr, y_tr, replays=None) -> GradingFailure | None:
     """The first way the sweep's trained models do not follow from ``starts``, as a failure to raise."""
-    for index, (record, (layers, network), start) in enumerate(zip(records, trained, starts)):
-        width, depth = int(record["width"]), int(record["depth"])
-        which = f"the model of width={width}, depth={depth}"
+    for index, ((layers, network), start) in enumerate(zip(trained, starts)):
+        which = sweep_position(index)
         arrays = [a for layer in layers for a in layer]
         try:
             if [a.shape for a in arrays] != [a.shape for a in start]:
-                fail(f"record['model'] for width={width}, depth={depth} does not have the layers "
-                     f"build_mlp(n_inputs, {width}, {depth}) builds: build every model of the sweep with your "
-                     "build_mlp")
+                fail(f"record['model'] of {which} does not have the layers build_mlp(n_inputs, width, depth) builds "
+                     "for its width and depth: build every model of the sweep with your build_mlp")
             if all(np.array_equal(a, b) for a, b in zip(arrays, start)):
                 fail(f"{which} was never trained: its weights are still exactly those torch.manual_seed(seed) and "
                      "build_mlp give, so the losses in its record describe no training. Train every model with your "
@@ -965,10 +968,10 @@ def check_sweep_trained(student, records, x_tr, y_tr, seed, rng):
     hand back a start it remembers), and then every model must be exactly what a train() (Adam or SGD,
     with or without zero_grad, lr or the default) makes of that start, replayed here.
     """
-    trained = [sweep_network(student, sweep_model(r), rng, f"record['model'] for width={r['width']}, "
-                             f"depth={r['depth']}") for r in records]
+    trained = [sweep_network(student, sweep_model(r), rng, f"record['model'] of {sweep_position(index)}")
+               for index, r in enumerate(records)]
     n_in = x_tr.shape[1]
-    problem = sweep_problem(records, trained, reference_starts(records, n_in, seed), x_tr, y_tr)
+    problem = sweep_problem(trained, reference_starts(records, n_in, seed), x_tr, y_tr)
     if problem is None:
         return
     own = own_starts(student, records, n_in, seed)
@@ -976,7 +979,7 @@ def check_sweep_trained(student, records, x_tr, y_tr, seed, rng):
         raise problem
     with student.grader_work("replaying the sweep's training") as clock:
         replays = [sweep_replays(start, x_tr, y_tr, clock) for start in own]
-    own_problem = sweep_problem(records, trained, own, x_tr, y_tr, replays)
+    own_problem = sweep_problem(trained, own, x_tr, y_tr, replays)
     if own_problem is not None:
         raise own_problem
 
@@ -997,8 +1000,8 @@ def test_sweep_complexity(student, rng):
         return [model_arrays(student, sweep_model(r)) for r in records]
 
     records = call(y_va + 5.0)
-    for record in records:
-        what = f"record['model'] for width={record['width']}, depth={record['depth']}"
+    for index, record in enumerate(records):
+        what = f"record['model'] of {sweep_position(index)}"
         model = sweep_model(record)
         layers, network = sweep_network(student, model, rng, what)
         if as_float(record["n_params"], name="record['n_params']") != sum(w.size + b.size for w, b in layers):
