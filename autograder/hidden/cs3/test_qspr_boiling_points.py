@@ -21,6 +21,7 @@ import pytest
 
 import solutions.cs3.qspr as ref
 from autograder.grading.testing import (
+    REFERENCE,
     Mistake,
     Probe,
     RemoteObject,
@@ -28,6 +29,7 @@ from autograder.grading.testing import (
     as_array,
     expect_array,
     fail,
+    identify,
     reject_altered,
     seeded_runs,
     shape_mismatch,
@@ -171,6 +173,18 @@ def test_descriptors_match_rdkit(student, rng):
                  hint="every SMILES here is valid, so every value must be a number")
 
 
+def descriptor_candidates(smiles) -> dict:
+    """RDKit's descriptors of valid SMILES, and with the named mistake test_descriptors_match_rdkit names
+    (the exact, monoisotopic mass as 'MolWt')."""
+    from rdkit import Chem
+    from rdkit.Chem import Descriptors
+
+    reference = ref.compute_descriptors(smiles)
+    exact = reference.copy()
+    exact[:, 0] = [Descriptors.ExactMolWt(Chem.MolFromSmiles(s)) for s in smiles]
+    return {REFERENCE: reference, "descriptors.exact_molwt": exact}
+
+
 @pytest.mark.points(1)
 @pytest.mark.cell("test_descriptors")
 def test_descriptors_of_invalid_smiles_are_nan_rows(student, rng):
@@ -200,10 +214,16 @@ def test_descriptors_of_invalid_smiles_are_nan_rows(student, rng):
     if not np.all(np.isnan(got[bad])):
         fail("compute_descriptors: every value in the row of an invalid SMILES should be NaN")
     # Row alignment, judged against the student's own values for the valid molecules alone, so that a
-    # wrong descriptor costs points in test_descriptors_match_rdkit only.
-    own = as_array(call("compute_descriptors on valid SMILES", student.compute_descriptors,
-                        [s for s in smiles if s not in INVALID_SMILES]), name="compute_descriptors(valid)")
-    reference = own.astype(float) if own.shape == expected[~bad].shape else expected[~bad]
+    # wrong descriptor costs points in test_descriptors_match_rdkit only - as far as the grader can vouch
+    # for them: identified on these molecules and on others as RDKit's or its named mistake, never the oracle.
+    reference = expected[~bad]
+    found = identify(lambda case: as_array(call("compute_descriptors on valid SMILES", student.compute_descriptors,
+                                                 case), name="compute_descriptors(valid)").astype(float),
+                     descriptor_candidates, [[s for s in smiles if s not in INVALID_SMILES], hidden_smiles(rng, 5)],
+                     lambda value, candidate: value.shape == candidate.shape and bool(np.allclose(
+                         value, candidate, rtol=1e-6, atol=1e-8, equal_nan=True)))
+    if found is not None:
+        reference = descriptor_candidates([s for s in smiles if s not in INVALID_SMILES])[found]
     expect_array(got[~bad], reference, name="compute_descriptors(smiles) for the valid molecules",
                  hint="each row must belong to the SMILES at the same position, invalid ones included")
 
