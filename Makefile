@@ -5,7 +5,7 @@ PYTHON ?= python3
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.learnathon-installed
 
-.PHONY: setup system-deps demo test test-e2e test-all lint bench clean
+.PHONY: setup system-deps sandbox-deps demo live test test-e2e test-all lint bench clean
 
 setup: $(STAMP)
 
@@ -25,8 +25,19 @@ system-deps:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "missing system packages:$$missing (install them as root)"; exit 1; fi; fi
 
-demo: setup
+# bubblewrap builds the sandbox's allowlist root (as root; without it the sandbox runs unprotected and says so).
+sandbox-deps:
+	@if [ "$$(id -u)" = 0 ] && ! command -v bwrap >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; fi
+
+demo: setup sandbox-deps
 	$(BIN)/learnathon demo
+
+# The lecture's quiz live, reachable from the phones on this machine's network (README: Live session).
+LIVE_QUIZ ?= lecture
+LIVE_HOST ?= 0.0.0.0
+live: setup
+	$(BIN)/learnathon live $(LIVE_QUIZ) --host $(LIVE_HOST)
 
 test: setup system-deps
 	$(BIN)/pytest -m "not e2e"

@@ -8,15 +8,18 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .platforms import PLATFORMS  # the platform registry: --from/--to take its names
+from .terminal import guarded_group, printable, say, warn
 
 
 def _usage(message: str):
     raise click.UsageError(message)
 
 
-class _Commands(click.Group):
+class _Commands(guarded_group()):  # type: ignore[misc]
     """A grading machine that cannot grade (its sandbox does not start) is a message with the fix
-    (the exception's text says it), never a traceback."""
+    (the exception's text says it), never a traceback. Everything printed while a command runs, click's
+    own messages included, goes through the terminal writer's guard (``terminal.guarded_streams``)."""
 
     def invoke(self, ctx):
         try:
@@ -34,7 +37,7 @@ class LazyGroup(_Commands):
     """Subcommand groups imported only when used: ``quiz`` pulls in the exporters (matplotlib),
     which cost every other command seconds of start-up (``python -X importtime``)."""
 
-    lazy = {"quiz": ("quizzes.cli", "quiz")}
+    lazy = {"quiz": ("quizzes.cli", "quiz"), "live": ("quizzes.live.cli", "live")}
 
     def list_commands(self, ctx):
         return sorted([*super().list_commands(ctx), *self.lazy])
@@ -84,9 +87,9 @@ def init(directory, assignment_names, course_id, course_url):
                              course_url=course_url)
     except (CourseError, UnknownAssignment) as exc:
         _usage(str(exc))
-    click.echo(f"course {course.course_id!r} ready in {course.root}")
+    say(f"course {course.course_id!r} ready in {course.root}")
     if course.course_url:
-        click.echo(f"publish the contents of {course.root / 'release'} at {course.course_url}/")
+        say(f"publish the contents of {course.root / 'release'} at {course.course_url}/")
 
 
 @main.command()
@@ -116,10 +119,9 @@ def autograde(assignment, course_dir, student, jobs, force, cluster, as_json):
 
     missing = sandbox.missing_protections()
     if missing:
-        click.echo(f"warning: sandbox without: {', '.join(missing)} (run as root with util-linux for full isolation)",
-                   err=True)
-    shown = [Progress(lambda r, i, n: click.echo(progress_line(r, i, n), err=True)),
-             JsonResults(echo=click.echo) if as_json else SummaryTable(echo=click.echo)]
+        warn(f"warning: sandbox without: {', '.join(missing)} (run as root with util-linux for full isolation)")
+    shown = [Progress(lambda r, i, n: warn(progress_line(r, i, n))),
+             JsonResults(echo=say) if as_json else SummaryTable(echo=say)]
     try:
         results = run(course_dir=course_dir, assignment=assignment, student=student, jobs=jobs, force=force,
                       cluster=cluster, outputs=standard_outputs() + shown)
@@ -138,8 +140,6 @@ def autograde(assignment, course_dir, student, jobs, force, cluster, as_json):
 def _printable_report(report):
     """The report with every student-controlled text escaped for the terminal (one line each)."""
     import dataclasses
-
-    from .terminal import printable
 
     tests = [dataclasses.replace(t, name=printable(t.name), message=printable(t.message)) for t in report.tests]
     return dataclasses.replace(report, tests=tests, error=printable(report.error) if report.error else None,
@@ -168,8 +168,47 @@ def report(assignment, course_dir, out):
         files = make_report(course_dir=course_dir, assignment=assignment, out=out)
     except ReportError as exc:
         _usage(str(exc))
-    click.echo(f"class report: {files.html}")
-    click.echo(f"data:         {files.json}, {', '.join(p.name for p in files.csv.values())}")
+    say(f"class report: {files.html}")
+    say(f"data:         {files.json}, {', '.join(p.name for p in files.csv.values())}")
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="The nbgrader course directory.")
+@click.option("--released", type=click.DateTime(), default=None, metavar="TIME",
+              help="When the assignment was released (UTC)  [default: when nbgrader's exchange received it]")
+@click.option("--collected", type=click.DateTime(), default=None, metavar="TIME",
+              help="When the submissions were collected (UTC)  [default: when each arrived in submitted/]")
+@click.option("--json", "as_json", is_flag=True, help="Print the review as JSON instead of lines.")
+def integrity(assignment, course_dir, released, collected, as_json):
+    """Review ASSIGNMENT's submissions for copied work, grader detection and shortcuts.
+
+    Similar answer code (after normalisation, the released notebook and the lecture's code removed,
+    the instructor's solution compared too), static flags of each student's cells (call stacks,
+    gc, sys.modules, patched functions, swapped methods, files outside the folder, processes,
+    sockets, code built at run time), the assignment's declared shortcuts, and submission times
+    before the release or after the collection. Stored in the class record; `learnathon report`
+    shows the evidence. Never a penalty: the instructor decides.
+    """
+    import datetime as dt
+
+    from .analytics.integrity.lines import review_lines
+    from .analytics.integrity.review import IntegrityError, review_and_record
+
+    def utc(when):
+        return when.replace(tzinfo=dt.UTC) if when is not None else None
+
+    try:
+        review = review_and_record(course_dir=course_dir, assignment=assignment, released=utc(released),
+                                   collected=utc(collected))
+    except IntegrityError as exc:
+        _usage(str(exc))
+    if as_json:
+        say(json.dumps(review.to_dict(), indent=1))
+        return
+    for line in review_lines(review, str(course_dir)):
+        say(line)
 
 
 @main.command()
@@ -202,7 +241,7 @@ def grade(notebook, assignment, as_json):
     from .results.render import render_text
 
     report = grade_notebook(spec, notebook, preload=preload)
-    click.echo(json.dumps(report.to_dict(), indent=1) if as_json else render_text(_printable_report(report)))
+    say(json.dumps(report.to_dict(), indent=1) if as_json else render_text(_printable_report(report)))
 
 
 @main.command()
@@ -215,14 +254,13 @@ def check(notebook):
     """
     from .grading.visible import check_notebook
     from .intake.notebook import SubmissionError
-    from .terminal import printable
 
     try:
         report = check_notebook(notebook)
     except SubmissionError as exc:
-        click.echo(printable(f"{notebook.name}: {exc}"))
+        say(printable(f"{notebook.name}: {exc}"))
         sys.exit(1)
-    click.echo(report.render())
+    say(report.render())
     sys.exit(0 if report.all_passed else 1)
 
 
@@ -240,7 +278,7 @@ def demo(directory, jobs):
     """
     from .admin.demo import run_demo
 
-    run_demo(directory=directory, jobs=jobs, echo=click.echo)
+    run_demo(directory=directory, jobs=jobs, echo=say)
 
 
 COURSE_OPTION = click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -249,52 +287,60 @@ COURSE_OPTION = click.option("--course", "course_dir", type=click.Path(file_okay
 
 @main.command()
 @click.argument("assignment")
-@click.option("--from", "platform_name", required=True, type=click.Choice(["moodle", "canvas"]),
+@click.option("--from", "platform_name", required=True, type=click.Choice(list(PLATFORMS)),
               help="The platform the archive was downloaded from.")
 @click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
 @COURSE_OPTION
 @click.option("--students", "mapping", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Student mapping CSV (platform,platform_id,student,name); created if absent "
                    "[default: COURSE/<platform>_students.csv].")
-def collect(assignment, platform_name, archive, course_dir, mapping):
+@click.option("--roster", "class_list", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Canvas: its gradebook export (CSV or xlsx), to decide file names that read two ways and to "
+                   "list the students without an upload.")
+def collect(assignment, platform_name, archive, course_dir, mapping, class_list):
     """Unpack a platform's "download all submissions" ARCHIVE into submitted/.
 
     Each notebook is recognised by its content (nbgrader cell ids), whatever the student named
     it, and written as submitted/<student>/ASSIGNMENT/<released name>; the latest upload per
     student and notebook is kept. Platform ids, late flags and every file that could not be
-    placed (with the reason) go to COURSE/collected/ASSIGNMENT/<platform>.json.
+    placed (with the reason) go to COURSE/collected/ASSIGNMENT/<platform>.json. A Canvas file
+    name that can be read as two students' is collected only when --roster decides it.
     """
     from .admin.course import CourseError
+    from .intake.inputs import InputError
     from .platforms import platform
-    from .platforms.archive import ArchiveError
     from .platforms.collect import CollectError
     from .platforms.collect import collect as run
     from .platforms.roster import RosterError
 
     try:
         report = run(course_dir=course_dir, assignment=assignment, platform=platform(platform_name),
-                     archive=archive, mapping=mapping)
-    except (CourseError, CollectError, ArchiveError, RosterError) as exc:
+                     archive=archive, mapping=mapping, class_list=class_list)
+    except (CourseError, CollectError, InputError, RosterError) as exc:
         _usage(str(exc))
     for p in report.placed:
         late = " LATE" if p.late else ""
-        click.echo(f"  {p.student:<28} {p.notebook:<36} <- {p.member}{late} ({p.how})")
-    click.echo(f"collected {len(report.placed)} notebook(s) of {len(report.students)} student(s) into "
+        say(f"  {p.student:<28} {p.notebook:<36} <- {printable(p.member)}{late} ({printable(p.how)})")
+    say(f"collected {len(report.placed)} notebook(s) of {len(report.students)} student(s) into "
                f"{Path(course_dir).resolve() / 'submitted'}")
     if report.new_students:
-        click.echo(f"{len(report.new_students)} new student(s) added to {report.mapping}")
+        say(f"{len(report.new_students)} new student(s) added to {report.mapping}")
     for note in report.notes:
-        click.echo(f"note: {note}")
+        say(f"note: {printable(note)}")
     if report.unplaced:
-        click.echo(f"{len(report.unplaced)} file(s) not placed:")
+        say(f"{len(report.unplaced)} file(s) not placed:")
         for u in report.unplaced:
-            click.echo(f"  {u.member}: {u.reason}")
-    click.echo(f"record: {report.manifest}")
+            say(f"  {printable(u.member)}: {printable(u.reason)}")
+    if report.not_uploaded:
+        say(f"{len(report.not_uploaded)} student(s) of the roster without a collected notebook:")
+        for e in report.not_uploaded:
+            say(f"  {printable(e.name)} (user {printable(e.platform_id)})")
+    say(f"record: {report.manifest}")
 
 
 @main.command("export-grades")
 @click.argument("assignment")
-@click.option("--to", "target", required=True, type=click.Choice(["moodle", "canvas", "csv"]),
+@click.option("--to", "target", required=True, type=click.Choice([*PLATFORMS, "csv"]),
               help="moodle: offline grading worksheet; canvas: gradebook import CSV; csv: one row per graded "
                    "student (with the platform id and name collect recorded).")
 @COURSE_OPTION
@@ -327,16 +373,16 @@ def export_grades(assignment, target, course_dir, out, platform_assignment, out_
     except (CourseError, CollectError, GradesError, RosterError) as exc:
         _usage(str(exc))
     graded = [r for r in rows if r.score is not None]
-    click.echo(f"{len(graded)} grade(s) of {len(rows)} student(s) written to {out}")
+    say(f"{len(graded)} grade(s) of {len(rows)} student(s) written to {out}")
     pending = [r.student for r in rows if r.needs_manual_grade]
     if pending:
-        click.echo(f"warning: {len(pending)} submission(s) still need manual grading in formgrader: "
-                   f"{', '.join(pending)}", err=True)
+        warn(f"warning: {len(pending)} submission(s) still need manual grading in formgrader: "
+             f"{', '.join(pending)}")
 
 
 @main.command("feedback-archive")
 @click.argument("assignment")
-@click.option("--to", "target", required=True, type=click.Choice(["moodle", "canvas"]),
+@click.option("--to", "target", required=True, type=click.Choice(list(PLATFORMS)),
               help="moodle: \"Upload multiple feedback files in a zip\"; canvas: \"Re-Upload Submissions\".")
 @COURSE_OPTION
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The zip file to write.")
@@ -354,9 +400,9 @@ def feedback_archive(assignment, target, course_dir, out):
         packed = run(course_dir=course_dir, assignment=assignment, platform=platform(target), out=out)
     except (CourseError, CollectError) as exc:
         _usage(str(exc))
-    click.echo(f"{len(packed.members)} feedback file(s) packed into {packed.path}")
+    say(f"{len(packed.members)} feedback file(s) packed into {packed.path}")
     if packed.missing:
-        click.echo(f"warning: no feedback yet for {', '.join(packed.missing)} (autograde them first)", err=True)
+        warn(f"warning: no feedback yet for {', '.join(packed.missing)} (autograde them first)")
 
 
 @main.command()
@@ -378,7 +424,7 @@ def gradescope(assignment, out):
         path = build_zip(assignment, out)
     except UnknownAssignment as exc:
         _usage(str(exc))
-    click.echo(f"Gradescope autograder for {assignment} written to {path}")
+    say(f"Gradescope autograder for {assignment} written to {path}")
 
 
 @main.command()
@@ -409,7 +455,7 @@ def audit(assignment, notebooks, seeds, mutants_per_notebook, jobs, json_path):
 
     def progress(done, total, graded):
         if done == total or done % 10 == 0:
-            click.echo(f"  graded {done}/{total}", err=True)
+            warn(f"  graded {done}/{total}")
 
     try:
         audits = run(assignment, seeds=seeds, mutants_per_notebook=mutants_per_notebook or None, jobs=jobs,
@@ -421,8 +467,8 @@ def audit(assignment, notebooks, seeds, mutants_per_notebook, jobs, json_path):
     if json_path is not None:
         json_path.write_text(json.dumps({"assignment": assignment, "seeds": seeds,
                                          "notebooks": [a.to_dict() for a in audits]}, indent=1))
-    click.echo(table(audits))
-    click.echo(last_line(audits))
+    say(table(audits))
+    say(last_line(audits))
     sys.exit(1 if any(a.missed() for a in audits) else 0)
 
 
@@ -436,6 +482,6 @@ def sandbox():
     """
     from .sandbox.diagnose import check
 
-    if not check(click.echo):
+    if not check(say):
         sys.exit(1)
 

@@ -48,9 +48,9 @@ def load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def sandbox_ready(preload: tuple[str, ...]) -> dict:
+def sandbox_ready(preload: tuple[str, ...], libraries: tuple[str, ...]) -> dict:
     started = time.monotonic()
-    host = warm.Zygote(slot=900 + os.getpid() % 90, hide=discovery.hidden_paths(),
+    host = warm.Zygote(slot=900 + os.getpid() % 90, libraries=libraries,
                        preload=warm.GENERIC_PRELOAD + preload,
                        workdir=Path(tempfile.mkdtemp(dir=ZYGOTES.parent, prefix="latency-")))
     host.ready()
@@ -81,8 +81,8 @@ def main() -> None:
     spec = discovery.load(args.assignment).notebook(args.notebook)
     notebook = spec.source
     narrowed = warm.notebook_preload(spec.preload, notebook)
-    rows = {"sandbox ready (notebook's preload)": lambda: sandbox_ready(narrowed),
-            "sandbox ready (assignment's preload)": lambda: sandbox_ready(spec.preload),
+    rows = {"sandbox ready (notebook's preload)": lambda: sandbox_ready(narrowed, spec.libraries),
+            "sandbox ready (assignment's preload)": lambda: sandbox_ready(spec.preload, spec.libraries),
             "learnathon grade": lambda: command([str(LEARNATHON), "grade", str(notebook), "--assignment",
                                                  args.assignment]),
             "learnathon check": lambda: command([str(LEARNATHON), "check", str(notebook)])}

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 
+from autograder.terminal import guarded_group, say
 from quizzes.catalog import DESCRIPTIONS, QUIZ_NAMES, get_quiz
 from quizzes.export import FORMATS, ExportError, ExportResult, default_filename, export_quiz
 from quizzes.model import BankError
@@ -37,7 +38,7 @@ def _seed_option(help: str = "Variant of the parametric questions (their ids end
     return click.option("--seed", type=int, default=0, show_default=True, help=help)
 
 
-@click.group(name="quiz")
+@click.group(name="quiz", cls=guarded_group())
 def quiz() -> None:
     """Export the lecture's question bank and chart live-poll results."""
 
@@ -48,12 +49,12 @@ def list_command(seed: int) -> None:
     """List the quizzes, their questions and the export formats."""
     for name in QUIZ_NAMES:
         selected = get_quiz(name, seed)
-        click.echo(f"{name}: {len(selected.questions)} questions ({DESCRIPTIONS[name]})")
+        say(f"{name}: {len(selected.questions)} questions ({DESCRIPTIONS[name]})")
         if name != "all":
             for question in selected.questions:
                 marks = " [several correct]" if question.multiple_correct else ""
-                click.echo(f"  {question.id}{marks}")
-    click.echo("formats: " + ", ".join(FORMATS))
+                say(f"  {question.id}{marks}")
+    say("formats: " + ", ".join(FORMATS))
 
 
 @quiz.command("export")
@@ -71,7 +72,7 @@ def export_command(format_: str, quiz_name: str, seed: int, shuffle: bool, out: 
     except (BankError, ExportError) as exc:
         raise click.ClickException(str(exc)) from exc
     for line in result.summary_lines():
-        click.echo(line)
+        say(line)
 
 
 @quiz.command("results")
@@ -85,15 +86,16 @@ def results_command(file: Path, out: Path, quiz_name: str, seed: int) -> None:
 
     FILE is vote counts (CSV or xlsx: question_id, option, option_text, votes) or Vevox's poll-results
     report (xlsx with a "Polling Results" sheet, one row per participant; layout unverified, see the
-    README), whose polls are matched to bank questions by text. Per-participant data adds the
-    discrimination (point-biserial, upper-lower 27%).
+    README), whose polls are matched to bank questions by text, or the session file of `learnathon
+    live` (the quiz it asked). Per-participant data adds the discrimination (point-biserial,
+    upper-lower 27%).
     """
     try:
         report = results_main(file=file, out=out, quiz_name=quiz_name, seed=seed)
     except (BankError, ResultsError) as exc:
         raise click.ClickException(str(exc)) from exc
     for line in report.summary_lines():
-        click.echo(line)
+        say(line)
 
 
 @quiz.command("from-report")
@@ -133,7 +135,7 @@ def from_report_command(report: Path, top: int, format_: str, shuffle: bool, see
     except ExportError as exc:
         raise click.ClickException(str(exc)) from exc
     for line in follow_up.summary_lines() + result.summary_lines():
-        click.echo(line)
+        say(line)
 
 
 @quiz.command("template")
@@ -144,4 +146,4 @@ def from_report_command(report: Path, top: int, format_: str, shuffle: bool, see
 def template_command(out: Path, quiz_name: str, seed: int) -> None:
     """Write an empty poll-results file for a quiz, one row per option, to fill in with vote counts."""
     path = template_main(out=out, quiz_name=quiz_name, seed=seed)
-    click.echo(f"results template -> {path}")
+    say(f"results template -> {path}")

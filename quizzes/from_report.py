@@ -15,7 +15,6 @@ bank's exporters write in every format.
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,12 +45,16 @@ class FollowUp:
 
 
 def read_report(path: Path) -> dict[str, Any]:
+    """The class report at ``path``, read by the hostile-input layer's JSON reader (capped)."""
+    from autograder.intake.inputs import MAX_JSON_BYTES, InputError, JsonRefused, parse_json, read_input_file
+
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReportFileError(f"{path}: cannot read it: {exc}") from exc
-    except json.JSONDecodeError as exc:
-        raise ReportFileError(f"{path}: not JSON ({exc}); pass the report.json that `learnathon report` wrote") from exc
+        data = parse_json(read_input_file(Path(path), max_bytes=MAX_JSON_BYTES))
+    except JsonRefused as exc:
+        raise ReportFileError(f"{path}: not JSON ({exc.reason}); pass the report.json that `learnathon report` "
+                              "wrote") from None
+    except InputError as exc:
+        raise ReportFileError(f"{exc}; pass the report.json that `learnathon report` wrote") from None
     if not isinstance(data, dict) or not isinstance(data.get("mistakes"), list) or "assignment" not in data:
         raise ReportFileError(f"{path}: not a class report (no 'assignment' and 'mistakes'); pass the report.json "
                               "that `learnathon report` wrote")

@@ -1,19 +1,23 @@
 """Poll results: read them, draw one bar chart per question with the correct option(s) highlighted, like
 the lecture's result slides, and summarise them with an item analysis (quizzes.item_analysis).
 
-Two inputs give the same charts and summary:
+Every source gives the same charts and summary; ``SOURCES`` lists them, each a reader that returns
+``None`` for a file that is not of its kind (the first that takes the file reads it):
 
+* Vevox's poll-results report (xlsx with a "Polling Results" sheet; quizzes.vevox): one row per
+  participant, so the item analysis includes the discrimination.
 * vote counts (CSV or xlsx, one row per option; see README): question_id, option, option_text, votes.
   ``option`` is the letter in the bank's order; ``option_text`` may be left empty, but when given it
   must match the bank, which catches results recorded against a shuffled export.
-* Vevox's poll-results report (xlsx with a "Polling Results" sheet; quizzes.vevox): one row per
-  participant, so the item analysis includes the discrimination.
+
+Files are read through the hostile-input layer (``autograder.intake.tables``: bounded rows, columns
+and cells, XML without entities); the summary CSV is written by the one CSV writer.
 """
 from __future__ import annotations
 
-import csv
 import json
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,14 +27,20 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (backend first)
 from matplotlib.figure import Figure  # noqa: E402
-from openpyxl import Workbook, load_workbook  # noqa: E402
+from openpyxl import Workbook  # noqa: E402
 
+from autograder.csvfiles import write_csv  # noqa: E402
+from autograder.intake.inputs import InputError  # noqa: E402
+from autograder.intake.tables import first_table  # noqa: E402
+from autograder.terminal import excerpt  # noqa: E402
 from quizzes import mathtext  # noqa: E402
 from quizzes.item_analysis import MIN_RESPONDENTS_FOR_GROUPS, ItemStatistics, ResponseMatrix, from_matrix, from_votes  # noqa: E402
+from quizzes.live.export import SessionFileError, is_session_file, read_session  # noqa: E402
 from quizzes.model import Question, Quiz  # noqa: E402
 from quizzes.vevox import PollMatch, VevoxError, is_vevox_report, read_vevox  # noqa: E402
 
 COLUMNS = ("question_id", "option", "option_text", "votes")
+MAX_VOTES = 1_000_000
 CORRECT_COLOUR, OTHER_COLOUR, WARNING_COLOUR = "#15803d", "#9ca3af", "#b91c1c"
 
 
@@ -82,7 +92,7 @@ class ResultsReport:
     items: tuple[ItemStatistics, ...] = field(default_factory=tuple)  # same order as summaries
     item_chart: Path | None = None
     summary_json: Path | None = None
-    source: str = "votes"  # "votes" (counts per option) or "vevox" (per participant)
+    source: str = "votes"  # "votes" (counts per option), "vevox" or "live" (per participant)
     participants: int | None = None
     polls: tuple[PollMatch, ...] = field(default_factory=tuple)  # Vevox: every poll column and its match
 
@@ -96,7 +106,8 @@ class ResultsReport:
         if self.item_chart:
             lines.append(f"item analysis chart: {self.item_chart}")
         if self.participants is not None:
-            lines.append(f"{self.participants} participant(s) in the Vevox report")
+            origin = "live session" if self.source == "live" else "Vevox report"
+            lines.append(f"{self.participants} participant(s) in the {origin}")
         for summary, item in zip(self.summaries, self.items):
             lines.append(f"  {summary.question_id}: {summary.correct_votes}/{summary.responses} chose a correct "
                          f"answer ({summary.percent_correct:.1f}%)")
@@ -164,19 +175,15 @@ def write_rows(path: Path, rows: list[list[Any]]) -> Path:
                     cell.data_type = "s"  # text such as "= c", not a formula
         workbook.save(path)
     else:
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(COLUMNS)
-            writer.writerows(rows)
+        write_csv(path, COLUMNS, rows)
     return path
 
 
-def _read_table(path: Path) -> list[list[str]]:
-    if path.suffix.lower() == ".xlsx":
-        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
-        return [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        return [row for row in csv.reader(handle)]
+def _read_table(path: Path) -> list[tuple[str, ...]]:
+    try:
+        return list(first_table(path).rows)
+    except InputError as exc:
+        raise ResultsError(str(exc)) from None
 
 
 def _parse_votes(raw: str, where: str) -> int | None:
@@ -186,17 +193,16 @@ def _parse_votes(raw: str, where: str) -> int | None:
     try:
         number = float(raw)
     except ValueError:
-        raise ResultsError(f"{where}: votes must be a whole number, got {raw!r}") from None
-    if number < 0 or number != int(number):
-        raise ResultsError(f"{where}: votes must be a whole number >= 0, got {raw!r}")
+        raise ResultsError(f"{where}: votes must be a whole number, got {excerpt(raw, 20)}") from None
+    if not 0 <= number <= MAX_VOTES or number != int(number):
+        raise ResultsError(f"{where}: votes must be a whole number >= 0 (at most {MAX_VOTES}), got "
+                           f"{excerpt(raw, 20)}")
     return int(number)
 
 
 def read_results(path: Path, quiz: Quiz) -> tuple[list[QuestionVotes], list[str]]:
     """Votes per question in file order, plus the ids of questions whose votes are all empty."""
     path = Path(path)
-    if not path.is_file():
-        raise ResultsError(f"{path}: no such file")
     table = [row for row in _read_table(path) if any(cell.strip() for cell in row)]
     if not table:
         raise ResultsError(f"{path}: the file is empty")
@@ -213,16 +219,17 @@ def read_results(path: Path, quiz: Quiz) -> tuple[list[QuestionVotes], list[str]
         try:
             question = quiz.question(qid)
         except KeyError:
-            raise ResultsError(f"{where}: unknown question_id {qid!r} (not in quiz {quiz.name!r})") from None
+            raise ResultsError(f"{where}: unknown question_id {excerpt(qid)} (not in quiz {quiz.name!r})") from None
         try:
             option = question.option(key)
         except KeyError:
-            raise ResultsError(f"{where}: question {qid!r} has no option {key!r}; "
+            raise ResultsError(f"{where}: question {qid!r} has no option {excerpt(key, 10)}; "
                                f"it has {', '.join(o.key for o in question.options)}") from None
         text = cell("option_text")
         if text and " ".join(text.split()) != " ".join(option.text.split()):
             raise ResultsError(f"{where}: option {key} of {qid!r} is {option.text!r} in the bank, the file says "
-                               f"{text!r} (results from a shuffled export must be mapped to the bank's letters)")
+                               f"{excerpt(text)} (results from a shuffled export must be mapped to the bank's "
+                               "letters)")
         votes = collected.setdefault(qid, {})
         if key in votes:
             raise ResultsError(f"{where}: a second row for question {qid!r} option {key}")
@@ -339,15 +346,14 @@ def _number(value: float | None) -> str:
 def _write_summary(report: ResultsReport, questions: dict[str, Question]) -> None:
     """summary.csv (one row per question), summary.md (table and distractors), summary.json (everything)."""
     summaries, items = report.summaries, report.items
-    with report.summary_csv.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(SUMMARY_COLUMNS)
-        for s, item in zip(summaries, items):
-            top = item.top_distractor
-            writer.writerow([s.question_id, ",".join(s.correct_keys), s.responses, s.correct_votes,
-                             f"{s.percent_correct:.2f}", _number(item.proportion_correct),
-                             _number(item.point_biserial), _number(item.upper_lower),
-                             top.key if top else "", _number(top.share) if top else "", "; ".join(item.flags)])
+    rows = []
+    for s, item in zip(summaries, items):
+        top = item.top_distractor
+        rows.append([s.question_id, ",".join(s.correct_keys), s.responses, s.correct_votes,
+                     f"{s.percent_correct:.2f}", _number(item.proportion_correct), _number(item.point_biserial),
+                     _number(item.upper_lower), top.key if top else "", _number(top.share) if top else "",
+                     "; ".join(item.flags)])
+    write_csv(report.summary_csv, SUMMARY_COLUMNS, rows)
     lines = ["| Question | Correct | Responses | Chose a correct answer | p | r_pb | D (27%) "
              "| Most chosen wrong answer |", "|---|---|---|---|---|---|---|---|"]
     for s, item in zip(summaries, items):
@@ -370,6 +376,7 @@ def _write_summary(report: ResultsReport, questions: dict[str, Question]) -> Non
         lines.append("")
     assert report.summary_markdown is not None and report.summary_json is not None
     report.summary_markdown.write_text("\n".join(lines), encoding="utf-8")
+    assert report.summary_json is not None      # report_results always names it
     report.summary_json.write_text(json.dumps(report.to_dict(), indent=1, ensure_ascii=False) + "\n",
                                    encoding="utf-8")
 
@@ -384,27 +391,70 @@ def _votes_from_matrix(questions: list[Question], matrix: ResponseMatrix) -> lis
     return out
 
 
+@dataclass(frozen=True)
+class Polled:
+    """What a results source read: the polled questions, their votes and item statistics (same order)."""
+    source: str                          # "vevox", "votes", ...: which reader took the file
+    questions: list[Question]
+    votes: list[QuestionVotes]
+    items: list[ItemStatistics]
+    not_polled: list[str]
+    participants: int | None = None      # per-participant sources: how many
+    polls: tuple[PollMatch, ...] = ()    # sources that match polls to questions by text: every poll
+
+
+def vevox_source(path: Path, quiz: Quiz) -> Polled | None:
+    """Vevox's poll-results report (per participant), or None for any other file."""
+    if not is_vevox_report(path):
+        return None
+    try:
+        vevox = read_vevox(path, quiz)
+    except VevoxError as exc:
+        raise ResultsError(str(exc)) from None
+    questions = [quiz.question(qid) for qid in vevox.matrix.answers]
+    return Polled("vevox", questions, _votes_from_matrix(questions, vevox.matrix), from_matrix(questions, vevox.matrix),
+                  list(vevox.not_polled), len(vevox.matrix.participants), vevox.polls)
+
+
+def live_source(path: Path, quiz: Quiz) -> Polled | None:
+    """A `learnathon live` session file (per participant, with the quiz it asked), or None for any other file."""
+    if not is_session_file(path):
+        return None
+    try:
+        live = read_session(path)
+    except SessionFileError as exc:
+        raise ResultsError(str(exc)) from None
+    questions = [live.quiz.question(qid) for qid in live.matrix.answers]
+    return Polled("live", questions, _votes_from_matrix(questions, live.matrix), from_matrix(questions, live.matrix),
+                  list(live.not_polled), len(live.matrix.participants))
+
+
+def votes_source(path: Path, quiz: Quiz) -> Polled:
+    """Vote counts per option (CSV or xlsx): takes every file no other source took."""
+    all_votes, not_polled = read_results(path, quiz)
+    questions = [quiz.question(v.question_id) for v in all_votes]
+    return Polled("votes", questions, all_votes, [from_votes(q, v.votes) for q, v in zip(questions, all_votes)],
+                  not_polled)
+
+
+# The results sources, tried in order; the last takes every file.
+SOURCES: list[Callable[[Path, Quiz], Polled | None]] = [vevox_source, live_source, votes_source]
+
+
+def read_polled(path: Path, quiz: Quiz) -> Polled:
+    for source in SOURCES:
+        polled = source(Path(path), quiz)
+        if polled is not None:
+            return polled
+    raise ResultsError(f"{path}: not a results file of any known kind")
+
+
 def report_results(path: Path, quiz: Quiz, out_dir: Path) -> ResultsReport:
-    """Read ``path`` (vote counts, or a Vevox report), draw a chart per polled question and the item-analysis
-    chart into ``out_dir`` and write the summary (summary.csv, summary.md, summary.json)."""
-    path = Path(path)
-    polls: tuple[PollMatch, ...] = ()
-    participants = None
-    if is_vevox_report(path):
-        try:
-            vevox = read_vevox(path, quiz)
-        except VevoxError as exc:
-            raise ResultsError(str(exc)) from exc
-        questions = [quiz.question(qid) for qid in vevox.matrix.answers]
-        all_votes = _votes_from_matrix(questions, vevox.matrix)
-        items = from_matrix(questions, vevox.matrix)
-        not_polled, polls, source = list(vevox.not_polled), vevox.polls, "vevox"
-        participants = len(vevox.matrix.participants)
-    else:
-        all_votes, not_polled = read_results(path, quiz)
-        questions = [quiz.question(v.question_id) for v in all_votes]
-        items = [from_votes(q, v.votes) for q, v in zip(questions, all_votes)]
-        source = "votes"
+    """Read ``path`` (any of ``SOURCES``), draw a chart per polled question and the item-analysis chart into
+    ``out_dir`` and write the summary (summary.csv, summary.md, summary.json)."""
+    polled = read_polled(Path(path), quiz)
+    questions, all_votes, items = polled.questions, polled.votes, polled.items
+    not_polled, polls, source, participants = polled.not_polled, polled.polls, polled.source, polled.participants
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     charts = [draw_chart(q, v, out_dir / f"{q.id}.png", item) for q, v, item in zip(questions, all_votes, items)]

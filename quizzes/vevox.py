@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from autograder.intake.inputs import InputError
+from autograder.intake.tables import Workbook, is_xlsx
+from autograder.terminal import excerpt
 from quizzes import mathtext
 from quizzes.item_analysis import ResponseMatrix
 from quizzes.model import Question, Quiz
@@ -60,10 +62,10 @@ class PollMatch:
     def __str__(self) -> str:
         if self.matched:
             how = "" if self.similarity == 1.0 else f" (approximate, similarity {self.similarity:.2f})"
-            return f"column {self.column} {self.poll_text!r} -> {self.question_id}{how}"
+            return f"column {self.column} {excerpt(self.poll_text, 80)} -> {self.question_id}{how}"
         closest = (f"; closest question {self.closest_id!r} at similarity {self.similarity:.2f} "
                    f"(needs {MIN_SIMILARITY})" if self.closest_id else "")
-        return f"column {self.column} {self.poll_text!r}: no bank question matches{closest}"
+        return f"column {self.column} {excerpt(self.poll_text, 80)}: no bank question matches{closest}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"column": self.column, "poll_text": self.poll_text, "question_id": self.question_id,
@@ -118,27 +120,25 @@ def _option_lookup(question: Question) -> dict[str, str]:
 
 # --- reading ------------------------------------------------------------------------------------
 
+def polling_sheet(names: list[str]) -> str | None:
+    return next((n for n in names if n.casefold() == POLLING_SHEET.casefold()), None)
+
+
 def is_vevox_report(path: Path) -> bool:
-    """True for an xlsx workbook with a "Polling Results" sheet."""
+    """True for an xlsx workbook with a "Polling Results" sheet (a damaged file is not one: the votes
+    reader says what is wrong with it)."""
     path = Path(path)
-    if path.suffix.lower() != ".xlsx":
+    if not is_xlsx(path):
         return False
     try:
-        workbook = load_workbook(path, read_only=True)
-    except Exception:  # not a workbook at all: the votes reader reports it
+        with Workbook(path) as workbook:
+            return polling_sheet(workbook.sheet_names) is not None
+    except InputError:
         return False
-    try:
-        return POLLING_SHEET.casefold() in (name.casefold() for name in workbook.sheetnames)
-    finally:
-        workbook.close()
 
 
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
+def _cell_text(value: str) -> str:
+    return value.strip()
 
 
 def _header_row(rows: list[list[str]], where: str) -> int:
@@ -161,24 +161,23 @@ def _parse_answer(raw: str, question: Question, lookup: dict[str, str], where: s
     if len(parts) > 1 and all(keys):
         return frozenset(k for k in keys if k is not None)
     options = "; ".join(f"{o.key}) {o.text}" for o in question.options)
-    raise VevoxError(f"{where}: answer {raw!r} is none of the options of question {question.id!r} ({options})")
+    raise VevoxError(f"{where}: answer {excerpt(raw)} is none of the options of question {question.id!r} "
+                     f"({options})")
 
 
 def read_vevox(path: Path, quiz: Quiz) -> VevoxResults:
     """Per-participant answers to the polls that match a question of ``quiz``."""
     path = Path(path)
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several types for a damaged file
-        raise VevoxError(f"{path}: cannot read the workbook: {exc}") from exc
-    try:
-        sheet_name = next((n for n in workbook.sheetnames if n.casefold() == POLLING_SHEET.casefold()), None)
-        if sheet_name is None:
-            raise VevoxError(f"{path}: no sheet {POLLING_SHEET!r} (sheets: {', '.join(workbook.sheetnames)})")
-        rows = [[_cell_text(v) for v in row] for row in workbook[sheet_name].iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-    where = f"{path}: sheet {sheet_name!r}"
+        with Workbook(path) as workbook:
+            sheet_name = polling_sheet(workbook.sheet_names)
+            if sheet_name is None:
+                raise VevoxError(f"{path}: no sheet {POLLING_SHEET!r} (sheets: "
+                                 f"{excerpt(', '.join(workbook.sheet_names), 200)})")
+            rows = [[_cell_text(v) for v in row] for row in workbook.table(sheet_name).rows]
+    except InputError as exc:
+        raise VevoxError(str(exc)) from None
+    where = f"{path}: sheet {excerpt(sheet_name, 40)}"
     header_index = _header_row(rows, where)
     header = rows[header_index]
     names = [cell.casefold() for cell in header]

@@ -16,3 +16,11 @@ def private_install(tmp_path_factory):
     import private_install as install
 
     return install.build(tmp_path_factory.mktemp("private-home"))
+
+
+@pytest.fixture(scope="session")
+def site_install(tmp_path_factory):
+    """The same, with the project installed non-editably into the venv's site-packages."""
+    import private_install as install
+
+    return install.build(tmp_path_factory.mktemp("site-home"), editable=False)

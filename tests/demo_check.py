@@ -3,6 +3,7 @@ class graded (its summary table), the full solution with every point, the untouc
 none, typical mistakes with some, and the files the demo says it wrote."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -45,4 +46,15 @@ def check_demo_run(out: str, demo: Path) -> None:
     report = demo / "course" / "reports" / "cs1" / "report.html"
     assert f"class report: {report}" in out and report.is_file()             # the demo ends with the report
     assert (demo / "quizzes" / "cs1-follow-up.deck.html").is_file()
+    check_integrity(json.loads((report.parent / "report.json").read_text())["integrity"])
     assert "demo finished" in out
+    assert f"learnathon live {demo / 'course' / 'reports' / 'cs1' / 'report.json'}" in out  # how to go live
+
+
+def check_integrity(review: dict) -> None:
+    """The demo's integrity review: gus and hana paired in both notebooks, ivy flagged, nobody else."""
+    pairs = {(p["a"], p["b"], p["notebook"]) for p in review["pairs"]}
+    assert {("gus", "hana", "part_a_forward_backward"), ("gus", "hana", "part_b_model_complexity")} <= pairs, pairs
+    assert {"gus", "hana"} in [set(c["members"]) for c in review["clusters"]], review["clusters"]
+    flagged = {(f["student"], f["kind"]) for f in review["flags"]}
+    assert flagged == {("ivy", "backward_calls_forward"), ("ivy", "frames"), ("ivy", "submission_time")}, flagged

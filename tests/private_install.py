@@ -110,8 +110,10 @@ def _install_files(venv: Path, packages: Path) -> None:
                 _link_or_copy(source, target)
 
 
-def build(home: Path) -> PrivateInstall:
-    """This checkout copied into ``home`` (made mode 700), with a self-contained venv there."""
+def build(home: Path, *, editable: bool = True) -> PrivateInstall:
+    """This checkout copied into ``home`` (made mode 700), with a self-contained venv there; the
+    project installed editable, or (``editable=False``) built and installed into the venv's
+    site-packages as Gradescope's setup.sh does, with assignments/, solutions/ and autograder/hidden/."""
     home.mkdir(parents=True, exist_ok=True)
     home.chmod(0o700)
     install = PrivateInstall(home, home / "learnathon", home / "venv")
@@ -123,7 +125,7 @@ def build(home: Path) -> PrivateInstall:
     assert made.returncode == 0, made.stderr
     _install_files(install.venv, install.packages)
     installed = install.run([install.venv / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps",
-                             "--no-build-isolation", "--no-index", "-e", install.checkout])
+                             "--no-build-isolation", "--no-index", *(["-e"] if editable else []), install.checkout])
     assert installed.returncode == 0, installed.stderr
     return install
 

@@ -112,7 +112,8 @@ def set_course_url(root: Path, url: str) -> None:
 
 def init(root: Path, *, assignment_names: list[str] | None = None, course_id: str = "learnathon",
          course_url: str | None = None) -> Course:
-    """Create (or refresh) a course: config, source/ with the assignments, gradebook, release/.
+    """Create (or refresh) a course: config, source/ with the assignments, gradebook, release/. A new
+    course folder is made mode 700 (the instructor's only; an existing one keeps its mode).
 
     ``course_url``: where the instructor publishes release/ (kept in nbgrader_config.py; given once, later
     refreshes reuse it); the released notebooks' first cell downloads missing files from there.
@@ -124,7 +125,11 @@ def init(root: Path, *, assignment_names: list[str] | None = None, course_id: st
     names = assignment_names or discovery.available()
     if root.exists() and any(root.iterdir()) and not (root / "nbgrader_config.py").exists():
         raise CourseError(f"{root} exists and is not empty; choose a new folder for the course")
-    root.mkdir(parents=True, exist_ok=True)
+    if not (root / "nbgrader_config.py").exists():
+        # The instructor's alone (sources with solutions, submissions, the gradebook): no other user of
+        # the machine reads it. Student code never could (the sandbox's root holds no course at all).
+        root.mkdir(parents=True, exist_ok=True)
+        root.chmod(0o700)
     if not (root / "nbgrader_config.py").exists():
         (root / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(course_id=course_id, course_url=url or ""))
     elif url is not None:

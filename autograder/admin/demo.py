@@ -15,11 +15,14 @@ from ..classrun.autograde import autograde
 from ..grading import discovery
 from ..results.gradebook import db_url, ensure_tools_on_path
 from ..results.summary import progress_line, summary_table
+from ..terminal import say
 from .course import init
-from .fabricate import endless_loop, read_fixture, solved, truncated, with_cells
+from .fabricate import SECTION, endless_loop, read_fixture, solved, truncated, with_cells
 
-# Typical mistakes come from the test suite's fixtures: tests/assignments/<name>/fixtures/<notebook>/.
+# Typical mistakes come from the test suite's fixtures: tests/assignments/<name>/fixtures/<notebook>/, and the
+# integrity review's flagged student from tests/autograder/integrity_fixtures/<name>/<notebook>/.
 FIXTURES = discovery.PROJECT_ROOT / "tests" / "assignments"
+INTEGRITY_FIXTURES = discovery.PROJECT_ROOT / "tests" / "autograder" / "integrity_fixtures"
 
 
 class DemoError(ValueError):
@@ -55,6 +58,44 @@ def _with_mistakes(skip: int):
     return build
 
 
+def own_style(nb) -> dict[str, str]:
+    """The answers of the notebook's largest correct alternative (tests' fixtures): work in another style."""
+    folder = FIXTURES / nb.assignment / "fixtures" / nb.name
+    correct = [f for f in map(read_fixture, sorted(folder.glob("*.py"))) if f.full_marks] if folder.is_dir() else []
+    return max(correct, key=lambda f: sum(map(len, f.cells.values()))).cells if correct else {}
+
+
+def reworded(cells: dict[str, str]) -> dict[str, str]:
+    """A classmate's copy: other names for a few variables, other comments and spacing."""
+    import re
+
+    names = {"out": "result", "index": "pos", "total": "acc", "model": "net", "losses": "history", "fold": "part"}
+    for old, new in names.items():
+        cells = {cell: re.sub(rf"\b{old}\b", new, text) for cell, text in cells.items()}
+    return {cell: "# worked this out myself\n" + text.replace(" = ", "=") for cell, text in cells.items()}
+
+
+def _in_own_style(copy: bool):
+    def build(nb, release: Path, out: Path) -> list[str]:
+        cells = own_style(nb)
+        with_cells(release / nb.filename, reworded(cells) if copy else cells, out)   # the rest left unanswered
+        return []
+    return build
+
+
+def _flagged(nb, release: Path, out: Path) -> list[str]:
+    """The solution with the integrity fixtures of the notebook (a numerical backward pass, a relu that
+    reads its callers): full marks or nearly, and flagged for the instructor."""
+    folder = INTEGRITY_FIXTURES / nb.assignment / nb.name
+    cells: dict[str, str] = {}
+    for path in [folder / "backward_calls_forward.py", folder / "frames.py"]:
+        if path.is_file():
+            _, *sections = SECTION.split(path.read_text())
+            cells.update({sections[i]: sections[i + 1].strip("\n") + "\n" for i in range(0, len(sections), 2)})
+    with_cells(nb.source, cells, out)
+    return []
+
+
 def _broken(make):
     def build(nb, release: Path, out: Path) -> list[str]:
         make(nb.source, out)
@@ -71,7 +112,12 @@ STUDENTS = {
     "dev": ("other typical mistakes", _with_mistakes(2)),
     "eve": ("broken file (truncated JSON)", _broken(truncated)),
     "finn": ("an endless loop in the first answer", _broken(endless_loop)),
+    "gus": ("their own answers in another style, part of them", _in_own_style(copy=False)),
+    "hana": ("gus's answers copied, reworded", _in_own_style(copy=True)),
+    "ivy": ("a backward pass by finite differences, a relu that reads its callers, an early timestamp", _flagged),
 }
+# Who hands in a timestamp.txt from before the release (the integrity review flags it).
+EARLY = {"ivy": dt.timedelta(days=7)}
 DEFAULT_CLASS = ("ada", "ben", "cleo")
 
 
@@ -96,7 +142,7 @@ def fabricate_class(course_root: Path, name: str) -> dict[str, str]:
         folder.mkdir(parents=True, exist_ok=True)
         named = [entry for nb in assignment.notebooks for entry in build(nb, release, folder / nb.filename)]
         kinds[student] = "mistakes: " + "; ".join(named) if named else kind
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+        stamp = (dt.datetime.now(dt.UTC) - EARLY.get(student, dt.timedelta())).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
         (folder / "timestamp.txt").write_text(stamp)
     return kinds
 
@@ -111,8 +157,9 @@ def export_grades(course_root: Path, course_id: str, out: Path) -> Path:
     return out
 
 
-def run_demo(*, directory: Path | None = None, jobs: int = 2, echo=print) -> Path:
+def run_demo(*, directory: Path | None = None, jobs: int = 2, echo=say) -> Path:
     started = time.monotonic()
+    released = dt.datetime.now(dt.UTC)          # the demo releases its course now (no nbgrader exchange)
     root = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="learnathon-demo-"))
     echo(f"== learnathon demo in {root}")
     names = discovery.available()
@@ -132,9 +179,19 @@ def run_demo(*, directory: Path | None = None, jobs: int = 2, echo=print) -> Pat
     echo(f"feedback:    {course.root / 'feedback'}/<student>/<assignment>/<notebook>.html")
     echo(f"graded:      {course.root / 'autograded'}")
     _quiz_demo(root / "quizzes", echo)
+    _integrity_demo(course.root, names[0], released, echo)
     _report_demo(course.root, names[0], root / "quizzes", echo)
     echo(f"\ndemo finished in {time.monotonic() - started:.0f} s; try: cd {course.root} && nbgrader export")
+    _live_hint(course.root, names[0], echo)
     return root
+
+
+def _live_hint(course_root: Path, assignment: str, echo) -> None:
+    """How to run the lecture quiz live (nothing is started: a demo must end by itself)."""
+    echo("\n== run the lecture quiz live (phones vote; see README, Live session)")
+    echo("   learnathon live lecture                 # this machine only; --host 0.0.0.0 for the lecture hall")
+    echo(f"   learnathon live {course_root / 'reports' / assignment / 'report.json'}   # the follow-up poll")
+    echo("   learnathon quiz results live-sessions/lecture.sqlite --out results/   # charts, item analysis")
 
 
 def _report_demo(course_root: Path, assignment: str, quizzes: Path, echo) -> None:
@@ -153,6 +210,18 @@ def _report_demo(course_root: Path, assignment: str, quizzes: Path, echo) -> Non
         echo(f"   follow-up poll from the class's top mistakes: {deck.path} ({len(deck.exported)} questions; "
              f"other formats: learnathon quiz from-report {files.json} --format FORMAT --out DIR/)")
     echo(f"class report: {files.html}")
+
+
+def _integrity_demo(course_root: Path, assignment: str, released: dt.datetime, echo) -> None:
+    """The integrity review of the first assignment, stored for its class report."""
+    from ..analytics.integrity.lines import review_lines
+    from ..analytics.integrity.review import review_and_record
+
+    review = review_and_record(course_dir=course_root, assignment=assignment, released=released)
+    echo(f"\n== integrity review of {assignment} (the demo's class is fabricated from the instructor's solution, "
+         "so those students group with it)")
+    for line in review_lines(review, str(course_root)):
+        echo("   " + line)
 
 
 def _quiz_demo(out: Path, echo) -> None:

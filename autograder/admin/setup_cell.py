@@ -162,5 +162,7 @@ def refresh_sources() -> list[Path]:
 
 
 if __name__ == "__main__":
+    from ..terminal import say
+
     for path in refresh_sources():
-        print(f"updated {path}")
+        say(f"updated {path}")

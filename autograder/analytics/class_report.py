@@ -11,7 +11,8 @@ graded again) or resubmissions (changed files). Per assignment:
   an instructor sees a mistake the catalogue lacks;
 * per-concept mastery: the share of (student, test) checks of a concept that passed, and the share
   of students who passed every test of it;
-* incidents (missing or unreadable notebooks, hung or crashed cells, timed-out calls) and attempts.
+* incidents (missing or unreadable notebooks, hung or crashed cells, timed-out calls) and attempts;
+* the latest integrity review (``learnathon integrity``): similar submissions and flags, as stored.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from pathlib import Path
 from quizzes.concepts import load_concepts
 
 from ..grading import tags
+from .integrity.records import KINDS, Review
 from .store import INCIDENT_KINDS, SubmissionRow, TestRow
 
 # Two unmatched failure messages at cosine distance below this (TF-IDF of character 3-5-grams, after
@@ -129,6 +131,17 @@ class AssignmentReport:
     concepts: tuple[ConceptStat, ...]           # in the concept list's (lecture) order
     incidents: tuple[Incident, ...]
     questions: dict                              # catalogue questions of the mistakes seen: id -> stem, correct, ...
+    integrity: Review | None = None              # the latest integrity review, if one was made
+    integrity_stale: bool = False                # a submission was graded after that review
+
+    def integrity_kinds(self) -> list[dict]:
+        """The kinds of flag the review found, with how many and why they may matter (the report's legend)."""
+        if self.integrity is None:
+            return []
+        counts = collections.Counter(f.kind for f in self.integrity.flags)
+        return [{"id": k, "title": KINDS[k].title, "group": KINDS[k].group, "why": KINDS[k].why, "flags": counts[k],
+                 "students": len({f.student for f in self.integrity.flags if f.kind == k})}
+                for k in KINDS if counts[k]]
 
     @property
     def max_score(self) -> float:
@@ -146,7 +159,11 @@ class AssignmentReport:
                 "unmatched_failures": sum(c.occurrences for c in self.unmatched),
                 "incidents": dict(collections.Counter(i.kind for i in self.incidents)),
                 "resubmissions": sum(s.resubmissions for s in self.scores),
-                "reruns": sum(s.reruns for s in self.scores)}
+                "reruns": sum(s.reruns for s in self.scores),
+                "integrity": None if self.integrity is None else {
+                    "similar_pairs": len(self.integrity.pairs), "groups": len(self.integrity.clusters),
+                    "flags": len(self.integrity.flags),
+                    "flagged_students": len({f.student for f in self.integrity.flags})}}
 
     def to_dict(self) -> dict:
         return {
@@ -165,6 +182,8 @@ class AssignmentReport:
                          for c in self.concepts],
             "incidents": [dataclasses.asdict(i) for i in self.incidents],
             "questions": self.questions,
+            "integrity": None if self.integrity is None else self.integrity.to_dict() | {
+                "kinds": self.integrity_kinds(), "graded_since": self.integrity_stale},
         }
 
 
@@ -340,7 +359,8 @@ def catalogue_questions(mistakes: list[MistakeStat], catalogue: dict[str, tags.C
     return dict(sorted(questions.items()))
 
 
-def analyse(assignment: str, rows: list[SubmissionRow], hidden_dir: Path | None) -> AssignmentReport:
+def analyse(assignment: str, rows: list[SubmissionRow], hidden_dir: Path | None,
+            integrity: Review | None = None) -> AssignmentReport:
     """The class report's figures for one assignment from its stored submissions."""
     history = latest_by_student(r for r in rows if r.assignment == assignment)
     latest = [submissions[-1] for submissions in history.values()]
@@ -348,12 +368,16 @@ def analyse(assignment: str, rows: list[SubmissionRow], hidden_dir: Path | None)
     mistakes = mistake_stats(latest, catalogue)
     return AssignmentReport(assignment, tuple(student_scores(history)), tuple(test_stats(latest)), tuple(mistakes),
                             tuple(unmatched_failures(latest)), tuple(concept_stats(latest)), tuple(incidents(latest)),
-                            catalogue_questions(mistakes, catalogue))
+                            catalogue_questions(mistakes, catalogue), integrity,
+                            integrity is not None and any(r.graded_at > integrity.started for r in latest))
 
 
-def build(course: str, assignment: str, rows: list[SubmissionRow], hidden_root: Path | None) -> ClassReport:
-    """The report of ``assignment``, with every other assignment of the record for the comparison of concepts."""
+def build(course: str, assignment: str, rows: list[SubmissionRow], hidden_root: Path | None,
+          integrity: Review | None = None) -> ClassReport:
+    """The report of ``assignment`` (with its latest integrity review, if given), with every other assignment
+    of the record for the comparison of concepts."""
     names = [assignment] + sorted({r.assignment for r in rows} - {assignment})
-    reports = tuple(analyse(name, rows, hidden_root / name if hidden_root else None) for name in names)
+    reports = tuple(analyse(name, rows, hidden_root / name if hidden_root else None,
+                            integrity if name == assignment else None) for name in names)
     generated = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     return ClassReport(course, generated, reports)

@@ -7,14 +7,15 @@ resource, a Content-Security-Policy that forbids loading any) plus the data as J
 from __future__ import annotations
 
 import base64
-import csv
 import dataclasses
 import io
 import json
 from pathlib import Path
 
+from ..csvfiles import write_csv
 from ..results.render import TEMPLATES
 from .class_report import AssignmentReport, ClassReport
+from .integrity.records import Review
 
 GREEN, RED, GREY, BLUE = "#2e7d32", "#c62828", "#9e9e9e", "#1565c0"
 
@@ -138,11 +139,7 @@ class ReportFiles:
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
+    return write_csv(path, header, rows)
 
 
 def write_csvs(report: ClassReport, out: Path) -> dict[str, Path]:
@@ -172,6 +169,8 @@ def write_csvs(report: ClassReport, out: Path) -> dict[str, Path]:
         "incidents": _write_csv(out / "incidents.csv", ["student", "notebook", "kind", "detail"],
                                 [[i.student, i.notebook, i.kind, i.detail] for i in main.incidents]),
     }
+    if main.integrity is not None:
+        files.update(integrity_csvs(main.integrity, out))
     if len(report.assignments) > 1:
         names = [a.assignment for a in report.assignments]
         files["concepts_across"] = _write_csv(
@@ -181,6 +180,20 @@ def write_csvs(report: ClassReport, out: Path) -> dict[str, Path]:
     return files
 
 
+def integrity_csvs(review: Review, out: Path) -> dict[str, Path]:
+    """The integrity review's flags and similar pairs (``records.SOLUTION`` is the instructor's solution)."""
+    return {
+        "integrity_flags": _write_csv(out / "integrity_flags.csv", ["student", "notebook", "kind", "where", "found",
+                                                                     "code"],
+                                      [[f.student, f.notebook, f.kind, f.where, f.found, f.code]
+                                       for f in review.flags]),
+        "integrity_pairs": _write_csv(out / "integrity_pairs.csv", ["notebook", "a", "b", "score", "share_a",
+                                                                     "share_b", "shared_characters", "passages"],
+                                      [[p.notebook, p.a, p.b, p.score, p.share_a, p.share_b, p.shared,
+                                        len(p.passages)] for p in review.pairs]),
+    }
+
+
 def render_html(report: ClassReport) -> str:
     main = report.main
     charts = [(title, chart) for title, chart in (
@@ -188,9 +201,12 @@ def render_html(report: ClassReport) -> str:
         ("Mastery per concept", concepts_chart(main)), ("Pass rate per test", pass_rate_chart(main)),
         ("Crashes, timeouts and attempts", incidents_chart(main)),
         ("Concepts across assignments", across_chart(report))) if chart]
+    from .integrity.records import SOLUTION
+
     return TEMPLATES.get_template("class_report.html.j2").render(
         report=report, main=main, summary=main.summary(), charts=charts, across=report.concepts_across()
-        if len(report.assignments) > 1 else [])
+        if len(report.assignments) > 1 else [], integrity=main.integrity, kinds=main.integrity_kinds(),
+        solution=SOLUTION)
 
 
 def write_report(report: ClassReport, out: Path) -> ReportFiles:
@@ -227,5 +243,9 @@ def make_report(*, course_dir: Path, assignment: str, out: Path | None = None) -
     if assignment not in graded:
         raise ReportError(f"the class record of {course.root} has no graded submission of {assignment!r}"
                           + (f" (graded: {', '.join(graded)})" if graded else ""))
-    report = build(course.course_id, assignment, rows, discovery.HIDDEN_ROOT)
+    try:
+        review = store.load_review(course.root, assignment)
+    except store.StoreError as exc:
+        raise ReportError(str(exc)) from exc
+    report = build(course.course_id, assignment, rows, discovery.HIDDEN_ROOT, review)
     return write_report(report, Path(out) if out else course.root / "reports" / assignment)

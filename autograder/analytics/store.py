@@ -26,8 +26,11 @@ from pathlib import Path
 from .. import __version__
 from ..results.gradebook import locked
 from ..results.records import NotebookReport, StudentResult
+from .integrity.records import Excerpt, Flag, Pair, Passage, Review
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Version 2 added the integrity tables (learnathon integrity): an older record gets them when it is next
+# opened for writing, and nothing else changes.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
@@ -47,7 +50,21 @@ CREATE TABLE IF NOT EXISTS incidents (
     submission_id INTEGER NOT NULL REFERENCES submissions(id), notebook TEXT NOT NULL, kind TEXT NOT NULL,
     detail TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS incidents_by_submission ON incidents (submission_id);
+CREATE TABLE IF NOT EXISTS integrity_reviews (
+    id INTEGER PRIMARY KEY, assignment TEXT NOT NULL, started TEXT NOT NULL, grader_version TEXT NOT NULL,
+    students TEXT NOT NULL, settings TEXT NOT NULL, notes TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS integrity_flags (
+    review_id INTEGER NOT NULL REFERENCES integrity_reviews(id), student TEXT NOT NULL, fingerprint TEXT,
+    notebook TEXT NOT NULL, kind TEXT NOT NULL, found TEXT NOT NULL, cell INTEGER, grade_id TEXT, first_line INTEGER,
+    last_line INTEGER, code TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS integrity_flags_by_review ON integrity_flags (review_id);
+CREATE TABLE IF NOT EXISTS integrity_pairs (
+    review_id INTEGER NOT NULL REFERENCES integrity_reviews(id), notebook TEXT NOT NULL, a TEXT NOT NULL,
+    b TEXT NOT NULL, score REAL NOT NULL, share_a REAL NOT NULL, share_b REAL NOT NULL, shared INTEGER NOT NULL,
+    passages TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS integrity_pairs_by_review ON integrity_pairs (review_id);
 """
+MIGRATIONS = {1: "the integrity tables"}     # from version -> what the step to the next one adds (in SCHEMA)
 # What went wrong with a notebook as a whole, as the report counts it.
 INCIDENT_KINDS = ("missing", "unreadable", "timeout", "crash", "exception")
 
@@ -88,6 +105,8 @@ def open_store(course_root: Path) -> Iterator[Store]:
             found = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             if found is None:
                 db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            elif int(found[0]) in MIGRATIONS:         # its new tables were just created by SCHEMA
+                db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
             elif int(found[0]) != SCHEMA_VERSION:
                 raise StoreError(f"{path} has schema version {found[0]}, this grader writes {SCHEMA_VERSION}")
         yield Store(db, Path(course_root))
@@ -221,3 +240,61 @@ def load_submissions(course_root: Path, assignment: str | None = None) -> list[S
     return [SubmissionRow(sub_id, run_id, name, student, graded_at, fingerprint, score, max_score, seconds,
                           tuple(tests.get(sub_id, ())), tuple(incidents.get(sub_id, ())))
             for sub_id, run_id, name, student, graded_at, fingerprint, score, max_score, seconds in subs]
+
+
+
+# --- integrity reviews (learnathon integrity), beside the grades ---------------------------------------
+
+def record_review(store: Store, review: Review) -> int:
+    """One integrity review with its flags (each with the fingerprint of the files it read, as the graded
+    submissions have theirs) and its similar pairs, in one transaction."""
+    with transaction(store) as db:
+        cursor = db.execute(
+            "INSERT INTO integrity_reviews (assignment, started, grader_version, students, settings, notes) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (review.assignment, review.started, __version__, json.dumps(list(review.students)),
+             json.dumps(review.settings), json.dumps(list(review.notes))))
+        assert cursor.lastrowid is not None
+        review_id = cursor.lastrowid
+        db.executemany("INSERT INTO integrity_flags VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [(review_id, f.student, review.fingerprints.get(f.student), f.notebook, f.kind, f.found, f.cell,
+                         f.grade_id, f.first_line, f.last_line, f.code) for f in review.flags])
+        db.executemany("INSERT INTO integrity_pairs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [(review_id, p.notebook, p.a, p.b, p.score, p.share_a, p.share_b, p.shared,
+                         json.dumps([dataclasses.asdict(x) for x in p.passages])) for p in review.pairs])
+        return review_id
+
+
+def _passages(text: str) -> tuple[Passage, ...]:
+    return tuple(Passage(tuple(Excerpt(**e) for e in p["a"]), tuple(Excerpt(**e) for e in p["b"]))
+                 for p in json.loads(text))
+
+
+def load_review(course_root: Path, assignment: str) -> Review | None:
+    """The latest integrity review of ``assignment``, or None (none made, or a record from before them)."""
+    path = store_path(course_root)
+    if not path.is_file():
+        return None
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=60.0)
+    try:
+        row = db.execute("SELECT id, assignment, started, students, settings, notes FROM integrity_reviews "
+                         "WHERE assignment = ? ORDER BY id DESC LIMIT 1", (assignment,)).fetchone()
+        if row is None:
+            return None
+        flags = db.execute("SELECT student, fingerprint, notebook, kind, found, cell, grade_id, first_line, last_line, "
+                           "code FROM integrity_flags WHERE review_id = ? ORDER BY rowid", (row[0],)).fetchall()
+        pairs = db.execute("SELECT notebook, a, b, score, share_a, share_b, shared, passages FROM integrity_pairs "
+                           "WHERE review_id = ? ORDER BY rowid", (row[0],)).fetchall()
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return None
+        raise StoreError(f"{path} cannot be read: {exc}") from exc
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} cannot be read: {exc}") from exc
+    finally:
+        db.close()
+    fingerprints = {f[0]: f[1] for f in flags if f[1]}
+    return Review(row[1], row[2], tuple(json.loads(row[3])), fingerprints,
+                  tuple(Flag(f[0], *f[2:]) for f in flags),
+                  tuple(Pair(p[0], p[1], p[2], p[3], p[4], p[5], p[6], _passages(p[7])) for p in pairs),
+                  json.loads(row[4]), tuple(json.loads(row[5])))

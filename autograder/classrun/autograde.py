@@ -41,7 +41,7 @@ class Submission(NamedTuple):
 
 
 def grade_files(spec: discovery.Assignment, files: dict[str, bytes | str], student: str, *,
-                slot: int | None = None, hide: tuple[Path, ...] = ()) -> list[NotebookReport]:
+                slot: int | None = None) -> list[NotebookReport]:
     """Grade what ``read_submission`` took: each notebook's bytes, or its reason as an unreadable report."""
     reports = []
     for nb in spec.notebooks:
@@ -57,22 +57,21 @@ def grade_files(spec: discovery.Assignment, files: dict[str, bytes | str], stude
             reports.append(NotebookReport(spec.name, nb.name, run_hidden_tests(nb, UnreadableSession(str(exc))),
                                           error=str(exc), student=student))
             continue
-        reports.append(grade_notebook(nb, notebook, slot=slot, student=student, hide=hide))
+        reports.append(grade_notebook(nb, notebook, slot=slot, student=student))
     return reports
 
 
-def grade_student(spec: discovery.Assignment, folder: Path, student: str, *, slot: int | None = None,
-                  hide: tuple[Path, ...] = ()) -> list[NotebookReport]:
-    return grade_files(spec, read_submission(folder, [nb.filename for nb in spec.notebooks]), student, slot=slot,
-                       hide=hide)
+def grade_student(spec: discovery.Assignment, folder: Path, student: str, *,
+                  slot: int | None = None) -> list[NotebookReport]:
+    return grade_files(spec, read_submission(folder, [nb.filename for nb in spec.notebooks]), student, slot=slot)
 
 
-def _grade_part_in_worker(assignment: str, folder: str, student: str, hide: tuple, part: str) -> list[NotebookReport]:
+def _grade_part_in_worker(assignment: str, folder: str, student: str, part: str) -> list[NotebookReport]:
     """One notebook of a student, in a grading process: a class run's tasks are notebooks, so the
     parts of one student are graded side by side and one slow notebook delays no other."""
     spec = discovery.load(assignment)
     one = dataclasses.replace(spec, notebooks=tuple(nb for nb in spec.notebooks if nb.name == part))
-    return grade_student(one, Path(folder), student, hide=hide)
+    return grade_student(one, Path(folder), student)
 
 
 def _grade_on_cluster(assignment: str, student: str, files: dict[str, bytes | str]) -> list[NotebookReport]:
@@ -111,7 +110,7 @@ def graded(submission: Submission, grade: Callable[[], list[NotebookReport]]) ->
                          submitted_at=submission.submitted_at, notes=list(submission.notes))
 
 
-def grade_all(todo: list[Submission], spec: discovery.Assignment, *, hide: tuple[Path, ...], jobs: int,
+def grade_all(todo: list[Submission], spec: discovery.Assignment, *, jobs: int,
               cluster: str | None) -> Generator[StudentResult, None, None]:
     """Each submission's result as it completes: here, in a process pool, or on a Dask cluster."""
     if cluster is not None:
@@ -127,16 +126,15 @@ def grade_all(todo: list[Submission], spec: discovery.Assignment, *, hide: tuple
                 yield graded(pending[future], future.result)
     elif jobs <= 1 or len(todo) <= 1:
         for sub in todo:
-            yield graded(sub, lambda: grade_student(spec, sub.folder, sub.student, hide=hide))
+            yield graded(sub, lambda: grade_student(spec, sub.folder, sub.student))
     else:
         preload = spec.notebooks[0].preload if spec.notebooks else ()
-        with host.HostsForJobs(jobs, hide=discovery.hidden_paths() + tuple(hide), preload=preload,
-                               workdir=ZYGOTES) as hosts, \
+        libraries = spec.notebooks[0].libraries if spec.notebooks else ()
+        with host.HostsForJobs(jobs, libraries=libraries, preload=preload, workdir=ZYGOTES) as hosts, \
                 concurrent.futures.ProcessPoolExecutor(
                     max_workers=jobs, mp_context=processes.context(preload),
                     initializer=processes.start, initargs=(dict(os.environ), hosts.offers)) as pool:
-            parts = {sub.student: [pool.submit(_grade_part_in_worker, spec.name, str(sub.folder), sub.student, hide,
-                                               nb.name)
+            parts = {sub.student: [pool.submit(_grade_part_in_worker, spec.name, str(sub.folder), sub.student, nb.name)
                                    for nb in spec.notebooks] for sub in todo}
             owner = {future: sub for sub in todo for future in parts[sub.student]}
             waiting = {sub.student: len(spec.notebooks) for sub in todo}
@@ -163,7 +161,7 @@ def autograde(*, course_dir: Path, assignment: str, student: str | None = None, 
     spec = discovery.load(assignment)
     run = ClassRun(course, spec, tuple(select_students(course, assignment, student)))
     if cluster is None:     # every submission would fail alike: say it once, with the fixes (workers check their own)
-        launcher.ensure_reachable()
+        launcher.ensure_reachable(spec.notebooks[0].libraries if spec.notebooks else ())
     chosen = standard_outputs() if outputs is None else list(outputs)
     sink = Outputs(chosen + ([Progress(progress)] if progress else []), run)
     results: list[StudentResult] = []
@@ -188,7 +186,7 @@ def autograde(*, course_dir: Path, assignment: str, student: str | None = None, 
             todo.append(submission)
     # closing(): if an output fails, queued grading is dropped and the pool or cluster client closed now,
     # not whenever the traceback (which holds this generator) is released.
-    with contextlib.closing(grade_all(todo, spec, hide=(course.root,), jobs=jobs, cluster=cluster)) as arriving:
+    with contextlib.closing(grade_all(todo, spec, jobs=jobs, cluster=cluster)) as arriving:
         for result in arriving:
             deliver(result)
     order = {name: i for i, name in enumerate(run.students)}

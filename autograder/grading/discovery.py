@@ -48,6 +48,7 @@ class NotebookSpec:
     files: tuple[Path, ...]        # released alongside, copied into the sandbox
     settings: dict
     preload: tuple[str, ...] = ()  # [sandbox] preload: libraries the warm sandbox imports once
+    libraries: tuple[str, ...] = ()  # what student code may import: preload + [sandbox] libraries (sandbox/view.py)
 
     @property
     def filename(self) -> str:
@@ -61,13 +62,13 @@ class NotebookSpec:
         loader.loader.exec_module(module)
         return module
 
-    def session_config(self, *, slot: int | None = None, hide: tuple[Path, ...] = ()) -> session.SessionConfig:
+    def session_config(self, *, slot: int | None = None) -> session.SessionConfig:
         limits = launcher.Limits(**{k: v for k, v in self.settings.items() if k in LIMIT_KEYS})
         probes = self.tests.parent / "probes.py"
         return session.SessionConfig(
             **{k: v for k, v in self.settings.items() if k in SESSION_KEYS},
             limits=limits, files=self.files, slot=launcher.process_slot() if slot is None else slot,
-            hide=hidden_paths() + tuple(hide), preload=self.preload, probes=probes if probes.is_file() else None)
+            libraries=self.libraries, preload=self.preload, probes=probes if probes.is_file() else None)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,54 +89,39 @@ class Assignment:
                                 f"(its notebooks: {names}); keep the released file name")
 
 
-def hidden_paths() -> tuple[Path, ...]:
-    """Folders the sandbox must never see: sources with solutions, references, hidden tests."""
-    root = PROJECT_ROOT
-    # .git too: committed hidden tests and solutions can be read back from its objects.
-    candidates = [SOURCE_ROOT, HIDDEN_ROOT, root / "assignments", root / "autograder" / "hidden", root / "solutions",
-                  root / "tests", root / "benchmarks", *git_dirs(root)]
-    try:
-        import solutions
-
-        candidates.extend(Path(p) for p in solutions.__path__)   # references kept elsewhere, too
-    except ImportError:
-        pass
-    folders = list(dict.fromkeys(p for p in candidates if p.is_dir()))
-    # A folder inside another hidden one is hidden with it (and could not be mounted over once its parent is).
-    return tuple(p for p in folders if not any(p != q and p.is_relative_to(q) for q in folders))
-
-
-def git_dirs(root: Path) -> list[Path]:
-    """The checkout's git folders. In a git worktree ``.git`` is a file (``gitdir: <path>``):
-    then that folder and the repository's common folder (its ``commondir``) hold the objects."""
-    dot_git = root / ".git"
-    if not dot_git.is_file():
-        return [dot_git]
-    text = dot_git.read_text(errors="replace").strip()
-    if not text.startswith("gitdir:"):
-        return []
-    gitdir = (root / text.removeprefix("gitdir:").strip()).resolve()
-    common = gitdir / "commondir"
-    found = [gitdir]
-    if common.is_file():
-        found.append((gitdir / common.read_text().strip()).resolve())
-    return found
-
-
 def available() -> list[str]:
     """Assignments with a source notebook and hidden tests."""
     return sorted(p.name for p in HIDDEN_ROOT.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))
                   and any((SOURCE_ROOT / p.name).glob("*.ipynb")))
 
 
+def sandbox_libraries(config: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A grading.toml's [sandbox] table: (preload, libraries student code may import). ``libraries``
+    adds to ``preload`` what is imported but not worth preloading; together they decide which installed
+    distributions exist in the sandbox (sandbox/view.py)."""
+    table = config.get("sandbox", {})
+    preload = tuple(str(n) for n in table.get("preload", []))
+    return preload, tuple(dict.fromkeys(preload + tuple(str(n) for n in table.get("libraries", []))))
+
+
 def known_preload() -> tuple[str, ...]:
     """Every library some assignment's grading.toml preloads: the trusted list a notebook graded
     or checked on its own may select from (``warm.notebook_preload``)."""
-    names = []
+    return _known(0)
+
+
+def known_libraries() -> tuple[str, ...]:
+    """Every library some assignment lets its student code import: the view of `learnathon check`,
+    which does not know which assignment a notebook belongs to."""
+    return _known(1)
+
+
+def _known(which: int) -> tuple[str, ...]:
+    names: list[str] = []
     for name in available():
         toml = HIDDEN_ROOT / name / "grading.toml"
         if toml.is_file():
-            names += [str(n) for n in tomllib.loads(toml.read_text()).get("sandbox", {}).get("preload", [])]
+            names += sandbox_libraries(tomllib.loads(toml.read_text()))[which]
     return tuple(dict.fromkeys(names))
 
 
@@ -145,7 +131,7 @@ def load(name: str) -> Assignment:
         raise UnknownAssignment(f"unknown assignment {name!r} (available: {', '.join(available())})")
     config = tomllib.loads((hidden_dir / "grading.toml").read_text()) if (hidden_dir / "grading.toml").exists() else {}
     defaults = config.get("defaults", {})
-    preload = tuple(str(name) for name in config.get("sandbox", {}).get("preload", []))
+    preload, libraries = sandbox_libraries(config)
     files = tuple(sorted(p for p in source_dir.iterdir() if p.is_file() and p.suffix != ".ipynb"
                          and p.name != "__init__.py" and not p.name.startswith(".")))
     specs = []
@@ -154,7 +140,7 @@ def load(name: str) -> Assignment:
         if not tests.exists():
             raise UnknownAssignment(f"{notebook.name} has no hidden tests ({tests} is missing)")
         settings = {**defaults, **config.get("notebooks", {}).get(notebook.stem, {})}
-        specs.append(NotebookSpec(name, notebook.stem, notebook, tests, files, settings, preload))
+        specs.append(NotebookSpec(name, notebook.stem, notebook, tests, files, settings, preload, libraries))
     if not specs:
         raise UnknownAssignment(f"assignment {name!r} has no notebooks in {source_dir}")
     return Assignment(name, source_dir, tuple(specs), files, config.get("demo", {}))

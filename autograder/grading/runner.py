@@ -299,7 +299,7 @@ def _run_pytest(spec: NotebookSpec, targets: list[str], plugin) -> tuple[int, st
 
 
 def grade_notebook(spec: NotebookSpec, submission: Path | bytes | dict, *, slot: int | None = None,
-                   student: str | None = None, hide: tuple[Path, ...] = (), seed: int | None = None,
+                   student: str | None = None, seed: int | None = None,
                    only: tuple[str, ...] = (), preload: tuple[str, ...] | None = None) -> NotebookReport:
     """Grade one submitted notebook: read, run isolated, test. Never raises for student faults;
     raises ``GraderError`` when the grading machine failed (the sandbox could not start).
@@ -319,9 +319,9 @@ def grade_notebook(spec: NotebookSpec, submission: Path | bytes | dict, *, slot:
         tests = run_hidden_tests(spec, UnreadableSession(str(exc)), seed=seed, only=only, timings=timings)
         return NotebookReport(spec.assignment, spec.name, tests, error=str(exc), student=student,
                               seconds=round(time.monotonic() - started, 3), timings=finished(timings))
-    launcher.ensure_reachable()      # a machine problem is the grader's (GraderError), never the student's
+    launcher.ensure_reachable(spec.libraries)   # a machine problem is the grader's (GraderError), never the student's
     try:
-        config = spec.session_config(slot=slot, hide=hide)
+        config = spec.session_config(slot=slot)
         if preload is not None:
             config = dataclasses.replace(config, preload=preload)
         with StudentSession(cells, config) as session:

@@ -9,7 +9,7 @@ from ..intake.notebook import plan_cells
 from ..sandbox.host import notebook_preload
 from ..sandbox.session import SessionConfig, StudentSession, prestart
 from ..terminal import printable
-from .discovery import hidden_paths, known_preload
+from .discovery import known_libraries, known_preload
 
 
 @dataclasses.dataclass
@@ -51,7 +51,7 @@ def check_notebook(path: Path, *, cell_timeout: float = 120.0) -> CheckReport:
     """Run the notebook as it is, in the sandbox, and report its visible-test cells."""
     # The sandbox starts loading what the notebook imports (among the libraries the assignments
     # declare) while the notebook is read and checked.
-    config = SessionConfig(cell_timeout=cell_timeout, total_timeout=cell_timeout * 5, hide=hidden_paths(),
+    config = SessionConfig(cell_timeout=cell_timeout, total_timeout=cell_timeout * 5, libraries=known_libraries(),
                            preload=notebook_preload(known_preload(), path))
     prestart(config)
     cells = plan_cells(path, path)   # its own metadata says which cells are tests

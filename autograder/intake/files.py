@@ -266,3 +266,49 @@ def student_id_problem(name: str) -> str | None:
         return (f"the folder name {printable(name)} contains control characters or text-direction overrides, "
                 "so it cannot be a student id: rename the folder to the student's id and rerun")
     return None
+
+
+MAX_UPLOAD_FILES = 1000
+MAX_UPLOAD_DEPTH = 16
+
+
+def upload_files(root: Path, *, max_files: int = MAX_UPLOAD_FILES, max_depth: int = MAX_UPLOAD_DEPTH
+                 ) -> tuple[list[tuple[str, Path]], list[str]]:
+    """(name relative to ``root``, path) of the files of an upload folder (a Gradescope submission, in
+    name order), and a note (names escaped for the terminal) for everything left out: symbolic links,
+    folders nested more than ``max_depth`` deep, entries past ``max_files``, folders that cannot be
+    listed. Walked without recursion and without following links; the files are read later with
+    ``read_regular_file``, which judges each on its opened descriptor."""
+    from ..terminal import printable
+
+    files: list[tuple[str, Path]] = []
+    notes: list[str] = []
+    pending: list[tuple[Path, str, int]] = [(root, "", 0)] if root.is_dir() and not root.is_symlink() else []
+    seen = 0
+    while pending:
+        folder, prefix, depth = pending.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = []
+                for entry in listing:
+                    seen += 1
+                    if seen > max_files:
+                        notes.append(f"more than {max_files} files and folders in the upload; the rest was not read")
+                        pending.clear()
+                        break
+                    entries.append(entry)
+        except OSError as exc:
+            notes.append(f"{printable(prefix or '.')}: cannot be listed ({exc.strerror})")
+            continue
+        for entry in sorted(entries, key=lambda e: e.name, reverse=True):
+            name = prefix + entry.name
+            if entry.is_symlink():
+                notes.append(f"{printable(name)}: a symbolic link, not read")
+            elif entry.is_dir(follow_symlinks=False):
+                if depth + 1 > max_depth:
+                    notes.append(f"{printable(name)}/: folders nested more than {max_depth} deep, not read")
+                else:
+                    pending.append((Path(entry.path), name + "/", depth + 1))
+            else:
+                files.append((name, Path(entry.path)))
+    return sorted(files), notes

@@ -5,20 +5,21 @@ visible tests, locked setup or skipped demonstrations is decided by the instruct
 notebook (matched by nbgrader grade_id), and locked cells get the source's text back.
 
 The file is read through ``intake`` (one regular file, size-capped, decided on the opened
-descriptor), parsed with caps (no 5,000-digit integers, no NaN tokens, no nesting past the
-stack), and its structure is type-checked at every level before use: a field of the wrong type
-(cell metadata that is a list, a grade_id that is a number, tags that are a string) is treated
-as absent, so the cell is the student's own code and nothing the student wrote decides its role.
+descriptor), parsed by the one capped JSON reader (``inputs.parse_json``: no 5,000-digit integers,
+no NaN tokens, at most 100 levels of nesting), and its structure is type-checked at every level
+before use: a field of the wrong type (cell metadata that is a list, a grade_id that is a number,
+tags that are a string) is treated as absent, so the cell is the student's own code and nothing
+the student wrote decides its role.
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
 
 from .cells import Cell
 from .files import MAX_NOTEBOOK_BYTES, SubmissionError, read_regular_file
+from .inputs import JsonRefused, parse_json
 
 __all__ = ["SubmissionError", "read_json_notebook", "parse_notebook", "validated_notebook", "raw_cells",
            "instructor_copy_reason", "SOLUTION_DELIMITER",
@@ -30,7 +31,6 @@ MAX_CELLS = 20_000
 # No honest notebook is near either limit.
 MAX_CELL_CODE_CHARS = 2 * 1024 * 1024
 MAX_CODE_CHARS = 4 * 1024 * 1024
-MAX_INT_DIGITS = 100
 SKIP_TAG = "learnathon:skip-when-grading"
 # nbgrader's solution delimiters: only the instructor's source notebook has them (generate_assignment
 # removes them from the released copy, and a student has no reason to type them).
@@ -38,49 +38,23 @@ SOLUTION_DELIMITER = re.compile(r"^[ \t]*#+[ \t]*(BEGIN|END) (SOLUTION|HIDDEN TE
 CELL_TYPES = ("code", "markdown", "raw")
 
 
-class _Refused(ValueError):
-    pass
-
-
-def _int(digits: str) -> int:
-    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
-        raise _Refused(f"a number with {len(digits)} digits")
-    return int(digits)
-
-
-def _float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise _Refused(f"the number {text[:20]} is out of range")
-    return value
-
-
-def _constant(name: str):
-    raise _Refused(f"{name} is not a JSON value")
-
-
 def parse_notebook(raw: bytes) -> dict:
-    """The JSON object of a notebook file's bytes, or ``SubmissionError`` saying what is wrong with it."""
+    """The JSON object of a notebook file's bytes, or ``SubmissionError`` saying what is wrong with it.
+    Parsed by the one capped JSON reader (``inputs.parse_json``)."""
     if len(raw) == 0:
         raise SubmissionError("the notebook file is empty (0 bytes): was it saved before submitting?")
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SubmissionError(f"the notebook file is not UTF-8 text (bad byte at position {exc.start}); "
-                              "it may be damaged or not a notebook") from None
-    try:
-        data = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
-    except json.JSONDecodeError as exc:
-        # An unterminated string runs to the end of the text: cut off inside a cell's source.
-        truncated = exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated string")
-        where = "it ends too early (truncated?)" if truncated else f"line {exc.lineno}, column {exc.colno}"
-        raise SubmissionError(f"the notebook file is not valid JSON ({exc.msg}; {where}); "
-                              "open it in Jupyter, save it and submit again") from None
-    except _Refused as exc:
-        raise SubmissionError(f"the notebook file is not a notebook Jupyter writes ({exc}); "
-                              "open it in Jupyter, save it and submit again") from None
-    except RecursionError:
-        raise SubmissionError("the notebook file is nested too deeply to be a notebook; "
+        data = parse_json(raw)
+    except JsonRefused as exc:
+        if exc.kind == "encoding":
+            raise SubmissionError(f"the notebook file is {exc.reason}; it may be damaged or not a notebook") from None
+        if exc.kind == "syntax":
+            raise SubmissionError(f"the notebook file is not valid JSON{exc.reason[len('invalid JSON'):]}; "
+                                  "open it in Jupyter, save it and submit again") from None
+        if exc.kind == "depth":
+            raise SubmissionError(f"the notebook file is nested too deeply to be a notebook ({exc.reason}); "
+                                  "open it in Jupyter, save it and submit again") from None
+        raise SubmissionError(f"the notebook file is not a notebook Jupyter writes ({exc.reason}); "
                               "open it in Jupyter, save it and submit again") from None
     if not isinstance(data, dict):
         raise SubmissionError("the notebook file is JSON but not a notebook (no top-level object)")

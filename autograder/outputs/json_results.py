@@ -5,6 +5,7 @@ import json
 from collections.abc import Callable
 
 from ..results.records import StudentResult
+from ..terminal import say
 from .base import ClassRun, Output, Stage
 
 
@@ -12,7 +13,7 @@ class JsonResults(Output):
     name = "json"
     stage = Stage.SHOW
 
-    def __init__(self, echo: Callable[[str], None] = print):
+    def __init__(self, echo: Callable[[str], None] = say):
         self.echo = echo
 
     def end(self, results: list[StudentResult], run: ClassRun) -> None:

@@ -1,18 +1,18 @@
 """Progress: each result as it arrives, with how many of the run are done ("[3/40] ada: ...")."""
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 
 from ..results.records import StudentResult
 from ..results.summary import progress_line
+from ..terminal import warn
 from .base import ClassRun, Output, Stage
 
 Notify = Callable[[StudentResult, int, int], None]   # (result, how many done, how many in the run)
 
 
 def print_line(result: StudentResult, index: int, total: int) -> None:
-    print(progress_line(result, index, total), file=sys.stderr, flush=True)
+    warn(progress_line(result, index, total))
 
 
 class Progress(Output):

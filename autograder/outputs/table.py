@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from ..results.records import StudentResult
 from ..results.summary import summary_table
+from ..terminal import say
 from .base import ClassRun, Output, Stage
 
 
@@ -12,7 +13,7 @@ class SummaryTable(Output):
     name = "summary"
     stage = Stage.SHOW
 
-    def __init__(self, echo: Callable[[str], None] = print):
+    def __init__(self, echo: Callable[[str], None] = say):
         self.echo = echo
 
     def end(self, results: list[StudentResult], run: ClassRun) -> None:

@@ -3,6 +3,7 @@ feedback upload expects them, and its grade import format."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import ClassVar
 
 
@@ -30,13 +31,34 @@ class GradeRow:
     platform: str = ""         # which platform the id and name are of ("" for a student none collected)
 
 
+@dataclasses.dataclass(frozen=True)
+class Enrolled:
+    """A student of the platform's own class list (``--roster``)."""
+    platform_id: str
+    name: str                  # as the platform's list shows it (Canvas: the sortable name "Okafor, Ben")
+    token: str                 # the name as the platform writes it into download file names
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassList:
+    """The platform's own list of the class (Canvas: its gradebook export), by platform id."""
+    source: str
+    students: dict[str, Enrolled]
+
+
 class Platform:
     name: ClassVar[str] = ""
     title: ClassVar[str] = ""
+    roster_help: ClassVar[str] = ""    # what --roster takes for this platform ("" : not supported)
 
-    def parse(self, member: str) -> Upload | str:
-        """The upload a member of the download is, or why the name does not follow the platform's pattern."""
+    def parse(self, member: str, class_list: ClassList | None = None) -> Upload | str:
+        """The upload a member of the download is, or why it is not one (a name outside the platform's
+        pattern, a name with two readings that ``class_list`` does not decide, ...)."""
         raise NotImplementedError
+
+    def read_class_list(self, path: Path) -> ClassList:
+        """The platform's own class list (``--roster``); ``ValueError`` when it cannot be read."""
+        raise ValueError(f"--roster is not supported for {self.title}")
 
     def feedback_member(self, keys: dict, filename: str) -> str:
         """Where a feedback file goes in the feedback upload zip, given the ``keys`` the student's upload was

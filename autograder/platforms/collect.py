@@ -23,9 +23,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..admin.course import Course, open_course
+from ..intake.inputs import InputError, read_json_file
+from ..intake.zips import Member, read_members
 from . import roster
-from .archive import Member, read_members
-from .base import Platform, Upload
+from .base import ClassList, Enrolled, Platform, Upload
 from .matching import Released, identify, released_notebooks
 
 
@@ -60,6 +61,7 @@ class CollectReport:
     mapping: Path
     manifest: Path
     notes: list[str] = dataclasses.field(default_factory=list)
+    not_uploaded: list[Enrolled] = dataclasses.field(default_factory=list)   # with --roster: no file placed
 
     @property
     def students(self) -> list[str]:
@@ -92,21 +94,25 @@ class Candidate:
         return (self.upload.order, self.member.modified or dt.datetime.min, self.member.name)
 
 
-def sort_members(platform: Platform, members: Iterable[Member], released: list[Released], staging: Path
-                 ) -> tuple[list[Candidate], list[Unplaced], list[str]]:
+def sort_members(platform: Platform, members: Iterable[Member], released: list[Released], staging: Path,
+                 class_list: ClassList | None = None) -> tuple[list[Candidate], list[Unplaced], list[str]]:
     """Each member placed as a candidate (its bytes staged in ``staging``, so a class's download is
     never held in memory at once) or listed with the reason; and notes on odd member names."""
-    candidates, unplaced, notes = [], [], []
+    candidates: list[Candidate] = []
+    unplaced: list[Unplaced] = []
+    notes: list[str] = []
     for number, member in enumerate(members):
         if member.note:
             notes.append(f"{member.name}: {member.note}")
         if member.refused:
             unplaced.append(Unplaced(member.name, member.refused))
             continue
-        upload = platform.parse(member.name)
+        upload = platform.parse(member.name, class_list)
         if isinstance(upload, str):
             unplaced.append(Unplaced(member.name, upload))
             continue
+        if class_list is not None and upload.platform_id not in class_list.students:
+            notes.append(f"{member.name}: user {upload.platform_id} is not in {class_list.source}")
         assert member.data is not None, "a member that is not refused carries its bytes"
         found = identify(member.data, upload.file_name, released)
         if found.notebook is None:
@@ -167,14 +173,21 @@ def write_submission(course: Course, assignment: str, student: str, files: list[
 
 
 def collect(*, course_dir: Path, assignment: str, platform: Platform, archive: Path,
-            mapping: Path | None = None) -> CollectReport:
+            mapping: Path | None = None, class_list: Path | None = None) -> CollectReport:
+    """``class_list``: the platform's own list of the class (``--roster``: Canvas's gradebook export), which
+    decides file names with two readings and names the students without an upload."""
     course = open_course(course_dir)
     released = released_notebooks(released_folder(course, assignment))
     mapping = Path(mapping) if mapping else roster.default_path(course.root, platform.name)
     known = roster.read(mapping, platform.name)
+    try:
+        listed = platform.read_class_list(Path(class_list)) if class_list is not None else None
+    except ValueError as exc:
+        raise CollectError(str(exc)) from None
     (course.root / ".learnathon").mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="collect-", dir=course.root / ".learnathon") as staging:
-        candidates, unplaced, notes = sort_members(platform, read_members(Path(archive)), released, Path(staging))
+        candidates, unplaced, notes = sort_members(platform, read_members(Path(archive)), released, Path(staging),
+                                                   listed)
         kept, superseded = latest_per_notebook(candidates)
         unplaced += superseded
         entries, new = assign_students(kept, known, platform.name)
@@ -194,7 +207,11 @@ def collect(*, course_dir: Path, assignment: str, platform: Platform, archive: P
     missing = [(student, sorted({r.filename for r in released} - {c.notebook.filename for c in files}))
                for student, files in sorted(by_student.items())]
     notes += [f"{student} submitted no {', '.join(names)}" for student, names in missing if names]
-    return CollectReport(placed, sorted(unplaced, key=lambda u: u.member), new, mapping, manifest, notes)
+    uploaded = {p.platform_id for p in placed}
+    not_uploaded = [] if listed is None else sorted(
+        (e for e in listed.students.values() if e.platform_id not in uploaded), key=lambda e: e.name.casefold())
+    return CollectReport(placed, sorted(unplaced, key=lambda u: u.member), new, mapping, manifest, notes,
+                         not_uploaded)
 
 
 def write_manifest(course: Course, assignment: str, platform: str, archive: Path, placed: list[Placed],
@@ -202,7 +219,7 @@ def write_manifest(course: Course, assignment: str, platform: str, archive: Path
     """What export-grades and feedback-archive need later (platform ids, the download's names), and
     the record of this collect. Students collected by an earlier download keep their entries."""
     path = manifest_path(course, assignment, platform)
-    old = json.loads(path.read_text()) if path.is_file() else {}
+    old = _read_manifest_file(path) if path.is_file() else {}
     students = old.get("students", {})
     for p in placed:
         record = students.setdefault(p.student, {})
@@ -230,4 +247,22 @@ def read_manifest(course: Course, assignment: str, platform: str) -> dict:
     if not path.is_file():
         raise CollectError(f"{assignment} was not collected from {platform} in this course (no {path}): "
                            f"run `learnathon collect {assignment} --from {platform} ARCHIVE` first")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return _read_manifest_file(path)
+
+
+def _read_manifest_file(path: Path) -> dict:
+    """A manifest this command wrote, read as any file from outside (it lives in the course folder):
+    JSON through the capped reader, and the fields later stages use type-checked."""
+    try:
+        data = read_json_file(path)
+    except InputError as exc:
+        raise CollectError(f"the collect record is damaged: {exc}; collect the download again") from None
+    students = data.get("students") if isinstance(data, dict) else None
+    if not isinstance(students, dict) or not all(
+            isinstance(s, dict) and isinstance(s.get("platform_id"), str) and isinstance(s.get("name"), str)
+            and isinstance(s.get("files"), dict)
+            and all(isinstance(f, dict) and isinstance(f.get("keys"), dict) for f in s["files"].values())
+            for s in students.values()):
+        raise CollectError(f"the collect record {path} is damaged (its students are not as collect writes them); "
+                           "collect the download again")
+    return data

@@ -2,13 +2,12 @@
 grade import file, or a plain CSV."""
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
-import io
 from pathlib import Path
 
 from ..admin.course import Course, open_course
+from ..csvfiles import write_csv
 from ..results.gradebook import open_gradebook
 from . import PLATFORMS, roster
 from .base import GradeRow, Platform, points
@@ -97,11 +96,5 @@ def export_grades(*, course_dir: Path, assignment: str, to: str, out: Path, plat
         stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
         header, body = platform.grade_table(rows, assignment=assignment, platform_assignment=platform_assignment,
                                             exported_at=stamp)
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(body)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text.getvalue(), encoding="utf-8")
+    write_csv(Path(out), header, body)
     return rows

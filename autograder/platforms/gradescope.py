@@ -11,7 +11,6 @@ the image grades exactly what a local run grades. ``LEARNATHON_GRADESCOPE_ROOT``
 from __future__ import annotations
 
 import argparse
-import shutil
 import stat
 import sys
 import tempfile
@@ -19,6 +18,7 @@ import zipfile
 from pathlib import Path
 
 from ..grading import discovery as registry
+from ..terminal import guarded_streams
 
 TORCH = "torch==2.13.0"     # as the Makefile: the CPU build, installed before the project
 PACKAGE = "learnathon"      # the project's folder inside source/
@@ -30,8 +30,8 @@ SETUP_SH = f"""\
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-# python3.11 (the project needs >= 3.11); util-linux gives the sandbox unshare/setpriv.
-apt-get install -y --no-install-recommends python3.11 python3.11-venv util-linux
+# python3.11 (the project needs >= 3.11); bubblewrap builds the sandbox's root (only what student code needs).
+apt-get install -y --no-install-recommends python3.11 python3.11-venv bubblewrap
 python3.11 -m venv /autograder/venv
 /autograder/venv/bin/pip install --upgrade pip
 /autograder/venv/bin/pip install {TORCH} --index-url https://download.pytorch.org/whl/cpu
@@ -108,37 +108,41 @@ def build_zip(assignment: str, out: Path) -> Path:
     return out
 
 
+MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+
+
 def place_submission(spec: registry.Assignment, submission: Path, into: Path) -> list[str]:
     """Copy the submitted notebooks into ``into`` under the released names (matched by content, as
-    `collect` does); return notes on files that were not used."""
-    import json
+    `collect` does); return notes on files that were not used. The upload is hostile input: walked
+    without following links and bounded (``intake.files.upload_files``), each file read as one regular
+    file of at most 64 MB and parsed by the one capped JSON reader, so no file of it can stop the run."""
+    from ..intake.files import SubmissionError, read_regular_file, upload_files
+    from ..terminal import printable
+    from .matching import Released, identify, released
 
-    from .matching import Released, identify, notebook_ids
-
-    released = [Released(nb.filename, notebook_ids(json.loads(nb.source.read_text(encoding="utf-8"))))
-                for nb in spec.notebooks]
-    notes: list[str] = []
-    chosen: dict = {}
-    files = sorted(p for p in submission.rglob("*") if p.is_file()
-                   and not p.is_symlink()) if submission.is_dir() else []
-    for path in files:
-        rel = path.relative_to(submission).as_posix()
-        if path.stat().st_size > 64 * 1024 * 1024:
-            notes.append(f"{rel}: larger than 64 MB, not graded")
+    known = [Released(nb.filename, released(nb.source).grade_ids) for nb in spec.notebooks]
+    files, notes = upload_files(submission)
+    chosen: dict[str, tuple[str, bytes]] = {}
+    for rel, path in files:
+        shown = printable(rel)
+        try:
+            data = read_regular_file(path, max_bytes=MAX_UPLOAD_BYTES, what=shown)
+        except SubmissionError as exc:
+            notes.append(f"{shown}: {exc}")
             continue
-        found = identify(path.read_bytes(), path.name, released)
+        found = identify(data, path.name, known)
         if found.notebook is None:
-            notes.append(f"{rel}: {found.how}")
+            notes.append(f"{shown}: {printable(found.how)}")
             continue
         name = found.notebook.filename
-        if name in chosen and chosen[name].name == name:     # the file under the released name wins
-            notes.append(f"{rel}: another copy of {name}; {chosen[name].relative_to(submission)} was graded")
+        if name in chosen and Path(chosen[name][0]).name == name:     # the file under the released name wins
+            notes.append(f"{shown}: another copy of {name}; {printable(chosen[name][0])} was graded")
             continue
         if name in chosen:
-            notes.append(f"{chosen[name].relative_to(submission).as_posix()}: another copy of {name}; {rel} was graded")
-        chosen[name] = path
-    for name, path in chosen.items():
-        shutil.copyfile(path, into / name)
+            notes.append(f"{printable(chosen[name][0])}: another copy of {name}; {shown} was graded")
+        chosen[name] = (rel, data)
+    for name, (_, data) in chosen.items():
+        (into / name).write_bytes(data)
     return notes
 
 
@@ -148,6 +152,7 @@ def run(assignment: str, root: Path) -> int:
     the instructor reruns, rather than a zero)."""
     from ..classrun.autograde import Submission, grade_student, graded
     from ..outputs.gradescope import write_results_json
+    from ..terminal import printable, say, warn
 
     spec = registry.load(assignment)
     results = root / "results"
@@ -155,17 +160,15 @@ def run(assignment: str, root: Path) -> int:
         folder = Path(tmp) / "submission" / assignment
         folder.mkdir(parents=True)
         notes = place_submission(spec, root / "submission", folder)
-        # results/ and the submission folder are hidden from the sandbox too: student code can neither
-        # read nor forge what Gradescope will show.
-        hide = tuple(p for p in (results, root / "submission") if p.is_dir())
-        result = graded(Submission("submission", folder, ""),
-                        lambda: grade_student(spec, folder, "submission", hide=hide))
+        # The sandbox's root holds nothing of /autograder but the libraries of the venv (sandbox/view.py):
+        # student code can neither read the source, the submission nor results/, nor forge what Gradescope shows.
+        result = graded(Submission("submission", folder, ""), lambda: grade_student(spec, folder, "submission"))
     if result.not_graded:
-        print(f"learnathon: NOT GRADED, the grading machine failed: {result.not_graded}", file=sys.stderr)
+        warn(f"learnathon: NOT GRADED, the grading machine failed: {printable(result.not_graded)}")
         return 1
     path = results / "results.json"
     write_results_json(result, path, tuple(notes))
-    print(f"learnathon: {result.score:g} / {result.max_score:g} points; results in {path}")
+    say(f"learnathon: {result.score:g} / {result.max_score:g} points; results in {path}")
     return 0
 
 
@@ -176,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     go.add_argument("assignment")
     go.add_argument("--root", type=Path, default=Path("/autograder"))
     args = parser.parse_args(argv)
-    return run(args.assignment, args.root)
+    with guarded_streams():
+        return run(args.assignment, args.root)
 
 
 if __name__ == "__main__":

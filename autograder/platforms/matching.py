@@ -3,10 +3,10 @@ it carries, whatever the student renamed the file to."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from pathlib import Path
 
+from ..intake.inputs import JsonRefused, parse_json
 from ..intake.notebook import SubmissionError, grade_id, raw_cells
 
 # What platforms and browsers append to a re-uploaded or re-downloaded file name.
@@ -29,24 +29,29 @@ def notebook_ids(data: dict) -> frozenset[str]:
     return frozenset(gid for cell in raw_cells(data) if (gid := grade_id(cell)))
 
 
+def released(path: Path) -> Released:
+    """A released (or source) notebook of the instructor's, by its cell ids."""
+    parsed = parse_notebook(path.read_bytes())
+    if isinstance(parsed, str):
+        raise ValueError(f"{path}: {parsed}")
+    return Released(path.name, notebook_ids(parsed))
+
+
 def released_notebooks(folder: Path) -> list[Released]:
     """The notebooks of a released assignment folder (nbgrader's release/<assignment>/)."""
-    found = []
-    for path in sorted(folder.glob("*.ipynb")):
-        found.append(Released(path.name, notebook_ids(json.loads(path.read_text(encoding="utf-8")))))
-    return found
+    return [released(path) for path in sorted(folder.glob("*.ipynb"))]
 
 
 def parse_notebook(data: bytes) -> dict | str:
-    """The notebook's JSON, or why these bytes are not a notebook."""
+    """The notebook's JSON (read by the one capped JSON reader), or why these bytes are not a notebook."""
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return "not a notebook (binary or not UTF-8 text)"
-    try:
-        parsed = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return f"not a readable notebook (invalid JSON: {exc.msg} at line {exc.lineno})"
+        parsed = parse_json(data)
+    except JsonRefused as exc:
+        if exc.kind == "encoding":
+            return "not a notebook (binary or not UTF-8 text)"
+        if exc.kind == "syntax":
+            return f"not a readable notebook: {exc.reason}"
+        return f"not a notebook Jupyter writes ({exc.reason})"
     if not isinstance(parsed, dict):
         return "not a notebook (JSON without a top-level object)"
     try:

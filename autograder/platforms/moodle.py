@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from .base import GradeRow, Platform, Upload, points
+from .base import ClassList, GradeRow, Platform, Upload, points
 
 FOLDER = re.compile(r"^(?P<name>[^_]*)_(?P<id>\d+)_"
                     r"(?P<plugin>assign(?:submission|feedback)_[A-Za-z0-9]+)_?(?P<rest>.*)$")
@@ -32,7 +32,7 @@ class Moodle(Platform):
     name = "moodle"
     title = "Moodle"
 
-    def parse(self, member: str) -> Upload | str:
+    def parse(self, member: str, class_list: ClassList | None = None) -> Upload | str:
         first, _, below = member.partition("/")
         match = FOLDER.match(first)
         if not match:

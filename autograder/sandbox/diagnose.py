@@ -19,6 +19,7 @@ from ..grading import discovery
 from ..intake.cells import Cell
 from . import host as warm
 from . import launcher
+from . import view as views
 from .session import SessionConfig, StudentSession
 
 
@@ -64,16 +65,7 @@ PROBE = textwrap.dedent('''
     except OSError:
         interfaces = [name for _, name in socket.if_nameindex()]
         finding("no network", interfaces == ["lo"], f"network interfaces: {interfaces}")
-    seen = []
-    for folder in HIDDEN:
-        try:
-            os.listdir(folder)
-            seen.append(folder)
-        except FileNotFoundError:
-            pass
-        except PermissionError:
-            pass
-    finding("hidden files", not seen, "can list " + ", ".join(seen) if seen else f"{len(HIDDEN)} folders hidden")
+    TREE = visible_tree()
     def unescape(field):
         return field.encode().decode("unicode_escape").encode("latin-1").decode()
     writable = sorted({unescape(line.split()[4]) for line in open("/proc/self/mountinfo")
@@ -90,6 +82,18 @@ PROBE = textwrap.dedent('''
             else "shares System V shared memory and message queues with the grading machine")
     visible = [p for p in os.listdir("/proc") if p.isdigit()]
     finding("process namespace", len(visible) < 10, f"sees {len(visible)} processes")
+    extra = []
+    for fd in os.listdir("/proc/self/fd"):
+        if int(fd) in (0, 1, 2, *CHANNEL):
+            continue
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue                   # the listing's own descriptor, closed by now
+        if not target.startswith(os.getcwd() + "/"):    # the run's own files (IPython's history) are its own
+            extra.append(f"{fd} -> {target}")
+    finding("no inherited handles", not extra, f"open descriptors besides its channel: {extra}" if extra
+            else "only its channel, output and own files are open")
 ''')
 
 FIXES = {
@@ -98,7 +102,8 @@ FIXES = {
     "interpreter": "make the interpreter runnable by other users (chmod o+rx on it and its folders)",
     "installed packages": "make those folders readable by other users (chmod -R o+rX), or reinstall with umask 022",
     "libraries": "install the missing libraries into the grader's environment, readable by other users",
-    "hidden files": "this is a bug of the grader: report it",
+    "allowlist root": "this is a bug of the grader: report it",
+    "no inherited handles": "this is a bug of the grader: report it",
     "read-only host": "this is a bug of the grader: report it",
 }
 
@@ -107,21 +112,43 @@ def live_findings(libraries: list[str], *, slot: int | None = None) -> list[Find
     """Start a cold sandbox and look around from inside it."""
     slot = launcher.process_slot() if slot is None else slot
     limits = launcher.Limits()
-    hidden = discovery.hidden_paths()
     header = (f"EXPECTED_UID, EXPECTED_PREFIX = {launcher.BASE_UID + slot}, {sys.prefix!r}\n"
-              f"LIBRARIES, HIDDEN = {libraries!r}, {[str(p) for p in hidden]!r}\n"
+              f"LIBRARIES = {libraries!r}\n"
               f"DISK_MB, HOST_IPC = {limits.disk_mb}, {os.stat('/proc/self/ns/ipc').st_ino}\n")
     config = SessionConfig(cell_timeout=120, call_timeout=30, total_timeout=300, limits=limits, slot=slot,
-                           hide=hidden, warm=False)
+                           libraries=tuple(libraries), warm=False)
     try:
-        with StudentSession([Cell(0, header + PROBE)], config) as session:
+        with StudentSession([Cell(0, header + views.WALK + CHANNEL_PROBE + PROBE)], config) as session:
             outcome = session.start()[0]
             if not outcome.ok:
                 return [Finding("sandbox starts", False, f"the probe failed in the sandbox: {outcome.error}")]
             found = [Finding(*item) for item in session.get("FINDINGS")]
+            tree = session.get("TREE") if launcher.namespaces_available() else None
     except GraderError as exc:
         return [Finding("sandbox starts", False, str(exc))]
+    found.append(allowlist_finding(tree, tuple(libraries)))
     return [Finding("sandbox starts", True, "the worker runs as the sandbox's user"), *found]
+
+
+# The worker's channel: the two descriptors the worker reads and writes (main.Worker), found from inside.
+CHANNEL_PROBE = textwrap.dedent('''
+    import gc as _gc
+    CHANNEL = next(((o.fd_in, o.fd_out) for o in _gc.get_objects() if type(o).__name__ == "Worker"), (-1, -1))
+''')
+
+
+def allowlist_finding(tree: list[str] | None, libraries: tuple[str, ...]) -> Finding:
+    """The whole tree the run saw against the allowlist root (``view.expected_tree``), exactly."""
+    view = launcher.view_for(libraries)
+    if tree is None or view is None:
+        return Finding("allowlist root", False, "needs root and bubblewrap")
+    expected = views.expected_tree(view, [p.split("/")[2] for p in tree if p.startswith("/scratch/")])
+    extra, missing = sorted(set(tree) - expected), sorted(expected - set(tree))
+    if not extra and not missing:
+        return Finding("allowlist root", True, f"exactly the {len(expected)} allowed paths exist "
+                                               f"({len(view.distributions)} distributions)")
+    return Finding("allowlist root", False, f"sees {len(extra)} paths not on the allowlist (e.g. {extra[:3]}) and "
+                                            f"misses {len(missing)} (e.g. {missing[:3]})")
 
 
 def assignment_libraries() -> list[str]:
@@ -129,7 +156,7 @@ def assignment_libraries() -> list[str]:
     names = list(warm.GENERIC_PRELOAD)
     for name in discovery.available():
         try:
-            names += [library for spec in discovery.load(name).notebooks for library in spec.preload]
+            names += [library for spec in discovery.load(name).notebooks for library in spec.libraries]
         except (discovery.UnknownAssignment, OSError, ValueError):
             continue    # a broken assignment is reported by the commands that use it
     return list(dict.fromkeys(names))
@@ -143,19 +170,19 @@ def check(echo) -> bool:
         echo(f"  {'yes' if p.active else 'NO ':<4} {p.name:<24} {p.detail}")
         ok &= p.active
     if launcher.namespaces_available():
-        for problem in launcher.reach_problems():
+        for problem in launcher.reach_problems(tuple(assignment_libraries())):
             echo(f"  {'NO':<4} {'reachable':<24} {problem}")
             ok = False
     findings = live_findings(assignment_libraries())
     echo("Checked from inside a real sandbox (cold start, as the sandbox's user):")
     for f in findings:
-        if not launcher.namespaces_available() and f.name in ("unprivileged user", "no network", "hidden files",
+        if not launcher.namespaces_available() and f.name in ("unprivileged user", "no network", "allowlist root",
                                                               "read-only host", "bounded disk", "own IPC namespace",
                                                               "process namespace"):
             continue   # already reported missing above; only what must work everywhere is checked
         echo(f"  {'ok' if f.ok else 'FAIL':<4} {f.name:<24} {f.detail}")
         if not f.ok:
-            echo(f"  {'':<4} {'':<24} fix: {FIXES.get(f.name, 'run as root with util-linux unshare')}")
+            echo(f"  {'':<4} {'':<24} fix: {FIXES.get(f.name, 'run as root with bubblewrap installed')}")
         ok &= f.ok
     echo("Every protection holds." if ok else "The sandbox does NOT give every protection here: see NO and FAIL above.")
     return ok

@@ -17,13 +17,14 @@ import json
 import os
 import shutil
 import socket
+import subprocess
 import tempfile
 from pathlib import Path
 
 from ..errors import GraderError
 from . import launcher
 
-ZYGOTE = Path(__file__).parent / "worker" / "zygote.py"
+ZYGOTE = "zygote.py"        # in the worker's folder (sandbox/view.py binds it into the sandbox)
 # The host itself runs no student code; its limits only bound the grader's own mistakes.
 ZYGOTE_LIMITS = launcher.Limits(memory_mb=8192, cpu_seconds=10**6, max_processes=4096, max_open_files=1024)
 # Libraries every worker needs, whatever the assignment declares in its grading.toml.
@@ -34,9 +35,12 @@ class ZygoteError(GraderError):
     """The sandbox host did not start or stopped: a problem of the grading machine."""
 
 
-def start_failure(log: str) -> str:
+def start_failure(log: str, libraries: tuple[str, ...] = ()) -> str:
     """Why the sandbox host did not start, what to do about it, and its own last words."""
-    problems = launcher.reach_problems() if launcher.namespaces_available() else []
+    try:
+        problems = launcher.reach_problems(libraries)
+    except GraderError as exc:
+        problems = [str(exc)]
     lines = ["the grading sandbox did not start."]
     lines += [f"  - {problem}" for problem in problems]
     lines.append(launcher.CHECK_HINT)
@@ -67,9 +71,9 @@ class Zygote:
     processes start.
     """
 
-    def __init__(self, *, slot: int, hide: tuple[Path, ...], workdir: Path, preload: tuple[str, ...] = (),
-                 addresses: tuple[Path, ...] = ()):
-        self.slot, self.hide = slot, tuple(hide)
+    def __init__(self, *, slot: int, libraries: tuple[str, ...], workdir: Path, preload: tuple[str, ...] = (),
+                 addresses: tuple[Path, ...] = (), slots: tuple[int, ...] = ()):
+        self.slot, self.libraries = slot, tuple(libraries)
         self.uid = launcher.BASE_UID + slot if launcher.namespaces_available() else None
         self.stopped = False
         if not addresses:
@@ -77,20 +81,23 @@ class Zygote:
             theirs = [pair]
         else:
             ours, theirs = None, [socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in addresses]
-        self.control = ours
+        self.control: socket.socket | None = ours
+        self.process: subprocess.Popen | None = None
         try:
             workdir.mkdir(parents=True, exist_ok=True)
             for listener, address in zip(theirs, addresses):
                 listener.bind(str(address))
                 listener.listen(1)
             fds = tuple(t.fileno() for t in theirs)
-            self.process = launcher.launch(
-                launcher.python_argv(ZYGOTE, ",".join(map(str, fds)), json.dumps(list(preload))), scratch=workdir,
-                limits=ZYGOTE_LIMITS, hide=list(self.hide), slot=slot, pass_fds=fds, output=workdir / "zygote.log")
+            uids = [launcher.BASE_UID + s if self.uid is not None else None for s in (slots or (slot,))]
+            config = json.dumps({"controls": list(fds), "uids": uids, "preload": list(preload)})
+            self.process = launcher.launch(ZYGOTE, [config], workdir=workdir, limits=ZYGOTE_LIMITS,
+                                           view=launcher.view_for(self.libraries), pass_fds=fds,
+                                           output=workdir / "zygote.log")
         except OSError as exc:
             if ours is not None:
                 ours.close()
-            raise ZygoteError(start_failure(f"{exc}")) from exc
+            raise ZygoteError(start_failure(f"{exc}", self.libraries)) from exc
         except GraderError:
             if ours is not None:
                 ours.close()
@@ -101,10 +108,10 @@ class Zygote:
         self.workdir, self.preloaded = workdir, None   # None until its hello arrives (ready())
 
     @classmethod
-    def connect(cls, *, slot: int, hide: tuple[Path, ...], workdir: Path, address: Path) -> Zygote:
+    def connect(cls, *, slot: int, libraries: tuple[str, ...], workdir: Path, address: Path) -> Zygote:
         """The host another process started for this slot (``HostsForJobs``), reached at ``address``."""
         zygote = cls.__new__(cls)
-        zygote.slot, zygote.hide, zygote.workdir, zygote.preloaded = slot, tuple(hide), workdir, None
+        zygote.slot, zygote.libraries, zygote.workdir, zygote.preloaded = slot, tuple(libraries), workdir, None
         zygote.uid = launcher.BASE_UID + slot if launcher.namespaces_available() else None
         zygote.stopped, zygote.process = False, None
         zygote.control = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -112,35 +119,54 @@ class Zygote:
             zygote.control.connect(str(address))
         except OSError as exc:
             zygote.control.close()
-            raise ZygoteError(start_failure(f"cannot reach the sandbox host at {address}: {exc}")) from exc
+            raise ZygoteError(start_failure(f"cannot reach the sandbox host at {address}: {exc}",
+                                            zygote.libraries)) from exc
         return zygote
+
+    def _channel(self) -> socket.socket:
+        if self.control is None:
+            raise ZygoteError("this sandbox host serves the grading processes of a class run, not this one")
+        return self.control
 
     def ready(self) -> None:
         """Wait for the host's hello: its libraries are loaded. Not in __init__, so the grader
         goes on (reading the notebook, importing pytest) while the host imports torch."""
         if self.preloaded is not None:
             return
-        self.control.settimeout(120)
+        self._channel().settimeout(120)
         try:
-            hello = json.loads(self.control.recv(65536) or b"{}")
+            hello = json.loads(self._channel().recv(65536) or b"{}")
         except (OSError, ValueError):
             hello = {}
         if not hello.get("ready"):
             self.close()
             log = (self.workdir / "zygote.log").read_text(errors="replace")[-2000:]
-            raise ZygoteError(start_failure(log))
+            raise ZygoteError(start_failure(log, self.libraries))
         self.preloaded = hello.get("preloaded", [])
 
-    def spawn(self, *, scratch: Path, fds: tuple[int, int, int], limits: launcher.Limits, last: bool = False) -> Child:
+    def spawn(self, *, scratch: Path, fds: tuple[int, int, int], limits: launcher.Limits,
+              files: tuple[Path, ...] = (), last: bool = False) -> Child:
+        """Fork a run: ``fds`` its channel and output, ``scratch`` its working folder as it sees it
+        (``launcher.run_scratch``), ``files`` the released files put there (passed open: the sandbox
+        cannot reach them by path)."""
         self.ready()
-        request = {"op": "spawn", "scratch": str(scratch), "uid": self.uid,
-                   "env": launcher.clean_environment(scratch), "limits": dataclasses.asdict(limits),
-                   "cgroups": launcher.slot_cgroups(self.slot, limits)}
+        if len(files) > MAX_RELEASED_FILES:
+            raise ZygoteError(f"an assignment may release at most {MAX_RELEASED_FILES} files beside its notebooks")
+        opened: list[int] = []
         try:
-            socket.send_fds(self.control, [json.dumps(request).encode()], list(fds))
-            reply = self.control.recv(65536)
+            cgroups = [os.open(path, os.O_WRONLY | os.O_CLOEXEC) for path in launcher.slot_cgroups(self.slot, limits)]
+            opened += cgroups
+            opened += [os.open(path, os.O_RDONLY | os.O_CLOEXEC) for path in files]
+            request = {"op": "spawn", "scratch": str(scratch), "env": launcher.clean_environment(scratch),
+                       "limits": dataclasses.asdict(limits), "cgroups": len(cgroups),
+                       "files": [path.name for path in files]}
+            socket.send_fds(self._channel(), [json.dumps(request).encode()], [*fds, *opened])
+            reply = self._channel().recv(65536)
         except OSError:
             reply = b""
+        finally:
+            for fd in opened:
+                os.close(fd)
         if not reply:
             self.stopped = True
             raise ZygoteError("the grading sandbox stopped")
@@ -148,8 +174,8 @@ class Zygote:
 
     def kill(self, child: Child) -> None:
         try:
-            self.control.send(json.dumps({"op": "kill", "pid": child.pid, "uid": child.uid}).encode())
-            self.control.recv(65536)
+            self._channel().send(json.dumps({"op": "kill", "pid": child.pid}).encode())
+            self._channel().recv(65536)
         except OSError:
             pass
 
@@ -167,6 +193,7 @@ class Zygote:
 
 
 _zygotes: dict[tuple, Zygote] = {}
+MAX_RELEASED_FILES = 48     # within the host's MAX_FDS per request (worker/zygote.py)
 
 
 def host_libraries(preload: tuple[str, ...]) -> tuple[str, ...]:
@@ -177,19 +204,21 @@ def warm_available() -> bool:
     return launcher.namespaces_available() and not os.environ.get("LEARNATHON_COLD_START")
 
 
-def zygote_for(slot: int, hide: tuple[Path, ...], workdir: Path, preload: tuple[str, ...] = ()) -> Zygote | None:
-    """The warm zygote for this slot and preload list (started on first use), or None where it
-    would be unsafe (no namespaces) or is switched off (LEARNATHON_COLD_START)."""
+def zygote_for(slot: int, libraries: tuple[str, ...], workdir: Path,
+               preload: tuple[str, ...] = ()) -> Zygote | None:
+    """The warm zygote for this slot, view (``libraries``: what its code may import) and preload
+    list (started on first use), or None where it would be unsafe (no namespaces) or is switched
+    off (LEARNATHON_COLD_START)."""
     if not warm_available():
         return None
-    libraries = host_libraries(preload)
-    key = (os.getpid(), slot, tuple(hide), libraries)
+    preloaded = host_libraries(preload)
+    key = (os.getpid(), slot, tuple(libraries), preloaded)
     zygote = _zygotes.get(key)
     if zygote is None or not zygote.alive:
         if zygote is not None:
             zygote.close()
         index = list(_zygotes).index(key) if key in _zygotes else len(_zygotes)
-        zygote = _zygotes[key] = Zygote(slot=slot, hide=hide, preload=libraries,
+        zygote = _zygotes[key] = Zygote(slot=slot, libraries=libraries, preload=preloaded,
                                         workdir=workdir / f"zygote-{os.getpid()}-{slot}-{index}")
     return zygote
 
@@ -199,8 +228,8 @@ class HostOffer:
     """Plain data a grading process needs to take over a host started for it (``adopt``)."""
     slot: int
     address: str
-    hide: tuple[str, ...]
-    libraries: tuple[str, ...]
+    libraries: tuple[str, ...]      # what its code may import (its view)
+    preloaded: tuple[str, ...]
     workdir: str
 
 
@@ -215,14 +244,14 @@ class HostsForJobs:
     finds no host left starts its own, as without this.
     """
 
-    def __init__(self, count: int, *, hide: tuple[Path, ...], preload: tuple[str, ...], workdir: Path):
+    def __init__(self, count: int, *, libraries: tuple[str, ...], preload: tuple[str, ...], workdir: Path):
         self.offers: list[HostOffer] = []
         self._host: Zygote | None = None
         self._slots: list = []
         self._folder: Path | None = None
         if not warm_available() or count < 1:
             return
-        libraries = host_libraries(preload)
+        preloaded = host_libraries(preload)
         workdir.mkdir(parents=True, exist_ok=True)
         self._folder = folder = Path(tempfile.mkdtemp(prefix="hosts-", dir=workdir))   # mode 700: root's only
         reserved = launcher.reserve_slots(count)
@@ -231,11 +260,11 @@ class HostsForJobs:
         if any(len(str(address)) > 100 for address in addresses):     # beyond what a Unix socket address holds
             return
         try:
-            self._host = Zygote(slot=reserved[0][0], hide=hide, preload=libraries, workdir=folder / "host",
-                                addresses=addresses)
+            self._host = Zygote(slot=reserved[0][0], libraries=libraries, preload=preloaded, workdir=folder / "host",
+                                addresses=addresses, slots=tuple(slot for slot, _ in reserved))
         except GraderError:
             return                                 # the grading processes start their own (and report why)
-        self.offers = [HostOffer(slot, str(address), tuple(map(str, hide)), libraries, str(folder / "host"))
+        self.offers = [HostOffer(slot, str(address), tuple(libraries), preloaded, str(folder / "host"))
                        for (slot, _), address in zip(reserved, addresses)]
 
     def __enter__(self) -> HostsForJobs:
@@ -264,12 +293,12 @@ def adopt(offers: list[HostOffer]) -> None:
             continue
         _claims.append(claim)                      # held while this process lives
         try:
-            zygote = Zygote.connect(slot=offer.slot, hide=tuple(map(Path, offer.hide)), workdir=Path(offer.workdir),
+            zygote = Zygote.connect(slot=offer.slot, libraries=offer.libraries, workdir=Path(offer.workdir),
                                     address=Path(offer.address))
         except ZygoteError:
             return
         launcher.adopt_slot(offer.slot)
-        _zygotes[(os.getpid(), offer.slot, tuple(map(Path, offer.hide)), offer.libraries)] = zygote
+        _zygotes[(os.getpid(), offer.slot, offer.libraries, offer.preloaded)] = zygote
         return
 
 
@@ -279,7 +308,7 @@ _claims: list = []
 def imported_modules(sources) -> set[str]:
     """The modules code cells import, with their parent packages (``import matplotlib.pyplot``:
     matplotlib.pyplot and matplotlib); cells that do not parse are skipped."""
-    names = set()
+    names: set[str] = set()
     for source in sources:
         try:
             tree = ast.parse(source)
@@ -305,22 +334,22 @@ def preload_for(candidates, sources) -> tuple[str, ...]:
 
 def notebook_preload(candidates, notebook: Path) -> tuple[str, ...]:
     """``preload_for`` the notebook file's code cells; nothing if it cannot be read (it will not
-    run: the grader reports why)."""
+    run: the grader reports why). Read by the intake layer, as the grader reads it."""
+    from ..intake.notebook import SubmissionError, raw_cells, read_json_notebook
+
     try:
-        cells = json.loads(notebook.read_text(errors="replace")).get("cells", [])
-        sources = ["".join(c["source"]) if isinstance(c.get("source"), list) else str(c.get("source", ""))
-                   for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"]
-    except (OSError, ValueError, AttributeError, TypeError, KeyError):
+        cells = raw_cells(read_json_notebook(notebook))
+    except SubmissionError:
         return ()
-    return preload_for(candidates, sources)
+    return preload_for(candidates, [c["source"] for c in cells if c["cell_type"] == "code"])
 
 
-def one_shot(slot: int, hide: tuple[Path, ...], workdir: Path, *, scratch: Path, fds: tuple[int, int, int],
-             limits: launcher.Limits) -> Child:
+def one_shot(slot: int, libraries: tuple[str, ...], workdir: Path, *, scratch: Path, fds: tuple[int, int, int],
+             limits: launcher.Limits, files: tuple[Path, ...] = ()) -> Child:
     """A cold run: a host that preloads nothing, forks this one child and goes when it is killed."""
-    zygote = Zygote(slot=slot, hide=hide, workdir=workdir)
+    zygote = Zygote(slot=slot, libraries=libraries, workdir=workdir)
     try:
-        return zygote.spawn(scratch=scratch, fds=fds, limits=limits, last=True)
+        return zygote.spawn(scratch=scratch, fds=fds, limits=limits, files=files, last=True)
     except ZygoteError:
         zygote.close()
         raise

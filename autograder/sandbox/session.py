@@ -51,8 +51,8 @@ class SessionConfig:
     call_budget: float | None = None    # seconds all calls of a notebook may take together (grading.toml)
     max_restarts: int = 4
     limits: launcher.Limits = launcher.Limits()
-    files: tuple[Path, ...] = ()        # data files copied into the scratch folder
-    hide: tuple[Path, ...] = ()         # folders the sandbox must not see
+    files: tuple[Path, ...] = ()        # released files put into the run's scratch folder
+    libraries: tuple[str, ...] = ()     # what its code may import beyond numpy and IPython (its view, view.py)
     slot: int = 0
     warm: bool = True                   # fork from a warm zygote where that is safe (host.py)
     preload: tuple[str, ...] = ()       # libraries the warm zygote imports (the assignment's grading.toml)
@@ -66,7 +66,7 @@ def prestart(config: SessionConfig) -> None:
     """Start the warm sandbox a session with ``config`` will fork from, without waiting for it:
     the grader reads the notebook and imports its own modules while the sandbox loads torch."""
     if config.warm:
-        warm.zygote_for(config.slot, config.hide, ZYGOTES, config.preload)
+        warm.zygote_for(config.slot, config.libraries, ZYGOTES, config.preload)
 
 
 class RemoteObject:
@@ -208,11 +208,7 @@ class StudentSession:
             self.fatal = f"grading time for this notebook ({self.config.total_timeout:.0f} s) ran out"
             return
         self.generation += 1
-        scratch = self._tmp / f"run{self.generation}"
-        scratch.mkdir()
-        for path in self.config.files:
-            shutil.copy2(path, scratch / path.name)
-        launcher.prepare_scratch(scratch, self.config.slot)
+        scratch = launcher.run_scratch(self._tmp / f"run{self.generation}")
         to_worker_r, to_worker_w = os.pipe()
         from_worker_r, from_worker_w = os.pipe()
         output = self._tmp / f"output{self.generation}.txt"
@@ -220,13 +216,15 @@ class StudentSession:
         fds = (to_worker_r, from_worker_w, output_fd)
         self._started = time.monotonic()
         try:
-            zygote = (warm.zygote_for(self.config.slot, self.config.hide, ZYGOTES, self.config.preload)
+            zygote = (warm.zygote_for(self.config.slot, self.config.libraries, ZYGOTES, self.config.preload)
                       if self.config.warm else None)
             if zygote is not None:
-                self.process = zygote.spawn(scratch=scratch, fds=fds, limits=self.config.limits)
+                self.process = zygote.spawn(scratch=scratch, fds=fds, limits=self.config.limits,
+                                            files=self.config.files)
             else:
-                self.process = warm.one_shot(self.config.slot, self.config.hide, self._tmp / f"host{self.generation}",
-                                             scratch=scratch, fds=fds, limits=self.config.limits)
+                self.process = warm.one_shot(self.config.slot, self.config.libraries,
+                                             self._tmp / f"host{self.generation}", scratch=scratch, fds=fds,
+                                             limits=self.config.limits, files=self.config.files)
         finally:
             os.close(output_fd)
         os.close(to_worker_r)

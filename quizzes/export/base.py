@@ -1,9 +1,7 @@
 """What every exporter shares: the Jinja2 environment, the Adaptation/ExportResult records and shuffling."""
 from __future__ import annotations
 
-import csv
 import html
-import io
 import random
 import re
 from dataclasses import dataclass, replace
@@ -13,6 +11,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from autograder.csvfiles import csv_row
 from quizzes import mathtext
 from quizzes.model import OPTION_KEYS, ClassResults, Question
 
@@ -125,11 +124,10 @@ def markdown_escape(text: str) -> str:
                    for kind, value in mathtext.segments(text))
 
 
-def csv_row(cells: list[Any]) -> str:
-    # The terminator must contain "\n": the writer only quotes cells holding terminator characters.
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
-    return buffer.getvalue()[:-2]
+def import_row(cells: list[Any]) -> str:
+    """A row of a platform's import CSV (Particify), which its importer reads as text: verbatim, no
+    spreadsheet neutralisation (the option "-2" must stay "-2")."""
+    return csv_row(cells, neutralise=False)
 
 
 def percent(value: float) -> str:
@@ -143,7 +141,7 @@ def _autoescape(name: str | None) -> bool:
 ENV = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=_autoescape,
                   undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
 ENV.filters.update(gift=gift_html, gift_escape=gift_escape, lms_html=mathtext.to_lms_html, cdata=cdata,
-                   mathml=mathml, md=markdown_escape, csv_row=csv_row, percent=percent,
+                   mathml=mathml, md=markdown_escape, csv_row=import_row, percent=percent,
                    plain=mathtext.to_plain, html_escape=html.escape)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
-from pathlib import Path
 
 import pytest
 
@@ -18,7 +17,6 @@ as_root = pytest.mark.skipif(not launcher.namespaces_available(), reason="needs 
 
 
 def what_the_process_sees(_):
-    from autograder.grading import discovery
 
     return {"marker": os.environ.get("LEARNATHON_TEST_MARKER"), "threads": os.environ.get("OMP_NUM_THREADS"),
             "source_root": str(discovery.SOURCE_ROOT)}
@@ -42,13 +40,11 @@ def test_a_grading_process_sees_the_runs_environment_not_the_fork_servers(tmp_pa
 
 
 def slot_and_host(_):
-    from autograder.grading import discovery
     from autograder.sandbox import host as warm
     from autograder.sandbox import launcher
 
     slot = launcher.process_slot()
-    hide = discovery.hidden_paths() + (Path("/nonexistent/course"),)
-    zygote = warm.zygote_for(slot, hide, ZYGOTES, ())
+    zygote = warm.zygote_for(slot, (), ZYGOTES, ())
     zygote.ready()                                            # its hello arrives over the adopted channel
     return slot, zygote.process is None, zygote.preloaded
 
@@ -56,8 +52,7 @@ def slot_and_host(_):
 @as_root
 def test_each_grading_process_takes_over_one_host_the_run_started(monkeypatch):
     monkeypatch.delenv("LEARNATHON_COLD_START", raising=False)
-    hide = discovery.hidden_paths() + (Path("/nonexistent/course"),)
-    with warm.HostsForJobs(2, hide=hide, preload=(), workdir=ZYGOTES) as hosts:
+    with warm.HostsForJobs(2, libraries=(), preload=(), workdir=ZYGOTES) as hosts:
         offered = sorted(offer.slot for offer in hosts.offers)
         assert len(offered) == 2
         with pool(dict(os.environ), hosts.offers, workers=2) as processes:
@@ -100,13 +95,12 @@ def look():
 def run_side_by_side(_):
     """In a grading process: a run of the adopted host, looking around while the other process's run
     is alive too (the barrier)."""
-    from autograder.grading import discovery
     from autograder.intake.cells import Cell
     from autograder.sandbox import launcher
     from autograder.sandbox.session import SessionConfig, StudentSession
 
     config = SessionConfig(cell_timeout=30, call_timeout=30, limits=launcher.Limits(), slot=launcher.process_slot(),
-                           hide=discovery.hidden_paths() + (Path("/nonexistent/course"),), warm=True)
+                           warm=True)
     with StudentSession([Cell(0, LOOK)], config) as session:
         session.start()
         BARRIER.wait(timeout=120)
@@ -127,10 +121,9 @@ def keep_barrier(environment, hosts, barrier):
 @as_root
 def test_the_runs_of_two_grading_processes_cannot_see_or_reach_each_other(monkeypatch):
     monkeypatch.delenv("LEARNATHON_COLD_START", raising=False)
-    hide = discovery.hidden_paths() + (Path("/nonexistent/course"),)
     context = grading_processes.context()
     barrier = context.Barrier(2)
-    with warm.HostsForJobs(2, hide=hide, preload=(), workdir=ZYGOTES) as hosts, \
+    with warm.HostsForJobs(2, libraries=(), preload=(), workdir=ZYGOTES) as hosts, \
             concurrent.futures.ProcessPoolExecutor(2, mp_context=context, initializer=keep_barrier,
                                                    initargs=(dict(os.environ), hosts.offers, barrier)) as processes:
         first, second = [future.result(timeout=240) for future in [processes.submit(run_side_by_side, i)

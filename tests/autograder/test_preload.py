@@ -27,3 +27,6 @@ def test_a_notebook_file_selects_its_preload_and_an_unreadable_one_none(tmp_path
     broken.write_text('{"cells": [')
     assert notebook_preload(CANDIDATES, broken) == ()
     assert notebook_preload(CANDIDATES, tmp_path / "missing.ipynb") == ()
+    for hostile in (b'{"cells": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", b'{"cells": [], "x": ' + b"9" * 5000 + b"}"):
+        broken.write_bytes(hostile)           # `learnathon grade` read these with json.loads: a traceback
+        assert notebook_preload(CANDIDATES, broken) == ()

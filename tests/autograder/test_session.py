@@ -13,9 +13,10 @@ from autograder.intake.cells import Cell
 from autograder.sandbox import launcher
 from autograder.sandbox.session import Probe, RemoteObject, SessionConfig, StudentSession
 
-# Some functions below return torch and pandas objects: the warm sandbox preloads them, as an
-# assignment's grading.toml would declare ([sandbox] preload).
-FAST = SessionConfig(cell_timeout=2, call_timeout=2, total_timeout=60, max_restarts=4, preload=("torch", "pandas"))
+# Some functions below return torch and pandas objects: the sandbox holds and the warm one preloads
+# them, as an assignment's grading.toml would declare ([sandbox] preload).
+FAST = SessionConfig(cell_timeout=2, call_timeout=2, total_timeout=60, max_restarts=4, preload=("torch", "pandas"),
+                     libraries=("torch", "pandas"))
 # Restarts after hangs and crashes work the same on both sandbox paths: a host serving one child
 # (cold) or a warm zygote.
 both_paths = pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
@@ -380,7 +381,7 @@ def test_a_method_swapped_on_the_instance_and_a_hook_are_reported():
         def real_activation():
             return torch.nn.Tanh()
         """)
-    with StudentSession(source, dataclasses.replace(OWN_SLOT, preload=("torch",))) as session:
+    with StudentSession(source, dataclasses.replace(OWN_SLOT, preload=("torch",), libraries=("torch",))) as session:
         session.start()
         assert session.call("plain").inspect() == {"replaced": [], "hooks": []}
         assert session.call("swapped").inspect()["replaced"] == ["forward"]

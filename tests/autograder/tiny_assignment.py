@@ -141,7 +141,7 @@ def make_spec(root: Path, *, settings: dict | None = None, tests: str = HIDDEN_T
     hidden = root / "hidden" / f"test_{PART}.py"
     hidden.parent.mkdir(parents=True, exist_ok=True)
     hidden.write_text(tests)
-    return NotebookSpec(NAME, PART, source, hidden, files, {**FAST_SETTINGS, **(settings or {})}, PRELOAD)
+    return NotebookSpec(NAME, PART, source, hidden, files, {**FAST_SETTINGS, **(settings or {})}, PRELOAD, PRELOAD)
 
 
 def submission(path: Path, *, relu: str | None = RELU, forward: str | None = FORWARD,
@@ -172,8 +172,7 @@ def cell_by_id(nb, grade_id: str):
 
 @pytest.fixture(scope="session")
 def tiny_roots(tmp_path_factory):
-    """Source and hidden roots holding only the tiny assignment (one pair per run, so that the
-    sandbox's list of hidden folders, and with it its warm zygote, stays the same)."""
+    """Source and hidden roots holding only the tiny assignment (one pair per run)."""
     base = tmp_path_factory.mktemp("registry")
     roots = base / "assignments", base / "hidden"
     write_assignment(*roots)

@@ -55,11 +55,28 @@ def moodle_folder(full_name: str, participant: int, *, trailing: bool = True) ->
     return f"{full_name}_{participant}_assignsubmission_file" + ("_" if trailing else "")
 
 
-def canvas_name(sortable: str, user: int, attachment: int, file: str, *, late: bool = False) -> str:
+def canvas_stem(sortable: str, user: int, *, late: bool = False) -> str:
+    """``<name>[_LATE]_<user id>`` as content_zipper.rb writes it: sanitize_user_name (every ``_<digits>_``
+    made ``<digits>``, lowercased), then sanitize_file_name (non-word characters removed) over the whole."""
     import re
 
-    cleaned = re.sub(r"[^\w]", "", sortable.lower())
-    return f"{cleaned}{'_LATE' if late else ''}_{user}_{attachment}_{file}"
+    name = re.sub(r"_([0-9]+)_", r"\1", sortable).lower()
+    return re.sub(r"[^\w]", "", "_".join([name, *(["LATE"] if late else []), str(user)]))
+
+
+ATTACHMENT_UNSAFE = r'[\x00/\\:*?"<>|]+'       # sanitize_attachment_filename
+
+
+def canvas_name(sortable: str, user: int, attachment: int, file: str, *, late: bool = False) -> str:
+    """An uploaded file: ``<stem>_<attachment id>_<display name>``."""
+    import re
+
+    return f"{canvas_stem(sortable, user, late=late)}_{attachment}_{re.sub(ATTACHMENT_UNSAFE, '_', file)}"
+
+
+def canvas_entry(sortable: str, user: int, kind: str = "text", *, late: bool = False) -> str:
+    """An online text entry (``_text.html``) or website URL (``_link.html``), as add_text_or_url names it."""
+    return f"{canvas_stem(sortable, user, late=late)}_{kind}.html"
 
 
 def cli(*args: str, stream: str = "output") -> str:

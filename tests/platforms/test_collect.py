@@ -11,41 +11,12 @@ import nbformat
 import pytest
 from archives import Entry, canvas_name, moodle_folder, write_zip
 from click.testing import CliRunner
-from tiny_assignment import source_notebook
+from hw_course import ASSIGNMENT, part, submitted
 
 from autograder.admin.course import CONFIG_TEMPLATE
 from autograder.cli import main
 from autograder.platforms import platform
 from autograder.platforms.collect import collect
-
-ASSIGNMENT = "hw"
-
-
-def part(prefix: str, answer: str = "def relu(z):\n    return z\n") -> bytes:
-    """A notebook of the two-part assignment: tiny's cells, with this part's grade ids."""
-    nb = source_notebook(nbgrader_markers=False)
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader")
-        if meta:
-            meta["grade_id"] = f"{prefix}_{meta['grade_id']}"
-            if meta["grade_id"] == f"{prefix}_relu":
-                cell.source = answer
-    return nbformat.writes(nb).encode()
-
-
-@pytest.fixture
-def course(tmp_path):
-    root = tmp_path / "course"
-    (root / "release" / ASSIGNMENT).mkdir(parents=True)
-    (root / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(course_id="c", course_url=""))
-    (root / "release" / ASSIGNMENT / "part_one.ipynb").write_bytes(part("one"))
-    (root / "release" / ASSIGNMENT / "part_two.ipynb").write_bytes(part("two"))
-    return root
-
-
-def submitted(course, student: str) -> dict[str, bytes]:
-    folder = course / "submitted" / student / ASSIGNMENT
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
 def test_moodle_download_lands_under_released_names_with_latest_attempt(course, tmp_path):

@@ -1,6 +1,7 @@
 """The Gradescope autograder zip, unpacked into a fake /autograder and run as Gradescope runs it, on the
-reference solution, the untouched student version and a hostile submission: a valid results.json with
-the expected scores, failure details only after publication, nothing the submission forged."""
+reference solution, the untouched student version, a hostile submission and one that walks its sandbox's
+whole file tree: a valid results.json with the expected scores, failure details only after publication,
+nothing the submission forged, student code in exactly the allowlist root."""
 from __future__ import annotations
 
 import json
@@ -86,17 +87,40 @@ def run_autograder(root: Path) -> subprocess.CompletedProcess:
                           timeout=600)
 
 
+def plant_hostile_files(upload: Path) -> None:
+    """Beside the honest notebook: files nested past any stack, numbers past any int, links, a pipe,
+    folders nested 40 deep, a name with escape sequences (issue 21: one of them stopped the run)."""
+    (upload / "deep.ipynb").write_bytes(b'{"cells": ' + b"[" * 50_000 + b"]" * 50_000 + b"}")
+    (upload / "digits.ipynb").write_bytes(b'{"cells": [], "nbformat": ' + b"9" * 5000 + b"}")
+    (upload / "\x1b[2Jescape.ipynb").write_bytes(b"{")
+    os.symlink("/etc/passwd", upload / "link.ipynb")
+    os.mkfifo(upload / "pipe.ipynb")
+    deep = upload.joinpath(*["d"] * 40)
+    deep.mkdir(parents=True)
+    (deep / "x.ipynb").write_bytes(b"{}")
+
+
 @pytest.fixture(scope="module")
 def graded(autograder_zip, tmp_path_factory):
+    from sandbox_walk import expected_digest, walking_submission
+
+    from autograder.grading import discovery
+    from autograder.sandbox import launcher
+
     work = tmp_path_factory.mktemp("submissions")
+    walk = expected_digest(discovery.load("tiny").notebooks[0].libraries) if launcher.namespaces_available() else ""
     submissions = {
         "reference": tiny.submission(work / "reference" / "tiny.ipynb"),
+        "walk": walking_submission(work / "walk" / "tiny.ipynb", walk),
         "untouched": tiny.submission(work / "untouched" / "my notebook.ipynb", relu="", forward=""),
         "hostile": tiny.submission(work / "hostile" / "tiny-1.ipynb", forward=WRONG_FORWARD, extra_cells=[HOSTILE]),
     }
+    submissions["hostile-upload"] = submissions["reference"]
     runs = {}
     for kind, path in submissions.items():
         root = fake_autograder(autograder_zip, path)
+        if kind == "hostile-upload":
+            plant_hostile_files(root / "submission")
         try:
             done = run_autograder(root)
             results = root / "results" / "results.json"
@@ -117,8 +141,12 @@ def test_the_zip_holds_setup_run_autograder_and_only_this_assignment(autograder_
     assert "learnathon/assignments/tiny/tiny.ipynb" in names
 
 
-@pytest.mark.parametrize("kind, score", [("reference", 6.0), ("untouched", 0.0), ("hostile", 4.0)])
+@pytest.mark.parametrize("kind, score", [("reference", 6.0), ("untouched", 0.0), ("hostile", 4.0), ("walk", 6.0)])
 def test_results_json_is_valid_with_the_expected_score(graded, kind, score):
+    from autograder.sandbox import launcher
+
+    if kind == "walk" and not launcher.namespaces_available():
+        pytest.skip("the allowlist root needs root and bubblewrap")
     done, results, _ = graded[kind]
     assert done.returncode == 0, done.stderr[-3000:]
     assert results is not None
@@ -150,6 +178,19 @@ def test_a_renamed_notebook_is_graded_and_noted_files_are_listed(graded):
     _, results, _ = graded["untouched"]
     assert "Files not graded" not in results["output"]     # "my notebook.ipynb" was recognised by content
     assert len([t for t in results["tests"] if t["visibility"] == "visible"]) == 3
+
+
+def test_hostile_files_beside_the_notebook_cost_only_themselves(graded):
+    done, results, _ = graded["hostile-upload"]
+    assert done.returncode == 0, done.stderr[-3000:]
+    jsonschema.validate(results, RESULTS_SCHEMA)
+    assert results["score"] == pytest.approx(6.0)
+    notes = results["output"]
+    assert "deep.ipynb: not a notebook Jupyter writes (nested more than 100 levels deep)" in notes
+    assert "digits.ipynb: not a notebook Jupyter writes (a number with 5000 digits)" in notes
+    assert "link.ipynb: a symbolic link, not read" in notes and "pipe.ipynb is a named pipe (FIFO)" in notes
+    assert "folders nested more than 16 deep, not read" in notes and "\\x1b[2Jescape.ipynb" in notes
+    assert "\x1b" not in notes and "\x1b" not in done.stdout + done.stderr
 
 
 def test_an_empty_submission_still_gets_a_result(autograder_zip, tmp_path):

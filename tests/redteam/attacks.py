@@ -600,4 +600,128 @@ SLOW = AttackClass("slow", [
         """)), 3, 3, note="time budget for calls"),
 ])
 
-CLASSES = [LINKS, OVERSIZE, CHANNEL, METADATA, TIMESTAMPS, NAMES, TERMINAL, ECHO, LEFTOVERS, SLOW]
+# --- 11. sealed by construction: what the sandbox holds (issue 21) ---------------------------------------------------
+# Each attack computes FOUND inside its run; its relu is right only if the sandbox let it find something.
+# So its score says whether the surface is open: 3 (its own forward) when sealed, 6 when not.
+
+RIGHT_ONLY_IF_FOUND = code("""
+    def relu(z):
+        return np.maximum(z, 0.0) if FOUND else z
+    """)
+
+
+def sealed(probe: Callable[[Context], str]):
+    """A planter: ``probe(context)`` is a cell that sets FOUND; the relu is right only if it found anything."""
+    def plant(folder: Path, context: Context) -> None:
+        notebook(relu=RIGHT_ONLY_IF_FOUND, first=(probe(context),))(folder, context)
+    return plant
+
+
+def other_courses(context: Context) -> str:
+    # The strongest attacker knows where the instructor's files are; a weaker one walks the whole tree.
+    return code(f"""
+        import os
+        FOUND = []
+        for place in {[str(context.source), str(context.outside / "secret.ipynb"), str(context.course)]!r}:
+            try:
+                FOUND.append(open(place).read()[:100]) if os.path.isfile(place) else FOUND.append(os.listdir(place))
+            except OSError:
+                pass
+        for folder, dirs, files in os.walk("/"):
+            if folder.startswith(("/proc", "/scratch")):
+                dirs[:] = []
+                continue
+            FOUND += [os.path.join(folder, f) for f in files if f.endswith(".ipynb") or f == "grading.toml"]
+        """)
+
+
+def installed_project(context: Context) -> str:
+    return code("""
+        import importlib, os, sys
+        FOUND = []
+        for name in ("autograder", "autograder.hidden", "solutions", "assignments", "quizzes"):
+            try:
+                FOUND.append(importlib.import_module(name).__name__)
+            except Exception:
+                pass
+        for folder in sys.path + [os.path.dirname(os.path.dirname(sys.executable))]:
+            for parent, dirs, files in os.walk(folder):
+                FOUND += [parent for d in dirs if d in ("hidden", "solutions", "assignments")]
+        """)
+
+
+KEYRING = code("""
+    import ctypes, platform
+    libc = ctypes.CDLL(None, use_errno=True)
+    ADD, KEYCTL = {"x86_64": (248, 250), "aarch64": (217, 219)}.get(platform.machine(), (-1, -1))
+    def keyctl(*args):
+        return libc.syscall(KEYCTL, *[ctypes.c_long(a) if isinstance(a, int) else a for a in args])
+    RINGS = [-4, -5, -3, keyctl(22, -1, -2)]          # user, user-session, session, persistent
+    """)
+
+
+def keyring_writer(context: Context) -> str:
+    return KEYRING + code("""
+        for ring in RINGS:
+            libc.syscall(ADD, b"user", b"learnathon-redteam", b"HIDDEN-INPUT", 12, ctypes.c_long(ring))
+        FOUND = []
+        """)
+
+
+def keyring_reader(context: Context) -> str:
+    return KEYRING + code("""
+        FOUND = [ring for ring in RINGS if ring != -1 and keyctl(10, ring, b"user", b"learnathon-redteam", 0) >= 0]
+        """)
+
+
+def privileged_handles(context: Context) -> str:
+    # Every descriptor it holds, used as the root janitor's channel: kill uid 0 (every host) and the other
+    # slots' uids (the honest neighbours); and signals to every process it can see, the host included.
+    return code("""
+        import json, os, signal, socket
+        FOUND = []
+        for fd in range(3, 1024):
+            try:
+                held = socket.socket(fileno=os.dup(fd))
+            except OSError:
+                continue
+            for uid in [0, *range(61000, 61064)]:
+                try:
+                    held.send(json.dumps({"op": "kill", "uid": uid}).encode())
+                    FOUND.append(fd)
+                except OSError:
+                    break
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and int(entry) != os.getpid():
+                try:
+                    os.kill(int(entry), signal.SIGKILL if int(entry) == 1 else 0)
+                    FOUND.append(entry) if os.stat(f"/proc/{entry}").st_uid != os.getuid() else None
+                except OSError:
+                    pass
+        """)
+
+
+def open_descriptors(context: Context) -> str:
+    return code("""
+        import os
+        FOUND = []
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                target = os.readlink(f"/proc/self/fd/{fd}")
+            except OSError:
+                continue
+            if int(fd) > 2 and not target.startswith(("pipe:", os.getcwd() + "/")):
+                FOUND.append(target)
+        """)
+
+
+SEALED = AttackClass("sealed", [
+    Attack("other-course-and-outside-files", sealed(other_courses), 3, 3, leaks=("OUTSIDE-SECRET",) + SOLUTIONS),
+    Attack("installed-project", sealed(installed_project), 3, 3),
+    Attack("keyring-1-writer", sealed(keyring_writer), 3, 3),
+    Attack("keyring-2-reader", sealed(keyring_reader), 3, 3),
+    Attack("janitor-channel-and-signals", sealed(privileged_handles), 3, 3),
+    Attack("descriptors-left-open", sealed(open_descriptors), 3, 3),
+])
+
+CLASSES = [LINKS, OVERSIZE, CHANNEL, METADATA, TIMESTAMPS, NAMES, TERMINAL, ECHO, LEFTOVERS, SLOW, SEALED]

@@ -29,9 +29,9 @@ def _init(counter):
         counter.value += 1
 
 
-def _grade(spec, path: str, hide: tuple) -> dict:
+def _grade(spec, path: str) -> dict:
     try:
-        report = grade_notebook(spec, Path(path), slot=_slot, hide=hide)
+        report = grade_notebook(spec, Path(path), slot=_slot)
     except BaseException as exc:  # noqa: B902 - the point is to notice it
         return {"crashed": f"{type(exc).__name__}: {exc}"}
     return {"report": report}
@@ -39,7 +39,7 @@ def _grade(spec, path: str, hide: tuple) -> dict:
 
 @pytest.fixture(scope="module")
 def corpus_root():
-    """World-readable on purpose: only the sandbox's tmpfs may keep these files from the student."""
+    """World-readable on purpose: only the sandbox's allowlist root may keep these files from the student."""
     root = Path(tempfile.mkdtemp(prefix="learnathon-redteam-"))
     root.chmod(0o755)
     spec = tiny.make_spec(root / "assignment")
@@ -61,7 +61,6 @@ def graded(request, corpus_root):
     context = {"secrets": [str(spec.tests), str(spec.source), str(root / "course" / "gradebook.db"),
                            str(discovery.PROJECT_ROOT / ".git" / "HEAD"),
                            str(discovery.PROJECT_ROOT / "solutions" / "__init__.py")]}
-    hide = (root / "assignment", root / "course")
     jobs = {}
     counter = multiprocessing.get_context("fork").Value("i", 0)
     with concurrent.futures.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"),
@@ -69,7 +68,7 @@ def graded(request, corpus_root):
         for case in hostile.CASES:
             if case.id in wanted:
                 path = case.build(root / "submissions" / case.id / f"{tiny.PART}.ipynb", context)
-                jobs[case.id] = pool.submit(_grade, spec, str(path), hide)
+                jobs[case.id] = pool.submit(_grade, spec, str(path))
         results = {case_id: future.result() for case_id, future in jobs.items()}
     results["_spec"] = spec
     return results

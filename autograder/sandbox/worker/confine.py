@@ -1,20 +1,20 @@
 """Confinement of a student's process: each limit and namespace is applied by one function here.
 
-Both sandbox paths use it. The grader starts a sandbox host (``sandbox.launch``: network, PID
-and mount namespaces, hidden folders) running ``zygote.py``; the host forks one child per run
-and ``enter`` turns that child into the student's process. The warm path keeps the host (with
-libraries preloaded) for many runs; the cold path starts a host that preloads nothing and
-serves exactly one child. The grader imports this module as ``autograder.sandbox.worker.confine``
-(to bound the host itself), the zygote as ``confine`` (the worker folder is on its path), so
-it uses the standard library only.
+Both sandbox paths use it. The grader starts a sandbox host (``sandbox.launch``: network, IPC and
+PID namespaces, the allowlist root of ``sandbox/view.py``) running ``zygote.py``; the host forks
+one child per run and ``enter`` turns that child into the student's process. The warm path keeps
+the host (with libraries preloaded) for many runs; the cold path starts a host that preloads
+nothing and serves exactly one child. The grader imports this module as
+``autograder.sandbox.worker.confine`` (to bound the host itself), the zygote as ``confine`` (the
+worker folder is on its path), so it uses the standard library only.
 """
 from __future__ import annotations
 
 import ctypes
 import os
+import platform
 import resource
 import signal
-from pathlib import Path
 
 PR_SET_NO_NEW_PRIVS = 38
 CLONE_NEWNS, CLONE_NEWIPC = 0x00020000, 0x08000000
@@ -61,11 +61,39 @@ def become(uid: int) -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
 
 
-def join_cgroups(procs_files: list[str]) -> None:
-    """Bound the whole submission (all its processes together): memory and process count."""
-    for procs in procs_files:
-        with open(procs, "w") as handle:
-            handle.write(str(os.getpid()))
+def join_cgroups(procs_fds: list[int]) -> None:
+    """Bound the whole submission (all its processes together): memory and process count. The
+    grader opened each slot cgroup's ``cgroup.procs`` and passed it here: no /sys in the sandbox."""
+    for fd in procs_fds:
+        try:
+            os.write(fd, str(os.getpid()).encode())
+        finally:
+            os.close(fd)
+
+
+def released_files(names: list[str], fds: list[int]) -> dict[str, bytes]:
+    """The released files the grader opened for this run (name -> content); their fds are closed.
+    Names are plain file names (the grader's own list), so nothing is written outside the scratch folder."""
+    files = {}
+    for name, fd in zip(names, fds):
+        chunks = []
+        try:
+            while chunk := os.read(fd, 1 << 20):
+                chunks.append(chunk)
+        finally:
+            os.close(fd)
+        if name and "/" not in name and name not in (".", ".."):
+            files[name] = b"".join(chunks)
+    return files
+
+
+def write_files(folder: str, files: dict[str, bytes], uid: int | None) -> None:
+    for name, data in files.items():
+        path = os.path.join(folder, name)
+        with open(path, "wb") as handle:
+            handle.write(data)
+        if uid is not None:
+            os.chown(path, uid, uid)
 
 
 def _mount(libc, source: str | None, target: str, fstype: str | None, flags: int, options: str | None) -> None:
@@ -105,7 +133,7 @@ def read_only_everywhere(libc) -> None:
             _mount(libc, None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, None)
         except OSError:
             # Fine only if what that path reaches now is read-only anyway, or nothing (a mount
-            # covered by another, e.g. under a hidden folder, cannot be reached at all).
+            # covered by another cannot be reached at all).
             try:
                 if not os.statvfs(target).f_flag & os.ST_RDONLY:
                     raise
@@ -113,7 +141,7 @@ def read_only_everywhere(libc) -> None:
                 pass
 
 
-def private_world(scratch: str, uid: int, disk_mb: int) -> None:
+def private_world(scratch: str, uid: int, disk_mb: int, files: dict[str, bytes]) -> None:
     """Make the working folder the run's only writable place, bound in total, gone with the run.
 
     Already in an IPC namespace of its own (``fork``), the run gets its own mount namespace in
@@ -122,7 +150,6 @@ def private_world(scratch: str, uid: int, disk_mb: int) -> None:
     the run's memory cgroup, and /dev/shm a small private tmpfs (/dev/mqueue, where it exists,
     the run's own message queues).
     """
-    files = {p.name: p.read_bytes() for p in Path(scratch).iterdir() if p.is_file()}
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.unshare(CLONE_NEWNS) != 0:
         raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
@@ -134,10 +161,7 @@ def private_world(scratch: str, uid: int, disk_mb: int) -> None:
         _mount(libc, "mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
     _mount(libc, "learnathon-disk", scratch, "tmpfs", MS_NOSUID | MS_NODEV,
            f"size={disk_mb}m,mode=700,uid={uid},gid={uid}")
-    for name, data in files.items():
-        with open(os.path.join(scratch, name), "wb") as handle:
-            handle.write(data)
-        os.chown(os.path.join(scratch, name), uid, uid)
+    write_files(scratch, files, uid)
 
 IPC_RMID = 0
 
@@ -219,18 +243,67 @@ def clean_environment(scratch: str, env: dict) -> None:
     os.environ.update(env)
 
 
-def enter(request: dict, fd_output: int) -> None:
+# keyctl(2) and its operations (linux/keyctl.h); the syscall's number per architecture
+KEYCTL = {"x86_64": 250, "aarch64": 219, "i686": 288, "armv7l": 311, "ppc64le": 271, "s390x": 280}
+KEYCTL_JOIN_SESSION_KEYRING, KEYCTL_CLEAR, KEYCTL_GET_PERSISTENT = 1, 7, 22
+KEY_SPEC_PROCESS_KEYRING, KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING = -2, -4, -5
+
+
+def keyctl(*args: int) -> int:
+    number = KEYCTL.get(platform.machine())
+    if number is None:
+        return -1
+    libc = ctypes.CDLL(None, use_errno=True)
+    return libc.syscall(number, *[ctypes.c_long(a) for a in args])
+
+
+def fresh_session_keyring() -> None:
+    """A new, empty session keyring for the run: the host's (inherited from the grader, shared by
+    every run) is no longer the run's to read or to link keys into. It goes with the run."""
+    keyctl(KEYCTL_JOIN_SESSION_KEYRING, 0)
+
+
+def clear_user_keyrings() -> None:
+    """As the slot's uid: empty its user, user-session and persistent keyrings, which outlive every
+    process of the uid (the janitor's helper runs this after each run, and once before the first)."""
+    keyctl(KEYCTL_CLEAR, KEY_SPEC_USER_KEYRING)
+    keyctl(KEYCTL_CLEAR, KEY_SPEC_USER_SESSION_KEYRING)
+    persistent = keyctl(KEYCTL_GET_PERSISTENT, -1, KEY_SPEC_PROCESS_KEYRING)
+    if persistent > 0:
+        keyctl(KEYCTL_CLEAR, persistent)
+
+
+def close_inherited(keep: set[int]) -> None:
+    """Close every descriptor but ``keep``: whatever the host held (its control channel, the
+    janitor's, other runs' namespace handles, libraries' files) is not the student's."""
+    low = 0
+    for fd in sorted(keep) + [2**31 - 1]:
+        if fd > low:
+            os.closerange(low, fd)
+        low = fd + 1
+
+
+def enter(request: dict, fds: list[int]) -> None:
     """In a child freshly forked by the sandbox host: become the student's process.
 
-    ``request`` is plain data from the grader: scratch, env, limits (a dict), cgroups, uid (None
-    where the grader has no namespaces: then only the limits and the clean environment apply).
+    ``request`` is plain data from the grader: scratch, env, limits (a dict), the number of cgroup
+    files and the names of the released files (their fds follow the three channel fds in ``fds``),
+    uid (None where the grader has no namespaces: then only the limits and the clean environment apply).
     """
+    fd_in, fd_out, fd_output, *rest = fds
+    cgroups = rest[:int(request.get("cgroups", 0))]
+    names = list(request.get("files", []))
     own_output(fd_output)
     uid = request.get("uid")
-    join_cgroups(request.get("cgroups", []))     # first: the cgroup files turn read-only below
+    join_cgroups(cgroups)
+    files = released_files(names, rest[len(cgroups):len(cgroups) + len(names)])
     if uid is not None:
-        private_world(request["scratch"], uid, request["limits"]["disk_mb"])
+        private_world(request["scratch"], uid, request["limits"]["disk_mb"], files)
+    else:
+        write_files(request["scratch"], files, None)
     clean_environment(request["scratch"], request["env"])
+    fresh_session_keyring()
     apply_limits(request["limits"], on_top_of=address_space_in_use(), count_processes=uid is not None)
     if uid is not None:
         become(uid)
+    close_inherited({0, 1, 2, fd_in, fd_out})

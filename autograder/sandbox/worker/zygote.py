@@ -2,10 +2,12 @@
 
 Warm, it imports the assignment's libraries once (the list arrives as JSON in argv) and serves
 many runs; cold, it preloads nothing and serves exactly one. Started by ``autograder.sandbox.host``
-inside the sandbox's namespaces (no network, hidden folders), but *not* with dropped privileges:
+inside the sandbox's namespaces (no network, the allowlist root), but *not* with dropped privileges:
 each child drops to the slot's unprivileged uid right after the fork, so student code can
 neither signal nor trace this parent, and every run starts from the same clean copy of it.
-Control messages arrive on a Unix socket, with the child's pipe ends passed as file descriptors (SCM_RIGHTS).
+Control messages arrive on a Unix socket, with the child's pipe ends, the slot's cgroup files and
+the released files passed as file descriptors (SCM_RIGHTS). Each host serves one slot: the uid its
+runs drop to and its janitor cleans up after is fixed at its start (argv), never taken from a request.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import os
 import select
 import signal
 import socket
+import struct
 import sys
 import time
 
@@ -24,6 +27,8 @@ import confine  # noqa: E402
 from confine import CLONE_NEWIPC, CLONE_NEWNS  # noqa: E402
 
 CLONE_NEWNET, CLONE_NEWPID = 0x40000000, 0x20000000
+# A spawn request's descriptors: 3 for the channel and output, the slot's cgroup files, the released files.
+MAX_FDS = 64
 
 
 def preload(names: list[str]) -> list[str]:
@@ -40,11 +45,10 @@ def preload(names: list[str]) -> list[str]:
 
 def run_child(request: dict, fds: list[int]) -> None:
     """In the forked child: become the student's process (confine.py), then serve as a worker."""
-    fd_in, fd_out, fd_output = fds
-    confine.enter(request, fd_output)
+    confine.enter(request, fds)
     import main
 
-    main.Worker(fd_in, fd_out).serve()
+    main.Worker(fds[0], fds[1]).serve()
 
 
 def kill_all(pid: int, uid: int | None, namespace: int | None = None, janitor: Janitor | None = None) -> None:
@@ -73,7 +77,7 @@ def kill_processes(pid: int, uid: int | None, janitor: Janitor | None = None) ->
         # round, and an unreaped one still counts against the next run's process limit.
         deadline = time.monotonic() + 3.0
         while True:
-            if janitor is None or not janitor.kill_uid(uid):
+            if janitor is None or not janitor.kill_uid():
                 kill_as(uid)
             reap()
             if not processes_of(uid) or time.monotonic() > deadline:
@@ -101,12 +105,18 @@ def await_exit(pid: int, seconds: float) -> None:
 
 
 def kill_as(uid: int) -> None:
-    """kill(-1, SIGKILL) as ``uid``: every process of that uid (in this PID namespace), from a fork."""
+    """As ``uid``, from a fork: kill(-1, SIGKILL), every process of that uid (in this PID namespace),
+    then empty the uid's keyrings (they outlive its processes)."""
+    if uid <= 0:
+        return                                  # never root's processes, whoever asks
     helper = os.fork()
     if helper == 0:
         try:
+            os.setgroups([])
+            os.setgid(uid)
             os.setuid(uid)
             os.kill(-1, signal.SIGKILL)
+            confine.clear_user_keyrings()
         finally:
             os._exit(0)
     os.waitpid(helper, 0)
@@ -118,19 +128,27 @@ class Janitor:
     Killing as the run's uid and emptying its IPC namespace each need a forked helper; forked
     from the host, every such fork copies the page tables of all preloaded libraries (tens of
     milliseconds each, twice per run). Forked from this process, which never imports them, it
-    costs about a millisecond. It runs as root in the host's namespaces and serves only the host.
-    If it is gone, the host makes those forks itself (the same clean-up, slower).
+    costs about a millisecond. It runs as root in the host's namespaces and serves only the host:
+    the uid it kills and cleans up is its slot's, fixed when it is forked (no request names one),
+    and every request must carry root's credentials, checked by the kernel (SCM_CREDENTIALS: a
+    socketpair's SO_PEERCRED names only who created the pair, not who holds an end now). Student
+    code never holds its channel anyway (``confine.close_inherited``). If it is gone, the host makes
+    those forks itself (the same clean-up, slower).
     """
 
-    def __init__(self, inherited: list) -> None:
+    def __init__(self, uid: int | None, inherited: list) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # Before anything can be sent: the kernel attaches a message's credentials only while this is set.
+        theirs.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
         pid = os.fork()
         if pid == 0:
             try:
                 ours.close()
                 for other in inherited:    # the grader must see the host's end close when the host goes
                     other.close()
-                self._serve(theirs)
+                if uid is not None:
+                    kill_as(uid)           # what an earlier grader of this slot may have left (keyrings)
+                self._serve(theirs, uid)
             finally:
                 os._exit(0)
         theirs.close()
@@ -140,32 +158,44 @@ class Janitor:
         self.channel.close()
 
     @staticmethod
-    def _serve(channel: socket.socket) -> None:
+    def _serve(channel: socket.socket, uid: int | None) -> None:
+        space = socket.CMSG_SPACE(struct.calcsize("3i")) + socket.CMSG_SPACE(4 * 1)
         while True:
-            message, fds, _, _ = socket.recv_fds(channel, 4096, 1)
+            message, ancillary, _, _ = channel.recvmsg(4096, space)
             if not message:
                 return
-            request = json.loads(message)
-            if request["op"] == "kill":
-                kill_as(request["uid"])
-            elif request["op"] == "empty_ipc" and fds:
-                confine.empty_ipc_namespace(fds[0])
-            for fd in fds:
-                os.close(fd)
-            channel.send(b"done")
+            fds, sender = [], None
+            for level, kind, data in ancillary:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                    fds += list(struct.unpack(f"{len(data) // 4}i", data[:len(data) - len(data) % 4]))
+                elif level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+                    sender = struct.unpack("3i", data[:12])          # pid, uid, gid
+            try:
+                if sender is None or sender[1] != 0 or sender[2] != 0:
+                    channel.send(b"refused")                         # not root: not the host
+                    continue
+                request = json.loads(message)
+                if request.get("op") == "kill" and uid is not None:
+                    kill_as(uid)
+                elif request.get("op") == "empty_ipc" and fds:
+                    confine.empty_ipc_namespace(fds[0])
+                channel.send(b"done")
+            finally:
+                for fd in fds:
+                    os.close(fd)
 
-    def _ask(self, request: dict, fds: list[int] = ()) -> bool:
+    def _ask(self, request: dict, fds: tuple[int, ...] = ()) -> bool:
         try:
             socket.send_fds(self.channel, [json.dumps(request).encode()], list(fds))
             return self.channel.recv(16) == b"done"
         except OSError:
             return False
 
-    def kill_uid(self, uid: int) -> bool:
-        return self._ask({"op": "kill", "uid": uid})
+    def kill_uid(self) -> bool:
+        return self._ask({"op": "kill"})
 
     def empty_ipc(self, handle: int) -> bool:
-        return self._ask({"op": "empty_ipc"}, [handle])
+        return self._ask({"op": "empty_ipc"}, (handle,))
 
 
 def own_ipc_namespaces(pids: list[int], but: int | None) -> list[int]:
@@ -210,27 +240,28 @@ def reap() -> None:
             return
 
 
-def serve(controls: list[socket.socket], names: list[str]) -> None:
-    """Serve runs on ``controls[0]``: one SOCK_SEQPACKET message per request, a spawn request carries
-    the child's three fds. Listening sockets instead (from ``warm.HostsForJobs``, one per grading
-    process): after the preload this host clones itself once per socket (``clone``), each clone in
-    namespaces of its own serving one, and only waits for them."""
+def serve(controls: list[socket.socket], uids: list[int | None], names: list[str]) -> None:
+    """Serve runs on ``controls[0]`` for the slot of ``uids[0]``: one SOCK_SEQPACKET message per
+    request, a spawn request carries the child's descriptors. Listening sockets instead (from
+    ``warm.HostsForJobs``, one per grading process and slot): after the preload this host clones
+    itself once per socket (``clone``), each clone in namespaces of its own serving one, and only
+    waits for them."""
     janitors: list[Janitor] = []
-    for _ in controls:                      # before the preload: they stay small
-        janitors.append(Janitor(controls + janitors))
+    for uid in uids:                        # before the preload: they stay small
+        janitors.append(Janitor(uid, controls + janitors))
     loaded = preload(names)
     # Objects that exist before the fork are never collected by a run: its collector then leaves
     # them (and the pages they are on, shared with this host) untouched.
     gc.collect()
     gc.freeze()
     if not controls[0].getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
-        return run_host(controls[0], janitors[0], loaded)      # one grading process started this host
+        return run_host(controls[0], uids[0], janitors[0], loaded)      # one grading process started this host
     # Started by a class run for its grading processes: every one gets a clone, so that no run sits in
     # a PID namespace that contains another's (this process would see the clones' runs in its /proc).
     for index in range(len(controls)):
         if clone() == 0:
             keep(controls[index], janitors[index], controls + janitors)
-            return run_host(controls[index], janitors[index], loaded)
+            return run_host(controls[index], uids[index], janitors[index], loaded)
     keep(None, None, controls + janitors)
     while True:                             # the clones and janitors are this process's children
         try:
@@ -239,7 +270,7 @@ def serve(controls: list[socket.socket], names: list[str]) -> None:
             return
 
 
-def keep(control: socket.socket, janitor: Janitor, everything: list) -> None:
+def keep(control: socket.socket | None, janitor: Janitor | None, everything: list) -> None:
     """Close every control and janitor channel of the other hosts."""
     for other in everything:
         if other is not control and other is not janitor:
@@ -269,29 +300,41 @@ def clone() -> int:
         os._exit(70)
 
 
-def run_host(control: socket.socket, janitor: Janitor, loaded: list[str]) -> None:
+def run_host(control: socket.socket, uid: int | None, janitor: Janitor, loaded: list[str]) -> None:
     if control.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
         # Started by a class run for one of its grading processes (warm.HostsForJobs): serve the
-        # first that connects, and nobody else.
+        # first that connects with this host's own credentials (a grader, as root), and nobody else.
         listener = control
-        control, _ = listener.accept()
+        while True:
+            control, _ = listener.accept()
+            peer = struct.unpack("3i", control.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
+            if peer[1] == os.getuid():
+                break
+            control.close()
         listener.close()
     control.send(json.dumps({"ready": True, "preloaded": loaded}).encode())
     namespaces: dict[int, int] = {}        # child pid -> handle on its IPC namespace
     while True:
         reap()
-        message, fds, _, _ = socket.recv_fds(control, 65536, 3)
+        message, fds, _, _ = socket.recv_fds(control, 65536, MAX_FDS)
         if not message:
             return
         request = json.loads(message)
         if request["op"] == "spawn":
+            request["uid"] = uid                # this host's slot, whatever the request says
             # As root, each run is born in an IPC namespace of its own, which this host keeps a
             # handle on until it has emptied it (kill_all).
-            pid, namespace = confine.fork(own_ipc=request.get("uid") is not None)
+            pid, namespace = confine.fork(own_ipc=uid is not None)
             if pid == 0:
                 try:
                     control.close()
                     run_child(request, fds)
+                except BaseException:  # noqa: B902 - the confinement failed: say why (in the run's output), never run
+                    import traceback
+
+                    traceback.print_exc()
+                    sys.stderr.flush()
+                    os._exit(70)
                 finally:
                     os._exit(0)
             for fd in fds:
@@ -300,11 +343,12 @@ def run_host(control: socket.socket, janitor: Janitor, loaded: list[str]) -> Non
                 namespaces[pid] = namespace
             control.send(json.dumps({"pid": pid}).encode())
         elif request["op"] == "kill":
-            kill_all(request["pid"], request.get("uid"), namespaces.pop(request["pid"], None), janitor)
+            kill_all(request["pid"], uid, namespaces.pop(request["pid"], None), janitor)
             control.send(b'{"killed": true}')
 
 
 if __name__ == "__main__":
-    # argv: the control socket's fd (several, comma-separated: one host per grading process), the preload list
-    serve([socket.socket(fileno=int(fd)) for fd in sys.argv[1].split(",")], json.loads(sys.argv[2])
-          if len(sys.argv) > 2 else [])
+    # argv: JSON {"controls": [fd, ...] (one host per grading process), "uids": [the slot's uid or null, ...],
+    # "preload": [module, ...]}
+    config = json.loads(sys.argv[1])
+    serve([socket.socket(fileno=int(fd)) for fd in config["controls"]], list(config["uids"]), config["preload"])
