@@ -10,6 +10,10 @@ import pytest
 import verdicts
 
 from autograder.admin import course
+from autograder.analytics.integrity.answers import read_answers
+from autograder.analytics.integrity.review import notebook_flags
+from autograder.grading import discovery
+from autograder.intake.notebook import parse_notebook, validated_notebook
 
 COURSE_ID = "redteam-verdicts"
 
@@ -32,3 +36,30 @@ def test_an_attack_on_the_verdicts_costs_only_the_attacker(verdict_course, attac
     the_course, context = verdict_course
     classrun.fresh_class(the_course, context, attack_class)
     classrun.run_attack_class(the_course, context, attack_class, COURSE_ID)
+
+
+# Where deception stays possible in principle (code that inspects its callers, walks sys.modules or the
+# garbage collector, swaps methods, names a class like torch's), the verdicts above do not depend on
+# it; the instructor still sees it, flagged by the integrity review with the lines concerned.
+FLAGGED = {
+    "rebuild-recognised-by-caller-module": {"frames"},
+    "probe-factory-wrapped": {"modules", "gc_walk"},
+    "forward-replaced-by-a-lookup": {"method_swap"},
+    "activations-named-like-torchs": {"lookalike_class"},
+}
+
+
+@pytest.mark.parametrize("attack_id", sorted(FLAGGED))
+def test_a_deception_the_grader_does_not_depend_on_is_flagged_for_the_instructor(attack_id, tmp_path):
+    attack_class, attack = next((c, a) for c in verdicts.CLASSES for a in c.attacks if a.id == attack_id)
+    folder = tmp_path / attack.folder_name
+    folder.mkdir()
+    context = attacks.Context(tmp_path, verdicts.source_of("cs1", "part_a_forward_backward"), tmp_path, "SECRET")
+    attack.plant(folder, context)
+    spec = discovery.load(attack_class.target.assignment).notebook(f"{attack_class.target.part}.ipynb")
+    notebook = validated_notebook(parse_notebook((folder / f"{spec.name}.ipynb").read_bytes()))
+    flags, _ = notebook_flags(attack.folder_name, read_answers(notebook, spec.source, spec.name), [])
+    assert FLAGGED[attack_id] <= {f.kind for f in flags}, [(f.kind, f.found) for f in flags]
+    for flag in flags:
+        if flag.kind in FLAGGED[attack_id]:      # the cell and the lines, as the class report shows them
+            assert flag.cell and flag.first_line and flag.code.strip()
