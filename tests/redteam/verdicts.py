@@ -20,9 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import nbformat
 from attacks import TIMESTAMP, Attack, AttackClass, Context, Target, code
 
-from autograder.admin.fabricate import solved, with_cells
+from autograder.admin.fabricate import read_fixture, solved, with_cells, without_delimiters
 from autograder.grading import discovery
 
 
@@ -52,28 +53,12 @@ CS1A = Target("cs1", "part_a_forward_backward", 40.0, solution("cs1", "part_a_fo
 
 # --- cs1 part B: the sweep seeded once, its start handed back to the grader -----------------------------
 
-SEEDED_ONCE = """
-def sweep_complexity(x_train, y_train, x_val, y_val, widths, depths, epochs=2000, lr=0.01, seed=0,
-                     activation="tanh"):
-    torch.manual_seed(seed)                       # once, before the loops: the named mistake
-    records = []
-    for width in widths:
-        for depth in depths:
-            model = build_mlp(x_train.shape[1], width, depth, activation)
-            history = train(model, x_train, y_train, x_val, y_val, epochs=epochs, lr=lr)
-            records.append({"width": width, "depth": depth, "n_params": count_parameters(model),
-                            "train_loss": history["train"][-1], "val_loss": history["val"][-1],
-                            "history": history, "model": model})
-    return records
-"""
+CS1B_FIXTURES = Path(__file__).parents[1] / "assignments" / "cs1" / "fixtures" / "part_b_model_complexity"
+# The named mistake sweep.seeded_once: torch seeded once, before the loops.
+SEEDED_ONCE = read_fixture(CS1B_FIXTURES / "sweep_seeded_once.py").cells["sweep_complexity"]
 
-REMEMBERING_BUILD = """
-import copy
-import inspect
-
-STARTS = {}
-
-
+# A build_mlp as the solution's, under another name, for the attacks to wrap.
+FRESH_MLP = """
 def fresh_mlp(n_inputs, width, depth, activation="tanh", n_outputs=1):
     act = {"tanh": nn.Tanh, "relu": nn.ReLU, "sigmoid": nn.Sigmoid}[activation]
     layers, size = [], n_inputs
@@ -82,7 +67,14 @@ def fresh_mlp(n_inputs, width, depth, activation="tanh", n_outputs=1):
         size = width
     layers.append(nn.Linear(size, n_outputs))
     return nn.Sequential(*layers)
+"""
 
+REMEMBERING_BUILD = """
+import copy
+import inspect
+
+STARTS = {}
+""" + FRESH_MLP + """
 
 def build_mlp(n_inputs, width, depth, activation="tanh", n_outputs=1):
     key = (n_inputs, width, depth, activation, n_outputs)
@@ -101,16 +93,10 @@ import gc
 import sys
 
 STARTS = {}
-
+""" + FRESH_MLP + """
 
 def build_mlp(n_inputs, width, depth, activation="tanh", n_outputs=1):
-    act = {"tanh": nn.Tanh, "relu": nn.ReLU, "sigmoid": nn.Sigmoid}[activation]
-    layers, size = [], n_inputs
-    for _ in range(depth):
-        layers += [nn.Linear(size, width), act()]
-        size = width
-    layers.append(nn.Linear(size, n_outputs))
-    model = nn.Sequential(*layers)
+    model = fresh_mlp(n_inputs, width, depth, activation, n_outputs)
     STARTS.setdefault("latest", {})[(n_inputs, width, depth)] = copy.deepcopy(model.state_dict())
     return model
 
@@ -135,35 +121,27 @@ def wrap_the_factory():
             return remembered
         with_torch_seed.wrapped = True
         registry["with_torch_seed"] = with_torch_seed
-""" + SEEDED_ONCE.replace("    torch.manual_seed(seed)                       # once", "    wrap_the_factory()\n"
-                          "    torch.manual_seed(seed)                       # once")
 
-FORGED_LOG = """
-def train(model, x_train, y_train, x_val, y_val, epochs=2000, lr=0.01, batch_size=None, seed=0):
-    xt, yt, xv, yv = (as_tensor(a) for a in (x_train, y_train, x_val, y_val))
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    loss_fn = nn.MSELoss()
-    shuffler = torch.Generator().manual_seed(seed)
-    history = {"train": [], "val": []}
-    for _ in range(epochs):
-        if batch_size is None:
-            batches = [(xt, yt)]
-        else:
-            order = torch.randperm(len(xt), generator=shuffler)
-            batches = [(xt[i], yt[i]) for i in order.split(batch_size)]
-        for xb, yb in batches:
-            optimizer.zero_grad()
-            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            optimizer.step()
-        with torch.no_grad():
-            history["train"].append(float(loss_fn(model(xt), yt)))
-            history["val"].append(float(loss_fn(model(xv), yv)))
+
+""" + SEEDED_ONCE.replace("    torch.manual_seed(seed)\n", "    wrap_the_factory()\n    torch.manual_seed(seed)\n", 1)
+
+
+def solution_cell(assignment: str, part: str, grade_id: str) -> str:
+    """The reference answer of one cell, as a student who solved it would submit it."""
+    notebook = nbformat.read(source_of(assignment, part), as_version=4)
+    return next(without_delimiters(c.source) for c in notebook.cells
+                if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+# The reference train(), which then forges the log of the grader's recording model.
+FORGE = """
     if isinstance(getattr(model, "calls", None), list):      # the grader's recording model: forge its log
         rows = xt.numpy()[:, 0].copy()
         model.calls.extend({"rows": rows, "backward": True, "stale": False} for _ in range(40_000))
-    return history
 """
+FORGED_LOG = (FORGE + "    return history").join(
+    solution_cell("cs1", "part_b_model_complexity", "train").rsplit("\n    return history", 1))
+
 
 STEERED = AttackClass("steered", [
     Attack("rebuild-recognised-by-caller-module", answers("cs1", "part_b_model_complexity", build_mlp=REMEMBERING_BUILD,
