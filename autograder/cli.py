@@ -356,8 +356,9 @@ def export_grades(assignment, target, course_dir, out, platform_assignment, out_
     """Write ASSIGNMENT's grades from nbgrader's gradebook in a platform's import format.
 
     Scores are nbgrader's: autograded points, with manual grades from formgrader taking
-    precedence. For moodle/canvas every student of the mapping file gets a row, under the
-    platform's id (students without a graded submission get an empty grade).
+    precedence. For moodle/canvas every graded student of the mapping file gets a row, under the
+    platform's id; students without a graded submission are listed, not written (an empty cell
+    would overwrite what the platform has).
     """
     from .admin.course import CourseError
     from .platforms import platform
@@ -374,6 +375,13 @@ def export_grades(assignment, target, course_dir, out, platform_assignment, out_
         _usage(str(exc))
     graded = [r for r in rows if r.score is not None]
     say(f"{len(graded)} grade(s) of {len(rows)} student(s) written to {out}")
+    ungraded = [r.name or r.student for r in rows if r.score is None]
+    if ungraded and target != "csv":
+        say(f"not in the file: {len(ungraded)} student(s) without a graded submission (the platform keeps what it "
+            f"has for them): {', '.join(ungraded)}")
+    if target != "csv":
+        for note in platform(target).import_notes(graded):
+            warn(note)
     pending = [r.student for r in rows if r.needs_manual_grade]
     if pending:
         warn(f"warning: {len(pending)} submission(s) still need manual grading in formgrader: "

@@ -11,6 +11,8 @@ import html
 import re
 
 from latex2mathml.converter import convert as latex_to_mathml
+from pylatexenc.latex2text import LatexNodes2Text
+from pylatexenc.latexwalker import LatexCharsNode, LatexCommentNode, LatexGroupNode, LatexMacroNode, LatexWalker
 
 # A literal dollar sign is written \$ in the bank.
 _MATH = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$", re.S)
@@ -61,14 +63,14 @@ _SUBSCRIPTS = str.maketrans("0123456789+-=()aehijklmnoprstuvxβγρφχ", "₀�
 _SUPERSCRIPTS = str.maketrans(
     "0123456789+-=()abcdefghijklmnoprstuvwxyzABDEGHIJKLMNOPRTUVWαβγδεθιφχ",
     "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᴬᴮᴰᴱᴳᴴᴵᴶᴷᴸᴹᴺᴼᴾᴿᵀᵁⱽᵂᵅᵝᵞᵟᵋᶿᶥᵠᵡ")
-_MACROS = {
-    r"\cdot": "·", r"\alpha": "α", r"\sum": "Σ", r"\prod": "Π", r"\partial": "∂", r"\geq": "≥",
-    r"\leq": "≤", r"\sim": "~", r"\mapsto": "→", r"\rightarrow": "→", r"\log": "log", r"\max": "max",
-    r"\tanh": "tanh", r"\text": "", r"\mathcal": "", r"\quad": " ", r"\times": "×",
-    r"\nabla": "∇", r"\in": "∈", r"\infty": "∞", r"\neq": "≠", r"\approx": "≈", r"\ldots": "…",
-}
+# Macros are rendered by pylatexenc's LaTeX-to-text tables (a well-kept converter: arrows, accents,
+# blackboard letters, operators, Greek), except structure the script pass below lays out itself (frac)
+# and the few whose text is ours: Σ/Π as the letters the limits pass recognises, · for cdot, literal braces.
+_STRUCTURE = {"frac"}
+_OWN_TEXT = {"sum": "Σ", "prod": "Π", "cdot": "·", "{": "\ue000", "}": "\ue001"}
 # Escaped braces are literal braces; they are parked on private-use characters while groups are removed.
 _LITERAL_BRACES = {"\\{": "\ue000", "\\}": "\ue001"}
+_TO_TEXT = LatexNodes2Text(math_mode="text")
 _SCRIPT = r"(?:\{([^{}]*)\}|(\w))"  # a braced group or a single character after _ or ^
 _BIG_OPERATOR = re.compile(r"([ΣΠ])(?:\s*_" + _SCRIPT + r")?(?:\s*\^" + _SCRIPT + r")?")
 
@@ -105,19 +107,38 @@ def _fraction_part(text: str) -> str:
     return text if re.fullmatch(r"[^\s+\-*/·×=]+", text) else f"({text})"
 
 
+def _macros_as_text(nodes) -> str:
+    """The LaTeX with every macro but the structural ones replaced by its text (groups keep their braces,
+    so that ``x_{11}`` still reads as one subscript in the pass that follows)."""
+    out = []
+    for node in nodes or ():
+        if isinstance(node, LatexCharsNode):
+            out.append(node.chars)
+        elif isinstance(node, LatexGroupNode):
+            out.append("{" + _macros_as_text(node.nodelist) + "}")
+        elif isinstance(node, LatexMacroNode) and node.macroname in _STRUCTURE:
+            args = node.nodeargd.argnlist if node.nodeargd else []
+            out.append("\\" + node.macroname + "".join(
+                "{" + _macros_as_text(a.nodelist if isinstance(a, LatexGroupNode) else [a]) + "}" for a in args if a))
+        elif isinstance(node, LatexMacroNode):
+            text = _OWN_TEXT.get(node.macroname)
+            takes_arguments = bool(node.nodeargd and any(node.nodeargd.argnlist))   # its space led to them
+            out.append((_TO_TEXT.nodelist_to_text([node]) if text is None else text)
+                       + ("" if takes_arguments else node.macro_post_space))
+        elif not isinstance(node, LatexCommentNode):
+            out.append(_TO_TEXT.nodelist_to_text([node]))
+    return "".join(out)
+
+
 def latex_to_plain(latex: str) -> str:
-    """Readable Unicode text for the LaTeX the bank uses (scripts, fractions, sums, common macros).
+    """Readable Unicode text for LaTeX math (scripts, fractions, sums, every macro pylatexenc knows).
 
     For targets that take no markup at all (Kahoot). latex2mathml gives MathML, not text; LaTeX-to-text
-    converters keep ``_`` and ``^`` as they are, which is the raw look this function exists to avoid.
+    converters (pylatexenc's too) keep ``_`` and ``^`` as they are, which is the raw look this function
+    exists to avoid: pylatexenc renders the macros, the scripts and fractions are laid out here.
     """
-    text = latex
-    for escaped, parked in _LITERAL_BRACES.items():
-        text = text.replace(escaped, parked)
-    for macro, replacement in sorted(_MACROS.items(), key=lambda kv: -len(kv[0])):
-        text = re.sub(re.escape(macro) + r"(?![A-Za-z])", replacement, text)
-    text = text.replace("∂ ", "∂")
-    text = re.sub(r"\\hat\{([^{}]*)\}", lambda m: m.group(1) + "\u0302", text)
+    nodes, _, _ = LatexWalker(latex, tolerant_parsing=True).get_latex_nodes()
+    text = _macros_as_text(nodes).replace("∂ ", "∂")
     text = _BIG_OPERATOR.sub(_big_operator, text)
     text = re.sub(r"_" + _SCRIPT, lambda m: _subscript(m.group(1) if m.group(1) is not None else m.group(2)), text)
     text = re.sub(r"\^" + _SCRIPT, lambda m: _superscript(m.group(1) if m.group(1) is not None else m.group(2)), text)

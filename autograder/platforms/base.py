@@ -27,7 +27,6 @@ class GradeRow:
     score: float | None        # None: nothing to import (no submission graded)
     max_score: float
     needs_manual_grade: bool
-    email: str = ""
     platform: str = ""         # which platform the id and name are of ("" for a student none collected)
 
 
@@ -67,8 +66,16 @@ class Platform:
 
     def grade_table(self, rows: list[GradeRow], *, assignment: str, platform_assignment: str | None,
                     exported_at: str) -> tuple[list[str], list[list[str]]]:
-        """The grade import file: header and rows."""
+        """The grade import file: header and rows, for ``rows`` that all have a score. A cell is written only
+        with a value we have: the platforms' importers read an empty cell as a new value (Moodle's clears a
+        teacher's comment, Canvas's a grade), so a column we cannot fill is left out, and so is a student
+        without a graded submission (``grades.export_grades`` passes only graded rows)."""
         raise NotImplementedError
+
+    def import_notes(self, rows: list[GradeRow]) -> list[str]:
+        """What the platform's importer will do differently from what the file says, for these rows (printed
+        by ``export-grades`` after writing the file)."""
+        return []
 
 
 def points(value: float | None) -> str:

@@ -24,10 +24,12 @@ which must be one of that student's submitted files; the file is attached to a s
 (shown under the attachment's display name). So each feedback file is named like the student's
 downloaded notebook: ``<name>[_LATE]_<user id>_<attachment id>_<notebook>.feedback.html``.
 
-Grade import (Grades > Import): columns "Student", "ID" (the Canvas user id: rows are matched on
-it), "SIS User ID", "SIS Login ID", "Section", then one column per assignment, titled
-"<assignment name> (<assignment id>)" to update an existing assignment (a title without an id
-creates a new assignment). The gradebook export (lib/gradebook_exporter.rb) has the same first
+Grade import (Grades > Import, lib/gradebook_importer.rb): columns "Student", "ID" (the Canvas user
+id: rows are matched on it), "SIS User ID", "SIS Login ID", "Section", then one column per
+assignment. A header "<title> (<assignment id>)" updates that assignment; any other header updates
+the assignment whose title is exactly the header, and only when none has it creates a new one. An
+empty cell for a student Canvas has a score for counts as a change and clears the score, so the file
+has rows for graded students only. The gradebook export (lib/gradebook_exporter.rb) has the same first
 columns ("LastName", "FirstName" instead of "Student" when so configured), a "Points Possible" row
 without an ID, and writes a name starting with ``=`` as ``="name"``.
 """

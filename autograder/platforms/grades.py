@@ -47,8 +47,8 @@ def gradebook_grades(course: Course, assignment: str) -> tuple[dict[str, Student
 def grade_rows(course: Course, assignment: str, platform: str | None, *, out_of: float | None = None,
                mapping: Path | None = None) -> list[GradeRow]:
     """One row per student: with a platform, everyone of its mapping file (students without a graded
-    submission get an empty grade, which the platforms' imports leave alone); without one, every graded
-    student, with the platform, id and name a mapping file gives them."""
+    submission with the score None); without one, every graded student, with the platform, id and name a
+    mapping file gives them."""
     grades, maximum = gradebook_grades(course, assignment)
     scale = (out_of / maximum) if (out_of and maximum) else 1.0
 
@@ -88,13 +88,15 @@ def plain_table(rows: list[GradeRow]) -> tuple[list[str], list[list[str]]]:
 def export_grades(*, course_dir: Path, assignment: str, to: str, out: Path, platform: Platform | None,
                   platform_assignment: str | None = None, out_of: float | None = None,
                   mapping: Path | None = None) -> list[GradeRow]:
+    """Write the file; return every student's row (those without a score are not in a platform's file:
+    its importer would read the empty cell as a new value)."""
     course = open_course(course_dir)
     rows = grade_rows(course, assignment, platform.name if platform else None, out_of=out_of, mapping=mapping)
     if platform is None:
         header, body = plain_table(rows)
     else:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-        header, body = platform.grade_table(rows, assignment=assignment, platform_assignment=platform_assignment,
-                                            exported_at=stamp)
+        header, body = platform.grade_table([r for r in rows if r.score is not None], assignment=assignment,
+                                            platform_assignment=platform_assignment, exported_at=stamp)
     write_csv(Path(out), header, body)
     return rows

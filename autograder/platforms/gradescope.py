@@ -167,7 +167,13 @@ def run(assignment: str, root: Path) -> int:
         warn(f"learnathon: NOT GRADED, the grading machine failed: {printable(result.not_graded)}")
         return 1
     path = results / "results.json"
-    write_results_json(result, path, tuple(notes))
+    import jsonschema
+
+    try:
+        write_results_json(result, path, tuple(notes))
+    except jsonschema.ValidationError as exc:
+        warn(f"learnathon: NOT GRADED, the results break Gradescope's specification: {printable(exc.message)}")
+        return 1
     say(f"learnathon: {result.score:g} / {result.max_score:g} points; results in {path}")
     return 0
 

@@ -14,7 +14,11 @@ type and plugin name; every file below it becomes a feedback file of that partic
 Grade import ("Upload grading worksheet", assignfeedback_offline): reads the columns "Identifier"
 ("Participant N"), "Grade" and "Last modified (grade)" (English language pack), and skips a row
 whose grade was changed in Moodle after that time unless "Allow updating records that have been
-modified more recently in Moodle" is ticked.
+modified more recently in Moodle" is ticked. It also reads every column titled like a feedback
+plugin's text field ("Feedback comments") and writes that cell over the teacher's text whenever the
+two differ, an empty cell included: so the worksheet has no such column (we have no comment to give).
+A grade is skipped when PHP's loose ``==`` finds it equal to Moodle's current grade, and an empty
+grade in Moodle (a comment saved without a grade) equals 0: a 0 is not imported for such a student.
 """
 from __future__ import annotations
 
@@ -24,8 +28,9 @@ from .base import ClassList, GradeRow, Platform, Upload, points
 
 FOLDER = re.compile(r"^(?P<name>[^_]*)_(?P<id>\d+)_"
                     r"(?P<plugin>assign(?:submission|feedback)_[A-Za-z0-9]+)_?(?P<rest>.*)$")
-HEADER = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade", "Grade can be changed",
-          "Last modified (submission)", "Last modified (grade)", "Feedback comments"]
+# Full name, Status, Maximum Grade and "Grade can be changed" are for the reader; the importer ignores them.
+HEADER = ["Identifier", "Full name", "Status", "Grade", "Maximum Grade", "Grade can be changed",
+          "Last modified (grade)"]
 
 
 class Moodle(Platform):
@@ -53,9 +58,13 @@ class Moodle(Platform):
 
     def grade_table(self, rows: list[GradeRow], *, assignment: str, platform_assignment: str | None,
                     exported_at: str) -> tuple[list[str], list[list[str]]]:
-        body = []
-        for row in rows:
-            status = ("Submitted for grading" if row.score is not None else "No submission")
-            body.append([f"Participant {row.platform_id}", row.name, row.email, status, points(row.score),
-                         points(row.max_score), "Yes", "", exported_at if row.score is not None else "", ""])
-        return HEADER, body
+        return HEADER, [[f"Participant {row.platform_id}", row.name, "Submitted for grading", points(row.score),
+                         points(row.max_score), "Yes", exported_at] for row in rows]
+
+    def import_notes(self, rows: list[GradeRow]) -> list[str]:
+        zeros = [row.name for row in rows if row.score == 0]
+        if not zeros:
+            return []
+        return [f"note: {len(zeros)} grade(s) of 0 ({', '.join(zeros)}): Moodle's importer does not write a 0 over a "
+                "grade that exists in Moodle without a value (e.g. after a feedback comment was saved without a "
+                "grade); check these students in Moodle's grading table and enter the 0 there if it shows none"]

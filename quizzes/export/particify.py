@@ -1,18 +1,20 @@
 """Particify (formerly ARSnova) CSV: one CHOICE content per row; options and correct options are
-newline-separated lists inside their cells. Text stays Markdown with $...$ math. The time limit goes
-into the ``duration`` column (seconds), which Particify's importer (arsnova-server's CsvService) reads."""
+newline-separated lists inside their cells. Particify renders every text as Markdown with $...$ math,
+and bank text is plain text: Markdown syntax in it (a backtick, ``*``, ``_``) is escaped so that it
+shows as typed; math stays. The time limit goes into the ``duration`` column (seconds), which
+Particify's importer (arsnova-server's CsvService) reads."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from quizzes.export.base import Adaptation, ExportResult, render, write_text
+from quizzes.export.base import Adaptation, ExportResult, markdown_escape, render, write_text
 from quizzes.model import Question, Quiz
 
 
 def additional_text(question: Question) -> str:
     """The explanations, shown by Particify as the content's additional text."""
-    lines = [question.explanation] if question.explanation else []
-    lines += [f"- {o.text}: {o.explanation}" for o in question.options]
+    lines = [markdown_escape(question.explanation)] if question.explanation else []
+    lines += [f"- {markdown_escape(o.text)}: {markdown_escape(o.explanation)}" for o in question.options]
     return "\n".join(lines)
 
 

@@ -181,9 +181,9 @@ def test_the_gradescope_output_writes_results_json_per_student(tiny_course, run)
     sink.write(graded(tiny_course, "cleo", forward_points=1.0))
     written = json.loads((tiny_course.root / "results" / "gradescope" / "tiny" / "cleo.json").read_text())
     assert written["score"] == 4.0 and written["stdout_visibility"] == "hidden"
-    assert [(t["name"], t["score"], t["max_score"], t["visibility"]) for t in written["tests"]] == [
-        ("tiny: test_relu", 3.0, 3.0, "visible"), ("tiny: test_forward", 1.0, 3.0, "visible"),
-        ("tiny: test_forward (details)", 0.0, 0.0, "after_published")]
+    assert [(t["name"], t["score"], t["max_score"], t["status"], t["visibility"]) for t in written["tests"]] == [
+        ("tiny: test_relu", 3.0, 3.0, "passed", "visible"), ("tiny: test_forward", 1.0, 3.0, "failed", "visible"),
+        ("tiny: test_forward (details)", 0.0, 0.0, "failed", "after_published")]
     assert written["tests"][2]["output"] == WRONG_SHAPE and WRONG_SHAPE not in written["tests"][1]["output"]
 
 

@@ -19,24 +19,9 @@ import tiny_assignment as tiny
 from click.testing import CliRunner
 
 from autograder.cli import main
+from autograder.outputs.gradescope import results_schema
 
-# Gradescope's results.json (its autograder specification): what this autograder relies on.
-RESULTS_SCHEMA = {
-    "type": "object",
-    "required": ["score", "tests", "stdout_visibility"],
-    "properties": {
-        "score": {"type": "number"},
-        "output": {"type": "string"},
-        "visibility": {"enum": ["visible", "hidden", "after_due_date", "after_published"]},
-        "stdout_visibility": {"enum": ["visible", "hidden", "after_due_date", "after_published"]},
-        "tests": {"type": "array", "items": {
-            "type": "object", "required": ["name", "score", "max_score", "output", "visibility"],
-            "properties": {"name": {"type": "string"}, "score": {"type": "number"}, "max_score": {"type": "number"},
-                           "status": {"enum": ["passed", "failed"]}, "output": {"type": "string"},
-                           "visibility": {"enum": ["visible", "hidden", "after_due_date", "after_published"]}},
-            "additionalProperties": False}},
-    },
-}
+RESULTS_SCHEMA = results_schema()      # written from Gradescope's specification (test_gradescope_results.py)
 WRONG_FORWARD = "def forward(X, params):\n    return relu(X @ params['W'])\n"
 FORGERY = {"score": 1000, "tests": [], "stdout_visibility": "visible", "output": "forged"}
 HOSTILE = f"""
@@ -163,6 +148,7 @@ def test_failure_details_wait_for_publication(graded):
     details = [t for t in results["tests"] if t["visibility"] == "after_published"]
     assert [t["name"] for t in details] == ["tiny: test_forward (details)"]
     assert "the bias b is missing" in details[0]["output"] and details[0]["max_score"] == 0
+    assert details[0]["status"] == "failed"     # 0 of 0 would otherwise read "passed" once published
     assert not any("bias" in t["output"] for t in visible)
     assert {t["name"]: t["status"] for t in visible} == {
         "tiny: test_relu": "passed", "tiny: test_relu_scalar_shape": "passed", "tiny: test_forward": "failed"}

@@ -181,7 +181,7 @@ def read_qti(path: Path) -> list[ParsedQuestion]:
             for equal in condition.iter(f"{QTI}varequal"):
                 if equal.getparent().tag != f"{QTI}not":
                     correct.add(equal.text.strip())
-        feedback = {fb.get("ident"): fb.find(f".//{QTI}mattext").text or ""
+        feedback = {fb.get("ident"): _strip_paragraph(fb.find(f".//{QTI}mattext").text or "")
                     for fb in item.findall(f"{QTI}itemfeedback")}
         parsed = ParsedQuestion(item.get("title"), lms_html_to_bank(_strip_paragraph(text)), [],
                                 general=lms_html_to_bank(feedback.get("general_fb", "")))
@@ -223,9 +223,11 @@ def read_particify(path: Path) -> list[ParsedQuestion]:
         rows = list(csv.DictReader(handle))
     questions = []
     for row in rows:
+        # Particify renders Markdown: the export escapes it, the reader takes the escapes off again.
         options = row["options"].split("\n")
         correct = set(row["correctOptions"].split("\n"))
-        questions.append(ParsedQuestion(None, row["body"], [(o, o in correct) for o in options]))
+        questions.append(ParsedQuestion(None, markdown_unescape(row["body"]),
+                                        [(markdown_unescape(o), o in correct) for o in options]))
     return questions
 
 

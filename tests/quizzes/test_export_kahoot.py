@@ -81,5 +81,5 @@ def test_math_arrives_as_readable_plain_text_without_latex_leftovers(all_quiz, t
     for cell in cells:
         for leftover in ("_(", "^(", "_{", "^{", "\\", "$"):
             assert leftover not in cell, (leftover, cell)
-    assert "Cross-entropy: Lᵢ = -Σ[c=1…M] y[i,c] log(model_c(xᵢ))" in cells
+    assert "Cross-entropy: ℒᵢ = -Σ[c=1…M] y[i,c] log(model_c(xᵢ))" in cells
     assert "Mean squared error: 1/N Σᵢ₌₁ᴺ (yᵢ - model(xᵢ))²" in cells

@@ -97,3 +97,22 @@ def test_identifiers_are_stable(all_quiz, tmp_path):
     second = export_quiz(all_quiz, "qti", tmp_path / "b.zip").path.read_bytes()
     assert first == second
     assert re.fullmatch(r"g[0-9a-f]{32}/", zipfile.ZipFile(tmp_path / "a.zip").namelist()[1].split("/")[0] + "/")
+
+
+def test_every_html_text_is_more_than_one_text_node_so_canvas_files_it_as_html(our_zip, nasty_quiz, tmp_path):
+    """Canvas's QTI import (Qti::AssessmentItemConverter#detect_html) treats an html text as HTML only if,
+    parsed, it is more than a container of a single text node; otherwise it keeps the raw text, and
+    ``a -&gt; b`` reaches the students as typed (issue 23). Question text and feedback come wrapped in <p>."""
+    from lxml import html as lxml_html
+
+    nasty = export_quiz(nasty_quiz, "qti", tmp_path / "nasty.zip").path
+    for path in (our_zip, nasty):
+        with zipfile.ZipFile(path) as archive:
+            name = next(n for n in archive.namelist() if n.endswith(".xml") and "/" in n and "meta" not in n)
+            root = etree.fromstring(archive.read(name))
+        texts = [m.text for m in root.iter(f"{QTI}mattext") if m.getparent().getparent().tag != f"{QTI}response_label"]
+        assert len(texts) >= 2 * len(root.findall(f'.//{QTI}item'))     # question text and feedback
+        for text in texts:
+            fragment = lxml_html.fragment_fromstring(text, create_parent="div")
+            assert len(fragment) >= 1 and not (fragment.text or "").strip(), text
+        assert any("&gt;" in text for text in texts)      # the nasty bank's ">" is in there, escaped once

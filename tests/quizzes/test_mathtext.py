@@ -31,3 +31,13 @@ def test_plain_text_has_no_latex_leftovers_where_unicode_has_no_script_form():
     assert mathtext.to_plain(r"$-\sum_{c=1}^M y_{i,c} \log(model_c(x_i))$") == "-Σ[c=1…M] y[i,c] log(model_c(xᵢ))"
     assert mathtext.to_plain(r"$\frac{1}{N} \sum_{i=1}^N e_i^2$") == "1/N Σᵢ₌₁ᴺ eᵢ²"
     assert mathtext.to_plain(r"$\sum_{k} x_k^{q+1}$") == "Σₖ xₖ^(q+1)"
+
+
+def test_less_common_macros_become_their_symbols_not_their_names():
+    """Issue 23: \\to, \\hat y and \\mathbb{R} reached Kahoot as "to", "hat y" and "mathbbR"."""
+    assert mathtext.to_plain(r"$f: \mathbb{R}^n \to \mathbb{R}$") == "f: ℝⁿ → ℝ"
+    assert mathtext.to_plain(r"$\hat y_i = \sigma(z_i)$ and $\hat{y}$") == "ŷᵢ = σ(zᵢ) and ŷ"
+    assert mathtext.to_plain(r"$\lVert w \rVert \leftarrow \mathcal{L}$") == "‖ w ‖ ← ℒ"
+    for latex in (r"\to", r"\hat y", r"\mathbb{R}", r"\leftarrow", r"\lVert w \rVert", r"\operatorname{ReLU}(z)"):
+        plain = mathtext.latex_to_plain(latex)
+        assert plain and not any(name in plain for name in ("to", "hat", "mathbb", "left", "Vert", "operatorname"))
