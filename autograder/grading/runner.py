@@ -53,6 +53,18 @@ class Student:
         test then passes to the student's functions, inspects or calls (a ``RemoteObject``)."""
         return self._session.build_probe(probe)
 
+    def fresh(self) -> Student:
+        """The next call runs in a fresh worker that has seen none of the calls before (the notebook's
+        cells run again): for checks that compare two calls, which the student's process could
+        otherwise answer from memory (``student.fresh().split_indices(n, seed=s)``)."""
+        self._session.renew()
+        return self
+
+    def grader_work(self, what: str):
+        """``with student.grader_work("replaying ..."): ... clock.tick()``: the grader's own work on data
+        the student's code supplied, under the notebook's clock and call budget (``session.grader_work``)."""
+        return self._session.grader_work(what)
+
     @property
     def cells(self):
         return list(self._session.outcomes.values())
@@ -73,6 +85,14 @@ class UnreadableSession:
 
     def build_probe(self, probe):
         raise StudentCodeError(f"this could not be checked: {self.reason}")
+
+    def renew(self) -> None:
+        pass
+
+    @contextlib.contextmanager
+    def grader_work(self, what: str):
+        raise StudentCodeError(f"{what} could not be done: {self.reason}")
+        yield
 
 
 class Credit:

@@ -32,7 +32,8 @@ from ..errors import GradingFailure, StudentCodeError  # noqa: F401 - re-exporte
 from ..sandbox.session import Probe, RemoteObject  # noqa: F401 - re-exported
 
 __all__ = ["GradingFailure", "StudentCodeError", "Probe", "RemoteObject", "Mistake", "MISTAKE_ID", "assignment_probes",
-           "fail", "as_array", "as_float", "expect_array", "expect_float", "expect_close_to_one_of"]
+           "fail", "seeded_runs", "identify", "REFERENCE", "reject_altered", "as_array", "as_float", "shape_mismatch",
+           "expect_array", "expect_float", "expect_close_to_one_of"]
 
 # topic.what_went_wrong: stable, lower case; the catalogue (mistakes.toml) and the class report key on it.
 MISTAKE_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
@@ -80,6 +81,58 @@ def assignment_probes(where) -> object:
     return module
 
 
+def seeded_runs(student, run, seed, other_seed) -> tuple:
+    """``(run(seed), run(seed) again, run(other_seed))`` for a check of seeding. The repeat is made in a
+    fresh worker (``student.fresh()``) after the other seed's run: the student's process can neither
+    answer it from memory of the first call nor make an unseeded function look reproducible through a
+    global random state its cells seeded once. ``run`` must return plain data (remote objects do not
+    survive the fresh worker)."""
+    first = run(seed)
+    student.fresh()
+    other = run(other_seed)
+    return first, run(seed), other
+
+
+REFERENCE = "reference"
+
+
+def identify(ask, candidates, cases, close) -> str | None:
+    """Which known function a student helper computes, judged on several inputs, for a test that builds on
+    the helper (so that a helper's mistake costs points in its own test only) without taking it as the
+    oracle: ``cases`` are inputs, the later test's own among them and others of other shapes that the
+    grader drew; ``candidates(case)`` is the grader's {name: value} for ``REFERENCE`` and each named mistake
+    of the helper; ``ask(case)`` the student's value; ``close(value, candidate)`` compares. Returns the name
+    on which every case agrees (``REFERENCE`` first), else None: a helper right where it is tested but
+    wrong where a later test uses it is not believed there. The later test then computes its expected
+    value itself, from the name."""
+    agreed: list | None = None
+    for case in cases:
+        try:
+            value = ask(case)
+        except (GradingFailure, StudentCodeError):
+            return None
+        names = [name for name, candidate in candidates(case).items() if close(value, candidate)]
+        agreed = names if agreed is None else [name for name in agreed if name in names]
+        if not agreed:
+            return None
+    if not agreed:
+        return None
+    return REFERENCE if REFERENCE in agreed else agreed[0]
+
+
+def reject_altered(model, what: str) -> None:
+    """Fail for a model whose methods were replaced on the object itself, or that carries forward hooks:
+    what the grader measures must be what the model's class computes. (The report comes from the
+    student's process; verdicts rest on the grader's own computation, this names the mistake.)"""
+    seen = model.inspect()
+    if seen["replaced"]:
+        fail(f"{what} had {', '.join(seen['replaced'][:3])} replaced on the object itself: hand back the model as "
+             "your class defines it (no method assigned to a model, e.g. model.forward = ...)")
+    if seen["hooks"]:
+        fail(f"{what} carries forward hooks ({', '.join(seen['hooks'][:3])}), which change what it computes: "
+             "remove them")
+
+
 def as_array(value, *, name: str) -> np.ndarray:
     """A numeric array from what the student returned (arrays, lists, tensors, pandas arrive as arrays)."""
     if isinstance(value, RemoteObject):
@@ -111,18 +164,43 @@ def as_float(value, *, name: str) -> float:
         fail(f"{name} should be a single number, but it is a {kind}")
     array = as_array(value, name=name)
     if array.size != 1:
-        fail(f"{name} should be a single number, but it has shape {array.shape}")
+        fail(f"{name} should be a single number, but it is an array of {'no' if array.size == 0 else 'several'} "
+             "values")
     result = float(array.reshape(()))
     if not np.isfinite(result):
         fail(f"{name} is {result}, not a finite number")
     return result
 
 
+def shape_mismatch(got: tuple, expected: tuple) -> str:
+    """How a result's shape differs from the expected one, in words that name no size: the sizes of a
+    result follow from the hidden inputs' (see relay.py), and a shape is enough to write code that is
+    right only where it is tested."""
+    got, expected = tuple(got), tuple(expected)
+    if not got and expected:
+        return "it is a single number, expected an array (did you reduce it, e.g. with sum or mean?)"
+    if got and not expected:
+        return "it is an array, expected a single number"
+    if len(got) != len(expected):
+        more = "more" if len(got) > len(expected) else "fewer"
+        return f"it has {more} axes than expected (a missing or extra dimension; check keepdims= and how you index)"
+    if sorted(got) == sorted(expected):
+        return "its axes have the expected sizes in another order (a transpose?)"
+    wrong = [str(axis) for axis, (a, b) in enumerate(zip(got, expected)) if a != b]
+    text = (f"its size along axis {wrong[0]} is not the expected one" if len(wrong) == 1
+            else f"its sizes along the axes {', '.join(wrong)} are not the expected ones")
+    if int(np.prod(got)) == int(np.prod(expected)):
+        text += " (same number of values: a missing reshape?)"
+    return text
+
+
 def _describe_difference(got: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> str:
     close = np.isclose(got, expected, rtol=rtol, atol=atol)
     wrong = int(np.size(close) - np.count_nonzero(close))
     largest = float(np.max(np.abs(got - expected))) if got.size else 0.0
-    return f"{wrong} of {got.size} values differ from the expected result (largest difference {largest:.3g})"
+    share = ("every value differs" if wrong == got.size else "1 value differs" if wrong == 1
+             else f"{wrong} values differ")
+    return f"{share} from the expected result (largest difference {largest:.3g})"
 
 
 def expect_array(value, expected, *, name: str, rtol: float = 1e-6, atol: float = 1e-8,
@@ -137,12 +215,7 @@ def expect_array(value, expected, *, name: str, rtol: float = 1e-6, atol: float 
     array = as_array(value, name=name)
     allowed = [tuple(expected.shape), *(tuple(s) for s in (shapes or ()))]
     if tuple(array.shape) not in allowed:
-        message = f"{name} has shape {array.shape}, expected {expected.shape}"
-        if array.size == expected.size and array.size > 1:
-            message += " (same number of values: a transpose or a missing reshape?)"
-        elif array.ndim != expected.ndim:
-            message += " (a missing or extra dimension; check keepdims= and how you index)"
-        fail(message)
+        fail(f"{name} has the wrong shape: {shape_mismatch(array.shape, expected.shape)}")
     array = array.astype(float).reshape(expected.shape)
     if not np.all(np.isfinite(array)):
         bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))

@@ -5,9 +5,18 @@ then forwards calls. Whatever goes wrong on the student's side (a missing functi
 exception, a hang, a crash, garbage on the channel) becomes a ``StudentCodeError`` with a
 message in the student's terms; the session then restarts the worker for the next call,
 skipping cells that hung or crashed, so one broken part never costs the working ones.
+
+Everything the worker says is the student's account: it runs in the student's process, which can
+patch the worker's modules, the probes and the libraries. So the session only carries plain data,
+and hidden tests decide every verdict from that data in this process. Two tools help them:
+``renew()`` ends the worker so that the next call runs in a fresh one that has seen none of the
+earlier calls (a check that compares two calls cannot be answered from memory), and
+``grader_work()`` puts the grader's own work on student-supplied data (a replay of a training log)
+under the notebook's clock and call budget.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import select
@@ -61,10 +70,30 @@ def prestart(config: SessionConfig) -> None:
 
 
 class RemoteObject:
-    """An object that lives in the sandbox (e.g. a torch model); tests can call it or its methods."""
+    """An object that lives in the sandbox (e.g. a torch model); tests can call it or its methods.
 
-    def __init__(self, session: StudentSession, handle: int, type_name: str, generation: int):
+    ``type_name`` is the name its class gives itself (for messages); ``type_is(name)`` holds only
+    when the worker found that very class object under that name (codec.type_identity), so a class
+    of the notebook named like torch's is not torch's. Both come from the student's process: a
+    verdict rests on what the object computes, checked here, never on its type alone."""
+
+    def __init__(self, session: StudentSession, handle: int, type_name: str, generation: int,
+                 verified: bool = False):
         self._session, self._handle, self.type_name, self._generation = session, handle, type_name, generation
+        self._verified = verified
+
+    def type_is(self, qualified_name: str) -> bool:
+        return self._verified and self.type_name == qualified_name
+
+    def inspect(self) -> dict:
+        """What the worker sees of the object: {"replaced": methods set on the object itself (or on one of
+        its torch submodules) that shadow its class's, "hooks": forward hooks registered on it}."""
+        value = self._session._request({"op": "inspect", "handle": self._handle},
+                                       f"inspecting your {self.type_name.rsplit('.', 1)[-1]}", self)
+        if not isinstance(value, dict):
+            return {"replaced": [], "hooks": []}
+        return {key: [str(v)[:80] for v in value.get(key, [])[:20]] if isinstance(value.get(key), list) else []
+                for key in ("replaced", "hooks")}
 
     def __call__(self, *args, **kwargs):
         return self._session._request({"op": "call", "handle": self._handle, "args": args, "kwargs": kwargs},
@@ -91,6 +120,12 @@ class Probe:
         self.name, self.params = name, params
 
 
+def _error_of(reply: dict) -> dict:
+    """The error part of a worker's reply, a dict whatever the worker sent."""
+    error = reply.get("error")
+    return error if isinstance(error, dict) else {}
+
+
 def _seconds(value, most: float) -> float:
     """A cell's duration as the worker reports it: only a finite number of seconds is believed."""
     if type(value) in (int, float) and 0 <= value <= most:
@@ -113,6 +148,7 @@ class StudentSession:
         self._uses_probes, self._probes_defined = False, 0
         self.timings = Timings()        # cheap counters for benchmarks/ (never used to grade)
         self._worker_cpu: dict[int, float] = {}   # per worker generation: its CPU time so far
+        self._fds: tuple[int, ...] = ()
         self._tmp = Path(tempfile.mkdtemp(prefix="learnathon-"))
         self._tmp.chmod(0o711)
 
@@ -124,16 +160,39 @@ class StudentSession:
         return [self.outcomes[c.index] for c in self.cells if c.index in self.outcomes]
 
     def close(self) -> None:
+        self._end_worker()
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def renew(self) -> None:
+        """End the worker: the next call runs in a fresh one, forked anew, whose cells ran again (those
+        that hung or crashed skipped) and which has seen none of the calls before. For checks that
+        compare two calls (the same seed twice, a rebuild of what an earlier call built), which the
+        student's process could otherwise answer from memory. Not a crash: no restart is counted."""
+        self._end_worker()
+
+    @contextlib.contextmanager
+    def grader_work(self, what: str):
+        """The grader's own computation on data the student's code supplied (a replay of its training
+        log): bounded by the notebook's deadline and charged to its call budget with the CPU time it
+        costs the grader (wall time would charge a loaded machine's slowness to the student). The body
+        calls ``clock.tick()`` in its loops; past the deadline or the budget that raises
+        ``StudentCodeError``, so a forged log costs the check, never the grader's time."""
+        clock = GraderClock(self, what)
+        try:
+            yield clock
+        finally:
+            self.call_seconds += clock.cost()
+
+    def _end_worker(self) -> None:
         if self.process is not None:
             self.process.kill()
             self.process = None
-        for fd in getattr(self, "_fds", ()):
+        for fd in self._fds:
             try:
                 os.close(fd)
             except OSError:
                 pass
-        self._fds: tuple[int, ...] = ()
-        shutil.rmtree(self._tmp, ignore_errors=True)
+        self._fds = ()
 
     def __enter__(self):
         return self
@@ -193,9 +252,7 @@ class StudentSession:
                 return
         except (TimeoutError, EOFError, codec.CodecError):
             pass
-        if self.process is not None:
-            self.process.kill()
-            self.process = None
+        self._end_worker()
         tail = output.read_text(errors="replace")[-2000:] if output.exists() else ""
         raise SandboxError(warm.start_failure(tail))
 
@@ -236,9 +293,7 @@ class StudentSession:
         self._crashed()
 
     def _crashed(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process = None
+        self._end_worker()
         self.restarts += 1
 
     # --- channel ---
@@ -335,7 +390,8 @@ class StudentSession:
         return float("inf") if budget is None else budget - self.call_seconds
 
     def _budget_spent(self) -> str:
-        return (f"the calls to your functions used up this notebook's time budget for calls "
+        return (f"the calls to your functions (and the grader's replays of what they recorded) used up this "
+                f"notebook's time budget for calls "
                 f"({self.config.call_budget:g} s in total, many times what the reference solution needs), so the "
                 "remaining checks were not run; look for sleeps, needless loops or repeated work")
 
@@ -362,7 +418,7 @@ class StudentSession:
                     "filename": self.config.probes.name})
         reply = self._receive(timeout)
         if reply.get("ok") is not True:
-            error: dict = reply["error"] if isinstance(reply.get("error"), dict) else {}
+            error = _error_of(reply)
             raise RuntimeError(f"{self.config.probes} could not be defined in the sandbox: "
                                f"{error.get('type')}: {error.get('message')}")
         self._probes_defined = self.generation
@@ -393,21 +449,43 @@ class StudentSession:
                     f"{what} changed the arrays it was given ({', '.join(names)}); "
                     "work on copies (e.g. x = x.copy()) or build new arrays instead of modifying inputs in place")
             return value
-        error: dict = reply["error"] if isinstance(reply.get("error"), dict) else {}
+        error = _error_of(reply)
         # Student-controlled text: one line, and nothing that echoes the hidden inputs (relay.py).
         kind = relayed_message(str(error.get("type", "Error"))[:200], limit=80) or "Error"
         text = relayed_message(str(error.get("message", ""))[:20000])
         if kind == "Missing":
-            stopped = [o for o in self.outcomes.values() if o.error and o.error.startswith("this cell")]
-            cause = (f" (code cell {stopped[0].index + 1} {(stopped[0].error or '').removeprefix('this cell ')}, "
+            stopped = [(o.index, o.error) for o in self.outcomes.values()
+                       if o.error and o.error.startswith("this cell")]
+            cause = (f" (code cell {stopped[0][0] + 1} {stopped[0][1].removeprefix('this cell ')}, "
                      "so what it defines is "
                      "missing)") if stopped else " Did you run the cell that defines it, and keep its name?"
             raise StudentCodeError(f"{what}: {text}.{cause}")
         if kind == "NotCallable":
             raise StudentCodeError(f"{what}: {text}; it should be a function")
-        known_line = type(error.get("line")) is int and 0 < error["line"] < 10**6
-        line = f" (line {error['line']} of its cell)" if known_line else ""
+        number = error.get("line")
+        line = f" (line {number} of its cell)" if type(number) is int and 0 < number < 10**6 else ""
         raise StudentCodeError(f"{what} raised {kind}{line}: {text}" if text else f"{what} raised {kind}{line}")
 
-    def _remote(self, handle: int, type_name: str) -> RemoteObject:
-        return RemoteObject(self, handle, type_name, self.generation)
+    def _remote(self, handle: int, type_name: str, verified: bool = False) -> RemoteObject:
+        return RemoteObject(self, handle, type_name, self.generation, verified)
+
+
+class GraderClock:
+    """Times one piece of the grader's work for ``StudentSession.grader_work``."""
+
+    def __init__(self, session: StudentSession, what: str):
+        self.session, self.what, self.started = session, what, time.process_time()
+
+    def cost(self) -> float:
+        """The grader's CPU seconds spent so far."""
+        return time.process_time() - self.started
+
+    def tick(self) -> None:
+        session = self.session
+        if time.monotonic() > session.deadline:
+            session.fatal = f"grading time for this notebook ({session.config.total_timeout:.0f} s) ran out"
+        elif session._budget_left() - self.cost() <= 0:
+            session.fatal = session._budget_spent()
+        else:
+            return
+        raise StudentCodeError(f"{self.what} was stopped: {session.fatal}")

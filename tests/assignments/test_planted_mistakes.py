@@ -26,11 +26,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from harness import DECLARATIONS, all_declarations
 
 from autograder.admin.fabricate import with_cells
 from autograder.grading import discovery, runner
 from autograder.grading.visible import check_notebook
+from tests.assignments.harness import DECLARATIONS, all_declarations
 
 NOTEBOOKS = all_declarations()
 

@@ -95,7 +95,7 @@ def test_objects_that_are_not_data_become_handles_and_need_a_handle_maker():
 
     wire = codec.encode(Model(), make_handle=lambda obj: 42)
     assert wire["t"] == "handle" and wire["id"] == 42 and wire["type"].endswith("Model")
-    assert codec.decode(wire, resolve_handle=lambda i, t: ("remote", i)) == ("remote", 42)
+    assert codec.decode(wire, resolve_handle=lambda i, t, r: ("remote", i)) == ("remote", 42)
     with pytest.raises(codec.CodecError, match="cannot be sent"):
         codec.encode(Model())
     with pytest.raises(codec.CodecError, match="unknown value tag"):
@@ -125,7 +125,7 @@ def test_object_and_string_arrays_are_refused():
 ])
 def test_malformed_or_unknown_values_are_rejected(bad):
     with pytest.raises(codec.CodecError):
-        codec.decode(bad, resolve_handle=lambda i, t: i)
+        codec.decode(bad, resolve_handle=lambda i, t, r: i)
 
 
 @pytest.mark.parametrize("change", [
@@ -195,3 +195,19 @@ def test_a_message_the_grader_cannot_read_is_a_codec_error(body):
 def test_numbers_a_reply_really_carries_are_read():
     assert codec.parse_body(b'{"ok": true, "value": [12345678901234567890, NaN, '
                             b'-1.5e300]}')["value"][0] == 12345678901234567890
+
+
+def test_a_handle_says_whether_its_class_is_the_one_its_name_points_to():
+    import torch
+
+    real = codec.encode(torch.nn.Tanh(), make_handle=lambda obj: 1)
+    assert real["type"] == "torch.nn.modules.activation.Tanh" and real["real"] is True
+
+    class Tanh(torch.nn.Module):          # a class of the notebook named like torch's
+        def forward(self, x):
+            return x
+
+    Tanh.__module__, Tanh.__qualname__ = "torch.nn.modules.activation", "Tanh"
+    fake = codec.encode(Tanh(), make_handle=lambda obj: 2)
+    assert fake["type"] == "torch.nn.modules.activation.Tanh" and fake["real"] is False
+    assert codec.decode(fake, resolve_handle=lambda i, t, r: (t, r)) == ("torch.nn.modules.activation.Tanh", False)

@@ -306,3 +306,87 @@ def test_the_whole_notebook_deadline_also_bounds_calls():
             except StudentCodeError as exc:
                 messages.append(str(exc))
     assert messages and "grading time for this notebook (4 s) ran out" in messages[-1]
+
+
+MEMORY = cells("""
+    import numpy as np
+    SEEN = []
+    def remember(x):
+        SEEN.append(x)
+        return len(SEEN)
+    def seen():
+        return len(SEEN)
+    """)
+
+
+def test_renew_answers_the_next_call_from_a_worker_that_saw_no_call_before():
+    with StudentSession(MEMORY, OWN_SLOT) as session:
+        session.start()
+        assert session.call("remember", 1) == 1 and session.call("remember", 2) == 2
+        restarts, generation = session.restarts, session.generation
+        session.renew()
+        assert session.call("seen") == 0                      # its memory went with the old worker
+        assert session.generation == generation + 1 and session.restarts == restarts   # not counted as a crash
+        assert session.call("remember", 3) == 1
+
+
+def test_grader_work_is_charged_to_the_call_budget_and_stopped_by_it():
+    config = dataclasses.replace(OWN_SLOT, call_budget=1.0)
+    with StudentSession(MEMORY, config) as session:
+        session.start()
+        ticks = 0
+        with pytest.raises(StudentCodeError, match="replaying the log was stopped: the calls to your functions"):
+            with session.grader_work("replaying the log") as clock:
+                while True:                     # a forged log of endless steps
+                    clock.tick()
+                    ticks += 1
+        assert ticks > 0 and session.call_seconds >= 1.0
+        with pytest.raises(StudentCodeError, match="time budget for calls"):
+            session.call("seen")               # the budget is spent for every later check too
+
+
+def test_grader_work_is_stopped_by_the_notebooks_deadline():
+    config = dataclasses.replace(OWN_SLOT, total_timeout=1.0)
+    with StudentSession(MEMORY, config) as session:
+        session.start()
+        with pytest.raises(StudentCodeError, match="grading time for this notebook"):
+            with session.grader_work("replaying the log") as clock:
+                while True:
+                    clock.tick()
+
+
+def test_a_method_swapped_on_the_instance_and_a_hook_are_reported():
+    source = cells("""
+        import torch
+        def plain():
+            return torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
+        def swapped():
+            model = plain()
+            model.forward = lambda x: x.sum(dim=1, keepdim=True)        # a lookup would look the same
+            return model
+        def inner_swapped():
+            model = plain()
+            model[1].forward = lambda x: x
+            return model
+        def hooked():
+            model = plain()
+            model.register_forward_hook(lambda module, inputs, output: output * 0)
+            return model
+        class Tanh(torch.nn.Module):              # named like torch's activation, computes nothing
+            def forward(self, x):
+                return x
+        Tanh.__module__ = "torch.nn.modules.activation"
+        def fake_activation():
+            return Tanh()
+        def real_activation():
+            return torch.nn.Tanh()
+        """)
+    with StudentSession(source, dataclasses.replace(OWN_SLOT, preload=("torch",), libraries=("torch",))) as session:
+        session.start()
+        assert session.call("plain").inspect() == {"replaced": [], "hooks": []}
+        assert session.call("swapped").inspect()["replaced"] == ["forward"]
+        assert session.call("inner_swapped").inspect()["replaced"] == ["1.forward"]
+        assert session.call("hooked").inspect()["hooks"] == ["forward_hooks"]
+        fake, real = session.call("fake_activation"), session.call("real_activation")
+        assert fake.type_name == real.type_name == "torch.nn.modules.activation.Tanh"
+        assert real.type_is("torch.nn.modules.activation.Tanh") and not fake.type_is("torch.nn.modules.activation.Tanh")

@@ -9,7 +9,8 @@ Each ``Attack`` plants one student's submission folder and states what it may ge
 (``ceiling``: the points its honest work earns), what it must get exactly where that is
 deterministic, and the note or NOT GRADED reason that must explain it. Each attack class is
 graded in ONE class run between two honest students (``a-honest`` before, ``z-honest`` after,
-both with full marks expected), see test_attack_classes.py.
+both with full marks expected), see classrun.py. A class attacks the tiny assignment unless its
+``target`` names one notebook of a real one (verdicts.py: attacks on the hidden tests' verdicts).
 """
 from __future__ import annotations
 
@@ -61,10 +62,20 @@ class Attack:
         return self.student if self.student is not None else f"m-{self.id}"
 
 
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """What an attack class is graded on: one notebook of an assignment, and its honest submission."""
+    assignment: str
+    part: str                                        # the notebook's file stem
+    full: float                                      # what the honest submission scores
+    honest: Callable[[Path, Context], None]          # plants it (notebook and timestamp.txt)
+
+
 @dataclasses.dataclass
 class AttackClass:
     name: str
     attacks: list[Attack]
+    target: Target | None = None              # None: the tiny assignment (TINY, below)
     xfail: str | None = None
     # extra checks on the machine after the run (nothing left behind); raise AssertionError
     after: Callable[[Context], None] | None = None
@@ -94,6 +105,9 @@ def notebook(*, relu: str = WRONG_RELU, forward: str = OWN_FORWARD, first: tuple
 
 def honest(timestamp: str | bytes | None = TIMESTAMP):
     return notebook(relu=tiny.RELU, forward=tiny.FORWARD, timestamp=timestamp)
+
+
+TINY = Target(tiny.NAME, tiny.PART, HONEST, honest())
 
 
 def json_notebook(change: Callable[[dict], object], *, raw: Callable[[str], str] | None = None):
@@ -436,6 +450,11 @@ ECHO = AttackClass("echo", [
     Attack("integers-scaled-from-input", notebook(relu=echoing("raise ValueError(str((z * "
                                                                "1e6).astype(int).tolist()))")),
            3, 3),
+    # The shape of a hidden input is enough to write a helper that is right only where it is tested.
+    Attack("raise-shape-of-input", notebook(relu=echoing("raise ValueError(f'shapes {z.shape} and {z.T.shape} "
+                                                         "not aligned: {z.shape[1]} != {len(z)}')")),
+           3, 3, leaks=("6, 4", "4, 6", "(6,4)", "(4,6)", "4 != 6")),
+    Attack("library-names-the-shape", notebook(relu=echoing("return z @ z")), 3, 3, leaks=("size 6", "from 4")),
 ])
 
 

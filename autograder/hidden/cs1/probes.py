@@ -63,6 +63,11 @@ def recording_mlp(weights, biases, activation="tanh"):
                 h.register_hook(lambda grad: self._on_backward(record))
             return h
 
+        def log(self, limit):
+            """{"count": how many forward calls were logged, "calls": the first ``limit`` of them}: the grader
+            reads a bounded log, whatever was appended to it."""
+            return {"count": len(self.calls), "calls": self.calls[:int(limit)]}
+
         def _on_backward(self, record):
             # Runs when the gradient reaches this output, before it reaches the parameters.
             record["backward"] = True

@@ -4,9 +4,12 @@ Every test calls the student's functions on random inputs from ``rng`` and compa
 reference solution. Tolerances (``RTOL``) let float32 work pass while every typical mistake,
 each computed below from the reference as a ``mistakes`` variant, is far outside them.
 
-Steps that build on earlier ones are judged on their own logic: ``own()`` evaluates the
-student's own activation (derivative) for the expected result, so a wrong ``relu_grad`` costs
-points in ``test_relu_grad`` only, not again in ``test_backward_*``.
+Steps that build on earlier ones are judged on their own logic: a wrong ``relu_grad`` costs
+points in ``test_relu_grad`` only, not again in ``test_backward_*``. The student's helper is never
+the oracle itself, though: ``own()`` asks it on the very inputs of the later test and takes the
+grader's own value of what it agrees with there (the reference, or one of the named mistakes its
+test names), else the reference. A helper that is right only where it is tested cannot steer a
+later test.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ import pytest
 
 import solutions.cs1.forward_backward as ref
 from autograder.grading.testing import (
-    GradingFailure,
+    REFERENCE,
     Mistake,
     Probe,
     StudentCodeError,
@@ -25,6 +28,7 @@ from autograder.grading.testing import (
     expect_array,
     expect_float,
     fail,
+    identify,
 )
 
 probes = assignment_probes(__file__)     # what the Probe("smooth", ...) handed to student code computes
@@ -49,15 +53,94 @@ def network(rng, n=6, d=3, h=4, m=1):
     return X, params
 
 
-def own(student, name, z, reference):
-    """The student's own ``name(z)`` when it gives a usable array, else the reference."""
-    try:
-        value = as_array(getattr(student, name)(z), name=name).astype(float)
-    except GradingFailure:
-        return reference
-    if value.shape != reference.shape or not np.all(np.isfinite(value)):
-        return reference
-    return value
+def own(student, name, z, rng):
+    """The student's own helper ``name`` at ``z`` as far as the grader can vouch for it: identified
+    (``identify``) on ``z`` and on two inputs of other shapes as the reference or one of the helper's
+    named mistakes (``helper_mistakes``), and then computed here; the reference when the cases disagree."""
+    def candidates(case):
+        alpha = {"alpha": 0.01} if name.startswith("leaky_relu") else {}
+        return {REFERENCE: np.asarray(getattr(ref, name)(case, **alpha), dtype=float),
+                **{m.id: np.asarray(v, dtype=float) for m, v in helper_mistakes(name, case).items()}}
+
+    def close(value, candidate):
+        return value.shape == candidate.shape and bool(np.allclose(value, candidate, rtol=RTOL, atol=ATOL))
+
+    z = np.asarray(z, dtype=float)
+    wider = tuple(int(k) + int(rng.integers(1, 4)) for k in z.shape)
+    other_rank = random_shape(rng) if z.ndim != 2 else (*wider[:1], 2, int(rng.integers(2, 5)))
+    cases = [z, rng.normal(scale=3.0, size=wider), rng.normal(scale=3.0, size=other_rank)]
+    order = [int(k) for k in rng.permutation(len(cases))]
+    found = identify(lambda case: as_array(getattr(student, name)(case), name=name).astype(float), candidates,
+                     [cases[k] for k in order], close)
+    return candidates(z)[found or REFERENCE]
+
+
+def helper_mistakes(name, z, alpha=0.01) -> dict:
+    """{Mistake: what it returns at z} for the helpers later tests build on: their own tests name these,
+    and ``own()`` recognises them."""
+    z = np.asarray(z, dtype=float)
+    if name == "relu":
+        return {
+            Mistake("relu.negatives_kept", "it returns z unchanged for negative inputs: ReLU maps every z < 0 to "
+                                           "0"): z,
+            Mistake("relu.is_derivative", "it is the derivative, not ReLU itself: relu(z) = max(0, "
+                                          "z)"): ref.relu_grad(z),
+            Mistake("relu.min_instead_of_max", "it keeps the negative values and zeroes the positive ones: max(0, "
+                                               "z), not min(0, z)"): np.minimum(z, 0),
+        }
+    if name == "relu_grad":
+        return {
+            Mistake("relu_grad.one_at_zero", "the ReLU derivative at exactly z = 0 is taken as 0 (use z > 0, not z "
+                                             ">= 0)"): (z >= 0).astype(float),
+            Mistake("relu_grad.minus_one_below_zero", "the ReLU derivative for z < 0 is 0 (ReLU is flat there), not "
+                                                      "-1"): np.sign(z),
+            Mistake("relu_grad.is_relu", "this is ReLU itself; its derivative is 1 for z > 0 and 0 otherwise, not "
+                                         "max(0, z)"): ref.relu(z),
+            Mistake("relu_grad.always_one", "the ReLU derivative is 0 for z <= 0 (ReLU is flat there), not 1 "
+                                            "everywhere"): np.ones_like(z),
+        }
+    other = 0.01 if alpha != 0.01 else 0.2
+    if name == "leaky_relu":
+        return {
+            Mistake("leaky_relu.ignores_alpha", "it ignores its alpha argument"): ref.leaky_relu(z, other),
+            Mistake("leaky_relu.plain_relu", "for z <= 0 it should be alpha * z, not 0 (that is plain "
+                                             "ReLU)"): ref.relu(z),
+        }
+    if name == "leaky_relu_grad":
+        return {
+            Mistake("leaky_relu.ignores_alpha", "it ignores its alpha argument"): ref.leaky_relu_grad(z, other),
+            Mistake("leaky_relu_grad.zero_below_zero", "its derivative for z <= 0 is alpha (the slope there), not "
+                                                       "0"): ref.relu_grad(z),
+            Mistake("leaky_relu_grad.alpha_times_z", "its derivative for z <= 0 is alpha, not alpha * "
+                                                     "z"): np.where(z > 0, 1.0, alpha * z),
+        }
+    if name == "sigmoid":
+        return {Mistake("sigmoid.sign_in_exponent", "it is 1 / (1 + exp(-z)), with a minus sign in the "
+                                                    "exponent"): ref.sigmoid(-z)}
+    if name == "sigmoid_grad":
+        s = ref.sigmoid(z)
+        return {
+            Mistake("sigmoid_grad.formula_on_z", "apply the formula to sigmoid(z), not to z: s * (1 - s) with s = "
+                                                 "sigmoid(z)"): z * (1 - z),
+            Mistake("sigmoid_grad.is_sigmoid", "it is s * (1 - s), not s"): s,
+            Mistake("sigmoid_grad.one_minus_sigmoid", "it is s * (1 - s), not 1 - s"): 1 - s,
+        }
+    if name == "tanh_grad":
+        return {
+            Mistake("tanh_grad.formula_on_z", "it is 1 - tanh(z)**2, not 1 - z**2"): 1 - z ** 2,
+            Mistake("tanh_grad.not_squared", "it is 1 - tanh(z)**2, not 1 - tanh(z)"): 1 - np.tanh(z),
+            Mistake("tanh_grad.missing_one_minus", "it is 1 - tanh(z)**2, not tanh(z)**2"): np.tanh(z) ** 2,
+        }
+    if name == "softmax":
+        return {
+            Mistake("softmax.normalises_columns", "it normalises the columns; each row (the last axis) must sum to "
+                                                  "1"): np.exp(z) / np.exp(z).sum(axis=0, keepdims=True),
+            Mistake("softmax.normalises_whole_array", "it divides by the sum over the whole array; normalise each "
+                                                      "row separately"): np.exp(z) / np.exp(z).sum(),
+            Mistake("softmax.missing_exp", "it is missing the exponential: softmax = exp(z) / "
+                                           "sum(exp(z))"): z / z.sum(axis=-1, keepdims=True),
+        }
+    return {}
 
 
 def two_values(result, what, names):
@@ -81,12 +164,17 @@ def expect_param_shaped(value, expected, *, name, mistakes=None, hint=""):
     expected = np.asarray(expected, dtype=float)
     got = as_array(value, name=name)
     if expected.ndim == 2 and got.shape == expected.T.shape and expected.shape[0] != expected.shape[1]:
-        fail(f"{name} has shape {got.shape}, the transpose of the expected {expected.shape}: "
+        fail(f"{name} has the shape of the transpose of the expected one: "
              "a gradient has the shape of its parameter, so check the order of the matrix product "
              "and where the .T goes", mistake="gradient.transposed")
     shapes = ((1, expected.shape[0]),) if expected.ndim == 1 else ()
     return expect_array(got, expected, name=name, rtol=RTOL, atol=ATOL, shapes=shapes,
                         mistakes=mistakes, hint=hint)
+
+
+def outputs(m: int) -> str:
+    """Which case of a loss test failed, without the sizes of its hidden inputs."""
+    return "for one output (m = 1)" if m == 1 else "for several outputs (m > 1)"
 
 
 def unset(name):
@@ -118,12 +206,8 @@ def with_edges(rng, shape=None, extra=()):
 def test_relu(student, rng):
     """relu(z) is max(0, z) elementwise."""
     z = with_edges(rng)
-    expect_array(student.relu(z), ref.relu(z), name="relu(z)", rtol=RTOL, atol=ATOL, mistakes={
-        Mistake("relu.negatives_kept", "it returns z unchanged for negative inputs: ReLU maps every z < 0 to 0"): z,
-        Mistake("relu.is_derivative", "it is the derivative, not ReLU itself: relu(z) = max(0, z)"): ref.relu_grad(z),
-        Mistake("relu.min_instead_of_max", "it keeps the negative values and zeroes the positive ones: max(0, z), not "
-                                           "min(0, z)"): np.minimum(z, 0),
-    })
+    expect_array(student.relu(z), ref.relu(z), name="relu(z)", rtol=RTOL, atol=ATOL,
+                 mistakes=helper_mistakes("relu", z))
 
 
 @pytest.mark.points(1)
@@ -131,16 +215,8 @@ def test_relu(student, rng):
 def test_relu_grad(student, rng):
     """relu_grad(z) is 1 for z > 0 and 0 for z <= 0, also at exactly 0."""
     z = with_edges(rng)
-    expect_array(student.relu_grad(z), ref.relu_grad(z), name="relu_grad(z)", rtol=RTOL, atol=ATOL, mistakes={
-        Mistake("relu_grad.one_at_zero", "the ReLU derivative at exactly z = 0 is taken as 0 (use z > 0, not z >= 0)"):
-            (z >= 0).astype(float),
-        Mistake("relu_grad.minus_one_below_zero", "the ReLU derivative for z < 0 is 0 (ReLU is flat there), not "
-                                                  "-1"): np.sign(z),
-        Mistake("relu_grad.is_relu", "this is ReLU itself; its derivative is 1 for z > 0 and 0 otherwise, not max(0, "
-                                     "z)"): ref.relu(z),
-        Mistake("relu_grad.always_one", "the ReLU derivative is 0 for z <= 0 (ReLU is flat there), not 1 "
-                                        "everywhere"): np.ones_like(z),
-    })
+    expect_array(student.relu_grad(z), ref.relu_grad(z), name="relu_grad(z)", rtol=RTOL, atol=ATOL,
+                 mistakes=helper_mistakes("relu_grad", z))
 
 
 @pytest.mark.points(1)
@@ -152,21 +228,10 @@ def test_leaky_relu(student, rng):
         kwargs = {} if alpha is None else {"alpha": alpha}
         a = 0.01 if alpha is None else alpha
         expect_array(student.leaky_relu(z, **kwargs), ref.leaky_relu(z, a), name=f"leaky_relu(z, alpha={a})",
-                     rtol=RTOL, atol=ATOL, mistakes={
-                         Mistake("leaky_relu.ignores_alpha", "it ignores its alpha "
-                                                             "argument"): ref.leaky_relu(z, 0.01 if a != 0.01 else 0.2),
-                         Mistake("leaky_relu.plain_relu", "for z <= 0 it should be alpha * z, not 0 (that is plain "
-                                                          "ReLU)"): ref.relu(z),
-                     })
+                     rtol=RTOL, atol=ATOL, mistakes=helper_mistakes("leaky_relu", z, alpha=a))
         expect_array(student.leaky_relu_grad(z, **kwargs), ref.leaky_relu_grad(z, a),
-                     name=f"leaky_relu_grad(z, alpha={a})", rtol=RTOL, atol=ATOL, mistakes={
-                         Mistake("leaky_relu.ignores_alpha",
-                                 "it ignores its alpha argument"): ref.leaky_relu_grad(z, 0.01 if a != 0.01 else 0.2),
-                         Mistake("leaky_relu_grad.zero_below_zero", "its derivative for z <= 0 is alpha (the slope "
-                                                                    "there), not 0"): ref.relu_grad(z),
-                         Mistake("leaky_relu_grad.alpha_times_z", "its derivative for z <= 0 is alpha, not alpha * "
-                                                                  "z"): np.where(z > 0, 1.0, a * z),
-                     })
+                     name=f"leaky_relu_grad(z, alpha={a})", rtol=RTOL, atol=ATOL,
+                     mistakes=helper_mistakes("leaky_relu_grad", z, alpha=a))
 
 
 def sigmoid_inputs(rng):
@@ -181,9 +246,7 @@ def test_sigmoid(student, rng):
     expect_array(student.sigmoid(z), ref.sigmoid(z), name="sigmoid(z)", rtol=RTOL, atol=ATOL,
                  hint="for large |z| exp() overflows to inf and inf / inf is NaN: "
                       "use exp(z) / (1 + exp(z)) for z < 0 and 1 / (1 + exp(-z)) for z >= 0",
-                 mistakes={Mistake("sigmoid.sign_in_exponent", "it is 1 / (1 + exp(-z)), with a minus sign in the "
-                                                               "exponent"):
-                           ref.sigmoid(-z)})
+                 mistakes=helper_mistakes("sigmoid", z))
 
 
 @pytest.mark.points(1)
@@ -191,15 +254,8 @@ def test_sigmoid(student, rng):
 def test_sigmoid_grad(student, rng):
     """sigmoid_grad(z) is sigmoid(z) * (1 - sigmoid(z)), finite for large |z|."""
     z = sigmoid_inputs(rng)
-    s = ref.sigmoid(z)
     expect_array(student.sigmoid_grad(z), ref.sigmoid_grad(z), name="sigmoid_grad(z)", rtol=RTOL, atol=ATOL,
-                 hint="compute it from a stable sigmoid(z): s * (1 - s)",
-                 mistakes={
-                     Mistake("sigmoid_grad.formula_on_z", "apply the formula to sigmoid(z), not to z: s * (1 - s) with "
-                                                          "s = sigmoid(z)"): z * (1 - z),
-                     Mistake("sigmoid_grad.is_sigmoid", "it is s * (1 - s), not s"): s,
-                     Mistake("sigmoid_grad.one_minus_sigmoid", "it is s * (1 - s), not 1 - s"): 1 - s,
-                 })
+                 hint="compute it from a stable sigmoid(z): s * (1 - s)", mistakes=helper_mistakes("sigmoid_grad", z))
 
 
 @pytest.mark.points(1)
@@ -208,11 +264,8 @@ def test_tanh(student, rng):
     """tanh(z) and tanh_grad(z) = 1 - tanh(z)**2."""
     z = with_edges(rng)
     expect_array(student.tanh(z), ref.tanh(z), name="tanh(z)", rtol=RTOL, atol=ATOL)
-    expect_array(student.tanh_grad(z), ref.tanh_grad(z), name="tanh_grad(z)", rtol=RTOL, atol=ATOL, mistakes={
-        Mistake("tanh_grad.formula_on_z", "it is 1 - tanh(z)**2, not 1 - z**2"): 1 - z ** 2,
-        Mistake("tanh_grad.not_squared", "it is 1 - tanh(z)**2, not 1 - tanh(z)"): 1 - np.tanh(z),
-        Mistake("tanh_grad.missing_one_minus", "it is 1 - tanh(z)**2, not tanh(z)**2"): np.tanh(z) ** 2,
-    })
+    expect_array(student.tanh_grad(z), ref.tanh_grad(z), name="tanh_grad(z)", rtol=RTOL, atol=ATOL,
+                 mistakes=helper_mistakes("tanh_grad", z))
 
 
 @pytest.mark.points(1)
@@ -221,16 +274,7 @@ def test_softmax(student, rng):
     """softmax normalises each row (the last axis) of a batch, and works for a 1-D array."""
     z = rng.normal(scale=2.0, size=(int(rng.integers(3, 9)), int(rng.integers(2, 8))))
     expect_array(student.softmax(z), ref.softmax(z), name="softmax(z) of an (n, k) batch", rtol=RTOL, atol=ATOL,
-                 mistakes={
-                     Mistake("softmax.normalises_columns", "it normalises the columns; each row (the last axis) must "
-                                                           "sum to 1"):
-                         np.exp(z) / np.exp(z).sum(axis=0, keepdims=True),
-                     Mistake("softmax.normalises_whole_array", "it divides by the sum over the whole array; normalise "
-                                                               "each row separately"):
-                         np.exp(z) / np.exp(z).sum(),
-                     Mistake("softmax.missing_exp", "it is missing the exponential: softmax = exp(z) / sum(exp(z))"):
-                         z / z.sum(axis=1, keepdims=True),
-                 })
+                 mistakes=helper_mistakes("softmax", z))
     v = rng.normal(size=int(rng.integers(3, 10)))
     expect_array(student.softmax(v), ref.softmax(v), name="softmax(z) of a 1-D array", rtol=RTOL, atol=ATOL)
 
@@ -260,10 +304,10 @@ def softmax_of_scores(student, z):
 
 # --- 2. forward ---------------------------------------------------------------------------------
 
-def expected_forward(student, X, params, activation):
+def expected_forward(student, X, params, activation, rng):
     Z1 = X @ params["W1"] + params["b1"]
     f, _ = ref.ACTIVATIONS[activation]
-    A1 = own(student, activation, Z1, f(Z1))
+    A1 = own(student, activation, Z1, rng)
     return Z1, A1, A1 @ params["W2"] + params["b2"]
 
 
@@ -271,7 +315,7 @@ def check_y_hat(y_hat, expected, X, params, activation, Z1, A1):
     expected = np.asarray(expected)
     got = as_array(y_hat, name="y_hat")
     if got.shape == expected.shape[:1] and expected.shape[1] == 1:
-        fail(f"y_hat has shape {got.shape}, expected {expected.shape}: keep it 2-D also for m = 1; "
+        fail("y_hat is a 1-D array, expected a column of shape (n, 1): keep it 2-D also for m = 1; "
              f"{BROADCAST}", mistake="forward.flat_output")
     f, _ = ref.ACTIVATIONS[activation]
     W1, b1, W2, b2 = (params[k] for k in KEYS)
@@ -299,7 +343,7 @@ def test_forward_output(student, rng):
     """forward() returns y_hat = f(X W1 + b1) W2 + b2 of shape (n, m), for several activations."""
     for activation, m in (("relu", 1), ("tanh", 2)):
         X, params = network(rng, n=7, d=3, h=5, m=m)
-        Z1, A1, expected = expected_forward(student, X, params, activation)
+        Z1, A1, expected = expected_forward(student, X, params, activation, rng)
         y_hat, _ = two_values(student.forward(X, params, activation=activation), "forward()", "y_hat, cache")
         check_y_hat(y_hat, expected, X, params, activation, Z1, A1)
 
@@ -309,7 +353,7 @@ def test_forward_output(student, rng):
 def test_forward_cache(student, rng):
     """forward()'s cache is a dict with X, Z1 = X W1 + b1 and A1 = f(Z1)."""
     X, params = network(rng, n=6, d=4, h=3, m=1)
-    Z1, A1, _ = expected_forward(student, X, params, "relu")
+    Z1, A1, _ = expected_forward(student, X, params, "relu", rng)
     _, cache = two_values(student.forward(X, params), "forward()", "y_hat, cache")
     cache = as_dict(cache, "forward()'s cache", keys=("X", "Z1", "A1"))
     expect_array(cache["X"], X, name="cache['X']", rtol=RTOL, atol=ATOL)
@@ -441,7 +485,7 @@ def test_mse_loss(student, rng):
         if m == 1:
             mistakes[Mistake("mse.broadcast_shapes", "y_hat - y broadcast: "
                                                      f"{BROADCAST}")] = np.mean((y_hat.ravel() - y) ** 2)
-        expect_float(student.mse_loss(y_hat, y), ref.mse_loss(y_hat, y), name=f"mse_loss for (n, m) = ({n}, {m})",
+        expect_float(student.mse_loss(y_hat, y), ref.mse_loss(y_hat, y), name=f"mse_loss {outputs(m)}",
                      rtol=RTOL, atol=ATOL, mistakes=mistakes)
 
 
@@ -454,10 +498,10 @@ def test_mse_loss_grad(student, rng):
         expected = ref.mse_loss_grad(y_hat, y)
         got = as_array(student.mse_loss_grad(y_hat, y), name="mse_loss_grad(y_hat, y)")
         if got.shape == (n, n) and m == 1:
-            fail(f"mse_loss_grad(y_hat, y) has shape {got.shape}, expected {expected.shape}: "
+            fail("mse_loss_grad(y_hat, y) is an (n, n) matrix, expected the shape of y_hat (n, 1): "
                  f"{BROADCAST}", mistake="mse_grad.broadcast_shapes")
         err = y_hat - y
-        expect_array(got, expected, name=f"mse_loss_grad for (n, m) = ({n}, {m})", rtol=RTOL, atol=ATOL, mistakes={
+        expect_array(got, expected, name=f"mse_loss_grad {outputs(m)}", rtol=RTOL, atol=ATOL, mistakes={
             Mistake("mse_grad.missing_factor_2", "the factor 2 is missing: the derivative of (y_hat - y)**2 is 2 "
                                                  "(y_hat - y)"): err / err.size,
             Mistake("mse_grad.sign_flipped", "the sign is flipped: dL/dy_hat = 2 (y_hat - y) / (n m), not 2 (y - "
@@ -475,8 +519,7 @@ def backward_case(student, rng, activation, n=6, d=3, h=4, m=2):
     X, params = network(rng, n=n, d=d, h=h, m=m)
     _, cache = ref.forward(X, params, activation)
     dy = rng.normal(size=(n, m))
-    _, f_grad = ref.ACTIVATIONS[activation]
-    fprime = own(student, f"{activation}_grad", cache["Z1"], f_grad(cache["Z1"]))
+    fprime = own(student, f"{activation}_grad", cache["Z1"], rng)
     dA1 = dy @ params["W2"].T
     dZ1 = dA1 * fprime
     expected = {"W2": cache["A1"].T @ dy, "b2": dy.sum(axis=0), "W1": X.T @ dZ1, "b1": dZ1.sum(axis=0)}
@@ -768,10 +811,9 @@ def cross_entropy_mistakes(z, y):
 @pytest.mark.cell("test_cross_entropy")
 def test_cross_entropy(student, rng):
     """cross_entropy is the mean over samples of -sum_c y log softmax(z), for any number of classes."""
-    for n, k in ((6, 4), (5, 3)):
+    for case, (n, k) in enumerate(((6, 4), (5, 3)), start=1):
         z, y = classification_case(rng, n, k)
-        expect_float(student.cross_entropy(z, y), ref.cross_entropy(z, y), name=f"cross_entropy for (n, k) = ({n}, "
-                                                                                f"{k})",
+        expect_float(student.cross_entropy(z, y), ref.cross_entropy(z, y), name=f"cross_entropy (case {case})",
                      rtol=RTOL, atol=ATOL, mistakes=cross_entropy_mistakes(z, y))
 
 
@@ -796,11 +838,11 @@ def test_cross_entropy_large_scores(student, rng):
 @pytest.mark.cell("test_cross_entropy_grad")
 def test_cross_entropy_grad(student, rng):
     """cross_entropy_grad is (softmax(z) - y) / n, also for large scores."""
-    for n, k, scale in ((6, 4, 2.0), (4, 3, 300.0)):
+    for case, (n, k, scale) in enumerate(((6, 4, 2.0), (4, 3, 300.0)), start=1):
         z, y = classification_case(rng, n, k, scale=scale)
-        p = own(student, "softmax", z, ref.softmax(z))   # a wrong softmax costs points in test_softmax only
+        p = own(student, "softmax", z, rng)   # a wrong softmax costs points in test_softmax only
         expected = (p - y) / n
-        expect_array(student.cross_entropy_grad(z, y), expected, name=f"cross_entropy_grad for (n, k) = ({n}, {k})",
+        expect_array(student.cross_entropy_grad(z, y), expected, name=f"cross_entropy_grad (case {case})",
                      rtol=RTOL, atol=ATOL, mistakes={
                          Mistake("cross_entropy_grad.sign_flipped", "the sign is flipped: dL/dz = (p - y) / n, "
                                                                     "predicted minus true"): -expected,
@@ -1007,31 +1049,42 @@ def test_dead_unit_fraction(student, rng):
     """dead_unit_fraction counts the hidden neurons with Z1 <= 0 on every sample, as a fraction."""
     for _ in range(2):
         X, params = dying_network(rng)
-        Z1 = X @ params["W1"] + params["b1"]
-        h = Z1.shape[1]
         expected = ref.dead_unit_fraction(X, params)
         expect_float(student.dead_unit_fraction(X, params), expected, name="dead_unit_fraction(X, params)",
-                     rtol=1e-9, atol=1e-9, mistakes={
-                         Mistake("dead_units.any_sample", "it counts neurons inactive on SOME sample; a neuron is dead "
-                                                          "only if it is inactive "
-                         "on every sample (np.all over the rows)"): np.mean(np.any(Z1 <= 0, axis=0)),
-                         Mistake("dead_units.fraction_of_activations", "it is the fraction of zero activations over "
-                                                                       "all samples and neurons; count the "
-                         "neurons (columns) that are inactive on every sample"): np.mean(Z1 <= 0),
-                         Mistake("dead_units.count_not_fraction", "return the fraction of the hidden neurons, not "
-                                                                  "their number"): expected * h,
-                         Mistake("dead_units.zero_counts_alive", "z = 0 counts as inactive (ReLU(0) = 0 and its "
-                                                                 "derivative is 0): use Z1 <= 0, not Z1 < 0"):
-                             np.mean(np.all(Z1 < 0, axis=0)),
-                         Mistake("dead_units.alive_fraction", "this is the fraction of neurons that are alive; dead "
-                                                              "ones are asked for"): 1.0 - expected,
-                     })
+                     rtol=1e-9, atol=1e-9, mistakes=dead_fraction_mistakes(X, params))
+
+
+def dead_fraction_mistakes(X, params) -> dict:
+    """{Mistake: what it returns} for dead_unit_fraction on (X, params) (own_fraction recognises them too)."""
+    Z1 = X @ params["W1"] + params["b1"]
+    expected = ref.dead_unit_fraction(X, params)
+    return {
+        Mistake("dead_units.any_sample", "it counts neurons inactive on SOME sample; a neuron is dead only if it is "
+                                         "inactive on every sample (np.all over the rows)"):
+            np.mean(np.any(Z1 <= 0, axis=0)),
+        Mistake("dead_units.fraction_of_activations", "it is the fraction of zero activations over all samples and "
+                                                      "neurons; count the neurons (columns) that are inactive on "
+                                                      "every sample"): np.mean(Z1 <= 0),
+        Mistake("dead_units.count_not_fraction", "return the fraction of the hidden neurons, not their "
+                                                 "number"): expected * Z1.shape[1],
+        Mistake("dead_units.zero_counts_alive", "z = 0 counts as inactive (ReLU(0) = 0 and its derivative is 0): use "
+                                                "Z1 <= 0, not Z1 < 0"): np.mean(np.all(Z1 < 0, axis=0)),
+        Mistake("dead_units.alive_fraction", "this is the fraction of neurons that are alive; dead ones are asked "
+                                             "for"): 1.0 - expected,
+    }
 
 
 @pytest.mark.points(1)
 @pytest.mark.cell("test_frozen_unit_fraction")
 def test_frozen_unit_fraction(student, rng):
     """frozen_unit_fraction counts hidden neurons whose incoming weights and bias are all unchanged."""
+    before, after = frozen_case(rng)
+    expect_float(student.frozen_unit_fraction(before, after), ref.frozen_unit_fraction(before, after),
+                 name="frozen_unit_fraction", rtol=1e-9, atol=1e-9, mistakes=frozen_fraction_mistakes(before, after))
+
+
+def frozen_case(rng):
+    """(before, after) with neurons frozen, changed in their bias only, in one weight only, ..."""
     d, h = 3, 11
     before = {"W1": rng.normal(size=(d, h)), "b1": rng.normal(size=h), "W2": rng.normal(size=(h, 1)),
               "b2": rng.normal(size=1)}
@@ -1048,24 +1101,27 @@ def test_frozen_unit_fraction(student, rng):
             after["b1"][j] = before["b1"][j] + 1e-3               # a small change is a change
         elif state == "one weight only":
             after["W1"][int(rng.integers(d)), j] -= 1e-3
+    return before, after
+
+
+def frozen_fraction_mistakes(before, after) -> dict:
+    """{Mistake: what it returns} for frozen_unit_fraction(before, after) (own_fraction recognises them too)."""
     same_w = np.all(before["W1"] == after["W1"], axis=0)
-    same_b = before["b1"] == after["b1"]
+    same_b = np.asarray(before["b1"]).reshape(-1) == np.asarray(after["b1"]).reshape(-1)
     expected = ref.frozen_unit_fraction(before, after)
-    expect_float(student.frozen_unit_fraction(before, after), expected, name="frozen_unit_fraction",
-                 rtol=1e-9, atol=1e-9, mistakes={
-                     Mistake("frozen_units.biases_only", "it compares only the biases; a neuron whose bias stayed but "
-                                                         "a weight changed is not frozen"):
-                         np.mean(same_b),
-                     Mistake("frozen_units.weights_only", "it compares only the weights W1; a neuron whose bias "
-                                                          "changed is not frozen"): np.mean(same_w),
-                     Mistake("frozen_units.any_weight", "a neuron is frozen when ALL its incoming weights are "
-                                                        "unchanged, not when any one is"):
-                         np.mean(np.any(before["W1"] == after["W1"], axis=0) & same_b),
-                     Mistake("frozen_units.changed_fraction", "this is the fraction of neurons that changed; frozen "
-                                                              "ones are asked for"): 1.0 - expected,
-                     Mistake("frozen_units.count_not_fraction", "return the fraction of the hidden neurons, not their "
-                                                                "number"): expected * h,
-                 })
+    return {
+        Mistake("frozen_units.biases_only", "it compares only the biases; a neuron whose bias stayed but a weight "
+                                            "changed is not frozen"): np.mean(same_b),
+        Mistake("frozen_units.weights_only", "it compares only the weights W1; a neuron whose bias changed is not "
+                                             "frozen"): np.mean(same_w),
+        Mistake("frozen_units.any_weight", "a neuron is frozen when ALL its incoming weights are unchanged, not when "
+                                           "any one is"):
+            np.mean(np.any(before["W1"] == after["W1"], axis=0) & same_b),
+        Mistake("frozen_units.changed_fraction", "this is the fraction of neurons that changed; frozen ones are asked "
+                                                 "for"): 1.0 - expected,
+        Mistake("frozen_units.count_not_fraction", "return the fraction of the hidden neurons, not their "
+                                                   "number"): expected * same_w.size,
+    }
 
 
 def bad_initialisation(rng, lr, n_epochs, n=40, h=12, tries=30):
@@ -1084,25 +1140,123 @@ def bad_initialisation(rng, lr, n_epochs, n=40, h=12, tries=30):
     return X, y, params
 
 
-def own_fraction(student, name, args, reference):
-    """The student's own measurement (dead_unit_fraction, frozen_unit_fraction) when it gives a number:
+def own_fraction(student, name, args, rng):
+    """The student's own measurement (dead_unit_fraction, frozen_unit_fraction) on ``args`` as far as the grader
+    can vouch for it: identified (``identify``) on ``args`` and on a case of its own test's kind as the
+    reference or one of its named mistakes, and then computed here; the reference when they disagree.
     train_and_measure is judged on how it combines them, not again on the measurements themselves."""
-    try:
-        return as_float(getattr(student, name)(*args), name=name)
-    except (GradingFailure, StudentCodeError):
-        return reference
+    mistakes = dead_fraction_mistakes if name == "dead_unit_fraction" else frozen_fraction_mistakes
+
+    def candidates(case):
+        return {REFERENCE: getattr(ref, name)(*case), **{m.id: v for m, v in mistakes(*case).items()}}
+
+    other = dying_network(rng, n=int(rng.integers(6, 14)), d=int(rng.integers(2, 4))) \
+        if name == "dead_unit_fraction" else frozen_case(rng)
+    found = identify(lambda case: as_float(getattr(student, name)(*case), name=name), candidates, [args, other],
+                     lambda value, candidate: bool(np.isclose(value, float(candidate), rtol=1e-9, atol=1e-9)))
+    return float(candidates(args)[found or REFERENCE])
 
 
-def trained_by_student(student, X, y, params, lr, n_epochs, activation):
-    """The notebook's train() run in the sandbox: what the student's own backpropagation does."""
-    try:
-        result = student.train(X, y, params, lr, n_epochs, activation)
-    except StudentCodeError as error:
-        fail(f"the experiment needs the given train(), which fails with your functions ({error}); "
-             "fix forward(), backward() and sgd_step() first (see their tests)")
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
-        fail("the given train() no longer returns (params, losses): was the cell changed?")
-    return as_dict(result[0], "the parameters train() returned")
+def trained_by_student(student, X, y, params, lr, n_epochs, activation, rng):
+    """The notebook's given train() run in the sandbox (what the student's own backpropagation does), believed
+    only as far as the grader can vouch for it: identified (``identify``) on this problem and on one of other
+    shapes as gradient descent with none or one of the named mistakes of its parts (``given_train``). The
+    parameters are then the student's (float32 work keeps its own rounding), vouched for by that replay."""
+    def ask(case):
+        X_, y_, params_ = case
+        try:
+            result = student.train(X_, y_, params_, lr, n_epochs, activation)
+        except StudentCodeError as error:
+            fail(f"the experiment needs the given train(), which fails with your functions ({error}); "
+                 "fix forward(), backward() and sgd_step() first (see their tests)")
+        if not isinstance(result, (tuple, list)) or len(result) != 2:
+            fail("the given train() no longer returns (params, losses): was the cell changed?")
+        trained = as_dict(result[0], "the parameters train() returned")
+        return {key: as_array(trained[key], name=f"the trained {key}").astype(float) for key in KEYS}
+
+    def candidates(combinations):
+        def replays(case):
+            with np.errstate(all="ignore"):
+                return {" + ".join(mistakes) or REFERENCE: given_train(*case, lr, n_epochs, activation, mistakes)
+                        for mistakes in combinations}
+        return replays
+
+    def close(value, candidate):
+        return all(value[key].size == candidate[key].size and
+                   np.allclose(value[key].reshape(-1), candidate[key].reshape(-1), rtol=1e-3, atol=1e-6,
+                               equal_nan=True) for key in KEYS)
+
+    problem = (X, y, params)
+    other = bad_initialisation(rng, lr, n_epochs, n=int(rng.integers(25, 35)), h=int(rng.integers(8, 11)))
+    answers = {id(case): ask(case) for case in (problem, other)}     # a failure here names its cause
+    singles = [(), *((m,) for m in TRAINING_MISTAKES)]
+    pairs = [(a, b) for k, a in enumerate(TRAINING_MISTAKES) for b in TRAINING_MISTAKES[k + 1:]
+             if a.split(".")[0] != b.split(".")[0]]
+    if all(identify(lambda case: answers[id(case)], candidates(combinations), [problem, other], close) is None
+           for combinations in (singles, pairs)):
+        fail(f"the given train() with your forward(), backward() and sgd_step() does not train this network "
+             f"({activation}) as gradient descent does, nor consistently as it would with one of the mistakes their "
+             "tests name, so what train_and_measure measures cannot be checked: fix the functions their own tests "
+             "name first")
+    return {key: answers[id(problem)][key].reshape(np.shape(params[key])) for key in KEYS}
+
+
+# The named mistakes of the parts of the given train() (the activation, forward, mse_loss_grad, backward,
+# sgd_step), each of which the part's own test names: trained_by_student believes a student's training
+# when it is gradient descent with none, one or two of them (in different parts), replayed here by given_train.
+TRAINING_MISTAKES = (
+    "relu.negatives_kept", "relu.is_derivative", "relu.min_instead_of_max", "relu_grad.one_at_zero",
+    "relu_grad.minus_one_below_zero", "relu_grad.is_relu", "relu_grad.always_one", "leaky_relu.plain_relu",
+    "leaky_relu_grad.zero_below_zero", "leaky_relu_grad.alpha_times_z",
+    "forward.missing_output_bias", "forward.missing_hidden_bias", "forward.missing_activation",
+    "forward.activation_on_output", "forward.ignores_activation_argument",
+    "mse_grad.missing_factor_2", "mse_grad.sign_flipped", "mse_grad.missing_mean", "mse_grad.divided_by_n_only",
+    "backward.dw2_averaged", "backward.dw2_uses_z1", "backward.db2_averaged", "backward.dw1_averaged",
+    "backward.db1_averaged", "backward.missing_activation_derivative", "backward.ignores_activation_argument",
+    "sgd.wrong_sign", "sgd.missing_learning_rate", "sgd.returns_step", "sgd.returns_unchanged",
+)
+
+
+def given_train(X, y, params, lr, n_epochs, activation, mistakes=()):
+    """The notebook's given train() (full-batch gradient descent through loss_and_gradients and sgd_step),
+    computed here, with the parts as the reference has them or with the named ``mistakes`` (at most one
+    per part: an activation, its derivative, forward, mse_loss_grad, backward, sgd_step) in them."""
+    part = {m.split(".")[0]: m for m in mistakes}
+    helpers = {name: (lambda z, name=name: {m.id: v for m, v in helper_mistakes(name, z).items()}[part[name]])
+               if name in part else getattr(ref, name)
+               for name in ("relu", "relu_grad", "leaky_relu", "leaky_relu_grad", "sigmoid", "sigmoid_grad", "tanh",
+                            "tanh_grad")}
+    f, f_grad = helpers[activation], helpers[f"{activation}_grad"]
+    relu, relu_grad = helpers["relu"], helpers["relu_grad"]
+    params = {k: np.asarray(v, dtype=float) for k, v in params.items()}
+    for _ in range(n_epochs):
+        W1, b1, W2, b2 = (params[k] for k in KEYS)
+        act = relu if "forward.ignores_activation_argument" in mistakes else f
+        Z1 = X @ W1 + (0.0 if "forward.missing_hidden_bias" in mistakes else b1)
+        A1 = Z1 if "forward.missing_activation" in mistakes else act(Z1)
+        y_hat = A1 @ W2 + (0.0 if "forward.missing_output_bias" in mistakes else b2)
+        if "forward.activation_on_output" in mistakes:
+            y_hat = act(y_hat)
+        n, err = len(X), y_hat - y
+        dy = {"mse_grad.missing_factor_2": err / err.size, "mse_grad.sign_flipped": -2 * err / err.size,
+              "mse_grad.missing_mean": 2 * err, "mse_grad.divided_by_n_only": 2 * err / n}.get(part.get("mse_grad", ""),
+                                                                                               2 * err / err.size)
+        dW2 = (Z1 if "backward.dw2_uses_z1" in mistakes else A1).T @ dy
+        db2 = dy.sum(axis=0)
+        dA1 = dy @ W2.T
+        derivative = relu_grad if "backward.ignores_activation_argument" in mistakes else f_grad
+        dZ1 = dA1 if "backward.missing_activation_derivative" in mistakes else dA1 * derivative(Z1)
+        dW1, db1 = X.T @ dZ1, dZ1.sum(axis=0)
+        grads = {"W1": dW1 / (n if "backward.dw1_averaged" in mistakes else 1),
+                 "b1": db1 / (n if "backward.db1_averaged" in mistakes else 1),
+                 "W2": dW2 / (n if "backward.dw2_averaged" in mistakes else 1),
+                 "b2": db2 / (n if "backward.db2_averaged" in mistakes else 1)}
+        step = {k: {"sgd.wrong_sign": params[k] + lr * grads[k], "sgd.missing_learning_rate": params[k] - grads[k],
+                    "sgd.returns_step": lr * grads[k], "sgd.returns_unchanged": params[k]}.get(
+                        part.get("sgd", ""), params[k] - lr * grads[k])
+                for k in KEYS}
+        params = {k: np.asarray(v, dtype=float) for k, v in step.items()}
+    return params
 
 
 @pytest.mark.points(2)
@@ -1112,18 +1266,18 @@ def test_train_and_measure(student, rng):
     lr, n_epochs = 0.3, 25
     X, y, params = bad_initialisation(rng, lr, n_epochs)
     for activation in ("relu", "leaky_relu"):
-        trained = trained_by_student(student, X, y, params, lr, n_epochs, activation)
+        trained = trained_by_student(student, X, y, params, lr, n_epochs, activation, rng)
         other = trained_by_student(student, X, y, params, lr, n_epochs,
-                                   "relu" if activation == "leaky_relu" else "leaky_relu")
+                                   "relu" if activation == "leaky_relu" else "leaky_relu", rng)
         result = student.train_and_measure(X, y, params, lr, n_epochs, activation=activation)
         if not isinstance(result, (tuple, list)) or len(result) != 2:
             fail(f"train_and_measure should return two numbers, (dead, frozen); it returned {type(result).__name__}")
 
         def dead(p):
-            return own_fraction(student, "dead_unit_fraction", (X, p), ref.dead_unit_fraction(X, p))
+            return own_fraction(student, "dead_unit_fraction", (X, p), rng)
 
         def frozen(a, b):
-            return own_fraction(student, "frozen_unit_fraction", (a, b), ref.frozen_unit_fraction(a, b))
+            return own_fraction(student, "frozen_unit_fraction", (a, b), rng)
 
         expected_frozen = frozen(params, trained)
         expect_float(result[0], dead(trained), name=f"dead ({activation})", rtol=1e-9, atol=1e-9, mistakes={

@@ -26,15 +26,19 @@ import torch
 
 import solutions.cs1.model_complexity as ref
 from autograder.grading.testing import (
+    GradingFailure,
     Mistake,
     Probe,
     RemoteObject,
+    StudentCodeError,
     as_array,
     as_float,
     assignment_probes,
     expect_array,
     expect_float,
     fail,
+    reject_altered,
+    seeded_runs,
 )
 
 probes = assignment_probes(__file__)     # the same probes, built here in the grader for reference runs
@@ -70,7 +74,7 @@ def pair(value, what, names):
 def index_array(value, name):
     array = as_array(value, name=name)
     if array.ndim != 1:
-        fail(f"{name} should be a 1-D array of row indices, but has shape {array.shape}")
+        fail(f"{name} should be a 1-D array of row indices, but it has {array.ndim} axes")
     if array.dtype.kind not in "iu":
         if array.size and not np.all(array == np.round(array)):
             fail(f"{name} should contain integer row indices")
@@ -100,7 +104,7 @@ def built_model(student, n_in, width, depth, activation, n_out):
     model = student.build_mlp(n_in, width, depth, activation=activation, n_outputs=n_out)
     if not isinstance(model, RemoteObject):
         fail(f"build_mlp should return a torch.nn.Sequential, but it returned {kind(model)}")
-    if not model.type_name.endswith(".Sequential"):
+    if not model.type_is("torch.nn.modules.container.Sequential"):
         fail(f"build_mlp should return a torch.nn.Sequential (the notebook's contract), "
              f"not a {kind(model)}")
     return model
@@ -290,6 +294,20 @@ def history_of(value, epochs):
     return curves
 
 
+def logged_calls(model, epochs, n_rows):
+    """The recording model's forward calls, at most as many as a train() can make in ``epochs`` epochs on
+    ``n_rows`` rows (a step per row and epoch, and a few evaluations): a log appended to beyond that is
+    refused without being read, so it costs its check and not the notebook's time."""
+    limit = epochs * (2 * n_rows + 10)
+    value = model.call_method("log", limit)
+    if not isinstance(value, dict) or not isinstance(value.get("calls"), list) or type(value.get("count")) is not int:
+        fail("the grader's model lost its log: do not replace or copy the model you are given")
+    if value["count"] > limit:
+        fail(f"the model's log claims more forward calls than train can make in {epochs} epochs: train the model "
+             "you are given in place and leave its forward calls and its log alone")
+    return value["calls"]
+
+
 class Log:
     """The recording model's forward calls, translated into row indices of the training data."""
 
@@ -334,11 +352,12 @@ class Log:
 
 
 def replay(weights, biases, batches_per_epoch, x_train, y_train, x_val, y_val, lr, *, optimizer="adam",
-           zero_grad=True, n_measured=None):
+           zero_grad=True, n_measured=None, clock=None):
     """The reference training on the given batches: final (weights, biases) and the loss history.
 
     Batches index x_train; the history's training loss is measured on its first ``n_measured`` rows
-    (all by default), so steps may index training rows followed by validation rows.
+    (all by default), so steps may index training rows followed by validation rows. ``clock`` (from
+    ``student.grader_work``) bounds a replay of steps the student's code logged by the notebook's time.
     """
     model = reference_model(weights, biases)
     params = list(model.parameters())
@@ -348,6 +367,8 @@ def replay(weights, biases, batches_per_epoch, x_train, y_train, x_val, y_val, l
     history = {"train": [], "val": []}
     for batches in batches_per_epoch:
         for idx in batches:
+            if clock is not None:
+                clock.tick()
             if zero_grad:
                 opt.zero_grad()
             torch.mean((model(xt[idx]) - yt[idx]) ** 2).backward()
@@ -396,19 +417,32 @@ def verified_log(student, run) -> tuple[Log, dict]:
     if all(np.array_equal(a, c) for a, c in zip(got[0] + got[1], run["weights"] + run["biases"])):
         fail("the model passed to train did not change: train that model in place (do not build a new one "
              "inside train, and do not return before the training loop has run)")
-    log = Log(run["model"].getattr("calls"), run["x_tr"], run["x_va"])
+    log = Log(logged_calls(run["model"], run["epochs"], len(run["x_tr"]) + len(run["x_va"])), run["x_tr"], run["x_va"])
     if not log.steps:
         fail("no backward pass went through the model: call loss.backward() on the loss of model(x)")
+    if len(log.steps) > most_steps(run):
+        fail(f"the model's log claims more training steps than train can take in {run['epochs']} epochs (at most one "
+             "per row of data and epoch): train the model you are given in place and leave its forward calls and "
+             "its log alone")
     x_all, y_all, batches = step_rows(log, run)
     args = ([batches], x_all, y_all, run["x_va"], run["y_va"])
-    for optimizer in ("adam", "sgd"):
-        for zero_grad in (True, False):
-            for lr in (run["lr"], 1e-3):
-                variant = dict(optimizer=optimizer, zero_grad=zero_grad, lr=lr)
-                if same_weights(got[0] + got[1], replay(run["weights"], run["biases"], *args, **variant)[0]):
-                    return log, variant
+    with student.grader_work("replaying the steps your train took") as clock:
+        for optimizer in ("adam", "sgd"):
+            for zero_grad in (True, False):
+                for lr in (run["lr"], 1e-3):
+                    variant = dict(optimizer=optimizer, zero_grad=zero_grad, lr=lr)
+                    if same_weights(got[0] + got[1], replay(run["weights"], run["biases"], *args, **variant,
+                                                            clock=clock)[0]):
+                        return log, variant
     fail("the weights after training are not what the model's own training steps produce: train the model "
          "you are given in place, one optimizer step per batch, and leave its forward calls and its log alone")
+
+
+def most_steps(run) -> int:
+    """The most optimizer steps any train() can take in the run: one per training row and epoch (batches of
+    one row, validation rows included). A log that claims more was written by hand, and replaying it
+    would cost the grader's time for nothing."""
+    return run["epochs"] * (len(run["x_tr"]) + len(run["x_va"]))
 
 
 def full_batch_run(student, rng, *, epochs=30, lr=0.02, n_train=24, n_val=10):
@@ -446,8 +480,9 @@ def test_train_records_losses_per_epoch(student, rng):
         return   # not one step per epoch: test_train_full_batch_follows_the_five_steps says so
     per_epoch = len(steps) // run["epochs"]
     epochs = [steps[e * per_epoch:(e + 1) * per_epoch] for e in range(run["epochs"])]
-    _, expected = replay(run["weights"], run["biases"], epochs, x_all, y_all, run["x_va"], run["y_va"],
-                         n_measured=len(run["x_tr"]), **variant)
+    with student.grader_work("replaying the steps your train took") as clock:
+        _, expected = replay(run["weights"], run["biases"], epochs, x_all, y_all, run["x_va"], run["y_va"],
+                             n_measured=len(run["x_tr"]), clock=clock, **variant)
     for key, name in (("train", "training"), ("val", "validation")):
         wrong = [e for e in range(run["epochs"])
                  if not np.isclose(curves[key][e], expected[key][e], rtol=1e-3, atol=1e-7)]
@@ -489,16 +524,18 @@ def test_train_resets_gradients(student, rng):
 def test_train_keeps_validation_data_out_of_training(student, rng):
     """Validation data is only evaluated: it never enters a gradient and cannot change the trained weights."""
     run = full_batch_run(student, rng)
-    if Log(run["model"].getattr("calls"), run["x_tr"], run["x_va"]).uses_validation():
+    if Log(logged_calls(run["model"], run["epochs"], len(run["x_tr"]) + len(run["x_va"])), run["x_tr"],
+           run["x_va"]).uses_validation():
         fail("validation rows were used to compute a gradient: the validation set may only be evaluated, "
              "never trained on", mistake="train.validation_in_training")
     # A train() that does nothing cannot be influenced by anything: the property below says nothing
     # about it, so first the model must really have been trained on the training rows.
     verified_log(student, run)
-    other = probe_model(student, run["weights"], run["biases"])
+    trained = final_weights(student, run["model"])[0]
+    other = probe_model(student.fresh(), run["weights"], run["biases"])     # a worker that did not see the first run
     student.train(other, run["x_tr"], run["y_tr"], float32_exact(run["x_va"] + 3.0), run["y_va"] + 50.0,
                   epochs=run["epochs"], lr=run["lr"])
-    if not same_weights(final_weights(student, other)[0], final_weights(student, run["model"])[0]):
+    if not same_weights(final_weights(student, other)[0], trained):
         fail("changing only the validation data changed the trained weights: validation data must not "
              "influence training (no training on it, no early stopping on "
              "it)", mistake="train.validation_influences_training")
@@ -544,13 +581,19 @@ def test_train_mini_batches(student, rng):
     x_tr, y_tr, x_va, y_va = training_problem(rng, n_train, 8)
     weights, biases = known_weights(rng, [1, 6, 6, 1], scale=1.5)
     seed = int(rng.integers(0, 10_000))
-    runs = []
-    for run_seed in (seed, seed, seed + 1):
+
+    def run(run_seed):
         model = probe_model(student, weights, biases)
         history = student.train(model, x_tr, y_tr, x_va, y_va, epochs=epochs, lr=lr, batch_size=batch_size,
                                 seed=run_seed)
-        runs.append((model, history_of(history, epochs), Log(model.getattr("calls"), x_tr, x_va)))
-    model, curves, log = runs[0]
+        curves, log = history_of(history, epochs), Log(logged_calls(model, epochs, len(x_tr) + len(x_va)), x_tr, x_va)
+        w, b = final_weights(student, model)
+        return w + b, curves, log
+
+    # Seeding is judged on the trained weights the grader reads back, not on the histories or logs the
+    # student's code returns; the repeat runs in a fresh worker, which cannot remember the first run.
+    runs = seeded_runs(student, run, seed, seed + 1)
+    _, curves, log = runs[0]
     batches = log.batches()
     per_epoch = math.ceil(n_train / batch_size)
     if len(batches) != epochs * per_epoch:
@@ -569,18 +612,18 @@ def test_train_mini_batches(student, rng):
     if len({tuple(o) for o in orders}) == 1:
         fail("every epoch uses the same batches: reshuffle the rows at the start of every "
              "epoch", mistake="train.batches_not_reshuffled")
-    # Seeding is judged on the trained weights the grader reads back, not on the histories or logs the
-    # student's code returns (a history can be remembered from an earlier call with the same seed).
-    trained = [w + b for w, b in (final_weights(student, m) for m, _, _ in runs)]
+    trained = [run_weights for run_weights, _, _ in runs]
     if not identical(trained[1], trained[0]):
         fail("two runs with the same seed gave different results: shuffle with one generator made by "
              "torch.Generator().manual_seed(seed)")
     if identical(trained[2], trained[0]):
         fail("a different seed gave the same batches: the seed argument is ignored")
-    expected, _ = replay(weights, biases, epochs_batches, x_tr, y_tr, x_va, y_va, lr)
+    with student.grader_work("replaying the steps your train took") as clock:
+        expected, _ = replay(weights, biases, epochs_batches, x_tr, y_tr, x_va, y_va, lr, clock=clock)
+        accumulated, _ = replay(weights, biases, epochs_batches, x_tr, y_tr, x_va, y_va, lr, zero_grad=False,
+                                clock=clock)
     if not same_weights(trained[0], expected):
-        if same_weights(trained[0], replay(weights, biases, epochs_batches, x_tr, y_tr, x_va, y_va, lr,
-                                           zero_grad=False)[0]):
+        if same_weights(trained[0], accumulated):
             fail("gradients accumulate over the batches: call optimizer.zero_grad() for every "
                  "batch", mistake="train.no_zero_grad")
         fail("the weights after mini-batch training differ from Adam(lr) taking one step per batch on the "
@@ -629,7 +672,8 @@ def test_split_indices_seeded_and_shuffled(student, rng):
     """The same seed gives the same split, another seed another one; rows are shuffled before splitting."""
     n = int(rng.integers(40, 300))
     seed = int(rng.integers(0, 10_000))
-    first, again, other = (split_parts(student.split_indices(n, seed=s), n) for s in (seed, seed, seed + 7))
+    first, again, other = seeded_runs(student, lambda s: split_parts(student.split_indices(n, seed=s), n), seed,
+                                      seed + 7)
     if not all(np.array_equal(a, b) for a, b in zip(first, again)):
         fail("the split is not reproducible: the same seed gave two different splits; draw the order with "
              "np.random.default_rng(seed) (not the global random state, and not without a "
@@ -728,7 +772,8 @@ def test_kfold_indices_partition(student, rng):
 def test_kfold_indices_seeded_and_shuffled(student, rng):
     """The folds come from a seeded shuffle: reproducible, seed-dependent, not consecutive blocks."""
     n, k, seed = int(rng.integers(30, 120)), int(rng.integers(3, 7)), int(rng.integers(0, 10_000))
-    first, again, other = (folds_of(student.kfold_indices(n, k, seed=s), n, k) for s in (seed, seed, seed + 3))
+    first, again, other = seeded_runs(student, lambda s: folds_of(student.kfold_indices(n, k, seed=s), n, k), seed,
+                                      seed + 3)
     if not all(np.array_equal(a[1], b[1]) for a, b in zip(first, again)):
         fail("the folds are not reproducible: the same seed gave different folds (use np.random.default_rng(seed) "
              "or KFold(..., random_state=seed))")
@@ -809,59 +854,153 @@ def model_arrays(student, model) -> list[np.ndarray]:
     return [np.asarray(a, dtype=float) for _, a in sandbox_value(student, Probe("parameter_arrays", model=model))]
 
 
-def measured_mse(model, x, y, what) -> float:
-    """The MSE of a sandboxed model on (x, y), computed here from its predictions."""
-    prediction = as_array(model(ref.as_tensor(x)), name=f"{what}(x)").astype(float)
-    if prediction.size != y.size:
-        fail(f"{what} should predict one value per row of x, but returned shape {prediction.shape}")
-    return float(np.mean((prediction.reshape(y.shape) - y) ** 2))
+# The networks build_mlp(..., activation="tanh") may build: the right one, and those of the mistakes
+# test_build_mlp_forward names (keyword arguments of numpy_forward). The sweep is judged on whichever
+# the student's build_mlp builds; its mistakes cost points in the architecture tests only.
+BUILT_NETWORKS = [{"activation": "tanh"}, {"activation": "tanh", "output_activation": "tanh"},
+                  {"activation": "tanh", "hidden": ()}, {"activation": "tanh", "hidden": (0,)},
+                  *({"activation": a, **out} for a in ("relu", "sigmoid") for out in ({}, {"output_activation": a}))]
 
 
-def check_sweep_trained(student, records, x_tr, y_tr, seed):
+def sweep_network(student, model, rng, what) -> tuple[list, dict]:
+    """A sweep model as the grader computes it: its parameters (plain data) as Linear layers, and which of the
+    networks build_mlp may build (``BUILT_NETWORKS``) the model computes on rows it has never seen (no method
+    swapped on it, no hook, no lookup of the rows it was trained on). Every loss is then measured here."""
+    reject_altered(model, what)
+    arrays = model_arrays(student, model)
+    if len(arrays) < 2 or len(arrays) % 2 or any(w.ndim != 2 or b.ndim != 1 for w, b in zip(arrays[::2], arrays[1::2])):
+        fail(f"{what} should be build_mlp's network: Linear layers (weight and bias) with tanh between them")
+    layers = list(zip(arrays[::2], arrays[1::2]))
+    x = float32_exact(rng.normal(scale=1.5, size=(9, layers[0][0].shape[1])))
+    got = as_array(model(ref.as_tensor(x)), name=f"{what}(x)").astype(float)
+    for network in BUILT_NETWORKS:
+        expected = numpy_forward(layers, x, **network)
+        if got.size == expected.size and np.allclose(got.reshape(expected.shape), expected, rtol=1e-4, atol=1e-5):
+            return layers, network
+    fail(f"{what} does not compute the network of its own parameters on new inputs: store the model your "
+         "build_mlp built and your train trained, unchanged")
+
+
+def grader_mse(layers, x, y, network) -> float:
+    return float(np.mean((numpy_forward(layers, x, **network) - y) ** 2))
+
+
+def reference_starts(records, n_in, seed) -> list[list[np.ndarray]]:
+    """Each model's seeded start as the notebook builds it with nn.Linear's own initialisation:
+    torch.manual_seed(seed), then the layers in order. Computed here, so no student code is asked."""
+    starts = []
+    for record in records:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model = ref.build_mlp(n_in, int(record["width"]), int(record["depth"]), "tanh")
+        starts.append([p.detach().numpy().astype(float) for p in model.parameters()])
+    return starts
+
+
+def own_starts(student, records, n_in, seed) -> list[list[np.ndarray]] | None:
+    """Each model's seeded start from the student's own build_mlp (for an initialisation of its own), asked
+    in a fresh worker that has run none of the sweep: it cannot hand back a start it remembers."""
+    student.fresh()
+    try:
+        seeded = sandbox_value(student, Probe("with_torch_seed", seed=seed))
+        build = student.get("build_mlp")
+        starts = []
+        for record in records:
+            start = seeded(build, n_in, int(record["width"]), int(record["depth"]), activation="tanh")
+            if not isinstance(start, RemoteObject):
+                return None
+            starts.append(model_arrays(student, start))
+        return starts
+    except (GradingFailure, StudentCodeError):
+        return None
+
+
+def sweep_replays(start, x_tr, y_tr, clock) -> list[list[np.ndarray]]:
+    """The sweep's full-batch training from ``start`` replayed here, with Adam or plain SGD, with or without
+    zero_grad, at lr or Adam's default: the trainings a train() with or without its own mistake does."""
+    weights, biases = start[::2], start[1::2]
+    epochs = [[np.arange(len(x_tr))]] * SWEEP_EPOCHS
+    replays = []
+    for optimizer in ("adam", "sgd"):
+        for zero_grad in (True, False):
+            for lr in (SWEEP_LR, 1e-3):
+                arrays = replay(weights, biases, epochs, x_tr, y_tr, x_tr, y_tr, lr, optimizer=optimizer,
+                                zero_grad=zero_grad, clock=clock)[0]          # all weights, then all biases
+                half = len(arrays) // 2
+                replays.append([a for pair in zip(arrays[:half], arrays[half:]) for a in pair])
+    return replays
+
+
+def sweep_position(index: int) -> str:
+    """Which model of the sweep, by its place: the widths and depths are the hidden test's inputs."""
+    return f"the sweep's model number {index + 1} (widths in the outer loop, depths in the inner one)"
+
+
+def sweep_problem(trained, starts, x_tr, y_tr, replays=None) -> GradingFailure | None:
+    """The first way the sweep's trained models do not follow from ``starts``, as a failure to raise."""
+    for index, ((layers, network), start) in enumerate(zip(trained, starts)):
+        which = sweep_position(index)
+        arrays = [a for layer in layers for a in layer]
+        try:
+            if [a.shape for a in arrays] != [a.shape for a in start]:
+                fail(f"record['model'] of {which} does not have the layers build_mlp(n_inputs, width, depth) builds "
+                     "for its width and depth: build every model of the sweep with your build_mlp")
+            if all(np.array_equal(a, b) for a, b in zip(arrays, start)):
+                fail(f"{which} was never trained: its weights are still exactly those torch.manual_seed(seed) and "
+                     "build_mlp give, so the losses in its record describe no training. Train every model with your "
+                     "train(model, x_train, y_train, x_val, y_val, epochs=epochs, lr=lr), which changes it in place, "
+                     "and record the history that train returns")
+            moved = max((float(np.max(np.abs(a - b))) for a, b in zip(arrays, start) if a.size), default=0.0)
+            if moved > FROM_SEEDED_START:
+                where = (f"a weight of {which} lies {moved:.2f} from the seeded start, more than the "
+                         f"{SWEEP_EPOCHS} epochs at lr={SWEEP_LR} can move it (at most {FROM_SEEDED_START})")
+                if index == 0:
+                    fail(f"the sweep's first model does not start from torch.manual_seed(seed) and build_mlp: {where}. "
+                         "Seed torch with the seed argument right before building each model")
+                fail(f"only the first model starts from the seeded draw: {where}. Call torch.manual_seed(seed) right "
+                     "before build_mlp for every model, not once before the loops, so that every model starts from "
+                     "the same draw and the models differ only in width and depth", mistake="sweep.seeded_once")
+            start_layers = list(zip(start[::2], start[1::2]))
+            before, after = grader_mse(start_layers, x_tr, y_tr, network), grader_mse(layers, x_tr, y_tr, network)
+            if not after < (1 - MIN_TRAINING_GAIN) * before:
+                fail(f"training did not lower the training loss of {which}: measured by the grader on x_train, its MSE "
+                     f"is {after:.4g}, and {before:.4g} for the same model freshly built from the seed ({SWEEP_EPOCHS} "
+                     f"epochs at lr={SWEEP_LR} lower it by about 10 %, never less than 0.8 % for a correct sweep). "
+                     "Train each model on x_train, y_train with your train and store that trained model in the record")
+            if replays is not None and not any(same_weights(arrays, r) for r in replays[index]):
+                fail(f"{which} is not what your train makes of the seeded start your build_mlp gives: build each "
+                     "model right after torch.manual_seed(seed) and train it with your train, full batch")
+        except GradingFailure as failure:
+            return failure
+    return None
+
+
+def check_sweep_trained(student, records, x_tr, y_tr, seed, rng):
     """Every model of the sweep was built from the seeded draw and trained: judged on what the grader
-    observes, not on the history the student's code wrote.
+    observes and computes, not on the history the student's code wrote.
 
-    A history can be written around a model that never trained (the losses of the untouched model,
-    repeated); the grader therefore rebuilds each model's start in the sandbox exactly as the notebook
-    says (torch.manual_seed(seed), then the student's own build_mlp, so any architecture or initialisation
-    of theirs is kept) and requires the record's model to have left that start, to lie within a few
-    optimizer steps of it, and to have a lower training MSE, measured here on x_train.
+    The models' parameters are read as plain data, and each model must compute the network of its
+    parameters on new rows. Its start is computed here (torch.manual_seed(seed), then nn.Linear's own
+    initialisation in build_mlp's layer order); the model must have left that start, lie within a few
+    optimizer steps of it, and have a lower training MSE, measured here. A build_mlp that initialises in
+    its own way is asked for its seeded starts in a fresh worker that ran none of the sweep (it cannot
+    hand back a start it remembers), and then every model must be exactly what a train() (Adam or SGD,
+    with or without zero_grad, lr or the default) makes of that start, replayed here.
     """
-    seeded = sandbox_value(student, Probe("with_torch_seed", seed=seed))
-    build = student.get("build_mlp")
-    for index, record in enumerate(records):
-        width, depth = int(record["width"]), int(record["depth"])
-        which = f"the model of width={width}, depth={depth}"
-        model = sweep_model(record)
-        start = seeded(build, x_tr.shape[1], width, depth, activation="tanh")
-        if not isinstance(start, RemoteObject):
-            fail(f"build_mlp should return a torch.nn.Sequential, but it returned {kind(start)}")
-        trained, initial = model_arrays(student, model), model_arrays(student, start)
-        if [a.shape for a in trained] != [a.shape for a in initial]:
-            fail(f"record['model'] for width={width}, depth={depth} does not have the layers "
-                 f"build_mlp(n_inputs, {width}, {depth}) builds: build every model of the sweep with your build_mlp")
-        if all(np.array_equal(a, b) for a, b in zip(trained, initial)):
-            fail(f"{which} was never trained: its weights are still exactly those torch.manual_seed(seed) and "
-                 "build_mlp give, so the losses in its record describe no training. Train every model with your "
-                 "train(model, x_train, y_train, x_val, y_val, epochs=epochs, lr=lr), which changes it in place, "
-                 "and record the history that train returns")
-        moved = max((float(np.max(np.abs(a - b))) for a, b in zip(trained, initial) if a.size), default=0.0)
-        if moved > FROM_SEEDED_START:
-            where = (f"a weight of {which} lies {moved:.2f} from the seeded start, more than the "
-                     f"{SWEEP_EPOCHS} epochs at lr={SWEEP_LR} can move it (at most {FROM_SEEDED_START})")
-            if index == 0:
-                fail(f"the sweep's first model does not start from torch.manual_seed(seed) and build_mlp: {where}. "
-                     "Seed torch with the seed argument right before building each model")
-            fail(f"only the first model starts from the seeded draw: {where}. Call torch.manual_seed(seed) right "
-                 "before build_mlp for every model, not once before the loops, so that every model starts from the "
-                 "same draw and the models differ only in width and depth", mistake="sweep.seeded_once")
-        before = measured_mse(start, x_tr, y_tr, "the seeded model")
-        after = measured_mse(model, x_tr, y_tr, "record['model']")
-        if not after < (1 - MIN_TRAINING_GAIN) * before:
-            fail(f"training did not lower the training loss of {which}: measured by the grader on x_train, its MSE "
-                 f"is {after:.4g}, and {before:.4g} for the same model freshly built from the seed ({SWEEP_EPOCHS} "
-                 f"epochs at lr={SWEEP_LR} lower it by about 10 %, never less than 0.8 % for a correct sweep). "
-                 "Train each model on x_train, y_train with your train and store that trained model in the record")
+    trained = [sweep_network(student, sweep_model(r), rng, f"record['model'] of {sweep_position(index)}")
+               for index, r in enumerate(records)]
+    n_in = x_tr.shape[1]
+    problem = sweep_problem(trained, reference_starts(records, n_in, seed), x_tr, y_tr)
+    if problem is None:
+        return
+    own = own_starts(student, records, n_in, seed)
+    if own is None or all(identical(a, b) for a, b in zip(own, reference_starts(records, n_in, seed))):
+        raise problem
+    with student.grader_work("replaying the sweep's training") as clock:
+        replays = [sweep_replays(start, x_tr, y_tr, clock) for start in own]
+    own_problem = sweep_problem(trained, own, x_tr, y_tr, replays)
+    if own_problem is not None:
+        raise own_problem
 
 
 @pytest.mark.points(2)
@@ -876,11 +1015,15 @@ def test_sweep_complexity(student, rng):
         return sweep_records(student.sweep_complexity(x_tr, y_tr, x_va, y_val, widths, depths, epochs=SWEEP_EPOCHS,
                                                       lr=SWEEP_LR, seed=seed), widths, depths)
 
+    def parameters(records):
+        return [model_arrays(student, sweep_model(r)) for r in records]
+
     records = call(y_va + 5.0)
-    for record in records:
+    for index, record in enumerate(records):
+        what = f"record['model'] of {sweep_position(index)}"
         model = sweep_model(record)
-        sizes = sum(a.size for a in model_arrays(student, model))
-        if as_float(record["n_params"], name="record['n_params']") != sizes:
+        layers, network = sweep_network(student, model, rng, what)
+        if as_float(record["n_params"], name="record['n_params']") != sum(w.size + b.size for w, b in layers):
             fail("record['n_params'] is not the parameter count of the record's model (use count_parameters)")
         curves = history_of(record["history"], SWEEP_EPOCHS)
         for key in ("train", "val"):
@@ -889,18 +1032,20 @@ def test_sweep_complexity(student, rng):
         if not curves["val"][-1] > 10.0 > curves["train"][-1]:
             fail("val_loss does not look like the loss on the validation data passed to the sweep: train on "
                  "x_train, y_train and evaluate on x_val, y_val")
-        # The losses must belong to the model handed back: measured here, not taken from the record.
-        measured = measured_mse(model, x_va, y_va + 5.0, "record['model']")
-        if not np.isclose(measured, curves["val"][-1], rtol=1e-4, atol=1e-6):
+        # The losses must belong to the model handed back: measured here, from its parameters.
+        if not np.isclose(grader_mse(layers, x_va, y_va + 5.0, network), curves["val"][-1], rtol=1e-4, atol=1e-6):
             fail("record['val_loss'] is not the validation loss of record['model']: train the model you "
                  "store in the record (train changes it in place) and record its losses after training")
-    again = call(y_va + 5.0)
-    if not all(np.isclose(as_float(a["val_loss"], name="val_loss"), as_float(b["val_loss"], name="val_loss"),
-                          rtol=1e-6) for a, b in zip(records, again)):
-        fail("the sweep is not reproducible: call torch.manual_seed(seed) before building each model")
+    first = parameters(records)
+    # The repeat in a fresh worker, after another sweep: neither a remembered sweep nor a random state seeded
+    # once in the notebook's cells makes an unseeded sweep look reproducible.
+    student.fresh()
     # With the validation targets as drawn (not shifted by 5), so that a train() that also takes steps on
     # the validation rows - another test's mistake - still lowers the training loss here.
-    check_sweep_trained(student, call(y_va), x_tr, y_tr, seed)
+    trained = call(y_va)
+    if not all(identical(a, b) for a, b in zip(first, parameters(call(y_va + 5.0)))):
+        fail("the sweep is not reproducible: call torch.manual_seed(seed) before building each model")
+    check_sweep_trained(student, trained, x_tr, y_tr, seed, rng)
 
 
 def selection_table(rng, n_in=1):

@@ -21,6 +21,7 @@ import pytest
 
 import solutions.cs3.qspr as ref
 from autograder.grading.testing import (
+    REFERENCE,
     GradingFailure,
     Mistake,
     Probe,
@@ -29,6 +30,10 @@ from autograder.grading.testing import (
     as_array,
     expect_array,
     fail,
+    identify,
+    reject_altered,
+    seeded_runs,
+    shape_mismatch,
 )
 
 HERE = Path(__file__).parent
@@ -150,7 +155,7 @@ def test_descriptors_match_rdkit(student, rng):
     got = as_array(call("compute_descriptors", student.compute_descriptors, molecules),
                    name="compute_descriptors(smiles)")
     if got.shape == expected.T.shape:
-        fail(f"compute_descriptors(smiles) has shape {got.shape}: one row per molecule, one column per descriptor")
+        fail("compute_descriptors(smiles) is transposed: one row per molecule, one column per descriptor")
     if got.shape == expected.shape and np.all(np.isfinite(got)):
         wrong = [name for j, name in enumerate(ref.DESCRIPTOR_NAMES)
                  if not np.allclose(got[:, j], expected[:, j], rtol=1e-6, atol=1e-8)]
@@ -169,6 +174,18 @@ def test_descriptors_match_rdkit(student, rng):
                  hint="every SMILES here is valid, so every value must be a number")
 
 
+def descriptor_candidates(smiles) -> dict:
+    """RDKit's descriptors of valid SMILES, and with the named mistake test_descriptors_match_rdkit names
+    (the exact, monoisotopic mass as 'MolWt')."""
+    from rdkit import Chem
+    from rdkit.Chem import Descriptors
+
+    reference = ref.compute_descriptors(smiles)
+    exact = reference.copy()
+    exact[:, 0] = [Descriptors.ExactMolWt(Chem.MolFromSmiles(s)) for s in smiles]
+    return {REFERENCE: reference, "descriptors.exact_molwt": exact}
+
+
 @pytest.mark.points(1)
 @pytest.mark.cell("test_descriptors")
 def test_descriptors_of_invalid_smiles_are_nan_rows(student, rng):
@@ -185,7 +202,8 @@ def test_descriptors_of_invalid_smiles_are_nan_rows(student, rng):
     got = as_array(result, name="compute_descriptors(smiles)").astype(float)
     expected = ref.compute_descriptors(smiles)
     if got.shape != expected.shape:
-        fail(f"compute_descriptors(smiles) has shape {got.shape}, expected {expected.shape}: keep one row per input "
+        fail(f"compute_descriptors(smiles) has the wrong shape ({shape_mismatch(got.shape, expected.shape)}): "
+             "keep one row per input "
              "SMILES (also for invalid ones), so that rows still line up with the labels")
     if np.all(got[bad] == 0):
         fail("compute_descriptors: rows of invalid SMILES should be NaN, not 0 (a row of zeros looks like a "
@@ -197,10 +215,16 @@ def test_descriptors_of_invalid_smiles_are_nan_rows(student, rng):
     if not np.all(np.isnan(got[bad])):
         fail("compute_descriptors: every value in the row of an invalid SMILES should be NaN")
     # Row alignment, judged against the student's own values for the valid molecules alone, so that a
-    # wrong descriptor costs points in test_descriptors_match_rdkit only.
-    own = as_array(call("compute_descriptors on valid SMILES", student.compute_descriptors,
-                        [s for s in smiles if s not in INVALID_SMILES]), name="compute_descriptors(valid)")
-    reference = own.astype(float) if own.shape == expected[~bad].shape else expected[~bad]
+    # wrong descriptor costs points in test_descriptors_match_rdkit only - as far as the grader can vouch
+    # for them: identified on these molecules and on others as RDKit's or its named mistake, never the oracle.
+    reference = expected[~bad]
+    found = identify(lambda case: as_array(call("compute_descriptors on valid SMILES", student.compute_descriptors,
+                                                 case), name="compute_descriptors(valid)").astype(float),
+                     descriptor_candidates, [[s for s in smiles if s not in INVALID_SMILES], hidden_smiles(rng, 5)],
+                     lambda value, candidate: value.shape == candidate.shape and bool(np.allclose(
+                         value, candidate, rtol=1e-6, atol=1e-8, equal_nan=True)))
+    if found is not None:
+        reference = descriptor_candidates([s for s in smiles if s not in INVALID_SMILES])[found]
     expect_array(got[~bad], reference, name="compute_descriptors(smiles) for the valid molecules",
                  hint="each row must belong to the SMILES at the same position, invalid ones included")
 
@@ -218,7 +242,7 @@ def test_usable_columns(student, rng):
     expected = ref.usable_columns(X)
     got = as_mask(call("usable_columns", student.usable_columns, X), name="usable_columns(X)")
     if got.shape != expected.shape:
-        fail(f"usable_columns(X) has shape {got.shape}: one True/False per column of X")
+        fail("usable_columns(X) has the wrong shape: one True/False per column of X")
     if np.array_equal(got, ~expected):
         fail("usable_columns: True should mark the columns to KEEP")
     infinite = np.any(np.isinf(X), axis=0) & ~np.any(np.isnan(X), axis=0)
@@ -246,7 +270,8 @@ def test_split_by_group(student, rng):
     train, test = index_pair(call("split_by_group", student.split_by_group, groups, 0.25, 3),
                              "split_by_group(groups, 0.25, seed=3)", len(groups))
     check_group_split(train, test, groups, "split_by_group", 0.25, "groups")
-    again = index_pair(call("split_by_group", student.split_by_group, groups, 0.25, 3), "split_by_group", len(groups))
+    _, again, _ = seeded_runs(student, lambda s: index_pair(call("split_by_group", student.split_by_group, groups, 0.25,
+                                                                 s), "split_by_group", len(groups)), 3, 4)
     if not np.array_equal(np.sort(again[1]), np.sort(test)):
         fail("split_by_group gives a different split for the same seed: draw the random order from "
              "np.random.default_rng(seed), not from global state")
@@ -407,10 +432,15 @@ def test_train_network_returns_a_torch_model_in_kelvin(student, rng):
     if not isinstance(model, RemoteObject):
         fail("train_network should return the trained torch.nn.Module (e.g. a BoilingPointNet), "
              f"not {type(model).__name__}")
+    reject_altered(model, "train_network's model")
     call("train_network's model", model.call_method, "eval")
+    # Measured on new rows of the same relation, which the model never saw: a model that only remembers
+    # the rows it was given (a lookup) earns nothing here.
+    X = rng.normal(size=(200, 4))
+    y = 420.0 + 60.0 * X[:, 0] - 25.0 * X[:, 2]
     out = as_array(call("the trained model", model, torch.tensor(X, dtype=torch.float32)), name="model(X)")
-    if out.shape not in ((300,), (300, 1)):
-        fail(f"model(X) has shape {out.shape}; expected one prediction per row, (n,) or (n, 1)")
+    if out.shape not in ((len(X),), (len(X), 1)):
+        fail("model(X) has the wrong shape; expected one prediction per row, (n,) or (n, 1)")
     out = out.reshape(-1).astype(float)
     if not np.all(np.isfinite(out)):
         fail("model(X) contains NaN or infinite values: is the learning rate far too high?")
@@ -419,16 +449,17 @@ def test_train_network_returns_a_torch_model_in_kelvin(student, rng):
              "its output must be turned back into kelvin (BoilingPointNet does it with y_mean and y_std)")
     error = float(np.mean(np.abs(out - y)))
     if error > 20.0:
-        fail(f"the trained model is far off on its own training data (MAE {error:.0f} K on a simple relation): "
+        fail(f"the trained model is far off on new data of the simple relation it was trained on (MAE {error:.0f} K): "
              "is the training loop updating the weights (zero_grad, backward, step)?")
     # The seed makes training reproducible: the same seed, the same network (torch.manual_seed(seed) first).
-    again = call("train_network", student.train_network, X[:120], y[:120], 7, 5)
-    twice = call("train_network", student.train_network, X[:120], y[:120], 7, 5)
     probe = torch.tensor(X[:10], dtype=torch.float32)
-    for m in (again, twice):
-        call("train_network's model", m.call_method, "eval")
-    first = as_array(call("the trained model", again, probe), name="model(X)").astype(float)
-    second = as_array(call("the trained model", twice, probe), name="model(X)").astype(float)
+
+    def trained(seed):
+        network = call("train_network", student.train_network, X[:120], y[:120], seed, 5)
+        call("train_network's model", network.call_method, "eval")
+        return as_array(call("the trained model", network, probe), name="model(X)").astype(float)
+
+    first, second, _ = seeded_runs(student, trained, 7, 8)
     if not np.allclose(first, second, rtol=1e-5, atol=1e-4):
         fail("train_network gave two different networks for the same seed: call torch.manual_seed(seed) before "
              "building the model and shuffling the batches")

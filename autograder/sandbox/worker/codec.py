@@ -10,8 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import struct
-from collections.abc import Callable
-from typing import Any
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 # A reply is student-controlled: Python refuses ints of more than 4,300 digits with a ValueError
@@ -118,13 +116,14 @@ def encode(value, make_handle=None, depth: int = 0):
         if not all(type(k) is str for k, _ in items):
             raise CodecError("a dict whose keys are not all strings")
         return {"t": "dict", "items": [[k, encode(v, make_handle, depth + 1)] for k, v in items]}
-    for base in (str, float, int):
-        # A subclass of a primitive (np.str_, np.float64, or something hostile): keep only the
-        # primitive value, taken with the base type's own method so no override can run.
-        if isinstance(value, base) and kind is not bool:
-            primitive: dict[type, Callable[[Any], object]] = {str: str.__str__, float: float.__float__,
-                                                              int: int.__int__}
-            return primitive[base](value)
+    # A subclass of a primitive (np.str_, np.float64, or something hostile): keep only the
+    # primitive value, taken with the base type's own method so no override can run.
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, float):
+        return float.__float__(value)
+    if isinstance(value, int) and kind is not bool:
+        return int.__int__(value)
     module = getattr(kind, "__module__", "") or ""
     if module.startswith("numpy"):
         import numpy as np
@@ -145,14 +144,30 @@ def encode(value, make_handle=None, depth: int = 0):
             return encode_array(value.to_numpy(), "pandas")
     if make_handle is None:
         raise CodecError(f"a value of type {kind.__name__} cannot be sent")
-    return {"t": "handle", "id": make_handle(value), "type": f"{module}.{kind.__qualname__}"}
+    name, real = type_identity(kind)
+    return {"t": "handle", "id": make_handle(value), "type": name, "real": real}
+
+
+def type_identity(kind: type) -> tuple[str, bool]:
+    """A class's qualified name, and whether the module it names holds that very class under that name:
+    a class of the notebook that calls itself ``torch.nn.modules.activation.Tanh`` is not torch's Tanh.
+    (Read in the student's process: a hint for messages and contract checks, never a verdict.)"""
+    import sys
+
+    module = type.__getattribute__(kind, "__module__")
+    qualname = type.__getattribute__(kind, "__qualname__")
+    module, qualname = (module if isinstance(module, str) else "?"), (qualname if isinstance(qualname, str) else "?")
+    found: object = sys.modules.get(module)
+    for part in qualname.split("."):
+        found = getattr(found, part, None) if found is not None else None
+    return f"{module}.{qualname}"[:200], found is kind
 
 
 def decode(obj, resolve_handle=None, make_probe=None, tensors=False, depth: int = 0):
     """Decode a wire value.
 
-    The grader passes ``resolve_handle(id, type) -> RemoteObject``; the worker passes
-    ``resolve_handle(id, type) -> the object`` and ``make_probe(name, params)``, and sets
+    The grader passes ``resolve_handle(id, type, real) -> RemoteObject``; the worker passes
+    ``resolve_handle(id, type, real) -> the object`` and ``make_probe(name, params)``, and sets
     ``tensors`` so that arrays sent as torch tensors arrive as tensors.
     """
     if depth > MAX_DEPTH:
@@ -184,7 +199,7 @@ def decode(obj, resolve_handle=None, make_probe=None, tensors=False, depth: int 
     if tag == "handle" and resolve_handle is not None:
         if type(obj.get("id")) is not int or type(obj.get("type")) is not str:
             raise CodecError("malformed handle")
-        return resolve_handle(obj["id"], obj["type"][:200])
+        return resolve_handle(obj["id"], obj["type"][:200], obj.get("real") is True)
     if tag == "probe" and make_probe is not None:
         if type(obj.get("name")) is not str:
             raise CodecError("malformed probe")

@@ -15,6 +15,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import codec  # noqa: E402
 import probes  # noqa: E402
 
+# The worker keeps its own references; the names leave sys.modules and sys.path so that student code
+# does not stumble on them. Not a protection (gc finds them): nothing the worker reports is trusted.
+del sys.path[0]
+for _name in ("codec", "probes"):
+    sys.modules.pop(_name, None)
+
 
 def read_exactly(fd: int, n: int) -> bytes:
     chunks = []
@@ -32,6 +38,10 @@ class Worker:
         self.fd_in, self.fd_out = fd_in, fd_out
         # Released files (data, helper modules) are importable, but never ahead of installed packages.
         sys.path.append(os.getcwd())
+        for name in ("main", "zygote", "confine"):      # the worker's own modules, as codec and probes above
+            module = sys.modules.get(name)
+            if os.path.dirname(getattr(module, "__file__", "") or "") == os.path.dirname(os.path.abspath(__file__)):
+                sys.modules.pop(name, None)
         self.handles: dict[int, object] = {}
         self.probes: dict = {}          # filled by define_probes (see probes.py)
         self.shell = make_shell()
@@ -65,7 +75,7 @@ class Worker:
         self.handles[key] = obj
         return key
 
-    def resolve_handle(self, key, _type):
+    def resolve_handle(self, key, _type=None, _real=False):
         if key not in self.handles:
             raise codec.CodecError(f"unknown object handle {key}")
         return self.handles[key]
@@ -125,6 +135,15 @@ class Worker:
             return {"ok": False, "error": {"type": "BadArguments", "message": safe_str(exc)[:600]}}
         return self.reply_value(value)
 
+    def inspect(self, request: dict) -> dict:
+        """Methods set on the object itself that shadow its class's (a forward swapped on the instance),
+        and forward hooks: the grader rejects a model so changed (see session.RemoteObject.inspect)."""
+        try:
+            obj = self.resolve_handle(request.get("handle"))
+            return self.reply_value({"replaced": replaced_methods(obj), "hooks": forward_hooks(obj)})
+        except BaseException as exc:  # noqa: B902 - a hostile object must not take the worker down
+            return {"ok": False, "error": describe_exception(exc)}
+
     def get(self, request: dict) -> dict:
         try:
             value = self.target(request)
@@ -155,6 +174,8 @@ class Worker:
                 self.send(self.call(request))
             elif op == "get":
                 self.send(self.get(request))
+            elif op == "inspect":
+                self.send(self.inspect(request))
             elif op == "build_probe":
                 self.send(self.build_probe(request))
             elif op == "define_probes":
@@ -234,6 +255,57 @@ def describe_exception(exc) -> dict:
     except BaseException:  # noqa: B902
         pass
     return {"type": describe_type(exc)[:80], "message": message, "line": line}
+
+
+# --- objects changed on the instance ---------------------------------------------------------------
+
+def _own_attributes(obj) -> dict:
+    try:
+        own = object.__getattribute__(obj, "__dict__")
+    except BaseException:  # noqa: B902
+        return {}
+    return dict(dict.items(own)) if isinstance(own, dict) else {}
+
+
+def _submodules(obj) -> list:
+    modules = _own_attributes(obj).get("_modules")
+    return [(str(k), v) for k, v in dict.items(modules)] if isinstance(modules, dict) else []
+
+
+def replaced_methods(obj, prefix: str = "", depth: int = 0) -> list:
+    """Names of callables stored on the object (or a torch submodule) under a name its class defines."""
+    found = []
+    cls = type(obj)
+    for name, value in _own_attributes(obj).items():
+        if isinstance(name, str) and not name.startswith("__") and callable(value) and not isinstance(value, type):
+            try:
+                shadows = any(name in vars(base) for base in type.__getattribute__(cls, "__mro__"))
+            except BaseException:  # noqa: B902
+                shadows = True
+            if shadows:
+                found.append(prefix + name)
+    if depth < 8:
+        for key, sub in _submodules(obj):
+            found += replaced_methods(sub, f"{prefix}{key}.", depth + 1)
+    return found[:50]
+
+
+def forward_hooks(obj, prefix: str = "", depth: int = 0) -> list:
+    """Forward hooks on the object, its submodules, and torch's global ones: each can rewrite an output."""
+    found = []
+    own = _own_attributes(obj)
+    for key in ("_forward_hooks", "_forward_pre_hooks"):
+        if isinstance(own.get(key), dict) and own[key]:
+            found.append(f"{prefix}{key.strip('_')}")
+    if depth < 8:
+        for name, sub in _submodules(obj):
+            found += forward_hooks(sub, f"{prefix}{name}.", depth + 1)
+    module = sys.modules.get("torch.nn.modules.module")
+    if depth == 0 and module is not None:
+        for key in ("_global_forward_hooks", "_global_forward_pre_hooks"):
+            if getattr(module, key, None):
+                found.append(f"torch's {key.strip('_')}")
+    return found[:50]
 
 
 # --- detecting changes to the caller's arrays ------------------------------------------------------
