@@ -18,6 +18,7 @@ import pytest
 import solutions.cs2.surrogate as ref
 from autograder.grading.testing import (
     REFERENCE,
+    GradingFailure,
     Mistake,
     Probe,
     RemoteObject,
@@ -907,17 +908,18 @@ def same_transform(transformed, scaler, A) -> bool:
 
 def broken_architecture(student) -> str:
     """What is wrong with the student's build_surrogate for fit_surrogate's settings ('' when nothing the
-    grader can see at a glance): the message of a surrogate that fails because of it says "fix it first"."""
+    grader can see at a glance): the message of a surrogate that fails because of it says "fix it first".
+    Judged like step 5, by what each layer computes (roles_of), never by the names of its classes."""
+    rng = np.random.default_rng(0)
     try:
-        modules = modules_of(student.build_surrogate(4, 4, SURROGATE_SETTINGS["width"], SURROGATE_SETTINGS["depth"],
-                                                     0))
+        _, roles = roles_of(student.build_surrogate(4, 4, SURROGATE_SETTINGS["width"], SURROGATE_SETTINGS["depth"],
+                                                    0), 4, rng)
     except GradingFailure:
         return "fails for these settings"
-    if not modules[-1].type_name.endswith(".Linear"):
+    if not roles or roles[-1][0] != "linear":
         return "ends with an activation after the output layer"
-    linear = [i for i, m in enumerate(modules) if m.type_name.endswith(".Linear")]
-    if any(not any(m.type_name.startswith(ACTIVATION_MODULE) for m in modules[a + 1:b])
-           for a, b in zip(linear[:-1], linear[1:])):
+    linear = [i for i, role in enumerate(roles) if role[0] == "linear"]
+    if any(not any(role[0] == "activation" for role in roles[a + 1:b]) for a, b in zip(linear[:-1], linear[1:])):
         return "has no activation between two Linear layers"
     return ""
 
