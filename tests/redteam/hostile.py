@@ -67,7 +67,7 @@ def relu_fails(message, *, scalar=None) -> dict:
     return {"test_relu": message, "test_relu_scalar_shape": scalar or message}
 
 
-IDENTITY = relu_fails("negative values should become 0, not stay negative", scalar="values differ")
+IDENTITY = relu_fails("negative values should become 0, not stay negative", scalar="1 value differs")
 UNREADABLE = "could not be checked"
 
 
