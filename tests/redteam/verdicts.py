@@ -53,7 +53,7 @@ CS1A = Target("cs1", "part_a_forward_backward", 40.0, solution("cs1", "part_a_fo
 
 # --- cs1 part B: the sweep seeded once, its start handed back to the grader -----------------------------
 
-CS1B_FIXTURES = Path(__file__).parents[1] / "assignments" / "cs1" / "fixtures" / "part_b_model_complexity"
+CS1B_FIXTURES = discovery.load("cs1").fixture_folder("part_b_model_complexity")
 # The named mistake sweep.seeded_once: torch seeded once, before the loops.
 SEEDED_ONCE = read_fixture(CS1B_FIXTURES / "sweep_seeded_once.py").cells["sweep_complexity"]
 

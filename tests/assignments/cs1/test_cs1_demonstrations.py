@@ -8,7 +8,6 @@ settings of the same experiment (the notebook keeps its realistic ones for teach
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -252,7 +251,7 @@ def test_extrapolation_demo(seed):
 # --- part A's demonstration cells, run as the notebook runs them ---------------------------------------------
 
 PART_A = discovery.load("cs1").notebook("part_a_forward_backward.ipynb").source
-FIXTURES_A = Path(__file__).parent / "fixtures" / "part_a_forward_backward"
+FIXTURES_A = discovery.load("cs1").fixture_folder("part_a_forward_backward")
 
 
 def run_part_a(replacements=None):

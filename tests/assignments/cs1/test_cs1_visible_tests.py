@@ -24,7 +24,7 @@ from autograder.admin.fabricate import read_fixture
 from autograder.grading import discovery
 
 CS1 = discovery.load("cs1")
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = discovery.load("cs1").hidden_dir / "fixtures"   # NOTEBOOK/KIND.py
 CASES = [(notebook, mistake) for notebook, plants in PLANTED.items() for mistake in plants]
 
 
