@@ -56,6 +56,11 @@ class InKernelSession(session.StudentSession):
     the grader cannot read there cannot be read here either. A call that runs past its timeout is
     stopped with an alarm and reported as learnathon reports it; what learnathon does next (restart
     the worker and run the cells again) cannot be done in a kernel: the namespace stays as it is.
+    The same holds for ``renew()`` (``student.fresh()``, ``testing.seeded_runs``): the 'fresh worker'
+    forgets the objects handed out, but the notebook's globals are those of its one run, as in a stock
+    grader's kernel (a submission that answers a repeat from memory can fare better here than in
+    learnathon; the benchmark's class has none). ``inspect`` (``testing.reject_altered``) and the
+    verified type names (``RemoteObject.type_is``) are the worker's own code, as every other request.
     """
 
     def __init__(self, namespace: dict, config: session.SessionConfig):   # no sandbox, no scratch folder
@@ -64,6 +69,7 @@ class InKernelSession(session.StudentSession):
         self.restarts, self.generation, self.fatal = 0, 1, None
         self.deadline = time.monotonic() + config.total_timeout
         self.process = _Running()
+        self._fds = ()                      # no channel: renew() and a restart close nothing
         self.call_seconds = 0.0
         self._uses_probes, self._probes_defined = False, 0
         self.timings, self._worker_cpu = Timings(), {}
@@ -73,7 +79,7 @@ class InKernelSession(session.StudentSession):
         self._request_sent: dict | None = None
 
     def start(self):
-        """After a timeout: a 'new worker', which forgets the objects it handed out."""
+        """After a timeout or ``renew()``: a 'new worker', which forgets the objects it handed out."""
         if self.restarts > self.config.max_restarts:
             self.fatal = "your notebook crashed or hung too many times; the remaining checks were not run"
             return []
@@ -91,7 +97,8 @@ class InKernelSession(session.StudentSession):
         request, self._request_sent = self._request_sent, None
         if request is None:
             raise EOFError
-        handler = {"call": self._worker.call, "get": self._worker.get, "build_probe": self._worker.build_probe,
+        handler = {"call": self._worker.call, "get": self._worker.get, "inspect": self._worker.inspect,
+                   "build_probe": self._worker.build_probe,
                    "define_probes": self._worker.define_probes}.get(request.get("op"))
         if handler is None:
             raise EOFError
