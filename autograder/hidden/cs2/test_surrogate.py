@@ -1088,7 +1088,8 @@ def own_rmse(student, rng):
         return value.shape == candidate.shape and bool(np.allclose(value, candidate, rtol=1e-6, atol=1e-12))
 
     def rmse(A, B):
-        other = tuple(rng.normal(size=(int(rng.integers(5, 15)), A.shape[1] + 1)) for _ in range(2))
+        size = (int(rng.integers(5, 15)), A.shape[1] + 1)          # one size for both arrays of the other case
+        other = (rng.normal(size=size), rng.normal(size=size))
         found = identify(lambda case: as_array(student.rmse_per_output(*case), name="rmse_per_output").astype(float),
                          candidates, [(A, B), other], close)
         return candidates((A, B))[found or REFERENCE]
