@@ -549,7 +549,7 @@ def test_installed_non_editably_the_project_is_in_site_packages_and_nowhere_in_a
     graded = site_install.run([site_install.learnathon, "grade", walker, "--assignment", "tiny", "--json"], **env)
     assert graded.returncode == 0 and json.loads(graded.stdout)["score"] == 6.0, graded.stdout + graded.stderr
     checked = site_install.run([site_install.learnathon, "check", walker], **env)
-    assert "2 of 2 visible test cells pass" in checked.stdout, checked.stdout + checked.stderr
+    assert "2 of 2 steps pass their visible tests" in checked.stdout, checked.stdout + checked.stderr
     course = site_install.home / "course"
     assert site_install.run([site_install.learnathon, "init", course, "--assignment", "tiny"], **env).returncode == 0
     assert course.stat().st_mode & 0o077 == 0                  # the instructor's alone
