@@ -378,9 +378,9 @@ def elbow_claims(table):
 
 
 def extrapolation_claims(table):
-    """Written question 3's model answer, for the model the elbow rule chooses: "inside [0, 1] the error against the
-    true function is at most a few hundredths, outside it is many times larger; the prediction runs off as a nearly flat or
-    slowly bending curve, while the true function keeps oscillating"."""
+    """Written question 3's model answer, for the model the elbow rule chooses: "inside [0, 1] the error against
+    the true function is at most a few hundredths, outside it is many times larger; the prediction runs off as a
+    nearly flat or slowly bending curve, while the true function keeps oscillating"."""
     width, depth = part_b().select_complexity(table)
     chosen = next(r for r in table if (r["width"], r["depth"]) == (width, depth))
     # (a few thousandths for most data sets; 0.016 where the rule chooses the 16-parameter model, 2 of 10)
