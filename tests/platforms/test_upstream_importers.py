@@ -37,14 +37,19 @@ def _missing() -> str:
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(bool(_missing()), reason=_missing() or "ready")]
 
 
+def three_notebooks(tmp) -> dict[str, bytes]:
+    """The round trips' class: a full solution, a wrong forward and an untouched student version."""
+    return {"full": tiny.submission(tmp / "full.ipynb").read_bytes(),
+            "wrong": tiny.submission(tmp / "wrong.ipynb", forward=WRONG_FORWARD).read_bytes(),
+            "untouched": tiny.submission(tmp / "untouched.ipynb", relu="", forward="").read_bytes()}
+
+
 @pytest.fixture(scope="module")
 def moodle_trip(module_registered_tiny, tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("LEARNATHON_COLD_START", "1")
         tmp = tmp_path_factory.mktemp("moodle-upstream")
-        notebooks = {"full": tiny.submission(tmp / "full.ipynb").read_bytes(),
-                     "wrong": tiny.submission(tmp / "wrong.ipynb", forward=WRONG_FORWARD).read_bytes(),
-                     "untouched": tiny.submission(tmp / "untouched.ipynb", relu="", forward="").read_bytes()}
+        notebooks = three_notebooks(tmp)
         download = tmp / "download.zip"
         written = runs.moodle({"action": "download", "zip": str(download),
                                "participants": runs.moodle_participants(notebooks)})
@@ -137,9 +142,7 @@ def canvas_trip(module_registered_tiny, tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("LEARNATHON_COLD_START", "1")
         tmp = tmp_path_factory.mktemp("canvas-upstream")
-        notebooks = {"full": tiny.submission(tmp / "full.ipynb").read_bytes(),
-                     "wrong": tiny.submission(tmp / "wrong.ipynb", forward=WRONG_FORWARD).read_bytes(),
-                     "untouched": tiny.submission(tmp / "untouched.ipynb", relu="", forward="").read_bytes()}
+        notebooks = three_notebooks(tmp)
         download = tmp / "download.zip"
         written = runs.canvas({"action": "download", "zip": str(download),
                                "students": runs.canvas_students(notebooks)})
