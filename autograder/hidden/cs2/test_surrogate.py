@@ -798,10 +798,14 @@ def test_training_is_reproducible_with_its_seed(student, rng):
     def trained(random_state):
         model = remote_network(student, sizes, seed=start)            # the same initial weights every time
         student.get("torch").call_method("manual_seed", random_state)  # another random state before the call
+        before = weights_of(model)
         student.train_with_early_stopping(model, X[:32], y[:32], X[32:], y[32:], max_epochs=6, batch_size=4, lr=1e-2,
                                           patience=6, seed=seed)
         trained_network(model, sizes, rng)
-        return weights_of(model)
+        after = weights_of(model)
+        if same_state(after, before):    # a function that trains nothing is reproducible too: no credit for that
+            fail("the model passed to train_with_early_stopping did not change: train that model in place")
+        return after
 
     first, again = trained(int(rng.integers(2**31))), trained(int(rng.integers(2**31)))
     if not same_state(again, first):
