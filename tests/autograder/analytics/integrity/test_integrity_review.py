@@ -13,7 +13,7 @@ import sqlite3
 
 import pytest
 from click.testing import CliRunner
-from test_class_report import student_result
+from tests.autograder.analytics.test_class_report import student_result
 
 from autograder.admin.course import CONFIG_TEMPLATE
 from autograder.admin.fabricate import read_fixture, with_cells
