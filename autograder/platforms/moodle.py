@@ -23,6 +23,7 @@ grade in Moodle (a comment saved without a grade) equals 0: a 0 is not imported 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from .base import ClassList, GradeRow, Platform, Upload, points
 
@@ -52,7 +53,7 @@ class Moodle(Platform):
         return Upload(platform_id=match["id"], name=match["name"].strip(), file_name=file_name.rsplit("/", 1)[-1],
                       late=None, order=(), keys={"folder": folder})
 
-    def feedback_member(self, keys: dict, filename: str) -> str:
+    def feedback_member(self, keys: Mapping[str, object], filename: str) -> str:
         # The same folder as the download, so the importer finds the participant and the plugin.
         return f"{keys['folder']}/{filename}"
 

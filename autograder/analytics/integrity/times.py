@@ -18,6 +18,7 @@ import dataclasses
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 from ...intake.files import Folder, SubmissionError, read_timestamp
 
@@ -30,7 +31,7 @@ class Moment:
     when: dt.datetime
     source: str                  # where the time comes from, for the flag and the report
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"when": _show(self.when), "source": self.source}
 
 
