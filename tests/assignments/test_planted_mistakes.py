@@ -47,8 +47,8 @@ def catalogue(assignment: str) -> set[str]:
 
 
 def ids_used_by(declaration) -> set[str]:
-    """The mistake ids the notebook's hidden tests name (their module text, as tests/autograder/grading/test_hidden_tags.py
-    reads them)."""
+    """The mistake ids the notebook's hidden tests name (their module text, as
+    tests/autograder/grading/test_hidden_tags.py reads them)."""
     text = declaration.spec.tests.read_text()
     return {mistake for mistake in catalogue(declaration.assignment) if f'"{mistake}"' in text}
 

@@ -13,7 +13,6 @@ import sqlite3
 
 import pytest
 from click.testing import CliRunner
-from tests.autograder.analytics.test_class_report import student_result
 
 from autograder.admin.course import CONFIG_TEMPLATE
 from autograder.admin.fabricate import read_fixture, with_cells
@@ -24,6 +23,7 @@ from autograder.analytics.integrity.times import Moment, time_problem
 from autograder.analytics.report_files import write_report
 from autograder.cli import main
 from autograder.grading import discovery
+from tests.autograder.analytics.test_class_report import student_result
 from tests.support import student_version
 
 NOTEBOOK = "part_a_forward_backward"
