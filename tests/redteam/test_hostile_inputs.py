@@ -23,6 +23,7 @@ from autograder.cli import main
 from autograder.csvfiles import FORMULA_START, NUMBER
 from autograder.platforms import roster
 from tests.autograder import tiny_assignment as tiny
+from tests.autograder.tiny_assignment import start_sandboxes
 from tests.platforms.archives import Entry, moodle_folder, write_zip
 from tests.redteam.hostile_inputs import (
     ESCAPES,
@@ -91,7 +92,7 @@ def collected(module_registered_tiny, tmp_path_factory):
             shutil.rmtree(folder)
     assert len(list((root / "submitted").iterdir())) == 4
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LEARNATHON_COLD_START", "1")
+        start_sandboxes(patch, cold=True)
         graded = run("autograde", "tiny", "--course", str(root), "--json")
     # Exported after grading: the worksheet leaves out students without a grade (Moodle reads an empty cell as
     # a new value), so the graded hostile names are the ones that must reach it neutralised.

@@ -9,6 +9,7 @@ from autograder.admin import course
 from autograder.classrun.autograde import autograde
 from autograder.results import gradebook
 from tests.autograder import tiny_assignment as tiny
+from tests.autograder.tiny_assignment import start_sandboxes
 
 WRONG_FORWARD = "def forward(X, params):\n    return relu(X @ params['W'])\n"
 VANDAL = """
@@ -43,7 +44,7 @@ def fill_class(root) -> None:
 def cold_module():
     """Sandboxes started afresh: a warm zygote would cost more than this module's few sessions."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LEARNATHON_COLD_START", "1")
+        start_sandboxes(patch, cold=True)
         yield
 
 
@@ -119,7 +120,7 @@ def test_an_unknown_student_is_a_lookup_error(graded_class):
 
 @pytest.mark.e2e
 def test_two_jobs_give_the_same_grades_as_one(module_registered_tiny, tmp_path, monkeypatch):
-    monkeypatch.delenv("LEARNATHON_COLD_START", raising=False)     # warm zygotes, as in production
+    start_sandboxes(monkeypatch, cold=False)     # warm zygotes, as in production
     tiny_course = course.init(tmp_path / "course", course_id="tinycourse")
     fill_class(tiny_course.root)
     parallel = autograde(course_dir=tiny_course.root, assignment="tiny", jobs=2)
