@@ -24,7 +24,7 @@ import statistics
 from collections.abc import Iterable
 from pathlib import Path
 
-from quizzes.concepts import load_concepts
+from autograder.concepts import load_concepts
 
 from ..grading import tags
 from .integrity.records import KINDS, Review

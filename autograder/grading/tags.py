@@ -2,7 +2,7 @@
 
 Two files per assignment in ``autograder/hidden/<name>/``:
 
-``concepts.toml``: the lecture concepts (ids from ``quizzes/bank/concepts.yaml``) each hidden test
+``concepts.toml``: the lecture concepts (ids from ``autograder/concepts.yaml``) each hidden test
 exercises, one table per notebook::
 
     [part_a_forward_backward]
@@ -31,7 +31,7 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
-from quizzes.concepts import check_concepts
+from autograder.concepts import check_concepts
 
 CONCEPTS_FILE = "concepts.toml"
 MISTAKES_FILE = "mistakes.toml"
