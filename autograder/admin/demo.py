@@ -39,7 +39,7 @@ def mistakes(assignment: str, notebook: str, count: int) -> list:
     return [f for f in fixtures(assignment, notebook) if not f.full_marks][:count]
 
 
-def _solved(nb, release: Path, out: Path) -> list[str]:
+def _solved(nb, release: Path, out: Path) -> list[str]:  # noqa: ARG001 (every demo builder takes (notebook, release folder, out))
     solved(nb.source, out)      # the answers without nbgrader's delimiters, as a student hands them in
     return []
 
@@ -51,7 +51,7 @@ def _copy_release(nb, release: Path, out: Path) -> list[str]:
 
 def _with_mistakes(skip: int):
     """Two typical mistakes per notebook, after the first ``skip`` of them."""
-    def build(nb, release: Path, out: Path) -> list[str]:
+    def build(nb, release: Path, out: Path) -> list[str]:  # noqa: ARG001 (every demo builder takes (notebook, release folder, out))
         chosen = mistakes(nb.assignment, nb.name, 4)[skip:][:2]
         if not chosen:     # never a correct notebook under the name of a typical mistake
             raise DemoError(f"{nb.assignment}/{nb.name}: the demo needs {skip + 1} or more typical-mistake fixtures "
@@ -103,7 +103,7 @@ def flagged_kinds(assignment: discovery.Assignment) -> tuple[str, ...]:
                         for nb in assignment.notebooks))
 
 
-def _flagged(nb, release: Path, out: Path) -> list[str]:
+def _flagged(nb, release: Path, out: Path) -> list[str]:  # noqa: ARG001 (every demo builder takes (notebook, release folder, out))
     """The solution with the notebook's FLAGGED integrity fixtures: full marks or nearly, and flagged for
     the instructor (a notebook without any is handed in as solved: the other notebook carries the flags)."""
     if not flagged_kinds(discovery.load(nb.assignment)):
@@ -120,7 +120,7 @@ def _flagged(nb, release: Path, out: Path) -> list[str]:
 
 
 def _broken(make):
-    def build(nb, release: Path, out: Path) -> list[str]:
+    def build(nb, release: Path, out: Path) -> list[str]:  # noqa: ARG001 (every demo builder takes (notebook, release folder, out))
         make(nb.source, out)
         return []
     return build

@@ -58,7 +58,7 @@ def _concept_list(value, where: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=32)
-def _test_concepts(path: Path, mtime: float) -> dict[str, dict[str, tuple[str, ...]]]:
+def _test_concepts(path: Path, mtime: float) -> dict[str, dict[str, tuple[str, ...]]]:  # noqa: ARG001 (part of the cache key: a changed file is read again)
     data = _read_toml(path)
     result: dict[str, dict[str, tuple[str, ...]]] = {}
     for notebook, tests in data.items():
@@ -104,7 +104,7 @@ def _text(table: dict, key: str, where: str) -> str:
 
 
 @lru_cache(maxsize=32)
-def _catalogue(path: Path, mtime: float) -> dict[str, CatalogueEntry]:
+def _catalogue(path: Path, mtime: float) -> dict[str, CatalogueEntry]:  # noqa: ARG001 (part of the cache key: a changed file is read again)
     from .testing import MISTAKE_ID
 
     data = _read_toml(path)

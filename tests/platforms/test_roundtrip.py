@@ -53,7 +53,7 @@ def downloads(tmp_path) -> dict[str, list[Entry]]:
 
 
 @pytest.fixture(scope="module", params=["moodle", "canvas"])
-def round_trip(request, module_registered_tiny, cold_module, tmp_path_factory):
+def round_trip(request, module_registered_tiny, cold_module, tmp_path_factory):  # noqa: ARG001 (requested for their effect)
     platform = request.param
     tmp = tmp_path_factory.mktemp(platform)
     root = course.init(tmp / "course", course_id="tinycourse").root

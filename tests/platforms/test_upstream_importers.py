@@ -46,7 +46,7 @@ def three_notebooks(tmp) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def moodle_trip(module_registered_tiny, tmp_path_factory):
+def moodle_trip(module_registered_tiny, tmp_path_factory):  # noqa: ARG001 (requested for its effect)
     with pytest.MonkeyPatch.context() as patch:
         start_sandboxes(patch, cold=True)
         tmp = tmp_path_factory.mktemp("moodle-upstream")
@@ -139,7 +139,7 @@ def test_the_golden_file_is_what_this_run_produced(moodle_trip):
 # --- Canvas --------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def canvas_trip(module_registered_tiny, tmp_path_factory):
+def canvas_trip(module_registered_tiny, tmp_path_factory):  # noqa: ARG001 (requested for its effect)
     with pytest.MonkeyPatch.context() as patch:
         start_sandboxes(patch, cold=True)
         tmp = tmp_path_factory.mktemp("canvas-upstream")

@@ -64,7 +64,7 @@ def no_formula(rows: list[list[str]]) -> None:
 # --- a platform download: collect, export-grades, autograde -------------------------------------------------
 
 @pytest.fixture(scope="module")
-def collected(module_registered_tiny, tmp_path_factory):
+def collected(module_registered_tiny, tmp_path_factory):  # noqa: ARG001 (requested for its effect)
     """A Moodle download: Ada first, Zed last, and between them every hostile name and notebook."""
     tmp = tmp_path_factory.mktemp("hostile-download")
     tmp.chmod(0o755)
@@ -162,7 +162,8 @@ def test_a_hostile_mapping_file_is_one_line_and_writes_nothing(tmp_path, content
 
 # --- a Gradescope upload ----------------------------------------------------------------------------------------
 
-def test_a_gradescope_upload_places_the_honest_notebook_beside_hostile_files(registered_tiny, tmp_path):
+@pytest.mark.usefixtures("registered_tiny")
+def test_a_gradescope_upload_places_the_honest_notebook_beside_hostile_files(tmp_path):
     from autograder.grading import discovery
     from autograder.platforms.gradescope import place_submission
 

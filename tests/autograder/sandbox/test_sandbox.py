@@ -323,7 +323,7 @@ def ipc_keys_on_host(keys) -> list[str]:
 
 
 @pytest.fixture
-def world_writable(tmp_path_factory):
+def world_writable():
     """A world-writable folder of the host's own (1777, like /tmp) the sandbox is not told about."""
     base = Path(tempfile.mkdtemp(prefix="learnathon-ww-"))
     base.chmod(0o755)

@@ -117,7 +117,8 @@ def test_the_review_is_stored_beside_the_grades_and_read_back(course, review):
     assert store.load_review(course, "cs2") is None
 
 
-def test_the_report_section_shows_the_evidence_escaped(course, review, tmp_path):
+@pytest.mark.usefixtures("review")
+def test_the_report_section_shows_the_evidence_escaped(course, tmp_path):
     with store.open_store(course) as db:
         run = store.start_run(db, "cs1", 2)
         for student in ("ada", HOSTILE):
@@ -143,7 +144,8 @@ def test_the_report_section_shows_the_evidence_escaped(course, review, tmp_path)
     assert files.csv["integrity_pairs"].read_text().splitlines()[1].startswith(f"{NOTEBOOK},ada,bob,")
 
 
-def test_the_command_prints_the_findings_escaped_and_refuses_what_it_cannot_review(course, review):
+@pytest.mark.usefixtures("review")
+def test_the_command_prints_the_findings_escaped_and_refuses_what_it_cannot_review(course):
     result = CliRunner().invoke(main, ["integrity", "cs1", "--course", str(course), "--released",
                                        (NOW - dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")])
     assert result.exit_code == 0, result.output
