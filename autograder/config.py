@@ -18,7 +18,8 @@ The environment variables, read only by ``from_environment``:
 
 Not here, on purpose: the course folder (every command takes it as ``--course`` and passes it down as
 an argument: one run may touch two courses, e.g. a test's), and the limits of grading (each assignment's
-``grading.toml``, read by discovery; the input caps are constants beside their readers in ``intake/``).
+``grading.toml``, read by discovery; the input caps are constants beside their readers in ``intake/``,
+the limits of running a whole notebook beside ``audit.run_notebook``: none is set per run).
 The environment is still read where a child process's environment is built on purpose: the grading
 processes get the run's (``classrun/autograde.py``, ``audit``), the sandbox a cleaned one
 (``sandbox/launcher.py``, ``sandbox/worker/confine.py``), nbgrader's migrations find the venv's
