@@ -371,7 +371,7 @@ def export_grades(assignment, target, course_dir, out, platform_assignment, out_
     from .platforms.roster import RosterError
 
     try:
-        rows = run(course_dir=course_dir, assignment=assignment, to=target, out=out,
+        rows = run(course_dir=course_dir, assignment=assignment, out=out,
                    platform=None if target == "csv" else platform(target), platform_assignment=platform_assignment,
                    out_of=out_of, mapping=mapping)
     except (CourseError, CollectError, GradesError, RosterError) as exc:
@@ -474,7 +474,7 @@ def audit(assignment, notebooks, seeds, mutants_per_notebook, demos, variants, j
     from .audit.review import ReviewError
     from .grading.discovery import UnknownAssignment
 
-    def progress(done, total, graded):
+    def progress(done, total, graded):  # noqa: ARG001 (the audit's progress callback signature)
         if done == total or done % 10 == 0:
             warn(f"  graded {done}/{total}")
 

@@ -77,13 +77,13 @@ class UnreadableSession:
         self.reason = reason
         self.outcomes: dict = {}
 
-    def call(self, name, *args, **kwargs):
+    def call(self, name, *args, **kwargs):  # noqa: ARG002 (a Student's call signature)
         raise StudentCodeError(f"{name}() could not be checked: {self.reason}")
 
     def get(self, name):
         raise StudentCodeError(f"{name} could not be checked: {self.reason}")
 
-    def build_probe(self, probe):
+    def build_probe(self, probe):  # noqa: ARG002 (a Student's build_probe signature)
         raise StudentCodeError(f"this could not be checked: {self.reason}")
 
     def renew(self) -> None:
@@ -139,7 +139,7 @@ class GradingPlugin:
         self.timings = timings if timings is not None else Timings()
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_call(self, item):
+    def pytest_runtest_call(self):
         started, cpu = time.monotonic(), time.process_time()
         yield
         self.timings.test_bodies += time.monotonic() - started

@@ -42,7 +42,7 @@ def plantings_of(declaration) -> dict:
 
 
 def catalogue(assignment: str) -> set[str]:
-    path = discovery.HIDDEN_ROOT / assignment / "mistakes.toml"
+    path = discovery.hidden_root() / assignment / "mistakes.toml"
     return set(tomllib.loads(path.read_text()).get("mistakes", {})) if path.is_file() else set()
 
 
