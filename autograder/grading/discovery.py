@@ -11,6 +11,8 @@ import dataclasses
 import importlib.util
 import tomllib
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import assignments as assignments_package
 
@@ -40,7 +42,7 @@ class NotebookSpec:
     source: Path                   # instructor's notebook, with solutions
     tests: Path                    # hidden pytest module
     files: tuple[Path, ...]        # released alongside, copied into the sandbox
-    settings: dict
+    settings: dict[str, Any]
     preload: tuple[str, ...] = ()  # [sandbox] preload: libraries the warm sandbox imports once
     libraries: tuple[str, ...] = ()  # what student code may import: preload + [sandbox] libraries (sandbox/view.py)
 
@@ -48,10 +50,12 @@ class NotebookSpec:
     def filename(self) -> str:
         return f"{self.name}.ipynb"
 
-    def tests_module(self):
+    def tests_module(self) -> ModuleType:
         """The hidden test module imported afresh in this (trusted) process, for its constants and
         case generators (benchmarks, project tests); grading runs it through pytest instead."""
         loader = importlib.util.spec_from_file_location(f"_hidden_{self.assignment}_{self.name}", self.tests)
+        if loader is None or loader.loader is None:
+            raise ImportError(f"{self.tests} cannot be imported as a module")
         module = importlib.util.module_from_spec(loader)
         loader.loader.exec_module(module)
         return module
@@ -71,7 +75,8 @@ class Assignment:
     source_dir: Path
     notebooks: tuple[NotebookSpec, ...]
     files: tuple[Path, ...] = ()
-    demo: dict = dataclasses.field(default_factory=dict)   # grading.toml's [demo] table (autograder/admin/demo.py)
+    # grading.toml's [demo] table (autograder/admin/demo.py)
+    demo: dict[str, Any] = dataclasses.field(default_factory=dict)
     hidden_dir: Path = Path()      # hidden tests, settings and the assignment's fixture submissions
 
     def fixture_folder(self, notebook: str) -> Path:
@@ -101,7 +106,7 @@ def available() -> list[str]:
                   and any((roots.assignments_root / p.name).glob("*.ipynb")))
 
 
-def sandbox_libraries(config: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def sandbox_libraries(config: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """A grading.toml's [sandbox] table: (preload, libraries student code may import). ``libraries``
     adds to ``preload`` what is imported but not worth preloading; together they decide which installed
     distributions exist in the sandbox (sandbox/view.py)."""

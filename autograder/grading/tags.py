@@ -30,6 +30,7 @@ import dataclasses
 import tomllib
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from autograder.concepts import check_concepts
 
@@ -41,14 +42,14 @@ class TagError(ValueError):
     """concepts.toml or mistakes.toml is malformed; the message names the file and the entry."""
 
 
-def _read_toml(path: Path) -> dict:
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise TagError(f"{path}: not valid TOML: {exc}") from exc
 
 
-def _concept_list(value, where: str) -> tuple[str, ...]:
+def _concept_list(value: object, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not value or not all(isinstance(c, str) for c in value):
         raise TagError(f"{where}: expected a non-empty list of concept ids")
     try:
@@ -92,11 +93,11 @@ class CatalogueEntry:
     wrote: str              # the distractor: what the student in effect wrote
     concepts: tuple[str, ...]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self) | {"concepts": list(self.concepts)}
 
 
-def _text(table: dict, key: str, where: str) -> str:
+def _text(table: dict[str, Any], key: str, where: str) -> str:
     value = table.get(key)
     if not isinstance(value, str) or not value.strip():
         raise TagError(f"{where}: missing or empty {key!r}")
