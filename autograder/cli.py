@@ -385,7 +385,7 @@ def export_grades(assignment: str, target: str, course_dir: Path, out: Path, pla
     from .platforms.roster import RosterError
 
     try:
-        rows = run(course_dir=course_dir, assignment=assignment, to=target, out=out,
+        rows = run(course_dir=course_dir, assignment=assignment, out=out,
                    platform=None if target == "csv" else platform(target), platform_assignment=platform_assignment,
                    out_of=out_of, mapping=mapping)
     except (CourseError, CollectError, GradesError, RosterError) as exc:
@@ -489,7 +489,7 @@ def audit(assignment: str, notebooks: tuple[str, ...], seeds: int, mutants_per_n
     from .audit.review import ReviewError
     from .grading.discovery import UnknownAssignment
 
-    def progress(done: int, total: int, graded: object) -> None:
+    def progress(done: int, total: int, graded: object) -> None:  # noqa: ARG001 (the audit's progress callback signature)
         if done == total or done % 10 == 0:
             warn(f"  graded {done}/{total}")
 

@@ -45,7 +45,7 @@ def mistakes(assignment: str, notebook: str, count: int) -> list[FixtureSubmissi
     return [f for f in fixtures(assignment, notebook) if not f.full_marks][:count]
 
 
-def _solved(nb: discovery.NotebookSpec, release: Path, out: Path) -> list[str]:
+def _solved(nb: discovery.NotebookSpec, release: Path, out: Path) -> list[str]:  # noqa: ARG001 (every demo builder takes (notebook, release folder, out))
     solved(nb.source, out)      # the answers without nbgrader's delimiters, as a student hands them in
     return []
 
@@ -57,7 +57,7 @@ def _copy_release(nb: discovery.NotebookSpec, release: Path, out: Path) -> list[
 
 def _with_mistakes(skip: int) -> Builder:
     """Two typical mistakes per notebook, after the first ``skip`` of them."""
-    def build(nb: discovery.NotebookSpec, release: Path, out: Path) -> list[str]:
+    def build(nb: discovery.NotebookSpec, release: Path, out: Path) -> list[str]:  # noqa: ARG001 (every demo builder takes (notebook, release folder, out))
         chosen = mistakes(nb.assignment, nb.name, 4)[skip:][:2]
         if not chosen:     # never a correct notebook under the name of a typical mistake
             raise DemoError(f"{nb.assignment}/{nb.name}: the demo needs {skip + 1} or more typical-mistake fixtures "
@@ -109,7 +109,7 @@ def flagged_kinds(assignment: discovery.Assignment) -> tuple[str, ...]:
                         for nb in assignment.notebooks))
 
 
-def _flagged(nb: discovery.NotebookSpec, release: Path, out: Path) -> list[str]:
+def _flagged(nb: discovery.NotebookSpec, release: Path, out: Path) -> list[str]:  # noqa: ARG001 (every demo builder takes (notebook, release folder, out))
     """The solution with the notebook's FLAGGED integrity fixtures: full marks or nearly, and flagged for
     the instructor (a notebook without any is handed in as solved: the other notebook carries the flags)."""
     if not flagged_kinds(discovery.load(nb.assignment)):
@@ -126,7 +126,7 @@ def _flagged(nb: discovery.NotebookSpec, release: Path, out: Path) -> list[str]:
 
 
 def _broken(make: Callable[[Path, Path], Path]) -> Builder:
-    def build(nb: discovery.NotebookSpec, release: Path, out: Path) -> list[str]:
+    def build(nb: discovery.NotebookSpec, release: Path, out: Path) -> list[str]:  # noqa: ARG001 (every demo builder takes (notebook, release folder, out))
         make(nb.source, out)
         return []
     return build

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from quizzes.concepts import load_concepts
+from autograder.concepts import load_concepts
 
 from ..grading import tags
 from .integrity.records import KINDS, Review

@@ -267,5 +267,5 @@ def make_report(*, course_dir: Path, assignment: str, out: Path | None = None) -
         review = store.load_review(course.root, assignment)
     except store.StoreError as exc:
         raise ReportError(str(exc)) from exc
-    report = build(course.course_id, assignment, rows, discovery.HIDDEN_ROOT, review)
+    report = build(course.course_id, assignment, rows, discovery.hidden_root(), review)
     return write_report(report, Path(out) if out else course.root / "reports" / assignment)

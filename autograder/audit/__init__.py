@@ -34,6 +34,7 @@ import nbformat
 
 from ..admin.fabricate import FixtureSubmission, read_fixture, student_version, with_cells
 from ..classrun import processes
+from ..config import current as current_config
 from ..grading import discovery as registry
 from ..intake.cells import Cell
 from . import mutants as mutation
@@ -219,7 +220,7 @@ def grade_all(assignment: str, jobs: list[Job], workers: int, progress: Progress
         spec = registry.load(assignment)
         with concurrent.futures.ProcessPoolExecutor(
                 max_workers=workers, mp_context=processes.context(spec.notebooks[0].preload if spec.notebooks else ()),
-                initializer=processes.start, initargs=(dict(os.environ), registry.configured())) as pool:
+                initializer=processes.start, initargs=(dict(os.environ), current_config())) as pool:
             for future in concurrent.futures.as_completed([pool.submit(_grade, assignment, job) for job in jobs]):
                 finished(future.result())
     order = {job.path: i for i, job in enumerate(jobs)}
@@ -278,7 +279,7 @@ def audit(name: str, *, seeds: int = 3, mutants_per_notebook: int | None = None,
     ``demos``: run the demonstrations too with every contract variant that reaches them; ``variants``:
     grade the contract variants at all)."""
     assignment = registry.load(name)
-    reviewed = review.load(registry.HIDDEN_ROOT / name / "audit.toml")
+    reviewed = review.load(registry.hidden_root() / name / "audit.toml")
     with tempfile.TemporaryDirectory(prefix="learnathon-audit-") as tmp:
         planned, context = plan(assignment, Path(tmp), seeds=seeds, mutants_per_notebook=mutants_per_notebook,
                                 only=only, reviewed=reviewed, demos=demos, variants=variants)

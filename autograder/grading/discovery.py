@@ -16,19 +16,15 @@ from typing import Any
 
 import assignments as assignments_package
 
-from ..config import Config
+from ..config import current as current_config
 from ..sandbox import launcher, session
 
 PROJECT_ROOT = Path(assignments_package.__file__).parent.parent
-# Where assignments live: the run's configuration (autograder/config.py sets them; a test registers
-# its own assignment here).
-_AT_IMPORT = Config.from_environment()
-SOURCE_ROOT, HIDDEN_ROOT = _AT_IMPORT.assignments_root, _AT_IMPORT.hidden_root
 
 
-def configured() -> Config:
-    """The roots in use, as the Config a grading process receives (``classrun.processes.start``)."""
-    return Config(assignments_root=SOURCE_ROOT, hidden_root=HIDDEN_ROOT)
+def hidden_root() -> Path:
+    """Where the hidden tests of every assignment live: the run's configuration (autograder/config.py)."""
+    return current_config().hidden_root
 
 
 LIMIT_KEYS = {f.name for f in dataclasses.fields(launcher.Limits)}
@@ -105,8 +101,9 @@ class Assignment:
 
 def available() -> list[str]:
     """Assignments with a source notebook and hidden tests."""
-    return sorted(p.name for p in HIDDEN_ROOT.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))
-                  and any((SOURCE_ROOT / p.name).glob("*.ipynb")))
+    roots = current_config()
+    return sorted(p.name for p in roots.hidden_root.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))
+                  and any((roots.assignments_root / p.name).glob("*.ipynb")))
 
 
 def sandbox_libraries(config: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -133,14 +130,15 @@ def known_libraries() -> tuple[str, ...]:
 def _known(which: int) -> tuple[str, ...]:
     names: list[str] = []
     for name in available():
-        toml = HIDDEN_ROOT / name / "grading.toml"
+        toml = hidden_root() / name / "grading.toml"
         if toml.is_file():
             names += sandbox_libraries(tomllib.loads(toml.read_text()))[which]
     return tuple(dict.fromkeys(names))
 
 
 def load(name: str) -> Assignment:
-    source_dir, hidden_dir = SOURCE_ROOT / name, HIDDEN_ROOT / name
+    roots = current_config()
+    source_dir, hidden_dir = roots.assignments_root / name, roots.hidden_root / name
     if not name or "/" in name or not source_dir.is_dir() or not hidden_dir.is_dir():
         raise UnknownAssignment(f"unknown assignment {name!r} (available: {', '.join(available())})")
     config = tomllib.loads((hidden_dir / "grading.toml").read_text()) if (hidden_dir / "grading.toml").exists() else {}

@@ -82,13 +82,13 @@ class UnreadableSession:
         self.reason = reason
         self.outcomes: dict[int, CellOutcome] = {}
 
-    def call(self, name: str, *args: object, **kwargs: object) -> Any:
+    def call(self, name: str, *args: object, **kwargs: object) -> Any:  # noqa: ARG002 (a Student's call signature)
         raise StudentCodeError(f"{name}() could not be checked: {self.reason}")
 
     def get(self, name: str) -> Any:
         raise StudentCodeError(f"{name} could not be checked: {self.reason}")
 
-    def build_probe(self, probe: Probe) -> Any:
+    def build_probe(self, probe: Probe) -> Any:  # noqa: ARG002 (a Student's build_probe signature)
         raise StudentCodeError(f"this could not be checked: {self.reason}")
 
     def renew(self) -> None:
@@ -148,7 +148,7 @@ class GradingPlugin:
         self.timings = timings if timings is not None else Timings()
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
+    def pytest_runtest_call(self) -> Iterator[None]:
         started, cpu = time.monotonic(), time.process_time()
         yield
         self.timings.test_bodies += time.monotonic() - started

@@ -127,7 +127,7 @@ def outline_of(cells: Sequence[Mapping[str, Any]]) -> Outline:
 
 
 @lru_cache(maxsize=32)
-def _outline_of_file(path: Path, mtime: float) -> Outline:
+def _outline_of_file(path: Path, mtime: float) -> Outline:  # noqa: ARG001 (part of the cache key: a changed file is read again)
     import nbformat
 
     return outline_of(nbformat.read(path, as_version=4).cells)

@@ -2,7 +2,7 @@
 
 Two files per assignment in ``autograder/hidden/<name>/``:
 
-``concepts.toml``: the lecture concepts (ids from ``quizzes/bank/concepts.yaml``) each hidden test
+``concepts.toml``: the lecture concepts (ids from ``autograder/concepts.yaml``) each hidden test
 exercises, one table per notebook::
 
     [part_a_forward_backward]
@@ -32,7 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from quizzes.concepts import check_concepts
+from autograder.concepts import check_concepts
 
 CONCEPTS_FILE = "concepts.toml"
 MISTAKES_FILE = "mistakes.toml"
@@ -59,7 +59,7 @@ def _concept_list(value: object, where: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=32)
-def _test_concepts(path: Path, mtime: float) -> dict[str, dict[str, tuple[str, ...]]]:
+def _test_concepts(path: Path, mtime: float) -> dict[str, dict[str, tuple[str, ...]]]:  # noqa: ARG001 (part of the cache key: a changed file is read again)
     data = _read_toml(path)
     result: dict[str, dict[str, tuple[str, ...]]] = {}
     for notebook, tests in data.items():
@@ -105,7 +105,7 @@ def _text(table: dict[str, Any], key: str, where: str) -> str:
 
 
 @lru_cache(maxsize=32)
-def _catalogue(path: Path, mtime: float) -> dict[str, CatalogueEntry]:
+def _catalogue(path: Path, mtime: float) -> dict[str, CatalogueEntry]:  # noqa: ARG001 (part of the cache key: a changed file is read again)
     from .testing import MISTAKE_ID
 
     data = _read_toml(path)

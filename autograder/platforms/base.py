@@ -56,7 +56,7 @@ class Platform:
         pattern, a name with two readings that ``class_list`` does not decide, ...)."""
         raise NotImplementedError
 
-    def read_class_list(self, path: Path) -> ClassList:
+    def read_class_list(self, path: Path) -> ClassList:  # noqa: ARG002 (the Platform plug-in interface)
         """The platform's own class list (``--roster``); ``ValueError`` when it cannot be read."""
         raise ValueError(f"--roster is not supported for {self.title}")
 
@@ -73,7 +73,7 @@ class Platform:
         without a graded submission (``grades.export_grades`` passes only graded rows)."""
         raise NotImplementedError
 
-    def import_notes(self, rows: list[GradeRow]) -> list[str]:
+    def import_notes(self, rows: list[GradeRow]) -> list[str]:  # noqa: ARG002 (the Platform plug-in interface)
         """What the platform's importer will do differently from what the file says, for these rows (printed
         by ``export-grades`` after writing the file)."""
         return []

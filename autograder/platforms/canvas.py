@@ -184,6 +184,6 @@ class Canvas(Platform):
         return f"{keys['prefix']}_{filename}"
 
     def grade_table(self, rows: list[GradeRow], *, assignment: str, platform_assignment: str | None,
-                    exported_at: str) -> tuple[list[str], list[list[str]]]:
+                    exported_at: str) -> tuple[list[str], list[list[str]]]:  # noqa: ARG002 (the Platform plug-in interface)
         column = platform_assignment or assignment
         return HEADER + [column], [[row.name, row.platform_id, "", "", "", points(row.score)] for row in rows]

@@ -38,7 +38,7 @@ class Moodle(Platform):
     name = "moodle"
     title = "Moodle"
 
-    def parse(self, member: str, class_list: ClassList | None = None) -> Upload | str:
+    def parse(self, member: str, class_list: ClassList | None = None) -> Upload | str:  # noqa: ARG002 (the Platform plug-in interface)
         first, _, below = member.partition("/")
         match = FOLDER.match(first)
         if not match:
@@ -57,7 +57,7 @@ class Moodle(Platform):
         # The same folder as the download, so the importer finds the participant and the plugin.
         return f"{keys['folder']}/{filename}"
 
-    def grade_table(self, rows: list[GradeRow], *, assignment: str, platform_assignment: str | None,
+    def grade_table(self, rows: list[GradeRow], *, assignment: str, platform_assignment: str | None,  # noqa: ARG002 (the Platform plug-in interface)
                     exported_at: str) -> tuple[list[str], list[list[str]]]:
         return HEADER, [[f"Participant {row.platform_id}", row.name, "Submitted for grading", points(row.score),
                          points(row.max_score), "Yes", exported_at] for row in rows]

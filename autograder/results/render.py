@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import jinja2
 
-from quizzes.concepts import load_concepts
+from autograder.concepts import load_concepts
 
 from ..grading.steps import Outline, outline_of_part
 from ..intake.notebook import SubmissionError, instructor_copy_reason, parse_notebook, validated_notebook

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
+from ..config import current as current_config
 from ..errors import GraderError
 from . import launcher
 
@@ -204,14 +205,14 @@ def host_libraries(preload: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def warm_available() -> bool:
-    return launcher.namespaces_available() and not os.environ.get("LEARNATHON_COLD_START")
+    return launcher.namespaces_available() and not current_config().cold_start
 
 
 def zygote_for(slot: int, libraries: tuple[str, ...], workdir: Path,
                preload: tuple[str, ...] = ()) -> Zygote | None:
     """The warm zygote for this slot, view (``libraries``: what its code may import) and preload
     list (started on first use), or None where it would be unsafe (no namespaces) or is switched
-    off (LEARNATHON_COLD_START)."""
+    off (the configuration's ``cold_start``, LEARNATHON_COLD_START)."""
     if not warm_available():
         return None
     preloaded = host_libraries(preload)

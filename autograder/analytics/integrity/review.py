@@ -115,7 +115,7 @@ def review_class(*, course_dir: Path, assignment: str, released: dt.datetime | N
     thresholds = thresholds or Thresholds()
     shortcuts = load_shortcuts(spec.notebooks[0].tests.parent)
     release = Moment(released, "given with --released") if released else exchange_release(
-        course.root, course.course_id, assignment, _exchange_root(course.root))
+        course.course_id, assignment, _exchange_root(course.root))
     from_platform = platform_students(course.root, assignment)
     found = _Class({nb.name: [document(SOLUTION, solution_answers(nb.source, nb.name), nb.source)]
                     for nb in spec.notebooks})

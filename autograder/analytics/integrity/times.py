@@ -50,7 +50,7 @@ def changed_at(path: Path) -> dt.datetime | None:
         return None
 
 
-def exchange_release(course_root: Path, course_id: str, assignment: str, exchange_root: str | None) -> Moment | None:
+def exchange_release(course_id: str, assignment: str, exchange_root: str | None) -> Moment | None:
     """When nbgrader's exchange received the release of ``assignment``, if it did."""
     if not exchange_root:
         return None

@@ -200,6 +200,10 @@ def timed(started: float, cpu: float) -> dict[str, float]:
 
 # --- executing cells ---------------------------------------------------------------------------
 
+def _does_nothing(*_args: object) -> None:
+    """Plot and install magics (``%matplotlib``, ``%pip``) and shell commands have no meaning here."""
+
+
 def make_shell() -> InteractiveShell | None:
     try:
         from IPython.core.interactiveshell import InteractiveShell
@@ -208,9 +212,9 @@ def make_shell() -> InteractiveShell | None:
     shell = InteractiveShell.instance()
     # Plot and install magics have no meaning here; they must not break the cell they are in.
     for magic in ("matplotlib", "pip", "conda"):
-        # IPython's decorator-wrapped signature is typed with self as its first argument.
-        shell.register_magic_function(lambda line="", cell=None: None, "line", magic)  # type: ignore[arg-type]
-    shell.system = lambda cmd: None     # type: ignore[method-assign]  # on this instance: shell commands do nothing
+        # IPython's decorator-wrapped signature types self as its first argument.
+        shell.register_magic_function(_does_nothing, "line", magic)  # type: ignore[arg-type]
+    shell.system = _does_nothing  # type: ignore[method-assign]  # on this instance: shell commands do nothing
     return shell
 
 
