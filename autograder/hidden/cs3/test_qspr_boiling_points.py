@@ -289,8 +289,11 @@ def test_molecule_split_recognises_spellings(student, rng):
     smiles = list(molecules)
     for s in molecules[:25]:
         smiles += [respelled(s, rng), respelled(s, rng)]
-    # Real data has typos: an invalid SMILES is a row like any other (its own group), never a crash.
+    # Real data has typos: an invalid SMILES is a row like any other (its own group), never a crash. Typed
+    # into molecules never shown (an unclosed branch), so there are enough of them that a random split of
+    # them as separate groups never puts all on one side.
     smiles += [str(s) for s in rng.choice(INVALID_SMILES[:4], size=3, replace=False)]
+    smiles += [s + "(" for s in hidden_smiles(rng, 24)]
     order = rng.permutation(len(smiles))
     smiles = [smiles[i] for i in order]
     try:
@@ -300,6 +303,10 @@ def test_molecule_split_recognises_spellings(student, rng):
              "None for them: give each invalid SMILES its own group (e.g. 'invalid: ' + smiles) instead of failing")
     train, test = index_pair(result, "molecule_split(smiles, 0.3, seed=1)", len(smiles))
     canonical = [ref.canonical_smiles(s) or f"invalid: {s}" for s in smiles]
+    invalid = {i for i, s in enumerate(smiles) if ref.canonical_smiles(s) is None}
+    if invalid <= set(train.tolist()) or invalid <= set(test.tolist()):
+        fail(f"molecule_split puts all {len(invalid)} invalid SMILES on the same side: they form one group, as if "
+             "every invalid SMILES had the same key. Each invalid SMILES is its own group (e.g. 'invalid: ' + smiles)")
     if groups_kept(train, test, canonical):
         check_group_split(train, test, canonical, "molecule_split", 0.3, "molecules")
         return
