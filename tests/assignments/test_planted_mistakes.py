@@ -42,13 +42,13 @@ def plantings_of(declaration) -> dict:
 
 
 def catalogue(assignment: str) -> set[str]:
-    path = discovery.HIDDEN_ROOT / assignment / "mistakes.toml"
+    path = discovery.hidden_root() / assignment / "mistakes.toml"
     return set(tomllib.loads(path.read_text()).get("mistakes", {})) if path.is_file() else set()
 
 
 def ids_used_by(declaration) -> set[str]:
-    """The mistake ids the notebook's hidden tests name (their module text, as tests/autograder/test_hidden_tags.py
-    reads them)."""
+    """The mistake ids the notebook's hidden tests name (their module text, as
+    tests/autograder/grading/test_hidden_tags.py reads them)."""
     text = declaration.spec.tests.read_text()
     return {mistake for mistake in catalogue(declaration.assignment) if f'"{mistake}"' in text}
 

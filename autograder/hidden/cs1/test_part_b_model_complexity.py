@@ -733,7 +733,7 @@ def test_scale_inputs_fitted_on_training_rows_only(student, rng):
 
 # --- 4. k-fold cross-validation ----------------------------------------------------------------
 
-def folds_of(value, n, k):
+def folds_of(value, k):
     if not isinstance(value, (list, tuple)) or len(value) != k:
         fail(f"kfold_indices(n, k) should return a list of k pairs (train_idx, val_idx); it returned "
              f"{kind(value) if not isinstance(value, (list, tuple)) else f'{len(value)} items'}")
@@ -749,7 +749,7 @@ def folds_of(value, n, k):
 def test_kfold_indices_partition(student, rng):
     """Validation folds are disjoint, cover every row once, differ in size by at most one; train is the rest."""
     for n, k in [(int(rng.integers(20, 200)), int(rng.integers(3, 11))), (23, 4), (6, 6)]:
-        folds = folds_of(student.kfold_indices(n, k, seed=int(rng.integers(0, 10_000))), n, k)
+        folds = folds_of(student.kfold_indices(n, k, seed=int(rng.integers(0, 10_000))), k)
         for tr, va in folds:
             if set(tr.tolist()) & set(va.tolist()):
                 fail("a fold's training part contains rows of its own validation part: that is leakage")
@@ -772,7 +772,7 @@ def test_kfold_indices_partition(student, rng):
 def test_kfold_indices_seeded_and_shuffled(student, rng):
     """The folds come from a seeded shuffle: reproducible, seed-dependent, not consecutive blocks."""
     n, k, seed = int(rng.integers(30, 120)), int(rng.integers(3, 7)), int(rng.integers(0, 10_000))
-    first, again, other = seeded_runs(student, lambda s: folds_of(student.kfold_indices(n, k, seed=s), n, k), seed,
+    first, again, other = seeded_runs(student, lambda s: folds_of(student.kfold_indices(n, k, seed=s), k), seed,
                                       seed + 3)
     if not all(np.array_equal(a[1], b[1]) for a, b in zip(first, again)):
         fail("the folds are not reproducible: the same seed gave different folds (use np.random.default_rng(seed) "
@@ -1214,7 +1214,7 @@ DESCRIPTIONS = {
 }
 
 
-def check_labels(student, cases, credit=None):
+def check_labels(student, cases):
     """Ask the student for every case; fail on the first wrong label, naming a matching mistake."""
     answers = []
     for train, val, target, kwargs, _expected in cases:

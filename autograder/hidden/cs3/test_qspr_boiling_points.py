@@ -504,7 +504,7 @@ def beats_the_mean(predicted, test_smiles, train_labels):
 
 @pytest.mark.points(3)
 @pytest.mark.cell("test_network")
-def test_fit_and_predict_error_on_hidden_molecules(student, rng, credit):
+def test_fit_and_predict_error_on_hidden_molecules(student, credit):
     """Trained on the released molecules, the model's mean absolute error on hidden molecules is small."""
     smiles, y = _read(RELEASED)
     train = list(smiles) + list(INVALID_SMILES[:2])

@@ -203,8 +203,8 @@ def make_shell():
     shell = InteractiveShell.instance()
     # Plot and install magics have no meaning here; they must not break the cell they are in.
     for magic in ("matplotlib", "pip", "conda"):
-        shell.register_magic_function(lambda line="", cell=None: None, "line", magic)
-    shell.system = lambda cmd: None
+        shell.register_magic_function(lambda line="", cell=None: None, "line", magic)  # noqa: ARG005 (IPython's magic function signature)
+    shell.system = lambda cmd: None  # noqa: ARG005 (IPython's shell.system signature)
     return shell
 
 
