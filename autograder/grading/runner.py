@@ -25,7 +25,7 @@ from ..sandbox import launcher
 from ..sandbox.host import ZygoteError
 from ..sandbox.session import SandboxError, StudentSession
 from ..sandbox.timings import Timings
-from . import tags
+from . import compiled, tags
 from .discovery import NotebookSpec
 
 PYTEST_INI = Path(__file__).parent.parent / "hidden" / "pytest.ini"
@@ -293,7 +293,7 @@ def _run_pytest(spec: NotebookSpec, targets: list[str], plugin) -> tuple[int, st
             # student 0.345 -> 0.300 s): the student's output is captured in the sandbox, not here.
             *[arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")]]
     with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()), \
-            fresh_module(spec.tests), no_outer_assertion_rewriting():
+            fresh_module(spec.tests), compiled.compiled_once(spec.tests), no_outer_assertion_rewriting():
         code = pytest.main(args, plugins=[plugin])
     return int(code), out.getvalue()
 

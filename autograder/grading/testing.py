@@ -21,7 +21,6 @@ so it works wherever a message does; a plain-string key still works but is recor
 """
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 from typing import NoReturn
@@ -30,6 +29,7 @@ import numpy as np
 
 from ..errors import GradingFailure, StudentCodeError  # noqa: F401 - re-exported
 from ..sandbox.session import Probe, RemoteObject  # noqa: F401 - re-exported
+from . import compiled
 
 __all__ = ["GradingFailure", "StudentCodeError", "Probe", "RemoteObject", "Mistake", "MISTAKE_ID", "assignment_probes",
            "fail", "seeded_runs", "identify", "REFERENCE", "reject_altered", "as_array", "as_float", "shape_mismatch",
@@ -73,12 +73,9 @@ def assignment_probes(where) -> object:
     does: ``probes = assignment_probes(__file__)`` in a hidden test, or the hidden folder itself.
     In the sandbox the same file is shipped to the worker when a test first hands over a probe."""
     folder = Path(where) if Path(where).is_dir() else Path(where).parent
-    spec = importlib.util.spec_from_file_location(f"learnathon_probes_{folder.name}", folder / "probes.py")
-    if spec is None or spec.loader is None:
+    if not (folder / "probes.py").is_file():
         raise ImportError(f"no probes.py in {folder}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return compiled.fresh_import(f"learnathon_probes_{folder.name}", folder / "probes.py")
 
 
 def seeded_runs(student, run, seed, other_seed) -> tuple:
