@@ -291,7 +291,10 @@ def _run_pytest(spec: NotebookSpec, targets: list[str], plugin) -> tuple[int, st
             "--tb=native", "-p", "no:logging",
             # Plugins the hidden tests never use, each costing set-up or per-test hooks (grader CPU per cs1
             # student 0.345 -> 0.300 s): the student's output is captured in the sandbox, not here.
-            *[arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")]]
+            *[arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")],
+            # Third-party plugins installed beside the grader (hypothesis, anyio, ...) are neither loaded nor
+            # scanned for: hidden tests use none, and the entry-point scan was paid again for every notebook.
+            "--disable-plugin-autoload"]
     with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()), \
             fresh_module(spec.tests), compiled.compiled_once(spec.tests), no_outer_assertion_rewriting():
         code = pytest.main(args, plugins=[plugin])
