@@ -91,7 +91,7 @@ def test_borderline_curves_tell_the_first_value_from_the_minimum(hidden):
         assert val[-1] > 1.3 * val[0] and val[-1] > 1.4 * val.min() and val[-1] < 2.5 * train[-1], seed
 
 
-def test_hidden_cross_validation_median_is_no_single_fold(hidden):
+def test_hidden_cross_validation_median_is_no_single_fold():
     """With an even number of folds the median of the scores is neither the mean nor any one fold's score."""
     for seed in SEEDS:
         scores = np.random.default_rng(seed).uniform(0.1, 1.0, size=6)
