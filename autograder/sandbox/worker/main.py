@@ -205,11 +205,28 @@ def _does_nothing(*_args: object) -> None:
 
 
 def make_shell() -> InteractiveShell | None:
+    """The IPython shell cells run in (``InteractiveShell.instance()``: in a warm host it was made before the
+    fork, ``zygote.warm_worker``), or None without IPython. Its history is off: cells run with
+    ``store_history=False``, and the history database and its writer thread are one file and one thread
+    less per run (and, made in the host, no handle a run could share with the next)."""
     try:
         from IPython.core.interactiveshell import InteractiveShell
+        from traitlets.config import Config
     except ImportError:
         return None
-    shell = InteractiveShell.instance()
+    if InteractiveShell.initialized():
+        shell = InteractiveShell.instance()
+        profile = shell.profile_dir
+        try:        # the profile folder it made is the host's: each run gets its own, as when it builds the shell
+            if profile is not None:
+                os.makedirs(profile.location, exist_ok=True)
+                profile.check_dirs()
+        except OSError:
+            pass
+    else:
+        config = Config()
+        config.HistoryManager.enabled = False
+        shell = InteractiveShell.instance(config=config)
     # Plot and install magics have no meaning here; they must not break the cell they are in.
     for magic in ("matplotlib", "pip", "conda"):
         # IPython's decorator-wrapped signature types self as its first argument.
