@@ -129,7 +129,8 @@ class BankError(ValueError):
 
 @lru_cache(maxsize=1)
 def _schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))   # our own packaged file
+    return schema
 
 
 def _question_label(data: Any, index: int) -> str:

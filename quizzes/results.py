@@ -213,7 +213,10 @@ def read_results(path: Path, quiz: Quiz) -> tuple[list[QuestionVotes], list[str]
     column = {name: header.index(name) for name in COLUMNS if name in header}
     collected: dict[str, dict[str, int | None]] = {}
     for number, row in enumerate(table[1:], start=2):
-        cell = lambda name: row[column[name]].strip() if name in column and column[name] < len(row) else ""  # noqa: E731
+
+        def cell(name: str) -> str:
+            return row[column[name]].strip() if name in column and column[name] < len(row) else ""
+
         where = f"{path}: row {number}"
         qid, key = cell("question_id"), cell("option").upper()
         try:

@@ -254,7 +254,7 @@ def test_stats(latest: list[SubmissionRow]) -> list[TestStat]:
     return stats
 
 
-test_stats.__test__ = False  # type: ignore[attr-defined]
+test_stats.__test__ = False  # type: ignore[attr-defined]  # pytest's marker: not a test, despite its name
 
 
 def mistake_stats(latest: list[SubmissionRow], catalogue: dict[str, tags.CatalogueEntry]) -> list[MistakeStat]:

@@ -73,7 +73,7 @@ def fail(message: str, *, mistake: str | None = None) -> NoReturn:
     if mistake is not None and not MISTAKE_ID.match(mistake):
         raise ValueError(f"mistake id {mistake!r} must look like 'topic.what_went_wrong'")
     error = GradingFailure(str(message))
-    error.mistake = mistake or mistake_id(message)  # type: ignore[attr-defined]
+    error.mistake = mistake or mistake_id(message)
     raise error
 
 

@@ -16,7 +16,7 @@ import io
 import json
 import tempfile
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from starlette.staticfiles import StaticFiles
 
 from quizzes.live.limits import Guard, RateLimiter
 from quizzes.live.rules import Refused
-from quizzes.live.session import LiveSession
+from quizzes.live.session import Broadcast, LiveSession
 from quizzes.live.writer import GroupCommit, WriteFailed
 
 HERE = Path(__file__).parent
@@ -88,7 +88,8 @@ def create_app(session: LiveSession, join_url: str, rates: Rates = Rates()) -> S
 
     open_streams: Counter[int] = Counter()  # per participant (0: the lecturer)
 
-    async def stream(request: Request, streams, snapshot, holder: int) -> Response:
+    async def stream(request: Request, streams: Broadcast, snapshot: Callable[[], tuple[object, bytes]],
+                     holder: int) -> Response:
         if len(session.participant_streams) + len(session.lecturer_streams) >= max_streams:
             raise Refused(503, "too many open connections; reload in a moment")
         if holder and open_streams[holder] >= rates.streams_per_participant:
@@ -219,7 +220,8 @@ def guarded(app: Starlette) -> Guard:
     return Guard(app)
 
 
-async def _events(request: Request, streams, frame, open_streams: Counter[int], holder: int) -> AsyncIterator[bytes]:
+async def _events(request: Request, streams: Broadcast, frame: Callable[[], tuple[object, bytes]],
+                  open_streams: Counter[int], holder: int) -> AsyncIterator[bytes]:
     """The latest snapshot whenever it changes, a comment every ``KEEPALIVE_SECONDS``; ends as soon as the
     client goes away (its slot among the bounded streams is free again at once)."""
     wake, gone = streams.subscribe(), asyncio.Event()
