@@ -29,7 +29,7 @@ from ..sandbox import launcher
 from ..sandbox.host import ZygoteError
 from ..sandbox.session import GraderClock, Probe, SandboxError, StudentSession
 from ..sandbox.timings import Timings
-from . import tags
+from . import compiled, tags
 from .discovery import NotebookSpec
 
 PYTEST_INI = Path(__file__).parent.parent / "hidden" / "pytest.ini"
@@ -301,9 +301,12 @@ def _run_pytest(spec: NotebookSpec, targets: list[str], plugin: GradingPlugin | 
             "--tb=native", "-p", "no:logging",
             # Plugins the hidden tests never use, each costing set-up or per-test hooks (grader CPU per cs1
             # student 0.345 -> 0.300 s): the student's output is captured in the sandbox, not here.
-            *[arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")]]
+            *[arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")],
+            # Third-party plugins installed beside the grader (hypothesis, anyio, ...) are neither loaded nor
+            # scanned for: hidden tests use none, and the entry-point scan was paid again for every notebook.
+            "--disable-plugin-autoload"]
     with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()), \
-            fresh_module(spec.tests), no_outer_assertion_rewriting():
+            fresh_module(spec.tests), compiled.compiled_once(spec.tests), no_outer_assertion_rewriting():
         code = pytest.main(args, plugins=[plugin])
     return int(code), out.getvalue()
 

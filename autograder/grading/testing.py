@@ -21,7 +21,6 @@ so it works wherever a message does; a plain-string key still works but is recor
 """
 from __future__ import annotations
 
-import importlib.util
 import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -32,6 +31,7 @@ from numpy.typing import ArrayLike
 
 from ..errors import GradingFailure, StudentCodeError  # noqa: F401 - re-exported
 from ..sandbox.session import Probe, RemoteObject  # noqa: F401 - re-exported
+from . import compiled
 
 if TYPE_CHECKING:
     from .runner import Student
@@ -82,12 +82,9 @@ def assignment_probes(where: str | Path) -> object:
     does: ``probes = assignment_probes(__file__)`` in a hidden test, or the hidden folder itself.
     In the sandbox the same file is shipped to the worker when a test first hands over a probe."""
     folder = Path(where) if Path(where).is_dir() else Path(where).parent
-    spec = importlib.util.spec_from_file_location(f"learnathon_probes_{folder.name}", folder / "probes.py")
-    if spec is None or spec.loader is None:
+    if not (folder / "probes.py").is_file():
         raise ImportError(f"no probes.py in {folder}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return compiled.fresh_import(f"learnathon_probes_{folder.name}", folder / "probes.py")
 
 
 def seeded_runs(student: Student, run: Callable[[Seed], Run], seed: Seed, other_seed: Seed) -> tuple[Run, Run, Run]:

@@ -60,18 +60,8 @@ PLANTED = [(d, mistake) for d in NOTEBOOKS for mistake in plantings_of(d)
 # student helper as the oracle, sizes hidden) met the cs2/cs3 catalogue of issue 22 in one merge. Each is open
 # in issue 22; an entry that passes again shows as XPASS and should be removed.
 OPEN_IN_ISSUE_22: dict[str, str] = {
-    "cs2/surrogate/ope.missing_abs_in_denominator":
-        "check's paper-metrics cell passes it (grade fails it)",
-    "cs2/surrogate/mpe.missing_abs_in_denominator":
-        "check's paper-metrics cell passes it (grade fails it)",
-    "cs2/surrogate/early_stopping_fixed_epochs_forged_stop":
-        "check passes it (grade fails test_early_stopping)",
     "cs2/surrogate/early_stopping_without_patience":
-        "check also fails test_surrogate without 'fix X first'",
-    "cs2/surrogate/sample_outside_every_input_outside":
-        "check passes it (grade fails test_extrapolation)",
-    "cs2/surrogate/simulator_as_surrogate":
-        "check passes it (grade fails test_surrogate)",
+        "its surrogate's R^2 straddles the pass mark (check: cB 0.912; grade passes it): check and grade agree by luck",
 }
 
 
