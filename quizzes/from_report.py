@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from quizzes.concepts import load_concepts
+from autograder.concepts import load_concepts
 from quizzes.model import OPTION_KEYS, Option, Question, Quiz
 
 MAX_OPTIONS = 4     # Kahoot's limit; the other formats take more, but one poll should work everywhere

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from quizzes.concepts import check_concepts
+from autograder.concepts import check_concepts
 from quizzes.model import OPTION_KEYS, Option, Question, Quiz
 
 N_OPTIONS = 4

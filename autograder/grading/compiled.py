@@ -58,7 +58,8 @@ class _Finder:
     def __init__(self, name: str, path: Path):
         self.name, self.path = name, path
 
-    def find_spec(self, name: str, path=None, target=None) -> importlib.machinery.ModuleSpec | None:
+    def find_spec(self, name: str, path: object = None,  # noqa: ARG002 (importlib's finder signature)
+                  target: object = None) -> importlib.machinery.ModuleSpec | None:  # noqa: ARG002
         return spec_for(name, self.path) if name == self.name else None
 
 

@@ -427,7 +427,10 @@ def _build(libraries: tuple[str, ...], executable: str) -> View:
     binds = [(source, inside) for inside, source in builder.binds.items()
              if not (source == inside and builder.covered(inside))]
     symlinks = {inside: link for inside, link in builder.symlinks.items() if not builder.covered(inside)}
-    depth = lambda inside: inside.rstrip("/").count("/")  # noqa: E731
+
+    def depth(inside: str) -> int:
+        return inside.rstrip("/").count("/")
+
     return View(tuple(sorted(binds, key=lambda pair: (depth(pair[1]), pair[1]))),
                 tuple(sorted(symlinks.items())), tuple(emptied), tuple(d.name for d in chosen),
                 tuple(missing), python.argv0)

@@ -94,7 +94,7 @@ def write_cell(sheet, row: int, column: int, value) -> None:
         cell.data_type = "s"
 
 
-def export(quiz: Quiz, questions: list[Question], out: Path) -> ExportResult:
+def export(quiz: Quiz, questions: list[Question], out: Path) -> ExportResult:  # noqa: ARG001 (the exporter plug-in interface)
     rows, adaptations = [], [Adaptation(ALL_QUESTIONS, "adapted", "Kahoot has no explanations or feedback; "
                                                                   "they are left out")]
     for question in questions:

@@ -97,10 +97,10 @@ def create_app(session: LiveSession, join_url: str, rates: Rates = Rates()) -> S
                                  media_type="text/event-stream",
                                  headers={"cache-control": "no-store", "x-accel-buffering": "no"})
 
-    async def participant_page(request: Request) -> Response:
+    async def participant_page(request: Request) -> Response:  # noqa: ARG001 (Starlette's endpoint signature)
         return FileResponse(HERE / "pages" / "participant.html", headers={"cache-control": "no-cache"})
 
-    async def lecturer_page(request: Request) -> Response:
+    async def lecturer_page(request: Request) -> Response:  # noqa: ARG001 (Starlette's endpoint signature)
         return FileResponse(HERE / "pages" / "lecturer.html", headers={"cache-control": "no-cache"})
 
     async def figure(request: Request) -> Response:
@@ -111,17 +111,17 @@ def create_app(session: LiveSession, join_url: str, rates: Rates = Rates()) -> S
             raise Refused(404, "no such figure")
         return Response(figure_svg(name), media_type="image/svg+xml", headers={"cache-control": "max-age=3600"})
 
-    async def qr(request: Request) -> Response:
+    async def qr(request: Request) -> Response:  # noqa: ARG001 (Starlette's endpoint signature)
         import segno
 
         buffer = io.BytesIO()
         segno.make(join_url, error="m").save(buffer, kind="svg", scale=8, border=2, xmldecl=False)
         return Response(buffer.getvalue(), media_type="image/svg+xml", headers={"cache-control": "no-cache"})
 
-    async def info(request: Request) -> Response:
+    async def info(request: Request) -> Response:  # noqa: ARG001 (Starlette's endpoint signature)
         return JSONResponse({"join_url": join_url, "code": session.code, "title": session.quiz.title})
 
-    async def state(request: Request) -> Response:
+    async def state(request: Request) -> Response:  # noqa: ARG001 (Starlette's endpoint signature)
         return Response(session.public_json()[1], media_type="application/json",
                         headers={"cache-control": "no-store"})
 
@@ -177,17 +177,17 @@ def create_app(session: LiveSession, join_url: str, rates: Rates = Rates()) -> S
         return Response(content, media_type="text/csv", headers={
             "content-disposition": f'attachment; filename="{session.code}-{name}"', "cache-control": "no-store"})
 
-    async def refused(request: Request, exc: Exception) -> Response:
+    async def refused(request: Request, exc: Exception) -> Response:  # noqa: ARG001 (Starlette's endpoint signature)
         assert isinstance(exc, Refused)
         return _error(exc.status, str(exc))
 
-    async def not_found(request: Request, exc: Exception) -> Response:
+    async def not_found(request: Request, exc: Exception) -> Response:  # noqa: ARG001 (Starlette's endpoint signature)
         status = getattr(exc, "status_code", 404)
         return _error(status, "no such page" if status == 404 else "method not allowed" if status == 405
                       else "bad request")
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:  # noqa: ARG001 (Starlette's lifespan signature)
         from quizzes.figures import figure_svg
 
         for name in {q.figure for q in session.quiz.questions if q.figure}:  # drawn once, before any phone asks

@@ -588,7 +588,8 @@ def local_network(sizes, state):
     return network
 
 
-def replay_early_stopping(initial, X, y, Xv, yv, clock=None):
+def replay_early_stopping(initial, X, y, Xv, yv, clock=None, *, max_epochs=REPLAY["max_epochs"],
+                          patience=REPLAY["patience"]):
     """The notebook's early stopping with full-batch Adam, here: the validation loss and the weights of
     every epoch, the best epoch, where a correct run stops, and the smallest margin of a patience
     decision. The replay goes on for 2 * patience epochs after the stop (up to max_epochs), so that the
@@ -599,7 +600,7 @@ def replay_early_stopping(initial, X, y, Xv, yv, clock=None):
     optimiser = torch.optim.Adam(network.parameters(), lr=REPLAY["lr"])
     Xt, yt, Xvt, yvt = (torch.as_tensor(a, dtype=torch.float32) for a in (X, y, Xv, yv))
     val, weights, best, best_epoch, waited, margin, stop = [], [], np.inf, 0, 0, np.inf, None
-    for epoch in range(REPLAY["max_epochs"]):
+    for epoch in range(max_epochs):
         if clock is not None:
             clock.tick()
         optimiser.zero_grad()
@@ -609,7 +610,7 @@ def replay_early_stopping(initial, X, y, Xv, yv, clock=None):
             val.append(float(torch.mean((network(Xvt) - yvt) ** 2)))
         weights.append([p.detach().numpy().astype(float).copy() for p in network.parameters()])
         if stop is not None:
-            if epoch + 1 >= stop + 2 * REPLAY["patience"]:
+            if epoch + 1 >= stop + 2 * patience:
                 break
             continue
         if epoch:
@@ -618,7 +619,7 @@ def replay_early_stopping(initial, X, y, Xv, yv, clock=None):
             best, best_epoch, waited = val[-1], epoch, 0
         else:
             waited += 1
-            if waited >= REPLAY["patience"]:
+            if waited >= patience:
                 stop = epoch + 1
     return {"val": np.array(val), "weights": weights, "best": best_epoch, "margin": margin, "stop": stop}
 
@@ -652,6 +653,34 @@ def replayable_run(student, rng):
                                                 batch_size=REPLAY["n_train"], lr=REPLAY["lr"],
                                                 patience=REPLAY["patience"], seed=int(rng.integers(1000)))
     return dict(model=model, before=before, X_val=X_val, y_val=y_val, history=history, replay=replay)
+
+
+# A run that never stops: the validation loss falls in every epoch (a smooth function without noise, checked
+# epoch by epoch with DECISION_MARGIN), so a correct run trains all max_epochs epochs and keeps the last
+# epoch's weights. Over 200 draws 135 were clear; the last two epochs' weights differed by at least 0.008
+# beyond WEIGHT_TOL, so ending one epoch short (range(max_epochs - 1)) is seen in the weights.
+UNSTOPPED = dict(max_epochs=30, patience=30)
+
+
+def unstopped_weights(student, rng):
+    """(the weights the student's model ends with, those of the grader's replay after every epoch) for a
+    full-batch run whose validation loss improves in every one of its max_epochs epochs."""
+    for _ in range(20):
+        X = rng.uniform(-1.5, 1.5, size=(REPLAY["n_train"] + REPLAY["n_val"], 3))
+        Y = np.column_stack([np.sin(1.5 * X[:, 0]) + 0.5 * X[:, 1], X[:, 1] * X[:, 2]])
+        n = REPLAY["n_train"]
+        model = remote_network(student, REPLAY["sizes"], seed=int(rng.integers(1000)))
+        with student.grader_work("replaying early stopping") as clock:
+            replay = replay_early_stopping(weights_of(model), X[:n], Y[:n], X[n:], Y[n:], clock, **UNSTOPPED)
+        if replay["margin"] >= DECISION_MARGIN and replay["best"] == UNSTOPPED["max_epochs"] - 1:
+            break
+    else:
+        raise RuntimeError("no early-stopping problem that improves in every epoch in 20 draws")   # a grader bug
+    student.train_with_early_stopping(model, X[:n], Y[:n], X[n:], Y[n:], max_epochs=UNSTOPPED["max_epochs"],
+                                      batch_size=n, lr=REPLAY["lr"], patience=UNSTOPPED["patience"],
+                                      seed=int(rng.integers(1000)))
+    trained_network(model, REPLAY["sizes"], rng)
+    return weights_of(model), replay["weights"]
 
 
 def trained_for_real(model, before, X_val, y_val, val, best, rng):
@@ -697,8 +726,8 @@ def matches_replay(run, val, after, best):
 @pytest.mark.points(1)
 @pytest.mark.cell("test_early_stopping")
 def test_early_stopping_stops_after_patience(student, rng):
-    """train_with_early_stopping stops `patience` epochs after the best validation loss (checked on a run the
-    grader replays)."""
+    """train_with_early_stopping stops `patience` epochs after the best validation loss, and trains all
+    max_epochs epochs when the validation loss keeps improving (checked on runs the grader replays)."""
     run = replayable_run(student, rng)
     patience, max_epochs = REPLAY["patience"], REPLAY["max_epochs"]
     _, val, best = history_of(run["history"], max_epochs)
@@ -719,9 +748,24 @@ def test_early_stopping_stops_after_patience(student, rng):
              "reset the counter only when the validation loss improves")
     after = trained_for_real(run["model"], run["before"], run["X_val"], run["y_val"], val, best, rng)
     matches_replay(run, val, after, best)
+    # Without a stop, all max_epochs epochs: observed in the weights of a run that improves in every epoch.
+    after, replayed = unstopped_weights(student, rng)
+    max_epochs = UNSTOPPED["max_epochs"]
+    if same_state(after, replayed[-1]):
+        return
+    trained = next((k + 1 for k in range(max_epochs - 1) if same_state(after, replayed[k])), None)
+    if trained is not None:
+        fail(f"with the validation loss still falling in every epoch and max_epochs = {max_epochs}, the model ends "
+             f"with the weights after {trained} epochs (the grader replayed full-batch Adam(lr) from your model's "
+             f"initial weights): train up to max_epochs epochs (for epoch in range(max_epochs)) and stop earlier "
+             "only when patience runs out")
+    fail(f"with the validation loss still falling in every epoch and max_epochs = {max_epochs}, the model does not "
+         "end with the weights of its last epoch in the training the grader replayed (full-batch Adam(lr) from your "
+         "model's initial weights): train the model you are given, one Adam step per batch, for up to max_epochs "
+         "epochs")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 @pytest.mark.cell("test_early_stopping")
 def test_early_stopping_restores_the_best_weights(student, rng):
     """After training, the model has the weights of the best validation epoch, not of the last one (checked on a
@@ -740,6 +784,30 @@ def test_early_stopping_restores_the_best_weights(student, rng):
              "state_dict() without a copy holds references to the weights that training keeps changing")
     fail("the model's validation loss after training matches neither the best nor the last epoch of "
          "history['val_loss']: record the validation MSE after each epoch and restore the best weights")
+
+
+@pytest.mark.points(1)
+@pytest.mark.cell("test_early_stopping")
+def test_training_is_reproducible_with_its_seed(student, rng):
+    """train_with_early_stopping calls torch.manual_seed(seed) first: the same seed gives the same trained
+    weights, whatever torch's random state was before the call (the mini-batches are shuffled)."""
+    X = rng.uniform(-1.5, 1.5, size=(48, 2))
+    y = np.column_stack([np.sin(2 * X[:, 0]) * X[:, 1], X[:, 0] ** 2 - 0.5 * X[:, 1]])
+    sizes, start, seed = (2, 8, 2), int(rng.integers(1000)), int(rng.integers(1000))
+
+    def trained(random_state):
+        model = remote_network(student, sizes, seed=start)            # the same initial weights every time
+        student.get("torch").call_method("manual_seed", random_state)  # another random state before the call
+        student.train_with_early_stopping(model, X[:32], y[:32], X[32:], y[32:], max_epochs=6, batch_size=4, lr=1e-2,
+                                          patience=6, seed=seed)
+        trained_network(model, sizes, rng)
+        return weights_of(model)
+
+    first, again = trained(int(rng.integers(2**31))), trained(int(rng.integers(2**31)))
+    if not same_state(again, first):
+        fail("the same seed gave different trained weights: call torch.manual_seed(seed) first in "
+             "train_with_early_stopping (the shuffling of the mini-batches draws torch's random numbers), so that "
+             "a training run can be repeated")
 
 
 @pytest.mark.points(1)
