@@ -15,4 +15,4 @@ __version__ = "0.1.0"
 # jupyter-events), and that module compiles a Lark grammar at import: about 1 CPU second in every
 # learnathon process (CLI, grading processes). Notebook schemas use no IRI formats, so these
 # processes go without it: a None entry makes its import fail, which jsonschema expects.
-sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]  # None is how Python blocks an import

@@ -1,9 +1,11 @@
 """`learnathon`: the instructor's command line, a thin layer over the library."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -11,17 +13,26 @@ from . import __version__
 from .platforms import PLATFORMS  # the platform registry: --from/--to take its names
 from .terminal import guarded_group, printable, say, warn
 
+if TYPE_CHECKING:
+    from .results.records import NotebookReport
 
-def _usage(message: str):
+
+def _usage(message: str) -> NoReturn:
     raise click.UsageError(message)
 
 
-class _Commands(guarded_group()):  # type: ignore[misc]
+if TYPE_CHECKING:
+    _GuardedGroup = click.Group     # what guarded_group() makes: a click.Group subclass (made by a call at run time)
+else:
+    _GuardedGroup = guarded_group()
+
+
+class _Commands(_GuardedGroup):
     """A grading machine that cannot grade (its sandbox does not start) is a message with the fix
     (the exception's text says it), never a traceback. Everything printed while a command runs, click's
     own messages included, goes through the terminal writer's guard (``terminal.guarded_streams``)."""
 
-    def invoke(self, ctx):
+    def invoke(self, ctx: click.Context) -> Any:   # what the command returns (click's own type)
         try:
             return super().invoke(ctx)
         except Exception as exc:
@@ -39,10 +50,10 @@ class LazyGroup(_Commands):
 
     lazy = {"quiz": ("quizzes.cli", "quiz"), "live": ("quizzes.live.cli", "live")}
 
-    def list_commands(self, ctx):
+    def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])
 
-    def get_command(self, ctx, name):
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy and name not in self.commands:
             import importlib
 
@@ -53,7 +64,7 @@ class LazyGroup(_Commands):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="learnathon")
-def main():
+def main() -> None:
     """Auto-graded assignments and live quizzes for the Neural Networks micro-lecture.
 
     Instructors: `init` a course, release it with stock nbgrader, `autograde` the class.
@@ -72,7 +83,7 @@ def main():
 @click.option("--course-url", default=None, metavar="URL",
               help="Where you publish the contents of release/ (URL/<assignment>/<file>): notebooks opened "
                    "elsewhere (Colab) download their files from there. Kept in nbgrader_config.py.")
-def init(directory, assignment_names, course_id, course_url):
+def init(directory: Path, assignment_names: tuple[str, ...], course_id: str, course_url: str | None) -> None:
     """Create an nbgrader course in DIRECTORY with the assignments registered.
 
     Writes nbgrader_config.py, source/ with the assignments, the gradebook with every
@@ -106,7 +117,8 @@ def init(directory, assignment_names, course_id, course_url):
 @click.option("--cluster", metavar="ADDRESS", default=None,
               help="Grade on a Dask cluster (scheduler address, e.g. tcp://10.0.0.5:8786) instead of locally.")
 @click.option("--json", "as_json", is_flag=True, help="Print the class results as JSON instead of a table.")
-def autograde(assignment, course_dir, student, jobs, force, cluster, as_json):
+def autograde(assignment: str, course_dir: Path, student: str | None, jobs: int, force: bool, cluster: str | None,
+              as_json: bool) -> None:
     """Grade every submission of ASSIGNMENT in submitted/ (or one student's).
 
     Points go to nbgrader's gradebook (manual grades are kept), the graded notebooks to
@@ -116,15 +128,15 @@ def autograde(assignment, course_dir, student, jobs, force, cluster, as_json):
     from .admin.course import CourseError
     from .classrun.autograde import autograde as run
     from .grading.discovery import UnknownAssignment
-    from .outputs import JsonResults, OutputError, Progress, SummaryTable, standard_outputs
+    from .outputs import JsonResults, Output, OutputError, Progress, SummaryTable, standard_outputs
     from .results.summary import progress_line
     from .sandbox import launcher as sandbox
 
     missing = sandbox.missing_protections()
     if missing:
         warn(f"warning: sandbox without: {', '.join(missing)} (run as root with util-linux for full isolation)")
-    shown = [Progress(lambda r, i, n: warn(progress_line(r, i, n))),
-             JsonResults(echo=say) if as_json else SummaryTable(echo=say)]
+    shown: list[Output] = [Progress(lambda r, i, n: warn(progress_line(r, i, n))),
+                           JsonResults(echo=say) if as_json else SummaryTable(echo=say)]
     try:
         results = run(course_dir=course_dir, assignment=assignment, student=student, jobs=jobs, force=force,
                       cluster=cluster, outputs=standard_outputs() + shown)
@@ -140,7 +152,7 @@ def autograde(assignment, course_dir, student, jobs, force, cluster, as_json):
         sys.exit(1)
 
 
-def _printable_report(report):
+def _printable_report(report: NotebookReport) -> NotebookReport:
     """The report with every student-controlled text escaped for the terminal (one line each)."""
     import dataclasses
 
@@ -156,7 +168,7 @@ def _printable_report(report):
               show_default=True, help="The nbgrader course directory (graded with `learnathon autograde`).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for report.html, report.json and the CSV files  [default: COURSE/reports/ASSIGNMENT]")
-def report(assignment, course_dir, out):
+def report(assignment: str, course_dir: Path, out: Path | None) -> None:
     """Write the class report of ASSIGNMENT: what the class got wrong.
 
     One self-contained HTML page (charts first: score distribution, most common named mistakes,
@@ -184,7 +196,8 @@ def report(assignment, course_dir, out):
 @click.option("--collected", type=click.DateTime(), default=None, metavar="TIME",
               help="When the submissions were collected (UTC)  [default: when each arrived in submitted/]")
 @click.option("--json", "as_json", is_flag=True, help="Print the review as JSON instead of lines.")
-def integrity(assignment, course_dir, released, collected, as_json):
+def integrity(assignment: str, course_dir: Path, released: dt.datetime | None, collected: dt.datetime | None,
+              as_json: bool) -> None:
     """Review ASSIGNMENT's submissions for copied work, grader detection and shortcuts.
 
     Similar answer code (after normalisation, the released notebook and the lecture's code removed,
@@ -194,12 +207,11 @@ def integrity(assignment, course_dir, released, collected, as_json):
     before the release or after the collection. Stored in the class record; `learnathon report`
     shows the evidence. Never a penalty: the instructor decides.
     """
-    import datetime as dt
 
     from .analytics.integrity.lines import review_lines
     from .analytics.integrity.review import IntegrityError, review_and_record
 
-    def utc(when):
+    def utc(when: dt.datetime | None) -> dt.datetime | None:
         return when.replace(tzinfo=dt.UTC) if when is not None else None
 
     try:
@@ -219,7 +231,7 @@ def integrity(assignment, course_dir, released, collected, as_json):
 @click.option("--assignment", required=True, help="The assignment the notebook belongs to (its folder name under "
                                                   "assignments/).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the score and every test.")
-def grade(notebook, assignment, as_json):
+def grade(notebook: Path, assignment: str, as_json: bool) -> None:
     """Grade one NOTEBOOK outside any course.
 
     The notebook is matched to its part of the assignment by its file name, as in nbgrader.
@@ -249,7 +261,7 @@ def grade(notebook, assignment, as_json):
 
 @main.command()
 @click.argument("notebook", type=click.Path(dir_okay=False, path_type=Path))
-def check(notebook):
+def check(notebook: Path) -> None:
     """Run NOTEBOOK's visible tests, as a student does before submitting.
 
     Runs the notebook top to bottom in the sandbox and reports each visible-test cell.
@@ -271,7 +283,7 @@ def check(notebook):
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Submissions graded in parallel.")
-def demo(directory, jobs):
+def demo(directory: Path | None, jobs: int) -> None:
     """Run the whole workflow on a built-in demo class, in DIRECTORY or a new temporary folder.
 
     Creates a course, generates the student versions with nbgrader, fabricates a class
@@ -300,7 +312,8 @@ COURSE_OPTION = click.option("--course", "course_dir", type=click.Path(file_okay
 @click.option("--roster", "class_list", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Canvas: its gradebook export (CSV or xlsx), to decide file names that read two ways and to "
                    "list the students without an upload.")
-def collect(assignment, platform_name, archive, course_dir, mapping, class_list):
+def collect(assignment: str, platform_name: str, archive: Path, course_dir: Path, mapping: Path | None,
+            class_list: Path | None) -> None:
     """Unpack a platform's "download all submissions" ARCHIVE into submitted/.
 
     Each notebook is recognised by its content (nbgrader cell ids), whatever the student named
@@ -355,7 +368,8 @@ def collect(assignment, platform_name, archive, course_dir, mapping, class_list)
               help="Rescale scores to this maximum (the platform assignment's maximum grade).")
 @click.option("--students", "mapping", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The student mapping CSV used by collect [default: COURSE/<platform>_students.csv].")
-def export_grades(assignment, target, course_dir, out, platform_assignment, out_of, mapping):
+def export_grades(assignment: str, target: str, course_dir: Path, out: Path, platform_assignment: str | None,
+                  out_of: float | None, mapping: Path | None) -> None:
     """Write ASSIGNMENT's grades from nbgrader's gradebook in a platform's import format.
 
     Scores are nbgrader's: autograded points, with manual grades from formgrader taking
@@ -371,7 +385,7 @@ def export_grades(assignment, target, course_dir, out, platform_assignment, out_
     from .platforms.roster import RosterError
 
     try:
-        rows = run(course_dir=course_dir, assignment=assignment, to=target, out=out,
+        rows = run(course_dir=course_dir, assignment=assignment, out=out,
                    platform=None if target == "csv" else platform(target), platform_assignment=platform_assignment,
                    out_of=out_of, mapping=mapping)
     except (CourseError, CollectError, GradesError, RosterError) as exc:
@@ -397,7 +411,7 @@ def export_grades(assignment, target, course_dir, out, platform_assignment, out_
               help="moodle: \"Upload multiple feedback files in a zip\"; canvas: \"Re-Upload Submissions\".")
 @COURSE_OPTION
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The zip file to write.")
-def feedback_archive(assignment, target, course_dir, out):
+def feedback_archive(assignment: str, target: str, course_dir: Path, out: Path) -> None:
     """Pack each student's HTML feedback in the layout the platform's feedback upload accepts.
 
     Needs the assignment collected from that platform (`learnathon collect`) and autograded.
@@ -420,7 +434,7 @@ def feedback_archive(assignment, target, course_dir, out):
 @click.argument("assignment")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The autograder zip to write (upload it in Gradescope's \"Configure Autograder\").")
-def gradescope(assignment, out):
+def gradescope(assignment: str, out: Path) -> None:
     """Build a Gradescope autograder zip for ASSIGNMENT.
 
     The zip holds setup.sh (installs Python 3.11, torch and this project in Gradescope's image)
@@ -456,7 +470,8 @@ def gradescope(assignment, out):
               help="Grade this many notebooks in parallel.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the full report (every finding) as JSON to this file.")
-def audit(assignment, notebooks, seeds, mutants_per_notebook, demos, variants, jobs, json_path):
+def audit(assignment: str, notebooks: tuple[str, ...], seeds: int, mutants_per_notebook: int, demos: bool,
+          variants: bool, jobs: int, json_path: Path | None) -> None:
     """Measure how far ASSIGNMENT's hidden tests can be trusted.
 
     Grades, as one class: do-nothing versions of every graded function (each must get 0 on
@@ -470,11 +485,11 @@ def audit(assignment, notebooks, seeds, mutants_per_notebook, demos, variants, j
     Prints a table and every finding; the last line holds the figures. Exits 1 if a target is missed.
     """
     from .audit import audit as run
-    from .audit import last_line, table
+    from .audit.report import last_line, table
     from .audit.review import ReviewError
     from .grading.discovery import UnknownAssignment
 
-    def progress(done, total, graded):
+    def progress(done: int, total: int, graded: object) -> None:  # noqa: ARG001 (the audit's progress callback signature)
         if done == total or done % 10 == 0:
             warn(f"  graded {done}/{total}")
 
@@ -494,7 +509,7 @@ def audit(assignment, notebooks, seeds, mutants_per_notebook, demos, variants, j
 
 
 @main.command()
-def sandbox():
+def sandbox() -> None:
     """Check the sandbox on this machine: what it offers, then what holds inside a real one.
 
     Starts a sandbox, imports the assignments' libraries there as its unprivileged user and

@@ -1,21 +1,29 @@
-"""The one configuration of a run: where the assignments and their hidden tests live.
+"""The one configuration of a run: where the assignments and their hidden tests live, and how sandboxes start.
 
 Built once, at the edge: the ``learnathon`` command reads it from the environment when it starts
-(``from_environment``, then ``configure``), a test or a benchmark builds one itself; grading processes
-receive it explicitly (``classrun.processes.start``), they never re-read the environment. Discovery
-holds the two roots (``discovery.SOURCE_ROOT``, ``HIDDEN_ROOT``, where a test registers an assignment)
-and hands them back as the Config to pass on (``discovery.configured``). An engine imported as a
-library starts from ``from_environment()``.
+(``from_environment``, then ``configure``); a test or a benchmark builds one itself and configures it.
+Grading processes receive it explicitly (``classrun.processes.start``): they never re-read the
+environment. The engine asks ``current()`` for it (discovery for the roots, ``sandbox/host.py`` for the
+cold-start switch); an engine imported as a library, never configured, starts from
+``from_environment()`` on first use.
 
 The environment variables, read only by ``from_environment``:
 
 - ``LEARNATHON_ASSIGNMENTS_DIR``: the source notebooks and released files, ``NAME/*.ipynb``
   (default: the ``assignments`` package);
 - ``LEARNATHON_HIDDEN_TESTS_DIR``: hidden tests, grading settings and fixtures, ``NAME/`` (default:
-  ``autograder/hidden``).
+  ``autograder/hidden``);
+- ``LEARNATHON_COLD_START`` (any non-empty value): start every sandbox afresh instead of forking it
+  from a warm zygote (``sandbox/host.py``).
 
-Not yet here: ``LEARNATHON_COLD_START`` (sandbox/host.py reads it when it starts a sandbox; grading
-processes get it with the run's environment) and the limits (each assignment's grading.toml).
+Not here, on purpose: the course folder (every command takes it as ``--course`` and passes it down as
+an argument: one run may touch two courses, e.g. a test's), and the limits of grading (each assignment's
+``grading.toml``, read by discovery; the input caps are constants beside their readers in ``intake/``,
+the limits of running a whole notebook beside ``audit.run_notebook``: none is set per run).
+The environment is still read where a child process's environment is built on purpose: the grading
+processes get the run's (``classrun/autograde.py``, ``audit``), the sandbox a cleaned one
+(``sandbox/launcher.py``, ``sandbox/worker/confine.py``), nbgrader's migrations find the venv's
+``alembic`` on ``PATH`` (``results/gradebook.py``).
 """
 from __future__ import annotations
 
@@ -34,16 +42,28 @@ DEFAULT_HIDDEN = Path(__file__).parent / "hidden"
 class Config:
     assignments_root: Path = DEFAULT_ASSIGNMENTS
     hidden_root: Path = DEFAULT_HIDDEN
+    cold_start: bool = False
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Config:
         environ = os.environ if environ is None else environ
         return cls(assignments_root=Path(environ.get("LEARNATHON_ASSIGNMENTS_DIR") or DEFAULT_ASSIGNMENTS),
-                   hidden_root=Path(environ.get("LEARNATHON_HIDDEN_TESTS_DIR") or DEFAULT_HIDDEN))
+                   hidden_root=Path(environ.get("LEARNATHON_HIDDEN_TESTS_DIR") or DEFAULT_HIDDEN),
+                   cold_start=bool(environ.get("LEARNATHON_COLD_START")))
+
+
+_current: Config | None = None
+
+
+def current() -> Config:
+    """The run's configuration (from the environment if nothing configured one)."""
+    global _current
+    if _current is None:
+        _current = Config.from_environment()
+    return _current
 
 
 def configure(config: Config) -> None:
     """Make ``config`` the run's configuration: at the edge, and first thing in each grading process."""
-    from .grading import discovery
-
-    discovery.SOURCE_ROOT, discovery.HIDDEN_ROOT = config.assignments_root, config.hidden_root
+    global _current
+    _current = config

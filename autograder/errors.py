@@ -7,6 +7,7 @@ from __future__ import annotations
 
 class GradingFailure(AssertionError):
     """A check failed; the message is meant for the student."""
+    mistake: str | None = None      # the id of the named mistake it recognised (testing.fail sets it)
 
 
 class StudentCodeError(GradingFailure):

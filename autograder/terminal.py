@@ -22,8 +22,11 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
-from collections.abc import Iterator
-from typing import TextIO
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    import click
 
 # C0 controls, DEL, C1 controls, bidi marks/embeddings/overrides/isolates, line/paragraph separators,
 # and the lone surrogates that undecodable file names turn into (surrogateescape).
@@ -34,7 +37,7 @@ _UNSAFE_KEEP_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def _escape(match: re.Match) -> str:
+def _escape(match: re.Match[str]) -> str:
     if match.group() in _NAMED:
         return _NAMED[match.group()]
     code = ord(match.group())
@@ -43,7 +46,7 @@ def _escape(match: re.Match) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
-def printable(text, *, multiline: bool = False) -> str:
+def printable(text: object, *, multiline: bool = False) -> str:
     """``text`` with every character that could act on a terminal shown as a visible escape.
 
     ``multiline`` keeps line breaks (for multi-line reports whose layout the grader made);
@@ -53,7 +56,7 @@ def printable(text, *, multiline: bool = False) -> str:
     return (_UNSAFE_KEEP_NEWLINE if multiline else _UNSAFE).sub(_escape, text)
 
 
-def excerpt(text, limit: int = 60) -> str:
+def excerpt(text: object, limit: int = 60) -> str:
     """A field from outside for a one-line message: quoted, escaped, cut to ``limit`` characters."""
     text = text if isinstance(text, str) else str(text)
     cut = printable(text[:limit] + ("..." if len(text) > limit else ""))
@@ -88,7 +91,7 @@ class _Guard:
         self._stream.write(printable(text, multiline=True))
         return len(text)
 
-    def writelines(self, lines) -> None:
+    def writelines(self, lines: Iterable[str]) -> None:
         for line in lines:
             self.write(line)
 
@@ -126,13 +129,13 @@ def guarded_streams() -> Iterator[None]:
         sys.stdout, sys.stderr = saved
 
 
-def guarded_group():
+def guarded_group() -> type[click.Group]:
     """A click group class whose commands run inside ``guarded_streams`` (the ``learnathon`` group and
     the ``quiz`` group, which also runs on its own)."""
     import click
 
     class GuardedGroup(click.Group):
-        def main(self, *args, **kwargs):
+        def main(self, *args: Any, **kwargs: Any) -> Any:   # click's own signature and result
             with guarded_streams():
                 return super().main(*args, **kwargs)
 

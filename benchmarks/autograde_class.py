@@ -29,17 +29,17 @@ FIXTURES = Path(__file__).resolve().parent.parent / "autograder" / "hidden"   # 
 def class_mix(assignment: str, with_slow: bool):
     """An endless cycle of (kind, builder) pairs: builder(notebook_spec, release_dir, out)."""
     parts = discovery.load(assignment)
-    kinds = [("full solution", lambda nb, rel, out: solved(nb.source, out)),
+    kinds = [("full solution", lambda nb, rel, out: solved(nb.source, out)),  # noqa: ARG005 (every kind of student takes (notebook, release folder, out))
              ("untouched", lambda nb, rel, out: shutil.copy2(rel / nb.filename, out)),
-             ("truncated file", lambda nb, rel, out: truncated(nb.source, out))]
+             ("truncated file", lambda nb, rel, out: truncated(nb.source, out))]  # noqa: ARG005 (every kind of student takes (notebook, release folder, out))
     for nb in parts.notebooks:
         for path in sorted((FIXTURES / assignment / "fixtures" / nb.name).glob("*.py")):
             fixture = read_fixture(path)
             kinds.append((f"fixture {fixture.id}",
-                          lambda n, rel, out, f=fixture, part=nb.name:
+                          lambda n, rel, out, f=fixture, part=nb.name:  # noqa: ARG005 (every kind of student takes (notebook, release folder, out))
                           with_cells(n.source, f.cells, out) if n.name == part else solved(n.source, out)))
     if with_slow:
-        kinds.append(("endless loop", lambda nb, rel, out: endless_loop(nb.source, out)))
+        kinds.append(("endless loop", lambda nb, rel, out: endless_loop(nb.source, out)))  # noqa: ARG005 (every kind of student takes (notebook, release folder, out))
     return parts, itertools.cycle(kinds)
 
 

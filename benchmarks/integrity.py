@@ -105,7 +105,7 @@ def _names(node: ast.AST, store: bool) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, kinds)}
 
 
-def reorder(cells: list[str], given: set[str], rng: random.Random) -> list[str]:
+def reorder(cells: list[str], given: set[str], rng: random.Random) -> list[str]:  # noqa: ARG001 (every disguise takes (cells, given names, rng))
     """Swap adjacent one-line statements that neither read nor write what the other writes."""
     out = []
     for source in cells:
@@ -134,7 +134,7 @@ def reorder(cells: list[str], given: set[str], rng: random.Random) -> list[str]:
     return out
 
 
-def reformat(cells: list[str], given: set[str], rng: random.Random) -> list[str]:
+def reformat(cells: list[str], given: set[str], rng: random.Random) -> list[str]:  # noqa: ARG001 (every disguise takes (cells, given names, rng))
     remarks = ["# my solution", "# compute it", "# helper", "# see lecture", "# done", "# step"]
     out = []
     for source in cells:
@@ -151,7 +151,7 @@ def reformat(cells: list[str], given: set[str], rng: random.Random) -> list[str]
     return out
 
 
-def split_merge(cells: list[str], given: set[str], rng: random.Random) -> list[str]:
+def split_merge(cells: list[str], given: set[str], rng: random.Random) -> list[str]:  # noqa: ARG001 (every disguise takes (cells, given names, rng))
     """Cells split after their first function; then every other pair of neighbours merged."""
     split = []
     for source in cells:

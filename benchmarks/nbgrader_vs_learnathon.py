@@ -274,7 +274,7 @@ def seconds_per_student(run: Run, assignment: str, students: list[str]) -> dict[
 
 
 def run_stock(course: Path, assignment: str, students: list[str], processes: int) -> Run:
-    run = run_commands(stock_nbgrader.commands(course, assignment, students, processes), course,
+    run = run_commands(stock_nbgrader.commands(assignment, students, processes), course,
                        environment(one_math_thread=processes > 1))
     if any(run.returncodes):    # nbgrader exits 1 when any notebook failed (an unreadable file does): the
         print(f"nbgrader autograde exited {run.returncodes} (it does when a notebook cannot be graded, e.g. an "

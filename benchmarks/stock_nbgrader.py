@@ -90,7 +90,7 @@ def build(root: Path, assignment: str, submissions: Path, students: list[str]) -
     return course
 
 
-def commands(course: Path, assignment: str, students: list[str], processes: int) -> list[list[str]]:
+def commands(assignment: str, students: list[str], processes: int) -> list[list[str]]:
     """``processes`` `nbgrader autograde` commands on disjoint sets of students (taken in turn, so each
     gets a like mix), or one command for the whole class."""
     if processes <= 1:

@@ -1,7 +1,9 @@
 """``learnathon quiz ...``: thin click commands over the keyword-only functions below."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -10,6 +12,13 @@ from quizzes.catalog import DESCRIPTIONS, QUIZ_NAMES, get_quiz
 from quizzes.export import FORMATS, ExportError, ExportResult, default_filename, export_quiz
 from quizzes.model import BankError
 from quizzes.results import ResultsError, ResultsReport, report_results, write_template
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+if TYPE_CHECKING:
+    _GuardedGroup = click.Group     # what guarded_group() makes: a click.Group subclass (made by a call at run time)
+else:
+    _GuardedGroup = guarded_group()
 
 
 def export_main(*, format: str, quiz_name: str, out: Path | str, seed: int = 0,
@@ -31,14 +40,15 @@ def template_main(*, out: Path, quiz_name: str = "lecture", seed: int = 0) -> Pa
     return write_template(get_quiz(quiz_name, seed), Path(out))
 
 
-def _quiz_option(default: str):
+def _quiz_option(default: str) -> Callable[[Command], Command]:
     return click.option("--quiz", "quiz_name", type=click.Choice(QUIZ_NAMES), default=default, show_default=True,
                         help="Which questions (see `quiz list`): " + ", ".join(QUIZ_NAMES) + ".")
-def _seed_option(help: str = "Variant of the parametric questions (their ids end in -s<seed>)."):
+def _seed_option(help: str = "Variant of the parametric questions (their ids end in -s<seed>).",
+                 ) -> Callable[[Command], Command]:
     return click.option("--seed", type=int, default=0, show_default=True, help=help)
 
 
-@click.group(name="quiz", cls=guarded_group())
+@click.group(name="quiz", cls=_GuardedGroup)
 def quiz() -> None:
     """Export the lecture's question bank and chart live-poll results."""
 

@@ -14,9 +14,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (backend must be chosen first)
 import numpy as np  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 
 
-def _rising_learning_curve(ax) -> None:
+def _rising_learning_curve(ax: Axes) -> None:
     epochs = np.arange(1, 101)
     # A too-large learning rate: the loss oscillates while growing, the lecture's "diverging" picture.
     loss = 0.8 * np.exp(0.035 * epochs) * (1.0 + 0.15 * np.sin(epochs * 1.3))

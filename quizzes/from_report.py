@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from quizzes.concepts import load_concepts
+from autograder.concepts import load_concepts
 from quizzes.model import OPTION_KEYS, Option, Question, Quiz
 
 MAX_OPTIONS = 4     # Kahoot's limit; the other formats take more, but one poll should work everywhere
@@ -89,7 +89,7 @@ def follow_up_quiz(report: dict[str, Any], *, top: int = 5, source: str = "repor
     questions_info = report.get("questions") or {}
     chosen = [m for m in report["mistakes"] if isinstance(m, dict) and m.get("count")][:top]
     not_catalogued = tuple(m["id"] for m in chosen if not m.get("catalogue"))
-    by_question: dict[str, list[dict]] = {}
+    by_question: dict[str, list[dict[str, Any]]] = {}
     for mistake in chosen:
         if mistake.get("catalogue"):
             by_question.setdefault(mistake["catalogue"]["question"], []).append(mistake)

@@ -111,7 +111,9 @@ class ItemStatistics:
         return tuple(flags)
 
     def to_dict(self) -> dict[str, Any]:
-        rounded = lambda v: None if v is None else round(v, 4)  # noqa: E731
+        def rounded(v: float | None) -> float | None:
+            return None if v is None else round(v, 4)
+
         return {"question_id": self.question_id, "respondents": self.respondents, "correct": self.correct,
                 "proportion_correct": round(self.proportion_correct, 4),
                 "point_biserial": rounded(self.point_biserial), "upper_lower": rounded(self.upper_lower),
@@ -158,7 +160,8 @@ def upper_lower_groups(respondents: Sequence[int], totals: Sequence[int]) -> tup
 
 
 def _distractors(question: Question, votes: dict[str, int], respondents: int,
-                 chosen_by: dict[str, set[int]] | None, groups) -> tuple[DistractorStatistics, ...]:
+                 chosen_by: dict[str, set[int]] | None,
+                 groups: tuple[list[int], list[int]] | None) -> tuple[DistractorStatistics, ...]:
     out = []
     for option in question.options:
         if option.correct:

@@ -12,7 +12,14 @@ import re
 
 from latex2mathml.converter import convert as latex_to_mathml
 from pylatexenc.latex2text import LatexNodes2Text
-from pylatexenc.latexwalker import LatexCharsNode, LatexCommentNode, LatexGroupNode, LatexMacroNode, LatexWalker
+from pylatexenc.latexwalker import (
+    LatexCharsNode,
+    LatexCommentNode,
+    LatexGroupNode,
+    LatexMacroNode,
+    LatexNode,
+    LatexWalker,
+)
 
 # A literal dollar sign is written \$ in the bank.
 _MATH = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$", re.S)
@@ -92,9 +99,11 @@ def _superscript(body: str) -> str:
     return f"^{body}" if len(body) == 1 else f"^({body})"
 
 
-def _big_operator(match: re.Match) -> str:
+def _big_operator(match: re.Match[str]) -> str:
     """Σ with limits: Σᵢ₌₁ᴺ when Unicode has every character, else Σ[c=1…M] (never Σ_(c=1)^M)."""
-    symbol, lower, upper = match.group(1), match.group(2) or match.group(3), match.group(4) or match.group(5)
+    symbol: str = match.group(1)
+    lower: str | None = match.group(2) or match.group(3)
+    upper: str | None = match.group(4) or match.group(5)
     if lower is None and upper is None:
         return symbol
     if (lower is None or _convertible(lower, _SUBSCRIPTS)) and (upper is None or _convertible(upper, _SUPERSCRIPTS)):
@@ -107,7 +116,7 @@ def _fraction_part(text: str) -> str:
     return text if re.fullmatch(r"[^\s+\-*/·×=]+", text) else f"({text})"
 
 
-def _macros_as_text(nodes) -> str:
+def _macros_as_text(nodes: list[LatexNode]) -> str:
     """The LaTeX with every macro but the structural ones replaced by its text (groups keep their braces,
     so that ``x_{11}`` still reads as one subscript in the pass that follows)."""
     out = []

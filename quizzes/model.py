@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from quizzes.concepts import load_concepts
+from autograder.concepts import load_concepts
 
 BANK_DIR = Path(__file__).parent / "bank"
 SCHEMA_PATH = BANK_DIR / "schema.json"
@@ -60,7 +60,7 @@ class Question:
     figure: str | None = None
     time_limit: int = 30
     origin: str = "bank"
-    concepts: tuple[str, ...] = ()  # ids from quizzes/bank/concepts.yaml (quizzes.concepts)
+    concepts: tuple[str, ...] = ()  # ids from autograder/concepts.yaml (autograder.concepts)
 
     @property
     def correct_keys(self) -> tuple[str, ...]:
@@ -129,7 +129,8 @@ class BankError(ValueError):
 
 @lru_cache(maxsize=1)
 def _schema() -> dict[str, Any]:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))   # our own packaged file
+    return schema
 
 
 def _question_label(data: Any, index: int) -> str:
@@ -223,7 +224,7 @@ def _semantic_problems(file: str, data: dict[str, Any]) -> list[BankProblem]:
         if unknown:
             problems.append(BankProblem(file, qid, (
                 f"unknown concept(s) {', '.join(map(repr, unknown))}; the concepts are the ids in "
-                f"quizzes/bank/concepts.yaml")))
+                f"autograder/concepts.yaml")))
         keys = OPTION_KEYS[: len(q["options"])]
         if not any(o.get("correct", False) for o in q["options"]):
             problems.append(BankProblem(file, qid, "no option is marked correct: true"))

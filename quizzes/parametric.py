@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 
-from quizzes.concepts import check_concepts
+from autograder.concepts import check_concepts
 from quizzes.model import OPTION_KEYS, Option, Question, Quiz
 
 N_OPTIONS = 4
@@ -55,41 +56,48 @@ def _assemble(correct: Candidate, mistakes: list[Candidate], rng: np.random.Gene
     )
 
 
-def _ints(rng: np.random.Generator, shape, low: int = -3, high: int = 3, nonzero: bool = True) -> np.ndarray:
-    values = rng.integers(low, high + 1, size=shape).astype(float)
+def _ints(rng: np.random.Generator, shape: tuple[int, ...], low: int = -3, high: int = 3,
+          nonzero: bool = True) -> np.ndarray:
+    values: np.ndarray = rng.integers(low, high + 1, size=shape).astype(float)
     if nonzero:
         values[values == 0] = 1.0
     return values
 
 
-def relu(z):
-    return np.maximum(z, 0.0)
+@overload
+def relu(z: float) -> float: ...
+@overload
+def relu(z: np.ndarray) -> np.ndarray: ...
+def relu(z: float | np.ndarray) -> float | np.ndarray:
+    result: float | np.ndarray = np.maximum(z, 0.0)
+    return result
 
 
-def hidden(X: np.ndarray, params: dict) -> tuple[np.ndarray, np.ndarray]:
+def hidden(X: np.ndarray, params: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """The hidden layer's pre-activations z and ReLU outputs a: z = x W1 + b1, a = max(0, z)."""
-    z = X @ params["W1"] + params["b1"]
+    z: np.ndarray = X @ params["W1"] + params["b1"]
     return z, relu(z)
 
 
-def output(a: np.ndarray, params: dict) -> np.ndarray:
+def output(a: np.ndarray, params: dict[str, np.ndarray]) -> np.ndarray:
     """The linear output layer: y_hat = a W2 + b2."""
-    return a @ params["W2"] + params["b2"]
+    y_hat: np.ndarray = a @ params["W2"] + params["b2"]
+    return y_hat
 
 
-def _hidden_setup(rng: np.random.Generator):
+def _hidden_setup(rng: np.random.Generator) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     X = _ints(rng, (1, 3))
     params = {"W1": _ints(rng, (3, 2)), "b1": _ints(rng, (2,)), "W2": _ints(rng, (2, 1)), "b2": _ints(rng, (1,))}
     return X, params
 
 
-def _hidden_givens(X: np.ndarray, params: dict) -> str:
+def _hidden_givens(X: np.ndarray, params: dict[str, np.ndarray]) -> str:
     x = ", ".join(f"x_{i + 1} = {format_number(v)}" for i, v in enumerate(X[0]))
     w = ", ".join(f"w_{{{i + 1}1}} = {format_number(params['W1'][i, 0])}" for i in range(3))
     return f"Inputs ${x}$; weights into hidden neuron 1 ${w}$; bias $b_1 = {format_number(params['b1'][0])}$."
 
 
-def _short_givens(X: np.ndarray, params: dict) -> str:
+def _short_givens(X: np.ndarray, params: dict[str, np.ndarray]) -> str:
     """The same numbers compactly, for formats with short question limits (Kahoot: 120 characters)."""
     x = ", ".join(format_number(v) for v in X[0])
     w = ", ".join(format_number(v) for v in params["W1"][:, 0])
@@ -167,7 +175,10 @@ def mse_value(seed: int) -> Question:
         Candidate(float(np.mean(diff)) ** 2, "Squared the mean error instead of averaging the squared errors."),
         Candidate(loss / 2, "Halved the MSE (a convention for some derivations, not the lecture's loss)."),
     ]
-    vec = lambda a: "(" + ", ".join(format_number(v) for v in a[:, 0]) + ")"  # noqa: E731
+
+    def vec(a: np.ndarray) -> str:
+        return "(" + ", ".join(format_number(v) for v in a[:, 0]) + ")"
+
     return Question(
         id=f"param-mse-s{seed}", section="Neural network training", concepts=("mse",),
         text=(f"Predictions $\\hat{{y}} = {vec(y_hat)}$, targets $y = {vec(y)}$. What is the MSE loss "

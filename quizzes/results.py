@@ -213,7 +213,10 @@ def read_results(path: Path, quiz: Quiz) -> tuple[list[QuestionVotes], list[str]
     column = {name: header.index(name) for name in COLUMNS if name in header}
     collected: dict[str, dict[str, int | None]] = {}
     for number, row in enumerate(table[1:], start=2):
-        cell = lambda name: row[column[name]].strip() if name in column and column[name] < len(row) else ""  # noqa: E731
+
+        def cell(name: str) -> str:
+            return row[column[name]].strip() if name in column and column[name] < len(row) else ""
+
         where = f"{path}: row {number}"
         qid, key = cell("question_id"), cell("option").upper()
         try:
@@ -247,7 +250,7 @@ def read_results(path: Path, quiz: Quiz) -> tuple[list[QuestionVotes], list[str]
 
 # --- summary and charts ------------------------------------------------------------------------
 
-def item_caption(question: Question, item: ItemStatistics, width: int = 85) -> list[str]:
+def item_caption(item: ItemStatistics, width: int = 85) -> list[str]:
     """The item analysis under a chart: p, discrimination, and the misconception behind the top distractor."""
     lines = [f"p = {item.proportion_correct:.2f} correct; {discrimination_text(item)}"]
     top = item.top_distractor
@@ -264,7 +267,7 @@ def build_chart(question: Question, votes: QuestionVotes, item: ItemStatistics |
     labels = [f"{o.key}) " + "\n".join(textwrap.wrap(mathtext.to_plain(o.text), 48)) for o in question.options]
     shares = [100.0 * votes.votes[o.key] / total for o in question.options]
     colours = [CORRECT_COLOUR if o.correct else OTHER_COLOUR for o in question.options]
-    caption = item_caption(question, item) if item is not None else []
+    caption = item_caption(item) if item is not None else []
     height = (1.2 + 0.75 * len(question.options) + 0.2 * sum(label.count("\n") for label in labels)
               + 0.22 * len(caption))
     fig, ax = plt.subplots(figsize=(9.0, height))
@@ -416,7 +419,7 @@ def vevox_source(path: Path, quiz: Quiz) -> Polled | None:
                   list(vevox.not_polled), len(vevox.matrix.participants), vevox.polls)
 
 
-def live_source(path: Path, quiz: Quiz) -> Polled | None:
+def live_source(path: Path, quiz: Quiz) -> Polled | None:  # noqa: ARG001 (every poll source takes (path, quiz))
     """A `learnathon live` session file (per participant, with the quiz it asked), or None for any other file."""
     if not is_session_file(path):
         return None

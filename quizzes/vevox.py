@@ -193,10 +193,10 @@ def read_vevox(path: Path, quiz: Quiz) -> VevoxResults:
         " ".join(p for p in (row[first] if first < len(row) else "", row[last] if last < len(row) else "") if p)
         or f"participant in row {number}" for number, row in body)
 
-    polls: list = []
-    answers: dict = {}
-    not_polled: list = []
-    used: dict = {}
+    polls: list[PollMatch] = []
+    answers: dict[str, tuple[frozenset[str] | None, ...]] = {}
+    not_polled: list[str] = []
+    used: dict[str, str] = {}     # question id -> the column letter matched to it
     for column in poll_columns:
         letter = get_column_letter(column + 1)
         question_id, similarity, closest = match_poll(header[column], quiz)

@@ -9,6 +9,16 @@ import pytest
 pytest_plugins = ("tests.autograder.tiny_assignment",)
 
 
+@pytest.fixture(autouse=True)
+def run_configuration(monkeypatch):
+    """Each test starts from the configuration in place and leaves it so (autograder/config.py): a test
+    configures its own (``tiny_assignment.use_config``), and a `learnathon` command it invokes in this
+    process configures one from the environment."""
+    from autograder import config
+
+    monkeypatch.setattr(config, "_current", config.current())
+
+
 @pytest.fixture(scope="session")
 def private_install(tmp_path_factory):
     """This checkout and a self-contained venv in a mode-700 home (tests/private_install.py)."""

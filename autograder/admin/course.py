@@ -4,11 +4,16 @@ from __future__ import annotations
 import dataclasses
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 
 from ..grading import discovery
 from ..results.gradebook import ensure_tools_on_path
+
+if TYPE_CHECKING:
+    import traitlets.config
+    from nbgrader.apps import NbGraderAPI
 
 CONFIG_TEMPLATE = '''\
 # nbgrader configuration written by `learnathon init`; stock nbgrader reads it unchanged.
@@ -60,7 +65,7 @@ class Course:
         return self.autograded_dir(student, assignment) / f"{notebook}.ipynb"
 
 
-def nbgrader_config(root: Path):
+def nbgrader_config(root: Path) -> traitlets.config.Config:
     from traitlets.config.loader import PyFileConfigLoader
 
     if not (root / "nbgrader_config.py").is_file():
@@ -77,7 +82,7 @@ def open_course(root: Path) -> Course:
     return Course(root, str(course_id or ""), str(course_url or ""))
 
 
-def nbgrader_api(course: Course):
+def nbgrader_api(course: Course) -> NbGraderAPI:
     from nbgrader.apps import NbGraderAPI
     from traitlets.config import Config
 

@@ -9,6 +9,7 @@ import datetime as dt
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ..classrun.autograde import autograde
@@ -17,7 +18,7 @@ from ..results.gradebook import db_url, ensure_tools_on_path
 from ..results.summary import progress_line, summary_table
 from ..terminal import say
 from .course import init
-from .fabricate import SECTION, endless_loop, read_fixture, solved, truncated, with_cells
+from .fabricate import SECTION, FixtureSubmission, endless_loop, read_fixture, solved, truncated, with_cells
 
 # Typical mistakes and correct alternatives come from the assignment's fixture submissions, the integrity
 # review's flagged student from its integrity fixtures: package data beside the hidden tests
@@ -28,30 +29,35 @@ class DemoError(ValueError):
     pass
 
 
-def fixtures(assignment: str, notebook: str) -> list:
+# How one demo student's notebook is written: (the notebook, the release folder, where to write) -> fixture ids.
+Builder = Callable[[discovery.NotebookSpec, Path, Path], list[str]]
+Echo = Callable[[str], None]
+
+
+def fixtures(assignment: str, notebook: str) -> list[FixtureSubmission]:
     """The fixture submissions of a notebook: typical mistakes and correct alternatives."""
     folder = discovery.load(assignment).fixture_folder(notebook)
     return [read_fixture(p) for p in sorted(folder.glob("*.py"))] if folder.is_dir() else []
 
 
-def mistakes(assignment: str, notebook: str, count: int) -> list:
+def mistakes(assignment: str, notebook: str, count: int) -> list[FixtureSubmission]:
     """The first ``count`` typical-mistake fixtures of a notebook."""
     return [f for f in fixtures(assignment, notebook) if not f.full_marks][:count]
 
 
-def _solved(nb, release: Path, out: Path) -> list[str]:
+def _solved(nb: discovery.NotebookSpec, release: Path, out: Path) -> list[str]:  # noqa: ARG001 (every demo builder takes (notebook, release folder, out))
     solved(nb.source, out)      # the answers without nbgrader's delimiters, as a student hands them in
     return []
 
 
-def _copy_release(nb, release: Path, out: Path) -> list[str]:
+def _copy_release(nb: discovery.NotebookSpec, release: Path, out: Path) -> list[str]:
     shutil.copy2(release / nb.filename, out)
     return []
 
 
-def _with_mistakes(skip: int):
+def _with_mistakes(skip: int) -> Builder:
     """Two typical mistakes per notebook, after the first ``skip`` of them."""
-    def build(nb, release: Path, out: Path) -> list[str]:
+    def build(nb: discovery.NotebookSpec, release: Path, out: Path) -> list[str]:  # noqa: ARG001 (every demo builder takes (notebook, release folder, out))
         chosen = mistakes(nb.assignment, nb.name, 4)[skip:][:2]
         if not chosen:     # never a correct notebook under the name of a typical mistake
             raise DemoError(f"{nb.assignment}/{nb.name}: the demo needs {skip + 1} or more typical-mistake fixtures "
@@ -65,7 +71,7 @@ def _with_mistakes(skip: int):
     return build
 
 
-def own_style(nb) -> dict[str, str]:
+def own_style(nb: discovery.NotebookSpec) -> dict[str, str]:
     """The answers of the notebook's largest correct alternative (a fixture): work in another style."""
     correct = [f for f in fixtures(nb.assignment, nb.name) if f.full_marks]
     if not correct:
@@ -84,8 +90,8 @@ def reworded(cells: dict[str, str]) -> dict[str, str]:
     return {cell: "# worked this out myself\n" + text.replace(" = ", "=") for cell, text in cells.items()}
 
 
-def _in_own_style(copy: bool):
-    def build(nb, release: Path, out: Path) -> list[str]:
+def _in_own_style(copy: bool) -> Builder:
+    def build(nb: discovery.NotebookSpec, release: Path, out: Path) -> list[str]:
         cells = own_style(nb)
         with_cells(release / nb.filename, reworded(cells) if copy else cells, out)   # the rest left unanswered
         return []
@@ -103,7 +109,7 @@ def flagged_kinds(assignment: discovery.Assignment) -> tuple[str, ...]:
                         for nb in assignment.notebooks))
 
 
-def _flagged(nb, release: Path, out: Path) -> list[str]:
+def _flagged(nb: discovery.NotebookSpec, release: Path, out: Path) -> list[str]:  # noqa: ARG001 (every demo builder takes (notebook, release folder, out))
     """The solution with the notebook's FLAGGED integrity fixtures: full marks or nearly, and flagged for
     the instructor (a notebook without any is handed in as solved: the other notebook carries the flags)."""
     if not flagged_kinds(discovery.load(nb.assignment)):
@@ -119,8 +125,8 @@ def _flagged(nb, release: Path, out: Path) -> list[str]:
     return []
 
 
-def _broken(make):
-    def build(nb, release: Path, out: Path) -> list[str]:
+def _broken(make: Callable[[Path, Path], Path]) -> Builder:
+    def build(nb: discovery.NotebookSpec, release: Path, out: Path) -> list[str]:  # noqa: ARG001 (every demo builder takes (notebook, release folder, out))
         make(nb.source, out)
         return []
     return build
@@ -180,7 +186,7 @@ def export_grades(course_root: Path, course_id: str, out: Path) -> Path:
     return out
 
 
-def run_demo(*, directory: Path | None = None, jobs: int = 2, echo=say) -> Path:
+def run_demo(*, directory: Path | None = None, jobs: int = 2, echo: Echo = say) -> Path:
     started = time.monotonic()
     released = dt.datetime.now(dt.UTC)          # the demo releases its course now (no nbgrader exchange)
     root = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="learnathon-demo-"))
@@ -209,7 +215,7 @@ def run_demo(*, directory: Path | None = None, jobs: int = 2, echo=say) -> Path:
     return root
 
 
-def _live_hint(course_root: Path, assignment: str, echo) -> None:
+def _live_hint(course_root: Path, assignment: str, echo: Echo) -> None:
     """How to run the lecture quiz live (nothing is started: a demo must end by itself)."""
     echo("\n== run the lecture quiz live (phones vote; see README, Live session)")
     echo("   learnathon live lecture                 # this machine only; --host 0.0.0.0 for the lecture hall")
@@ -217,7 +223,7 @@ def _live_hint(course_root: Path, assignment: str, echo) -> None:
     echo("   learnathon quiz results live-sessions/lecture.sqlite --out results/   # charts, item analysis")
 
 
-def _report_demo(course_root: Path, assignment: str, quizzes: Path, echo) -> None:
+def _report_demo(course_root: Path, assignment: str, quizzes: Path, echo: Echo) -> None:
     """The class report of the first assignment (the others compared by concept) and its follow-up poll."""
     from quizzes.export import export_quiz
     from quizzes.from_report import follow_up_quiz, read_report
@@ -235,7 +241,7 @@ def _report_demo(course_root: Path, assignment: str, quizzes: Path, echo) -> Non
     echo(f"class report: {files.html}")
 
 
-def _integrity_demo(course_root: Path, assignment: str, released: dt.datetime, echo) -> None:
+def _integrity_demo(course_root: Path, assignment: str, released: dt.datetime, echo: Echo) -> None:
     """The integrity review of the first assignment, stored for its class report."""
     from ..analytics.integrity.lines import review_lines
     from ..analytics.integrity.review import review_and_record
@@ -247,7 +253,7 @@ def _integrity_demo(course_root: Path, assignment: str, released: dt.datetime, e
         echo("   " + line)
 
 
-def _quiz_demo(out: Path, echo) -> None:
+def _quiz_demo(out: Path, echo: Echo) -> None:
     from quizzes.demo import run_demo as quiz_demo
 
     echo("\n== lecture quiz")

@@ -25,10 +25,14 @@ import copy
 import dataclasses
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 
 from ..intake.notebook import SOLUTION_DELIMITER
+
+if TYPE_CHECKING:
+    from ..grading import discovery
 
 SECTION = re.compile(r"^# %% cell: *(\S+) *$", re.M)
 
@@ -91,7 +95,7 @@ def student_version(source_nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def grade_ids(nb) -> list[str]:
+def grade_ids(nb: nbformat.NotebookNode) -> list[str | None]:
     return [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
 
 
@@ -125,7 +129,7 @@ def first_solution_cell(source: Path) -> str:
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type == "code" and meta.get("solution") and meta.get("grade_id"):
-            return meta["grade_id"]
+            return str(meta["grade_id"])
     raise ValueError(f"{source.name} has no solution cell")
 
 
@@ -149,7 +153,7 @@ class FabricatedStudent:
     mistakes: frozenset[str]             # the named mistakes its fixtures declare (expect-mistake ids)
 
 
-def class_with_mistakes(course_root: Path, assignment, fixtures_dir: Path, size: int,
+def class_with_mistakes(course_root: Path, assignment: discovery.Assignment, fixtures_dir: Path, size: int,
                         release: Path | None = None) -> list[FabricatedStudent]:
     """Write ``size`` submissions into ``course_root/submitted/``: a known mix of mistakes for the class report.
 

@@ -23,7 +23,9 @@ from __future__ import annotations
 import ast
 import copy
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import nbformat
 
@@ -97,11 +99,12 @@ def packages_of(codes: list[str]) -> set[str]:
     return {m for code in codes for m in top_level_imports(code)}
 
 
-def is_setup_cell(cell) -> bool:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == GRADE_ID
+def is_setup_cell(cell: Mapping[str, Any]) -> bool:
+    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == GRADE_ID)
 
 
-def setup_cell_for(nb, assignment: str, files: list[Path], course_url: str = ""):
+def setup_cell_for(nb: nbformat.NotebookNode, assignment: str, files: list[Path],
+                   course_url: str = "") -> nbformat.NotebookNode:
     """The setup cell (an nbformat cell) for notebook ``nb`` of ``assignment``, released with ``files``."""
     codes = [c.source for c in nb.cells if c.cell_type == "code" and not is_setup_cell(c)]
     codes += [f.read_text() for f in files if f.suffix == ".py"]
@@ -109,7 +112,7 @@ def setup_cell_for(nb, assignment: str, files: list[Path], course_url: str = "")
     text = "\n".join(codes)
     # Only the files the notebook reads or imports (a data card, say, is for reading on the course page).
     needed = [f.name for f in files if f.name in text or (f.suffix == ".py" and f.stem in packages_of(codes))]
-    cell = nbformat.v4.new_code_cell(render(assignment, packages, needed, course_url))
+    cell: nbformat.NotebookNode = nbformat.v4.new_code_cell(render(assignment, packages, needed, course_url))
     cell.metadata["nbgrader"] = {"grade": False, "grade_id": GRADE_ID, "locked": True, "schema_version": 3,
                                  "solution": False, "task": False}
     cell.metadata["tags"] = [SKIP_TAG]
@@ -119,7 +122,8 @@ def setup_cell_for(nb, assignment: str, files: list[Path], course_url: str = "")
     return cell
 
 
-def with_setup_cell(nb, assignment: str, files: list[Path], course_url: str = ""):
+def with_setup_cell(nb: nbformat.NotebookNode, assignment: str, files: list[Path],
+                    course_url: str = "") -> nbformat.NotebookNode:
     """A copy of ``nb`` with its setup cell right before its first other code cell, i.e. after the title
     and introduction (an existing setup cell is replaced, keeping its id)."""
     nb = copy.deepcopy(nb)
@@ -133,7 +137,7 @@ def with_setup_cell(nb, assignment: str, files: list[Path], course_url: str = ""
     return nb
 
 
-def setup_index(nb) -> int:
+def setup_index(nb: nbformat.NotebookNode) -> int:
     """Where a notebook's setup cell is (``ValueError`` if it has none)."""
     for index, cell in enumerate(nb.cells):
         if is_setup_cell(cell):

@@ -15,6 +15,10 @@ from __future__ import annotations
 
 import copy
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 from ..grading.steps import is_test_cell, is_written_answer, nbgrader
 
@@ -64,7 +68,7 @@ def with_step_line(source: str, line: str | None) -> str:
     return body if line is None else f"{body}\n\n{line}"
 
 
-def asking_cell(cells, test_index: int, previous_test: int) -> int | None:
+def asking_cell(cells: list[NotebookNode], test_index: int, previous_test: int) -> int | None:
     """The markdown cell that asks for the step tested at ``test_index``: the nearest one (not a written
     answer) above the step's first answer cell, or above the test cell if the step has none."""
     answers = [i for i in range(previous_test + 1, test_index)
@@ -76,7 +80,7 @@ def asking_cell(cells, test_index: int, previous_test: int) -> int | None:
     return None
 
 
-def labelled(nb, points: dict[str, float], intro_index: int | None = None):
+def labelled(nb: NotebookNode, points: dict[str, float], intro_index: int | None = None) -> NotebookNode:
     """A copy of ``nb`` with every generated label current. ``points``: {test cell grade_id: points of its
     hidden tests}; ``intro_index``: the introduction cell (default: the first markdown cell)."""
     nb = copy.deepcopy(nb)

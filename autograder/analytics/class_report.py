@@ -23,8 +23,9 @@ import re
 import statistics
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-from quizzes.concepts import load_concepts
+from autograder.concepts import load_concepts
 
 from ..grading import tags
 from .integrity.records import KINDS, Review
@@ -130,11 +131,11 @@ class AssignmentReport:
     unmatched: tuple[FailureCluster, ...]       # most students first
     concepts: tuple[ConceptStat, ...]           # in the concept list's (lecture) order
     incidents: tuple[Incident, ...]
-    questions: dict                              # catalogue questions of the mistakes seen: id -> stem, correct, ...
+    questions: dict[str, dict[str, Any]]         # catalogue questions of the mistakes seen: id -> stem, correct, ...
     integrity: Review | None = None              # the latest integrity review, if one was made
     integrity_stale: bool = False                # a submission was graded after that review
 
-    def integrity_kinds(self) -> list[dict]:
+    def integrity_kinds(self) -> list[dict[str, Any]]:
         """The kinds of flag the review found, with how many and why they may matter (the report's legend)."""
         if self.integrity is None:
             return []
@@ -147,7 +148,7 @@ class AssignmentReport:
     def max_score(self) -> float:
         return max((s.max_score for s in self.scores), default=0.0)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         values = [s.score for s in self.scores]
         return {"students": len(self.scores), "max_score": self.max_score,
                 "mean": round(statistics.fmean(values), 3) if values else None,
@@ -165,7 +166,7 @@ class AssignmentReport:
                     "flags": len(self.integrity.flags),
                     "flagged_students": len({f.student for f in self.integrity.flags})}}
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "assignment": self.assignment, "summary": self.summary(),
             "scores": [dataclasses.asdict(s) | {"percent": round(s.percent, 2)} for s in self.scores],
@@ -197,7 +198,7 @@ class ClassReport:
     def main(self) -> AssignmentReport:
         return self.assignments[0]
 
-    def concepts_across(self) -> list[dict]:
+    def concepts_across(self) -> list[dict[str, Any]]:
         """Mastery per concept and assignment, for the concepts any assignment checks (lecture order)."""
         rows = []
         for concept in load_concepts().values():
@@ -208,7 +209,7 @@ class ClassReport:
                              "checks": {name: (c.checks if c else 0) for name, c in cells.items()}})
         return rows
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"course": self.course, "generated": self.generated, "assignment": self.main.assignment,
                 **self.main.to_dict(),
                 "other_assignments": [a.to_dict() for a in self.assignments[1:]],
@@ -253,14 +254,14 @@ def test_stats(latest: list[SubmissionRow]) -> list[TestStat]:
     return stats
 
 
-test_stats.__test__ = False  # type: ignore[attr-defined]
+test_stats.__test__ = False  # type: ignore[attr-defined]  # pytest's marker: not a test, despite its name
 
 
 def mistake_stats(latest: list[SubmissionRow], catalogue: dict[str, tags.CatalogueEntry]) -> list[MistakeStat]:
     who: dict[str, set[str]] = collections.defaultdict(set)
     where: dict[str, set[str]] = collections.defaultdict(set)
-    said: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
-    occurrences: collections.Counter = collections.Counter()
+    said: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    occurrences: collections.Counter[str] = collections.Counter()
     for row in latest:
         for t in row.tests:
             if t.mistake and not t.passed:
@@ -321,8 +322,8 @@ def unmatched_failures(latest: list[SubmissionRow]) -> list[FailureCluster]:
 
 def concept_stats(latest: list[SubmissionRow]) -> list[ConceptStat]:
     tests: dict[str, set[str]] = collections.defaultdict(set)
-    checks: collections.Counter = collections.Counter()
-    passed: collections.Counter = collections.Counter()
+    checks: collections.Counter[str] = collections.Counter()
+    passed: collections.Counter[str] = collections.Counter()
     failed_by: dict[str, set[str]] = collections.defaultdict(set)
     seen_by: dict[str, set[str]] = collections.defaultdict(set)
     for row in latest:
@@ -347,10 +348,10 @@ def incidents(latest: list[SubmissionRow]) -> list[Incident]:
     return sorted(found, key=lambda i: (order.get(i.kind, 99), i.student, i.notebook))
 
 
-def catalogue_questions(mistakes: list[MistakeStat], catalogue: dict[str, tags.CatalogueEntry]) -> dict:
+def catalogue_questions(mistakes: list[MistakeStat], catalogue: dict[str, tags.CatalogueEntry]) -> dict[str, Any]:
     """The catalogue's questions behind the mistakes seen, with every catalogued distractor of each."""
     wanted = {m.catalogue.question for m in mistakes if m.catalogue}
-    questions: dict[str, dict] = {}
+    questions: dict[str, dict[str, Any]] = {}
     for entry in catalogue.values():
         if entry.question in wanted:
             q = questions.setdefault(entry.question, {"stem": entry.stem, "correct": entry.correct,

@@ -11,28 +11,48 @@ import dataclasses
 import io
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..csvfiles import write_csv
 from ..results.render import TEMPLATES
 from .class_report import AssignmentReport, ClassReport
 from .integrity.records import Review
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
+    from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    pass
+
 GREEN, RED, GREY, BLUE = "#2e7d32", "#c62828", "#9e9e9e", "#1565c0"
 
 
 # --- charts ------------------------------------------------------------------------------------------
 
-def _figure(height: float):
+def _figure(height: float) -> tuple[Figure, Axes]:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7.2, height), dpi=110)
-    return plt, fig, ax
+    return fig, ax
 
 
-def _png(plt, fig) -> str:
+def _integer_ticks(axis: Axis) -> None:
+    """Counts on this axis: whole-number ticks only (the default locator is a MaxNLocator)."""
+    from matplotlib.ticker import MaxNLocator
+
+    locator = axis.get_major_locator()
+    if isinstance(locator, MaxNLocator):
+        locator.set_params(integer=True)
+
+
+def _png(fig: Figure) -> str:
+    import matplotlib.pyplot as plt
+
     buffer = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buffer, format="png")
@@ -45,53 +65,53 @@ def _short(text: str, width: int = 48) -> str:
 
 
 def score_chart(report: AssignmentReport) -> str:
-    plt, fig, ax = _figure(3.0)
+    fig, ax = _figure(3.0)
     percents = [s.percent for s in report.scores]
     ax.hist(percents, bins=[i * 5 for i in range(21)], color=BLUE, edgecolor="white")
     ax.set_xlabel(f"score (% of {report.max_score:g} points)")
     ax.set_ylabel("students")
     ax.set_xlim(0, 100)
     ax.set_title(f"{report.assignment}: score distribution ({len(percents)} students)")
-    return _png(plt, fig)
+    return _png(fig)
 
 
 def pass_rate_chart(report: AssignmentReport) -> str:
     tests = sorted(report.tests, key=lambda t: (t.pass_rate, t.name))
-    plt, fig, ax = _figure(0.6 + 0.22 * max(len(tests), 1))
+    fig, ax = _figure(0.6 + 0.22 * max(len(tests), 1))
     rates = [100 * t.pass_rate for t in tests]
     ax.barh(range(len(tests)), rates, color=[GREEN if r >= 80 else (RED if r < 50 else GREY) for r in rates])
     ax.set_yticks(range(len(tests)), [_short(f"{t.name}") for t in tests], fontsize=7)
     ax.set_xlim(0, 100)
     ax.set_xlabel("students who passed (%)")
     ax.set_title("pass rate per hidden test (lowest first)")
-    return _png(plt, fig)
+    return _png(fig)
 
 
 def mistakes_chart(report: AssignmentReport, top: int = 15) -> str | None:
     mistakes = list(report.mistakes[:top])[::-1]
     if not mistakes:
         return None
-    plt, fig, ax = _figure(0.8 + 0.3 * len(mistakes))
+    fig, ax = _figure(0.8 + 0.3 * len(mistakes))
     ax.barh(range(len(mistakes)), [m.count for m in mistakes], color=RED)
     ax.set_yticks(range(len(mistakes)), [m.id for m in mistakes], fontsize=8)
     ax.set_xlabel("students")
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    _integer_ticks(ax.xaxis)
     ax.set_title(f"most common named mistakes (top {len(mistakes)})")
-    return _png(plt, fig)
+    return _png(fig)
 
 
 def concepts_chart(report: AssignmentReport) -> str | None:
     concepts = list(report.concepts)[::-1]
     if not concepts:
         return None
-    plt, fig, ax = _figure(0.8 + 0.26 * len(concepts))
+    fig, ax = _figure(0.8 + 0.26 * len(concepts))
     values = [100 * c.mastery for c in concepts]
     ax.barh(range(len(concepts)), values, color=[GREEN if v >= 80 else (RED if v < 50 else GREY) for v in values])
     ax.set_yticks(range(len(concepts)), [_short(c.title, 44) for c in concepts], fontsize=7)
     ax.set_xlim(0, 100)
     ax.set_xlabel("checks passed (%)")
     ax.set_title("mastery per lecture concept")
-    return _png(plt, fig)
+    return _png(fig)
 
 
 def incidents_chart(report: AssignmentReport) -> str | None:
@@ -100,13 +120,13 @@ def incidents_chart(report: AssignmentReport) -> str | None:
     counts = {k: v for k, v in counts.items() if v}
     if not counts:
         return None
-    plt, fig, ax = _figure(0.8 + 0.3 * len(counts))
+    fig, ax = _figure(0.8 + 0.3 * len(counts))
     ax.barh(range(len(counts)), list(counts.values()), color=GREY)
     ax.set_yticks(range(len(counts)), list(counts), fontsize=8)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    _integer_ticks(ax.xaxis)
     ax.set_xlabel("count")
     ax.set_title("crashes, timeouts, unreadable files and attempts")
-    return _png(plt, fig)
+    return _png(fig)
 
 
 def across_chart(report: ClassReport) -> str | None:
@@ -117,7 +137,7 @@ def across_chart(report: ClassReport) -> str | None:
 
     names = [a.assignment for a in report.assignments]
     grid = np.array([[np.nan if r["mastery"][n] is None else 100 * r["mastery"][n] for n in names] for r in rows])
-    plt, fig, ax = _figure(0.8 + 0.26 * len(rows))
+    fig, ax = _figure(0.8 + 0.26 * len(rows))
     image = ax.imshow(np.ma.masked_invalid(grid), cmap="RdYlGn", vmin=0, vmax=100, aspect="auto")
     ax.set_xticks(range(len(names)), names)
     ax.set_yticks(range(len(rows)), [_short(r["title"], 44) for r in rows], fontsize=7)
@@ -126,7 +146,7 @@ def across_chart(report: ClassReport) -> str | None:
             ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=7)
     fig.colorbar(image, ax=ax, label="checks passed (%)")
     ax.set_title("concepts across assignments")
-    return _png(plt, fig)
+    return _png(fig)
 
 
 # --- files ---------------------------------------------------------------------------------------------
@@ -138,7 +158,7 @@ class ReportFiles:
     csv: dict[str, Path]
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list]) -> Path:
+def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> Path:
     return write_csv(path, header, rows)
 
 
@@ -247,5 +267,5 @@ def make_report(*, course_dir: Path, assignment: str, out: Path | None = None) -
         review = store.load_review(course.root, assignment)
     except store.StoreError as exc:
         raise ReportError(str(exc)) from exc
-    report = build(course.course_id, assignment, rows, discovery.HIDDEN_ROOT, review)
+    report = build(course.course_id, assignment, rows, discovery.hidden_root(), review)
     return write_report(report, Path(out) if out else course.root / "reports" / assignment)

@@ -28,16 +28,23 @@ import random
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import nbformat
 
-from ..admin.fabricate import read_fixture, student_version, with_cells
+from ..admin.fabricate import FixtureSubmission, read_fixture, student_version, with_cells
 from ..classrun import processes
+from ..config import current as current_config
 from ..grading import discovery as registry
+from ..intake.cells import Cell
 from . import mutants as mutation
 from . import nulls, review
 from . import variants as contract
 from .report import TARGET_KILL_RATE, NotebookAudit, last_line, table  # noqa: F401 - the public API
+
+Item = TypeVar("Item")
+# What each notebook's audit needs to know (its functions, mutants, work folder, source...), by notebook name.
+Context = dict[str, dict[str, Any]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,7 +54,8 @@ class Job:
     label: str
     path: str
     seed: int | None = None
-    detail: tuple = ()     # (function, variant) for nulls, the Mutant for mutants, (fixture, repeat) for
+    # What the job grades, by kind (a tagged union, narrowed where the kind is known): typed Any.
+    detail: Any = ()       # (function, variant) for nulls, the Mutant for mutants, (fixture, repeat) for
     #                        alternatives, (Variant,) for variants and their runs, () for the source's run
     only: tuple[str, ...] = ()   # just these tests (a null variant needs only the tests that depend on its function)
     demos: bool = True     # a run: with the demonstration cells (else the visible tests and given cells only)
@@ -77,20 +85,24 @@ class Graded:
         return round(sum(m for _, m in self.points.values()), 6)
 
 
+# Called after each graded notebook: (done, total, what was graded).
+Progress = Callable[[int, int, Graded], None]
+
+
 def fixture_folders(assignment: str, notebook: str) -> list[Path]:
     """Where an assignment's fixture submissions live (package data beside its hidden tests)."""
     folder = registry.load(assignment).fixture_folder(notebook)
     return [folder] if folder.is_dir() else []
 
 
-def full_marks_fixtures(assignment: str, notebook: str):
+def full_marks_fixtures(assignment: str, notebook: str) -> list[FixtureSubmission]:
     found = []
     for folder in fixture_folders(assignment, notebook):
         found += [f for f in (read_fixture(p) for p in sorted(folder.glob("*.py"))) if f.full_marks]
     return found
 
 
-def sample(items: list, size: int | None, salt: str) -> list:
+def sample(items: list[Item], size: int | None, salt: str) -> list[Item]:
     if not size or size >= len(items):
         return list(items)
     return random.Random(salt).sample(items, size)
@@ -98,10 +110,10 @@ def sample(items: list, size: int | None, salt: str) -> list:
 
 def plan(assignment: registry.Assignment, folder: Path, *, seeds: int, mutants_per_notebook: int | None,
          only: tuple[str, ...] = (), reviewed: review.Review | None = None,
-         demos: bool = True, variants: bool = True) -> tuple[list[Job], dict]:
+         demos: bool = True, variants: bool = True) -> tuple[list[Job], Context]:
     """Every notebook to grade, written to ``folder``; and what each notebook's audit needs to know."""
     jobs: list[Job] = []
-    context: dict = {}
+    context: Context = {}
     declared = list(reviewed.variants) if reviewed else []
     for spec in assignment.notebooks:
         if only and spec.name not in only:
@@ -111,7 +123,8 @@ def plan(assignment: registry.Assignment, folder: Path, *, seeds: int, mutants_p
         work = folder / spec.name
         work.mkdir(parents=True, exist_ok=True)
 
-        def add(kind, label, nb, seed=None, detail=(), demos=demos):
+        def add(kind: str, label: str, nb: nbformat.NotebookNode, seed: int | None = None,
+                detail: Any = (), demos: bool = demos) -> None:
             path = work / f"{len(jobs):05d}" / spec.filename
             path.parent.mkdir()
             nbformat.write(nb, str(path))
@@ -160,7 +173,7 @@ def plan(assignment: registry.Assignment, folder: Path, *, seeds: int, mutants_p
     return jobs, context
 
 
-def plan_variants(graded: list[Graded], context: dict, start: int) -> list[Job]:
+def plan_variants(graded: list[Graded], context: Context, start: int) -> list[Job]:
     """Second round: every null variant of a function, graded on the tests that depend on it (those
     its released stub loses points on); a function no test depends on is reported, not varied."""
     jobs: list[Job] = []
@@ -191,10 +204,10 @@ def _grade(assignment: str, job: Job) -> Graded:
     return Graded(job, {t.name: (t.points, t.max_points) for t in report.tests}, report.error)
 
 
-def grade_all(assignment: str, jobs: list[Job], workers: int, progress: Callable | None = None) -> list[Graded]:
+def grade_all(assignment: str, jobs: list[Job], workers: int, progress: Progress | None = None) -> list[Graded]:
     done: list[Graded] = []
 
-    def finished(graded):
+    def finished(graded: Graded) -> None:
         done.append(graded)
         if progress:
             progress(len(done), len(jobs), graded)
@@ -207,7 +220,7 @@ def grade_all(assignment: str, jobs: list[Job], workers: int, progress: Callable
         spec = registry.load(assignment)
         with concurrent.futures.ProcessPoolExecutor(
                 max_workers=workers, mp_context=processes.context(spec.notebooks[0].preload if spec.notebooks else ()),
-                initializer=processes.start, initargs=(dict(os.environ), registry.configured())) as pool:
+                initializer=processes.start, initargs=(dict(os.environ), current_config())) as pool:
             for future in concurrent.futures.as_completed([pool.submit(_grade, assignment, job) for job in jobs]):
                 finished(future.result())
     order = {job.path: i for i, job in enumerate(jobs)}
@@ -220,7 +233,7 @@ RUN_TOTAL_SECONDS = 4 * 3600
 RUN_CPU_SECONDS = 4 * 3600
 
 
-def run_cells(nb, *, demos: bool) -> list:
+def run_cells(nb: nbformat.NotebookNode, *, demos: bool) -> list[Cell]:
     """The code cells of a (trusted, generated) notebook as a student runs them: visible tests included,
     demonstrations too if ``demos``; never the setup cell, which installs packages."""
     from ..admin.setup_cell import is_setup_cell
@@ -260,13 +273,13 @@ def run_notebook(spec: registry.NotebookSpec, job: Job) -> Graded:
 
 
 def audit(name: str, *, seeds: int = 3, mutants_per_notebook: int | None = None, jobs: int = 1,
-          only: tuple[str, ...] = (), progress: Callable | None = None, demos: bool = True,
+          only: tuple[str, ...] = (), progress: Progress | None = None, demos: bool = True,
           variants: bool = True) -> list[NotebookAudit]:
     """Audit assignment ``name``; one ``NotebookAudit`` per notebook (``only``: these notebooks;
     ``demos``: run the demonstrations too with every contract variant that reaches them; ``variants``:
     grade the contract variants at all)."""
     assignment = registry.load(name)
-    reviewed = review.load(registry.HIDDEN_ROOT / name / "audit.toml")
+    reviewed = review.load(registry.hidden_root() / name / "audit.toml")
     with tempfile.TemporaryDirectory(prefix="learnathon-audit-") as tmp:
         planned, context = plan(assignment, Path(tmp), seeds=seeds, mutants_per_notebook=mutants_per_notebook,
                                 only=only, reviewed=reviewed, demos=demos, variants=variants)

@@ -14,6 +14,10 @@ from __future__ import annotations
 import ast
 import dataclasses
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
@@ -30,7 +34,7 @@ class Mutant:
     def key(self) -> tuple[str, str, str]:
         return (self.cell, self.line, self.mutation)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str]:
         return {"cell": self.cell, "line": self.line, "mutation": self.mutation, "operator": self.operator}
 
 
@@ -76,19 +80,27 @@ def _call_name(node: ast.AST) -> str | None:
     return None
 
 
-def _copy(node):
-    return ast.parse(ast.unparse(node), mode="eval").body if isinstance(node, ast.expr) else \
+Node = TypeVar("Node", bound=ast.AST)
+# A mutation operator: for one node, each (replacement node or statement text, description).
+Mutation = Iterator[tuple[ast.AST | str, str]]
+
+
+def _copy(node: Node) -> Node:
+    copied = ast.parse(ast.unparse(node), mode="eval").body if isinstance(node, ast.expr) else \
         ast.parse(ast.unparse(node)).body[0]
+    if not isinstance(copied, type(node)):     # re-parsing a node's own text gives a node of its kind
+        raise TypeError(f"{ast.unparse(node)!r} re-parsed as a {type(copied).__name__}")
+    return copied
 
 
-def arithmetic(node):
+def arithmetic(node: ast.AST) -> Mutation:
     if isinstance(node, ast.BinOp) and type(node.op) in ARITHMETIC:
         new = _copy(node)
         new.op = ARITHMETIC[type(node.op)]()
         yield new, f"`{SYMBOL[type(node.op)]}` -> `{SYMBOL[type(new.op)]}`"
 
 
-def dropped_term(node):
+def dropped_term(node: ast.AST) -> Mutation:
     """``a + b`` -> ``a`` / ``b``: a forgotten term, bias, factor or offset."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
         yield node.left, f"`{ast.unparse(node)}` -> `{ast.unparse(node.left)}` (right operand dropped)"
@@ -96,7 +108,7 @@ def dropped_term(node):
             yield node.right, f"`{ast.unparse(node)}` -> `{ast.unparse(node.right)}` (left operand dropped)"
 
 
-def comparison(node):
+def comparison(node: ast.AST) -> Mutation:
     if isinstance(node, ast.Compare) and len(node.ops) == 1:
         op = type(node.ops[0])
         for table, kind in ((BOUNDARY, "boundary"), (FLIPPED, "direction")):
@@ -106,25 +118,25 @@ def comparison(node):
                 yield new, f"`{SYMBOL[op]}` -> `{SYMBOL[table[op]]}` ({kind})"
 
 
-def boolean(node):
+def boolean(node: ast.AST) -> Mutation:
     if isinstance(node, ast.BoolOp):
         new = _copy(node)
         new.op = ast.Or() if isinstance(node.op, ast.And) else ast.And()
         yield new, f"`{SYMBOL[type(node.op)]}` -> `{SYMBOL[type(new.op)]}`"
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.BitAnd, ast.BitOr)):
-        new = _copy(node)
-        new.op = ast.BitOr() if isinstance(node.op, ast.BitAnd) else ast.BitAnd()
-        yield new, f"`{SYMBOL[type(node.op)]}` -> `{SYMBOL[type(new.op)]}`"
+        bitwise = _copy(node)
+        bitwise.op = ast.BitOr() if isinstance(node.op, ast.BitAnd) else ast.BitAnd()
+        yield bitwise, f"`{SYMBOL[type(node.op)]}` -> `{SYMBOL[type(bitwise.op)]}`"
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.Not, ast.Invert)):
         yield node.operand, f"`{ast.unparse(node)}` -> `{ast.unparse(node.operand)}` (negation dropped)"
 
 
-def negation(node):
+def negation(node: ast.AST) -> Mutation:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and not isinstance(node.operand, ast.Constant):
         yield node.operand, f"`{ast.unparse(node)}` -> `{ast.unparse(node.operand)}` (sign dropped)"
 
 
-def constant(node):
+def constant(node: ast.AST) -> Mutation:
     """Numbers one off (counters, indices, sizes), doubled/halved (rates, tolerances), True/False."""
     if not isinstance(node, ast.Constant) or isinstance(node.value, (str, bytes)) or node.value is None:
         return
@@ -136,11 +148,11 @@ def constant(node):
             if new >= 0:
                 yield ast.Constant(new), f"`{value}` -> `{new}` (off by one)"
     elif isinstance(value, float):
-        for new in ((value * 2, value / 2) if value else (1.0,)):
-            yield ast.Constant(new), f"`{value!r}` -> `{new!r}`"
+        for scaled in ((value * 2, value / 2) if value else (1.0,)):
+            yield ast.Constant(scaled), f"`{value!r}` -> `{scaled!r}`"
 
 
-def index(node):
+def index(node: ast.AST) -> Mutation:
     """``a[-1]`` -> ``a[-2]``, ``a[0]`` -> ``a[1]``, ``a[i]`` -> ``a[i - 1]``."""
     if not isinstance(node, ast.Subscript):
         return
@@ -180,7 +192,7 @@ def is_symmetric(node: ast.Call) -> bool:
         and isinstance(func.value, ast.Name) and func.value.id in NUMERIC_MODULES
 
 
-def swapped_arguments(node):
+def swapped_arguments(node: ast.AST) -> Mutation:
     if isinstance(node, ast.Call) and len(node.args) >= 2 and not is_symmetric(node) \
             and not any(isinstance(a, ast.Starred) for a in node.args[:2]):
         if ast.unparse(node.args[0]) != ast.unparse(node.args[1]):
@@ -190,7 +202,7 @@ def swapped_arguments(node):
             yield new, f"arguments swapped in `{_call_name(node)}({first}, {second}, ...)`"
 
 
-def renamed_call(node):
+def renamed_call(node: ast.AST) -> Mutation:
     """``.mean`` <-> ``.sum``, ``transform`` <-> ``fit_transform``, ``train()`` <-> ``eval()``, ..."""
     if isinstance(node, ast.Attribute) and node.attr in RENAMES:
         new = _copy(node)
@@ -200,12 +212,12 @@ def renamed_call(node):
         yield ast.Name(RENAMES[node.id]), f"`{node.id}` -> `{RENAMES[node.id]}`"
 
 
-def transpose(node):
+def transpose(node: ast.AST) -> Mutation:
     if isinstance(node, ast.Attribute) and node.attr == "T":
         yield node.value, f"`{ast.unparse(node)}` -> `{ast.unparse(node.value)}` (.T dropped)"
 
 
-def range_bound(node):
+def range_bound(node: ast.AST) -> Mutation:
     """``range(n)`` -> ``range(n + 1)`` / ``range(n - 1)``: a loop that runs once too often or too rarely."""
     if isinstance(node, ast.Call) and _call_name(node) == "range" and node.args:
         for op, _sign in ((ast.Add(), "+"), (ast.Sub(), "-")):
@@ -215,7 +227,7 @@ def range_bound(node):
             yield new, f"`{ast.unparse(node)}` -> `{ast.unparse(new)}` (off by one)"
 
 
-def dropped_statement(node):
+def dropped_statement(node: ast.AST) -> Mutation:
     """A call made for its effect (``optimizer.zero_grad()``, ``model.eval()``) or an update (``x += d``) left out."""
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and _call_name(node.value) not in OUTPUT_CALLS:
         yield "pass", f"statement `{ast.unparse(node)}` dropped"
@@ -225,7 +237,7 @@ def dropped_statement(node):
         yield "pass", f"`{ast.unparse(node)}` dropped"
 
 
-OPERATORS: dict[str, Callable] = {
+OPERATORS: dict[str, Callable[[ast.AST], Mutation]] = {
     "arithmetic": arithmetic, "dropped-term": dropped_term, "comparison": comparison, "boolean": boolean,
     "negation": negation, "constant": constant, "index": index, "swapped-arguments": swapped_arguments,
     "renamed-call": renamed_call, "transpose": transpose, "range-bound": range_bound,
@@ -319,7 +331,7 @@ def mutants_of_cell(grade_id: str, source: str) -> Iterator[Mutant]:
                 yield Mutant(grade_id, line, description, name, mutated)
 
 
-def mutants_of_notebook(nb) -> list[Mutant]:
+def mutants_of_notebook(nb: NotebookNode) -> list[Mutant]:
     """Mutants of every solution code cell of a source notebook (nbformat node)."""
     found: list[Mutant] = []
     for cell in nb.cells:

@@ -21,8 +21,11 @@ from __future__ import annotations
 import ast
 import copy
 import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
 
 import nbformat
+from nbformat import NotebookNode
 
 VARIANTS = ("none", "first-argument", "zeros", "ones", "constant", "untouched")
 PREFIX = "_learnathon_audit_reference_"
@@ -143,7 +146,7 @@ class GradedFunction:
         return tuple(v for v in found if v != "first-argument" or self.params)
 
 
-def _solution_cells(nb):
+def _solution_cells(nb: NotebookNode) -> Iterator[tuple[str, NotebookNode]]:
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type == "code" and meta.get("solution") and meta.get("grade_id"):
@@ -158,7 +161,7 @@ def _functions(source: str) -> dict[str, ast.FunctionDef]:
     return {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
 
 
-def _root_name(node) -> str | None:
+def _root_name(node: ast.expr) -> str | None:
     while isinstance(node, (ast.Attribute, ast.Subscript)):
         node = node.value
     return node.id if isinstance(node, ast.Name) else None
@@ -193,7 +196,7 @@ def acted_on(function: ast.FunctionDef) -> tuple[str, ...]:
     return tuple(sorted(name for name in found if name is not None))
 
 
-def graded_functions(source_nb, released_nb) -> list[GradedFunction]:
+def graded_functions(source_nb: NotebookNode, released_nb: NotebookNode) -> list[GradedFunction]:
     """Functions a student writes: defined in a solution cell of the released notebook."""
     solutions = dict(_solution_cells(source_nb))
     found = []
@@ -227,7 +230,7 @@ def null_cell(source: str, function: str, variant: str) -> str:
     return HELPER + "\n" + "".join(lines[:end]) + stand_in + "".join(lines[end:])
 
 
-def null_notebook(source_nb, fn: GradedFunction, variant: str):
+def null_notebook(source_nb: NotebookNode, fn: GradedFunction, variant: str) -> NotebookNode:
     nb = copy.deepcopy(source_nb)
     for grade_id, cell in _solution_cells(nb):
         if grade_id == fn.cell:
@@ -235,5 +238,5 @@ def null_notebook(source_nb, fn: GradedFunction, variant: str):
     return nb
 
 
-def write(nb, path) -> None:
+def write(nb: NotebookNode, path: Path | str) -> None:
     nbformat.write(nb, str(path))

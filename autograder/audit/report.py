@@ -2,6 +2,12 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from . import Graded
+    from .review import Review
+    from .variants import Variant
 
 TARGET_KILL_RATE = 0.97
 
@@ -15,29 +21,31 @@ class NotebookAudit:
     nulls_total: int
     nulls_zero: int                 # get 0 on every dependent test
     nulls_documented: int           # earn points only where audit.toml says why
-    null_findings: list[dict]       # {function, variant, test, points}
+    null_findings: list[dict[str, Any]]   # {function, variant, test, points}
     untested_functions: list[str]   # no test loses points when the function is the released stub
     mutants_total: int
     mutants_sampled: int
     mutants_killed: int
     mutants_equivalent: int
-    survivors: list[dict]           # Mutant.to_dict() of non-equivalent survivors
+    survivors: list[dict[str, str]]   # Mutant.to_dict() of non-equivalent survivors
     alternatives_graded: int
-    false_failures: list[dict]      # {solution, seed, score, max_score, lost}
+    false_failures: list[dict[str, Any]]  # {solution, seed, score, max_score, lost}
     flaky: list[str]
     stale_review: list[str]         # reviewed entries that match nothing here, or equivalents that were killed
     variants_total: int = 0
     variants_ok: int = 0            # keep full marks, and fail no cell the source notebook passes
     variants_graded: bool = True    # False: left out (a quick look), so no verdict
-    variant_findings: list[dict] = dataclasses.field(default_factory=list)
+    variant_findings: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     #   {function, kind, variant, where: "hidden tests" | "visible test" | "demonstration" | "cell" | "run", what}
-    run_failures: list[dict] = dataclasses.field(default_factory=list)   # the source's own run: {cell, role, error}
+    # the source's own run: {cell, role, error}
+    run_failures: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     # --- judging ------------------------------------------------------------------------------
 
     @classmethod
-    def judge(cls, assignment, notebook, graded, facts, reviewed) -> NotebookAudit:
-        by_kind: dict[str, list] = {}
+    def judge(cls, assignment: str, notebook: str, graded: list[Graded], facts: dict[str, Any],
+              reviewed: Review) -> NotebookAudit:
+        by_kind: dict[str, list[Graded]] = {}
         for g in graded:
             by_kind.setdefault(g.job.kind, []).append(g)
         baseline = by_kind["baseline"][0]
@@ -46,9 +54,9 @@ class NotebookAudit:
         note = "" if baseline_ok else f"the source notebook itself loses points: {', '.join(lost) or baseline.error}"
 
         excuses = [e for e in reviewed.nulls if e.notebook == notebook]
-        used = set()
+        used: set[object] = set()     # the audit.toml entries that matched something
 
-        def excused(function, variant, test):
+        def excused(function: str, variant: str, test: str) -> bool:
             for e in excuses:
                 if e.covers(notebook, function, variant, test):
                     used.add(e)
@@ -106,9 +114,9 @@ class NotebookAudit:
         stale += [f"null entry matches no finding: {e.function} | {e.variant} | {e.test}"
                   for e in excuses if e not in used]
 
-        false_failures: list = []
-        flaky: list = []
-        grades: dict = {}
+        false_failures: list[dict[str, Any]] = []
+        flaky: list[str] = []
+        grades: dict[tuple[str, int | None], list[dict[str, tuple[float, float]]]] = {}
         alternatives = by_kind.get("alternative", [])
         for g in alternatives:
             name, repeat = g.job.detail
@@ -180,7 +188,7 @@ class NotebookAudit:
                 f"{'' if self.variants_graded else ' (not graded)'}, "
                 f"false failures {len(self.false_failures)}/{self.alternatives_graded}, flaky {len(self.flaky)}")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data.update(kill_rate=None if self.sampled else round(self.kill_rate, 4), nulls_ok=self.nulls_ok,
                     targets_missed=self.missed())
@@ -197,7 +205,7 @@ def last_line_of(error: str) -> str:
     return line if len(line) <= 200 else line[:197] + "..."
 
 
-def judge_variants(by_kind: dict) -> tuple[int, list[dict], list[dict]]:
+def judge_variants(by_kind: dict[str, list[Graded]]) -> tuple[int, list[dict[str, Any]], list[dict[str, Any]]]:
     """(variants that keep everything, findings, the source notebook's own run failures). A variant's
     run is judged against the source's run: a cell that fails there too is the notebook's problem."""
     source_runs = [g for g in by_kind.get("run", []) if not g.job.detail]
@@ -205,7 +213,7 @@ def judge_variants(by_kind: dict) -> tuple[int, list[dict], list[dict]]:
     failed = dict.fromkeys((c.label, c.role, last_line_of(c.error)) for g in source_runs for c in g.failed_cells)
     run_failures = [{"cell": cell, "role": role, "error": error} for cell, role, error in failed]
     run_failures += [{"cell": "(notebook)", "role": "run", "error": g.error} for g in source_runs if g.error]
-    findings: dict = {}          # Variant -> [finding]
+    findings: dict[Variant, list[dict[str, Any]]] = {}
     variants = []
     for g in by_kind.get("variant", []):
         (variant,) = g.job.detail

@@ -32,6 +32,7 @@ import dataclasses
 import fnmatch
 import tomllib
 from pathlib import Path
+from typing import Any, TypeVar
 
 from .variants import KINDS, Declaration
 
@@ -73,14 +74,14 @@ class Review:
     variants: tuple[Declaration, ...] = ()
 
 
-def _patterns(value, where: str) -> tuple[str, ...]:
+def _patterns(value: object, where: str) -> tuple[str, ...]:
     value = [value] if isinstance(value, str) else value
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ReviewError(f"{where}: expected a list of function name patterns")
     return tuple(value)
 
 
-def _variants(data: dict, path: Path) -> tuple[Declaration, ...]:
+def _variants(data: dict[str, Any], path: Path) -> tuple[Declaration, ...]:
     entries = []
     for number, entry in enumerate(data.get("variant", []), start=1):
         where = f"{path}: [[variant]] entry {number}"
@@ -100,7 +101,10 @@ def _variants(data: dict, path: Path) -> tuple[Declaration, ...]:
     return tuple(entries)
 
 
-def _entries(data: dict, key: str, cls, path: Path):
+Entry = TypeVar("Entry", NullExcuse, Equivalent)   # an audit.toml entry kind
+
+
+def _entries(data: dict[str, Any], key: str, cls: type[Entry], path: Path) -> tuple[Entry, ...]:
     fields = [f.name for f in dataclasses.fields(cls)]
     entries = []
     for number, entry in enumerate(data.get(key, []), start=1):

@@ -27,6 +27,10 @@ import fnmatch
 import re
 import textwrap
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 from .mutants import solution_lines
 from .nulls import GradedFunction
@@ -150,7 +154,7 @@ class Variant:
     def label(self) -> str:
         return f"{self.function}: {self.description}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 
@@ -215,7 +219,7 @@ class _Chunk(ast.NodeTransformer):
     def __init__(self, names: set[str]):
         self.names = names
 
-    def visit_Name(self, node: ast.Name):
+    def visit_Name(self, node: ast.Name) -> ast.expr:
         if node.id in self.names and isinstance(node.ctx, ast.Load):
             chunk = ast.Slice(ast.Name("_lav_lo", ast.Load()),
                               ast.BinOp(ast.Name("_lav_lo", ast.Load()), ast.Add(), ast.Name("_lav_k", ast.Load())))
@@ -385,8 +389,8 @@ def registered(source: str) -> str:
     return f"{HELPER}\n{source.rstrip()}\n\n_learnathon_variant_register(globals(), {names!r})\n"
 
 
-def variants_of(source_nb, functions: list[GradedFunction], notebook: str,
-                declarations: list[Declaration]) -> list[tuple[Variant, object]]:
+def variants_of(source_nb: NotebookNode, functions: list[GradedFunction], notebook: str,
+                declarations: list[Declaration]) -> list[tuple[Variant, NotebookNode]]:
     """Every declared variant of the graded functions: (variant, its notebook)."""
     import copy
 
@@ -425,7 +429,7 @@ def referenced(source: str) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
 
 
-def shown_in(nb, function: str) -> tuple[bool, bool]:
+def shown_in(nb: NotebookNode, function: str) -> tuple[bool, bool]:
     """Whether (a visible test or given cell, a demonstration) of ``nb`` calls ``function``, directly or
     through the notebook's functions: then a run top to bottom can show what a variant of it does."""
     from ..intake.notebook import SKIP_TAG

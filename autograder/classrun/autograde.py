@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..admin.course import Course, open_course
+from ..config import current as current_config
 from ..errors import GraderError
 from ..grading import discovery
 from ..grading.runner import UnreadableSession, grade_notebook, run_hidden_tests
@@ -151,7 +152,7 @@ def grade_all(todo: list[Submission], spec: discovery.Assignment, *, jobs: int,
                 concurrent.futures.ProcessPoolExecutor(
                     max_workers=jobs, mp_context=processes.context(preload),
                     initializer=processes.start,
-                    initargs=(dict(os.environ), discovery.configured(), hosts.offers)) as pool:
+                    initargs=(dict(os.environ), current_config(), hosts.offers)) as pool:
             parts = {sub.student: [pool.submit(_grade_part_in_worker, spec.name, str(sub.folder), sub.student, nb.name)
                                    for nb in spec.notebooks] for sub in todo}
             owner = {future: sub for sub in todo for future in parts[sub.student]}

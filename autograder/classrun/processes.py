@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..config import Config
+    from ..sandbox.host import HostOffer
 
 # One BLAS/OpenMP/torch thread per grading process, so N jobs use N cores.
 ONE_MATH_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
@@ -53,7 +54,7 @@ def context(libraries: tuple[str, ...] = ()) -> multiprocessing.context.BaseCont
     return context
 
 
-def start(environment: dict[str, str], config: Config, hosts: Sequence = ()) -> None:
+def start(environment: dict[str, str], config: Config, hosts: Sequence[HostOffer] = ()) -> None:
     """First thing in each grading process: the run's environment and configuration (given, never
     re-read from the environment), one math thread each, and one of the sandbox hosts the run started
     for its grading processes (``warm.HostsForJobs``)."""

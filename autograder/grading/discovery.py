@@ -11,22 +11,20 @@ import dataclasses
 import importlib.util
 import tomllib
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import assignments as assignments_package
 
-from ..config import Config
+from ..config import current as current_config
 from ..sandbox import launcher, session
 
 PROJECT_ROOT = Path(assignments_package.__file__).parent.parent
-# Where assignments live: the run's configuration (autograder/config.py sets them; a test registers
-# its own assignment here).
-_AT_IMPORT = Config.from_environment()
-SOURCE_ROOT, HIDDEN_ROOT = _AT_IMPORT.assignments_root, _AT_IMPORT.hidden_root
 
 
-def configured() -> Config:
-    """The roots in use, as the Config a grading process receives (``classrun.processes.start``)."""
-    return Config(assignments_root=SOURCE_ROOT, hidden_root=HIDDEN_ROOT)
+def hidden_root() -> Path:
+    """Where the hidden tests of every assignment live: the run's configuration (autograder/config.py)."""
+    return current_config().hidden_root
 
 
 LIMIT_KEYS = {f.name for f in dataclasses.fields(launcher.Limits)}
@@ -44,7 +42,7 @@ class NotebookSpec:
     source: Path                   # instructor's notebook, with solutions
     tests: Path                    # hidden pytest module
     files: tuple[Path, ...]        # released alongside, copied into the sandbox
-    settings: dict
+    settings: dict[str, Any]
     preload: tuple[str, ...] = ()  # [sandbox] preload: libraries the warm sandbox imports once
     libraries: tuple[str, ...] = ()  # what student code may import: preload + [sandbox] libraries (sandbox/view.py)
 
@@ -52,10 +50,12 @@ class NotebookSpec:
     def filename(self) -> str:
         return f"{self.name}.ipynb"
 
-    def tests_module(self):
+    def tests_module(self) -> ModuleType:
         """The hidden test module imported afresh in this (trusted) process, for its constants and
         case generators (benchmarks, project tests); grading runs it through pytest instead."""
         loader = importlib.util.spec_from_file_location(f"_hidden_{self.assignment}_{self.name}", self.tests)
+        if loader is None or loader.loader is None:
+            raise ImportError(f"{self.tests} cannot be imported as a module")
         module = importlib.util.module_from_spec(loader)
         loader.loader.exec_module(module)
         return module
@@ -75,7 +75,8 @@ class Assignment:
     source_dir: Path
     notebooks: tuple[NotebookSpec, ...]
     files: tuple[Path, ...] = ()
-    demo: dict = dataclasses.field(default_factory=dict)   # grading.toml's [demo] table (autograder/admin/demo.py)
+    # grading.toml's [demo] table (autograder/admin/demo.py)
+    demo: dict[str, Any] = dataclasses.field(default_factory=dict)
     hidden_dir: Path = Path()      # hidden tests, settings and the assignment's fixture submissions
 
     def fixture_folder(self, notebook: str) -> Path:
@@ -100,11 +101,12 @@ class Assignment:
 
 def available() -> list[str]:
     """Assignments with a source notebook and hidden tests."""
-    return sorted(p.name for p in HIDDEN_ROOT.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))
-                  and any((SOURCE_ROOT / p.name).glob("*.ipynb")))
+    roots = current_config()
+    return sorted(p.name for p in roots.hidden_root.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))
+                  and any((roots.assignments_root / p.name).glob("*.ipynb")))
 
 
-def sandbox_libraries(config: dict) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def sandbox_libraries(config: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """A grading.toml's [sandbox] table: (preload, libraries student code may import). ``libraries``
     adds to ``preload`` what is imported but not worth preloading; together they decide which installed
     distributions exist in the sandbox (sandbox/view.py)."""
@@ -128,14 +130,15 @@ def known_libraries() -> tuple[str, ...]:
 def _known(which: int) -> tuple[str, ...]:
     names: list[str] = []
     for name in available():
-        toml = HIDDEN_ROOT / name / "grading.toml"
+        toml = hidden_root() / name / "grading.toml"
         if toml.is_file():
             names += sandbox_libraries(tomllib.loads(toml.read_text()))[which]
     return tuple(dict.fromkeys(names))
 
 
 def load(name: str) -> Assignment:
-    source_dir, hidden_dir = SOURCE_ROOT / name, HIDDEN_ROOT / name
+    roots = current_config()
+    source_dir, hidden_dir = roots.assignments_root / name, roots.hidden_root / name
     if not name or "/" in name or not source_dir.is_dir() or not hidden_dir.is_dir():
         raise UnknownAssignment(f"unknown assignment {name!r} (available: {', '.join(available())})")
     config = tomllib.loads((hidden_dir / "grading.toml").read_text()) if (hidden_dir / "grading.toml").exists() else {}

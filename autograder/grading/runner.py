@@ -13,19 +13,23 @@ import hashlib
 import io
 import sys
 import time
+from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pluggy
 import pytest
 
 from ..errors import GraderError, GradingFailure, StudentCodeError
+from ..intake.cells import CellOutcome
 from ..intake.notebook import SubmissionError, plan_cells
 from ..results.records import NotebookReport, TestResult
 from ..sandbox import launcher
 from ..sandbox.host import ZygoteError
-from ..sandbox.session import SandboxError, StudentSession
+from ..sandbox.session import GraderClock, Probe, SandboxError, StudentSession
 from ..sandbox.timings import Timings
-from . import tags
+from . import compiled, tags
 from .discovery import NotebookSpec
 
 PYTEST_INI = Path(__file__).parent.parent / "hidden" / "pytest.ini"
@@ -37,18 +41,19 @@ UNUSED_PLUGINS = ("capture", "warnings", "faulthandler", "doctest", "junitxml", 
 class Student:
     """The student's notebook as tests see it: ``student.relu(z)``, ``student.get("name")``."""
 
-    def __init__(self, session):
+    def __init__(self, session: GradedSession):
         self._session = session
 
-    def __getattr__(self, name: str):
+    # What the student's code returns is arbitrary (decoded values or RemoteObjects): Any, checked by the tests.
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
         return lambda *args, **kwargs: self._session.call(name, *args, **kwargs)
 
-    def get(self, name: str):
+    def get(self, name: str) -> Any:
         return self._session.get(name)
 
-    def build_probe(self, probe):
+    def build_probe(self, probe: Probe) -> Any:
         """Build a ``Probe`` inside the sandbox and hand it back, in one round trip: a model the
         test then passes to the student's functions, inspects or calls (a ``RemoteObject``)."""
         return self._session.build_probe(probe)
@@ -60,13 +65,13 @@ class Student:
         self._session.renew()
         return self
 
-    def grader_work(self, what: str):
+    def grader_work(self, what: str) -> contextlib.AbstractContextManager[GraderClock]:
         """``with student.grader_work("replaying ..."): ... clock.tick()``: the grader's own work on data
         the student's code supplied, under the notebook's clock and call budget (``session.grader_work``)."""
         return self._session.grader_work(what)
 
     @property
-    def cells(self):
+    def cells(self) -> list[CellOutcome]:
         return list(self._session.outcomes.values())
 
 
@@ -75,30 +80,34 @@ class UnreadableSession:
 
     def __init__(self, reason: str):
         self.reason = reason
-        self.outcomes: dict = {}
+        self.outcomes: dict[int, CellOutcome] = {}
 
-    def call(self, name, *args, **kwargs):
+    def call(self, name: str, *args: object, **kwargs: object) -> Any:  # noqa: ARG002 (a Student's call signature)
         raise StudentCodeError(f"{name}() could not be checked: {self.reason}")
 
-    def get(self, name):
+    def get(self, name: str) -> Any:
         raise StudentCodeError(f"{name} could not be checked: {self.reason}")
 
-    def build_probe(self, probe):
+    def build_probe(self, probe: Probe) -> Any:  # noqa: ARG002 (a Student's build_probe signature)
         raise StudentCodeError(f"this could not be checked: {self.reason}")
 
     def renew(self) -> None:
         pass
 
     @contextlib.contextmanager
-    def grader_work(self, what: str):
+    def grader_work(self, what: str) -> Iterator[GraderClock]:
         raise StudentCodeError(f"{what} could not be done: {self.reason}")
         yield
+
+
+# What the hidden tests' ``student`` fixture talks to: the live notebook, or a stand-in that could not be read.
+GradedSession = StudentSession | UnreadableSession
 
 
 class Credit:
     """Partial credit a test keeps even if it fails later on."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.fraction = 0.0
 
     def award(self, fraction: float) -> None:
@@ -121,17 +130,17 @@ def mistake_of(exc: BaseException | None) -> str | None:
     return mistake if isinstance(mistake, str) else None
 
 
-def register_marks(config) -> None:
+def register_marks(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "points(n): points the test is worth")
     config.addinivalue_line("markers", "cell(grade_id): the nbgrader grade cell the points go to")
 
 
-def first_doc_line(item) -> str:
+def first_doc_line(item: pytest.Item) -> str:
     return (getattr(getattr(item, "function", None), "__doc__", None) or "").strip().split("\n")[0]
 
 
 class GradingPlugin:
-    def __init__(self, session, salt: str, concepts: dict[str, tuple[str, ...]] | None = None,
+    def __init__(self, session: GradedSession, salt: str, concepts: dict[str, tuple[str, ...]] | None = None,
                  timings: Timings | None = None):
         self.session, self.salt = session, salt
         self.concepts = concepts or {}
@@ -139,30 +148,31 @@ class GradingPlugin:
         self.timings = timings if timings is not None else Timings()
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_call(self, item):
+    def pytest_runtest_call(self) -> Iterator[None]:
         started, cpu = time.monotonic(), time.process_time()
         yield
         self.timings.test_bodies += time.monotonic() - started
         self.timings.test_bodies_cpu += time.process_time() - cpu
 
-    def pytest_configure(self, config):
+    def pytest_configure(self, config: pytest.Config) -> None:
         register_marks(config)
 
     @pytest.fixture(scope="session")
-    def student(self):
+    def student(self) -> Student:
         return Student(self.session)
 
     @pytest.fixture
-    def rng(self, request):
+    def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
         digest = hashlib.sha256(f"{self.salt}:{request.node.nodeid}".encode()).digest()
         return np.random.default_rng(int.from_bytes(digest[:8], "little"))
 
     @pytest.fixture
-    def credit(self):
+    def credit(self) -> Credit:
         return Credit()
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item, call):
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]
+                                  ) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
         outcome = yield
         report = outcome.get_result()
         finished = report.when == "call" or (report.when == "setup" and not report.passed)
@@ -188,7 +198,7 @@ class GradingPlugin:
 
 
 @contextlib.contextmanager
-def fresh_module(tests: Path):
+def fresh_module(tests: Path) -> Iterator[None]:
     """Import the hidden test module anew for every notebook.
 
     pytest's importlib mode reuses ``sys.modules[<file stem>]``: without this, a second assignment
@@ -203,7 +213,7 @@ def fresh_module(tests: Path):
 
 
 @contextlib.contextmanager
-def no_outer_assertion_rewriting():
+def no_outer_assertion_rewriting() -> Iterator[None]:
     """When the grader itself runs under pytest, that pytest's import hook would rewrite the hidden
     tests' asserts, and a bare ``assert x == expected`` would show its code and values."""
     hooks = [(i, f) for i, f in enumerate(sys.meta_path) if type(f).__name__ == "AssertionRewritingHook"]
@@ -216,7 +226,7 @@ def no_outer_assertion_rewriting():
             sys.meta_path.insert(i, hook)
 
 
-def run_hidden_tests(spec: NotebookSpec, session, *, seed: int | None = None,
+def run_hidden_tests(spec: NotebookSpec, session: GradedSession, *, seed: int | None = None,
                      only: tuple[str, ...] = (), timings: Timings | None = None) -> list[TestResult]:
     """``seed``: None grades with the tests' usual inputs; another value draws other hidden inputs
     (``learnathon audit`` regrades correct work under several seeds to find flaky tests).
@@ -244,13 +254,13 @@ class HiddenTest:
 
 
 class CollectPlugin:
-    def __init__(self):
+    def __init__(self) -> None:
         self.tests: list[HiddenTest] = []
 
-    def pytest_configure(self, config):
+    def pytest_configure(self, config: pytest.Config) -> None:
         register_marks(config)
 
-    def pytest_collection_modifyitems(self, items):
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
             points, cell = item.get_closest_marker("points"), item.get_closest_marker("cell")
             if points is None or not points.args:
@@ -279,7 +289,7 @@ def points_by_cell(spec: NotebookSpec) -> dict[str, float]:
     return points
 
 
-def _run_pytest(spec: NotebookSpec, targets: list[str], plugin) -> tuple[int, str]:
+def _run_pytest(spec: NotebookSpec, targets: list[str], plugin: GradingPlugin | CollectPlugin) -> tuple[int, str]:
     """pytest on the hidden test module, isolated from the project's configuration and quiet."""
     args = [*targets, "-c", str(PYTEST_INI), "--rootdir", str(spec.tests.parent),
             "-p", "no:cacheprovider", "--assert=plain", "-q", "--import-mode=importlib", "-W", "ignore",
@@ -291,14 +301,17 @@ def _run_pytest(spec: NotebookSpec, targets: list[str], plugin) -> tuple[int, st
             "--tb=native", "-p", "no:logging",
             # Plugins the hidden tests never use, each costing set-up or per-test hooks (grader CPU per cs1
             # student 0.345 -> 0.300 s): the student's output is captured in the sandbox, not here.
-            *[arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")]]
+            *[arg for name in UNUSED_PLUGINS for arg in ("-p", f"no:{name}")],
+            # Third-party plugins installed beside the grader (hypothesis, anyio, ...) are neither loaded nor
+            # scanned for: hidden tests use none, and the entry-point scan was paid again for every notebook.
+            "--disable-plugin-autoload"]
     with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()), \
-            fresh_module(spec.tests), no_outer_assertion_rewriting():
+            fresh_module(spec.tests), compiled.compiled_once(spec.tests), no_outer_assertion_rewriting():
         code = pytest.main(args, plugins=[plugin])
     return int(code), out.getvalue()
 
 
-def grade_notebook(spec: NotebookSpec, submission: Path | bytes | dict, *, slot: int | None = None,
+def grade_notebook(spec: NotebookSpec, submission: Path | bytes | dict[str, Any], *, slot: int | None = None,
                    student: str | None = None, seed: int | None = None,
                    only: tuple[str, ...] = (), preload: tuple[str, ...] | None = None) -> NotebookReport:
     """Grade one submitted notebook: read, run isolated, test. Never raises for student faults;

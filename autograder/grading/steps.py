@@ -15,8 +15,10 @@ from __future__ import annotations
 import ast
 import dataclasses
 import re
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 HEADING = re.compile(r"^(#{1,6})[ \t]+(\S.*)$", re.M)
 
@@ -40,25 +42,25 @@ class Step:
         return self.section.replace(" ", "-")
 
 
-def nbgrader(cell) -> dict:
+def nbgrader(cell: object) -> dict[str, Any]:
     meta = cell.get("metadata", {}) if isinstance(cell, dict) else {}
     meta = meta.get("nbgrader", {}) if isinstance(meta, dict) else {}
     return meta if isinstance(meta, dict) else {}
 
 
-def is_test_cell(cell) -> bool:
+def is_test_cell(cell: Mapping[str, Any]) -> bool:
     """A locked, autograded code cell: the visible tests of one step."""
     meta = nbgrader(cell)
     return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution") \
         and isinstance(meta.get("grade_id"), str)
 
 
-def is_answer_cell(cell) -> bool:
+def is_answer_cell(cell: Mapping[str, Any]) -> bool:
     meta = nbgrader(cell)
     return cell.get("cell_type") == "code" and bool(meta.get("solution")) and not meta.get("grade")
 
 
-def is_written_answer(cell) -> bool:
+def is_written_answer(cell: Mapping[str, Any]) -> bool:
     meta = nbgrader(cell)
     return bool(meta.get("grade")) and bool(meta.get("solution"))
 
@@ -89,7 +91,7 @@ def defined_names(source: str) -> list[str]:
     return [n for n in dict.fromkeys(names) if not n.startswith("_")]
 
 
-def steps_of(cells: list) -> list[Step]:
+def steps_of(cells: Sequence[Mapping[str, Any]]) -> list[Step]:
     """The steps of a notebook's cells, in order."""
     steps: list[Step] = []
     section = ""
@@ -119,13 +121,13 @@ class Outline:
         return {s.grade_id: s.title for s in self.steps}
 
 
-def outline_of(cells: list) -> Outline:
+def outline_of(cells: Sequence[Mapping[str, Any]]) -> Outline:
     written = [nbgrader(c).get("points", 0) for c in cells if is_written_answer(c)]
     return Outline(tuple(steps_of(cells)), float(sum(p for p in written if isinstance(p, (int, float)))))
 
 
 @lru_cache(maxsize=32)
-def _outline_of_file(path: Path, mtime: float) -> Outline:
+def _outline_of_file(path: Path, mtime: float) -> Outline:  # noqa: ARG001 (part of the cache key: a changed file is read again)
     import nbformat
 
     return outline_of(nbformat.read(path, as_version=4).cells)

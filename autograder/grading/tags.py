@@ -2,7 +2,7 @@
 
 Two files per assignment in ``autograder/hidden/<name>/``:
 
-``concepts.toml``: the lecture concepts (ids from ``quizzes/bank/concepts.yaml``) each hidden test
+``concepts.toml``: the lecture concepts (ids from ``autograder/concepts.yaml``) each hidden test
 exercises, one table per notebook::
 
     [part_a_forward_backward]
@@ -30,8 +30,9 @@ import dataclasses
 import tomllib
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from quizzes.concepts import check_concepts
+from autograder.concepts import check_concepts
 
 CONCEPTS_FILE = "concepts.toml"
 MISTAKES_FILE = "mistakes.toml"
@@ -41,14 +42,14 @@ class TagError(ValueError):
     """concepts.toml or mistakes.toml is malformed; the message names the file and the entry."""
 
 
-def _read_toml(path: Path) -> dict:
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise TagError(f"{path}: not valid TOML: {exc}") from exc
 
 
-def _concept_list(value, where: str) -> tuple[str, ...]:
+def _concept_list(value: object, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not value or not all(isinstance(c, str) for c in value):
         raise TagError(f"{where}: expected a non-empty list of concept ids")
     try:
@@ -58,7 +59,7 @@ def _concept_list(value, where: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=32)
-def _test_concepts(path: Path, mtime: float) -> dict[str, dict[str, tuple[str, ...]]]:
+def _test_concepts(path: Path, mtime: float) -> dict[str, dict[str, tuple[str, ...]]]:  # noqa: ARG001 (part of the cache key: a changed file is read again)
     data = _read_toml(path)
     result: dict[str, dict[str, tuple[str, ...]]] = {}
     for notebook, tests in data.items():
@@ -92,11 +93,11 @@ class CatalogueEntry:
     wrote: str              # the distractor: what the student in effect wrote
     concepts: tuple[str, ...]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self) | {"concepts": list(self.concepts)}
 
 
-def _text(table: dict, key: str, where: str) -> str:
+def _text(table: dict[str, Any], key: str, where: str) -> str:
     value = table.get(key)
     if not isinstance(value, str) or not value.strip():
         raise TagError(f"{where}: missing or empty {key!r}")
@@ -104,7 +105,7 @@ def _text(table: dict, key: str, where: str) -> str:
 
 
 @lru_cache(maxsize=32)
-def _catalogue(path: Path, mtime: float) -> dict[str, CatalogueEntry]:
+def _catalogue(path: Path, mtime: float) -> dict[str, CatalogueEntry]:  # noqa: ARG001 (part of the cache key: a changed file is read again)
     from .testing import MISTAKE_ID
 
     data = _read_toml(path)

@@ -21,15 +21,24 @@ so it works wherever a message does; a plain-string key still works but is recor
 """
 from __future__ import annotations
 
-import importlib.util
 import re
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..errors import GradingFailure, StudentCodeError  # noqa: F401 - re-exported
 from ..sandbox.session import Probe, RemoteObject  # noqa: F401 - re-exported
+from . import compiled
+
+if TYPE_CHECKING:
+    from .runner import Student
+
+Seed = TypeVar("Seed")
+Run = TypeVar("Run")
+Case = TypeVar("Case")
 
 __all__ = ["GradingFailure", "StudentCodeError", "Probe", "RemoteObject", "Mistake", "MISTAKE_ID", "assignment_probes",
            "fail", "seeded_runs", "identify", "REFERENCE", "reject_altered", "as_array", "as_float", "shape_mismatch",
@@ -51,11 +60,11 @@ class Mistake(str):
         named.id = id
         return named
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[Mistake], tuple[str, str]]:
         return (Mistake, (self.id, str(self)))
 
 
-def mistake_id(message) -> str | None:
+def mistake_id(message: object) -> str | None:
     return message.id if isinstance(message, Mistake) else None
 
 
@@ -64,24 +73,21 @@ def fail(message: str, *, mistake: str | None = None) -> NoReturn:
     if mistake is not None and not MISTAKE_ID.match(mistake):
         raise ValueError(f"mistake id {mistake!r} must look like 'topic.what_went_wrong'")
     error = GradingFailure(str(message))
-    error.mistake = mistake or mistake_id(message)  # type: ignore[attr-defined]
+    error.mistake = mistake or mistake_id(message)
     raise error
 
 
-def assignment_probes(where) -> object:
+def assignment_probes(where: str | Path) -> object:
     """The assignment's probes.py as a module in this (trusted) process, to compute what a probe
     does: ``probes = assignment_probes(__file__)`` in a hidden test, or the hidden folder itself.
     In the sandbox the same file is shipped to the worker when a test first hands over a probe."""
     folder = Path(where) if Path(where).is_dir() else Path(where).parent
-    spec = importlib.util.spec_from_file_location(f"learnathon_probes_{folder.name}", folder / "probes.py")
-    if spec is None or spec.loader is None:
+    if not (folder / "probes.py").is_file():
         raise ImportError(f"no probes.py in {folder}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return compiled.fresh_import(f"learnathon_probes_{folder.name}", folder / "probes.py")
 
 
-def seeded_runs(student, run, seed, other_seed) -> tuple:
+def seeded_runs(student: Student, run: Callable[[Seed], Run], seed: Seed, other_seed: Seed) -> tuple[Run, Run, Run]:
     """``(run(seed), run(seed) again, run(other_seed))`` for a check of seeding. The repeat is made in a
     fresh worker (``student.fresh()``) after the other seed's run: the student's process can neither
     answer it from memory of the first call nor make an unseeded function look reproducible through a
@@ -96,7 +102,8 @@ def seeded_runs(student, run, seed, other_seed) -> tuple:
 REFERENCE = "reference"
 
 
-def identify(ask, candidates, cases, close) -> str | None:
+def identify(ask: Callable[[Case], object], candidates: Callable[[Case], Mapping[str, object]], cases: Iterable[Case],
+             close: Callable[[object, object], bool]) -> str | None:
     """Which known function a student helper computes, judged on several inputs, for a test that builds on
     the helper (so that a helper's mistake costs points in its own test only) without taking it as the
     oracle: ``cases`` are inputs, the later test's own among them and others of other shapes that the
@@ -105,7 +112,7 @@ def identify(ask, candidates, cases, close) -> str | None:
     on which every case agrees (``REFERENCE`` first), else None: a helper right where it is tested but
     wrong where a later test uses it is not believed there. The later test then computes its expected
     value itself, from the name."""
-    agreed: list | None = None
+    agreed: list[str] | None = None
     for case in cases:
         try:
             value = ask(case)
@@ -120,7 +127,7 @@ def identify(ask, candidates, cases, close) -> str | None:
     return REFERENCE if REFERENCE in agreed else agreed[0]
 
 
-def reject_altered(model, what: str) -> None:
+def reject_altered(model: RemoteObject, what: str) -> None:
     """Fail for a model whose methods were replaced on the object itself, or that carries forward hooks:
     what the grader measures must be what the model's class computes. (The report comes from the
     student's process; verdicts rest on the grader's own computation, this names the mistake.)"""
@@ -133,7 +140,7 @@ def reject_altered(model, what: str) -> None:
              "remove them")
 
 
-def as_array(value, *, name: str) -> np.ndarray:
+def as_array(value: object, *, name: str) -> np.ndarray:
     """A numeric array from what the student returned (arrays, lists, tensors, pandas arrive as arrays)."""
     if isinstance(value, RemoteObject):
         fail(f"{name} should be an array of numbers, but it is a {value.type_name.rsplit('.', 1)[-1]}")
@@ -155,7 +162,7 @@ def as_array(value, *, name: str) -> np.ndarray:
     return array
 
 
-def as_float(value, *, name: str) -> float:
+def as_float(value: object, *, name: str) -> float:
     if value is None:
         fail(f"{name} is None: did you forget the `return` statement?")
     if isinstance(value, (str, bytes, dict, list, tuple, RemoteObject)) and not (
@@ -172,7 +179,7 @@ def as_float(value, *, name: str) -> float:
     return result
 
 
-def shape_mismatch(got: tuple, expected: tuple) -> str:
+def shape_mismatch(got: tuple[int, ...], expected: tuple[int, ...]) -> str:
     """How a result's shape differs from the expected one, in words that name no size: the sizes of a
     result follow from the hidden inputs' (see relay.py), and a shape is enough to write code that is
     right only where it is tested."""
@@ -203,8 +210,9 @@ def _describe_difference(got: np.ndarray, expected: np.ndarray, rtol: float, ato
     return f"{share} from the expected result (largest difference {largest:.3g})"
 
 
-def expect_array(value, expected, *, name: str, rtol: float = 1e-6, atol: float = 1e-8,
-                 shapes: tuple | None = None, mistakes: dict | None = None, hint: str = "") -> np.ndarray:
+def expect_array(value: object, expected: ArrayLike, *, name: str, rtol: float = 1e-6, atol: float = 1e-8,
+                 shapes: Iterable[tuple[int, ...]] | None = None, mistakes: Mapping[str, ArrayLike] | None = None,
+                 hint: str = "") -> np.ndarray:
     """Fail unless ``value`` is a finite array shaped like ``expected`` with the same values.
 
     ``shapes``: other shapes that are also right (e.g. a bias as (h,) or (1, h)); the value is
@@ -230,8 +238,8 @@ def expect_array(value, expected, *, name: str, rtol: float = 1e-6, atol: float 
     fail(f"{name}: {_describe_difference(array, expected, rtol, atol)}" + (f". {hint}" if hint else ""))
 
 
-def expect_float(value, expected: float, *, name: str, rtol: float = 1e-6, atol: float = 1e-8,
-                 mistakes: dict | None = None, hint: str = "") -> float:
+def expect_float(value: object, expected: float, *, name: str, rtol: float = 1e-6, atol: float = 1e-8,
+                 mistakes: Mapping[str, float] | None = None, hint: str = "") -> float:
     got = as_float(value, name=name)
     if np.isclose(got, expected, rtol=rtol, atol=atol):
         return got
@@ -241,7 +249,8 @@ def expect_float(value, expected: float, *, name: str, rtol: float = 1e-6, atol:
     fail(f"{name} is {got:.6g}, which is not the expected value" + (f". {hint}" if hint else ""))
 
 
-def expect_close_to_one_of(value, candidates: dict, *, name: str, rtol: float = 1e-6, atol: float = 1e-8) -> str:
+def expect_close_to_one_of(value: object, candidates: Mapping[str, ArrayLike], *, name: str, rtol: float = 1e-6,
+                           atol: float = 1e-8) -> str:
     """Return the key of the candidate array the value matches, or fail."""
     array = as_array(value, name=name).astype(float)
     for key, candidate in candidates.items():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 from ..intake.cells import CellOutcome
 from ..intake.notebook import plan_cells, read_json_notebook, validated_notebook
@@ -37,7 +38,7 @@ class CheckReport:
     def all_passed(self) -> bool:
         return self.error is None and self.passed == len(self.tests)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"notebook": self.notebook, "passed": self.passed, "total": len(self.tests),
                 "tests": [t.to_dict() | {"step": self.title(t)} for t in self.tests],
                 "broken": [c.to_dict() for c in self.broken], "error": self.error}

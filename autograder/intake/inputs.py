@@ -18,7 +18,7 @@ import math
 import os
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 MAX_JSON_DEPTH = 100            # a notebook nests about 8 levels; widget state a few more
 MAX_INT_DIGITS = 100
@@ -55,7 +55,7 @@ def _float(text: str) -> float:
     return value
 
 
-def _constant(name: str):
+def _constant(name: str) -> NoReturn:
     raise JsonRefused(f"{name} is not a JSON value")
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 from .cells import Cell
 from .files import MAX_NOTEBOOK_BYTES, SubmissionError, read_regular_file
@@ -38,7 +39,7 @@ SOLUTION_DELIMITER = re.compile(r"^[ \t]*#+[ \t]*(BEGIN|END) (SOLUTION|HIDDEN TE
 CELL_TYPES = ("code", "markdown", "raw")
 
 
-def parse_notebook(raw: bytes) -> dict:
+def parse_notebook(raw: bytes) -> dict[str, Any]:
     """The JSON object of a notebook file's bytes, or ``SubmissionError`` saying what is wrong with it.
     Parsed by the one capped JSON reader (``inputs.parse_json``)."""
     if len(raw) == 0:
@@ -61,13 +62,13 @@ def parse_notebook(raw: bytes) -> dict:
     return data
 
 
-def read_json_notebook(path: Path, *, dir_fd: int | None = None) -> dict:
+def read_json_notebook(path: Path, *, dir_fd: int | None = None) -> dict[str, Any]:
     """Read and parse one notebook file (a regular file of at most MAX_NOTEBOOK_BYTES, not a link)."""
     raw = read_regular_file(path, max_bytes=MAX_NOTEBOOK_BYTES, what="the notebook file", dir_fd=dir_fd)
     return parse_notebook(raw)
 
 
-def _text(value) -> str | None:
+def _text(value: object) -> str | None:
     """A cell's source: a string, or the strings of a list (nbformat's two spellings); anything else is no text."""
     if isinstance(value, str):
         return value
@@ -76,7 +77,7 @@ def _text(value) -> str | None:
     return None
 
 
-def _nbgrader(value) -> dict:
+def _nbgrader(value: object) -> dict[str, Any]:
     """nbgrader's cell metadata with every field of its documented type, the others dropped."""
     if not isinstance(value, dict):
         return {}
@@ -94,10 +95,10 @@ def _nbgrader(value) -> dict:
     return clean
 
 
-def _metadata(value) -> dict:
+def _metadata(value: object) -> dict[str, Any]:
     if not isinstance(value, dict):
         return {}
-    clean: dict[str, dict | list[str]] = {}
+    clean: dict[str, dict[str, Any] | list[str]] = {}
     nbgrader = _nbgrader(value.get("nbgrader"))
     if nbgrader:
         clean["nbgrader"] = nbgrader
@@ -107,7 +108,7 @@ def _metadata(value) -> dict:
     return clean
 
 
-def _cells_of(data: dict) -> list:
+def _cells_of(data: dict[str, Any]) -> list[Any]:
     version = data.get("nbformat")
     if type(version) is int and version == 4 or (version is None and isinstance(data.get("cells"), list)):
         cells = data.get("cells")
@@ -129,7 +130,7 @@ def _cells_of(data: dict) -> list:
     return cells
 
 
-def validated_notebook(data: dict) -> dict:
+def validated_notebook(data: dict[str, Any]) -> dict[str, Any]:
     """A clean nbformat-4 notebook from parsed JSON: every cell a dict with a known ``cell_type``, a
     string ``source`` and metadata whose known fields have their types (the rest is dropped).
     Outputs are never kept. Raises ``SubmissionError`` if it is not a notebook or holds too much code."""
@@ -163,7 +164,7 @@ def validated_notebook(data: dict) -> dict:
     return {"nbformat": 4, "nbformat_minor": 4, "metadata": clean_metadata, "cells": cells}
 
 
-def instructor_copy_reason(notebook: dict) -> str | None:
+def instructor_copy_reason(notebook: dict[str, Any]) -> str | None:
     """Why a validated notebook is the instructor's source rather than a student's work, or None.
 
     Stock ``nbgrader collect`` copies what a symbolic link in the exchange points at, so a link to
@@ -177,22 +178,22 @@ def instructor_copy_reason(notebook: dict) -> str | None:
     return None
 
 
-def raw_cells(data: dict) -> list[dict]:
+def raw_cells(data: dict[str, Any]) -> list[dict[str, Any]]:
     """Code, markdown and raw cells as {"cell_type", "source", "metadata"}, type-checked (nbformat 4 and 3)."""
     return [{k: c[k] for k in ("cell_type", "source", "metadata")} for c in validated_notebook(data)["cells"]]
 
 
-def nbgrader_meta(cell: dict) -> dict:
+def nbgrader_meta(cell: dict[str, Any]) -> dict[str, Any]:
     meta = cell["metadata"].get("nbgrader")
     return meta if isinstance(meta, dict) else {}
 
 
-def grade_id(cell: dict) -> str | None:
+def grade_id(cell: dict[str, Any]) -> str | None:
     gid = nbgrader_meta(cell).get("grade_id")
     return gid if isinstance(gid, str) else None
 
 
-def source_role(cell: dict) -> str:
+def source_role(cell: dict[str, Any]) -> str:
     """What the instructor's source says a cell is: "test", "locked", "skip" or "code"."""
     meta = nbgrader_meta(cell)
     if SKIP_TAG in cell["metadata"].get("tags", []):
@@ -204,7 +205,7 @@ def source_role(cell: dict) -> str:
     return "code"
 
 
-def plan_cells(submission: Path | bytes | dict, source: Path) -> list[Cell]:
+def plan_cells(submission: Path | bytes | dict[str, Any], source: Path) -> list[Cell]:
     """The code cells to run for ``submission`` (a file, its bytes, or a ``validated_notebook``),
     sanitised against the instructor's ``source`` (trusted: read as it is)."""
     if isinstance(submission, dict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -77,7 +77,7 @@ class Outputs:
             self._call(output, "at the end of the run", output.end, results, self.run)
 
     @staticmethod
-    def _call(output: Output, where: str, hook, *args) -> None:
+    def _call(output: Output, where: str, hook: Callable[..., object], *args: object) -> None:
         try:
             hook(*args)
         except Exception as exc:

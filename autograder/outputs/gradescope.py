@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
+from typing import Any
 
 from ..results.records import StudentResult
 from .base import ClassRun, Output, Stage, atomic_write
@@ -34,13 +35,14 @@ SCHEMA_PATH = Path(__file__).with_name("gradescope_results.schema.json")
 
 
 @functools.cache
-def results_schema() -> dict:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+def results_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))   # our own packaged file
+    return schema
 
 
-def results_json(result: StudentResult, notes: tuple[str, ...] = ()) -> dict:
+def results_json(result: StudentResult, notes: tuple[str, ...] = ()) -> dict[str, Any]:
     """``notes``: files of the submission that were not graded, and why (shown to the student)."""
-    tests: list[dict] = []
+    tests: list[dict[str, Any]] = []
     for report in result.reports:
         for t in report.tests:
             tests.append({
@@ -63,7 +65,7 @@ def results_json(result: StudentResult, notes: tuple[str, ...] = ()) -> dict:
             "test_name_format": "text", "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
 
 
-def write_results_json(result: StudentResult, path, notes: tuple[str, ...] = ()) -> None:
+def write_results_json(result: StudentResult, path: Path | str, notes: tuple[str, ...] = ()) -> None:
     """Validated against Gradescope's specification first (``jsonschema.ValidationError`` if it breaks it)."""
     import jsonschema
 

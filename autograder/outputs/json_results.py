@@ -16,5 +16,5 @@ class JsonResults(Output):
     def __init__(self, echo: Callable[[str], None] = say):
         self.echo = echo
 
-    def end(self, results: list[StudentResult], run: ClassRun) -> None:
+    def end(self, results: list[StudentResult], run: ClassRun) -> None:  # noqa: ARG002 (the Output plug-in interface)
         self.echo(json.dumps([r.to_dict() for r in results], indent=1))

@@ -23,7 +23,7 @@ class Progress(Output):
         self.notify = notify or print_line
         self.done = 0
 
-    def begin(self, run: ClassRun) -> None:
+    def begin(self, run: ClassRun) -> None:  # noqa: ARG002 (the Output plug-in interface)
         self.done = 0
 
     def write(self, result: StudentResult, run: ClassRun) -> None:

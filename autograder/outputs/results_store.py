@@ -15,7 +15,7 @@ class ResultsStore(Output):
     name = "results-store"
     stage = Stage.RECORD
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.run_id: int | None = None
 
     def begin(self, run: ClassRun) -> None:

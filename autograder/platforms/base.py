@@ -3,6 +3,7 @@ feedback upload expects them, and its grade import format."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
 
@@ -14,8 +15,8 @@ class Upload:
     name: str                  # the student's name as the platform wrote it
     file_name: str             # the file name the student uploaded (possibly renamed)
     late: bool | None          # None: the platform's download does not say
-    order: tuple               # larger = uploaded later (to keep the latest attempt)
-    keys: dict                 # what the feedback upload needs to find the student again
+    order: tuple[int, ...]     # larger = uploaded later (to keep the latest attempt)
+    keys: dict[str, str]       # what the feedback upload needs to find the student again
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,11 +56,11 @@ class Platform:
         pattern, a name with two readings that ``class_list`` does not decide, ...)."""
         raise NotImplementedError
 
-    def read_class_list(self, path: Path) -> ClassList:
+    def read_class_list(self, path: Path) -> ClassList:  # noqa: ARG002 (the Platform plug-in interface)
         """The platform's own class list (``--roster``); ``ValueError`` when it cannot be read."""
         raise ValueError(f"--roster is not supported for {self.title}")
 
-    def feedback_member(self, keys: dict, filename: str) -> str:
+    def feedback_member(self, keys: Mapping[str, object], filename: str) -> str:
         """Where a feedback file goes in the feedback upload zip, given the ``keys`` the student's upload was
         collected with."""
         raise NotImplementedError
@@ -72,7 +73,7 @@ class Platform:
         without a graded submission (``grades.export_grades`` passes only graded rows)."""
         raise NotImplementedError
 
-    def import_notes(self, rows: list[GradeRow]) -> list[str]:
+    def import_notes(self, rows: list[GradeRow]) -> list[str]:  # noqa: ARG002 (the Platform plug-in interface)
         """What the platform's importer will do differently from what the file says, for these rows (printed
         by ``export-grades`` after writing the file)."""
         return []

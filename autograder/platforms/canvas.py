@@ -38,6 +38,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..intake.inputs import InputError
@@ -179,10 +180,10 @@ class Canvas(Platform):
             raise ValueError(f"{path}: no student rows (rows with a numeric ID)")
         return ClassList(str(path), students)
 
-    def feedback_member(self, keys: dict, filename: str) -> str:
+    def feedback_member(self, keys: Mapping[str, object], filename: str) -> str:
         return f"{keys['prefix']}_{filename}"
 
     def grade_table(self, rows: list[GradeRow], *, assignment: str, platform_assignment: str | None,
-                    exported_at: str) -> tuple[list[str], list[list[str]]]:
+                    exported_at: str) -> tuple[list[str], list[list[str]]]:  # noqa: ARG002 (the Platform plug-in interface)
         column = platform_assignment or assignment
         return HEADER + [column], [[row.name, row.platform_id, "", "", "", points(row.score)] for row in rows]

@@ -21,6 +21,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from ..admin.course import Course, open_course
 from ..intake.inputs import InputError, read_json_file
@@ -44,7 +45,7 @@ class Placed:
     how: str
     late: bool | None
     modified: dt.datetime | None
-    keys: dict
+    keys: dict[str, str]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,7 +90,7 @@ class Candidate:
     staged: Path
 
     @property
-    def recency(self) -> tuple:
+    def recency(self) -> tuple[tuple[int, ...], dt.datetime, str]:
         # The platform's own order first (Canvas attachment ids grow), then the archive's time stamp.
         return (self.upload.order, self.member.modified or dt.datetime.min, self.member.name)
 
@@ -242,7 +243,7 @@ def write_manifest(course: Course, assignment: str, platform: str, archive: Path
     return path
 
 
-def read_manifest(course: Course, assignment: str, platform: str) -> dict:
+def read_manifest(course: Course, assignment: str, platform: str) -> dict[str, Any]:
     path = manifest_path(course, assignment, platform)
     if not path.is_file():
         raise CollectError(f"{assignment} was not collected from {platform} in this course (no {path}): "
@@ -250,7 +251,7 @@ def read_manifest(course: Course, assignment: str, platform: str) -> dict:
     return _read_manifest_file(path)
 
 
-def _read_manifest_file(path: Path) -> dict:
+def _read_manifest_file(path: Path) -> dict[str, Any]:
     """A manifest this command wrote, read as any file from outside (it lives in the course folder):
     JSON through the capped reader, and the fields later stages use type-checked."""
     try:
@@ -258,7 +259,7 @@ def _read_manifest_file(path: Path) -> dict:
     except InputError as exc:
         raise CollectError(f"the collect record is damaged: {exc}; collect the download again") from None
     students = data.get("students") if isinstance(data, dict) else None
-    if not isinstance(students, dict) or not all(
+    if not isinstance(data, dict) or not isinstance(students, dict) or not all(
             isinstance(s, dict) and isinstance(s.get("platform_id"), str) and isinstance(s.get("name"), str)
             and isinstance(s.get("files"), dict)
             and all(isinstance(f, dict) and isinstance(f.get("keys"), dict) for f in s["files"].values())

@@ -85,7 +85,7 @@ def plain_table(rows: list[GradeRow]) -> tuple[list[str], list[list[str]]]:
                          "yes" if r.needs_manual_grade else "no"] for r in rows]
 
 
-def export_grades(*, course_dir: Path, assignment: str, to: str, out: Path, platform: Platform | None,
+def export_grades(*, course_dir: Path, assignment: str, out: Path, platform: Platform | None,
                   platform_assignment: str | None = None, out_of: float | None = None,
                   mapping: Path | None = None) -> list[GradeRow]:
     """Write the file; return every student's row (those without a score are not in a platform's file:

@@ -76,7 +76,7 @@ def project_files(assignment: str) -> list[tuple[Path, str]]:
     # The engine without any assignment's hidden tests; then this assignment's, wherever they live.
     bundled = root / "autograder" / "hidden"
     add_tree(root / "autograder", f"{base}/autograder", skip_dirs={d for d in bundled.iterdir() if d.is_dir()})
-    add_tree(registry.HIDDEN_ROOT / assignment, f"{base}/autograder/hidden/{assignment}")
+    add_tree(spec.hidden_dir, f"{base}/autograder/hidden/{assignment}")
     add_tree(spec.source_dir, f"{base}/assignments/{assignment}")
     picked.append((root / "assignments" / "__init__.py", f"{base}/assignments/__init__.py"))
     # Reference solutions: this assignment's only (solutions/<name>/); the quiz package, which the CLI imports.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
+from typing import Any
 
 from ..intake.inputs import JsonRefused, parse_json
 from ..intake.notebook import SubmissionError, grade_id, raw_cells
@@ -25,7 +26,7 @@ class Identified:
     how: str                      # how it was matched, or why it could not be
 
 
-def notebook_ids(data: dict) -> frozenset[str]:
+def notebook_ids(data: dict[str, Any]) -> frozenset[str]:
     return frozenset(gid for cell in raw_cells(data) if (gid := grade_id(cell)))
 
 
@@ -42,7 +43,7 @@ def released_notebooks(folder: Path) -> list[Released]:
     return [released(path) for path in sorted(folder.glob("*.ipynb"))]
 
 
-def parse_notebook(data: bytes) -> dict | str:
+def parse_notebook(data: bytes) -> dict[str, Any] | str:
     """The notebook's JSON (read by the one capped JSON reader), or why these bytes are not a notebook."""
     try:
         parsed = parse_json(data)

@@ -23,6 +23,7 @@ grade in Moodle (a comment saved without a grade) equals 0: a 0 is not imported 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from .base import ClassList, GradeRow, Platform, Upload, points
 
@@ -37,7 +38,7 @@ class Moodle(Platform):
     name = "moodle"
     title = "Moodle"
 
-    def parse(self, member: str, class_list: ClassList | None = None) -> Upload | str:
+    def parse(self, member: str, class_list: ClassList | None = None) -> Upload | str:  # noqa: ARG002 (the Platform plug-in interface)
         first, _, below = member.partition("/")
         match = FOLDER.match(first)
         if not match:
@@ -52,11 +53,11 @@ class Moodle(Platform):
         return Upload(platform_id=match["id"], name=match["name"].strip(), file_name=file_name.rsplit("/", 1)[-1],
                       late=None, order=(), keys={"folder": folder})
 
-    def feedback_member(self, keys: dict, filename: str) -> str:
+    def feedback_member(self, keys: Mapping[str, object], filename: str) -> str:
         # The same folder as the download, so the importer finds the participant and the plugin.
         return f"{keys['folder']}/{filename}"
 
-    def grade_table(self, rows: list[GradeRow], *, assignment: str, platform_assignment: str | None,
+    def grade_table(self, rows: list[GradeRow], *, assignment: str, platform_assignment: str | None,  # noqa: ARG002 (the Platform plug-in interface)
                     exported_at: str) -> tuple[list[str], list[list[str]]]:
         return HEADER, [[f"Participant {row.platform_id}", row.name, "Submitted for grading", points(row.score),
                          points(row.max_score), "Yes", exported_at] for row in rows]

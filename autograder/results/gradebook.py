@@ -12,9 +12,14 @@ import fcntl
 import os
 import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .records import NotebookReport
+
+if TYPE_CHECKING:
+    from nbgrader.api import Gradebook
 
 
 def ensure_tools_on_path() -> None:
@@ -29,7 +34,7 @@ def db_url(course: Path) -> str:
 
 
 @contextlib.contextmanager
-def locked(course: Path, name: str = "gradebook"):
+def locked(course: Path, name: str = "gradebook") -> Iterator[None]:
     """One writer of the course's ``name`` record at a time, across processes (a flock'ed file)."""
     lock_dir = Path(course) / ".learnathon"
     lock_dir.mkdir(parents=True, exist_ok=True)
@@ -42,7 +47,7 @@ def locked(course: Path, name: str = "gradebook"):
 
 
 @contextlib.contextmanager
-def open_gradebook(course: Path, course_id: str):
+def open_gradebook(course: Path, course_id: str) -> Iterator[Gradebook]:
     from nbgrader.api import Gradebook
 
     ensure_tools_on_path()

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
+from ..grading.steps import Step
+from ..intake.cells import CellOutcome
 from ..sandbox.timings import Timings
 
 
@@ -26,7 +30,7 @@ class TestResult:
 
     __test__ = False  # not a pytest test class
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "points": self.points, "max_points": self.max_points,
                 "passed": self.passed, "message": self.message, "mistake": self.mistake,
                 "concepts": list(self.concepts)}
@@ -70,7 +74,7 @@ class NotebookReport:
     notebook: str
     tests: list[TestResult]
     error: str | None = None          # why (part of) the notebook could not be graded
-    cells: list = dataclasses.field(default_factory=list)   # records.CellOutcome, for feedback
+    cells: list[CellOutcome] = dataclasses.field(default_factory=list)   # for feedback
     student: str | None = None
     seconds: float = 0.0
     call_seconds: float = 0.0        # spent in calls of the student's functions (the notebook's call budget)
@@ -102,7 +106,7 @@ class NotebookReport:
         """Whether any of the notebook's code ran (False: missing, unreadable or refused before running)."""
         return bool(self.cells)
 
-    def by_step(self, steps=()) -> list[StepResult]:
+    def by_step(self, steps: Iterable[Step] = ()) -> list[StepResult]:
         """The tests grouped by step, in the notebook's order. ``steps``: the notebook's
         ``grading.steps.Step``s (their titles name the groups); tests of another cell follow, by cell."""
         groups: dict[str | None, list[TestResult]] = {}
@@ -113,7 +117,7 @@ class NotebookReport:
         results += [StepResult(cell, cell or "other checks", "", tuple(tests)) for cell, tests in groups.items()]
         return results
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"assignment": self.assignment, "score": self.score, "max_score": self.max_score,
                 "tests": [t.to_dict() for t in self.tests], "error": self.error}
 
@@ -163,7 +167,7 @@ class StudentResult:
                       for c in r.cells if c.error and c.error.startswith("this cell")]
         return notes
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"student": self.student, "score": self.score, "max_score": self.max_score,
                 "skipped": self.skipped, "not_graded": self.not_graded, "notes": list(self.notes),
                 "notebooks": [r.to_dict() for r in self.reports]}

@@ -4,15 +4,16 @@ Written into a course by the feedback output (``autograder/outputs/feedback.py``
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import jinja2
 
-from quizzes.concepts import load_concepts
+from autograder.concepts import load_concepts
 
 from ..grading.steps import Outline, outline_of_part
 from ..intake.notebook import SubmissionError, instructor_copy_reason, parse_notebook, validated_notebook
-from .records import NotebookReport
+from .records import NotebookReport, TestResult
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("autograder", "templates"),
@@ -21,7 +22,7 @@ TEMPLATES = jinja2.Environment(
 )
 
 
-def _view(report: NotebookReport, outline: Outline | None) -> dict:
+def _view(report: NotebookReport, outline: Outline | None) -> dict[str, Any]:
     """What both templates show: the report's steps (named as ``check`` names them), and whether the
     part was graded at all (a notebook missing or refused before it ran is one line, not a row per test)."""
     if outline is None:
@@ -56,7 +57,7 @@ def render_text(report: NotebookReport, outline: Outline | None = None) -> str:
     return TEMPLATES.get_template("feedback.txt.j2").render(**_view(report, outline))
 
 
-def _handed_back(submitted: bytes | str | None) -> dict | None:
+def _handed_back(submitted: bytes | str | None) -> dict[str, Any] | None:
     """The submission as it may be handed back: taken only from the bytes grading read (never from a
     path again, which could be a link), type-checked, and never the instructor's source."""
     if not isinstance(submitted, bytes):
@@ -68,11 +69,11 @@ def _handed_back(submitted: bytes | str | None) -> dict | None:
     return None if instructor_copy_reason(nb) else nb
 
 
-def graded_notebook(report: NotebookReport, submitted: bytes | str | None, fallback: Path) -> dict:
+def graded_notebook(report: NotebookReport, submitted: bytes | str | None, fallback: Path) -> dict[str, Any]:
     """The submission (``intake.read_submission``'s bytes for it; if unusable, the released notebook)
     with the results in its test cells. Written back as a valid nbformat-4 notebook, outputs cleared."""
     nb = _handed_back(submitted) or validated_notebook(parse_notebook(Path(fallback).read_bytes()))
-    by_cell: dict[str | None, list] = {}
+    by_cell: dict[str | None, list[TestResult]] = {}
     for test in report.tests:
         by_cell.setdefault(test.cell, []).append(test)
     for cell in nb["cells"]:

@@ -5,10 +5,13 @@ through ``terminal.printable`` before it reaches the instructor's terminal.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..terminal import printable
+from .records import StudentResult
 
 
-def progress_line(result, index: int, total: int) -> str:
+def progress_line(result: StudentResult, index: int, total: int) -> str:
     student = printable(result.student)
     if result.skipped:
         return f"[{index}/{total}] {student}: already graded, unchanged (use --force to regrade)"
@@ -19,7 +22,7 @@ def progress_line(result, index: int, total: int) -> str:
     return f"[{index}/{total}] {student}: {parts} ({result.seconds:.1f} s){flag}"
 
 
-def summary_table(results, assignment: str) -> str:
+def summary_table(results: Sequence[StudentResult], assignment: str) -> str:
     graded = [r for r in results if not r.skipped and not r.not_graded]
     if not results:
         return f"no submissions of {printable(assignment)} found"

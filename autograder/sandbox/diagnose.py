@@ -13,6 +13,7 @@ import dataclasses
 import os
 import sys
 import textwrap
+from collections.abc import Callable
 
 from ..errors import GraderError
 from ..grading import discovery
@@ -162,7 +163,7 @@ def assignment_libraries() -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def check(echo) -> bool:
+def check(echo: Callable[[str], None]) -> bool:
     """Print what the sandbox offers and what holds from inside it; True if everything does."""
     ok = True
     echo("What this machine offers:")

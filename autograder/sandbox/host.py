@@ -19,8 +19,11 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import IO
 
+from ..config import current as current_config
 from ..errors import GraderError
 from . import launcher
 
@@ -82,7 +85,7 @@ class Zygote:
         else:
             ours, theirs = None, [socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) for _ in addresses]
         self.control: socket.socket | None = ours
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         try:
             workdir.mkdir(parents=True, exist_ok=True)
             for listener, address in zip(theirs, addresses):
@@ -192,7 +195,8 @@ class Zygote:
                 launcher.kill(self.process)
 
 
-_zygotes: dict[tuple, Zygote] = {}
+# (grading process, slot, libraries, preloaded) -> its warm host
+_zygotes: dict[tuple[int, int, tuple[str, ...], tuple[str, ...]], Zygote] = {}
 MAX_RELEASED_FILES = 48     # within the host's MAX_FDS per request (worker/zygote.py)
 
 
@@ -201,14 +205,14 @@ def host_libraries(preload: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def warm_available() -> bool:
-    return launcher.namespaces_available() and not os.environ.get("LEARNATHON_COLD_START")
+    return launcher.namespaces_available() and not current_config().cold_start
 
 
 def zygote_for(slot: int, libraries: tuple[str, ...], workdir: Path,
                preload: tuple[str, ...] = ()) -> Zygote | None:
     """The warm zygote for this slot, view (``libraries``: what its code may import) and preload
     list (started on first use), or None where it would be unsafe (no namespaces) or is switched
-    off (LEARNATHON_COLD_START)."""
+    off (the configuration's ``cold_start``, LEARNATHON_COLD_START)."""
     if not warm_available():
         return None
     preloaded = host_libraries(preload)
@@ -247,7 +251,7 @@ class HostsForJobs:
     def __init__(self, count: int, *, libraries: tuple[str, ...], preload: tuple[str, ...], workdir: Path):
         self.offers: list[HostOffer] = []
         self._host: Zygote | None = None
-        self._slots: list = []
+        self._slots: list[IO[str]] = []
         self._folder: Path | None = None
         if not warm_available() or count < 1:
             return
@@ -270,7 +274,7 @@ class HostsForJobs:
     def __enter__(self) -> HostsForJobs:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._host is not None:
             self._host.close()
         for lock in self._slots:
@@ -297,10 +301,10 @@ def adopt(offers: list[HostOffer]) -> None:
         return
 
 
-_claims: list = []
+_claims: list[IO[str]] = []
 
 
-def imported_modules_with_parents(sources) -> set[str]:
+def imported_modules_with_parents(sources: Iterable[str]) -> set[str]:
     """The modules code cells import, with their parent packages (``import matplotlib.pyplot``:
     matplotlib.pyplot and matplotlib); cells that do not parse are skipped."""
     names: set[str] = set()
@@ -318,7 +322,7 @@ def imported_modules_with_parents(sources) -> set[str]:
     return names
 
 
-def preload_for(candidates, sources) -> tuple[str, ...]:
+def preload_for(candidates: Iterable[str], sources: Iterable[str]) -> tuple[str, ...]:
     """The trusted preload entries (an assignment's grading.toml) that the notebook's cells use:
     for grading one notebook, the host need not import what only another part imports. The
     notebook only selects among ``candidates``; it never names what the root-owned host imports.
@@ -327,7 +331,7 @@ def preload_for(candidates, sources) -> tuple[str, ...]:
     return tuple(name for name in candidates if name in used)
 
 
-def notebook_preload(candidates, notebook: Path) -> tuple[str, ...]:
+def notebook_preload(candidates: Iterable[str], notebook: Path) -> tuple[str, ...]:
     """``preload_for`` the notebook file's code cells; nothing if it cannot be read (it will not
     run: the grader reports why). Read by the intake layer, as the grader reads it."""
     from ..intake.notebook import SubmissionError, raw_cells, read_json_notebook

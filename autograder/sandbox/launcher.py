@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from ..errors import GraderError
 from . import view as views
@@ -47,7 +47,7 @@ class Protection:
     active: bool
     detail: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 
@@ -81,7 +81,7 @@ def process_slot() -> int:
     return slot
 
 
-def try_lock(path: Path | str) -> IO | None:
+def try_lock(path: Path | str) -> IO[str] | None:
     """The open file holding an exclusive lock on ``path`` (closing it, or the process ending, releases
     it), or None at once when another process holds it: slots and offered hosts are claimed this way."""
     import fcntl
@@ -95,7 +95,7 @@ def try_lock(path: Path | str) -> IO | None:
     return handle
 
 
-def _free_slot() -> tuple[int, IO]:
+def _free_slot() -> tuple[int, IO[str]]:
     """A slot no living process holds, and the open lock file that holds it (closed: released)."""
     base = slot_locks()
     for slot in range(1, 1000):
@@ -105,7 +105,7 @@ def _free_slot() -> tuple[int, IO]:
     raise RuntimeError("all 999 sandbox slots on this machine are taken")
 
 
-def reserve_slots(count: int) -> list[tuple[int, IO]]:
+def reserve_slots(count: int) -> list[tuple[int, IO[str]]]:
     """``count`` more slots for this process to hand to its grading processes (``adopt_slot``);
     each is held until its lock file is closed."""
     return [_free_slot() for _ in range(count)]
@@ -253,7 +253,7 @@ def ensure_reachable(libraries: tuple[str, ...] = ()) -> None:
 
 
 def launch(script: str, args: list[str], *, workdir: Path, limits: Limits, view: views.View | None,
-           pass_fds: tuple[int, ...], output: Path) -> subprocess.Popen:
+           pass_fds: tuple[int, ...], output: Path) -> subprocess.Popen[bytes]:
     """Start the sandbox host, the worker's ``script`` (zygote.py) with ``args``; its stdout and stderr
     go to ``output``.
 
@@ -286,7 +286,7 @@ def _host_process(limits: Limits, namespaced: bool) -> None:
     confine.apply_limits(dataclasses.asdict(limits), count_processes=namespaced)
 
 
-def kill(process: subprocess.Popen) -> None:
+def kill(process: subprocess.Popen[bytes]) -> None:
     """Kill the process and its whole group (and, with namespaces, everything it started)."""
     try:
         os.killpg(process.pid, signal.SIGKILL)

@@ -30,20 +30,20 @@ _SHAPE = re.compile(rf"[(\[](?:\s*(?:{SIZE}|[01])?\s*[,x\u00d7]?)*\s*[)\]]")
 _SPACE = re.compile(r"\s+")
 
 
-def _encoded(match: re.Match) -> str:
+def _encoded(match: re.Match[str]) -> str:
     text = match.group()
     return HIDDEN if any(c.isdigit() for c in text) else text
 
 
-def _size(match: re.Match) -> str:
+def _size(match: re.Match[str]) -> str:
     return match.group() if match.group().lstrip("+-") in ("0", "1") else SIZE
 
 
-def _dimensions(match: re.Match) -> str:
+def _dimensions(match: re.Match[str]) -> str:
     return re.sub(r"\d+", SIZE, match.group())
 
 
-def _shape(match: re.Match) -> str:
+def _shape(match: re.Match[str]) -> str:
     """A parenthesised group of sizes only ("(N,N)", "[N, 1]", "(N,)"): the shape as a whole goes,
     so not even the number of axes is told. Empty parentheses and "(0)" stay."""
     return "(...)" if SIZE in match.group() else match.group()

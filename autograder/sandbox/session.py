@@ -23,7 +23,9 @@ import select
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from ..errors import StudentCodeError
 from ..intake.cells import Cell, CellOutcome
@@ -34,9 +36,10 @@ from .timings import Timings
 from .worker import codec
 
 
-def _number(value) -> float:
+def _number(value: object) -> float:
     """A timing figure from the worker's message (untrusted: anything else counts as 0)."""
-    return float(value) if type(value) in (int, float) and 0 <= value < 1e6 else 0.0
+    # Exactly int or float (no bool, no subclass); the isinstance only narrows the type.
+    return float(value) if type(value) in (int, float) and isinstance(value, int | float) and 0 <= value < 1e6 else 0.0
 
 
 class SandboxError(RuntimeError):
@@ -85,7 +88,7 @@ class RemoteObject:
     def type_is(self, qualified_name: str) -> bool:
         return self._verified and self.type_name == qualified_name
 
-    def inspect(self) -> dict:
+    def inspect(self) -> dict[str, list[str]]:
         """What the worker sees of the object: {"replaced": methods set on the object itself (or on one of
         its torch submodules) that shadow its class's, "hooks": forward hooks registered on it}."""
         value = self._session._request({"op": "inspect", "handle": self._handle},
@@ -95,16 +98,16 @@ class RemoteObject:
         return {key: [str(v)[:80] for v in value.get(key, [])[:20]] if isinstance(value.get(key), list) else []
                 for key in ("replaced", "hooks")}
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: object, **kwargs: object) -> Any:
         return self._session._request({"op": "call", "handle": self._handle, "args": args, "kwargs": kwargs},
                                       f"calling your {self.type_name.rsplit('.', 1)[-1]}", self)
 
-    def call_method(self, method: str, *args, **kwargs):
+    def call_method(self, method: str, *args: object, **kwargs: object) -> Any:
         return self._session._request(
             {"op": "call", "handle": self._handle, "path": [method], "args": args, "kwargs": kwargs},
             f"{self.type_name.rsplit('.', 1)[-1]}.{method}()", self)
 
-    def getattr(self, attr: str):
+    def getattr(self, attr: str) -> Any:
         return self._session._request({"op": "get", "handle": self._handle, "path": [attr]},
                                       f"{self.type_name.rsplit('.', 1)[-1]}.{attr}", self)
 
@@ -116,19 +119,19 @@ class Probe:
     """A known function handed to student code: one of the functions in the assignment's
     probes.py (``SessionConfig.probes``), built inside the sandbox (see worker/probes.py)."""
 
-    def __init__(self, name: str, **params):
+    def __init__(self, name: str, **params: object):
         self.name, self.params = name, params
 
 
-def _error_of(reply: dict) -> dict:
+def _error_of(reply: codec.Message) -> codec.Message:
     """The error part of a worker's reply, a dict whatever the worker sent."""
     error = reply.get("error")
     return error if isinstance(error, dict) else {}
 
 
-def _seconds(value, most: float) -> float:
+def _seconds(value: object, most: float) -> float:
     """A cell's duration as the worker reports it: only a finite number of seconds is believed."""
-    if type(value) in (int, float) and 0 <= value <= most:
+    if type(value) in (int, float) and isinstance(value, int | float) and 0 <= value <= most:
         return float(value)
     return 0.0
 
@@ -171,7 +174,7 @@ class StudentSession:
         self._end_worker()
 
     @contextlib.contextmanager
-    def grader_work(self, what: str):
+    def grader_work(self, what: str) -> Iterator[GraderClock]:
         """The grader's own computation on data the student's code supplied (a replay of its training
         log): bounded by the notebook's deadline and charged to its call budget with the CPU time it
         costs the grader (wall time would charge a loaded machine's slowness to the student). The body
@@ -194,10 +197,10 @@ class StudentSession:
                 pass
         self._fds = ()
 
-    def __enter__(self):
+    def __enter__(self) -> StudentSession:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def _boot(self) -> None:
@@ -297,7 +300,7 @@ class StudentSession:
         self.restarts += 1
 
     # --- channel ---
-    def _send(self, message: dict) -> None:
+    def _send(self, message: codec.Message) -> None:
         data = codec.frame(message)
         try:
             view = memoryview(data)
@@ -327,23 +330,23 @@ class StudentSession:
             n -= len(chunk)
         return b"".join(chunks)
 
-    def _receive(self, timeout: float) -> dict:
+    def _receive(self, timeout: float) -> codec.Message:
         deadline = time.monotonic() + max(timeout, 0.0)
         length = codec.parse_header(self._read(4, deadline))
         return codec.parse_body(self._read(length, deadline))
 
     # --- calls (used by the hidden tests through the `student` fixture) ---
-    def call(self, name: str, *args, **kwargs):
+    def call(self, name: str, *args: object, **kwargs: object) -> Any:
         return self._request({"op": "call", "name": name, "args": args, "kwargs": kwargs}, f"{name}()")
 
-    def get(self, name: str):
+    def get(self, name: str) -> Any:
         return self._request({"op": "get", "name": name}, name)
 
-    def build_probe(self, probe: Probe):
+    def build_probe(self, probe: Probe) -> Any:
         """The probe built inside the sandbox, handed back (objects as ``RemoteObject``)."""
         return self._request({"op": "build_probe", "args": (probe,)}, f"the grader's {probe.name}")
 
-    def _request(self, request: dict, what: str, remote: RemoteObject | None = None):
+    def _request(self, request: codec.Message, what: str, remote: RemoteObject | None = None) -> Any:
         if remote is not None and remote._generation != self.generation:
             raise StudentCodeError(f"{what}: the object was lost when your notebook had to be restarted")
         if self.process is None:
@@ -395,14 +398,14 @@ class StudentSession:
                 f"({self.config.call_budget:g} s in total, many times what the reference solution needs), so the "
                 "remaining checks were not run; look for sleeps, needless loops or repeated work")
 
-    def _encode(self, value):
+    def _encode(self, value: object) -> object:
         """codec.encode, plus the grader-side stand-ins: remote objects and probes."""
         if isinstance(value, RemoteObject):
             return {"t": "handle", "id": value._handle, "type": value.type_name}
         if isinstance(value, Probe):
             self._uses_probes = True
             return {"t": "probe", "name": value.name, "params": self._encode(value.params)}
-        if type(value) in (list, tuple):
+        if type(value) in (list, tuple) and isinstance(value, list | tuple):
             return {"t": type(value).__name__, "items": [self._encode(v) for v in value]}
         if type(value) is dict:
             return {"t": "dict", "items": [[k, self._encode(v)] for k, v in value.items()]}
@@ -427,7 +430,7 @@ class StudentSession:
         self._worker_cpu[self.generation] = max(self._worker_cpu.get(self.generation, 0.0), cpu)
         self.timings.worker_cpu = sum(self._worker_cpu.values())
 
-    def _count_call(self, reply: dict, round_trip: float) -> None:
+    def _count_call(self, reply: codec.Message, round_trip: float) -> None:
         """Timing counters only: a worker that lies about them can skew a benchmark, never a grade."""
         self.timings.calls += 1
         self.timings.round_trips += round_trip
@@ -435,7 +438,7 @@ class StudentSession:
         self.timings.worker_calls_cpu += _number(reply.get("cpu"))
         self._count_worker_cpu(_number(reply.get("worker_cpu")))
 
-    def _interpret(self, reply: dict, what: str):
+    def _interpret(self, reply: codec.Message, what: str) -> Any:
         if reply.get("ok") is True:
             try:
                 value = codec.decode(reply.get("value"), self._remote)

@@ -43,7 +43,7 @@ class Timings:
         worker = max(0.0, self.worker_cpu - self.cells_cpu - self.worker_calls_cpu)
         return grader + worker
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, float]:
         numbers = {k: round(v, 4) if isinstance(v, float) else v for k, v in dataclasses.asdict(self).items()}
         return {**numbers, "tests_in_grader": round(self.tests_in_grader, 4), "overhead": round(self.overhead, 4),
                 "overhead_cpu": round(self.overhead_cpu, 4)}

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from autograder.csvfiles import csv_row
 from quizzes import mathtext
-from quizzes.model import OPTION_KEYS, ClassResults, Question
+from quizzes.model import OPTION_KEYS, ClassResults, Question, Quiz
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 ALL_QUESTIONS = "*"
@@ -59,7 +59,7 @@ class ExportError(ValueError):
     """The export cannot be written at all (e.g. every question had to be skipped)."""
 
 
-def source_names(quiz) -> list[str]:
+def source_names(quiz: Quiz) -> list[str]:
     """The bank files a quiz came from, by name: exports must not depend on where the checkout is."""
     return [Path(source).name for source in quiz.sources]
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from quizzes import mathtext
 from quizzes.export.base import ALL_QUESTIONS, Adaptation, ExportError, ExportResult
@@ -87,14 +88,14 @@ def kahoot_row(question: Question) -> tuple[KahootRow | None, list[Adaptation]]:
     return KahootRow(question.id, text, tuple(answers), limit, correct), notes
 
 
-def write_cell(sheet, row: int, column: int, value) -> None:
+def write_cell(sheet: Worksheet, row: int, column: int, value: object) -> None:
     """A text starting with "=" is still text (openpyxl would otherwise store it as a formula)."""
     cell = sheet.cell(row=row, column=column, value=value)
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"
 
 
-def export(quiz: Quiz, questions: list[Question], out: Path) -> ExportResult:
+def export(quiz: Quiz, questions: list[Question], out: Path) -> ExportResult:  # noqa: ARG001 (the exporter plug-in interface)
     rows, adaptations = [], [Adaptation(ALL_QUESTIONS, "adapted", "Kahoot has no explanations or feedback; "
                                                                   "they are left out")]
     for question in questions:

@@ -18,7 +18,7 @@ def additional_text(question: Question) -> str:
     return "\n".join(lines)
 
 
-def export(quiz: Quiz, questions: list[Question], out: Path) -> ExportResult:
+def export(quiz: Quiz, questions: list[Question], out: Path) -> ExportResult:  # noqa: ARG001 (the exporter plug-in interface)
     adaptations = tuple(
         Adaptation(q.id, "adapted", "the figure is not included (Particify's CSV has no image column)")
         for q in questions if q.figure

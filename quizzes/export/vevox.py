@@ -52,7 +52,7 @@ def poll(question: Question) -> dict[str, Any]:
     }
 
 
-def export(quiz: Quiz, questions: list[Question], out: Path) -> ExportResult:
+def export(quiz: Quiz, questions: list[Question], out: Path) -> ExportResult:  # noqa: ARG001 (the exporter plug-in interface)
     adaptations = [
         Adaptation(ALL_QUESTIONS, "adapted", UNVERIFIED_NOTE),
         Adaptation(ALL_QUESTIONS, "adapted", "one explanation per question: the general one and the correct "

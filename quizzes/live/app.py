@@ -16,7 +16,7 @@ import io
 import json
 import tempfile
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from starlette.staticfiles import StaticFiles
 
 from quizzes.live.limits import Guard, RateLimiter
 from quizzes.live.rules import Refused
-from quizzes.live.session import LiveSession
+from quizzes.live.session import Broadcast, LiveSession
 from quizzes.live.writer import GroupCommit, WriteFailed
 
 HERE = Path(__file__).parent
@@ -88,7 +88,8 @@ def create_app(session: LiveSession, join_url: str, rates: Rates = Rates()) -> S
 
     open_streams: Counter[int] = Counter()  # per participant (0: the lecturer)
 
-    async def stream(request: Request, streams, snapshot, holder: int) -> Response:
+    async def stream(request: Request, streams: Broadcast, snapshot: Callable[[], tuple[object, bytes]],
+                     holder: int) -> Response:
         if len(session.participant_streams) + len(session.lecturer_streams) >= max_streams:
             raise Refused(503, "too many open connections; reload in a moment")
         if holder and open_streams[holder] >= rates.streams_per_participant:
@@ -97,10 +98,10 @@ def create_app(session: LiveSession, join_url: str, rates: Rates = Rates()) -> S
                                  media_type="text/event-stream",
                                  headers={"cache-control": "no-store", "x-accel-buffering": "no"})
 
-    async def participant_page(request: Request) -> Response:
+    async def participant_page(request: Request) -> Response:  # noqa: ARG001 (Starlette's endpoint signature)
         return FileResponse(HERE / "pages" / "participant.html", headers={"cache-control": "no-cache"})
 
-    async def lecturer_page(request: Request) -> Response:
+    async def lecturer_page(request: Request) -> Response:  # noqa: ARG001 (Starlette's endpoint signature)
         return FileResponse(HERE / "pages" / "lecturer.html", headers={"cache-control": "no-cache"})
 
     async def figure(request: Request) -> Response:
@@ -111,17 +112,17 @@ def create_app(session: LiveSession, join_url: str, rates: Rates = Rates()) -> S
             raise Refused(404, "no such figure")
         return Response(figure_svg(name), media_type="image/svg+xml", headers={"cache-control": "max-age=3600"})
 
-    async def qr(request: Request) -> Response:
+    async def qr(request: Request) -> Response:  # noqa: ARG001 (Starlette's endpoint signature)
         import segno
 
         buffer = io.BytesIO()
         segno.make(join_url, error="m").save(buffer, kind="svg", scale=8, border=2, xmldecl=False)
         return Response(buffer.getvalue(), media_type="image/svg+xml", headers={"cache-control": "no-cache"})
 
-    async def info(request: Request) -> Response:
+    async def info(request: Request) -> Response:  # noqa: ARG001 (Starlette's endpoint signature)
         return JSONResponse({"join_url": join_url, "code": session.code, "title": session.quiz.title})
 
-    async def state(request: Request) -> Response:
+    async def state(request: Request) -> Response:  # noqa: ARG001 (Starlette's endpoint signature)
         return Response(session.public_json()[1], media_type="application/json",
                         headers={"cache-control": "no-store"})
 
@@ -177,17 +178,17 @@ def create_app(session: LiveSession, join_url: str, rates: Rates = Rates()) -> S
         return Response(content, media_type="text/csv", headers={
             "content-disposition": f'attachment; filename="{session.code}-{name}"', "cache-control": "no-store"})
 
-    async def refused(request: Request, exc: Exception) -> Response:
+    async def refused(request: Request, exc: Exception) -> Response:  # noqa: ARG001 (Starlette's endpoint signature)
         assert isinstance(exc, Refused)
         return _error(exc.status, str(exc))
 
-    async def not_found(request: Request, exc: Exception) -> Response:
+    async def not_found(request: Request, exc: Exception) -> Response:  # noqa: ARG001 (Starlette's endpoint signature)
         status = getattr(exc, "status_code", 404)
         return _error(status, "no such page" if status == 404 else "method not allowed" if status == 405
                       else "bad request")
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:  # noqa: ARG001 (Starlette's lifespan signature)
         from quizzes.figures import figure_svg
 
         for name in {q.figure for q in session.quiz.questions if q.figure}:  # drawn once, before any phone asks
@@ -219,7 +220,8 @@ def guarded(app: Starlette) -> Guard:
     return Guard(app)
 
 
-async def _events(request: Request, streams, frame, open_streams: Counter[int], holder: int) -> AsyncIterator[bytes]:
+async def _events(request: Request, streams: Broadcast, frame: Callable[[], tuple[object, bytes]],
+                  open_streams: Counter[int], holder: int) -> AsyncIterator[bytes]:
     """The latest snapshot whenever it changes, a comment every ``KEEPALIVE_SECONDS``; ends as soon as the
     client goes away (its slot among the bounded streams is free again at once)."""
     wake, gone = streams.subscribe(), asyncio.Event()

@@ -13,8 +13,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import uvicorn
+from starlette.applications import Starlette
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from autograder.terminal import say
@@ -40,7 +42,7 @@ class BoundedHeadProtocol(HttpToolsProtocol):
     past ``MAX_HEADER_BYTES`` the connection gets 431 and is closed.
     """
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:     # uvicorn's protocol arguments, passed on
         super().__init__(*args, **kwargs)
         self._head_bytes, self._in_head = 0, True
 
@@ -136,7 +138,7 @@ def terminal_qr(url: str) -> str:
     return buffer.getvalue()
 
 
-def uvicorn_config(app, limits: Limits) -> uvicorn.Config:
+def uvicorn_config(app: Starlette, limits: Limits) -> uvicorn.Config:
     return uvicorn.Config(guarded(app), log_level="warning", access_log=False, lifespan="on", http=BoundedHeadProtocol,
                           limit_concurrency=2 * limits.max_participants + MAX_CONNECTIONS_OVER_PARTICIPANTS,
                           timeout_keep_alive=KEEP_ALIVE_SECONDS,

@@ -120,7 +120,7 @@ class LiveStore:
     def close(self) -> None:
         self.connection.close()
 
-    def _transaction(self):
+    def _transaction(self) -> _Transaction:
         return _Transaction(self.connection)
 
     def create_session(self, quiz: Quiz) -> SessionRecord:
@@ -201,5 +201,5 @@ class _Transaction:
     def __enter__(self) -> None:
         self.connection.execute("BEGIN IMMEDIATE")
 
-    def __exit__(self, kind, value, traceback) -> None:
+    def __exit__(self, kind: type[BaseException] | None, value: object, traceback: object) -> None:
         self.connection.execute("COMMIT" if kind is None else "ROLLBACK")

@@ -19,6 +19,7 @@ import nbformat
 import pytest
 
 from tests.autograder import tiny_assignment as tiny
+from tests.autograder.tiny_assignment import use_config
 
 HARNESS = Path(__file__).parent / "test_harness.py"
 PROJECT = Path(__file__).resolve().parents[2]
@@ -148,12 +149,18 @@ def test_the_harness_fails_a_wrong_declaration(tiny_project, tmp_path):
     assert "FAILED" in result.stdout and "7" in result.stdout
 
 
+def tiny_roots_of(environment) -> dict[str, Path]:
+    """The roots of the written project, as the configuration holds them (the `learnathon` command reads
+    them from this environment)."""
+    return {"assignments_root": Path(environment["LEARNATHON_ASSIGNMENTS_DIR"]),
+            "hidden_root": Path(environment["LEARNATHON_HIDDEN_TESTS_DIR"])}
+
+
 def test_the_demo_class_is_declared_by_the_assignment(tiny_project, monkeypatch):
     from autograder.admin import demo
     from autograder.grading import discovery
 
-    monkeypatch.setattr(discovery, "SOURCE_ROOT", Path(tiny_project["LEARNATHON_ASSIGNMENTS_DIR"]))
-    monkeypatch.setattr(discovery, "HIDDEN_ROOT", Path(tiny_project["LEARNATHON_HIDDEN_TESTS_DIR"]))
+    use_config(monkeypatch, **tiny_roots_of(tiny_project))
     assert discovery.available() == ["tiny"]
     assert demo.demo_class(discovery.load("tiny")) == ("ada", "cleo")
 
@@ -162,8 +169,7 @@ def test_an_unknown_demo_student_is_named(tiny_project, monkeypatch):
     from autograder.admin import demo
     from autograder.grading import discovery
 
-    monkeypatch.setattr(discovery, "HIDDEN_ROOT", Path(tiny_project["LEARNATHON_HIDDEN_TESTS_DIR"]))
-    monkeypatch.setattr(discovery, "SOURCE_ROOT", Path(tiny_project["LEARNATHON_ASSIGNMENTS_DIR"]))
+    use_config(monkeypatch, **tiny_roots_of(tiny_project))
     broken = discovery.load("tiny")
     broken = type(broken)(broken.name, broken.source_dir, broken.notebooks, broken.files, {"students": ["zed"]})
     with pytest.raises(demo.DemoError, match="zed"):

@@ -1,6 +1,6 @@
 """assignments/README.md maps every lecture concept to where it is taught and graded; it stays true.
 
-Every concept of quizzes/bank/concepts.yaml has a row; every hidden test, grade_id and quiz question the
+Every concept of autograder/concepts.yaml has a row; every hidden test, grade_id and quiz question the
 table names exists (a renamed test or question breaks the map, and this test says which); and every
 section the map says teaches a concept does, in the notebook students receive (found through
 discovery, released by nbgrader): a section claimed in a row teaches one of the row's concepts, and
@@ -67,7 +67,7 @@ def rows() -> list[list[str]]:
 
 
 def concepts() -> set[str]:
-    return {c["id"] for c in yaml.safe_load((ROOT / "quizzes" / "bank" / "concepts.yaml").read_text())["concepts"]}
+    return {c["id"] for c in yaml.safe_load((ROOT / "autograder" / "concepts.yaml").read_text())["concepts"]}
 
 
 def test_every_concept_has_a_row_and_every_row_names_known_concepts():
@@ -89,7 +89,7 @@ def test_every_test_and_answer_the_map_names_exists():
 
 
 def test_every_quiz_question_the_map_names_exists():
-    bank = " ".join(p.read_text() for p in (ROOT / "quizzes" / "bank").glob("*.yaml") if p.name != "concepts.yaml")
+    bank = " ".join(p.read_text() for p in (ROOT / "quizzes" / "bank").glob("*.yaml"))
     questions = set(re.findall(r"^\s*- id: ([\w-]+)", bank, flags=re.M))
     named = {q for row in rows() for segment in re.findall(r"quiz ((?:`[\w-]+`(?:, )?)+)", row[-1])
              for q in re.findall(r"`([\w-]+)`", segment)}

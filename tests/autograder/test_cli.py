@@ -44,7 +44,8 @@ def assert_usage_error(result, reason: str):
     assert last.startswith("Error: ") and reason in last, result.output
 
 
-def test_usage_errors_exit_2_with_a_one_line_reason(tmp_path, registered_tiny):
+@pytest.mark.usefixtures("registered_tiny")
+def test_usage_errors_exit_2_with_a_one_line_reason(tmp_path):
     assert_usage_error(invoke("grade", str(tmp_path / "tiny.ipynb"), "--assignment", "nope"),
                        "unknown assignment 'nope' (available: tiny)")
     assert_usage_error(invoke("grade", str(tmp_path / "other.ipynb"), "--assignment", "tiny"),
@@ -57,7 +58,8 @@ def test_usage_errors_exit_2_with_a_one_line_reason(tmp_path, registered_tiny):
     assert_usage_error(invoke("autograde", "tiny", "--jobs", "0"), "Invalid value for '--jobs'")
 
 
-def test_grade_json_prints_exactly_the_documented_keys(tmp_path, registered_tiny):
+@pytest.mark.usefixtures("registered_tiny")
+def test_grade_json_prints_exactly_the_documented_keys(tmp_path):
     path = tiny.submission(tmp_path / "tiny.ipynb", forward="def forward(X, params):\n    return relu(X @ "
                                                             "params['W'])\n")
     result = invoke("grade", str(path), "--assignment", "tiny", "--json")
@@ -69,7 +71,8 @@ def test_grade_json_prints_exactly_the_documented_keys(tmp_path, registered_tiny
     assert (report["assignment"], report["score"], report["max_score"], report["error"]) == ("tiny", 4.0, 6.0, None)
 
 
-def test_grade_exits_0_for_an_unreadable_notebook(tmp_path, registered_tiny):
+@pytest.mark.usefixtures("registered_tiny")
+def test_grade_exits_0_for_an_unreadable_notebook(tmp_path):
     path = tmp_path / "tiny.ipynb"
     path.write_bytes(b"\xff\xfe not a notebook")
     result = invoke("grade", str(path), "--assignment", "tiny", "--json")
@@ -78,7 +81,8 @@ def test_grade_exits_0_for_an_unreadable_notebook(tmp_path, registered_tiny):
     assert report["score"] == 0 and "not UTF-8" in report["error"]
 
 
-def test_grade_prints_a_readable_report_by_default(tmp_path, registered_tiny):
+@pytest.mark.usefixtures("registered_tiny")
+def test_grade_prints_a_readable_report_by_default(tmp_path):
     result = invoke("grade", str(tmp_path / "tiny.ipynb"), "--assignment", "tiny")
     assert result.exit_code == 0
     assert result.output.startswith("tiny / tiny.ipynb: 0 / 6")

@@ -7,6 +7,7 @@ The product's assignments live in ``assignments/``; the engine's tests must not 
 """
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from pathlib import Path
 
@@ -185,11 +186,27 @@ def tiny_roots(tmp_path_factory):
     return roots
 
 
+def use_config(patch, **changes):
+    """The run's configuration (autograder/config.py) with ``changes``, until ``patch`` is undone."""
+    from autograder import config
+
+    patch.setattr(config, "_current", dataclasses.replace(config.current(), **changes))
+
+
+def start_sandboxes(patch, *, cold: bool):
+    """Sandboxes started afresh (``cold``) or forked from warm zygotes: in this process's configuration
+    and in the environment a `learnathon` command started from here reads (until ``patch`` is undone)."""
+    use_config(patch, cold_start=cold)
+    if cold:
+        patch.setenv("LEARNATHON_COLD_START", "1")
+    else:
+        patch.delenv("LEARNATHON_COLD_START", raising=False)
+
+
 def register(monkeypatch, roots):
     import autograder.grading.discovery as discovery
 
-    monkeypatch.setattr(discovery, "SOURCE_ROOT", roots[0])
-    monkeypatch.setattr(discovery, "HIDDEN_ROOT", roots[1])
+    use_config(monkeypatch, assignments_root=roots[0], hidden_root=roots[1])
     # The `learnathon` command configures the run from the environment when it starts (config.py).
     monkeypatch.setenv("LEARNATHON_ASSIGNMENTS_DIR", str(roots[0]))
     monkeypatch.setenv("LEARNATHON_HIDDEN_TESTS_DIR", str(roots[1]))
@@ -210,7 +227,7 @@ def cold_start(monkeypatch):
     tests that open only a few sessions with their own hidden folders are faster without it.
     The red-team corpus, the session and sandbox tests, and the e2e class runs use zygotes.
     """
-    monkeypatch.setenv("LEARNATHON_COLD_START", "1")
+    start_sandboxes(monkeypatch, cold=True)
 
 
 @pytest.fixture(scope="module")

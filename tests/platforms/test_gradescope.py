@@ -38,7 +38,7 @@ for folder in ["/autograder/results", *glob.glob("/tmp/learnathon-gs-*/results")
 
 
 @pytest.fixture(scope="module")
-def autograder_zip(module_registered_tiny, tmp_path_factory):
+def autograder_zip(module_registered_tiny, tmp_path_factory):  # noqa: ARG001 (requested for its effect)
     out = tmp_path_factory.mktemp("gs") / "autograder.zip"
     result = CliRunner().invoke(main, ["gradescope", "tiny", "--out", str(out)])
     assert result.exit_code == 0, result.output

@@ -13,6 +13,7 @@ from autograder.admin import course
 from autograder.cli import main
 from autograder.results import gradebook
 from tests.autograder import tiny_assignment as tiny
+from tests.autograder.tiny_assignment import start_sandboxes
 from tests.platforms.archives import Entry, canvas_name, cli, moodle_folder, read_csv, write_zip
 
 WRONG_FORWARD = "def forward(X, params):\n    return relu(X @ params['W'])\n"   # forgets the bias: 4 of 6
@@ -25,7 +26,7 @@ def notebook_bytes(tmp_path, name: str, **answers) -> bytes:
 @pytest.fixture(scope="module")
 def cold_module():
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LEARNATHON_COLD_START", "1")
+        start_sandboxes(patch, cold=True)
         yield
 
 
@@ -52,7 +53,7 @@ def downloads(tmp_path) -> dict[str, list[Entry]]:
 
 
 @pytest.fixture(scope="module", params=["moodle", "canvas"])
-def round_trip(request, module_registered_tiny, cold_module, tmp_path_factory):
+def round_trip(request, module_registered_tiny, cold_module, tmp_path_factory):  # noqa: ARG001 (requested for their effect)
     platform = request.param
     tmp = tmp_path_factory.mktemp(platform)
     root = course.init(tmp / "course", course_id="tinycourse").root

@@ -18,6 +18,7 @@ import pytest
 from autograder.admin import course
 from autograder.csvfiles import write_csv
 from tests.autograder import tiny_assignment as tiny
+from tests.autograder.tiny_assignment import start_sandboxes
 from tests.platforms.archives import cli, read_csv
 from tests.platforms.upstream import runs
 
@@ -45,9 +46,9 @@ def three_notebooks(tmp) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def moodle_trip(module_registered_tiny, tmp_path_factory):
+def moodle_trip(module_registered_tiny, tmp_path_factory):  # noqa: ARG001 (requested for its effect)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LEARNATHON_COLD_START", "1")
+        start_sandboxes(patch, cold=True)
         tmp = tmp_path_factory.mktemp("moodle-upstream")
         notebooks = three_notebooks(tmp)
         download = tmp / "download.zip"
@@ -138,9 +139,9 @@ def test_the_golden_file_is_what_this_run_produced(moodle_trip):
 # --- Canvas --------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def canvas_trip(module_registered_tiny, tmp_path_factory):
+def canvas_trip(module_registered_tiny, tmp_path_factory):  # noqa: ARG001 (requested for its effect)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LEARNATHON_COLD_START", "1")
+        start_sandboxes(patch, cold=True)
         tmp = tmp_path_factory.mktemp("canvas-upstream")
         notebooks = three_notebooks(tmp)
         download = tmp / "download.zip"

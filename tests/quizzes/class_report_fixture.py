@@ -20,5 +20,5 @@ def class_report_json(tmp_path, made: dict[str, int], assignment: str = "cs1", s
             tests.append(TestResult("test_ok", 1.0, 1.0, True, "", None, "", None, ("mse",)))
             store.record_student(db, run, assignment, StudentResult(
                 f"s{s:02d}", [NotebookReport(assignment, "nb", tests)], fingerprint="f"))
-    report = class_report.build("course", assignment, store.load_submissions(tmp_path), discovery.HIDDEN_ROOT)
+    report = class_report.build("course", assignment, store.load_submissions(tmp_path), discovery.hidden_root())
     return report.to_dict()

@@ -64,6 +64,6 @@ def followup_quiz(tmp_path_factory):
     from quizzes.from_report import follow_up_quiz
     from tests.quizzes.class_report_fixture import class_report_json
 
-    ids = sorted(tags.mistake_catalogue(discovery.HIDDEN_ROOT / "cs1"))
+    ids = sorted(tags.mistake_catalogue(discovery.hidden_root() / "cs1"))
     report = class_report_json(tmp_path_factory.mktemp("followup"), {m: 1 + i % 5 for i, m in enumerate(ids)})
     return follow_up_quiz(report, top=len(ids)).quiz

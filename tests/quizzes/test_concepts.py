@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from quizzes.catalog import QUIZ_NAMES, get_quiz
-from quizzes.concepts import (
+from autograder.concepts import (
     SECTIONS,
     ConceptListError,
     UnknownConceptError,
@@ -15,6 +14,7 @@ from quizzes.concepts import (
     load_concepts,
     parse_concepts,
 )
+from quizzes.catalog import QUIZ_NAMES, get_quiz
 from quizzes.model import BankError, parse_bank
 
 

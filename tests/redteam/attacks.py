@@ -93,7 +93,7 @@ def honest_notebook(path: Path, **answers) -> Path:
 def notebook(*, relu: str = WRONG_RELU, forward: str = OWN_FORWARD, first: tuple[str, ...] = (),
              timestamp: str | bytes | None = TIMESTAMP):
     """A planter writing tiny.ipynb (answers, extra code cells after the setup) and timestamp.txt."""
-    def plant(folder: Path, context: Context) -> None:
+    def plant(folder: Path, _context: Context) -> None:
         def insert(nb):
             for i, source in enumerate(first):
                 nb.cells.insert(2 + i, nbformat.v4.new_code_cell(code(source)))
@@ -112,7 +112,7 @@ TINY = Target(tiny.NAME, tiny.PART, HONEST, honest())
 
 def json_notebook(change: Callable[[dict], object], *, raw: Callable[[str], str] | None = None):
     """An honest notebook whose JSON is changed by ``change(nb_dict)`` (may return a replacement)."""
-    def plant(folder: Path, context: Context) -> None:
+    def plant(folder: Path, _context: Context) -> None:
         nb = json.loads(nbformat.writes(tiny.source_notebook(nbgrader_markers=False)))
         replaced = change(nb)
         text = json.dumps(nb if replaced is None else replaced)
@@ -167,7 +167,7 @@ def hardlink(target: Callable[[Context], Path]):
 
 
 def special(kind: str):
-    def plant(folder: Path, context: Context) -> None:
+    def plant(folder: Path, _context: Context) -> None:
         path = folder / f"{tiny.PART}.ipynb"
         if kind == "fifo":
             os.mkfifo(path)
@@ -252,7 +252,7 @@ def big_code(cells: int, chars: int, *, filler: str = "#", relu: str = tiny.RELU
 
 
 def sparse_notebook(size: int):
-    def plant(folder: Path, context: Context) -> None:
+    def plant(folder: Path, _context: Context) -> None:
         with open(folder / f"{tiny.PART}.ipynb", "wb") as handle:
             handle.write(b'{"cells": [')
             handle.truncate(size)
@@ -517,7 +517,7 @@ def _sandbox_uid(uid: int) -> bool:
     return uid >= 61000
 
 
-def nothing_left_behind(context: Context) -> None:
+def nothing_left_behind(_context: Context) -> None:
     """After the run: no IPC object and no file in /run/lock belongs to a sandbox uid."""
     left = []
     for kind in ("shm", "msg", "sem"):
@@ -636,7 +636,7 @@ def other_courses(context: Context) -> str:
         """)
 
 
-def installed_project(context: Context) -> str:
+def installed_project(_context: Context) -> str:
     return code("""
         import importlib, os, sys
         FOUND = []
@@ -661,7 +661,7 @@ KEYRING = code("""
     """)
 
 
-def keyring_writer(context: Context) -> str:
+def keyring_writer(_context: Context) -> str:
     return KEYRING + code("""
         for ring in RINGS:
             libc.syscall(ADD, b"user", b"learnathon-redteam", b"HIDDEN-INPUT", 12, ctypes.c_long(ring))
@@ -669,13 +669,13 @@ def keyring_writer(context: Context) -> str:
         """)
 
 
-def keyring_reader(context: Context) -> str:
+def keyring_reader(_context: Context) -> str:
     return KEYRING + code("""
         FOUND = [ring for ring in RINGS if ring != -1 and keyctl(10, ring, b"user", b"learnathon-redteam", 0) >= 0]
         """)
 
 
-def privileged_handles(context: Context) -> str:
+def privileged_handles(_context: Context) -> str:
     # Every descriptor it holds, used as the root janitor's channel: kill uid 0 (every host) and the other
     # slots' uids (the honest neighbours); and signals to every process it can see, the host included.
     return code("""
@@ -702,7 +702,7 @@ def privileged_handles(context: Context) -> str:
         """)
 
 
-def open_descriptors(context: Context) -> str:
+def open_descriptors(_context: Context) -> str:
     return code("""
         import os
         FOUND = []

@@ -85,14 +85,14 @@ def tampered_metadata(nb):
     nb.metadata["kernelspec"] = {"name": "evil", "display_name": "Evil", "language": "python"}
 
 
-def nbformat3(context: dict) -> bytes:
+def nbformat3(_context: dict) -> bytes:
     cells = [{"cell_type": "code", "input": s, "metadata": {}, "outputs": [], "language": "python"}
              for s in (tiny.SETUP, tiny.RELU, tiny.FORWARD)]
     return json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {},
                        "worksheets": [{"cells": cells, "metadata": {}}]}).encode()
 
 
-def huge_output(path: Path, context: dict) -> Path:
+def huge_output(path: Path, _context: dict) -> Path:
     tiny.submission(path, relu=tiny.RELU, forward=tiny.FORWARD)
     nb = nbformat.read(path, as_version=4)
     cell = tiny.cell_by_id(nb, "relu")
@@ -101,7 +101,7 @@ def huge_output(path: Path, context: dict) -> Path:
     return path
 
 
-def truncated(context: dict) -> bytes:
+def truncated(_context: dict) -> bytes:
     data = nbformat.writes(tiny.source_notebook()).encode()
     return data[: len(data) // 2]
 

@@ -17,7 +17,7 @@ from tests.redteam import attacks, classrun
 
 
 @pytest.fixture(scope="module")
-def attack_course(module_registered_tiny, tmp_path_factory):
+def attack_course(module_registered_tiny, tmp_path_factory):  # noqa: ARG001 (requested for its effect)
     base = tmp_path_factory.mktemp("attack-classes")
     base.chmod(0o755)
     the_course = course.init(base / "course", course_id="redteam")
@@ -50,7 +50,8 @@ def test_an_attack_class_costs_only_the_attackers(attack_course, attack_class):
             attacks.remove_leftovers()
 
 
-def test_learnathon_grade_prints_no_control_characters(module_registered_tiny, tmp_path):
+@pytest.mark.usefixtures("module_registered_tiny")
+def test_learnathon_grade_prints_no_control_characters(tmp_path):
     from click.testing import CliRunner
 
     from autograder.cli import main

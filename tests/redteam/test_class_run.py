@@ -22,7 +22,8 @@ for target in glob.glob({root!r} + "/*") + [{root!r} + "/gradebook.db"]:
 
 
 @pytest.mark.e2e
-def test_hostile_classmates_change_nothing_for_an_honest_student(registered_tiny, tmp_path):
+@pytest.mark.usefixtures("registered_tiny")
+def test_hostile_classmates_change_nothing_for_an_honest_student(tmp_path):
     tiny_course = course.init(tmp_path / "course", course_id="redteam")
     cases = {c.id: c for c in hostile.CASES}
     expected = {"honest": hostile.HONEST, "vandal": 3.0}

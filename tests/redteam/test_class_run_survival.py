@@ -23,7 +23,7 @@ BATCH = 30
 
 
 @pytest.fixture(scope="module")
-def fuzz_course(module_registered_tiny, tmp_path_factory):
+def fuzz_course(module_registered_tiny, tmp_path_factory):  # noqa: ARG001 (requested for its effect)
     base = tmp_path_factory.mktemp("fuzz")
     base.chmod(0o755)
     the_course = course.init(base / "course", course_id="fuzz")

@@ -23,6 +23,7 @@ from autograder.cli import main
 from autograder.csvfiles import FORMULA_START, NUMBER
 from autograder.platforms import roster
 from tests.autograder import tiny_assignment as tiny
+from tests.autograder.tiny_assignment import start_sandboxes
 from tests.platforms.archives import Entry, moodle_folder, write_zip
 from tests.redteam.hostile_inputs import (
     ESCAPES,
@@ -63,7 +64,7 @@ def no_formula(rows: list[list[str]]) -> None:
 # --- a platform download: collect, export-grades, autograde -------------------------------------------------
 
 @pytest.fixture(scope="module")
-def collected(module_registered_tiny, tmp_path_factory):
+def collected(module_registered_tiny, tmp_path_factory):  # noqa: ARG001 (requested for its effect)
     """A Moodle download: Ada first, Zed last, and between them every hostile name and notebook."""
     tmp = tmp_path_factory.mktemp("hostile-download")
     tmp.chmod(0o755)
@@ -91,7 +92,7 @@ def collected(module_registered_tiny, tmp_path_factory):
             shutil.rmtree(folder)
     assert len(list((root / "submitted").iterdir())) == 4
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LEARNATHON_COLD_START", "1")
+        start_sandboxes(patch, cold=True)
         graded = run("autograde", "tiny", "--course", str(root), "--json")
     # Exported after grading: the worksheet leaves out students without a grade (Moodle reads an empty cell as
     # a new value), so the graded hostile names are the ones that must reach it neutralised.
@@ -161,7 +162,8 @@ def test_a_hostile_mapping_file_is_one_line_and_writes_nothing(tmp_path, content
 
 # --- a Gradescope upload ----------------------------------------------------------------------------------------
 
-def test_a_gradescope_upload_places_the_honest_notebook_beside_hostile_files(registered_tiny, tmp_path):
+@pytest.mark.usefixtures("registered_tiny")
+def test_a_gradescope_upload_places_the_honest_notebook_beside_hostile_files(tmp_path):
     from autograder.grading import discovery
     from autograder.platforms.gradescope import place_submission
 

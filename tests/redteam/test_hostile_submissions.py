@@ -104,7 +104,8 @@ def test_hostile_submission_gets_what_its_honest_work_earns(graded, case):
 
 @pytest.mark.parametrize("case", [c for c in hostile.CASES if c.id == "unseeded-randomness-in-the-answer"],
                          ids=lambda c: c.id)
-def test_a_random_answer_gets_the_same_points_when_regraded(graded, case, tmp_path, cold_start):
+@pytest.mark.usefixtures("cold_start")
+def test_a_random_answer_gets_the_same_points_when_regraded(graded, case, tmp_path):
     first = graded[case.id]["report"]
     path = case.build(tmp_path / f"{tiny.PART}.ipynb", {})
     again = grade_notebook(graded["_spec"], path, slot=FIRST_SLOT + 5)

@@ -32,7 +32,7 @@ def source_of(assignment: str, part: str) -> Path:
 
 
 def solution(assignment: str, part: str) -> Callable[[Path, Context], None]:
-    def plant(folder: Path, context: Context) -> None:
+    def plant(folder: Path, _context: Context) -> None:
         solved(source_of(assignment, part), folder / f"{part}.ipynb")
         (folder / "timestamp.txt").write_text(TIMESTAMP)
     return plant
@@ -40,7 +40,7 @@ def solution(assignment: str, part: str) -> Callable[[Path, Context], None]:
 
 def answers(assignment: str, part: str, **cells: str) -> Callable[[Path, Context], None]:
     """The solution with the given answer cells (by grade id) replaced."""
-    def plant(folder: Path, context: Context) -> None:
+    def plant(folder: Path, _context: Context) -> None:
         with_cells(source_of(assignment, part), {k: code(v) for k, v in cells.items()}, folder / f"{part}.ipynb")
         (folder / "timestamp.txt").write_text(TIMESTAMP)
     return plant

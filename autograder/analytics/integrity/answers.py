@@ -16,6 +16,10 @@ import dataclasses
 import functools
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 from ...intake.notebook import grade_id, parse_notebook, raw_cells, source_role
 
@@ -59,11 +63,11 @@ def as_python(source: str) -> str:
 
 
 @functools.lru_cache(maxsize=16)
-def _source_cells(source: Path) -> tuple[dict, ...]:
+def _source_cells(source: Path) -> tuple[dict[str, Any], ...]:
     return tuple(c for c in raw_cells(parse_notebook(Path(source).read_bytes())) if c["cell_type"] == "code")
 
 
-def read_answers(notebook: dict, source: Path, name: str) -> Answers:
+def read_answers(notebook: dict[str, Any], source: Path, name: str) -> Answers:
     """The code cells of a validated notebook (``intake.notebook.validated_notebook``), the student's
     told apart from the instructor's by the ``source`` notebook (trusted)."""
     by_id = {grade_id(c): c for c in _source_cells(Path(source)) if grade_id(c)}
@@ -88,7 +92,7 @@ def solution_answers(source: Path, name: str) -> Answers:
 
 
 @functools.lru_cache(maxsize=16)
-def _released(source: Path):
+def _released(source: Path) -> NotebookNode:
     """The released notebook of the source (``admin.fabricate.student_version``)."""
     import nbformat
 

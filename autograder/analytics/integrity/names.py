@@ -24,7 +24,7 @@ IMPORTERS = ("builtins.__import__", "importlib.import_module", "importlib.__impo
 class Parsed:
     cell: CodeCell
     tree: ast.Module
-    parents: dict          # node -> its parent node
+    parents: dict[ast.AST, ast.AST]  # node -> its parent node
 
 
 @dataclasses.dataclass
@@ -63,7 +63,7 @@ class Names:
                 return literal(node.args[0])
         return None
 
-    def strings_of(self, node: ast.AST, parents: dict) -> tuple[str, ...] | None:
+    def strings_of(self, node: ast.AST, parents: dict[ast.AST, ast.AST]) -> tuple[str, ...] | None:
         """The strings a loop variable takes when it runs over a top-level list of string literals
         (``for name in NAMES``, ``[... for name in NAMES]``), or None."""
         if not isinstance(node, ast.Name):

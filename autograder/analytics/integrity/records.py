@@ -7,6 +7,7 @@ what was found and why it may matter, and the instructor decides.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 # The owner of the instructor's solution in pairs and clusters: no student id can contain "/" (ids are folder names).
 SOLUTION = "/solution"
@@ -102,7 +103,7 @@ class Flag:
     def title(self) -> str:
         return KINDS[self.kind].title
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self) | {"where": self.where, "title": self.title, "why": self.why,
                                            "group": KINDS[self.kind].group}
 
@@ -142,7 +143,7 @@ class Pair:
     shared: int               # characters of normalised code in common
     passages: tuple[Passage, ...]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self) | {"a_label": owner_label(self.a), "b_label": owner_label(self.b)}
 
 
@@ -157,7 +158,7 @@ class Cluster:
     def with_solution(self) -> bool:
         return SOLUTION in self.members
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"members": list(self.members), "labels": [owner_label(m) for m in self.members],
                 "notebooks": list(self.notebooks), "top_score": self.top_score, "with_solution": self.with_solution}
 
@@ -171,7 +172,7 @@ class Review:
     fingerprints: dict[str, str]       # student -> fingerprint of the files reviewed (as autograde's marker)
     flags: tuple[Flag, ...]
     pairs: tuple[Pair, ...]
-    settings: dict                     # thresholds, the release and collection times used, and their sources
+    settings: dict[str, Any]           # thresholds, the release and collection times used, and their sources
     notes: tuple[str, ...] = ()        # what could not be reviewed, and why
 
     @property
@@ -184,7 +185,7 @@ class Review:
             found.setdefault(flag.student, []).append(flag)
         return dict(sorted(found.items()))
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"assignment": self.assignment, "started": self.started, "students": len(self.students),
                 "settings": self.settings, "notes": list(self.notes),
                 "clusters": [c.to_dict() for c in self.clusters],

@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ... import __version__
 from ...intake.files import SubmissionError, read_submission, student_id_problem
@@ -26,6 +27,9 @@ from .records import SOLUTION, Flag, Pair, Review
 from .scan import Finding, scan
 from .shortcuts import Shortcut, find_shortcuts, load_shortcuts
 from .similarity import Document, Thresholds, document, similar_pairs
+
+if TYPE_CHECKING:
+    from ...grading import discovery
 from .times import Moment, exchange_release, submission_time, time_problem
 
 # Past this many flags of one kind in one notebook, the rest are counted in the last one.
@@ -111,7 +115,7 @@ def review_class(*, course_dir: Path, assignment: str, released: dt.datetime | N
     thresholds = thresholds or Thresholds()
     shortcuts = load_shortcuts(spec.notebooks[0].tests.parent)
     release = Moment(released, "given with --released") if released else exchange_release(
-        course.root, course.course_id, assignment, _exchange_root(course.root))
+        course.course_id, assignment, _exchange_root(course.root))
     from_platform = platform_students(course.root, assignment)
     found = _Class({nb.name: [document(SOLUTION, solution_answers(nb.source, nb.name), nb.source)]
                     for nb in spec.notebooks})
@@ -144,7 +148,8 @@ def review_class(*, course_dir: Path, assignment: str, released: dt.datetime | N
                   found.fingerprints, tuple(found.flags), tuple(pairs), settings, tuple(found.notes))
 
 
-def _review_student(student: str, folder: Path, spec, shortcuts: list[Shortcut], found: _Class) -> None:
+def _review_student(student: str, folder: Path, spec: discovery.Assignment, shortcuts: list[Shortcut],
+                    found: _Class) -> None:
     files = read_submission(folder, [nb.filename for nb in spec.notebooks])
     for nb in spec.notebooks:
         content = files.get(nb.filename)

@@ -181,7 +181,7 @@ class Scanner:
         """Every finding in one parsed cell (``offset``: the exec call whose literal code this is)."""
         cell = item.cell
         names = self.names
-        where = (lambda node: offset) if offset is not None else (lambda node: node)
+        where = (lambda _node: offset) if offset is not None else (lambda node: node)
         for node in ast.walk(item.tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 self.imports(node, cell, where(node))

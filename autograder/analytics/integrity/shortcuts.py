@@ -68,7 +68,7 @@ def definitions(parsed: list[Parsed]) -> dict[str, list[Definition]]:
     return found
 
 
-def references(definition: Definition, defined: dict[str, list[Definition]], names: Names) -> list[tuple[str, ast.AST]]:
+def references(definition: Definition, names: Names) -> list[tuple[str, ast.AST]]:
     """(what, where) for every name this one uses and every dotted name it reaches."""
     found: list[tuple[str, ast.AST]] = []
     for node in ast.walk(definition.node):
@@ -119,7 +119,7 @@ def _first_path(start: Definition, targets: tuple[str, ...], defined: dict[str, 
     seen = {start.name}
     while queue:
         definition, chain, first_hop = queue.popleft()
-        for name, node in references(definition, defined, names):
+        for name, node in references(definition, names):
             hop = first_hop or node
             hit = next((t for t in targets if _reaches(name, t)), None)
             if hit:

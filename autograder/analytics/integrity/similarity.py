@@ -21,8 +21,12 @@ import io
 import itertools
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from copydetect import CodeFingerprint
 
 from .answers import Answers, known_code, released_cells, unanswered
 from .records import Excerpt, Pair, Passage
@@ -78,7 +82,8 @@ def document(owner: str, answers: Answers, source: Path | None = None) -> Docume
     return Document(owner, answers, text, tuple(origin), truncated)
 
 
-def _fingerprint(text: str, thresholds: Thresholds, known: frozenset | None = None, window: int | None = None):
+def _fingerprint(text: str, thresholds: Thresholds, known: frozenset[int] | None = None,
+                 window: int | None = None) -> CodeFingerprint:
     """copydetect's fingerprint of ``text`` without the fingerprints of the known code.
 
     The known code is removed here rather than through copydetect's ``boilerplate`` argument: that
@@ -99,23 +104,25 @@ def _fingerprint(text: str, thresholds: Thresholds, known: frozenset | None = No
     return fp
 
 
-def fingerprint(doc: Document, thresholds: Thresholds, known: frozenset):
+def fingerprint(doc: Document, thresholds: Thresholds, known: frozenset[int]) -> CodeFingerprint:
     """The document's fingerprints (copydetect's CodeFingerprint), the known code removed."""
     return _fingerprint(doc.text, thresholds, known)
 
 
 @functools.lru_cache(maxsize=16)
-def known_fingerprints(source: Path, thresholds: Thresholds) -> frozenset:
+def known_fingerprints(source: Path, thresholds: Thresholds) -> frozenset[int]:
     """Every K-gram hash of the notebook's known code (not winnowed: all of it is removed)."""
     return frozenset().union(*(_fingerprint(part, thresholds, window=1).hashes for part in known_code(source)))
 
 
-def _raw(fp, filtered: np.ndarray) -> np.ndarray:
+def _raw(fp: CodeFingerprint, filtered: np.ndarray) -> np.ndarray:
     """Positions in the filtered code -> positions in the text (as copydetect maps its slices)."""
-    if len(fp.offsets) == 0 or len(filtered) == 0:
+    offsets: np.ndarray = fp.offsets     # (position in the filtered code, shift to the text), copydetect's
+    if len(offsets) == 0 or len(filtered) == 0:
         return filtered
-    at = np.clip(np.searchsorted(fp.offsets[:, 0], filtered), 0, fp.offsets.shape[0] - 1)
-    return filtered + fp.offsets[:, 1][at]
+    at = np.clip(np.searchsorted(offsets[:, 0], filtered), 0, offsets.shape[0] - 1)
+    shifted: np.ndarray = filtered + offsets[:, 1][at]     # numpy types an ndarray sum of unknown dtype as Any
+    return shifted
 
 
 def _excerpts(doc: Document, start: int, end: int) -> tuple[Excerpt, ...]:
@@ -133,11 +140,12 @@ def _excerpts(doc: Document, start: int, end: int) -> tuple[Excerpt, ...]:
     return tuple(found)
 
 
-def _passages(doc_a: Document, fp_a, doc_b: Document, fp_b, slices_a, slices_b) -> tuple[Passage, ...]:
+def _passages(doc_a: Document, fp_a: CodeFingerprint, doc_b: Document, fp_b: CodeFingerprint, slices_a: np.ndarray,
+              slices_b: np.ndarray) -> tuple[Passage, ...]:
     """Each matching stretch of a beside the stretch of b it shares most fingerprints with."""
     shared = sorted(fp_a.hashes & fp_b.hashes)
 
-    def stretches(fp, slices) -> list[set[int]]:
+    def stretches(fp: CodeFingerprint, slices: np.ndarray) -> list[set[int]]:
         """For each shared hash, the stretches (slice numbers) of this side that hold it."""
         counts = [len(fp.hash_idx[h]) for h in shared]
         positions = _raw(fp, np.concatenate([np.asarray(fp.hash_idx[h]) for h in shared]).astype(np.int64))
@@ -163,7 +171,7 @@ def _passages(doc_a: Document, fp_a, doc_b: Document, fp_b, slices_a, slices_b) 
                          _excerpts(doc_b, int(slices_b[0][j]), int(slices_b[1][j]))) for group, j in passages)
 
 
-def compare(doc_a: Document, fp_a, doc_b: Document, fp_b, notebook: str) -> Pair:
+def compare(doc_a: Document, fp_a: CodeFingerprint, doc_b: Document, fp_b: CodeFingerprint, notebook: str) -> Pair:
     from copydetect import compare_files
 
     shared, (share_a, share_b), (slices_a, slices_b) = compare_files(fp_a, fp_b)

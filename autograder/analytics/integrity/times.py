@@ -18,6 +18,7 @@ import dataclasses
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 from ...intake.files import Folder, SubmissionError, read_timestamp
 
@@ -30,7 +31,7 @@ class Moment:
     when: dt.datetime
     source: str                  # where the time comes from, for the flag and the report
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"when": _show(self.when), "source": self.source}
 
 
@@ -49,7 +50,7 @@ def changed_at(path: Path) -> dt.datetime | None:
         return None
 
 
-def exchange_release(course_root: Path, course_id: str, assignment: str, exchange_root: str | None) -> Moment | None:
+def exchange_release(course_id: str, assignment: str, exchange_root: str | None) -> Moment | None:
     """When nbgrader's exchange received the release of ``assignment``, if it did."""
     if not exchange_root:
         return None

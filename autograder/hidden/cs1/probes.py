@@ -60,7 +60,7 @@ def recording_mlp(weights, biases, activation="tanh"):
                 if i < len(self.weights) - 1:
                     h = act(h)
             if h.requires_grad:
-                h.register_hook(lambda grad: self._on_backward(record))
+                h.register_hook(lambda _grad: self._on_backward(record))
             return h
 
         def log(self, limit):

@@ -733,7 +733,7 @@ def test_scale_inputs_fitted_on_training_rows_only(student, rng):
 
 # --- 4. k-fold cross-validation ----------------------------------------------------------------
 
-def folds_of(value, n, k):
+def folds_of(value, k):
     if not isinstance(value, (list, tuple)) or len(value) != k:
         fail(f"kfold_indices(n, k) should return a list of k pairs (train_idx, val_idx); it returned "
              f"{kind(value) if not isinstance(value, (list, tuple)) else f'{len(value)} items'}")
@@ -749,17 +749,19 @@ def folds_of(value, n, k):
 def test_kfold_indices_partition(student, rng):
     """Validation folds are disjoint, cover every row once, differ in size by at most one; train is the rest."""
     for n, k in [(int(rng.integers(20, 200)), int(rng.integers(3, 11))), (23, 4), (6, 6)]:
-        folds = folds_of(student.kfold_indices(n, k, seed=int(rng.integers(0, 10_000))), n, k)
-        for tr, va in folds:
-            if set(tr.tolist()) & set(va.tolist()):
-                fail("a fold's training part contains rows of its own validation part: that is leakage")
-            if sorted(tr.tolist() + va.tolist()) != list(range(n)):
-                fail("a fold's train_idx must be exactly the rows not in its val_idx (each once)")
+        folds = folds_of(student.kfold_indices(n, k, seed=int(rng.integers(0, 10_000))), k)
+        # The folds among themselves first: folds drawn one by one overlap, and a training part built from the
+        # other folds then also holds rows of its own fold; the overlap is the cause, so it is named first.
         validated = np.concatenate([va for _, va in folds]).tolist()
         if len(set(validated)) < len(validated):
             fail("the validation folds overlap: a row is validated in more than one fold; split one "
                  "shuffled order into k consecutive pieces (np.array_split) instead of drawing each "
                  "fold", mistake="kfold.overlapping_folds")
+        for tr, va in folds:
+            if set(tr.tolist()) & set(va.tolist()):
+                fail("a fold's training part contains rows of its own validation part: that is leakage")
+            if sorted(tr.tolist() + va.tolist()) != list(range(n)):
+                fail("a fold's train_idx must be exactly the rows not in its val_idx (each once)")
         if sorted(validated) != list(range(n)):
             fail("some rows are never in a validation fold: together the folds must cover every row")
         sizes = [len(va) for _, va in folds]
@@ -772,16 +774,17 @@ def test_kfold_indices_partition(student, rng):
 def test_kfold_indices_seeded_and_shuffled(student, rng):
     """The folds come from a seeded shuffle: reproducible, seed-dependent, not consecutive blocks."""
     n, k, seed = int(rng.integers(30, 120)), int(rng.integers(3, 7)), int(rng.integers(0, 10_000))
-    first, again, other = seeded_runs(student, lambda s: folds_of(student.kfold_indices(n, k, seed=s), n, k), seed,
+    first, again, other = seeded_runs(student, lambda s: folds_of(student.kfold_indices(n, k, seed=s), k), seed,
                                       seed + 3)
     if not all(np.array_equal(a[1], b[1]) for a, b in zip(first, again)):
         fail("the folds are not reproducible: the same seed gave different folds (use np.random.default_rng(seed) "
              "or KFold(..., random_state=seed))")
-    if all(np.array_equal(a[1], b[1]) for a, b in zip(first, other)):
-        fail("two different seeds gave the same folds: the seed argument is ignored")
+    # Blocks first: unshuffled folds ignore the seed too, and "not shuffled" is the cause to name.
     if all(np.array_equal(np.sort(va), np.arange(va.min(), va.max() + 1)) for _, va in first):
         fail("the folds are consecutive blocks of rows: shuffle before splitting into "
              "folds", mistake="kfold.not_shuffled")
+    if all(np.array_equal(a[1], b[1]) for a, b in zip(first, other)):
+        fail("two different seeds gave the same folds: the seed argument is ignored")
 
 
 @pytest.mark.points(2)
@@ -791,7 +794,9 @@ def test_cross_val_score(student, rng):
     n = 30
     x = rng.normal(size=(n, 2))
     y = x @ np.array([[1.5], [-0.5]]) + 0.3 * np.sin(3 * x[:, :1]) + 0.2 * rng.normal(size=(n, 1))
-    folds = ref.kfold_indices(n, 5, seed=int(rng.integers(0, 10_000)))
+    # An even number of folds: the median is then the mean of the two middle scores, never one fold's own score
+    # (with five folds it is the first or the last fold's in two draws of five, and named as that mistake).
+    folds = ref.kfold_indices(n, 6, seed=int(rng.integers(0, 10_000)))
     score = probes.linear_fit_score()
     per_fold = [score(x[tr], y[tr], x[va], y[va]) for tr, va in folds]
     expect_float(student.cross_val_score(Probe("linear_fit_score"), x, y, [tuple(f) for f in folds]),
@@ -1072,7 +1077,9 @@ def selection_cases(rng):
     by_size = selection_table(rng)
     for row in by_size:
         row["val_loss"] = max(row["val_loss"], 0.03)
-    by_size[7]["val_loss"], by_size[4]["val_loss"] = 0.02, 0.02 * 1.05
+    # A larger model than the best is within rel_tol too (the largest, whose training loss is lowest, is not), so
+    # taking the most parameters among the candidates is told apart from taking the lowest validation loss.
+    by_size[6]["val_loss"], by_size[7]["val_loss"], by_size[4]["val_loss"] = 0.02, 0.02 * 1.08, 0.02 * 1.05
     cases.append(("a table where a much smaller model is within rel_tol of the best validation loss", by_size, None))
     # The validation loss is lowest for a small model; test and training losses point elsewhere.
     by_size = selection_table(rng)
@@ -1147,10 +1154,11 @@ def test_select_complexity(student, rng):
 
 # --- 6. diagnosing learning curves --------------------------------------------------------------
 
-def curve_pair(rng, label, target, *, rise=None, gap=None, train_ratio=None):
+def curve_pair(rng, label, target, *, rise=None, gap=None, train_ratio=None, start=None):
     """Learning curves of a given kind; the keyword arguments place them near a threshold.
 
-    The training loss decays from 10-30 times target_loss to train_ratio * target_loss. Overfitting
+    The training loss decays from (train_ratio + 10-30) times target_loss (+ ``start`` instead of 10-30: a
+    run that starts close to where it ends) to train_ratio * target_loss. Overfitting
     by a rise: the validation loss follows 1.1 times the training loss, then from 50-75 % of the
     epochs climbs to ``rise`` times its minimum (the gap stays below 2, so only rule 1 applies).
     Otherwise the validation loss is ``gap`` times the training loss (no rise).
@@ -1159,7 +1167,7 @@ def curve_pair(rng, label, target, *, rise=None, gap=None, train_ratio=None):
     t = np.arange(epochs)
     ratio = train_ratio or {"underfitting": rng.uniform(1.6, 3.0), "good fit": rng.uniform(0.3, 0.75),
                             "overfitting": rng.uniform(0.3, 0.6)}[label]
-    train = target * (ratio + rng.uniform(10, 30) * np.exp(-t / (epochs / rng.uniform(12, 18))))
+    train = target * (ratio + (start or rng.uniform(10, 30)) * np.exp(-t / (epochs / rng.uniform(12, 18))))
     if rise is None and (label != "overfitting" or gap is not None):
         return train, train * (gap or rng.uniform(1.05, 1.5))
     rise = rise or rng.uniform(1.3, 1.5)
@@ -1214,7 +1222,7 @@ DESCRIPTIONS = {
 }
 
 
-def check_labels(student, cases, credit=None):
+def check_labels(student, cases):
     """Ask the student for every case; fail on the first wrong label, naming a matching mistake."""
     answers = []
     for train, val, target, kwargs, _expected in cases:
@@ -1237,11 +1245,14 @@ def check_labels(student, cases, credit=None):
 
 def clear_cases(rng):
     """Two of each kind; overfitting once by a rise, once by a gap, once by a rise while the training
-    loss is still above target_loss (rule 1 comes before rule 3)."""
+    loss is still above target_loss (rule 1 comes before rule 3), and once by a rise that ends above the
+    validation loss's first value (a run that starts close to its end: comparing with the first value
+    instead of the minimum then gives a different verdict than judging the training curve does)."""
     cases = []
     kinds = [("underfitting", {}), ("good fit", {}), ("overfitting", {}),
              ("overfitting", {"gap": float(rng.uniform(3.0, 5.0))}), ("underfitting", {}), ("good fit", {}),
-             ("overfitting", {"train_ratio": float(rng.uniform(1.4, 2.0))})]
+             ("overfitting", {"train_ratio": float(rng.uniform(1.4, 2.0))}),
+             ("overfitting", {"start": float(rng.uniform(0.02, 0.05)), "rise": float(rng.uniform(1.5, 1.7))})]
     for label, shape in kinds:
         target = float(rng.uniform(0.005, 0.05))
         train, val = curve_pair(rng, label, target, **shape)
@@ -1283,6 +1294,9 @@ def test_diagnose_learning_curves_borderline(student, rng):
     for rise, label in ((1.22, "good fit"), (1.28, "overfitting")):           # rule 1 around 1 + rise_tol
         train, val = curve_pair(rng, "overfitting", target, rise=rise, train_ratio=0.5)
         cases.append((train, val, target, kwargs, label))
+    train, val = curve_pair(rng, "overfitting", target, rise=float(rng.uniform(1.5, 1.7)), train_ratio=0.5,
+                            start=float(rng.uniform(0.02, 0.05)))                 # ends above its first value too
+    cases.append((train, val, target, kwargs, "overfitting"))
     for gap, label in ((2.9, "good fit"), (3.1, "overfitting")):              # rule 2 around gap_ratio
         train, val = curve_pair(rng, "good fit", target, gap=gap, train_ratio=0.5)
         cases.append((train, val, target, kwargs, label))

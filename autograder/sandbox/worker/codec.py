@@ -10,6 +10,17 @@ from __future__ import annotations
 import base64
 import json
 import struct
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# A message as JSON carries it between the processes: from the other side, so its fields are arbitrary
+# until checked where they are used.
+Message = dict[str, Any]
+# What the grader (a RemoteObject) or the worker (the object itself) makes of a handle: (id, type, real).
+ResolveHandle = Callable[[int, str, bool], Any]
 
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 # A reply is student-controlled: Python refuses ints of more than 4,300 digits with a ValueError
@@ -28,7 +39,7 @@ class CodecError(ValueError):
 
 # --- framing: 4-byte big-endian length + UTF-8 JSON -----------------------------------------
 
-def frame(message: dict) -> bytes:
+def frame(message: Message) -> bytes:
     body = json.dumps(message, allow_nan=True, separators=(",", ":")).encode("utf-8")
     if len(body) > MAX_MESSAGE_BYTES:
         raise CodecError(f"message of {len(body)} bytes exceeds the {MAX_MESSAGE_BYTES} byte limit")
@@ -36,6 +47,7 @@ def frame(message: dict) -> bytes:
 
 
 def parse_header(header: bytes) -> int:
+    length: int
     (length,) = struct.unpack(">I", header)
     if length > MAX_MESSAGE_BYTES:
         raise CodecError(f"announced message of {length} bytes exceeds the limit")
@@ -48,7 +60,7 @@ def _bounded_int(digits: str) -> int:
     return int(digits)
 
 
-def parse_body(body: bytes) -> dict:
+def parse_body(body: bytes) -> Message:
     try:
         message = json.loads(body.decode("utf-8"), parse_int=_bounded_int)
     except CodecError:
@@ -63,7 +75,7 @@ def parse_body(body: bytes) -> dict:
 
 # --- values ----------------------------------------------------------------------------------
 
-def encode_array(array, origin: str) -> dict:
+def encode_array(array: np.ndarray, origin: str) -> Message:
     import numpy as np
 
     shape = np.shape(array)
@@ -80,7 +92,7 @@ def encode_array(array, origin: str) -> dict:
     }
 
 
-def decode_array(obj: dict):
+def decode_array(obj: Message) -> np.ndarray:
     import numpy as np
 
     dtype, shape, data = obj.get("dtype"), obj.get("shape"), obj.get("data")
@@ -99,7 +111,7 @@ def decode_array(obj: dict):
     return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
 
 
-def encode(value, make_handle=None, depth: int = 0):
+def encode(value: object, make_handle: Callable[[object], int] | None = None, depth: int = 0) -> object:
     """Encode a value for the wire. ``make_handle(obj) -> int`` turns non-data objects into handles."""
     if depth > MAX_DEPTH:
         raise CodecError("value is nested too deeply")
@@ -108,7 +120,7 @@ def encode(value, make_handle=None, depth: int = 0):
         return value
     if kind is float:
         return value
-    if kind in (list, tuple):
+    if kind in (list, tuple) and isinstance(value, list | tuple):     # exactly these: the isinstance narrows
         return {"t": kind.__name__, "items": [encode(v, make_handle, depth + 1) for v in value]}
     if isinstance(value, dict):
         # Subclasses too (an OrderedDict from state_dict()), read with dict's own methods.
@@ -163,7 +175,8 @@ def type_identity(kind: type) -> tuple[str, bool]:
     return f"{module}.{qualname}"[:200], found is kind
 
 
-def decode(obj, resolve_handle=None, make_probe=None, tensors=False, depth: int = 0):
+def decode(obj: object, resolve_handle: ResolveHandle | None = None,
+           make_probe: Callable[[str, Any], Any] | None = None, tensors: bool = False, depth: int = 0) -> Any:
     """Decode a wire value.
 
     The grader passes ``resolve_handle(id, type, real) -> RemoteObject``; the worker passes
@@ -177,7 +190,10 @@ def decode(obj, resolve_handle=None, make_probe=None, tensors=False, depth: int 
     if type(obj) is not dict:
         raise CodecError(f"unexpected JSON value of type {type(obj).__name__}")
     tag = obj.get("t")
-    again = lambda v: decode(v, resolve_handle, make_probe, tensors, depth + 1)  # noqa: E731
+
+    def again(v: object) -> Any:
+        return decode(v, resolve_handle, make_probe, tensors, depth + 1)
+
     if tag == "nd":
         array = decode_array(obj)
         if tensors and obj.get("origin") == "torch":
@@ -207,6 +223,6 @@ def decode(obj, resolve_handle=None, make_probe=None, tensors=False, depth: int 
     raise CodecError(f"unknown value tag {tag!r}")
 
 
-def origin_of(obj) -> str | None:
+def origin_of(obj: object) -> str | None:
     """The Python type a wire array came from (ndarray, numpy-scalar, torch, pandas), if any."""
     return obj.get("origin") if isinstance(obj, dict) and obj.get("t") == "nd" else None

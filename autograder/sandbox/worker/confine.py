@@ -15,6 +15,8 @@ import os
 import platform
 import resource
 import signal
+from collections.abc import Callable
+from typing import Any
 
 PR_SET_NO_NEW_PRIVS = 38
 CLONE_NEWNS, CLONE_NEWIPC = 0x00020000, 0x08000000
@@ -35,7 +37,7 @@ def address_space_in_use() -> int:
     return 0
 
 
-def apply_limits(limits: dict, *, on_top_of: int = 0, count_processes: bool = True) -> None:
+def apply_limits(limits: dict[str, Any], *, on_top_of: int = 0, count_processes: bool = True) -> None:
     """Resource limits of this process (``limits`` holds the fields of ``sandbox.Limits``).
 
     The address space may grow by memory_mb beyond ``on_top_of``: a forked child passes what its
@@ -96,8 +98,11 @@ def write_files(folder: str, files: dict[str, bytes], uid: int | None) -> None:
             os.chown(path, uid, uid)
 
 
-def _mount(libc, source: str | None, target: str, fstype: str | None, flags: int, options: str | None) -> None:
-    encode = lambda text: text.encode() if text else None  # noqa: E731
+def _mount(libc: ctypes.CDLL, source: str | None, target: str, fstype: str | None, flags: int,
+           options: str | None) -> None:
+    def encode(text: str | None) -> bytes | None:
+        return text.encode() if text else None
+
     if libc.mount(encode(source), target.encode(), encode(fstype), flags, encode(options)) != 0:
         raise OSError(ctypes.get_errno(), f"mount {target}: {os.strerror(ctypes.get_errno())}")
 
@@ -109,12 +114,14 @@ class _MountAttr(ctypes.Structure):
 
 def mount_points() -> list[tuple[str, str]]:
     """(mount point, its per-mount options) of every mount this process sees, parents first."""
-    unescape = lambda field: field.encode().decode("unicode_escape").encode("latin-1").decode()  # noqa: E731 (\040)
+    def unescape(field: str) -> str:     # \040 for a space
+        return field.encode().decode("unicode_escape").encode("latin-1").decode()
+
     with open("/proc/self/mountinfo") as mountinfo:
         return [(unescape(fields[4]), fields[5]) for fields in (line.split() for line in mountinfo)]
 
 
-def read_only_everywhere(libc) -> None:
+def read_only_everywhere(libc: ctypes.CDLL) -> None:
     """Turn every mount of this (private) mount namespace read-only, whatever its permissions say.
 
     This is what makes *every* world-writable host folder (/tmp, /var/tmp, /run/lock, /dev/shm,
@@ -208,7 +215,7 @@ def empty_ipc_namespace(namespace: int) -> None:
         try:
             libc = ctypes.CDLL(None, use_errno=True)
             if libc.setns(namespace, CLONE_NEWIPC) == 0:
-                remove = {"shm": lambda ident: libc.shmctl(ident, IPC_RMID, None),
+                remove: dict[str, Callable[[int], object]] = {"shm": lambda ident: libc.shmctl(ident, IPC_RMID, None),
                           "msg": lambda ident: libc.msgctl(ident, IPC_RMID, None),
                           "sem": lambda ident: libc.semctl(ident, 0, IPC_RMID)}
                 for kind, remove_one in remove.items():
@@ -237,7 +244,7 @@ def own_output(fd_output: int) -> None:
     os.close(fd_output)
 
 
-def switch_environment(scratch: str, env: dict) -> None:
+def switch_environment(scratch: str, env: dict[str, str]) -> None:
     """In the student's process: work in the scratch folder with exactly ``env`` (launcher.student_environment)."""
     os.chdir(scratch)
     os.environ.clear()
@@ -255,7 +262,8 @@ def keyctl(*args: int) -> int:
     if number is None:
         return -1
     libc = ctypes.CDLL(None, use_errno=True)
-    return libc.syscall(number, *[ctypes.c_long(a) for a in args])
+    result: int = libc.syscall(number, *[ctypes.c_long(a) for a in args])    # ctypes' default restype: int
+    return result
 
 
 def fresh_session_keyring() -> None:
@@ -284,7 +292,7 @@ def close_inherited(keep: set[int]) -> None:
         low = fd + 1
 
 
-def enter(request: dict, fds: list[int]) -> None:
+def enter(request: dict[str, Any], fds: list[int]) -> None:
     """In a child freshly forked by the sandbox host: become the student's process.
 
     ``request`` is plain data from the grader: scratch, env, limits (a dict), the number of cgroup

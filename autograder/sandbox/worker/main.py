@@ -10,6 +10,11 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from IPython.core.interactiveshell import InteractiveShell
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import codec  # noqa: E402
@@ -43,15 +48,15 @@ class Worker:
             if os.path.dirname(getattr(module, "__file__", "") or "") == os.path.dirname(os.path.abspath(__file__)):
                 sys.modules.pop(name, None)
         self.handles: dict[int, object] = {}
-        self.probes: dict = {}          # filled by define_probes (see probes.py)
+        self.probes: probes.Registry = {}          # filled by define_probes (see probes.py)
         self.shell = make_shell()
-        self.namespace = self.shell.user_ns if self.shell is not None else {"__name__": "__main__"}
+        self.namespace: dict[str, Any] = self.shell.user_ns if self.shell is not None else {"__name__": "__main__"}
 
     # --- channel ---
-    def receive(self) -> dict:
+    def receive(self) -> codec.Message:
         return codec.parse_body(read_exactly(self.fd_in, codec.parse_header(read_exactly(self.fd_in, 4))))
 
-    def send(self, message: dict) -> None:
+    def send(self, message: codec.Message) -> None:
         try:
             data = codec.frame(message)
         except (codec.CodecError, TypeError, ValueError) as exc:
@@ -61,7 +66,7 @@ class Worker:
             view = view[os.write(self.fd_out, view):]
 
     # --- operations ---
-    def run_cells(self, cells: list) -> None:
+    def run_cells(self, cells: list[dict[str, Any]]) -> None:
         for cell in cells:
             started, cpu = time.monotonic(), time.process_time()
             error = run_source(self.shell, self.namespace, cell["source"])
@@ -70,30 +75,30 @@ class Worker:
                        "cpu": round(time.process_time() - cpu, 4)})
         self.send({"event": "cells_done"})
 
-    def make_handle(self, obj) -> int:
+    def make_handle(self, obj: object) -> int:
         key = len(self.handles) + 1
         self.handles[key] = obj
         return key
 
-    def resolve_handle(self, key, _type=None, _real=False):
+    def resolve_handle(self, key: object, _type: str | None = None, _real: bool = False) -> object:
         if key not in self.handles:
             raise codec.CodecError(f"unknown object handle {key}")
         return self.handles[key]
 
-    def decode(self, value):
+    def decode(self, value: object) -> Any:
         return codec.decode(value, self.resolve_handle, self.make_probe, tensors=True)
 
-    def make_probe(self, name, params):
+    def make_probe(self, name: str, params: object) -> Any:
         return probes.make(self.probes, name, params)
 
-    def define_probes(self, request: dict) -> dict:
+    def define_probes(self, request: codec.Message) -> codec.Message:
         try:
             self.probes = probes.define(str(request["source"]), str(request.get("filename", "probes.py")))
         except BaseException as exc:  # noqa: B902 - a broken probes module must not take the worker down
             return {"ok": False, "error": describe_exception(exc)}
         return {"ok": True, "value": None}
 
-    def target(self, request: dict):
+    def target(self, request: codec.Message) -> Any:
         if "handle" in request:
             obj = self.resolve_handle(request["handle"], None)
         else:
@@ -105,7 +110,7 @@ class Worker:
             obj = getattr(obj, attr)
         return obj
 
-    def call(self, request: dict) -> dict:
+    def call(self, request: codec.Message) -> codec.Message:
         try:
             function = self.target(request)
             args = [self.decode(a) for a in request.get("args", [])]
@@ -126,7 +131,7 @@ class Worker:
         timing = timed(started, cpu)
         return {**self.reply_value(value, mutated=changed(before, args, kwargs)), **timing}
 
-    def build_probe(self, request: dict) -> dict:
+    def build_probe(self, request: codec.Message) -> codec.Message:
         """A probe built here and handed back (data as data, objects as handles): one round trip
         for what a test gets from ``student.build_probe(Probe(...))``."""
         try:
@@ -135,7 +140,7 @@ class Worker:
             return {"ok": False, "error": {"type": "BadArguments", "message": safe_str(exc)[:600]}}
         return self.reply_value(value)
 
-    def inspect(self, request: dict) -> dict:
+    def inspect(self, request: codec.Message) -> codec.Message:
         """Methods set on the object itself that shadow its class's (a forward swapped on the instance),
         and forward hooks: the grader rejects a model so changed (see session.RemoteObject.inspect)."""
         try:
@@ -144,7 +149,7 @@ class Worker:
         except BaseException as exc:  # noqa: B902 - a hostile object must not take the worker down
             return {"ok": False, "error": describe_exception(exc)}
 
-    def get(self, request: dict) -> dict:
+    def get(self, request: codec.Message) -> codec.Message:
         try:
             value = self.target(request)
         except LookupError as exc:
@@ -153,7 +158,7 @@ class Worker:
             return {"ok": False, "error": describe_exception(exc)}
         return self.reply_value(value)
 
-    def reply_value(self, value, mutated=()) -> dict:
+    def reply_value(self, value: object, mutated: Sequence[str] = ()) -> codec.Message:
         try:
             return {"ok": True, "value": codec.encode(value, self.make_handle), "mutated": list(mutated)}
         except BaseException as exc:  # noqa: B902 - hostile __array__, __len__, ...
@@ -186,7 +191,7 @@ class Worker:
                 self.send({"ok": False, "error": {"type": "Protocol", "message": f"unknown op {op!r}"}})
 
 
-def timed(started: float, cpu: float) -> dict:
+def timed(started: float, cpu: float) -> dict[str, float]:
     """How long the student's function ran (for the grader's timing counters), and this process's
     CPU time so far."""
     now = time.process_time()
@@ -195,20 +200,42 @@ def timed(started: float, cpu: float) -> dict:
 
 # --- executing cells ---------------------------------------------------------------------------
 
-def make_shell():
+def _does_nothing(*_args: object) -> None:
+    """Plot and install magics (``%matplotlib``, ``%pip``) and shell commands have no meaning here."""
+
+
+def make_shell() -> InteractiveShell | None:
+    """The IPython shell cells run in (``InteractiveShell.instance()``: in a warm host it was made before the
+    fork, ``zygote.warm_worker``), or None without IPython. Its history is off: cells run with
+    ``store_history=False``, and the history database and its writer thread are one file and one thread
+    less per run (and, made in the host, no handle a run could share with the next)."""
     try:
         from IPython.core.interactiveshell import InteractiveShell
+        from traitlets.config import Config
     except ImportError:
         return None
-    shell = InteractiveShell.instance()
+    if InteractiveShell.initialized():
+        shell = InteractiveShell.instance()
+        profile = shell.profile_dir
+        try:        # the profile folder it made is the host's: each run gets its own, as when it builds the shell
+            if profile is not None:
+                os.makedirs(profile.location, exist_ok=True)
+                profile.check_dirs()
+        except OSError:
+            pass
+    else:
+        config = Config()
+        config.HistoryManager.enabled = False
+        shell = InteractiveShell.instance(config=config)
     # Plot and install magics have no meaning here; they must not break the cell they are in.
     for magic in ("matplotlib", "pip", "conda"):
-        shell.register_magic_function(lambda line="", cell=None: None, "line", magic)
-    shell.system = lambda cmd: None
+        # IPython's decorator-wrapped signature types self as its first argument.
+        shell.register_magic_function(_does_nothing, "line", magic)  # type: ignore[arg-type]
+    shell.system = _does_nothing  # type: ignore[method-assign]  # on this instance: shell commands do nothing
     return shell
 
 
-def run_source(shell, namespace, source: str):
+def run_source(shell: InteractiveShell | None, namespace: dict[str, Any], source: str) -> str | None:
     """Run one cell; return None or a one-line description of its error."""
     if shell is None:
         try:
@@ -224,12 +251,12 @@ def run_source(shell, namespace, source: str):
     return format_error(error) if error is not None else None
 
 
-def format_error(exc) -> str:
+def format_error(exc: BaseException) -> str:
     info = describe_exception(exc)
     return f"{info['type']}: {info['message']}" if info["message"] else info["type"]
 
 
-def safe_str(obj) -> str:
+def safe_str(obj: object) -> str:
     try:
         text = str(obj)
     except BaseException:  # noqa: B902
@@ -237,14 +264,14 @@ def safe_str(obj) -> str:
     return text if isinstance(text, str) else "<unprintable>"
 
 
-def describe_type(obj) -> str:
+def describe_type(obj: object) -> str:
     try:
         return type(obj).__name__
     except BaseException:  # noqa: B902
         return "an unknown"
 
 
-def describe_exception(exc) -> dict:
+def describe_exception(exc: BaseException) -> dict[str, Any]:
     message = safe_str(exc)[:600]
     line = None
     try:
@@ -259,7 +286,7 @@ def describe_exception(exc) -> dict:
 
 # --- objects changed on the instance ---------------------------------------------------------------
 
-def _own_attributes(obj) -> dict:
+def _own_attributes(obj: object) -> dict[object, object]:
     try:
         own = object.__getattribute__(obj, "__dict__")
     except BaseException:  # noqa: B902
@@ -267,12 +294,12 @@ def _own_attributes(obj) -> dict:
     return dict(dict.items(own)) if isinstance(own, dict) else {}
 
 
-def _submodules(obj) -> list:
+def _submodules(obj: object) -> list[tuple[str, object]]:
     modules = _own_attributes(obj).get("_modules")
     return [(str(k), v) for k, v in dict.items(modules)] if isinstance(modules, dict) else []
 
 
-def replaced_methods(obj, prefix: str = "", depth: int = 0) -> list:
+def replaced_methods(obj: object, prefix: str = "", depth: int = 0) -> list[str]:
     """Names of callables stored on the object (or a torch submodule) under a name its class defines."""
     found = []
     cls = type(obj)
@@ -290,7 +317,7 @@ def replaced_methods(obj, prefix: str = "", depth: int = 0) -> list:
     return found[:50]
 
 
-def forward_hooks(obj, prefix: str = "", depth: int = 0) -> list:
+def forward_hooks(obj: object, prefix: str = "", depth: int = 0) -> list[str]:
     """Forward hooks on the object, its submodules, and torch's global ones: each can rewrite an output."""
     found = []
     own = _own_attributes(obj)
@@ -310,8 +337,10 @@ def forward_hooks(obj, prefix: str = "", depth: int = 0) -> list:
 
 # --- detecting changes to the caller's arrays ------------------------------------------------------
 
-def walk_arrays(value, path):
-    if type(value) in (list, tuple):
+def walk_arrays(value: object, path: str) -> Iterator[tuple[str, Any]]:
+    """(path, array) of the arrays in the arguments: recognised by their type's name (numpy is not imported for
+    this), so what comes out is numpy's array as decoded here, or an object of a handle that names itself so."""
+    if type(value) in (list, tuple) and isinstance(value, list | tuple):   # exactly these: the isinstance narrows
         for i, v in enumerate(value):
             yield from walk_arrays(v, f"{path}[{i}]")
     elif type(value) is dict:
@@ -321,11 +350,11 @@ def walk_arrays(value, path):
         yield path, value
 
 
-def snapshot(args, kwargs):
+def snapshot(args: Sequence[object], kwargs: Mapping[str, object]) -> dict[str, Any]:
     return {path: array.copy() for path, array in walk_arrays({"args": list(args), "kwargs": kwargs}, "")}
 
 
-def changed(before, args, kwargs):
+def changed(before: Mapping[str, Any], args: Sequence[object], kwargs: Mapping[str, object]) -> list[str]:
     import numpy as np
 
     now = dict(walk_arrays({"args": list(args), "kwargs": kwargs}, ""))

@@ -9,11 +9,16 @@ and every public top-level function in it is a probe that returns the object to 
 from __future__ import annotations
 
 import types
+from collections.abc import Callable
+from typing import Any
+
+# The assignment's probe builders by name; what they build is arbitrary (handed to student code).
+Registry = dict[str, Callable[..., Any]]
 
 MODULE = "learnathon_probes"
 
 
-def define(source: str, filename: str = "probes.py") -> dict:
+def define(source: str, filename: str = "probes.py") -> Registry:
     """The probes of one assignment: its probes.py run in a private module of its own."""
     module = types.ModuleType(MODULE)
     exec(compile(source, f"<{filename}>", "exec"), module.__dict__)
@@ -21,7 +26,7 @@ def define(source: str, filename: str = "probes.py") -> dict:
             if not name.startswith("_") and isinstance(value, types.FunctionType) and value.__module__ == MODULE}
 
 
-def make(registry: dict, name, params):
+def make(registry: Registry, name: str, params: object) -> Any:
     if name not in registry or type(params) is not dict:
         raise ValueError(f"unknown probe {name!r}")
     return registry[name](**params)

@@ -377,15 +377,25 @@ def elbow_claims(table):
         assert r["generalisation"] <= 1.5 * best or r["train_loss"] >= 1.3 * median_train, r
 
 
-def extrapolation_claims(table):
-    """Written question 3's model answer, for the model the elbow rule chooses: "inside [0, 1] the error against
-    the true function is at most a few hundredths, outside it is many times larger; the prediction runs off as a
-    nearly flat or slowly bending curve, while the true function keeps oscillating"."""
+def chosen_model(table):
     width, depth = part_b().select_complexity(table)
-    chosen = next(r for r in table if (r["width"], r["depth"]) == (width, depth))
+    return next(r for r in table if (r["width"], r["depth"]) == (width, depth))
+
+
+def extrapolation_claims(table):
+    """Written question 3's model answer, for the model the elbow rule chooses, in every run: "inside [0, 1] the
+    error against the true function is at most a few hundredths, outside it is many times larger (more than ten
+    times in every run we measured)"."""
+    chosen = chosen_model(table)
     # (a few thousandths for most data sets; 0.016 where the rule chooses the 16-parameter model, 2 of 10)
     assert chosen["inside"] < 0.03 and chosen["outside"] > 10 * chosen["inside"], chosen
-    assert chosen["moves_outside"] < 0.5 * chosen["true_moves_outside"], chosen
+
+
+def moves_far_less(table) -> bool:
+    """"the prediction runs off as a nearly flat or slowly bending curve (in most runs it moves far less than the
+    true function does there)": far less is less than half its total variation outside [0, 1]."""
+    chosen = chosen_model(table)
+    return chosen["moves_outside"] < 0.5 * chosen["true_moves_outside"]
 
 
 @functools.cache
@@ -393,17 +403,20 @@ def sweep_demo(seed):
     return part_b().sweep_demo(seed)
 
 
-# Data set 5: the chosen model's prediction moves outside [0, 1] more than half as much as the true function
-# (3.6 against 5.5), so the model answer says "in most runs"; a count over the data sets is still to be written.
-OPEN_CLAIMS = {5: "the prediction outside [0, 1] moves 3.6 where the true function moves 5.5 (issue 22, open)"}
-
-
 @pytest.mark.e2e
-@pytest.mark.parametrize("seed", [pytest.param(s, marks=pytest.mark.xfail(reason=OPEN_CLAIMS[s], strict=False))
-                                  if s in OPEN_CLAIMS else s for s in SEEDS])
+@pytest.mark.parametrize("seed", SEEDS)
 def test_sweep_claims_hold_for_other_data(seed):
     elbow_claims(sweep_demo(seed))
     extrapolation_claims(sweep_demo(seed))
+
+
+@pytest.mark.e2e
+def test_prediction_outside_moves_far_less_in_most_runs():
+    """The model answer claims "in most runs", not every run: counted over ten data sets (9 of 10 when measured:
+    on data set 5 the chosen model's prediction moves 3.6 where the true function moves 5.5). The notebook's own
+    run (data set 0) is one of the most."""
+    runs = [moves_far_less(sweep_demo(seed)) for seed in SEEDS]
+    assert runs[0] and sum(runs) > len(runs) // 2, runs
 
 
 @pytest.mark.e2e

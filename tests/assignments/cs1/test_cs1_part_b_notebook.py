@@ -70,6 +70,34 @@ def test_training_curve_mistake_is_visible_in_the_clear_cases(hidden):
             assert any(hidden.variant_labels(*c[:3])[mistake] != c[-1] for c in cases), (seed, mistake)
 
 
+def test_first_value_and_training_curve_mistakes_are_told_apart_for_any_seed(hidden):
+    """Both miss a rise from the minimum; each of the two label tests has a curve where they differ, so the
+    verdict names the one the student made (issue 22: the first was named as the second)."""
+    first, curve = (next(m for m in hidden.variant_labels(np.ones(3), np.ones(3), 1.0) if m.id == name)
+                    for name in ("diagnose.rise_from_first_value", "diagnose.overfitting_on_training_curve"))
+    for seed in SEEDS:
+        clear = hidden.clear_cases(np.random.default_rng(seed))
+        assert any(hidden.variant_labels(*c[:3], **c[3])[first] != hidden.variant_labels(*c[:3], **c[3])[curve]
+                   for c in clear), seed
+
+
+def test_borderline_curves_tell_the_first_value_from_the_minimum(hidden):
+    """The borderline test's extra curve ends above its first value by more than rise_tol (0.25) for any seed."""
+    for seed in SEEDS:
+        rng = np.random.default_rng(seed)
+        target = float(rng.uniform(0.01, 0.03))
+        train, val = hidden.curve_pair(rng, "overfitting", target, rise=float(rng.uniform(1.5, 1.7)),
+                                       train_ratio=0.5, start=float(rng.uniform(0.02, 0.05)))
+        assert val[-1] > 1.3 * val[0] and val[-1] > 1.4 * val.min() and val[-1] < 2.5 * train[-1], seed
+
+
+def test_hidden_cross_validation_median_is_no_single_fold():
+    """With an even number of folds the median of the scores is neither the mean nor any one fold's score."""
+    for seed in SEEDS:
+        scores = np.random.default_rng(seed).uniform(0.1, 1.0, size=6)
+        assert not np.isclose(np.median(scores), scores).any() and not np.isclose(np.median(scores), scores.mean())
+
+
 def test_hidden_selection_tables_separate_every_mistake(hidden):
     for seed in SEEDS:
         cases = hidden.selection_cases(np.random.default_rng(seed))
@@ -84,6 +112,11 @@ def test_hidden_selection_tables_separate_every_mistake(hidden):
         by_val = [hidden.argmin(t, "val_loss") for _, t, _ in cases]
         assert all(c != x for c, x in zip(chosen, by_test)) and any(c != x for c, x in zip(chosen, by_train))
         assert chosen[0] != by_val[0] and chosen[2] != hidden.chosen_by(cases[2][1], "val_loss", 0.1)
+        # taking the most parameters among the candidates: neither the lowest validation nor training loss
+        table = cases[0][1]
+        best = min(r["val_loss"] for r in table)
+        most = max((r for r in table if r["val_loss"] <= 1.1 * best), key=lambda r: r["n_params"])
+        assert (most["width"], most["depth"]) not in {chosen[0], by_val[0], by_train[0], by_test[0]}, seed
 
 
 def test_hidden_training_problems_leave_wide_margins(hidden):

@@ -22,7 +22,7 @@ def test_a_follow_up_poll_from_a_class_report_runs_live(tmp_path):
     from autograder.grading import discovery, tags
     from tests.quizzes.class_report_fixture import class_report_json
 
-    mistakes = sorted(tags.mistake_catalogue(discovery.HIDDEN_ROOT / "cs1"))[:3]
+    mistakes = sorted(tags.mistake_catalogue(discovery.hidden_root() / "cs1"))[:3]
     report = tmp_path / "report.json"
     report.write_text(json.dumps(class_report_json(tmp_path, {m: 5 - i for i, m in enumerate(mistakes)})))
     quiz = resolve_quiz(str(report), seed=0, top=3)

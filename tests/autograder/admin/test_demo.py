@@ -66,7 +66,8 @@ def test_a_checkout_without_tests_builds_every_demo_student_from_package_data(tm
                 assert answers(submitted / student / name) != released, (name, student)
 
 
-def test_a_notebook_without_typical_mistakes_is_refused_not_handed_in_solved(registered_tiny, tmp_path):
+@pytest.mark.usefixtures("registered_tiny")
+def test_a_notebook_without_typical_mistakes_is_refused_not_handed_in_solved(tmp_path):
     assignment = discovery.load("tiny")
     assert not assignment.fixture_folder(assignment.notebooks[0].name).exists()
     build = demo.STUDENTS["cleo"][1]

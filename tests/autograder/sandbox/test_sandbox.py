@@ -15,6 +15,7 @@ from autograder.grading import discovery
 from autograder.intake.cells import Cell
 from autograder.sandbox import launcher
 from autograder.sandbox.session import SessionConfig, StudentSession
+from tests.autograder.tiny_assignment import start_sandboxes
 from tests.private_install import sandbox_problems
 
 # a machine-wide slot of its own: no other sandbox (another test run, a grader) shares its uid
@@ -29,7 +30,7 @@ both_paths = pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"]
 
 @pytest.fixture(autouse=True)
 def warm_means_warm(monkeypatch):
-    monkeypatch.delenv("LEARNATHON_COLD_START", raising=False)     # it would turn warm=True cold
+    start_sandboxes(monkeypatch, cold=False)     # it would turn warm=True cold
 
 
 def test_protections_name_every_mechanism_and_report_them_missing_without_root(monkeypatch):
@@ -157,9 +158,9 @@ def git_dirs() -> list[str]:
 def probed(secret_folders, request):
     hidden, visible = secret_folders
     warm_means_warm = pytest.MonkeyPatch()
-    warm_means_warm.delenv("LEARNATHON_COLD_START", raising=False)
+    start_sandboxes(warm_means_warm, cold=False)
     header = (f"HIDDEN, VISIBLE = {str(hidden)!r}, {str(visible)!r}\n"
-              f"HIDDEN_TESTS, PROJECT = {str(discovery.HIDDEN_ROOT)!r}, {str(discovery.PROJECT_ROOT)!r}\n"
+              f"HIDDEN_TESTS, PROJECT = {str(discovery.hidden_root())!r}, {str(discovery.PROJECT_ROOT)!r}\n"
               f"GIT_DIRS = {git_dirs()!r}\n")
     config = SessionConfig(cell_timeout=20, call_timeout=10, limits=LIMITS, slot=SLOT, warm=request.param)
     with StudentSession([Cell(0, header + PROBES)], config) as session:
@@ -322,7 +323,7 @@ def ipc_keys_on_host(keys) -> list[str]:
 
 
 @pytest.fixture
-def world_writable(tmp_path_factory):
+def world_writable():
     """A world-writable folder of the host's own (1777, like /tmp) the sandbox is not told about."""
     base = Path(tempfile.mkdtemp(prefix="learnathon-ww-"))
     base.chmod(0o755)
@@ -652,7 +653,7 @@ def test_a_grader_that_cannot_start_its_sandbox_says_why_without_a_traceback(tmp
 
     monkeypatch.setattr(sys, "executable",
                         str(tmp_path / "gone" / "bin" / "python3"))   # an interpreter that is not there
-    monkeypatch.setenv("LEARNATHON_COLD_START", "1")
+    start_sandboxes(monkeypatch, cold=True)
     notebook = discovery.load("cs1").notebooks[0]
     result = CliRunner().invoke(main, ["grade", str(notebook.source), "--assignment", "cs1"])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception   # no traceback

@@ -16,7 +16,7 @@ from autograder.results.records import NotebookReport, StudentResult, TestResult
 
 
 @pytest.fixture
-def tiny_course(module_registered_tiny, tmp_path):
+def tiny_course(module_registered_tiny, tmp_path):  # noqa: ARG001 (requested for its effect)
     return course.init(tmp_path / "course", course_id="tinycourse")
 
 
@@ -110,6 +110,7 @@ def test_reading_a_course_without_a_record_says_what_to_do(tmp_path):
         store.load_submissions(tmp_path)
 
 
-def test_a_class_run_writes_the_record_by_default(tiny_course, module_registered_tiny, monkeypatch):
+@pytest.mark.usefixtures("tiny_course", "module_registered_tiny")
+def test_a_class_run_writes_the_record_by_default():
     assert "results-store" in outputs.STANDARD
     assert any(isinstance(o, outputs.ResultsStore) for o in outputs.standard_outputs())

@@ -10,7 +10,7 @@ import pytest
 
 from autograder.analytics import class_report, store
 from autograder.analytics.report_files import write_report
-from tests.autograder.test_class_report import CATALOGUE, CLASS, student_result
+from tests.autograder.analytics.test_class_report import CATALOGUE, CLASS, student_result
 
 pytestmark = [
     pytest.mark.e2e,

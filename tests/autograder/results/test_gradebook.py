@@ -16,7 +16,7 @@ def test_load_and_available_read_the_roots_at_call_time(registered_tiny, tiny_ro
 
 
 @pytest.fixture(scope="module")
-def tiny_course(module_registered_tiny, tmp_path_factory):
+def tiny_course(module_registered_tiny, tmp_path_factory):  # noqa: ARG001 (requested for its effect)
     return course.init(tmp_path_factory.mktemp("course") / "course", course_id="tinycourse")
 
 
@@ -36,7 +36,8 @@ def test_init_creates_a_stock_nbgrader_course_with_the_student_version(tiny_cour
     assert gradebook.notebook_names(root, "tinycourse", "no-such-assignment") == []
 
 
-def test_init_refuses_a_folder_that_is_not_a_course(tmp_path, registered_tiny):
+@pytest.mark.usefixtures("registered_tiny")
+def test_init_refuses_a_folder_that_is_not_a_course(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(course.CourseError, match="not empty"):
         course.init(tmp_path)

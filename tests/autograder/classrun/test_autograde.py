@@ -9,6 +9,7 @@ from autograder.admin import course
 from autograder.classrun.autograde import autograde
 from autograder.results import gradebook
 from tests.autograder import tiny_assignment as tiny
+from tests.autograder.tiny_assignment import start_sandboxes
 
 WRONG_FORWARD = "def forward(X, params):\n    return relu(X @ params['W'])\n"
 VANDAL = """
@@ -43,12 +44,12 @@ def fill_class(root) -> None:
 def cold_module():
     """Sandboxes started afresh: a warm zygote would cost more than this module's few sessions."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("LEARNATHON_COLD_START", "1")
+        start_sandboxes(patch, cold=True)
         yield
 
 
 @pytest.fixture(scope="module")
-def graded_class(module_registered_tiny, cold_module, tmp_path_factory):
+def graded_class(module_registered_tiny, cold_module, tmp_path_factory):  # noqa: ARG001, ARG001 (requested for its effect)
     root = tmp_path_factory.mktemp("class") / "course"
     tiny_course = course.init(root, course_id="tinycourse")
     fill_class(tiny_course.root)
@@ -118,8 +119,9 @@ def test_an_unknown_student_is_a_lookup_error(graded_class):
 
 
 @pytest.mark.e2e
-def test_two_jobs_give_the_same_grades_as_one(module_registered_tiny, tmp_path, monkeypatch):
-    monkeypatch.delenv("LEARNATHON_COLD_START", raising=False)     # warm zygotes, as in production
+@pytest.mark.usefixtures("module_registered_tiny")
+def test_two_jobs_give_the_same_grades_as_one(tmp_path, monkeypatch):
+    start_sandboxes(monkeypatch, cold=False)     # warm zygotes, as in production
     tiny_course = course.init(tmp_path / "course", course_id="tinycourse")
     fill_class(tiny_course.root)
     parallel = autograde(course_dir=tiny_course.root, assignment="tiny", jobs=2)
@@ -131,7 +133,8 @@ def test_two_jobs_give_the_same_grades_as_one(module_registered_tiny, tmp_path, 
     assert {r.student: [t.message for rep in r.reports for t in rep.tests] for r in serial} == messages
 
 
-def test_a_grader_failure_is_reported_and_never_recorded_as_a_zero(module_registered_tiny, cold_module, tmp_path,
+@pytest.mark.usefixtures("module_registered_tiny", "cold_module")
+def test_a_grader_failure_is_reported_and_never_recorded_as_a_zero(tmp_path,
                                                                      monkeypatch):
     import autograder.classrun.autograde as stage
     from autograder.errors import GraderError
@@ -158,8 +161,8 @@ def test_a_grader_failure_is_reported_and_never_recorded_as_a_zero(module_regist
     assert rerun["ada"].skipped and rerun["zoe"].score == 6.0
 
 
-def test_a_resubmission_during_the_run_never_gets_the_results_of_other_bytes(module_registered_tiny, cold_module,
-                                                                              tmp_path):
+@pytest.mark.usefixtures("module_registered_tiny", "cold_module")
+def test_a_resubmission_during_the_run_never_gets_the_results_of_other_bytes(tmp_path):
     """Feedback and the resume marker come from the bytes that were graded, never from the folder read again.
 
     ben fixes his notebook after it was graded and before it is recorded: his feedback shows the code that

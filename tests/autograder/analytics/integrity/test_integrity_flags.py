@@ -12,7 +12,7 @@ from autograder.analytics.integrity.records import KINDS
 from autograder.analytics.integrity.review import MAX_FLAGS_PER_KIND, notebook_flags
 from autograder.analytics.integrity.shortcuts import Shortcut, load_shortcuts
 from autograder.grading import discovery
-from tests.autograder.integrity_support import (
+from tests.autograder.analytics.integrity.integrity_support import (
     cells_of,
     correct_fixtures,
     integrity_fixture,

@@ -12,7 +12,7 @@ import pytest
 from autograder.analytics import class_report, store
 from autograder.analytics.integrity.records import SOLUTION, Excerpt, Flag, Pair, Passage, Review
 from autograder.analytics.report_files import write_report
-from tests.autograder.test_class_report import student_result
+from tests.autograder.analytics.test_class_report import student_result
 
 pytestmark = [
     pytest.mark.e2e,

@@ -28,7 +28,7 @@ def submit_truncated(tiny_course, student: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def tiny_course(module_registered_tiny, tmp_path_factory):
+def tiny_course(module_registered_tiny, tmp_path_factory):  # noqa: ARG001 (requested for its effect)
     return course.init(tmp_path_factory.mktemp("outputs") / "course", course_id="tinycourse")
 
 
@@ -211,7 +211,8 @@ def test_the_gradescope_output_writes_results_json_per_student(tiny_course, run)
 
 # --- a class run through the outputs ----------------------------------------------------------
 
-def test_a_registered_output_receives_every_student_s_record(module_registered_tiny, cold_start, tmp_path,
+@pytest.mark.usefixtures("module_registered_tiny", "cold_start")
+def test_a_registered_output_receives_every_student_s_record(tmp_path,
                                                             monkeypatch):
     import autograder.classrun.autograde as stage
     from autograder.errors import GraderError
@@ -274,8 +275,8 @@ def invoke(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-def test_autograde_prints_json_through_the_json_output_and_a_failing_output_clearly(module_registered_tiny, cold_start,
-                                                                                    tmp_path, monkeypatch):
+@pytest.mark.usefixtures("module_registered_tiny", "cold_start")
+def test_autograde_prints_json_through_the_json_output_and_a_failing_output_clearly(tmp_path, monkeypatch):
     tiny_course = course.init(tmp_path / "course", course_id="tinycourse")
     tiny.submission(tiny_course.submission_dir("ada", "tiny") / "tiny.ipynb")
     submit_truncated(tiny_course, "eve")

@@ -9,10 +9,11 @@ import pytest
 
 from autograder.classrun import processes as grading_processes
 from autograder.config import Config
-from autograder.grading import discovery
+from autograder.config import current as current_config
 from autograder.sandbox import host as warm
 from autograder.sandbox import launcher
 from autograder.sandbox.session import ZYGOTES
+from tests.autograder.tiny_assignment import start_sandboxes
 
 as_root = pytest.mark.skipif(not launcher.namespaces_available(), reason="needs root with unshare")
 
@@ -20,13 +21,13 @@ as_root = pytest.mark.skipif(not launcher.namespaces_available(), reason="needs 
 def what_the_process_sees(_):
 
     return {"marker": os.environ.get("LEARNATHON_TEST_MARKER"), "threads": os.environ.get("OMP_NUM_THREADS"),
-            "source_root": str(discovery.SOURCE_ROOT)}
+            "source_root": str(current_config().assignments_root)}
 
 
 def pool(environment: dict, hosts=(), workers: int = 1, config: Config | None = None):
     return concurrent.futures.ProcessPoolExecutor(workers, mp_context=grading_processes.context(),
                                                   initializer=grading_processes.start,
-                                                  initargs=(environment, config or discovery.configured(), list(hosts)))
+                                                  initargs=(environment, config or current_config(), list(hosts)))
 
 
 def test_a_grading_process_sees_the_runs_environment_not_the_fork_servers(tmp_path, monkeypatch):
@@ -52,7 +53,7 @@ def slot_and_host(_):
 
 @as_root
 def test_each_grading_process_takes_over_one_host_the_run_started(monkeypatch):
-    monkeypatch.delenv("LEARNATHON_COLD_START", raising=False)
+    start_sandboxes(monkeypatch, cold=False)
     with warm.HostsForJobs(2, libraries=(), preload=(), workdir=ZYGOTES) as hosts:
         offered = sorted(offer.slot for offer in hosts.offers)
         assert len(offered) == 2
@@ -69,7 +70,7 @@ def test_each_grading_process_takes_over_one_host_the_run_started(monkeypatch):
 
 @as_root
 def test_without_a_host_left_a_grading_process_starts_its_own(monkeypatch):
-    monkeypatch.delenv("LEARNATHON_COLD_START", raising=False)
+    start_sandboxes(monkeypatch, cold=False)
     with pool(dict(os.environ), hosts=()) as processes:
         slot, adopted, preloaded = processes.submit(slot_and_host, 0).result(timeout=120)
     assert not adopted and "numpy" in preloaded
@@ -116,12 +117,12 @@ BARRIER = None
 def keep_barrier(environment, hosts, barrier):
     global BARRIER
     BARRIER = barrier
-    grading_processes.start(environment, discovery.configured(), hosts)
+    grading_processes.start(environment, current_config(), hosts)
 
 
 @as_root
 def test_the_runs_of_two_grading_processes_cannot_see_or_reach_each_other(monkeypatch):
-    monkeypatch.delenv("LEARNATHON_COLD_START", raising=False)
+    start_sandboxes(monkeypatch, cold=False)
     context = grading_processes.context()
     barrier = context.Barrier(2)
     with warm.HostsForJobs(2, libraries=(), preload=(), workdir=ZYGOTES) as hosts, \

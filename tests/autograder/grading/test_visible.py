@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from click.testing import CliRunner
 
 from autograder.cli import main
@@ -21,7 +22,8 @@ def step_lines(output: str) -> list[tuple[str, str]]:
     return found
 
 
-def test_check_and_grade_name_and_count_the_same_steps(tmp_path, registered_tiny):
+@pytest.mark.usefixtures("registered_tiny")
+def test_check_and_grade_name_and_count_the_same_steps(tmp_path):
     path = tiny.submission(tmp_path / f"{tiny.PART}.ipynb", forward=NEGATED)
     checked = CliRunner().invoke(main, ["check", str(path)])
     graded = CliRunner().invoke(main, ["grade", str(path), "--assignment", tiny.NAME])
@@ -33,7 +35,8 @@ def test_check_and_grade_name_and_count_the_same_steps(tmp_path, registered_tiny
     assert "- test_forward: forward(X, params): " in graded.output
 
 
-def test_a_step_named_by_the_student_s_own_notebook_is_printed_safely(tmp_path, registered_tiny):
+@pytest.mark.usefixtures("registered_tiny")
+def test_a_step_named_by_the_student_s_own_notebook_is_printed_safely(tmp_path):
     """`check` names steps from the notebook it is given: a heading with control characters stays one line."""
     def hostile_heading(nb):
         nb.cells[0].source = "# Tiny\x1b[2J\x07 heading\nA rectified linear unit."

@@ -187,7 +187,8 @@ def test_the_files_hold_the_same_figures_and_the_page_loads_nothing(report, tmp_
     assert "s00, s01, s02" in html                                  # who made the top mistake
 
 
-def test_the_cli_reports_a_graded_course_and_explains_what_is_missing(module_registered_tiny, tmp_path, record):
+@pytest.mark.usefixtures("module_registered_tiny", "record")
+def test_the_cli_reports_a_graded_course_and_explains_what_is_missing(tmp_path):
     tiny_course = course.init(tmp_path / "course", course_id="tinycourse")
     result = CliRunner().invoke(main, ["report", "tiny", "--course", str(tiny_course.root)])
     assert result.exit_code == 2 and "grade the class first" in result.output

@@ -130,7 +130,7 @@ def test_the_setup_cell_moves_below_the_title_and_replaces_an_old_one():
         setup_cell.setup_index(nbformat.v4.new_notebook())
 
 
-def test_the_grader_never_runs_the_setup_cell(tmp_path):
+def test_the_grader_never_runs_the_setup_cell():
     from autograder.intake.notebook import plan_cells
 
     source = registry.load("cs2").notebooks[0].source
@@ -138,7 +138,8 @@ def test_the_grader_never_runs_the_setup_cell(tmp_path):
     assert setup_cell.GRADE_ID not in [cell.grade_id for cell in planned]
 
 
-def test_init_carries_the_course_url_into_the_released_notebooks(module_registered_tiny, tmp_path):
+@pytest.mark.usefixtures("module_registered_tiny")
+def test_init_carries_the_course_url_into_the_released_notebooks(tmp_path):
     root = tmp_path / "course"
     created = course.init(root, course_id="tinycourse", course_url="https://example.org/nn-course/")
     assert created.course_url == "https://example.org/nn-course"
@@ -158,12 +159,14 @@ def test_init_carries_the_course_url_into_the_released_notebooks(module_register
 
 
 @pytest.mark.parametrize("url", ["ftp://example.org/x", "example.org/course", "file:///srv/course"])
-def test_init_refuses_a_course_url_that_is_not_http(module_registered_tiny, tmp_path, url):
+@pytest.mark.usefixtures("module_registered_tiny")
+def test_init_refuses_a_course_url_that_is_not_http(tmp_path, url):
     with pytest.raises(course.CourseError, match="http"):
         course.init(tmp_path / "course", course_url=url)
 
 
-def test_release_notebooks_without_a_course_url_still_get_the_cell(module_registered_tiny, tmp_path):
+@pytest.mark.usefixtures("module_registered_tiny")
+def test_release_notebooks_without_a_course_url_still_get_the_cell(tmp_path):
     root = tmp_path / "course"
     course.init(root)
     nb = nbformat.read(root / "release" / "tiny" / "tiny.ipynb", 4)

@@ -14,7 +14,7 @@ from autograder.admin.fabricate import student_version
 from autograder.audit import Graded, Job, mutants, nulls, review
 from autograder.audit.report import NotebookAudit, last_line, table
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 CELL = '''def relu(z):
     """max(0, z)."""

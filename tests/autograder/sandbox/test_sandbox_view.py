@@ -13,6 +13,7 @@ from autograder.intake.cells import Cell
 from autograder.sandbox import launcher
 from autograder.sandbox import view as views
 from autograder.sandbox.session import SessionConfig, StudentSession
+from tests.autograder.tiny_assignment import start_sandboxes
 
 as_root = pytest.mark.skipif(not launcher.namespaces_available(), reason="needs root and bubblewrap")
 CS2 = discovery.load("cs2")
@@ -20,7 +21,7 @@ CS2 = discovery.load("cs2")
 
 @pytest.fixture(autouse=True)
 def warm_means_warm(monkeypatch):
-    monkeypatch.delenv("LEARNATHON_COLD_START", raising=False)
+    start_sandboxes(monkeypatch, cold=False)
 
 
 # --- which distributions: the declared libraries and what they require, never this project ---------------------------
@@ -108,7 +109,7 @@ def test_the_whole_visible_tree_is_exactly_the_allowlist(walked):
     assert not [p for p in seen if p.startswith(project + "/") and not p.startswith(os.path.realpath(sys.prefix))]
     # worker/probes.py (and its __pycache__/probes.*.pyc) is the worker's, not the hidden one of the same name
     worker = {p.name for p in views.WORKER.rglob("*")}
-    files = [p for p in discovery.HIDDEN_ROOT.rglob("*") if p.is_file()]
+    files = [p for p in discovery.hidden_root().rglob("*") if p.is_file()]
     # Fixtures (NOTEBOOK/KIND.py) have names a library may share (modules.py): matched with their folder.
     fixtures = {f"{p.parent.name}/{p.name}" for p in files if "fixtures" in "/".join(p.parts[-4:-1])}
     hidden = {p.name for p in files if "fixtures" not in "/".join(p.parts[-4:-1])} - worker - {"__init__.py"}

@@ -1,16 +1,17 @@
 """The one list of lecture concepts that the notebooks, the quiz bank and the hidden tests share.
 
-The list lives in ``quizzes/bank/concepts.yaml``. Everything that tags something with a concept
+The list lives in ``autograder/concepts.yaml``. Everything that tags something with a concept
 (bank questions, hidden autograder tests, the class report) goes through this module, so an unknown
 or misspelt id fails loudly instead of silently creating a concept nobody else knows::
 
-    from quizzes.concepts import check_concepts, get_concept, load_concepts
+    from autograder.concepts import check_concepts, get_concept, load_concepts
     load_concepts()["mse"].title               # 'Mean squared error (L2) loss for regression'
     check_concepts(["mse", "chain-rule"], where="test_mse_loss")   # returns the ids as a tuple
     check_concepts(["mse-loss"], where="test_mse_loss")
     # UnknownConceptError: test_mse_loss: unknown concept 'mse-loss' (did you mean 'mse'?); ...
 
-It imports nothing heavier than PyYAML, so the autograder can use it inside its sandbox too.
+It imports nothing heavier than PyYAML. It lives in the engine, which grades and reports with it; the
+quiz package imports it from here (the engine never imports the quiz package to grade).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from typing import Any
 
 import yaml
 
-CONCEPTS_PATH = Path(__file__).parent / "bank" / "concepts.yaml"
+CONCEPTS_PATH = Path(__file__).parent / "concepts.yaml"
 SECTIONS = (
     "Neural network basics",
     "Neural network training",

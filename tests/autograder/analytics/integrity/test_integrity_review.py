@@ -13,7 +13,6 @@ import sqlite3
 
 import pytest
 from click.testing import CliRunner
-from test_class_report import student_result
 
 from autograder.admin.course import CONFIG_TEMPLATE
 from autograder.admin.fabricate import read_fixture, with_cells
@@ -24,6 +23,7 @@ from autograder.analytics.integrity.times import Moment, time_problem
 from autograder.analytics.report_files import write_report
 from autograder.cli import main
 from autograder.grading import discovery
+from tests.autograder.analytics.test_class_report import student_result
 from tests.support import student_version
 
 NOTEBOOK = "part_a_forward_backward"
@@ -117,16 +117,17 @@ def test_the_review_is_stored_beside_the_grades_and_read_back(course, review):
     assert store.load_review(course, "cs2") is None
 
 
-def test_the_report_section_shows_the_evidence_escaped(course, review, tmp_path):
+@pytest.mark.usefixtures("review")
+def test_the_report_section_shows_the_evidence_escaped(course, tmp_path):
     with store.open_store(course) as db:
         run = store.start_run(db, "cs1", 2)
         for student in ("ada", HOSTILE):
             store.record_student(db, run, "cs1", student_result(student))
     stored = store.load_review(course, "cs1")
-    later = class_report.build("integrity", "cs1", store.load_submissions(course), discovery.HIDDEN_ROOT,
+    later = class_report.build("integrity", "cs1", store.load_submissions(course), discovery.hidden_root(),
                                dataclasses.replace(stored, started="2999-01-01T00:00:00+00:00"))
     assert not later.main.integrity_stale
-    report = class_report.build("integrity", "cs1", store.load_submissions(course), discovery.HIDDEN_ROOT,
+    report = class_report.build("integrity", "cs1", store.load_submissions(course), discovery.hidden_root(),
                                 dataclasses.replace(stored, started="2000-01-01T00:00:00+00:00"))
     files = write_report(report, tmp_path)
     html = files.html.read_text()
@@ -143,7 +144,8 @@ def test_the_report_section_shows_the_evidence_escaped(course, review, tmp_path)
     assert files.csv["integrity_pairs"].read_text().splitlines()[1].startswith(f"{NOTEBOOK},ada,bob,")
 
 
-def test_the_command_prints_the_findings_escaped_and_refuses_what_it_cannot_review(course, review):
+@pytest.mark.usefixtures("review")
+def test_the_command_prints_the_findings_escaped_and_refuses_what_it_cannot_review(course):
     result = CliRunner().invoke(main, ["integrity", "cs1", "--course", str(course), "--released",
                                        (NOW - dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")])
     assert result.exit_code == 0, result.output

@@ -24,6 +24,7 @@ from autograder.intake.cells import Cell
 from autograder.sandbox import launcher
 from autograder.sandbox import view as views
 from autograder.sandbox.session import SessionConfig, StudentSession
+from tests.autograder.tiny_assignment import start_sandboxes
 
 SLOT = launcher.process_slot()
 UID = launcher.BASE_UID + SLOT
@@ -36,7 +37,7 @@ needs_keyctl = pytest.mark.skipif(platform.machine() not in SYSCALLS, reason="ke
 
 @pytest.fixture(autouse=True)
 def warm_means_warm(monkeypatch):
-    monkeypatch.delenv("LEARNATHON_COLD_START", raising=False)
+    start_sandboxes(monkeypatch, cold=False)
 
 
 def run(source: str, *, warm: bool) -> dict:

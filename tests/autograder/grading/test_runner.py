@@ -117,7 +117,7 @@ def test_student_code_errors_are_shown_as_they_are(spec):
         "missing_function(): no variable or function named 'missing_function' is defined in the notebook")
 
 
-def test_rng_is_reproducible_per_test_and_differs_between_tests_and_assignments(spec, tmp_path):
+def test_rng_is_reproducible_per_test_and_differs_between_tests_and_assignments(spec):
     first, again = results(spec, 42), results(spec, 42)
     draws = [first["test_rng_first"].message, first["test_rng_second"].message]
     assert draws == [again["test_rng_first"].message, again["test_rng_second"].message]
@@ -132,7 +132,8 @@ def test_a_hidden_test_without_points_is_an_authoring_error(tmp_path):
         run_hidden_tests(broken, FakeSession(1))
 
 
-def test_grade_notebook_of_the_honest_solution_gets_full_marks(tiny_spec, tmp_path, cold_start):
+@pytest.mark.usefixtures("cold_start")
+def test_grade_notebook_of_the_honest_solution_gets_full_marks(tiny_spec, tmp_path):
     report = grade_notebook(tiny_spec, tiny.submission(tmp_path / "tiny.ipynb"), student="ada")
     assert (report.score, report.max_score, report.error, report.student) == (6.0, 6.0, None, "ada")
     assert report.cell_scores() == {"relu_tests": (3.0, 3.0), "forward_tests": (3.0, 3.0)}
@@ -140,7 +141,8 @@ def test_grade_notebook_of_the_honest_solution_gets_full_marks(tiny_spec, tmp_pa
                                            "message": "", "mistake": None, "concepts": []}
 
 
-def test_grade_notebook_gives_partial_credit_and_names_the_mistake(tiny_spec, tmp_path, cold_start):
+@pytest.mark.usefixtures("cold_start")
+def test_grade_notebook_gives_partial_credit_and_names_the_mistake(tiny_spec, tmp_path):
     path = tiny.submission(tmp_path / "tiny.ipynb", forward="def forward(X, params):\n    return relu(X @ "
                                                             "params['W'])\n")
     report = grade_notebook(tiny_spec, path)
@@ -149,7 +151,8 @@ def test_grade_notebook_gives_partial_credit_and_names_the_mistake(tiny_spec, tm
     assert report.score == 4.0
 
 
-def test_grade_notebook_of_an_unreadable_file_scores_zero_with_the_reason(tiny_spec, tmp_path, cold_start):
+@pytest.mark.usefixtures("cold_start")
+def test_grade_notebook_of_an_unreadable_file_scores_zero_with_the_reason(tiny_spec, tmp_path):
     path = tmp_path / "tiny.ipynb"
     path.write_text("")
     report = grade_notebook(tiny_spec, path)
@@ -158,7 +161,8 @@ def test_grade_notebook_of_an_unreadable_file_scores_zero_with_the_reason(tiny_s
     assert all("could not be checked: the notebook file is empty" in t.message for t in report.tests)
 
 
-def test_a_sandbox_that_cannot_start_is_a_grader_error_not_a_zero(tiny_spec, tmp_path, cold_start, monkeypatch):
+@pytest.mark.usefixtures("cold_start")
+def test_a_sandbox_that_cannot_start_is_a_grader_error_not_a_zero(tiny_spec, tmp_path, monkeypatch):
     from autograder.errors import GraderError
     from autograder.sandbox import host
 
@@ -167,7 +171,7 @@ def test_a_sandbox_that_cannot_start_is_a_grader_error_not_a_zero(tiny_spec, tmp
         grade_notebook(tiny_spec, tiny.submission(tmp_path / "tiny.ipynb"))
 
 
-def test_the_assignment_declares_its_preload_and_probes(registered_tiny, tmp_path):
+def test_the_assignment_declares_its_preload_and_probes(registered_tiny):
     spec = registered_tiny.notebooks[0]
     config = spec.session_config(slot=1)
     assert spec.preload == config.preload == tiny.PRELOAD       # [sandbox] preload in its grading.toml

@@ -9,7 +9,7 @@ from autograder.analytics.integrity import similarity
 from autograder.analytics.integrity.answers import known_code
 from autograder.analytics.integrity.records import SOLUTION
 from autograder.grading import discovery
-from tests.autograder.integrity_support import cells_of, notebook_answers
+from tests.autograder.analytics.integrity.integrity_support import cells_of, notebook_answers
 from tests.support import student_version
 
 SPEC = discovery.load("cs1").notebook("part_a_forward_backward.ipynb")
