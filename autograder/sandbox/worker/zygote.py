@@ -126,9 +126,7 @@ def kill_as(uid: int) -> None:
     helper = os.fork()
     if helper == 0:
         try:
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
+            confine.become(uid)
             os.kill(-1, signal.SIGKILL)
             confine.clear_user_keyrings()
         finally:

@@ -9,6 +9,7 @@ test_grading_processes.py.
 from __future__ import annotations
 
 import ctypes
+import importlib
 import os
 import platform
 import signal
@@ -230,22 +231,24 @@ def test_student_code_holds_no_descriptor_but_its_channel_output_and_own_files(w
 
 # --- the root janitor: only root's requests, only for its own slot's uid ----------------------------------------
 
-def start_janitor(uid: int):
+def worker_module(name: str):
+    """A module of the sandbox worker (not a package: its folder goes on the path while it is imported)."""
     sys.path.insert(0, str(views.WORKER))
     try:
-        import zygote
+        return importlib.import_module(name)
     finally:
         sys.path.remove(str(views.WORKER))
-    return zygote.Janitor(uid, [])
+
+
+def start_janitor(uid: int):
+    return worker_module("zygote").Janitor(uid, [])
 
 
 def sleeper(uid: int) -> int:
     pid = os.fork()
     if pid == 0:
         try:
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
+            worker_module("confine").become(uid)
             time.sleep(60)
         finally:
             os._exit(0)
@@ -263,9 +266,7 @@ def ask_as(uid: int, channel: socket.socket, request: bytes) -> bytes:
     pid = os.fork()
     if pid == 0:
         try:
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
+            worker_module("confine").become(uid)
             channel.send(request)
             os.write(write, channel.recv(16))
         finally:
