@@ -59,3 +59,20 @@ def check_expectations(fixture: FixtureSubmission, report) -> list[str]:
 
 def dump(report) -> str:
     return json.dumps(report.to_dict(), indent=1)
+
+
+def grader_fails_for(monkeypatch, student: str):
+    """Make the class run's grader fail for ``student`` alone, as a machine problem does (a GraderError whose
+    first line is "the grading sandbox did not start:"); returns the real grader, to put back."""
+    import autograder.classrun.autograde as stage
+    from autograder.errors import GraderError
+
+    real = stage.grade_student
+
+    def fails_for_one(spec, folder, name, **kwargs):
+        if name == student:
+            raise GraderError("the grading sandbox did not start:\nno space left on device")
+        return real(spec, folder, name, **kwargs)
+
+    monkeypatch.setattr(stage, "grade_student", fails_for_one)
+    return real

@@ -10,6 +10,7 @@ from autograder.classrun.autograde import autograde
 from autograder.results import gradebook
 from tests.autograder import tiny_assignment as tiny
 from tests.autograder.tiny_assignment import start_sandboxes
+from tests.support import grader_fails_for
 
 WRONG_FORWARD = "def forward(X, params):\n    return relu(X @ params['W'])\n"
 VANDAL = """
@@ -137,20 +138,12 @@ def test_two_jobs_give_the_same_grades_as_one(tmp_path, monkeypatch):
 def test_a_grader_failure_is_reported_and_never_recorded_as_a_zero(tmp_path,
                                                                      monkeypatch):
     import autograder.classrun.autograde as stage
-    from autograder.errors import GraderError
     from autograder.results.summary import summary_table
 
     tiny_course = course.init(tmp_path / "course", course_id="tinycourse")
     submit(tiny_course.root, "ada", lambda p: tiny.submission(p))
     submit(tiny_course.root, "zoe", lambda p: tiny.submission(p))
-    real = stage.grade_student
-
-    def flaky(spec, folder, student, **kwargs):
-        if student == "zoe":
-            raise GraderError("the grading sandbox did not start:\nno space left on device")
-        return real(spec, folder, student, **kwargs)
-
-    monkeypatch.setattr(stage, "grade_student", flaky)
+    real = grader_fails_for(monkeypatch, "zoe")
     results = {r.student: r for r in autograde(course_dir=tiny_course.root, assignment="tiny")}
     assert results["ada"].score == 6.0 and results["ada"].not_graded is None
     assert results["zoe"].not_graded == "the grading sandbox did not start:"

@@ -17,6 +17,7 @@ from autograder.outputs.marker import fingerprint, is_marked, marker_path
 from autograder.results import gradebook
 from autograder.results.records import NotebookReport, StudentResult, TestResult
 from tests.autograder import tiny_assignment as tiny
+from tests.support import grader_fails_for
 
 WRONG_SHAPE = "forward returns an array of the wrong shape"
 
@@ -214,21 +215,11 @@ def test_the_gradescope_output_writes_results_json_per_student(tiny_course, run)
 @pytest.mark.usefixtures("module_registered_tiny", "cold_start")
 def test_a_registered_output_receives_every_student_s_record(tmp_path,
                                                             monkeypatch):
-    import autograder.classrun.autograde as stage
-    from autograder.errors import GraderError
-
     tiny_course = course.init(tmp_path / "course", course_id="tinycourse")
     tiny.submission(tiny_course.submission_dir("ada", "tiny") / "tiny.ipynb")
     submit_truncated(tiny_course, "eve")
     tiny.submission(tiny_course.submission_dir("zoe", "tiny") / "tiny.ipynb")
-    real = stage.grade_student
-
-    def zoe_s_grader_fails(spec, folder, student, **kwargs):
-        if student == "zoe":
-            raise GraderError("the grading sandbox did not start:\nno space left on device")
-        return real(spec, folder, student, **kwargs)
-
-    monkeypatch.setattr(stage, "grade_student", zoe_s_grader_fails)
+    grader_fails_for(monkeypatch, "zoe")
     log: list = []
     received: dict[str, StudentResult] = {}
 
