@@ -2,9 +2,9 @@
 
 One otter autograder zip per notebook of the assignment: one OK-format test file per nbgrader grade cell,
 whose cases call ``in_kernel_checks.cell_points`` (the notebook's hidden tests, run once per kernel after
-all of the student's cells, as otter runs its tests) and pass when the cell earned at least k quanta
-of points, a quantum each: otter's partial credit adds up to the cell's points when they are a multiple
-of the quantum (the comparison with learnathon says whether they were). The submissions are the
+all of the student's cells, as otter runs its tests) and together score the points the cell earned, to a
+thousandth: case k is worth 2**k thousandths and passes when bit k of the earned thousandths is set (otter
+adds the points of the passing cases; the comparison with learnathon says whether they agree). The submissions are the
 student's notebooks with the demonstration cells blanked and the nbgrader test cells removed (otter
 runs its tests after the notebook). otter has no cell timeout (nbclient's default): a notebook that
 never ends never ends, so the benchmark leaves the endless-loop students out of otter's run and says so.
@@ -22,14 +22,16 @@ import stock_nbgrader
 
 from autograder.grading import discovery
 
-QUANTUM = 0.25
+QUANTUM = 0.001   # learnathon's partial credit is a fraction of a cell's points (e.g. 1.2 of 2)
 
 
 def test_file(notebook: str, grade_id: str, points: float, quantum: float = QUANTUM) -> str:
-    steps = round(points / quantum)
-    cases = [{"code": f">>> __import__('in_kernel_checks').cell_points({notebook!r}, {grade_id!r}, globals()) "
-                      f">= {k * quantum - 1e-9!r}\nTrue\n", "hidden": False, "locked": False, "points": quantum}
-             for k in range(1, steps + 1)]
+    """An OK-format test whose passing cases add up to the cell's points in units of ``quantum``: case k is
+    worth 2**k units and passes when bit k of the earned units is set (a dozen cases, however fine the unit)."""
+    units = round(points / quantum)
+    earned = f"round(__import__('in_kernel_checks').cell_points({notebook!r}, {grade_id!r}, globals()) / {quantum!r})"
+    cases = [{"code": f">>> ({earned} >> {k}) & 1\n1\n", "hidden": False, "locked": False,
+              "points": quantum * 2 ** k} for k in range(units.bit_length())]
     spec = {"name": grade_id, "points": None, "all_or_nothing": False,
             "suites": [{"cases": cases, "scored": True, "setup": "", "teardown": "", "type": "doctest"}]}
     return f"OK_FORMAT = True\n\ntest = {spec!r}\n"
