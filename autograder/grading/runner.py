@@ -13,6 +13,7 @@ import hashlib
 import io
 import sys
 import time
+import types
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -139,6 +140,31 @@ def first_doc_line(item: pytest.Item) -> str:
     return (getattr(getattr(item, "function", None), "__doc__", None) or "").strip().split("\n")[0]
 
 
+def grader_fixtures(session: GradedSession, salt: str) -> types.ModuleType:
+    """The fixtures hidden tests ask for (``student``, ``rng``, ``credit``), bound to one notebook's session
+    and salt. A module of plain functions, registered beside ``GradingPlugin``: pytest reads a plugin
+    object's fixtures from its class, where a session-scoped fixture would be an instance method, which
+    pytest 9.1 deprecates and pytest 10 removes."""
+    fixtures = types.ModuleType("learnathon_grader_fixtures")
+
+    @pytest.fixture(scope="session")
+    def student() -> Student:
+        return Student(session)
+
+    @pytest.fixture
+    def rng(request: pytest.FixtureRequest) -> np.random.Generator:
+        digest = hashlib.sha256(f"{salt}:{request.node.nodeid}".encode()).digest()
+        return np.random.default_rng(int.from_bytes(digest[:8], "little"))
+
+    @pytest.fixture
+    def credit() -> Credit:
+        return Credit()
+
+    for name, fixture in {"student": student, "rng": rng, "credit": credit}.items():
+        setattr(fixtures, name, fixture)
+    return fixtures
+
+
 class GradingPlugin:
     def __init__(self, session: GradedSession, salt: str, concepts: dict[str, tuple[str, ...]] | None = None,
                  timings: Timings | None = None):
@@ -146,6 +172,7 @@ class GradingPlugin:
         self.concepts = concepts or {}
         self.results: list[TestResult] = []
         self.timings = timings if timings is not None else Timings()
+        self.fixtures = grader_fixtures(session, salt)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self) -> Iterator[None]:
@@ -156,19 +183,6 @@ class GradingPlugin:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         register_marks(config)
-
-    @pytest.fixture(scope="session")
-    def student(self) -> Student:
-        return Student(self.session)
-
-    @pytest.fixture
-    def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
-        digest = hashlib.sha256(f"{self.salt}:{request.node.nodeid}".encode()).digest()
-        return np.random.default_rng(int.from_bytes(digest[:8], "little"))
-
-    @pytest.fixture
-    def credit(self) -> Credit:
-        return Credit()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]
@@ -307,7 +321,7 @@ def _run_pytest(spec: NotebookSpec, targets: list[str], plugin: GradingPlugin | 
             "--disable-plugin-autoload"]
     with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()), \
             fresh_module(spec.tests), compiled.compiled_once(spec.tests), no_outer_assertion_rewriting():
-        code = pytest.main(args, plugins=[plugin])
+        code = pytest.main(args, plugins=[plugin, *([plugin.fixtures] if isinstance(plugin, GradingPlugin) else [])])
     return int(code), out.getvalue()
 
 

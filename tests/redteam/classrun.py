@@ -54,7 +54,7 @@ def feedback_texts(the_course, student, target) -> str:
 
 
 def hidden_input() -> np.ndarray:
-    """The random input the tiny hidden test_relu gives relu (seeded as runner.GradingPlugin seeds it)."""
+    """The random input the tiny hidden test_relu gives relu (seeded as runner.grader_fixtures seeds it)."""
     digest = hashlib.sha256(b"tiny/tiny:test_tiny.py::test_relu").digest()
     return np.random.default_rng(int.from_bytes(digest[:8], "little")).normal(size=(6, 4))
 

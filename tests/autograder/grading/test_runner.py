@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import textwrap
+import warnings
 
 import pytest
 
@@ -130,6 +131,34 @@ def test_a_hidden_test_without_points_is_an_authoring_error(tmp_path):
     broken = tiny.make_spec(tmp_path, tests="def test_no_points(student):\n    pass\n")
     with pytest.raises(RuntimeError, match="could not run"):
         run_hidden_tests(broken, FakeSession(1))
+
+
+SHARED = textwrap.dedent('''
+    import pytest
+
+    SEEN = []
+
+    @pytest.mark.points(1)
+    def test_first(student):
+        SEEN.append(student)
+
+    @pytest.mark.points(1)
+    def test_second(student):
+        SEEN.append(student)
+        assert SEEN[0] is SEEN[1], "student is not one object for the whole notebook"
+''')
+
+
+def test_student_is_one_object_per_notebook_and_nothing_pytest_deprecates_is_used(tmp_path):
+    """The fixtures are plain functions (pytest 10 drops session-scoped fixtures as instance methods)."""
+    shared = tiny.make_spec(tmp_path, tests=SHARED)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        graded = run_hidden_tests(shared, FakeSession(1))
+    assert [(t.name, t.passed, t.message) for t in graded] == [("test_first", True, ""), ("test_second", True, "")]
+    deprecated = [str(w.message).split("\n")[0] for w in caught
+                  if issubclass(w.category, pytest.PytestDeprecationWarning)]
+    assert deprecated == []
 
 
 @pytest.mark.usefixtures("cold_start")
