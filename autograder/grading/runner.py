@@ -142,7 +142,7 @@ def first_doc_line(item: pytest.Item) -> str:
 
 def grader_fixtures(session: GradedSession, salt: str) -> types.ModuleType:
     """The fixtures hidden tests ask for (``student``, ``rng``, ``credit``), bound to one notebook's session
-    and salt. A module of plain functions, registered beside ``GradingPlugin``: pytest reads a plugin
+    and salt. A module of plain functions, passed to pytest beside ``GradingPlugin``: pytest reads a plugin
     object's fixtures from its class, where a session-scoped fixture would be an instance method, which
     pytest 9.1 deprecates and pytest 10 removes."""
     fixtures = types.ModuleType("learnathon_grader_fixtures")
@@ -160,19 +160,15 @@ def grader_fixtures(session: GradedSession, salt: str) -> types.ModuleType:
     def credit() -> Credit:
         return Credit()
 
-    for name, fixture in {"student": student, "rng": rng, "credit": credit}.items():
-        setattr(fixtures, name, fixture)
+    vars(fixtures).update(student=student, rng=rng, credit=credit)
     return fixtures
 
 
 class GradingPlugin:
-    def __init__(self, session: GradedSession, salt: str, concepts: dict[str, tuple[str, ...]] | None = None,
-                 timings: Timings | None = None):
-        self.session, self.salt = session, salt
+    def __init__(self, concepts: dict[str, tuple[str, ...]] | None = None, timings: Timings | None = None):
         self.concepts = concepts or {}
         self.results: list[TestResult] = []
         self.timings = timings if timings is not None else Timings()
-        self.fixtures = grader_fixtures(session, salt)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self) -> Iterator[None]:
@@ -247,10 +243,10 @@ def run_hidden_tests(spec: NotebookSpec, session: GradedSession, *, seed: int | 
     ``only``: run just these tests (by name; the audit's null implementations need only a few).
     ``timings``, if given, gets the harness's and the test bodies' time."""
     salt = f"{spec.assignment}/{spec.name}" + ("" if seed is None else f"#seed={int(seed)}")
-    plugin = GradingPlugin(session, salt=salt, concepts=tags.concepts_of(spec.tests), timings=timings)
+    plugin = GradingPlugin(concepts=tags.concepts_of(spec.tests), timings=timings)
     started = time.monotonic()
     targets = [f"{spec.tests}::{name}" for name in only] or [str(spec.tests)]
-    code, out = _run_pytest(spec, targets, plugin)
+    code, out = _run_pytest(spec, targets, plugin, grader_fixtures(session, salt))
     plugin.timings.tests += time.monotonic() - started
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise RuntimeError(f"hidden tests for {spec.assignment}/{spec.filename} could not run "
@@ -303,7 +299,7 @@ def points_by_cell(spec: NotebookSpec) -> dict[str, float]:
     return points
 
 
-def _run_pytest(spec: NotebookSpec, targets: list[str], plugin: GradingPlugin | CollectPlugin) -> tuple[int, str]:
+def _run_pytest(spec: NotebookSpec, targets: list[str], *plugins: object) -> tuple[int, str]:
     """pytest on the hidden test module, isolated from the project's configuration and quiet."""
     args = [*targets, "-c", str(PYTEST_INI), "--rootdir", str(spec.tests.parent),
             "-p", "no:cacheprovider", "--assert=plain", "-q", "--import-mode=importlib", "-W", "ignore",
@@ -321,7 +317,7 @@ def _run_pytest(spec: NotebookSpec, targets: list[str], plugin: GradingPlugin | 
             "--disable-plugin-autoload"]
     with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.redirect_stderr(io.StringIO()), \
             fresh_module(spec.tests), compiled.compiled_once(spec.tests), no_outer_assertion_rewriting():
-        code = pytest.main(args, plugins=[plugin, *([plugin.fixtures] if isinstance(plugin, GradingPlugin) else [])])
+        code = pytest.main(args, plugins=list(plugins))
     return int(code), out.getvalue()
 
 
