@@ -14,6 +14,8 @@ def test_the_environment_names_the_roots_and_the_cold_start_and_defaults_fill_th
                                     "LEARNATHON_COLD_START": "1"})
     assert read == Config(assignments_root=tmp_path / "a", hidden_root=config.DEFAULT_HIDDEN, cold_start=True)
     assert Config.from_environment({"LEARNATHON_COLD_START": ""}).cold_start is False
+    assert Config.from_environment({}).favor_cgroup_moves is True
+    assert Config.from_environment({"LEARNATHON_KEEP_CGROUP_MOUNTS": "1"}).favor_cgroup_moves is False
 
 
 def test_the_engine_reads_the_configured_roots_and_switch_not_the_environment(tiny_roots, monkeypatch):

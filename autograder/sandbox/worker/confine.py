@@ -112,13 +112,15 @@ class _MountAttr(ctypes.Structure):
                 ("propagation", ctypes.c_uint64), ("userns_fd", ctypes.c_uint64)]
 
 
+def unescape_mount_point(field: str) -> str:
+    """A path as /proc/self/mountinfo writes it (\\040 for a space)."""
+    return field.encode().decode("unicode_escape").encode("latin-1").decode()
+
+
 def mount_points() -> list[tuple[str, str]]:
     """(mount point, its per-mount options) of every mount this process sees, parents first."""
-    def unescape(field: str) -> str:     # \040 for a space
-        return field.encode().decode("unicode_escape").encode("latin-1").decode()
-
     with open("/proc/self/mountinfo") as mountinfo:
-        return [(unescape(fields[4]), fields[5]) for fields in (line.split() for line in mountinfo)]
+        return [(unescape_mount_point(fields[4]), fields[5]) for fields in (line.split() for line in mountinfo)]
 
 
 def read_only_everywhere(libc: ctypes.CDLL) -> None:
