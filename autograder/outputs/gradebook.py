@@ -1,5 +1,5 @@
 """Gradebook: a graded student's autograded points in nbgrader's gradebook, one transaction per student
-(manual grades are kept; see ``autograder/results/gradebook.py``)."""
+(manual grades are kept), through one gradebook held for the run (``gradebook.Recorder``)."""
 from __future__ import annotations
 
 from ..results import gradebook
@@ -11,6 +11,17 @@ class NbgraderGradebook(Output):
     name = "gradebook"
     stage = Stage.RECORD
 
+    def __init__(self) -> None:
+        self._recorder: gradebook.Recorder | None = None
+
     def write(self, result: StudentResult, run: ClassRun) -> None:
-        gradebook.record(run.course.root, run.course.course_id, result.student, run.assignment.name,
-                         result.reports, result.submitted_at)
+        if self._recorder is None or self._recorder.course != run.course.root:
+            if self._recorder is not None:
+                self._recorder.close()
+            self._recorder = gradebook.Recorder(run.course.root, run.course.course_id)
+        self._recorder.record(result.student, run.assignment.name, result.reports, result.submitted_at)
+
+    def end(self, results: list[StudentResult], run: ClassRun) -> None:  # noqa: ARG002 (the Output hook's signature)
+        if self._recorder is not None:
+            self._recorder.close()
+            self._recorder = None

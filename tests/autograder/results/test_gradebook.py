@@ -66,3 +66,28 @@ def test_manual_grades_survive_a_regrade(tiny_course):
         grade = gb.find_grade("relu_tests", "tiny", "tiny", "ben")
         assert (grade.manual_score, grade.auto_score) == (2.0, 1.0)
     assert gradebook.class_scores(tiny_course.root, "tinycourse", "tiny")["ben"] == pytest.approx(5.0)
+
+
+def test_a_run_held_gradebook_records_alike_and_sees_what_others_wrote_between_its_records(tiny_course):
+    """One gradebook held for a class run (``Recorder``): the same points as a record per student, and a
+    manual grade entered in between by another writer (formgrader) is neither lost nor overwritten."""
+    from nbgrader.api import Gradebook
+
+    recorder = gradebook.Recorder(tiny_course.root, "tinycourse")
+    try:
+        recorder.record("cleo", "tiny", [report(3.0, 0.0)])
+        with Gradebook(gradebook.db_url(tiny_course.root), "tinycourse") as gb:
+            grade = gb.find_grade("relu_tests", "tiny", "tiny", "cleo")
+            grade.manual_score = 1.0
+            gb.db.commit()
+        recorder.record("dan", "tiny", [report(1.5, 3.0)])
+        recorder.record("cleo", "tiny", [report(2.0, 3.0)])          # a regrade within the same run
+    finally:
+        recorder.close()
+    gradebook.record(tiny_course.root, "tinycourse", "eve", "tiny", [report(1.5, 3.0)])
+    scores = gradebook.class_scores(tiny_course.root, "tinycourse", "tiny")
+    assert scores["dan"] == scores["eve"] == pytest.approx(4.5)
+    assert scores["cleo"] == pytest.approx(4.0)                          # manual 1.0 for relu, 3.0 for forward
+    with Gradebook(gradebook.db_url(tiny_course.root), "tinycourse") as gb:
+        grade = gb.find_grade("relu_tests", "tiny", "tiny", "cleo")
+        assert (grade.manual_score, grade.auto_score) == (1.0, 2.0)
