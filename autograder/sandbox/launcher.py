@@ -224,8 +224,9 @@ def favor_moves_remount(mountinfo: str) -> tuple[str, int, str] | None:
 
 def favor_cgroup_moves() -> bool:
     """Make joining a cgroup cheap; whether it is. Each run's first act is to join its slot's cgroups
-    (``confine.join_cgroups``), and by default every such move waits for an RCU grace period (~12 ms
-    on the grading machine, most of a warm run's start: ``benchmarks/sandbox_run_cost.py``). The cgroup2
+    (``confine.join_cgroups``), and by default every such move waits for an RCU grace period (11.8 ms
+    median on the grading machine, timed inside the confined child: most of a warm run's 16.5 ms from fork
+    to ready; benchmarks/README.md). The cgroup2
     option ``favordynmods`` (Linux >= 6.1; since 6.18 it cannot be switched off before a reboot) makes
     moves cheap for the whole machine, forks and exits a little dearer. Set once, as root, on the
     machine's cgroup2 mount (also where the controllers are on cgroup v1, as here: the lock it changes is
@@ -235,11 +236,13 @@ def favor_cgroup_moves() -> bool:
         return _moves_favored[os.getpid()]
     try:
         with open("/proc/self/mountinfo") as mountinfo:
-            remount = favor_moves_remount(mountinfo.read())
+            text = mountinfo.read()
     except OSError:
-        remount = ("", 0, "")
-    favored = remount is None
-    if remount is not None and remount[0]:
+        text = ""
+    remount = favor_moves_remount(text)
+    if remount is None:             # on already, or no cgroup2 mount at all
+        favored = " - cgroup2 " in text
+    else:
         target, flags, data = remount
         libc = ctypes.CDLL(None, use_errno=True)
         favored = libc.mount(None, target.encode(), None, flags, data.encode()) == 0

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import dataclasses
+import platform
+import re
 
 import pytest
 
@@ -55,6 +57,8 @@ def test_as_root_the_machine_ends_with_moves_favored_where_the_kernel_offers_it(
         text = mountinfo.read()
     if " - cgroup2 " not in text:
         pytest.skip("no cgroup2 mount on this machine")
+    if tuple(int(part) for part in re.findall(r"\d+", platform.release())[:2]) < (6, 1):
+        pytest.skip("favordynmods needs Linux 6.1")
     assert launcher.favor_cgroup_moves() is True
     with open("/proc/self/mountinfo") as mountinfo:
         assert launcher.favor_moves_remount(mountinfo.read()) is None       # the option is on now
