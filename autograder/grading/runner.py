@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pluggy
 import pytest
 
 from ..errors import GraderError, GradingFailure, StudentCodeError
@@ -170,24 +169,27 @@ class GradingPlugin:
         self.results: list[TestResult] = []
         self.timings = timings if timings is not None else Timings()
 
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_call(self) -> Iterator[None]:
+    # New-style wrappers (wrapper=True): an exception raised after the yield is pluggy's way to fail a
+    # hook (the old hookwrapper=True style warns, PluggyTeardownRaisedWarning, and is on its way out).
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self) -> Generator[None, None, None]:
         started, cpu = time.monotonic(), time.process_time()
-        yield
-        self.timings.test_bodies += time.monotonic() - started
-        self.timings.test_bodies_cpu += time.process_time() - cpu
+        try:
+            return (yield)
+        finally:
+            self.timings.test_bodies += time.monotonic() - started
+            self.timings.test_bodies_cpu += time.process_time() - cpu
 
     def pytest_configure(self, config: pytest.Config) -> None:
         register_marks(config)
 
-    @pytest.hookimpl(hookwrapper=True)
+    @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]
-                                  ) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
-        outcome = yield
-        report = outcome.get_result()
+                                  ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
         finished = report.when == "call" or (report.when == "setup" and not report.passed)
         if not finished:
-            return
+            return report
         marker = item.get_closest_marker("points")
         if marker is None or not marker.args:
             raise pytest.UsageError(f"hidden test {item.nodeid} has no @pytest.mark.points(n)")
@@ -205,6 +207,7 @@ class GradingPlugin:
         self.results.append(TestResult(item.name, points, max_points, report.passed, message,
                                        cell.args[0] if cell else None, doc, mistake,
                                        self.concepts.get(item.name, ())))
+        return report
 
 
 @contextlib.contextmanager

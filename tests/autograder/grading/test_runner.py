@@ -128,9 +128,15 @@ def test_rng_is_reproducible_per_test_and_differs_between_tests_and_assignments(
 
 
 def test_a_hidden_test_without_points_is_an_authoring_error(tmp_path):
+    """Refused through pluggy's new-style wrapper: raising in an old-style hookwrapper's teardown warns
+    (PluggyTeardownRaisedWarning), a behaviour pluggy is phasing out."""
+    import pluggy
+
     broken = tiny.make_spec(tmp_path, tests="def test_no_points(student):\n    pass\n")
-    with pytest.raises(RuntimeError, match="could not run"):
+    with warnings.catch_warnings(record=True) as caught, pytest.raises(RuntimeError, match="could not run"):
+        warnings.simplefilter("always")
         run_hidden_tests(broken, FakeSession(1))
+    assert [w for w in caught if issubclass(w.category, pluggy.PluggyTeardownRaisedWarning)] == []
 
 
 SHARED = textwrap.dedent('''
