@@ -122,7 +122,8 @@ def record_into(gb: Gradebook, student: str, assignment: str, reports: list[Note
     gb.update_or_create_student(student)
     submission = gb.update_or_create_submission(assignment, student, timestamp=timestamp)
     scores = {r.notebook: r.cell_scores() for r in reports}
-    cells = sum(len(notebook.grade_cells) for notebook in gb.find_assignment(assignment).notebooks)
+    notebooks = gb.find_assignment(assignment).notebooks
+    cells = sum(len(notebook.grade_cells) for notebook in notebooks)
     rows = (gb.db.query(Grade, GradeCell, Notebook)
             .join(SubmittedNotebook, Grade.notebook_id == SubmittedNotebook.id)
             .join(GradeCell, Grade.cell_id == GradeCell.id)
@@ -130,7 +131,7 @@ def record_into(gb: Gradebook, student: str, assignment: str, reports: list[Note
             .filter(SubmittedNotebook.assignment_id == submission.id).all())
     if len(rows) != cells:      # a grade nbgrader never made: find_grade names it (MissingEntry)
         rows = [(gb.find_grade(cell.name, notebook.name, assignment, student), cell, notebook)
-                for notebook in gb.find_assignment(assignment).notebooks for cell in notebook.grade_cells]
+                for notebook in notebooks for cell in notebook.grade_cells]
     for grade, cell, notebook in rows:
         if cell.cell_type != "code":
             grade.needs_manual_grade = grade.manual_score is None

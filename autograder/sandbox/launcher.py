@@ -198,28 +198,38 @@ FAVOR_MOVES = "favordynmods"
 _moves_favored: dict[int, bool] = {}      # pid -> the answer of favor_cgroup_moves (tried once per process)
 
 
-def favor_moves_remount(mountinfo: str) -> tuple[str, int, str] | None:
-    """How to turn on the cgroup2 option ``favordynmods`` (``mount(2)``'s target, flags and data), from
-    the text of /proc/self/mountinfo; None if a cgroup2 mount has it already, or there is none. The
-    remount keeps the mount's own flags (nosuid, nodev, ...) and the hierarchy's options (nsdelegate,
-    memory_recursiveprot, ...): a remount without them would switch them off for the whole machine."""
-    candidates = []
+def cgroup2_mounts(mountinfo: str) -> list[tuple[str, list[str], list[str]]]:
+    """(mount point, its own flags, the hierarchy's options) of each cgroup2 mount in the text of
+    /proc/self/mountinfo."""
+    mounts = []
     for line in mountinfo.splitlines():
         fields = line.split()
         if "-" not in fields[6:]:
             continue
         dash = fields.index("-", 6)
-        if fields[dash + 1:dash + 2] != ["cgroup2"] or len(fields) < dash + 4:
-            continue
-        options = fields[dash + 3].split(",")
-        if FAVOR_MOVES in options:
-            return None
-        mount_flags = fields[5].split(",")
-        flags = confine.MS_REMOUNT | sum(confine.PER_MOUNT_FLAGS.get(flag, 0) for flag in mount_flags) | \
-            (confine.MS_RDONLY if "ro" in mount_flags else 0)
-        data = ",".join([option for option in options if option not in ("rw", "ro")] + [FAVOR_MOVES])
-        candidates.append((confine.unescape_mount_point(fields[4]), flags, data))
-    return candidates[0] if candidates else None
+        if fields[dash + 1:dash + 2] == ["cgroup2"] and len(fields) >= dash + 4:
+            mounts.append((confine.unescape_mount_point(fields[4]), fields[5].split(","), fields[dash + 3].split(",")))
+    return mounts
+
+
+def moves_favored(mountinfo: str) -> bool:
+    """Whether a cgroup2 mount of this /proc/self/mountinfo text has ``favordynmods`` on."""
+    return any(FAVOR_MOVES in options for _, _, options in cgroup2_mounts(mountinfo))
+
+
+def favor_moves_remount(mountinfo: str) -> tuple[str, int, str] | None:
+    """How to turn on the cgroup2 option ``favordynmods`` (``mount(2)``'s target, flags and data), from
+    the text of /proc/self/mountinfo; None if a cgroup2 mount has it already, or there is none. The
+    remount keeps the mount's own flags (nosuid, nodev, ...) and the hierarchy's options (nsdelegate,
+    memory_recursiveprot, ...): a remount without them would switch them off for the whole machine."""
+    mounts = cgroup2_mounts(mountinfo)
+    if not mounts or moves_favored(mountinfo):
+        return None
+    target, mount_flags, options = mounts[0]
+    flags = confine.MS_REMOUNT | sum(confine.PER_MOUNT_FLAGS.get(flag, 0) for flag in mount_flags) | \
+        (confine.MS_RDONLY if "ro" in mount_flags else 0)
+    data = ",".join([option for option in options if option not in ("rw", "ro")] + [FAVOR_MOVES])
+    return target, flags, data
 
 
 def favor_cgroup_moves() -> bool:
@@ -241,7 +251,7 @@ def favor_cgroup_moves() -> bool:
         text = ""
     remount = favor_moves_remount(text)
     if remount is None:             # on already, or no cgroup2 mount at all
-        favored = " - cgroup2 " in text
+        favored = moves_favored(text)
     else:
         target, flags, data = remount
         libc = ctypes.CDLL(None, use_errno=True)

@@ -33,8 +33,9 @@ def test_the_remount_keeps_the_mounts_own_flags_and_the_hierarchys_options():
 
 
 def test_nothing_is_remounted_when_the_option_is_on_or_there_is_no_cgroup2():
-    assert launcher.favor_moves_remount(SYSTEMD.replace("memory_recursiveprot", "memory_recursiveprot,favordynmods")) \
-        is None
+    on = SYSTEMD.replace("memory_recursiveprot", "memory_recursiveprot,favordynmods")
+    assert launcher.favor_moves_remount(on) is None and launcher.moves_favored(on)
+    assert not launcher.moves_favored(SYSTEMD) and not launcher.moves_favored(HYBRID.splitlines()[1])
     assert launcher.favor_moves_remount(HYBRID.splitlines()[1]) is None
     escaped = HYBRID.replace("/sys/fs/cgroup/unified", "/srv/my\\040cgroups")
     assert launcher.favor_moves_remount(escaped)[0] == "/srv/my cgroups"
